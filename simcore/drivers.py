@@ -1,0 +1,200 @@
+"""The continuous and discrete drivers: inflation, defense growth, exchange rate, troops.
+
+Every function is pure and vectorized over samples: arrays are shaped ``(sample, year)``
+(allocated in column order so that one year of all samples is contiguous; the year loop is
+the only loop). ``pins`` map a year index ``t`` (0 for the first simulated year) to the
+value that the driver takes in that year in every sample (MODEL.md §4b): its shock is drawn
+and discarded, and later years evolve from the pinned value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+Pins = Mapping[int, float]
+
+
+def _year_columns(n: int, horizon: int, dtype: type = np.float64) -> np.ndarray:
+    return np.empty((n, horizon), dtype=dtype, order="F")
+
+
+def simulate_inflation(
+    shocks: np.ndarray,
+    *,
+    initial: float,
+    mean: float,
+    persistence: float,
+    volatility: float,
+    pins: Pins | None = None,
+) -> np.ndarray:
+    """AR(1) annual CPI inflation (MODEL.md §2).
+
+    ``π_t = μ + φ (π_{t−1} − μ) + σ z_t`` with ``π_0 = initial``.
+
+    Parameters
+    ----------
+    shocks : ndarray, shape (n, H)
+        Unit-variance shocks ``z_t`` of this driver.
+    initial : float
+        Observed rate in the base year (fraction per year, 0.021 = 2.1%).
+    mean, persistence, volatility : float
+        ``μ`` (fraction per year), ``φ`` (|φ| < 1), ``σ`` (fraction per year).
+    pins : mapping of int to float, optional
+        Year index → rate in every sample.
+
+    Returns
+    -------
+    ndarray, shape (n, H)
+        Inflation rate per sample and year, fraction per year.
+    """
+    n, horizon = shocks.shape
+    pins = pins or {}
+    rate = _year_columns(n, horizon)
+    previous: np.ndarray | float = initial
+    for t in range(horizon):
+        column = rate[:, t]
+        if t in pins:
+            column.fill(pins[t])
+        else:
+            np.multiply(shocks[:, t], volatility, out=column)
+            column += mean * (1.0 - persistence)
+            column += persistence * previous
+        previous = column
+    return rate
+
+
+def price_index(rate: np.ndarray) -> np.ndarray:
+    """Price level relative to the base year, ``P_t = Π_{s≤t} (1 + π_s)``; shape (n, H)."""
+    return np.cumprod(1.0 + rate, axis=1)
+
+
+def simulate_defense_growth(
+    shocks: np.ndarray,
+    kr_inflation: np.ndarray,
+    *,
+    real_growth: float,
+    volatility: float,
+    pins: Pins | None = None,
+) -> np.ndarray:
+    """ROK defense budget growth ``d_t = π_kr,t + g_real + σ_d z_t`` (MODEL.md §3).
+
+    Parameters
+    ----------
+    shocks : ndarray, shape (n, H)
+        Unit-variance shocks of the defense driver.
+    kr_inflation : ndarray, shape (n, H)
+        Korean inflation, fraction per year.
+    real_growth, volatility : float
+        Fractions per year.
+    pins : mapping of int to float, optional
+        Year index → growth rate.
+
+    Returns
+    -------
+    ndarray, shape (n, H)
+        Nominal defense budget growth, fraction per year.
+    """
+    growth = np.asfortranarray(kr_inflation + real_growth + volatility * shocks)
+    for t, value in (pins or {}).items():
+        growth[:, t] = value
+    return growth
+
+
+def simulate_exchange_rate(
+    shocks: np.ndarray,
+    kr_inflation: np.ndarray,
+    us_inflation: np.ndarray,
+    *,
+    initial: float,
+    anchor: float,
+    reversion: float,
+    ppp: float,
+    volatility: float,
+    pins: Pins | None = None,
+) -> np.ndarray:
+    """KRW per USD on a log scale with PPP pass-through and reversion (MODEL.md §4).
+
+    ``x_t = x_{t−1} + β (π_kr,t − π_us,t) + κ (ln X̄ − x_{t−1}) + σ z_t``, ``X_t = exp(x_t)``.
+
+    Parameters
+    ----------
+    shocks : ndarray, shape (n, H)
+        Unit-variance shocks of the exchange-rate driver.
+    kr_inflation, us_inflation : ndarray, shape (n, H)
+        Fractions per year.
+    initial, anchor : float
+        ``X_0`` and ``X̄``, KRW per USD.
+    reversion, ppp, volatility : float
+        ``κ`` in [0, 1], ``β``, ``σ`` (of the annual log change).
+    pins : mapping of int to float, optional
+        Year index → rate in KRW per USD.
+
+    Returns
+    -------
+    ndarray, shape (n, H)
+        Exchange rate, KRW per USD.
+    """
+    n, horizon = shocks.shape
+    pins = pins or {}
+    log_rate = _year_columns(n, horizon)
+    previous: np.ndarray | float = float(np.log(initial))
+    pull = reversion * float(np.log(anchor))
+    for t in range(horizon):
+        column = log_rate[:, t]
+        if t in pins:
+            column.fill(np.log(pins[t]))
+        else:
+            np.subtract(kr_inflation[:, t], us_inflation[:, t], out=column)
+            column *= ppp
+            column += volatility * shocks[:, t]
+            column += (1.0 - reversion) * previous + pull
+        previous = column
+    return np.exp(log_rate, out=log_rate)
+
+
+def simulate_troop_states(
+    uniforms: np.ndarray,
+    transition: np.ndarray,
+    *,
+    initial_state: int,
+    pins: Mapping[int, int] | None = None,
+) -> np.ndarray:
+    """Markov chain of troop-level indices (MODEL.md §5).
+
+    ``s_t = min{ j : u_t < Σ_{k≤j} Q[s_{t−1}, k] }``.
+
+    Parameters
+    ----------
+    uniforms : ndarray, shape (n, H)
+        ``u_t ~ U(0, 1)``.
+    transition : ndarray, shape (m, m)
+        Yearly transition matrix ``Q``; rows sum to 1.
+    initial_state : int
+        ``s_0``, index of the base-year level.
+    pins : mapping of int to int, optional
+        Year index → state index.
+
+    Returns
+    -------
+    ndarray of int8, shape (n, H)
+        State index per sample and year.
+    """
+    n, horizon = uniforms.shape
+    pins = pins or {}
+    cumulative = np.cumsum(transition, axis=1)
+    # The last state takes whatever rounding leaves above the final cumulative sum.
+    cumulative[:, -1] = np.inf
+    states = _year_columns(n, horizon, np.int8)
+    previous = np.full(n, initial_state, dtype=np.int8)
+    for t in range(horizon):
+        column = states[:, t]
+        if t in pins:
+            column.fill(pins[t])
+        else:
+            column.fill(0)
+            for j in range(cumulative.shape[1] - 1):
+                column += uniforms[:, t] >= cumulative[previous, j]
+        previous = column
+    return states

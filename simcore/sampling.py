@@ -1,0 +1,141 @@
+"""Random inputs of one block of samples (MODEL.md §8).
+
+Samples are produced in fixed blocks of :data:`BLOCK_SIZE` (a power of two). Block ``b``
+draws only from streams derived from ``SeedSequence(seed, spawn_key=(b,))``, so a run's
+values depend on the seed and the configuration, never on the chunk size, the number of
+workers or the machine. Each kind of random input has its own child stream (spawn key
+``(b, 0)`` normals, ``(b, 1)`` uniforms, ``(b, 2)`` chi-square), so scenarios whose rules use
+different inputs still share every input they have in common (common random numbers).
+
+For the quasi-random samplers each sample owns a fixed uniform vector of dimension
+``10 * horizon``: per year, 4 shock coordinates, 5 uniform coordinates and 1 chi-square
+coordinate, mapped by inverse CDFs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special, stats
+from scipy.stats import qmc
+
+from simcore.types import DRIVERS, Sampler
+
+#: Samples per block. Part of the reproducibility contract: recorded in every output file.
+BLOCK_SIZE = 2**16
+#: Number of continuous drivers, hence of shocks per sample-year (MODEL.md §1).
+N_SHOCKS = len(DRIVERS)
+#: Uniforms per sample-year, by position: troop move, reopening, outcome, demand, concession.
+UNIFORM_ROLES = ("troops", "reopen", "outcome", "demand", "concession")
+N_UNIFORMS = len(UNIFORM_ROLES)
+_QMC_DIM_PER_YEAR = N_SHOCKS + N_UNIFORMS + 1
+# Keeps ndtri and chi-square quantiles finite when a quasi-random point sits on 0 or 1.
+_OPEN_UNIT = (2.0**-53, 1.0 - 2.0**-53)
+
+
+@dataclass(frozen=True)
+class BlockDraws:
+    """The random inputs of one block.
+
+    Attributes
+    ----------
+    normals : ndarray, shape (horizon, 4, n)
+        Independent standard normals ``e_t`` per year and driver (canonical driver order).
+    uniforms : ndarray, shape (horizon, 5, n)
+        U(0, 1) draws per year, in the order of :data:`UNIFORM_ROLES`.
+    chi2 : ndarray, shape (horizon, n), or None
+        ``W_t ~ chi²(dof)`` for Student-t shocks; None for normal shocks.
+    """
+
+    normals: np.ndarray
+    uniforms: np.ndarray
+    chi2: np.ndarray | None
+
+
+def block_count(samples: int) -> int:
+    """Number of blocks that cover ``samples`` paths."""
+    return -(-samples // BLOCK_SIZE)
+
+
+def block_bounds(block: int, samples: int) -> tuple[int, int]:
+    """Sample range ``[start, stop)`` of block ``block`` in a run of ``samples`` paths."""
+    start = block * BLOCK_SIZE
+    return start, min(start + BLOCK_SIZE, samples)
+
+
+def draw_block(
+    *,
+    sampler: Sampler,
+    seed: int,
+    block: int,
+    n: int,
+    horizon: int,
+    dof: float | None = None,
+) -> BlockDraws:
+    """Draw the random inputs of block ``block``.
+
+    Parameters
+    ----------
+    sampler : {'mc', 'sobol', 'lhs'}
+        Pseudo-random, scrambled Sobol' or Latin hypercube.
+    seed : int
+        The run's seed (or recorded entropy).
+    block : int
+        Block index ``b``; the block covers samples ``b * BLOCK_SIZE`` onwards.
+    n : int
+        Samples wanted, at most :data:`BLOCK_SIZE`; a short last block is the first ``n``
+        samples of a full block, so its values do not depend on the run's length.
+    horizon : int
+        Years simulated.
+    dof : float, optional
+        Degrees of freedom of Student-t shocks; None draws no chi-square variates.
+    """
+    if not 0 < n <= BLOCK_SIZE:
+        raise ValueError(f"a block holds 1 to {BLOCK_SIZE} samples (asked for {n})")
+    block_seq = np.random.SeedSequence(seed, spawn_key=(block,))
+    if sampler == "mc":
+        return _draw_mc(block_seq, n=n, horizon=horizon, dof=dof)
+    points = _qmc_points(sampler, seed=seed, block_seq=block_seq, dim=_QMC_DIM_PER_YEAR * horizon)
+    return _from_uniform_points(points[:n], horizon=horizon, dof=dof)
+
+
+def _draw_mc(
+    block_seq: np.random.SeedSequence, *, n: int, horizon: int, dof: float | None
+) -> BlockDraws:
+    normal_seq, uniform_seq, chi2_seq = block_seq.spawn(3)
+    # Always a full block, then the first n: a short last block equals the start of a full one.
+    normals = np.random.default_rng(normal_seq).standard_normal((horizon, N_SHOCKS, BLOCK_SIZE))
+    uniforms = np.random.default_rng(uniform_seq).random((horizon, N_UNIFORMS, BLOCK_SIZE))
+    chi2 = None
+    if dof is not None:
+        chi2 = np.random.default_rng(chi2_seq).chisquare(dof, (horizon, BLOCK_SIZE))[:, :n]
+    return BlockDraws(normals=normals[..., :n], uniforms=uniforms[..., :n], chi2=chi2)
+
+
+def _qmc_points(
+    sampler: Sampler, *, seed: int, block_seq: np.random.SeedSequence, dim: int
+) -> np.ndarray:
+    """A full block of quasi-random points in [0, 1)^dim, shape (BLOCK_SIZE, dim)."""
+    if sampler == "sobol":
+        # One scrambled sequence per run, seeded from the run's seed; block b is its
+        # b-th stretch of BLOCK_SIZE points, so blocks together keep Sobol' balance.
+        engine = qmc.Sobol(dim, scramble=True, rng=np.random.default_rng(seed))
+        engine.fast_forward(block_seq.spawn_key[0] * BLOCK_SIZE)
+        return engine.random(BLOCK_SIZE)
+    if sampler == "lhs":
+        engine = qmc.LatinHypercube(dim, rng=np.random.default_rng(block_seq))
+        return engine.random(BLOCK_SIZE)
+    raise ValueError(f"unknown sampler {sampler!r}")
+
+
+def _from_uniform_points(points: np.ndarray, *, horizon: int, dof: float | None) -> BlockDraws:
+    """Map per-sample uniform vectors to shocks, uniforms and chi-square variates."""
+    n = points.shape[0]
+    per_year = np.clip(points.T, *_OPEN_UNIT).reshape(horizon, _QMC_DIM_PER_YEAR, n)
+    normals = special.ndtri(per_year[:, :N_SHOCKS, :])
+    uniforms = np.ascontiguousarray(per_year[:, N_SHOCKS : N_SHOCKS + N_UNIFORMS, :])
+    chi2 = None
+    if dof is not None:
+        chi2 = stats.chi2.ppf(per_year[:, -1, :], dof)
+    return BlockDraws(normals=normals, uniforms=uniforms, chi2=chi2)
