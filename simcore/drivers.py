@@ -67,7 +67,14 @@ def simulate_inflation(
 
 def price_index(rate: np.ndarray) -> np.ndarray:
     """Price level relative to the base year, ``P_t = Π_{s≤t} (1 + π_s)``; shape (n, H)."""
-    return np.cumprod(1.0 + rate, axis=1)
+    n, horizon = rate.shape
+    level = _year_columns(n, horizon)
+    np.add(rate[:, 0], 1.0, out=level[:, 0])
+    for t in range(1, horizon):
+        # Column by column: a cumprod along the short axis of a column-order array is strided.
+        np.add(rate[:, t], 1.0, out=level[:, t])
+        level[:, t] *= level[:, t - 1]
+    return level
 
 
 def simulate_defense_growth(

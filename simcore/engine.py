@@ -71,7 +71,7 @@ def simulate_block(scenario: Scenario, block: int, *, seed: int) -> dict[str, np
     )
     factor = correlation_factor(shocks_cfg.full_correlation())
     z = correlate_shocks(draws.normals, factor, dof=dof, chi2=draws.chi2)
-    shock = {driver: z[:, k, :].T for k, driver in enumerate(DRIVERS)}
+    shock = {driver: z[k].T for k, driver in enumerate(DRIVERS)}
 
     kr, us = scenario.inflation.kr, scenario.inflation.us
     kr_inflation = simulate_inflation(

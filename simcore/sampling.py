@@ -40,8 +40,8 @@ class BlockDraws:
 
     Attributes
     ----------
-    normals : ndarray, shape (horizon, 4, n)
-        Independent standard normals ``e_t`` per year and driver (canonical driver order).
+    normals : ndarray, shape (4, horizon, n)
+        Independent standard normals ``e_t`` per driver (canonical order) and year.
     uniforms : ndarray, shape (horizon, 5, n)
         U(0, 1) draws per year, in the order of :data:`UNIFORM_ROLES`.
     chi2 : ndarray, shape (horizon, n), or None
@@ -105,12 +105,14 @@ def _draw_mc(
 ) -> BlockDraws:
     normal_seq, uniform_seq, chi2_seq = block_seq.spawn(3)
     # Always a full block, then the first n: a short last block equals the start of a full one.
-    normals = np.random.default_rng(normal_seq).standard_normal((horizon, N_SHOCKS, BLOCK_SIZE))
+    normals = np.random.default_rng(normal_seq).standard_normal((N_SHOCKS, horizon, BLOCK_SIZE))
     uniforms = np.random.default_rng(uniform_seq).random((horizon, N_UNIFORMS, BLOCK_SIZE))
     chi2 = None
     if dof is not None:
         chi2 = np.random.default_rng(chi2_seq).chisquare(dof, (horizon, BLOCK_SIZE))[:, :n]
-    return BlockDraws(normals=normals[..., :n], uniforms=uniforms[..., :n], chi2=chi2)
+    if n < BLOCK_SIZE:
+        normals = np.ascontiguousarray(normals[..., :n])
+    return BlockDraws(normals=normals, uniforms=uniforms[..., :n], chi2=chi2)
 
 
 def _qmc_points(
@@ -133,7 +135,7 @@ def _from_uniform_points(points: np.ndarray, *, horizon: int, dof: float | None)
     """Map per-sample uniform vectors to shocks, uniforms and chi-square variates."""
     n = points.shape[0]
     per_year = np.clip(points.T, *_OPEN_UNIT).reshape(horizon, _QMC_DIM_PER_YEAR, n)
-    normals = special.ndtri(per_year[:, :N_SHOCKS, :])
+    normals = special.ndtri(per_year[:, :N_SHOCKS, :].transpose(1, 0, 2))
     uniforms = np.ascontiguousarray(per_year[:, N_SHOCKS : N_SHOCKS + N_UNIFORMS, :])
     chi2 = None
     if dof is not None:

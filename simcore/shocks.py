@@ -35,7 +35,7 @@ def correlate_shocks(
 
     Parameters
     ----------
-    normals : ndarray, shape (H, K, n)
+    normals : ndarray, shape (K, H, n), C-contiguous
         Independent standard normals ``e_t``.
     factor : ndarray, shape (K, K)
         ``L`` from :func:`correlation_factor`.
@@ -46,15 +46,16 @@ def correlate_shocks(
 
     Returns
     -------
-    ndarray, shape (H, K, n)
+    ndarray, shape (K, H, n)
         ``z_t = L e_t``, times ``sqrt((ν − 2) / W_t)`` for Student-t shocks.
     """
     if np.array_equal(factor, np.eye(factor.shape[0])):
         shocks = normals.copy()
     else:
-        shocks = np.matmul(factor, normals)
+        # One matrix product over all sample-years: (K, K) @ (K, H·n).
+        shocks = (factor @ normals.reshape(factor.shape[0], -1)).reshape(normals.shape)
     if dof is not None:
         if chi2 is None:
             raise ValueError("Student-t shocks need chi-square variates")
-        shocks *= np.sqrt((dof - 2.0) / chi2)[:, np.newaxis, :]
+        shocks *= np.sqrt((dof - 2.0) / chi2)
     return shocks

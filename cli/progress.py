@@ -1,0 +1,44 @@
+"""A rich progress bar on stderr, shown only when stderr is a terminal."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from simcore.runner import ProgressCallback
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, *, quiet: bool) -> Iterator[ProgressCallback | None]:
+    """Yield a ``progress(done, total)`` callback drawing a bar, or None when quiet/no tty."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("paths"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

@@ -1,0 +1,232 @@
+"""Run scenarios to a result file: blocks simulated, streamed to disk, then summarized.
+
+``run_scenarios`` is what ``smasim run`` and ``smasim batch`` call; it is usable from a
+notebook as it is. Peak memory is bounded by one chunk of blocks while simulating, and by
+one variable of one scenario (``samples × horizon`` values) while summarizing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simcore.config import Scenario
+from simcore.engine import output_variables, simulate_block
+from simcore.sampling import BLOCK_SIZE, block_bounds, block_count
+from simcore.store import FileLayout, ResultWriter, summary_dataset
+from simcore.summary import VariableSummary, outcome_frequencies, summarize_values
+from simcore.variables import SUMMARIZED
+
+#: Default samples per task (4 blocks): large enough to amortize per-call overhead, small
+#: enough to stay in cache-friendly, reusable allocations.
+DEFAULT_CHUNK_SIZE = 4 * BLOCK_SIZE
+
+#: Called with (samples done, samples in all) as the run progresses.
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run wrote.
+
+    Attributes
+    ----------
+    path : Path
+        The complete result file.
+    seed : int
+        The seed used (configured, or entropy drawn for an unseeded run).
+    seed_source : str
+        ``"config"``, ``"command line"`` or ``"entropy"``.
+    samples : int
+        Paths per scenario.
+    scenarios : list of str
+        Scenario names.
+    """
+
+    path: Path
+    seed: int
+    seed_source: str
+    samples: int
+    scenarios: list[str]
+
+
+def resolve_seed(scenario: Scenario) -> tuple[int, str]:
+    """The run's seed and where it came from; an unseeded run draws fresh entropy.
+
+    Seed 0 is a seed like any other.
+    """
+    if scenario.run.seed is not None:
+        return scenario.run.seed, "config"
+    entropy = np.random.SeedSequence().entropy
+    assert isinstance(entropy, int)
+    return entropy, "entropy"
+
+
+def chunk_blocks(samples: int, chunk_size: int) -> list[range]:
+    """Group the run's blocks into chunks of ``ceil(chunk_size / BLOCK_SIZE)`` blocks."""
+    if chunk_size < 1:
+        raise ValueError(f"chunk size must be at least 1 sample (got {chunk_size})")
+    per_chunk = -(-chunk_size // BLOCK_SIZE)
+    total = block_count(samples)
+    return [range(b, min(b + per_chunk, total)) for b in range(0, total, per_chunk)]
+
+
+def _versions() -> dict[str, str]:
+    names = ("smasim", "numpy", "scipy", "xarray", "h5netcdf", "h5py", "pydantic")
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+def provenance_attrs(
+    scenarios: Sequence[Scenario], *, seed: int, seed_source: str, command: str
+) -> dict[str, object]:
+    """Global attributes that let anyone re-run the file (STYLE.md §12)."""
+    first = scenarios[0]
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    versions = _versions()
+    configs = [s.to_toml() for s in scenarios]
+    attrs: dict[str, object] = {
+        "Conventions": "CF-1.8",
+        "title": "smasim: US-ROK Special Measures Agreement cost-sharing simulation",
+        "source": f"smasim {versions['smasim']}",
+        "history": f"{created} {command}",
+        "created": created,
+        "smasim_version": versions["smasim"],
+        "library_versions": " ".join(f"{k}={v}" for k, v in versions.items())
+        + f" python={platform.python_version()}",
+        "scenario_names": " ".join(s.run.name for s in scenarios),
+        "seed": str(seed),
+        "seed_source": seed_source,
+        "sampler": first.run.sampler,
+        "bit_generator": "PCG64",
+        "block_size": BLOCK_SIZE,
+        "n_samples": first.run.samples,
+        "base_year": first.run.base_year,
+        "horizon": first.run.horizon,
+    }
+    if len(scenarios) == 1:
+        attrs["config_toml"] = configs[0]
+        attrs["config_sha256"] = first.config_hash()
+    else:
+        for scenario, text in zip(scenarios, configs, strict=True):
+            attrs[f"config_toml_{scenario.run.name}"] = text
+            attrs[f"config_sha256_{scenario.run.name}"] = scenario.config_hash()
+    return attrs
+
+
+def file_layout(
+    scenarios: Sequence[Scenario], *, batch: bool, float32: bool = False, compress: bool = False
+) -> FileLayout:
+    """The layout of the file a run of ``scenarios`` writes."""
+    first = scenarios[0]
+    return FileLayout(
+        variables=output_variables(first),
+        samples=first.run.samples,
+        years=first.years,
+        scenarios=[s.run.name for s in scenarios] if batch else None,
+        outcome_meanings=[o.kind for o in first.negotiation.outcomes],
+        float32=float32,
+        compress=compress,
+    )
+
+
+def run_scenarios(
+    scenarios: Sequence[Scenario],
+    output: str | Path,
+    *,
+    batch: bool = False,
+    seed_source: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    float32: bool = False,
+    compress: bool = False,
+    overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+    command: str | None = None,
+) -> RunResult:
+    """Simulate scenarios block by block into one result file, then add its summary.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        One scenario (``batch=False``), or several sharing base year, horizon, samples,
+        seed and sampler.
+    output : str or Path
+        Final file; written under a temporary name and renamed when complete.
+    batch : bool
+        Write a ``scenario`` dimension.
+    seed_source : str, optional
+        Recorded origin of the seed (``"command line"`` when an option overrode it).
+    chunk_size : int
+        Samples per unit of work, rounded up to whole blocks; results do not depend on it.
+    float32 : bool
+        Store floating-point variables as float32 (half the bytes).
+    compress : bool
+        zlib compression.
+    overwrite : bool
+        Replace an existing file.
+    progress : callable, optional
+        ``progress(done, total)`` in samples over all scenarios.
+    command : str, optional
+        The command line recorded in ``history``.
+
+    Returns
+    -------
+    RunResult
+    """
+    first = scenarios[0]
+    seed, source = resolve_seed(first)
+    source = seed_source or source
+    layout = file_layout(scenarios, batch=batch, float32=float32, compress=compress)
+    attrs = provenance_attrs(
+        scenarios, seed=seed, seed_source=source, command=command or " ".join(sys.argv)
+    )
+    samples = first.run.samples
+    chunks = chunk_blocks(samples, chunk_size)
+    total = samples * len(scenarios)
+    done = 0
+    with ResultWriter(Path(output), layout, attrs, overwrite=overwrite) as writer:
+        for index, scenario in enumerate(scenarios):
+            where = index if batch else None
+            for chunk in chunks:
+                for block in chunk:
+                    start, stop = block_bounds(block, samples)
+                    values = simulate_block(scenario, block, seed=seed)
+                    writer.write_block(start, values, scenario=where)
+                    done += stop - start
+                if progress is not None:
+                    progress(done, total)
+        percentiles = first.run.percentiles
+        summaries: dict[str, list[VariableSummary]] = {
+            name: [] for name in layout.variables if name in SUMMARIZED
+        }
+        frequencies = []
+        for index, _ in enumerate(scenarios):
+            where = index if batch else None
+            for name, per_scenario in summaries.items():
+                per_scenario.append(
+                    summarize_values(writer.read_variable(name, scenario=where), percentiles)
+                )
+            codes = writer.read_variable("negotiation_outcome", scenario=where)
+            frequencies.append(outcome_frequencies(codes, len(layout.outcome_meanings)))
+        path = writer.commit(
+            summary_dataset(summaries, frequencies, layout=layout, percentiles=percentiles)
+        )
+    return RunResult(
+        path=path,
+        seed=seed,
+        seed_source=source,
+        samples=samples,
+        scenarios=[s.run.name for s in scenarios],
+    )

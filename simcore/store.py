@@ -1,0 +1,363 @@
+"""Result files: netCDF-4/HDF5 written through xarray (h5netcdf), streamed block by block.
+
+The only module that knows xarray's I/O, h5netcdf and h5py. A result file is built in
+three steps, all under a temporary name in the destination folder:
+
+1. xarray writes the structure (dimensions, coordinates, every variable's CF attributes,
+   provenance) with lazy placeholders, so no sample data is held in memory;
+2. blocks of samples are written into their slice of each variable as they are simulated;
+3. the ``summary`` group is appended through xarray, the file is marked complete, flushed,
+   and renamed to its final name.
+
+An exception or interrupt at any point removes the temporary file: nothing that looks like
+a result is ever left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dask.array as da
+import h5py
+import numpy as np
+import xarray as xr
+
+from simcore.errors import OutputExistsError, ResultFileError
+from simcore.summary import VariableSummary
+from simcore.variables import VARIABLES
+
+#: CF version declared in ``Conventions`` (no int64 variables are written).
+CF_CONVENTIONS = "CF-1.8"
+#: Suffix of temporary files: never ``.h5``, so a partial file never looks like a result.
+TEMP_SUFFIX = ".smasim-partial"
+SUMMARY_GROUP = "summary"
+#: Global attribute set last, just before the rename.
+COMPLETE_ATTR = "smasim_complete"
+
+
+@dataclass(frozen=True)
+class FileLayout:
+    """Shape and types of a result file.
+
+    Attributes
+    ----------
+    variables : sequence of str
+        Names from :data:`simcore.variables.VARIABLES`, in file order.
+    samples : int
+        Paths per scenario.
+    years : ndarray of int
+        Calendar years simulated.
+    scenarios : sequence of str, optional
+        Scenario names; None writes no ``scenario`` dimension (a single run).
+    outcome_meanings : sequence of str
+        One word per negotiation outcome index (``flag_meanings``).
+    float32 : bool
+        Store floating-point variables as float32.
+    compress : bool
+        zlib compression (much slower to write, barely smaller for random floats).
+    """
+
+    variables: Sequence[str]
+    samples: int
+    years: np.ndarray
+    scenarios: Sequence[str] | None
+    outcome_meanings: Sequence[str]
+    float32: bool = False
+    compress: bool = False
+
+    def dims(self, name: str) -> tuple[str, ...]:
+        """Dimensions of variable ``name``."""
+        lead = ("scenario",) if self.scenarios is not None else ()
+        tail = ("sample", "year") if VARIABLES[name].per_year else ("sample",)
+        return lead + tail
+
+    def shape(self, name: str) -> tuple[int, ...]:
+        """Shape of variable ``name``."""
+        sizes = {
+            "scenario": len(self.scenarios or ()),
+            "sample": self.samples,
+            "year": len(self.years),
+        }
+        return tuple(sizes[d] for d in self.dims(name))
+
+    def dtype(self, name: str) -> np.dtype:
+        """Storage type of ``name``: int8 outcome codes, int32 troops, float64 or float32."""
+        if name == "negotiation_outcome":
+            return np.dtype(np.int8)
+        if name == "troops":
+            return np.dtype(np.int32)
+        return np.dtype(np.float32 if self.float32 else np.float64)
+
+    def nbytes(self) -> int:
+        """Bytes of sample data the file will hold (the summary group is negligible)."""
+        return sum(
+            int(np.prod(self.shape(name))) * self.dtype(name).itemsize for name in self.variables
+        )
+
+
+def _variable_attrs(name: str, layout: FileLayout) -> dict[str, Any]:
+    spec = VARIABLES[name]
+    attrs: dict[str, Any] = {"units": spec.units, "long_name": spec.long_name}
+    if name == "negotiation_outcome":
+        attrs["flag_values"] = np.arange(-1, len(layout.outcome_meanings), dtype=np.int8)
+        attrs["flag_meanings"] = " ".join(["no_negotiation", *layout.outcome_meanings])
+    return attrs
+
+
+def _coordinates(layout: FileLayout) -> dict[str, Any]:
+    coords: dict[str, Any] = {
+        "year": ("year", np.asarray(layout.years, dtype=np.int32), {
+            "long_name": "calendar year", "units": "1",
+        }),
+    }
+    if layout.scenarios is not None:
+        coords["scenario"] = ("scenario", np.asarray(layout.scenarios, dtype=object), {
+            "long_name": "scenario name (run.name of its configuration)",
+        })
+    return coords
+
+
+def _encoding(name: str, layout: FileLayout) -> dict[str, Any]:
+    encoding: dict[str, Any] = {"dtype": layout.dtype(name)}
+    if layout.dtype(name).kind == "i":
+        encoding["_FillValue"] = None
+    if layout.compress:
+        shape = layout.shape(name)
+        chunks = tuple(min(size, 65536) if dim == "sample" else 1 if dim == "scenario" else size
+                       for dim, size in zip(layout.dims(name), shape, strict=True))
+        encoding.update(zlib=True, complevel=4, chunksizes=chunks)
+    else:
+        encoding["contiguous"] = True
+    return encoding
+
+
+def temporary_path(final: Path) -> Path:
+    """Where the file for ``final`` is built: same folder, hidden, process id in the name."""
+    return final.with_name(f".{final.name}.{os.getpid()}{TEMP_SUFFIX}")
+
+
+class ResultWriter:
+    """Build one result file under a temporary name; rename it only when complete.
+
+    Use as a context manager: leaving the block by an exception (including
+    ``KeyboardInterrupt``) removes the temporary file; :meth:`commit` renames it.
+
+    Parameters
+    ----------
+    path : Path
+        Final file name.
+    layout : FileLayout
+        Variables, sizes and storage types.
+    attrs : mapping
+        Global attributes (provenance).
+    overwrite : bool
+        Replace an existing file at ``path`` (only when the new one is complete).
+    """
+
+    def __init__(
+        self, path: Path, layout: FileLayout, attrs: Mapping[str, Any], *, overwrite: bool = False
+    ) -> None:
+        self.path = Path(path)
+        self.layout = layout
+        self.attrs = dict(attrs)
+        self.overwrite = overwrite
+        self.temp = temporary_path(self.path)
+        self._file: h5py.File | None = None
+
+    def __enter__(self) -> ResultWriter:
+        if self.path.exists() and not self.overwrite:
+            raise OutputExistsError(
+                f"{self.path}: exists; pass --overwrite to replace it, or choose another -o"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._create_structure()
+            self._file = h5py.File(self.temp, "r+")
+        except BaseException:
+            self._discard()
+            raise
+        return self
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> None:
+        if kind is not None:
+            self._discard()
+
+    def _discard(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(Exception):
+                self._file.close()
+            self._file = None
+        with contextlib.suppress(FileNotFoundError):
+            self.temp.unlink()
+
+    def _create_structure(self) -> None:
+        layout = self.layout
+        data_vars = {}
+        for name in layout.variables:
+            shape = layout.shape(name)
+            # Lazy placeholders: xarray writes metadata now; the data is written by blocks.
+            placeholder = da.empty(shape, dtype=layout.dtype(name), chunks=shape)
+            data_vars[name] = (layout.dims(name), placeholder, _variable_attrs(name, layout))
+        dataset = xr.Dataset(data_vars, coords=_coordinates(layout), attrs=self.attrs)
+        encoding = {name: _encoding(name, layout) for name in layout.variables}
+        dataset.to_netcdf(
+            self.temp, engine="h5netcdf", encoding=encoding, compute=False, invalid_netcdf=False
+        )
+
+    def write_block(
+        self, start: int, values: Mapping[str, np.ndarray], *, scenario: int | None = None
+    ) -> None:
+        """Write samples ``start … start + n`` of every variable (of one scenario)."""
+        assert self._file is not None, "write_block outside the writer's context"
+        for name in self.layout.variables:
+            block = values[name]
+            target = self._file[name]
+            where = (slice(start, start + block.shape[0]),)
+            if scenario is not None:
+                where = (scenario, *where)
+            target[where] = np.ascontiguousarray(block, dtype=self.layout.dtype(name))
+
+    def read_variable(self, name: str, *, scenario: int | None = None) -> np.ndarray:
+        """Read back a whole variable (of one scenario) as stored, e.g. for percentiles."""
+        assert self._file is not None, "read_variable outside the writer's context"
+        dataset = self._file[name]
+        return dataset[scenario] if scenario is not None else dataset[()]
+
+    def commit(self, summary: xr.Dataset) -> Path:
+        """Append the summary group, mark the file complete, flush and rename it."""
+        assert self._file is not None, "commit outside the writer's context"
+        self._file.close()
+        self._file = None
+        summary.to_netcdf(self.temp, mode="a", group=SUMMARY_GROUP, engine="h5netcdf")
+        with h5py.File(self.temp, "r+") as handle:
+            handle.attrs[COMPLETE_ATTR] = np.int8(1)
+        with open(self.temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.temp, self.path)
+        return self.path
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+def check_result_file(path: str | Path) -> Path:
+    """Raise :class:`ResultFileError` unless ``path`` is a complete smasim result file."""
+    path = Path(path)
+    if not path.exists():
+        raise ResultFileError(f"{path}: no such file")
+    if path.is_dir():
+        raise ResultFileError(f"{path}: is a directory, not a result file")
+    try:
+        if not h5py.is_hdf5(path):
+            raise ResultFileError(f"{path}: not an HDF5/netCDF-4 file")
+        with h5py.File(path, "r") as handle:
+            attrs = handle.attrs
+            if "smasim_version" not in attrs:
+                raise ResultFileError(f"{path}: not a smasim result file (no smasim_version)")
+            if COMPLETE_ATTR not in attrs:
+                raise ResultFileError(f"{path}: incomplete result file (the run did not finish)")
+            if SUMMARY_GROUP not in handle:
+                raise ResultFileError(f"{path}: has no '{SUMMARY_GROUP}' group")
+    except PermissionError:
+        raise ResultFileError(f"{path}: not readable (permission denied)") from None
+    except OSError as err:
+        raise ResultFileError(f"{path}: unreadable or truncated HDF5 file ({err})") from None
+    return path
+
+
+def open_summary(path: str | Path) -> xr.Dataset:
+    """The ``summary`` group of a result file, loaded into memory, with the file's attrs."""
+    path = check_result_file(path)
+    with xr.open_dataset(path, group=SUMMARY_GROUP, engine="h5netcdf") as group:
+        summary = group.load()
+    with h5py.File(path, "r") as handle:
+        summary.attrs.update(
+            {k: _attr_value(v) for k, v in handle.attrs.items() if not k.startswith("_")}
+        )
+    return summary
+
+
+def open_samples(path: str | Path) -> xr.Dataset:
+    """The sample variables of a result file, lazily (nothing is read until asked for)."""
+    return xr.open_dataset(check_result_file(path), engine="h5netcdf")
+
+
+def _attr_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray) and value.size == 1:
+        return value.item()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+
+def summary_dataset(
+    summaries: Mapping[str, Sequence[VariableSummary]],
+    outcome_frequency: Sequence[np.ndarray],
+    *,
+    layout: FileLayout,
+    percentiles: Sequence[float],
+) -> xr.Dataset:
+    """The ``summary`` group: per variable ``<name>_mean``, ``_sd``, ``_mcse``, ``_percentile``.
+
+    Parameters
+    ----------
+    summaries : mapping of str to sequence of VariableSummary
+        One summary per scenario (a single run: a sequence of one).
+    outcome_frequency : sequence of ndarray, shape (K + 1, H)
+        Per scenario, the share of samples with each negotiation outcome code per year.
+    layout : FileLayout
+        The file's layout (scenarios, years, outcome meanings).
+    percentiles : sequence of float
+        The percentile levels, in [0, 100].
+    """
+    batch = layout.scenarios is not None
+    lead = ("scenario",) if batch else ()
+
+    def stack(arrays: Sequence[np.ndarray]) -> np.ndarray:
+        return np.stack(arrays) if batch else arrays[0]
+
+    data_vars: dict[str, Any] = {}
+    for name, per_scenario in summaries.items():
+        spec = VARIABLES[name]
+        years = ("year",) if spec.per_year else ()
+        label = spec.long_name
+        for stat, long_name in (
+            ("mean", f"mean of {label}"),
+            ("sd", f"standard deviation of {label}"),
+            ("mcse", f"Monte Carlo standard error of the mean of {label}"),
+        ):
+            values = stack([getattr(s, stat) for s in per_scenario])
+            data_vars[f"{name}_{stat}"] = (
+                lead + years, values, {"units": spec.units, "long_name": long_name}
+            )
+        data_vars[f"{name}_percentile"] = (
+            (*lead, "percentile", *years),
+            stack([s.percentile for s in per_scenario]),
+            {"units": spec.units, "long_name": f"percentiles of {label}"},
+        )
+    data_vars["negotiation_outcome_frequency"] = (
+        (*lead, "outcome", "year"),
+        stack(list(outcome_frequency)),
+        {"units": "1", "long_name": "share of samples with each negotiation outcome"},
+    )
+    coords = _coordinates(layout)
+    coords["percentile"] = ("percentile", np.asarray(percentiles, dtype=np.float64), {
+        "long_name": "percentile level", "units": "percent",
+    })
+    coords["outcome"] = ("outcome", np.arange(-1, len(layout.outcome_meanings), dtype=np.int8), {
+        "long_name": "negotiation outcome code",
+        "flag_values": np.arange(-1, len(layout.outcome_meanings), dtype=np.int8),
+        "flag_meanings": " ".join(["no_negotiation", *layout.outcome_meanings]),
+    })
+    n = {s.n for per in summaries.values() for s in per}
+    attrs = {"title": "summary statistics over samples", "n_samples": int(n.pop())}
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
