@@ -123,7 +123,9 @@ def _qmc_points(
         # One scrambled sequence per run, seeded from the run's seed; block b is its
         # b-th stretch of BLOCK_SIZE points, so blocks together keep Sobol' balance.
         engine = qmc.Sobol(dim, scramble=True, rng=np.random.default_rng(seed))
-        engine.fast_forward(block_seq.spawn_key[0] * BLOCK_SIZE)
+        skip = block_seq.spawn_key[0] * BLOCK_SIZE
+        if skip:  # scipy rejects fast_forward(0)
+            engine.fast_forward(skip)
         return engine.random(BLOCK_SIZE)
     if sampler == "lhs":
         engine = qmc.LatinHypercube(dim, rng=np.random.default_rng(block_seq))

@@ -1,0 +1,72 @@
+"""Shared fixtures: the baseline configuration as a mapping, and scenario factories."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from simcore.config import Scenario, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "configs" / "baseline.toml"
+
+
+#: Tables that a change replaces whole instead of merging into (a rule is one value).
+REPLACED_TABLES = {"escalation", "amounts_krw"}
+
+
+def deep_update(target: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``changes`` into ``target``; a value of None deletes the key."""
+    for key, value in changes.items():
+        if value is None:
+            target.pop(key, None)
+        elif (
+            isinstance(value, dict)
+            and isinstance(target.get(key), dict)
+            and key not in REPLACED_TABLES
+        ):
+            deep_update(target[key], value)
+        else:
+            target[key] = value
+    return target
+
+
+@pytest.fixture
+def baseline_dict() -> dict[str, Any]:
+    """configs/baseline.toml parsed, fresh for each test."""
+    return tomllib.loads(BASELINE.read_text())
+
+
+@pytest.fixture
+def make_scenario(baseline_dict: dict[str, Any]) -> Callable[..., Scenario]:
+    """Build a scenario from the baseline with nested changes (None deletes a key)."""
+
+    def build(changes: dict[str, Any] | None = None) -> Scenario:
+        data = deep_update(copy.deepcopy(baseline_dict), changes or {})
+        return scenario_from_dict(data, source="test")
+
+    return build
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded generator for tests that need their own random numbers."""
+    return np.random.default_rng(20261128)
+
+
+#: A scenario without randomness: zero volatilities, one troop level, a status-quo renewal.
+DETERMINISTIC: dict[str, Any] = {
+    "run": {"horizon": 3, "samples": 64},
+    "inflation": {"kr": {"volatility": 0.0}, "us": {"volatility": 0.0}},
+    "fx": {"anchor": 1300.0, "volatility": 0.0},
+    "defense": {"volatility": 0.0},
+    "troops": {"levels": [28500], "initial": 28500, "transition": [[1.0]]},
+    "agreement": {"last_year": 2027, "reopen_probability": 0.0},
+    "negotiation": {"outcomes": [{"kind": "status_quo", "probability": 1.0, "term": 5}]},
+}

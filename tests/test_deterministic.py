@@ -1,0 +1,75 @@
+"""Zero volatilities and one troop level: every path equals the hand recursion of MODEL.md.
+
+The expected numbers were computed with plain Python floats from the formulas of MODEL.md
+§2, §4, §6 and §7 (not with the engine); the inputs are the baseline's with
+``fx.anchor = 1300``, ``horizon = 3``, ``agreement.last_year = 2027`` and a single
+``status_quo`` outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from simcore.config import Scenario
+from simcore.engine import simulate
+from tests.conftest import DETERMINISTIC
+
+# π_kr,t = 0.0248 + 0.51 (π_kr,t−1 − 0.0248), π_kr,0 = 0.021
+INFLATION_KR = [0.022862, 0.02381162, 0.0242959262]
+# π_us,t = 0.0258 + 0.41 (π_us,t−1 − 0.0258), π_us,0 = 0.0263
+INFLATION_US = [0.026005, 0.02588405, 0.0258344605]
+# x_t = x_t−1 + (π_kr,t − π_us,t) + 0.1 (ln 1300 − x_t−1), x_0 = ln 1421.4
+FX = [1404.345696278365, 1390.6598467442493, 1379.1928022108857]
+# 2026 known; 2027 = 1.5192e12 · (1 + 0.021) → 1.5511032e12 → 1.5511e12;
+# 2028: scheduled negotiation, status quo: · (1 + round(0.022862, 0.001) = 0.023) → 1.5868e12
+CONTRIBUTION_KRW = [1.5192e12, 1.5511e12, 1.5868e12]
+CONTRIBUTION_USD = [1081784922.349254, 1115369803.5010977, 1150528046.155921]
+CONTRIBUTION_USD_REAL = [1054366131.1097449, 1059671191.7699804, 1065545920.9663948]
+OTHER_SUPPORT_USD = [589967429.0992905, 609959784.9205134, 629973935.4474043]
+US_COST_USD = [3385816500.0, 3473455143.5768247, 3563189983.2820826]
+TOTAL_COST_USD = [5057568851.4485445, 5198784731.998436, 5343691964.885407]
+ROK_SHARE = [0.33054465506084724, 0.3318717118256956, 0.3331969719256651]
+COST_PER_TROOP_USD = [177458.556191177, 182413.49936836617, 187497.96368018974]
+CUM_CONTRIBUTION_USD = 3347682772.0062723
+PV_CONTRIBUTION_USD = 3154515782.8829846
+
+EXPECTED = {
+    "inflation_kr": INFLATION_KR,
+    "inflation_us": INFLATION_US,
+    "fx_krw_per_usd": FX,
+    "contribution_krw": CONTRIBUTION_KRW,
+    "contribution_usd": CONTRIBUTION_USD,
+    "contribution_usd_real": CONTRIBUTION_USD_REAL,
+    "other_support_usd": OTHER_SUPPORT_USD,
+    "us_cost_usd": US_COST_USD,
+    "total_cost_usd": TOTAL_COST_USD,
+    "rok_share": ROK_SHARE,
+    "cost_per_troop_usd": COST_PER_TROOP_USD,
+    "troops": [28500, 28500, 28500],
+    "negotiation_outcome": [-1, -1, 0],
+}
+
+
+@pytest.fixture
+def paths(make_scenario: Callable[..., Scenario]) -> dict[str, np.ndarray]:
+    return simulate(make_scenario(DETERMINISTIC), seed=0)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_path_equals_the_hand_recursion(paths: dict[str, np.ndarray], name: str) -> None:
+    values = paths[name]
+    assert values.shape == (64, 3)
+    expected = np.broadcast_to(np.asarray(EXPECTED[name]), values.shape)
+    np.testing.assert_allclose(values, expected, rtol=1e-12, atol=0)
+
+
+def test_horizon_totals(paths: dict[str, np.ndarray]) -> None:
+    np.testing.assert_allclose(paths["cum_contribution_usd"], CUM_CONTRIBUTION_USD, rtol=1e-12)
+    np.testing.assert_allclose(paths["pv_contribution_usd"], PV_CONTRIBUTION_USD, rtol=1e-12)
+
+
+def test_defense_growth_is_not_stored_when_no_rule_reads_it(paths: dict[str, np.ndarray]) -> None:
+    assert "defense_growth" not in paths
