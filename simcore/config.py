@@ -559,7 +559,13 @@ def _format_one(error: Any) -> str:
     if kind == "missing":
         return f"{path}: required key is missing"
     if kind == "union_tag_invalid":
-        return f"{path or 'value'}: {message}"
+        ctx = error.get("ctx", {})
+        key = str(ctx.get("discriminator", "")).strip("'")
+        return (
+            f"{path}.{key}: unknown value {ctx.get('tag')!r} "
+            f"(allowed: {ctx.get('expected_tags')})"
+        )
+    message = message.replace("Input should be", "must be")
     got = error.get("input")
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     return f"{path or 'scenario'}: {message}{shown}"
