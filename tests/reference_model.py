@@ -1,0 +1,170 @@
+"""MODEL.md written the plain way: one sample at a time, Python floats, no vectorization.
+
+An oracle, not part of the library: tests check that the vectorized engine gives the same
+paths from the same random inputs, and the benchmarks time it as the per-sample baseline.
+It reads the scenario and the block's random inputs and follows MODEL.md §2–7 literally.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special
+
+from simcore.config import (
+    CpiRule,
+    DemandOutcome,
+    FixedRule,
+    LapseOutcome,
+    Scenario,
+    StatusQuoOutcome,
+)
+from simcore.sampling import BlockDraws
+
+
+def _round(x: float, step: float) -> float:
+    if step == 0:
+        return x
+    return step * math.floor(float(np.round(x / step, 9)) + 0.5)
+
+
+def _pick(cdf: list[float], u: float) -> int:
+    for k, c in enumerate(cdf):
+        if u < c:
+            return k
+    return len(cdf) - 1
+
+
+def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.ndarray]:
+    """Simulate every sample of a block with plain Python loops (slow by design)."""
+    run = scenario.run
+    horizon = run.horizon
+    n = draws.normals.shape[2]
+    years = list(range(run.base_year + 1, run.base_year + horizon + 1))
+    factor = np.linalg.cholesky(scenario.shocks.full_correlation()).tolist()
+    dof = scenario.shocks.dof if scenario.shocks.distribution == "student_t" else None
+    kr, us, fx_cfg = scenario.inflation.kr, scenario.inflation.us, scenario.fx
+    pins = scenario.pins
+    agreement = scenario.agreement
+    outcomes = scenario.negotiation.outcomes
+    outcome_cdf = list(np.cumsum([o.probability for o in outcomes]))
+    troop_cdf = [list(np.cumsum(row)) for row in scenario.troops.transition]
+    levels = scenario.troops.levels
+    names = ["inflation_kr", "inflation_us", "fx_krw_per_usd", "troops", "negotiation_outcome",
+             "contribution_krw", "contribution_usd", "contribution_usd_real",
+             "other_support_usd", "us_cost_usd", "total_cost_usd", "rok_share",
+             "cost_per_troop_usd"]
+    out = {name: np.zeros((n, horizon)) for name in names}
+    out["cum_contribution_usd"] = np.zeros(n)
+    out["pv_contribution_usd"] = np.zeros(n)
+
+    for i in range(n):
+        pi_kr, pi_us = kr.initial, us.initial
+        log_fx = math.log(fx_cfg.initial)
+        fx_prev = fx_cfg.initial
+        price_kr = price_us = 1.0
+        state = levels.index(scenario.troops.initial)
+        history_kr = {0: kr.initial, -1: kr.previous}
+        history_d = {0: scenario.defense.initial if scenario.defense else 0.0}
+        amount = agreement.base_year_amount_krw
+        last_year = agreement.last_year
+        rule = agreement.escalation
+        base_agreement = True
+        cum = pv = 0.0
+        for t, year in enumerate(years, start=1):
+            e = [float(draws.normals[k, t - 1, i]) for k in range(4)]
+            z = [sum(factor[k][j] * e[j] for j in range(4)) for k in range(4)]
+            if dof is not None:
+                scale = math.sqrt((dof - 2) / float(draws.chi2[t - 1, i]))
+                z = [v * scale for v in z]
+            u = [float(v) for v in draws.uniforms[t - 1, :, i]]
+            pi_kr = pins.kr_inflation.get(year, kr.mean + kr.persistence * (pi_kr - kr.mean)
+                                          + kr.volatility * z[0])
+            pi_us = pins.us_inflation.get(year, us.mean + us.persistence * (pi_us - us.mean)
+                                          + us.volatility * z[1])
+            history_kr[t] = pi_kr
+            if scenario.defense is not None:
+                history_d[t] = pins.defense.get(
+                    year, pi_kr + scenario.defense.real_growth + scenario.defense.volatility * z[3]
+                )
+            if year in pins.fx:
+                log_fx = math.log(pins.fx[year])
+            else:
+                log_fx = (log_fx + fx_cfg.ppp * (pi_kr - pi_us)
+                          + fx_cfg.reversion * (math.log(fx_cfg.anchor) - log_fx)
+                          + fx_cfg.volatility * z[2])
+            fx = math.exp(log_fx)
+            price_kr *= 1 + pi_kr
+            price_us *= 1 + pi_us
+            if year in pins.troops:
+                state = levels.index(pins.troops[year])
+            else:
+                state = _pick(troop_cdf[state], u[0])
+            troops = levels[state]
+
+            def grown(previous: float, rule=rule, t=t, fx=fx, pi_us=pi_us) -> float:
+                if rule.rule == "usd_cpi":
+                    return _round(previous * fx / fx_prev * (1 + pi_us), agreement.amount_step)
+                if isinstance(rule, FixedRule):
+                    g = _round(rule.rate, agreement.rate_step)
+                else:
+                    source = history_kr if isinstance(rule, CpiRule) else history_d
+                    g = _round(source[t - rule.lag], agreement.rate_step)
+                    if rule.floor is not None:
+                        g = max(g, rule.floor)
+                    if rule.cap is not None:
+                        g = min(g, rule.cap)
+                return _round(previous * (1 + g), agreement.amount_step)
+
+            code = -1
+            scheduled = year > last_year
+            known = base_agreement and not scheduled and year in agreement.amounts_krw
+            reopen = (not scheduled and not known and agreement.reopen_probability > 0
+                      and u[1] < agreement.reopen_probability)
+            new_amount = agreement.amounts_krw[year] if known else grown(amount)
+            if scheduled or reopen:
+                code = _pick(outcome_cdf, u[2])
+                outcome = outcomes[code]
+                if isinstance(outcome, StatusQuoOutcome):
+                    if scheduled:
+                        last_year = year + outcome.term - 1
+                elif isinstance(outcome, DemandOutcome):
+                    dist = outcome.demand_usd
+                    demand = dist.values[_pick(list(np.cumsum(dist.probabilities)), u[3])]
+                    share = float(special.betaincinv(outcome.concession.a, outcome.concession.b,
+                                                     u[4]))
+                    value = amount / fx
+                    new_amount = _round((value + share * (demand - value)) * fx,
+                                        agreement.amount_step)
+                    last_year = year + outcome.term - 1
+                    base_agreement = False
+                    if outcome.escalation is not None:
+                        rule = outcome.escalation
+                elif isinstance(outcome, LapseOutcome):
+                    new_amount = _round(outcome.funding_fraction * amount, agreement.amount_step)
+                    last_year = year - 1
+                    base_agreement = False
+            amount = new_amount
+
+            usd = amount / fx
+            other = scenario.rok_other_support.base_krw * price_kr / fx
+            us_cost = (scenario.us_cost.base_usd
+                       * (troops / scenario.troops.initial) ** scenario.us_cost.troop_elasticity
+                       * price_us)
+            total = us_cost + usd + other
+            row = {
+                "inflation_kr": pi_kr, "inflation_us": pi_us, "fx_krw_per_usd": fx,
+                "troops": troops, "negotiation_outcome": code, "contribution_krw": amount,
+                "contribution_usd": usd, "contribution_usd_real": usd / price_us,
+                "other_support_usd": other, "us_cost_usd": us_cost, "total_cost_usd": total,
+                "rok_share": (usd + other) / total, "cost_per_troop_usd": total / troops,
+            }
+            for name, value in row.items():
+                out[name][i, t - 1] = value
+            cum += usd
+            pv += usd / (1 + run.discount_rate) ** t
+            fx_prev = fx
+        out["cum_contribution_usd"][i] = cum
+        out["pv_contribution_usd"][i] = pv
+    return out

@@ -1,0 +1,148 @@
+"""The command line through click's CliRunner: exit codes, messages, no tracebacks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from tests.conftest import BASELINE
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def result_file(tmp_path: Path, runner: CliRunner) -> Path:
+    out = tmp_path / "base.h5"
+    res = runner.invoke(cli, ["run", str(BASELINE), "-o", str(out), "--samples", "2000", "-q"])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_run_writes_the_file_and_says_so(result_file: Path) -> None:
+    assert result_file.exists()
+
+
+def test_run_default_output_is_outputs_run_name(tmp_path: Path, runner: CliRunner) -> None:
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        res = runner.invoke(cli, ["run", str(BASELINE), "--samples", "100", "--seed", "0"])
+        assert res.exit_code == 0, res.output
+        assert "Wrote outputs/baseline.h5 (100 paths, seed 0 from command line)" in res.output
+        assert Path("outputs/baseline.h5").exists()
+        again = runner.invoke(cli, ["run", str(BASELINE), "--samples", "100"])
+        assert again.exit_code == 2
+        assert "outputs/baseline.h5: exists; pass --overwrite" in again.output
+        assert "Traceback" not in again.output
+
+
+def test_summary_table(result_file: Path, runner: CliRunner) -> None:
+    res = runner.invoke(cli, ["summary", str(result_file)])
+    assert res.exit_code == 0, res.output
+    for text in ("contribution_usd [USD bn]", "contribution_krw [KRW tn]", "rok_share [%]",
+                 "P50", "2031", "horizon", "±"):
+        assert text in res.output
+
+
+def test_summary_csv_and_json_agree(result_file: Path, runner: CliRunner) -> None:
+    as_csv = runner.invoke(cli, ["summary", str(result_file), "--format", "csv",
+                                 "--var", "contribution_usd", "--percentiles", "5,50,95"])
+    as_json = runner.invoke(cli, ["summary", str(result_file), "--format", "json",
+                                  "--var", "contribution_usd", "--percentiles", "5,50,95"])
+    assert as_csv.exit_code == 0 and as_json.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(as_csv.output)))
+    records = json.loads(as_json.output)
+    assert len(rows) == len(records) == 6
+    for row, record in zip(rows, records, strict=True):
+        assert float(row["p50"]) == record["p50"]
+        assert float(row["mean"]) == record["mean"]
+        assert record["units"] == "USD"
+
+
+def test_summary_computes_percentiles_not_stored(result_file: Path, runner: CliRunner) -> None:
+    import numpy as np
+    import xarray as xr
+
+    res = runner.invoke(cli, ["summary", str(result_file), "--format", "json",
+                              "--var", "rok_share", "--percentiles", "2.5,50"])
+    assert res.exit_code == 0, res.output
+    records = json.loads(res.output)
+    with xr.open_dataset(result_file, engine="h5netcdf") as ds:
+        expected = np.percentile(ds["rok_share"].values, [2.5, 50], axis=0)
+    assert [r["p2.5"] for r in records] == list(expected[0])
+    assert [r["p50"] for r in records] == list(expected[1])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--var", "nonsense"], "--var: unknown variable(s) nonsense", id="var"),
+        pytest.param(["--percentiles", "5,150"], "--percentiles: each must lie in [0, 100]",
+                     id="pct-range"),
+        pytest.param(["--percentiles", "a,b"], "--percentiles: expected numbers", id="pct-text"),
+    ],
+)
+def test_summary_bad_options(result_file: Path, runner: CliRunner, args: list[str],
+                             message: str) -> None:
+    res = runner.invoke(cli, ["summary", str(result_file), *args])
+    assert res.exit_code == 2
+    assert message in res.output
+    assert "Traceback" not in res.output
+
+
+def test_bad_config_is_one_line_exit_2(tmp_path: Path, runner: CliRunner) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BASELINE.read_text().replace("persistence = 0.51", "persistance = 0.51"))
+    res = runner.invoke(cli, ["run", str(bad), "-o", str(tmp_path / "x.h5")])
+    assert res.exit_code == 2
+    assert res.output.strip().count("\n") == 0
+    assert "inflation.kr.persistance: unknown key; did you mean 'persistence'?" in res.output
+    assert not (tmp_path / "x.h5").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        pytest.param(["run", "nowhere.toml"], "nowhere.toml: no such file", id="run-missing"),
+        pytest.param(["summary", "nowhere.h5"], "nowhere.h5: no such file", id="summary-missing"),
+        pytest.param(["run", str(BASELINE), "--samples", "0"], "Invalid value for '--samples'",
+                     id="samples-0"),
+    ],
+)
+def test_usage_errors_exit_2(runner: CliRunner, command: list[str], message: str) -> None:
+    res = runner.invoke(cli, command)
+    assert res.exit_code == 2
+    assert message in res.output
+    assert "Traceback" not in res.output
+
+
+def test_summary_of_a_foreign_file(tmp_path: Path, runner: CliRunner) -> None:
+    foreign = tmp_path / "config.h5"
+    shutil.copy(BASELINE, foreign)
+    res = runner.invoke(cli, ["summary", str(foreign)])
+    assert res.exit_code == 2
+    assert f"{foreign}: not an HDF5/netCDF-4 file" in res.output
+
+
+def test_debug_shows_the_traceback(runner: CliRunner) -> None:
+    res = runner.invoke(cli, ["--debug", "run", "nowhere.toml"])
+    assert res.exit_code == 1
+    assert res.exception is not None
+
+
+def test_help_documents_the_commands(runner: CliRunner) -> None:
+    res = runner.invoke(cli, ["--help"])
+    assert res.exit_code == 0
+    assert "run" in res.output and "summary" in res.output
+    res = runner.invoke(cli, ["run", "--help"])
+    for option in ("--samples", "--seed", "--chunk-size", "--float32", "--compress",
+                   "--overwrite", "--quiet"):
+        assert option in res.output
