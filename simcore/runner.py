@@ -19,6 +19,7 @@ import numpy as np
 
 from simcore.config import Scenario
 from simcore.engine import output_variables, simulate_block
+from simcore.memory import configure_allocator
 from simcore.sampling import BLOCK_SIZE, block_bounds, block_count
 from simcore.store import FileLayout, ResultWriter, summary_dataset
 from simcore.summary import VariableSummary, outcome_frequencies, summarize_values
@@ -185,6 +186,7 @@ def run_scenarios(
     -------
     RunResult
     """
+    configure_allocator()
     first = scenarios[0]
     seed, source = resolve_seed(first)
     source = seed_source or source

@@ -1,0 +1,100 @@
+"""Engine throughput against its floors and baselines, measured in one run (never asserted).
+
+Prints sample-years per second of:
+- the vectorized engine alone, in memory, on configs/baseline.toml (default 1e6 paths);
+- numpy drawing the same count of random numbers (the floor: normals and uniforms);
+- the plain per-sample Python loop of the same model (tests/reference_model.py) on a
+  smaller N;
+and the ratios between them.
+
+Usage: python benchmarks/bench_engine.py [--samples 1000000] [--loop-samples 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simcore.config import load_scenario  # noqa: E402
+from simcore.engine import simulate_block  # noqa: E402
+from simcore.memory import configure_allocator  # noqa: E402
+from simcore.sampling import (  # noqa: E402
+    BLOCK_SIZE,
+    N_SHOCKS,
+    N_UNIFORMS,
+    block_count,
+    draw_block,
+)
+from tests.reference_model import simulate_reference  # noqa: E402
+
+
+def best_of(repeats: int, work: object) -> float:
+    """Smallest wall time of ``repeats`` calls: the least disturbed by a shared machine."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()  # type: ignore[operator]
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=1_000_000)
+    parser.add_argument("--loop-samples", type=int, default=2_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--config", default=str(ROOT / "configs" / "baseline.toml"))
+    args = parser.parse_args()
+    tuned = configure_allocator()  # as smasim run does
+
+    scenario = load_scenario(args.config).with_overrides(samples=args.samples)
+    horizon = scenario.run.horizon
+    sample_years = args.samples * horizon
+    seed = 1
+
+    def engine() -> None:
+        for block in range(block_count(args.samples)):
+            simulate_block(scenario, block, seed=seed)
+
+    simulate_block(scenario, 0, seed=seed)  # warm up imports and caches
+    t_engine = best_of(args.repeats, engine)
+
+    rng = np.random.default_rng(seed)
+    normals = np.empty(BLOCK_SIZE * N_SHOCKS * horizon)
+    uniforms = np.empty(BLOCK_SIZE * N_UNIFORMS * horizon)
+
+    def floor() -> None:
+        for _ in range(block_count(args.samples)):
+            rng.standard_normal(out=normals)
+            rng.random(out=uniforms)
+
+    t_floor = best_of(args.repeats, floor)
+
+    loop_n = min(args.loop_samples, BLOCK_SIZE)
+    loop_scenario = scenario.with_overrides(samples=loop_n)
+    draws = draw_block(sampler="mc", seed=seed, block=0, n=loop_n, horizon=horizon)
+    t_loop = best_of(1, lambda: simulate_reference(loop_scenario, draws))
+    loop_rate = loop_n * horizon / t_loop
+
+    engine_rate = sample_years / t_engine
+    floor_rate = sample_years / t_floor
+    print(f"baseline, {args.samples:,} paths x {horizon} years, block {BLOCK_SIZE:,}, 1 core, "
+          f"allocator tuned: {tuned}")
+    print(f"{'what':<44}{'seconds':>10}{'sample-years/s':>16}")
+    print(f"{'engine (simulate_block over all blocks)':<44}{t_engine:>10.3f}{engine_rate:>16.3e}")
+    print(f"{'floor: numpy draws of the same randoms':<44}{t_floor:>10.3f}{floor_rate:>16.3e}")
+    print(f"{f'per-sample Python loop ({loop_n:,} paths)':<44}{t_loop:>10.3f}{loop_rate:>16.3e}")
+    print(f"engine / floor time: {t_engine / t_floor:.2f}x   "
+          f"engine vs per-sample loop: {engine_rate / loop_rate:.0f}x faster   "
+          f"target: >= 8e6 sample-years/s, >= 100x the loop")
+
+
+if __name__ == "__main__":
+    main()
