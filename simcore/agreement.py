@@ -79,7 +79,9 @@ def escalation_rate(
     return np.clip(rate, low, high)
 
 
-def _lagged(series: np.ndarray, t: int, lag: int, observed: tuple[float, ...]) -> np.ndarray | float:
+def _lagged(
+    series: np.ndarray, t: int, lag: int, observed: tuple[float, ...]
+) -> np.ndarray | float:
     """Value of a driver at year index ``t − lag``; before year 1, the observed values.
 
     ``observed`` holds the base year's value first, then the year before it.

@@ -113,7 +113,9 @@ def simulate_block(scenario: Scenario, block: int, *, seed: int) -> dict[str, np
         pins=_pin_columns(scenario, "fx"),
     )
     levels = scenario.troops.levels
-    troop_pins = {t: levels.index(int(level)) for t, level in _pin_columns(scenario, "troops").items()}
+    troop_pins = {
+        t: levels.index(int(level)) for t, level in _pin_columns(scenario, "troops").items()
+    }
     states = simulate_troop_states(
         draws.uniforms[:, _U_TROOPS, :].T,
         np.asarray(scenario.troops.transition, dtype=float),

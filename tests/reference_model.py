@@ -13,8 +13,10 @@ import numpy as np
 from scipy import special
 
 from simcore.config import (
+    AgreementSection,
     CpiRule,
     DemandOutcome,
+    Escalation,
     FixedRule,
     LapseOutcome,
     Scenario,
@@ -34,6 +36,33 @@ def _pick(cdf: list[float], u: float) -> int:
         if u < c:
             return k
     return len(cdf) - 1
+
+
+def _grown(
+    previous: float,
+    rule: Escalation,
+    agreement: AgreementSection,
+    *,
+    t: int,
+    fx: float,
+    fx_prev: float,
+    pi_us: float,
+    history_kr: dict[int, float],
+    history_d: dict[int, float],
+) -> float:
+    """Last year's amount grown by ``rule`` in year ``t`` and rounded."""
+    if rule.rule == "usd_cpi":
+        return _round(previous * fx / fx_prev * (1 + pi_us), agreement.amount_step)
+    if isinstance(rule, FixedRule):
+        g = _round(rule.rate, agreement.rate_step)
+    else:
+        source = history_kr if isinstance(rule, CpiRule) else history_d
+        g = _round(source[t - rule.lag], agreement.rate_step)
+        if rule.floor is not None:
+            g = max(g, rule.floor)
+        if rule.cap is not None:
+            g = min(g, rule.cap)
+    return _round(previous * (1 + g), agreement.amount_step)
 
 
 def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.ndarray]:
@@ -103,26 +132,17 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
                 state = _pick(troop_cdf[state], u[0])
             troops = levels[state]
 
-            def grown(previous: float, rule=rule, t=t, fx=fx, pi_us=pi_us) -> float:
-                if rule.rule == "usd_cpi":
-                    return _round(previous * fx / fx_prev * (1 + pi_us), agreement.amount_step)
-                if isinstance(rule, FixedRule):
-                    g = _round(rule.rate, agreement.rate_step)
-                else:
-                    source = history_kr if isinstance(rule, CpiRule) else history_d
-                    g = _round(source[t - rule.lag], agreement.rate_step)
-                    if rule.floor is not None:
-                        g = max(g, rule.floor)
-                    if rule.cap is not None:
-                        g = min(g, rule.cap)
-                return _round(previous * (1 + g), agreement.amount_step)
-
             code = -1
             scheduled = year > last_year
             known = base_agreement and not scheduled and year in agreement.amounts_krw
             reopen = (not scheduled and not known and agreement.reopen_probability > 0
                       and u[1] < agreement.reopen_probability)
-            new_amount = agreement.amounts_krw[year] if known else grown(amount)
+            new_amount = (
+                agreement.amounts_krw[year]
+                if known
+                else _grown(amount, rule, agreement, t=t, fx=fx, fx_prev=fx_prev, pi_us=pi_us,
+                            history_kr=history_kr, history_d=history_d)
+            )
             if scheduled or reopen:
                 code = _pick(outcome_cdf, u[2])
                 outcome = outcomes[code]

@@ -111,7 +111,9 @@ def test_twelfth_sma_2027_amount(make_scenario: Factory) -> None:
         ),
     ],
 )
-def test_escalation_2027(make_scenario: Factory, changes: dict[str, Any], expected_2027: float) -> None:
+def test_escalation_2027(
+    make_scenario: Factory, changes: dict[str, Any], expected_2027: float
+) -> None:
     # 1.5192e12 · (1 + g), g: 0.05 | 0.045 | 0.01 | −0.02 | 0.035 | 0.03 | 0.07 | 0.04,
     # rounded to 1e8 KRW.
     _, paths = _run(make_scenario, _merge({"agreement": {"reopen_probability": 0.0}}, changes))
@@ -241,7 +243,7 @@ def test_demand_outcome_formula(make_scenario: Factory) -> None:
     demand = {"kind": "demand", "probability": 1.0, "term": 5,
               "demand_usd": {"values": [5e9, 10e9], "probabilities": [0.6, 0.4]},
               "concession": {"a": 2.0, "b": 8.0}}
-    scenario, paths = _run(
+    _scenario, paths = _run(
         make_scenario,
         {"agreement": {"last_year": 2027, "reopen_probability": 0.0, "amount_step": 0.0},
          "negotiation": {"outcomes": [demand]}},

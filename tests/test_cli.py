@@ -32,16 +32,18 @@ def test_run_writes_the_file_and_says_so(result_file: Path) -> None:
     assert result_file.exists()
 
 
-def test_run_default_output_is_outputs_run_name(tmp_path: Path, runner: CliRunner) -> None:
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        res = runner.invoke(cli, ["run", str(BASELINE), "--samples", "100", "--seed", "0"])
-        assert res.exit_code == 0, res.output
-        assert "Wrote outputs/baseline.h5 (100 paths, seed 0 from command line)" in res.output
-        assert Path("outputs/baseline.h5").exists()
-        again = runner.invoke(cli, ["run", str(BASELINE), "--samples", "100"])
-        assert again.exit_code == 2
-        assert "outputs/baseline.h5: exists; pass --overwrite" in again.output
-        assert "Traceback" not in again.output
+def test_run_default_output_is_outputs_run_name(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(cli, ["run", str(BASELINE), "--samples", "100", "--seed", "0"])
+    assert res.exit_code == 0, res.output
+    assert "Wrote outputs/baseline.h5 (100 paths, seed 0 from command line)" in res.output
+    assert Path("outputs/baseline.h5").exists()
+    again = runner.invoke(cli, ["run", str(BASELINE), "--samples", "100"])
+    assert again.exit_code == 2
+    assert "outputs/baseline.h5: exists; pass --overwrite" in again.output
+    assert "Traceback" not in again.output
 
 
 def test_summary_table(result_file: Path, runner: CliRunner) -> None:

@@ -112,7 +112,8 @@ BAD = [
      r"agreement\.escalation\.lag"),
     ({"agreement": {"escalation": {"rule": "cpi", "cap": 0.01, "floor": 0.02}}},
      r"agreement\.escalation: cap \(0\.01\) must not be below floor"),
-    ({"agreement": {"escalation": {"rule": "magic"}}}, r"agreement\.escalation\.rule: unknown value 'magic' \(allowed: 'fixed', 'cpi'"),
+    ({"agreement": {"escalation": {"rule": "magic"}}},
+     r"agreement\.escalation\.rule: unknown value 'magic' \(allowed: 'fixed', 'cpi'"),
     ({"agreement": {"reopen_probability": 1.5}}, r"agreement\.reopen_probability"),
     ({"agreement": {"escalation": {"rule": "defense_budget"}}, "defense": None},
      r"defense: the \[defense\] section is required"),
@@ -153,7 +154,8 @@ def test_beta_parameters_positive(baseline_dict: dict[str, Any]) -> None:
 
 def test_outcome_kind_must_be_known(baseline_dict: dict[str, Any]) -> None:
     baseline_dict["negotiation"]["outcomes"][1]["kind"] = "war"
-    with pytest.raises(ConfigError, match=r"negotiation\.outcomes\[1\]\.kind: unknown value 'war' .*'status_quo'"):
+    message = r"negotiation\.outcomes\[1\]\.kind: unknown value 'war' .*'status_quo'"
+    with pytest.raises(ConfigError, match=message):
         scenario_from_dict(baseline_dict)
 
 
