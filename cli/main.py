@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from cli.run import run_command
+from cli.run import batch_command, run_command
 from cli.summary import summary_command
 from simcore.errors import SmasimInputError
 
@@ -66,11 +66,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Typical use:
       smasim run configs/baseline.toml            # simulate, write outputs/baseline.h5
       smasim summary outputs/baseline.h5          # percentile tables
+      smasim batch configs/*.toml --samples 1e5   # scenarios sharing random numbers
     """
     ctx.meta["smasim.debug"] = debug
 
 
 cli.add_command(run_command)
+cli.add_command(batch_command)
 cli.add_command(summary_command)
 
 

@@ -38,3 +38,17 @@ overwrite_option = click.option(
     "--overwrite", is_flag=True, help="Replace the output file if it exists."
 )
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Simulate on a local dask cluster of N worker processes [default: in this process, "
+    "one thread per core].",
+)
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Simulate on a running dask cluster, e.g. tcp://10.0.0.5:8786 (its workers need "
+    "smasim installed).",
+)

@@ -1,4 +1,4 @@
-"""``smasim run``: simulate one scenario into a result file."""
+"""``smasim run`` and ``smasim batch``: simulate scenarios into a result file."""
 
 from __future__ import annotations
 
@@ -15,43 +15,74 @@ from cli.options import (
     overwrite_option,
     quiet_option,
     samples_option,
+    scheduler_option,
     seed_option,
+    workers_option,
 )
 from cli.progress import progress_bar
-from simcore.config import load_scenario
-from simcore.runner import run_scenarios
+from simcore.config import Scenario, load_scenario
+from simcore.parallel import open_executor
+from simcore.runner import check_batch, run_scenarios
 
 DEFAULT_OUTPUT_DIR = Path("outputs")
 
-
-@click.command("run")
-@click.argument("config", type=click.Path(path_type=Path))
-@click.option(
+output_option = click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Result file [default: outputs/<run.name>.h5].",
+    help="Result file [default: outputs/<run.name>.h5; a batch: outputs/batch.h5].",
 )
+
+
+def _simulate(
+    scenarios: list[Scenario],
+    destination: Path,
+    *,
+    batch: bool,
+    seed: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+    **options: object,
+) -> None:
+    label = ", ".join(s.run.name for s in scenarios)
+    with (
+        open_executor(workers=workers, scheduler=scheduler) as executor,
+        progress_bar(label, quiet=quiet) as progress,
+    ):
+        result = run_scenarios(
+            scenarios,
+            destination,
+            batch=batch,
+            seed_source="command line" if seed is not None else None,
+            progress=progress,
+            command=shlex.join(["smasim", *sys.argv[1:]]),
+            executor=executor,
+            **options,  # type: ignore[arg-type]
+        )
+    click.echo(
+        f"Wrote {result.path} ({len(result.scenarios)} scenario(s) x {result.samples:,} paths, "
+        f"seed {result.seed} from {result.seed_source})."
+    )
+
+
+@click.command("run")
+@click.argument("config", type=click.Path(path_type=Path))
+@output_option
 @samples_option
 @seed_option
 @chunk_size_option
+@workers_option
+@scheduler_option
 @float32_option
 @compress_option
 @overwrite_option
 @quiet_option
 def run_command(
-    config: Path,
-    output: Path | None,
-    samples: int | None,
-    seed: int | None,
-    chunk_size: int,
-    float32: bool,
-    compress: bool,
-    overwrite: bool,
-    quiet: bool,
+    config: Path, output: Path | None, samples: int | None, seed: int | None, **options: object
 ) -> None:
-    """Simulate the scenario in CONFIG (a TOML file) and write a netCDF-4/HDF5 result file.
+    """Simulate the scenario in CONFIG (a TOML file) into a netCDF-4/HDF5 result file.
 
     The file holds every simulated path, CF metadata, the configuration and seed, and a
     `summary` group (mean, sd, Monte Carlo error, percentiles). It is built under a
@@ -59,19 +90,36 @@ def run_command(
     """
     scenario = load_scenario(config).with_overrides(samples=samples, seed=seed)
     destination = output or DEFAULT_OUTPUT_DIR / f"{scenario.run.name}.h5"
-    with progress_bar(f"{scenario.run.name}", quiet=quiet) as progress:
-        result = run_scenarios(
-            [scenario],
-            destination,
-            seed_source="command line" if seed is not None else None,
-            chunk_size=chunk_size,
-            float32=float32,
-            compress=compress,
-            overwrite=overwrite,
-            progress=progress,
-            command=shlex.join(["smasim", *sys.argv[1:]]),
-        )
-    click.echo(
-        f"Wrote {result.path} ({result.samples:,} paths, seed {result.seed} "
-        f"from {result.seed_source})."
-    )
+    _simulate([scenario], destination, batch=False, seed=seed, **options)  # type: ignore[arg-type]
+
+
+@click.command("batch")
+@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@output_option
+@samples_option
+@seed_option
+@chunk_size_option
+@workers_option
+@scheduler_option
+@float32_option
+@compress_option
+@overwrite_option
+@quiet_option
+def batch_command(
+    configs: tuple[Path, ...],
+    output: Path | None,
+    samples: int | None,
+    seed: int | None,
+    **options: object,
+) -> None:
+    """Simulate several scenarios (CONFIGS) into one file with a `scenario` dimension.
+
+    The scenarios share each sample's random inputs (common random numbers), so
+    `ds.sel(scenario="drawdown") - ds.sel(scenario="baseline")` is a paired difference.
+    They must agree on run.base_year, horizon, samples, seed and sampler (--samples and
+    --seed set them for all).
+    """
+    scenarios = [load_scenario(c).with_overrides(samples=samples, seed=seed) for c in configs]
+    check_batch(scenarios, [str(c) for c in configs])
+    destination = output or DEFAULT_OUTPUT_DIR / "batch.h5"
+    _simulate(scenarios, destination, batch=True, seed=seed, **options)  # type: ignore[arg-type]

@@ -36,13 +36,26 @@ def output_variables(scenario: Scenario) -> list[str]:
     ]
 
 
+def outcome_labels(scenario: Scenario) -> list[str]:
+    """One word per negotiation outcome: its kind, numbered when a kind repeats."""
+    labels: list[str] = []
+    for outcome in scenario.negotiation.outcomes:
+        label, k = outcome.kind, 2
+        while label in labels:
+            label, k = f"{outcome.kind}_{k}", k + 1
+        labels.append(label)
+    return labels
+
+
 def _pin_columns(scenario: Scenario, driver: str) -> dict[int, float]:
     """A driver's pins keyed by year index (0 = first simulated year)."""
     table: dict[int, float] = getattr(scenario.pins, driver)
     return {year - scenario.run.base_year - 1: value for year, value in table.items()}
 
 
-def simulate_block(scenario: Scenario, block: int, *, seed: int) -> dict[str, np.ndarray]:
+def simulate_block(
+    scenario: Scenario, block: int, *, seed: int, with_defense: bool = False
+) -> dict[str, np.ndarray]:
     """Simulate block ``block`` of a run.
 
     Parameters
@@ -54,6 +67,9 @@ def simulate_block(scenario: Scenario, block: int, *, seed: int) -> dict[str, np
         Block index; samples ``block * BLOCK_SIZE`` up to the next block or the run's end.
     seed : int
         The run's seed (the configured one, or the entropy drawn for an unseeded run).
+    with_defense : bool
+        Also return ``defense_growth`` when no rule reads it (a batch in which another
+        scenario does); needs the ``[defense]`` section.
 
     Returns
     -------
@@ -91,8 +107,7 @@ def simulate_block(scenario: Scenario, block: int, *, seed: int) -> dict[str, np
         pins=_pin_columns(scenario, "us_inflation"),
     )
     defense_growth = None
-    if scenario.uses_defense_budget:
-        assert scenario.defense is not None
+    if scenario.defense is not None and (with_defense or scenario.uses_defense_budget):
         defense_growth = simulate_defense_growth(
             shock["defense"],
             kr_inflation,
@@ -155,7 +170,7 @@ def simulate_block(scenario: Scenario, block: int, *, seed: int) -> dict[str, np
     }
     if defense_growth is not None:
         values["defense_growth"] = defense_growth
-    return {name: values[name] for name in output_variables(scenario)}
+    return {name: values[name] for name in VARIABLES if name in values}
 
 
 def simulate(scenario: Scenario, *, seed: int) -> dict[str, np.ndarray]:

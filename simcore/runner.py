@@ -18,12 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from simcore.config import Scenario
-from simcore.engine import output_variables, simulate_block
+from simcore.engine import outcome_labels, output_variables, simulate_block
+from simcore.errors import ConfigError
 from simcore.memory import configure_allocator
+from simcore.parallel import ChunkExecutor, InProcessExecutor
 from simcore.sampling import BLOCK_SIZE, block_bounds, block_count
 from simcore.store import FileLayout, ResultWriter, summary_dataset
 from simcore.summary import VariableSummary, outcome_frequencies, summarize_values
-from simcore.variables import SUMMARIZED
+from simcore.variables import SUMMARIZED, VARIABLES
 
 #: Default samples per task (4 blocks): large enough to amortize per-call overhead, small
 #: enough to stay in cache-friendly, reusable allocations.
@@ -127,20 +129,121 @@ def provenance_attrs(
     return attrs
 
 
+#: Keys on which the scenarios of a batch must agree, so that they share random inputs.
+SHARED_RUN_KEYS = ("base_year", "horizon", "samples", "seed", "sampler")
+
+
+def check_batch(scenarios: Sequence[Scenario], sources: Sequence[str]) -> None:
+    """Raise :class:`ConfigError` unless the scenarios can share their random inputs.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        The batch, after command-line overrides.
+    sources : sequence of str
+        Where each scenario came from (file names), for the messages.
+    """
+    names = [s.run.name for s in scenarios]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        where = ", ".join(
+            f"{n} ({', '.join(src for src, m in zip(sources, names, strict=True) if m == n)})"
+            for n in duplicates
+        )
+        raise ConfigError(f"run.name: scenario names in a batch must be unique; repeated: {where}")
+    first = scenarios[0]
+    for key in SHARED_RUN_KEYS:
+        expected = getattr(first.run, key)
+        for scenario, source in zip(scenarios[1:], sources[1:], strict=True):
+            if getattr(scenario.run, key) != expected:
+                raise ConfigError(
+                    f"run.{key}: scenarios of a batch must agree (common random numbers); "
+                    f"{sources[0]} has {expected!r}, {source} has "
+                    f"{getattr(scenario.run, key)!r}"
+                    + (" (or pass --samples / --seed to set it for all)"
+                       if key in ("samples", "seed") else "")
+                )
+    percentiles = first.run.percentiles
+    for scenario, source in zip(scenarios[1:], sources[1:], strict=True):
+        if scenario.run.percentiles != percentiles:
+            raise ConfigError(
+                f"run.percentiles: scenarios of a batch must agree; {sources[0]} has "
+                f"{percentiles}, {source} has {scenario.run.percentiles}"
+            )
+
+
 def file_layout(
     scenarios: Sequence[Scenario], *, batch: bool, float32: bool = False, compress: bool = False
 ) -> FileLayout:
-    """The layout of the file a run of ``scenarios`` writes."""
+    """The layout of the file a run of ``scenarios`` writes.
+
+    A batch holds the union of the scenarios' variables (``defense_growth`` if any rule
+    reads it) and of their outcome labels.
+    """
+    wanted = {name for s in scenarios for name in output_variables(s)}
+    variables = [name for name in output_variables(scenarios[0])]
+    variables += [n for n in VARIABLES if n in wanted and n not in variables]
+    variables.sort(key=list(VARIABLES).index)
+    labels: list[str] = []
+    for scenario in scenarios:
+        labels += [label for label in outcome_labels(scenario) if label not in labels]
     first = scenarios[0]
     return FileLayout(
-        variables=output_variables(first),
+        variables=variables,
         samples=first.run.samples,
         years=first.years,
         scenarios=[s.run.name for s in scenarios] if batch else None,
-        outcome_meanings=[o.kind for o in first.negotiation.outcomes],
+        outcome_meanings=labels,
         float32=float32,
         compress=compress,
     )
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """A unit of work: consecutive blocks of one scenario, shaped for the file.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario simulated.
+    blocks : range
+        Block indices.
+    seed : int
+        The run's seed.
+    variables : tuple of str
+        The file's variables; one the scenario cannot produce is NaN.
+    outcome_codes : tuple of int
+        File code of each of the scenario's outcome indices.
+    """
+
+    scenario: Scenario
+    blocks: range
+    seed: int
+    variables: tuple[str, ...]
+    outcome_codes: tuple[int, ...]
+
+
+def simulate_chunk(task: ChunkTask) -> dict[str, np.ndarray]:
+    """Simulate a chunk's blocks and shape them as the file stores them (a pure function)."""
+    configure_allocator()
+    with_defense = "defense_growth" in task.variables
+    parts = [
+        simulate_block(task.scenario, block, seed=task.seed, with_defense=with_defense)
+        for block in task.blocks
+    ]
+    values = {
+        name: parts[0][name] if len(parts) == 1 else np.concatenate([p[name] for p in parts])
+        for name in parts[0]
+    }
+    # Outcome indices of this scenario → the file's codes (the batch-wide labels); −1 stays.
+    lookup = np.asarray((-1, *task.outcome_codes), dtype=np.int8)
+    values["negotiation_outcome"] = lookup[values["negotiation_outcome"].astype(np.intp) + 1]
+    reference = values["contribution_usd"]
+    for name in task.variables:
+        if name not in values:
+            values[name] = np.full_like(reference, np.nan)
+    return values
 
 
 def run_scenarios(
@@ -153,8 +256,10 @@ def run_scenarios(
     float32: bool = False,
     compress: bool = False,
     overwrite: bool = False,
+    force: bool = False,
     progress: ProgressCallback | None = None,
     command: str | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> RunResult:
     """Simulate scenarios block by block into one result file, then add its summary.
 
@@ -177,10 +282,15 @@ def run_scenarios(
         zlib compression.
     overwrite : bool
         Replace an existing file.
+    force : bool
+        Write even if the destination seems to lack the space the file needs.
     progress : callable, optional
         ``progress(done, total)`` in samples over all scenarios.
     command : str, optional
         The command line recorded in ``history``.
+    executor : ChunkExecutor, optional
+        Where chunks are simulated (:func:`simcore.parallel.open_executor`); default: this
+        thread. Results never depend on it.
 
     Returns
     -------
@@ -195,20 +305,37 @@ def run_scenarios(
         scenarios, seed=seed, seed_source=source, command=command or " ".join(sys.argv)
     )
     samples = first.run.samples
-    chunks = chunk_blocks(samples, chunk_size)
+    executor = executor or InProcessExecutor()
+    jobs = [
+        (index, chunk)
+        for index in range(len(scenarios))
+        for chunk in chunk_blocks(samples, chunk_size)
+    ]
+    tasks = (
+        ChunkTask(
+            scenario=scenarios[index],
+            blocks=chunk,
+            seed=seed,
+            variables=tuple(layout.variables),
+            outcome_codes=tuple(
+                layout.outcome_meanings.index(label)
+                for label in outcome_labels(scenarios[index])
+            ),
+        )
+        for index, chunk in jobs
+    )
     total = samples * len(scenarios)
     done = 0
-    with ResultWriter(Path(output), layout, attrs, overwrite=overwrite) as writer:
-        for index, scenario in enumerate(scenarios):
-            where = index if batch else None
-            for chunk in chunks:
-                for block in chunk:
-                    start, stop = block_bounds(block, samples)
-                    values = simulate_block(scenario, block, seed=seed)
-                    writer.write_block(start, values, scenario=where)
-                    done += stop - start
-                if progress is not None:
-                    progress(done, total)
+    with ResultWriter(
+        Path(output), layout, attrs, overwrite=overwrite, force=force
+    ) as writer:
+        for (index, chunk), values in zip(jobs, executor.map_ordered(simulate_chunk, tasks),
+                                          strict=True):
+            start, _ = block_bounds(chunk.start, samples)
+            writer.write_block(start, values, scenario=index if batch else None)
+            done += len(values["contribution_usd"])
+            if progress is not None:
+                progress(done, total)
         percentiles = first.run.percentiles
         summaries: dict[str, list[VariableSummary]] = {
             name: [] for name in layout.variables if name in SUMMARIZED

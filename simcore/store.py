@@ -157,15 +157,24 @@ class ResultWriter:
         Global attributes (provenance).
     overwrite : bool
         Replace an existing file at ``path`` (only when the new one is complete).
+    force : bool
+        Try even when the destination seems to lack the free space the file needs.
     """
 
     def __init__(
-        self, path: Path, layout: FileLayout, attrs: Mapping[str, Any], *, overwrite: bool = False
+        self,
+        path: Path,
+        layout: FileLayout,
+        attrs: Mapping[str, Any],
+        *,
+        overwrite: bool = False,
+        force: bool = False,
     ) -> None:
         self.path = Path(path)
         self.layout = layout
         self.attrs = dict(attrs)
         self.overwrite = overwrite
+        self.force = force
         self.temp = temporary_path(self.path)
         self._file: h5py.File | None = None
 

@@ -1,0 +1,162 @@
+"""Mapping the pure chunk function over chunks: in process, or on a dask cluster.
+
+Every way of running is a map of one picklable function over chunk tasks, with results
+yielded in task order so that the single writer writes a file identical to a serial run:
+
+- :class:`InProcessExecutor`: the calling process, with a few threads (numpy releases the
+  GIL in random draws and ufuncs, so threads overlap simulation with writing);
+- :class:`DaskExecutor`: a ``dask.distributed`` client, on a ``LocalCluster`` of worker
+  processes (``--workers N``) or an existing cluster (``--scheduler ADDRESS``).
+
+At most ``in_flight`` results wait in memory at once, so memory stays bounded by a few
+chunks whatever the number of paths.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+from simcore.errors import SmasimInputError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class ChunkExecutor(Protocol):
+    """Maps a function over tasks and yields the results in task order."""
+
+    #: Parallel slots: the number of tasks worth keeping in flight.
+    slots: int
+
+    def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Yield ``fn(task)`` for each task, in the order of ``tasks``."""
+        ...
+
+
+def _ordered(submit: Callable[[T], Any], result: Callable[[Any], R], tasks: Iterable[T],
+             in_flight: int) -> Iterator[R]:
+    """Keep up to ``in_flight`` tasks submitted; yield results in submission order."""
+    pending: collections.deque[Any] = collections.deque()
+    try:
+        for task in tasks:
+            pending.append(submit(task))
+            if len(pending) >= in_flight:
+                yield result(pending.popleft())
+        while pending:
+            yield result(pending.popleft())
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+class InProcessExecutor:
+    """Run tasks in this process: serially, or on ``threads`` threads.
+
+    Parameters
+    ----------
+    threads : int
+        1 runs each task in the calling thread.
+    """
+
+    def __init__(self, threads: int = 1) -> None:
+        self.slots = max(1, threads)
+
+    def __repr__(self) -> str:
+        return f"InProcessExecutor(threads={self.slots})"
+
+    def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        if self.slots == 1:
+            for task in tasks:
+                yield fn(task)
+            return
+        with ThreadPoolExecutor(max_workers=self.slots, thread_name_prefix="smasim") as pool:
+
+            def submit(task: T) -> Future[R]:
+                return pool.submit(fn, task)
+
+            yield from _ordered(submit, Future.result, tasks, in_flight=2 * self.slots)
+
+
+class DaskExecutor:
+    """Run tasks on a dask.distributed cluster through ``client``."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        workers = client.scheduler_info().get("workers", {})
+        self.slots = max(1, sum(w.get("nthreads", 1) for w in workers.values()))
+
+    def __repr__(self) -> str:
+        return f"DaskExecutor({self.client.scheduler.address!r}, slots={self.slots})"
+
+    def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        def submit(task: T) -> Any:
+            # pure=False: identical tasks are still separate chunks to compute.
+            return self.client.submit(fn, task, pure=False)
+
+        def result(future: Any) -> R:
+            value = future.result()
+            future.release()
+            return value
+
+        yield from _ordered(submit, result, tasks, in_flight=2 * self.slots)
+
+
+def default_threads() -> int:
+    """Threads for in-process runs: the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def open_executor(
+    *, workers: int | None = None, scheduler: str | None = None, threads: int | None = None
+) -> Iterator[ChunkExecutor]:
+    """The executor for a run, closed (cluster shut down) on exit.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Start a ``LocalCluster`` of this many worker processes (one thread each).
+    scheduler : str, optional
+        Address of a running dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    threads : int, optional
+        Threads for an in-process run (default: the usable cores).
+    """
+    if workers is not None and scheduler is not None:
+        raise SmasimInputError("--workers and --scheduler exclude each other: give one")
+    if workers is None and scheduler is None:
+        yield InProcessExecutor(threads or default_threads())
+        return
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as err:
+            raise SmasimInputError(
+                f"--scheduler {scheduler}: cannot connect to a dask scheduler there ({err})"
+            ) from None
+        with client:
+            yield DaskExecutor(client)
+        return
+    assert workers is not None
+    if workers < 1:
+        raise SmasimInputError(f"--workers: must be at least 1 (got {workers})")
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit=0,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield DaskExecutor(client)
