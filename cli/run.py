@@ -61,8 +61,9 @@ def _simulate(
             executor=executor,
             **options,  # type: ignore[arg-type]
         )
+    count = f"{len(result.scenarios)} scenarios x " if batch else ""
     click.echo(
-        f"Wrote {result.path} ({len(result.scenarios)} scenario(s) x {result.samples:,} paths, "
+        f"Wrote {result.path} ({count}{result.samples:,} paths, "
         f"seed {result.seed} from {result.seed_source})."
     )
 
