@@ -116,7 +116,11 @@ def default_threads() -> int:
 
 @contextlib.contextmanager
 def open_executor(
-    *, workers: int | None = None, scheduler: str | None = None, threads: int | None = None
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    threads: int | None = None,
+    connect_timeout: float = 10.0,
 ) -> Iterator[ChunkExecutor]:
     """The executor for a run, closed (cluster shut down) on exit.
 
@@ -128,6 +132,8 @@ def open_executor(
         Address of a running dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
     threads : int, optional
         Threads for an in-process run (default: the usable cores).
+    connect_timeout : float
+        Seconds to wait for ``scheduler`` to answer.
     """
     if workers is not None and scheduler is not None:
         raise SmasimInputError("--workers and --scheduler exclude each other: give one")
@@ -138,7 +144,7 @@ def open_executor(
 
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=f"{connect_timeout}s")
         except (OSError, TimeoutError) as err:
             raise SmasimInputError(
                 f"--scheduler {scheduler}: cannot connect to a dask scheduler there ({err})"

@@ -1,0 +1,121 @@
+"""Batches: one file, a scenario dimension, common random numbers, compatibility checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from click.testing import CliRunner
+
+from cli.main import cli
+from simcore.config import Scenario
+from simcore.engine import simulate
+from simcore.errors import ConfigError
+from simcore.runner import check_batch, run_scenarios
+from tests.conftest import ROOT
+
+Factory = Callable[..., Scenario]
+CONFIGS = sorted((ROOT / "configs").glob("*.toml"))
+
+
+@pytest.fixture(scope="module")
+def batch_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("batch") / "batch.h5"
+    res = CliRunner().invoke(
+        cli, ["batch", *map(str, CONFIGS), "-o", str(out), "--samples", "3000", "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "4 scenarios x 3,000 paths" in res.output
+    return out
+
+
+def test_batch_has_a_scenario_dimension(batch_file: Path) -> None:
+    with xr.open_dataset(batch_file, engine="h5netcdf") as ds:
+        assert list(ds["scenario"].values) == [p.stem for p in CONFIGS]
+        assert ds["contribution_usd"].dims == ("scenario", "sample", "year")
+        assert ds["cum_contribution_usd"].dims == ("scenario", "sample")
+        # The baseline reads no defense budget, but a batch keeps the union of variables.
+        assert "defense_growth" not in ds or ds["defense_growth"].dims[0] == "scenario"
+    with xr.open_dataset(batch_file, engine="h5netcdf", group="summary") as summary:
+        assert summary["contribution_usd_mean"].dims == ("scenario", "year")
+        assert summary["contribution_usd_percentile"].dims == ("scenario", "percentile", "year")
+
+
+def test_each_scenario_equals_its_own_run(batch_file: Path) -> None:
+    from simcore.config import load_scenario
+
+    with xr.open_dataset(batch_file, engine="h5netcdf") as ds:
+        for path in CONFIGS:
+            scenario = load_scenario(path).with_overrides(samples=3000)
+            expected = simulate(scenario, seed=scenario.run.seed or 0)
+            got = ds.sel(scenario=path.stem)
+            np.testing.assert_array_equal(got["contribution_krw"], expected["contribution_krw"])
+            np.testing.assert_array_equal(got["fx_krw_per_usd"], expected["fx_krw_per_usd"])
+
+
+def test_common_random_numbers_pair_the_samples(batch_file: Path) -> None:
+    """Same shocks in every scenario: drivers that no scenario changes are identical."""
+    with xr.open_dataset(batch_file, engine="h5netcdf") as ds:
+        base = ds.sel(scenario="baseline")
+        drawdown = ds.sel(scenario="drawdown")
+        np.testing.assert_array_equal(base["inflation_kr"], drawdown["inflation_kr"])
+        np.testing.assert_array_equal(base["contribution_usd"], drawdown["contribution_usd"])
+        diff = (drawdown["us_cost_usd"] - base["us_cost_usd"]).values
+        # From 2027 the drawdown pins 24,000 troops: the US cost falls by the troop ratio.
+        ratio = drawdown["us_cost_usd"].values[:, 1:] / base["us_cost_usd"].values[:, 1:]
+        troops = base["troops"].values[:, 1:]
+        np.testing.assert_allclose(ratio, 24000 / troops, rtol=1e-12)
+        assert np.all(diff[:, 0] == 0)
+
+
+def test_outcome_codes_use_batch_wide_labels(batch_file: Path) -> None:
+    with xr.open_dataset(batch_file, engine="h5netcdf") as ds:
+        meanings = ds["negotiation_outcome"].attrs["flag_meanings"].split()
+        assert meanings == ["no_negotiation", "status_quo", "demand", "lapse"]
+        codes = ds["negotiation_outcome"]
+        # us-demand-2027 has one outcome, a demand: its codes must read as "demand" (1).
+        assert set(np.unique(codes.sel(scenario="us-demand-2027"))) == {-1, 1}
+        # lapse.toml has one outcome, a lapse (2), every year from 2031.
+        assert np.all(codes.sel(scenario="lapse", year=2031) == 2)
+
+
+def test_duplicate_names_are_an_error(make_scenario: Factory) -> None:
+    a = make_scenario()
+    message = r"run\.name: .*unique; repeated: baseline \(a\.toml, b\.toml\)"
+    with pytest.raises(ConfigError, match=message):
+        check_batch([a, a], ["a.toml", "b.toml"])
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("base_year", 2024), ("horizon", 5), ("samples", 10), ("seed", 1), ("sampler", "lhs")],
+)
+def test_disagreeing_scenarios_name_the_key_and_files(
+    make_scenario: Factory, key: str, value: object
+) -> None:
+    other = make_scenario({"run": {"name": "other", key: value}})
+    with pytest.raises(ConfigError, match=rf"run\.{key}: scenarios of a batch must agree.*a\.toml"
+                                          rf" has .*, b\.toml has"):
+        check_batch([make_scenario(), other], ["a.toml", "b.toml"])
+
+
+def test_batch_cli_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(cli, ["batch", str(CONFIGS[0]), str(CONFIGS[0]), "-o",
+                              str(tmp_path / "x.h5")])
+    assert res.exit_code == 2
+    assert "run.name: scenario names in a batch must be unique" in res.output
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_command_line_overrides_make_scenarios_agree(make_scenario: Factory,
+                                                     tmp_path: Path) -> None:
+    a = make_scenario({"run": {"samples": 10, "seed": 1}})
+    b = make_scenario({"run": {"name": "b", "samples": 20, "seed": 2}})
+    a, b = (s.with_overrides(samples=500, seed=9) for s in (a, b))
+    check_batch([a, b], ["a.toml", "b.toml"])
+    result = run_scenarios([a, b], tmp_path / "ab.h5", batch=True)
+    assert result.scenarios == ["baseline", "b"] and result.samples == 500

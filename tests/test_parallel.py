@@ -1,0 +1,87 @@
+"""The same file whatever runs the chunks: threads, dask worker processes, chunk sizes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import h5py
+import pytest
+
+from simcore.config import Scenario
+from simcore.errors import SmasimInputError
+from simcore.parallel import InProcessExecutor, open_executor
+from simcore.runner import run_scenarios
+from simcore.sampling import BLOCK_SIZE
+
+Factory = Callable[..., Scenario]
+N = 2 * BLOCK_SIZE + 1_000
+
+
+def _variables(path: Path) -> dict[str, bytes]:
+    with h5py.File(path, "r") as handle:
+        return {
+            name: handle[name][()].tobytes()
+            for name in handle
+            if isinstance(handle[name], h5py.Dataset) and handle[name].ndim >= 2
+            or name in ("cum_contribution_usd", "pv_contribution_usd")
+        }
+
+
+@pytest.fixture(scope="module")
+def scenarios() -> list[Scenario]:
+    from simcore.config import load_scenario
+    from tests.conftest import ROOT
+
+    return [
+        load_scenario(ROOT / "configs" / name).with_overrides(samples=N)
+        for name in ("baseline.toml", "drawdown.toml")
+    ]
+
+
+@pytest.fixture(scope="module")
+def serial_file(scenarios: list[Scenario], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("serial") / "serial.h5"
+    return run_scenarios(scenarios, path, batch=True, chunk_size=1).path
+
+
+@pytest.mark.parametrize(
+    ("workers", "threads", "chunk_size"),
+    [
+        pytest.param(None, 2, BLOCK_SIZE, id="2-threads"),
+        pytest.param(None, 1, 10 * BLOCK_SIZE, id="one-big-chunk"),
+        pytest.param(1, None, 2 * BLOCK_SIZE, id="dask-1-worker"),
+        pytest.param(2, None, BLOCK_SIZE, id="dask-2-workers"),
+    ],
+)
+def test_identical_bytes(
+    scenarios: list[Scenario],
+    serial_file: Path,
+    tmp_path: Path,
+    workers: int | None,
+    threads: int | None,
+    chunk_size: int,
+) -> None:
+    with open_executor(workers=workers, threads=threads) as executor:
+        path = run_scenarios(
+            scenarios, tmp_path / "x.h5", batch=True, chunk_size=chunk_size, executor=executor
+        ).path
+    expected = _variables(serial_file)
+    got = _variables(path)
+    assert expected.keys() == got.keys() and len(got) >= 15
+    for name, data in expected.items():
+        assert got[name] == data, name
+
+
+def test_executor_options_are_checked() -> None:
+    with pytest.raises(SmasimInputError, match="--workers and --scheduler exclude each other"):
+        with open_executor(workers=2, scheduler="tcp://127.0.0.1:1"):
+            pass
+    with pytest.raises(SmasimInputError, match=r"--scheduler tcp://127\.0\.0\.1:9: cannot connect"):
+        with open_executor(scheduler="tcp://127.0.0.1:9", connect_timeout=1.0):
+            pass
+
+
+def test_in_process_map_keeps_order() -> None:
+    executor = InProcessExecutor(threads=3)
+    assert list(executor.map_ordered(lambda x: x * x, range(20))) == [x * x for x in range(20)]
