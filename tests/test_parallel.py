@@ -13,6 +13,7 @@ from simcore.errors import SmasimInputError
 from simcore.parallel import InProcessExecutor, open_executor
 from simcore.runner import run_scenarios
 from simcore.sampling import BLOCK_SIZE
+from simcore.variables import VARIABLES
 
 Factory = Callable[..., Scenario]
 N = 2 * BLOCK_SIZE + 1_000
@@ -20,12 +21,7 @@ N = 2 * BLOCK_SIZE + 1_000
 
 def _variables(path: Path) -> dict[str, bytes]:
     with h5py.File(path, "r") as handle:
-        return {
-            name: handle[name][()].tobytes()
-            for name in handle
-            if isinstance(handle[name], h5py.Dataset) and handle[name].ndim >= 2
-            or name in ("cum_contribution_usd", "pv_contribution_usd")
-        }
+        return {name: handle[name][()].tobytes() for name in VARIABLES if name in handle}
 
 
 @pytest.fixture(scope="module")
