@@ -1,0 +1,480 @@
+"""Exact sample percentiles of long columns, faster than :func:`numpy.percentile`.
+
+:func:`exact_percentiles` returns, bit for bit, what ``np.percentile(values.astype(np.float64),
+q)`` returns with numpy's default ``method="linear"`` (Hyndman & Fan type 7): it rebuilds
+numpy's virtual indexes, index clipping and ``_lerp`` arithmetic operation by operation, and only
+changes *how the needed order statistics are found*. Those are exact values of the column, so
+any algorithm that finds them exactly gives the identical result.
+
+How the order statistics are found (columns longer than :data:`SMALL`)
+----------------------------------------------------------------------
+1. A sorted, stratified random subsample (at most :data:`SUBSAMPLE` values) brackets every
+   wanted rank ``r`` between two sample values ``L <= x_(r) <= U`` with a margin of
+   :data:`WINDOW_SIGMAS` binomial standard deviations.
+2. One pass over the column, in cache-sized chunks, evaluates one comparison per bracket end
+   (``x < L`` or ``x <= U``), counts it, and keeps only the elements inside the brackets.
+   The counts are exact, so each rank is then *known* to lie inside its bracket (or known to
+   have missed it); nothing rests on the subsample being representative except speed.
+3. The ranks are shifted by the counts below their brackets and the (small) kept set is solved
+   the same way, recursively, down to :data:`SMALL` elements, which are sorted.
+
+A value that repeats in the subsample gets a bracket of its own (``x < v`` and ``x <= v``):
+ranks that fall in such a run of ties are answered without extracting the run, so columns with
+few distinct values (all equal, two-valued, 90 % of one value) stay fast. A rank that misses its
+bracket, a plan with too many brackets (dense lists of percentiles), or a kept set that does not
+shrink, fall back to sorting, which is exact too.
+
+Comparisons with a value ``v`` are exact in the column's own dtype (float32 columns are never
+widened to a float64 copy), and every step either counts exactly or falls back, so the result
+never depends on the random subsample, only the running time does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["SMALL", "SUBSAMPLE", "WINDOW_SIGMAS", "column_percentiles", "exact_percentiles"]
+
+#: Columns (or kept subsets) at most this long are sorted directly: below this size the
+#: bookkeeping of the bracketing pass costs more than the SIMD sort numpy ships.
+SMALL = 2**17
+#: Largest subsample drawn to place the brackets (one value per stratum of the column).
+SUBSAMPLE = 2**17
+#: Half-width of a bracket, in binomial standard deviations of the subsample rank. A bracket
+#: end misses with probability ~3e-5; a miss costs a retry pass, never a wrong value.
+WINDOW_SIGMAS = 4.0
+
+# Bytes of input per chunk of the bracketing pass: the chunk and its two boolean buffers must
+# stay in a core's L2 cache while every comparison of the chunk runs over them.
+_CHUNK_BYTES = 2**19
+# More comparisons per element than this and sorting is cheaper (each costs ~0.1 ns/element,
+# a SIMD sort of 1e7 float64 ~7 ns/element).
+_MAX_CUTS = 48
+# A plan that would keep more than this fraction of the column is not worth a pass.
+_MAX_KEPT_FRACTION = 0.5
+# A kept set larger than this fraction of its parent means the brackets did not help.
+_MIN_SHRINK = 0.75
+_MAX_DEPTH = 8
+_MAX_ATTEMPTS = 3
+# Fixed seed: the subsample only affects speed, and a fixed one makes timings reproducible.
+_SEED = 0x51A5_C0DE
+
+# Cell labels of a plan.
+_SKIP, _KEEP, _POINT = 0, 1, 2
+
+
+class _NaNInput(Exception):
+    """Raised inside the selection when the column holds NaN."""
+
+
+def exact_percentiles(
+    values: np.ndarray,
+    q: Sequence[float] | np.ndarray,
+    *,
+    overwrite_input: bool = False,
+) -> np.ndarray:
+    """Percentiles of a 1-D sample, identical to ``np.percentile`` (method ``"linear"``).
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+        The sample, ``n >= 1``. float64 and float32 are used as they are; other real dtypes
+        are first converted to float64 (as ``values.astype(np.float64)`` would). NaN is not
+        supported: if present it is detected and the call defers to ``np.percentile``, which
+        returns NaN for every level.
+    q : sequence of float or ndarray, shape (k,)
+        Percentile levels in [0, 100], in any order, duplicates allowed. A scalar is treated
+        as one level.
+    overwrite_input : bool, optional
+        If True, ``values`` may be reordered in place (its multiset of values is kept), which
+        saves a copy when the column is short enough to be sorted.
+
+    Returns
+    -------
+    ndarray, shape (k,), float64
+        Exactly ``np.percentile(values.astype(np.float64), q)``, in the units of ``values``,
+        with ``q`` as an array. The only representable difference is the sign of a zero
+        result when the column holds both ``-0.0`` and ``0.0`` (they compare equal and
+        numpy's own choice between them depends on its partition order).
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is not 1-D or is empty, or a level is outside [0, 100] or NaN.
+    TypeError
+        If ``values`` is not real-valued.
+
+    Notes
+    -----
+    Only the order statistics at ranks ``floor(h)`` and ``floor(h) + 1`` of the virtual
+    indexes ``h = (n - 1) * q / 100`` are found (see the module docstring); the interpolation
+    then replays numpy's ``_get_indexes``, ``_get_gamma`` and ``_lerp`` operation by
+    operation. Extra memory for a long column is the kept elements (about 5 % of the
+    column for a 7-level fan, held twice while they are concatenated), a subsample of at
+    most :data:`SUBSAMPLE` values and two chunk-sized boolean buffers; the fallback paths
+    (dense level lists, unlucky brackets) sort one copy of the column.
+    """
+    x = _as_float_column(values)
+    quantiles = _quantile_levels(q)
+    return _percentiles_1d(x, quantiles, owned=overwrite_input)
+
+
+def column_percentiles(values_2d: np.ndarray, q: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Percentiles of every column of a 2-D array, identical to ``np.percentile(axis=0)``.
+
+    Parameters
+    ----------
+    values_2d : ndarray, shape (n, H)
+        ``n >= 1`` samples (rows) of ``H`` variables (columns), e.g. one column per year.
+        Not modified.
+    q : sequence of float or ndarray, shape (k,)
+        Percentile levels in [0, 100].
+
+    Returns
+    -------
+    ndarray, shape (k, H), float64
+        ``out[:, j]`` equals ``np.percentile(values_2d.astype(np.float64), q, axis=0)[:, j]``
+        exactly (same caveat on signed zeros as :func:`exact_percentiles`).
+
+    Notes
+    -----
+    Columns are copied one at a time into a single contiguous buffer of the input's dtype
+    (float64 or float32), so the extra memory is one column however many columns there are;
+    the buffer is then reordered in place.
+    """
+    arr = np.asarray(values_2d)
+    if arr.ndim != 2:
+        raise ValueError(f"values_2d must be 2-D (n, H), got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError("values_2d has no rows: percentiles of an empty sample are undefined")
+    _check_real(arr)
+    quantiles = _quantile_levels(q)
+    n, n_cols = arr.shape
+    out = np.empty((quantiles.shape[0], n_cols), dtype=np.float64)
+    buf = np.empty(n, dtype=_work_dtype(arr.dtype))
+    for j in range(n_cols):
+        buf[...] = arr[:, j]
+        out[:, j] = _percentiles_1d(buf, quantiles, owned=True)
+    return out
+
+
+# --- numpy's arithmetic, replayed -------------------------------------------------------------
+
+
+def _check_real(arr: np.ndarray) -> None:
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"values must be real numbers, got dtype {arr.dtype}")
+
+
+def _work_dtype(dtype: np.dtype) -> np.dtype:
+    """float32 and float64 are compared as they are; anything else becomes float64."""
+    if dtype.kind == "f" and dtype.itemsize in (4, 8):
+        return dtype
+    return np.dtype(np.float64)
+
+
+def _as_float_column(values: np.ndarray) -> np.ndarray:
+    x = np.asarray(values)
+    if x.ndim != 1:
+        raise ValueError(f"values must be 1-D, got shape {x.shape}")
+    if x.shape[0] == 0:
+        raise ValueError("values is empty: percentiles of an empty sample are undefined")
+    _check_real(x)
+    # Widening to float64 is exact, so order statistics of the original equal those of the
+    # float64 copy numpy would sort; only non-float32/64 inputs pay for a copy.
+    return x.astype(_work_dtype(x.dtype), copy=False)
+
+
+def _quantile_levels(q: Sequence[float] | np.ndarray) -> np.ndarray:
+    """``q / 100`` exactly as ``np.percentile`` computes it (same dtype, same rounding)."""
+    levels = np.asanyarray(q)
+    if levels.ndim == 0:
+        levels = levels.reshape(1)
+    if levels.ndim != 1:
+        raise ValueError(f"q must be a scalar or 1-D, got shape {levels.shape}")
+    quantiles = np.true_divide(levels, 100)
+    # Written so that NaN levels fail the test, as in numpy's _quantile_is_valid.
+    if not (np.all(quantiles >= 0) and np.all(quantiles <= 1)):
+        raise ValueError("Percentiles must be in the range [0, 100]")
+    return quantiles
+
+
+def _percentiles_1d(x: np.ndarray, quantiles: np.ndarray, *, owned: bool) -> np.ndarray:
+    n = x.shape[0]
+    # numpy >= 1.22 uses (n - 1) * q for "linear" (not the general alpha/beta formula, which
+    # rounds differently in the last bit); `n` is a Python int as in numpy.
+    virtual = (n - 1) * quantiles
+    # _get_indexes: floor, then both neighbours of an index at or past the end become -1.
+    previous = np.floor(virtual)
+    following = previous + 1
+    above = virtual >= n - 1
+    previous[above] = -1
+    following[above] = -1
+    previous_i = previous.astype(np.intp)
+    following_i = following.astype(np.intp)
+
+    wanted = np.concatenate((previous_i, following_i))
+    wanted[wanted < 0] += n
+    ranks = np.unique(wanted)
+    try:
+        stats = _order_statistics(x, ranks, owned=owned)
+    except _NaNInput:
+        # np.quantile takes q / 100 as computed above: the same call np.percentile makes.
+        return np.quantile(x.astype(np.float64), quantiles)
+    # Values are the exact order statistics; look them up for each neighbour.
+    a = stats[np.searchsorted(ranks, np.where(previous_i < 0, previous_i + n, previous_i))]
+    b = stats[np.searchsorted(ranks, np.where(following_i < 0, following_i + n, following_i))]
+    # _get_gamma uses the *clipped* previous index (so gamma = h + 1 past the end, harmless
+    # because a == b there); keep it so as to match numpy even for infinite values.
+    gamma = np.asanyarray(virtual - previous_i)
+    gamma = np.asanyarray(gamma, dtype=virtual.dtype)
+    return _lerp(a, b, gamma)
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """numpy's ``_lerp``: ``a + (b - a) t``, or ``b - (b - a)(1 - t)`` where ``t >= 0.5``.
+
+    Same operations in the same order, so the same roundings. Overflow (``b - a`` beyond the
+    float64 range) gives numpy's inf/NaN results; numpy's RuntimeWarning is not repeated,
+    since warnings from ``simcore`` are errors in the test suite.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        diff_b_a = b - a
+        out = np.add(a, diff_b_a * t)
+        np.subtract(
+            b, diff_b_a * (1 - t), out=out, where=t >= 0.5, casting="unsafe", dtype=out.dtype
+        )
+    return out
+
+
+# --- exact order statistics ------------------------------------------------------------------
+
+
+def _order_statistics(
+    y: np.ndarray, ranks: np.ndarray, *, owned: bool, depth: int = 0, attempt: int = 0
+) -> np.ndarray:
+    """The ``ranks``-th smallest values of ``y`` (0-based, sorted, unique), as float64.
+
+    ``owned`` says ``y`` may be reordered in place. Raises :class:`_NaNInput` if ``y`` holds NaN.
+    """
+    n = y.shape[0]
+    if n <= SMALL or depth >= _MAX_DEPTH:
+        return _by_sorting(y, ranks, owned=owned)
+    plan = _plan(y, ranks, attempt)
+    if plan is None:
+        return _by_sorting(y, ranks, owned=owned)
+    cut_values, cut_le, labels = plan
+    counts, kept = _scan(y, cut_values, cut_le, labels)
+    if counts[-1] != n:  # the last cut is `x <= +inf`: only NaN fails it
+        raise _NaNInput
+
+    # Cell j holds the elements between cut j-1 and cut j: ranks [bounds[j], bounds[j+1]).
+    bounds = np.concatenate(([0], counts, [n]))
+    sizes = np.diff(bounds)
+    is_kept = labels == _KEEP
+    if kept.shape[0] != int(sizes[is_kept].sum()):
+        # Cannot happen with NaN-free input; never trust a scan that does not add up.
+        return _by_sorting(y, ranks, owned=owned)
+    # In sorted order, the kept set is the kept cells one after the other.
+    kept_offset = np.cumsum(np.where(is_kept, sizes, 0)) - np.where(is_kept, sizes, 0)
+
+    cell = np.searchsorted(counts, ranks, side="right")
+    label = labels[cell]
+    out = np.empty(ranks.shape[0], dtype=np.float64)
+
+    point = label == _POINT
+    # A point cell lies between `x < v` and `x <= v`: every element in it equals v.
+    out[point] = cut_values[cell[point]]
+
+    keep = label == _KEEP
+    if keep.any():
+        local = kept_offset[cell[keep]] + (ranks[keep] - bounds[cell[keep]])
+        local_ranks, inverse = np.unique(local, return_inverse=True)
+        if kept.shape[0] > _MIN_SHRINK * n:
+            found = _by_sorting(kept, local_ranks, owned=True)
+        else:
+            found = _order_statistics(kept, local_ranks, owned=True, depth=depth + 1)
+        out[keep] = found[inverse]
+
+    missed = label == _SKIP
+    if missed.any():
+        # The subsample was unlucky for these ranks: a fresh, wider attempt, then sorting.
+        if attempt + 1 < _MAX_ATTEMPTS:
+            out[missed] = _order_statistics(
+                y, ranks[missed], owned=owned, depth=depth, attempt=attempt + 1
+            )
+        else:
+            out[missed] = _by_sorting(y, ranks[missed], owned=owned)
+    return out
+
+
+def _by_sorting(y: np.ndarray, ranks: np.ndarray, *, owned: bool) -> np.ndarray:
+    """Order statistics by partition (one rank) or sort (several): both exact.
+
+    numpy's partition has a SIMD path only for a single kth; with several it is several
+    times slower than numpy's SIMD sort, so several ranks are read off a full sort.
+    """
+    work = y if owned else y.copy()
+    if ranks.shape[0] == 1:
+        # A second kth (e.g. -1 to expose NaN) would leave the SIMD path; max() propagates
+        # NaN instead, for one more memory-bound pass.
+        work.partition(int(ranks[0]))
+        if np.isnan(work.max()):
+            raise _NaNInput
+    else:
+        work.sort()  # NaN sorts last
+        if np.isnan(work[-1]):
+            raise _NaNInput
+    return work[ranks].astype(np.float64)
+
+
+def _plan(
+    y: np.ndarray, ranks: np.ndarray, attempt: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Comparison cuts that bracket each rank, from a sorted subsample of ``y``.
+
+    Returns ``(cut_values, cut_le, labels)``: cut ``i`` is the predicate ``x <= v_i`` if
+    ``cut_le[i]`` else ``x < v_i``; the cuts are sorted so the predicates are nested, and
+    ``labels[j]`` (length ``len(cuts) + 1``) says what to do with cell ``j``, the elements
+    between cut ``j - 1`` and cut ``j``: skip (only count), keep (extract), or point (all
+    equal to one value). The last cut is ``x <= +inf``, so its count detects NaN. Returns
+    None when a single pass would not pay off.
+    """
+    n = y.shape[0]
+    m = min(SUBSAMPLE, n // 16)
+    stride = n // m
+    rng = np.random.default_rng([_SEED, attempt])
+    # One value at a random position of each stratum: as good as a simple random sample for
+    # i.i.d. data, and immune to periodic layouts (e.g. antithetic pairs) that fool a stride.
+    picks = np.arange(0, m * stride, stride) + rng.integers(0, stride, size=m)
+    sample = y.take(picks)
+    sample.sort()
+    if np.isnan(sample[-1]):
+        raise _NaNInput
+
+    r = ranks.astype(np.float64)
+    frac = (r + 0.5) / n
+    half = WINDOW_SIGMAS * 2.0**attempt * np.sqrt(m * frac * (1.0 - frac)) + 2.0
+    # s[lo] <= x_(r) needs lo + 1 sample values <= x_(r): about Binomial(m, (r + 1) / n) of
+    # them; s[hi] >= x_(r) needs at most hi sample values < x_(r): about Binomial(m, r / n).
+    lo = np.floor(m * (r + 1) / n - half).astype(np.intp) - 1
+    hi = np.ceil(m * r / n + half).astype(np.intp)
+    # A value seen twice in the (sorted) subsample may be a long run of ties in y.
+    repeats = sample[1:] == sample[:-1]
+    tied = np.zeros(m, dtype=bool)
+    tied[1:] |= repeats
+    tied[:-1] |= repeats
+
+    sentinel = (float("inf"), True)  # `x <= +inf`: true for everything but NaN
+    cuts: set[tuple[float, bool]] = {sentinel}
+    ranges: list[tuple[tuple[float, bool] | None, tuple[float, bool]]] = []
+    for i_lo, i_hi in zip(lo.tolist(), hi.tolist(), strict=True):
+        low = float(sample[i_lo]) if i_lo >= 0 else None
+        high = float(sample[i_hi]) if i_hi <= m - 1 else None
+        if low is not None and high is not None and low == high:
+            cuts.update({(low, False), (low, True)})  # the rank sits in a run of ties
+            continue
+        start: tuple[float, bool] | None = None  # None: from the bottom cell
+        if low is not None:
+            if tied[i_lo]:
+                cuts.update({(low, False), (low, True)})
+                start = (low, True)
+            else:
+                start = (low, False)
+                cuts.add(start)
+        end = sentinel
+        if high is not None:
+            if tied[i_hi]:
+                cuts.update({(high, False), (high, True)})
+                end = (high, False)
+            else:
+                end = (high, True)
+                cuts.add(end)
+        ranges.append((start, end))
+
+    # Python floats sort by value then `<` before `<=`; -0.0 and 0.0 merge, as they compare.
+    ordered = sorted(cuts)
+    position = {cut: i for i, cut in enumerate(ordered)}
+    n_cuts = len(ordered)
+    labels = np.full(n_cuts + 1, _SKIP, dtype=np.int8)
+    marks = np.zeros(n_cuts + 2, dtype=np.intp)
+    for start, end in ranges:
+        marks[0 if start is None else position[start] + 1] += 1
+        marks[position[end] + 1] -= 1
+    labels[np.cumsum(marks)[:-1] > 0] = _KEEP
+    for i in range(n_cuts - 1):
+        (v0, le0), (v1, le1) = ordered[i], ordered[i + 1]
+        if v0 == v1 and not le0 and le1:
+            labels[i + 1] = _POINT
+
+    # Drop cuts between two cells that are handled alike: they would cost a comparison and
+    # tell nothing. Point cells keep their two cuts; the NaN sentinel always stays.
+    same = (labels[:-1] == labels[1:]) & (labels[:-1] != _POINT)
+    same[-1] = False
+    keep_cut = ~same
+    cut_values = np.array([v for v, _ in ordered], dtype=y.dtype)[keep_cut]
+    cut_le = np.array([le for _, le in ordered], dtype=bool)[keep_cut]
+    labels = np.concatenate((labels[:1], labels[1:][keep_cut]))
+    if cut_values.shape[0] > _MAX_CUTS:
+        return None
+    # Fraction of the subsample in kept cells: what one pass would have to extract.
+    sample_counts = np.where(
+        cut_le,
+        np.searchsorted(sample, cut_values, side="right"),
+        np.searchsorted(sample, cut_values, side="left"),
+    )
+    sample_sizes = np.diff(np.concatenate(([0], sample_counts, [m])))
+    if sample_sizes[labels == _KEEP].sum() > _MAX_KEPT_FRACTION * m:
+        return None
+    return cut_values, cut_le, labels
+
+
+def _scan(
+    y: np.ndarray, cut_values: np.ndarray, cut_le: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Count every cut's predicate over ``y`` and extract the elements of the kept cells.
+
+    An element of cell ``j`` satisfies exactly the predicates of cuts ``j, j+1, ...``. The
+    union of kept cells is therefore the XOR of the predicates of the cuts where "kept"
+    switches on or off (the top cell, above the NaN sentinel, is never kept), so one boolean
+    buffer accumulates the extraction mask with one XOR per such cut.
+    """
+    n = y.shape[0]
+    chunk = max(1, _CHUNK_BYTES // y.itemsize)
+    is_kept = labels == _KEEP
+    toggles = is_kept[:-1] != is_kept[1:]
+    # Same-dtype scalars: the comparisons are exact and never widen the chunk.
+    ops = [
+        (np.less_equal if le else np.less, y.dtype.type(v), bool(tog))
+        for v, le, tog in zip(cut_values.tolist(), cut_le.tolist(), toggles.tolist(), strict=True)
+    ]
+    first_toggle = int(np.argmax(toggles)) if toggles.any() else -1
+    counts = [0] * len(ops)
+    scratch = np.empty(min(chunk, n), dtype=bool)
+    mask = np.empty(min(chunk, n), dtype=bool)
+    # A strided column would be re-read from memory by every comparison: copy each chunk once.
+    staging = None if y.flags.c_contiguous else np.empty(min(chunk, n), dtype=y.dtype)
+    parts = []
+    for begin in range(0, n, chunk):
+        block = y[begin : begin + chunk]
+        size = block.shape[0]
+        if staging is not None:
+            staging[:size] = block
+            block = staging[:size]
+        tmp = scratch[:size]
+        acc = mask[:size]
+        for i, (compare, value, toggle) in enumerate(ops):
+            if i == first_toggle:
+                compare(block, value, out=acc)
+                counts[i] += np.count_nonzero(acc)
+                continue
+            compare(block, value, out=tmp)
+            counts[i] += np.count_nonzero(tmp)
+            if toggle:
+                np.logical_xor(acc, tmp, out=acc)
+        if first_toggle >= 0:
+            parts.append(np.compress(acc, block))
+    kept = np.concatenate(parts) if parts else np.empty(0, dtype=y.dtype)
+    return np.array(counts, dtype=np.intp), kept
