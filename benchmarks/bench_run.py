@@ -1,0 +1,148 @@
+"""End-to-end `smasim run` against its floor, a per-sample loop, and 1 vs 2 workers.
+
+Everything is measured in this one run (never asserted; machines here are shared):
+
+- end-to-end ``smasim run`` of configs/baseline.toml (simulate + write + summary group), as a
+  child process: wall time and the child's peak RSS (``os.wait4``);
+- the floor: numpy drawing the random numbers the model uses, plus h5py writing the same
+  bytes uncompressed (same dtypes and shapes, flushed and fsynced like a run's file);
+- the per-sample Python loop of the same model (tests/reference_model.py) on a small N,
+  scaled to the run's N;
+- ``--workers 1`` against ``--workers 2`` (dask LocalCluster processes).
+
+Usage: python benchmarks/bench_run.py [--samples 1e7] [--quick] [--dir /tmp]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simcore.config import load_scenario  # noqa: E402
+from simcore.runner import file_layout  # noqa: E402
+from simcore.sampling import BLOCK_SIZE, N_SHOCKS, N_UNIFORMS, draw_block  # noqa: E402
+from tests.reference_model import simulate_reference  # noqa: E402
+
+BASELINE = ROOT / "configs" / "baseline.toml"
+SMASIM = Path(sys.executable).with_name("smasim")
+
+
+def run_child(args: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of a child process."""
+    start = time.perf_counter()
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} failed with {os.waitstatus_to_exitcode(status)}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def smasim_run(samples: int, out: Path, *extra: str) -> tuple[float, int]:
+    return run_child([str(SMASIM), "run", str(BASELINE), "--samples", str(samples),
+                      "-o", str(out), "--overwrite", "-q", *extra])
+
+
+def draw_floor(samples: int, horizon: int) -> float:
+    """Seconds for numpy to draw the run's normals and uniforms (reused buffers, 1 core)."""
+    rng = np.random.default_rng(1)
+    normals = np.empty(BLOCK_SIZE * N_SHOCKS * horizon)
+    uniforms = np.empty(BLOCK_SIZE * N_UNIFORMS * horizon)
+    start = time.perf_counter()
+    for _ in range(-(-samples // BLOCK_SIZE)):
+        rng.standard_normal(out=normals)
+        rng.random(out=uniforms)
+    return time.perf_counter() - start
+
+
+def write_floor(samples: int, out: Path) -> tuple[float, int]:
+    """Seconds for h5py to write the file's bytes uncompressed, and the bytes."""
+    scenario = load_scenario(BASELINE).with_overrides(samples=samples)
+    layout = file_layout([scenario], batch=False)
+    buffers = {
+        name: np.ones(layout.shape(name)[1:] and (BLOCK_SIZE, *layout.shape(name)[1:])
+                      or (BLOCK_SIZE,), dtype=layout.dtype(name))
+        for name in layout.variables
+    }
+    start = time.perf_counter()
+    with h5py.File(out, "w") as handle:
+        datasets = {
+            name: handle.create_dataset(name, shape=layout.shape(name), dtype=layout.dtype(name))
+            for name in layout.variables
+        }
+        for first in range(0, samples, BLOCK_SIZE):
+            stop = min(first + BLOCK_SIZE, samples)
+            for name, dataset in datasets.items():
+                dataset[first:stop] = buffers[name][: stop - first]
+        handle.flush()
+        os.fsync(handle.id.get_vfd_handle())
+    elapsed = time.perf_counter() - start
+    out.unlink()
+    return elapsed, layout.nbytes()
+
+
+def loop_rate(horizon: int, n: int = 2000) -> float:
+    """Sample-years per second of the per-sample Python loop."""
+    scenario = load_scenario(BASELINE).with_overrides(samples=n)
+    draws = draw_block(sampler="mc", seed=1, block=0, n=n, horizon=horizon)
+    start = time.perf_counter()
+    simulate_reference(scenario, draws)
+    return n * horizon / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=float, default=1e7)
+    parser.add_argument("--quick", action="store_true", help="1e6 paths")
+    parser.add_argument("--dir", default=tempfile.gettempdir(), help="where files are written")
+    parser.add_argument("--no-workers", action="store_true", help="skip the 1 vs 2 workers run")
+    args = parser.parse_args()
+    samples = int(1e6 if args.quick else args.samples)
+    horizon = load_scenario(BASELINE).run.horizon
+    work = Path(args.dir)
+    out = work / "bench-run.h5"
+
+    t_run, rss = smasim_run(samples, out)
+    out.unlink()
+    t_draw = draw_floor(samples, horizon)
+    t_write, nbytes = write_floor(samples, work / "bench-floor.h5")
+    floor = t_draw + t_write
+    t_loop = samples * horizon / loop_rate(horizon)
+
+    gib = 1024**3
+    print(f"baseline, {samples:,} paths x {horizon} years, {nbytes / 1e9:.2f} GB of samples, "
+          f"{os.cpu_count()} cores")
+    print(f"{'what':<52}{'seconds':>10}")
+    print(f"{'smasim run end to end (default: in process)':<52}{t_run:>10.2f}"
+          f"   peak RSS {rss / gib:.2f} GiB")
+    print(f"{'floor: numpy draws of the randoms (1 core)':<52}{t_draw:>10.2f}")
+    print(f"{'floor: h5py writes the same bytes (+fsync)':<52}{t_write:>10.2f}"
+          f"   {nbytes / t_write / 1e9:.2f} GB/s")
+    print(f"{'per-sample Python loop, scaled from 2,000 paths':<52}{t_loop:>10.1f}")
+    print(f"end to end / floor: {t_run / floor:.2f}x (target <= 3x)   "
+          f"speed-up on the per-sample loop: {t_loop / t_run:.0f}x (target >= 100x)   "
+          f"peak RSS {rss / gib:.2f} GiB (target <= 1.5 GiB at 1e7)")
+    if args.no_workers:
+        return
+    t_one, rss_one = smasim_run(samples, out, "--workers", "1")
+    out.unlink()
+    t_two, rss_two = smasim_run(samples, out, "--workers", "2")
+    out.unlink()
+    print(f"{'--workers 1 (dask LocalCluster)':<52}{t_one:>10.2f}   peak RSS {rss_one / gib:.2f} GiB")
+    print(f"{'--workers 2 (dask LocalCluster)':<52}{t_two:>10.2f}   peak RSS {rss_two / gib:.2f} GiB")
+    print(f"2 workers vs 1: {t_one / t_two:.2f}x faster (target >= 1.6x)")
+
+
+if __name__ == "__main__":
+    main()
