@@ -315,7 +315,8 @@ def summary_dataset(
     layout: FileLayout,
     percentiles: Sequence[float],
 ) -> xr.Dataset:
-    """The ``summary`` group: per variable ``<name>_mean``, ``_sd``, ``_mcse``, ``_percentile``.
+    """The ``summary`` group: per variable ``<name>_mean``, ``_sd``, ``_mcse``, ``_percentile``,
+    and ``_percentile_lower``/``_percentile_upper`` (the percentiles' confidence intervals).
 
     Parameters
     ----------
@@ -353,6 +354,18 @@ def summary_dataset(
             stack([s.percentile for s in per_scenario]),
             {"units": spec.units, "long_name": f"percentiles of {label}"},
         )
+        for bound in ("lower", "upper"):
+            data_vars[f"{name}_percentile_{bound}"] = (
+                (*lead, "percentile", *years),
+                stack([getattr(s, f"percentile_{bound}") for s in per_scenario]),
+                {
+                    "units": spec.units,
+                    "long_name": f"{bound} bound of the confidence interval of the "
+                    f"percentiles of {label}",
+                    "confidence_level": per_scenario[0].confidence,
+                    "method": "distribution-free: order statistics at binomial ranks",
+                },
+            )
     data_vars["negotiation_outcome_frequency"] = (
         (*lead, "outcome", "year"),
         stack(list(outcome_frequency)),
@@ -370,3 +383,28 @@ def summary_dataset(
     n = {s.n for per in summaries.values() for s in per}
     attrs = {"title": "summary statistics over samples", "n_samples": int(n.pop())}
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def read_samples(path: str | Path, name: str, *, scenario: int | None = None) -> np.ndarray:
+    """One variable's samples (of one scenario), as stored, read straight from HDF5.
+
+    Parameters
+    ----------
+    path : str or Path
+        A complete smasim result file.
+    name : str
+        A variable of the file.
+    scenario : int, optional
+        Index along the ``scenario`` dimension of a batch file; None for a single run.
+
+    Returns
+    -------
+    ndarray, shape (n, H) or (n,)
+        In the stored dtype and the file's units. Only this variable (and scenario) is read:
+        h5py copies the contiguous slab with no xarray decoding, at the disk's speed.
+    """
+    with h5py.File(check_result_file(path), "r") as handle:
+        if name not in handle:
+            raise ResultFileError(f"{path}: has no variable {name!r}")
+        dataset = handle[name]
+        return dataset[scenario] if scenario is not None else dataset[()]

@@ -1,7 +1,12 @@
-"""Summary statistics of simulated variables: mean, sd, Monte Carlo error, percentiles.
+"""Summary statistics of simulated variables, each with its Monte Carlo error.
 
 Pure numpy over arrays shaped ``(sample, year)`` or ``(sample,)``; the store turns the
 results into the file's ``summary`` group.
+
+- The mean comes with its Monte Carlo standard error ``sd / sqrt(n)``.
+- Every percentile comes with a distribution-free confidence interval bounded by two order
+  statistics whose ranks come from the binomial law (:func:`order_statistic_ranks`).
+- An exceedance probability ``p`` comes with its standard error ``sqrt(p (1 - p) / n)``.
 """
 
 from __future__ import annotations
@@ -10,8 +15,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
-from simcore.quantiles import column_percentiles
+# The exact order-statistic selection of simcore.quantiles, reused so that interval bounds
+# cost one more bracketing pass over a column instead of a sort.
+from simcore.quantiles import _order_statistics, exact_percentiles
+
+#: Confidence level of every interval the summaries report.
+CONFIDENCE = 0.95
+
+
+def normal_quantile(confidence: float = CONFIDENCE) -> float:
+    """Two-sided standard normal quantile: 1.959964 for 0.95."""
+    return float(special.ndtri(0.5 + confidence / 2))
 
 
 @dataclass(frozen=True)
@@ -26,48 +42,240 @@ class VariableSummary:
         NaN (undefined).
     percentile : ndarray, shape (P, H) or (P,)
         Percentiles (numpy's default, linear interpolation), in the variable's units.
+    percentile_lower, percentile_upper : ndarray, shape (P, H) or (P,)
+        Bounds of each percentile's distribution-free confidence interval at level
+        ``confidence`` (:func:`order_statistic_ranks`), in the variable's units.
     n : int
         Number of samples.
+    confidence : float
+        Level of the percentile intervals.
     """
 
     mean: np.ndarray
     sd: np.ndarray
     mcse: np.ndarray
     percentile: np.ndarray
+    percentile_lower: np.ndarray
+    percentile_upper: np.ndarray
     n: int
+    confidence: float = CONFIDENCE
 
 
-def summarize_values(values: np.ndarray, percentiles: Sequence[float]) -> VariableSummary:
+def _binomial_quantile(level: float, n: int, p: np.ndarray) -> np.ndarray:
+    """Smallest ``k`` with ``P(Binomial(n, p) <= k) >= level``, as ``scipy.stats.binom.ppf``.
+
+    Built on ``scipy.special`` (the inverse from cdflib, then one exact correction step, as
+    scipy.stats does) so that reading a summary does not import ``scipy.stats``.
+    """
+    inside = (p > 0) & (p < 1)
+    safe = np.where(inside, p, 0.5)
+    k = np.ceil(special.bdtrik(level, n, safe))
+    below = np.maximum(k - 1, 0)
+    k = np.where(special.bdtr(below, n, safe) >= level, below, k)
+    # Degenerate laws: all mass at 0 (p = 0) or at n (p = 1).
+    return np.where(inside, k, np.where(p <= 0, 0.0, float(n))).astype(np.int64)
+
+
+def order_statistic_ranks(
+    n: int, percentiles: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks of the order statistics that bound each percentile's confidence interval.
+
+    For the true ``p``-quantile ``ξ`` of a continuous law, the number ``B`` of the ``n``
+    samples below ``ξ`` is Binomial(n, p), and ``x_(l) <= ξ <= x_(u)`` (1-based ranks)
+    exactly when ``l <= B <= u - 1``. Taking ``l`` the ``α/2`` quantile of ``B`` and ``u``
+    one above its ``1 - α/2`` quantile gives coverage ``F(u - 1) - F(l - 1) >= 1 - α``
+    whatever the law (for laws with atoms, at least as much). No density is estimated.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples, ``n >= 1``.
+    percentiles : sequence of float, shape (P,)
+        Levels in [0, 100].
+    confidence : float
+        ``1 - α``, in (0, 1).
+
+    Returns
+    -------
+    lower, upper : ndarray of int, shape (P,)
+        0-based ranks into the sorted sample, clipped to ``[0, n - 1]``. Clipping (extreme
+        levels with few samples, when ``(1 - p)^n >= α / 2``) truncates the interval at the
+        sample's range, where the nominal coverage cannot be reached.
+    """
+    p = np.asarray(percentiles, dtype=np.float64) / 100.0
+    alpha = 1.0 - confidence
+    lower = _binomial_quantile(alpha / 2, n, p) - 1
+    upper = _binomial_quantile(1.0 - alpha / 2, n, p)
+    return np.clip(lower, 0, n - 1), np.clip(upper, 0, n - 1)
+
+
+def _column_percentiles_with_bounds(
+    buffer: np.ndarray,
+    percentiles: Sequence[float],
+    lower_rank: np.ndarray,
+    upper_rank: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Percentiles and interval bounds of one float64 column (reordered in place).
+
+    ``out``, shape (3, P), receives the estimates, the lower and the upper bounds.
+    """
+    out[0] = exact_percentiles(buffer, percentiles, overwrite_input=True)
+    if np.isnan(out[0]).any():
+        # A column holding NaN (a variable the scenario does not produce): undefined.
+        out[1:] = np.nan
+        return
+    ranks = np.unique(np.concatenate((lower_rank, upper_rank)))
+    values = _order_statistics(buffer, ranks, owned=True)
+    out[1] = values[np.searchsorted(ranks, lower_rank)]
+    out[2] = values[np.searchsorted(ranks, upper_rank)]
+
+
+def percentile_intervals(
+    values: np.ndarray, percentiles: Sequence[float], confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Percentiles of each column with their order-statistic confidence intervals.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, H) or (n,)
+        Samples along the first axis, in any real dtype. Not modified.
+    percentiles : sequence of float, shape (P,)
+        Levels in [0, 100].
+    confidence : float
+        Level of the intervals.
+
+    Returns
+    -------
+    estimate, lower, upper : ndarray, shape (P, H) or (P,), float64
+        ``estimate`` equals ``np.percentile(values, percentiles, axis=0)`` bit for bit;
+        ``lower``/``upper`` are the order statistics of :func:`order_statistic_ranks`.
+    """
+    summary = summarize_values(values, percentiles, confidence=confidence, moments=False)
+    return summary.percentile, summary.percentile_lower, summary.percentile_upper
+
+
+def summarize_values(
+    values: np.ndarray,
+    percentiles: Sequence[float],
+    *,
+    confidence: float = CONFIDENCE,
+    moments: bool = True,
+) -> VariableSummary:
     """Summarize one variable's samples.
 
     Parameters
     ----------
     values : ndarray, shape (n, H) or (n,)
-        Samples along the first axis; float32 values are summed in float64.
+        Samples along the first axis; float32 and integer values are summed in float64.
     percentiles : sequence of float
         In [0, 100].
+    confidence : float
+        Level of the percentile intervals.
+    moments : bool
+        Compute mean, sd and mcse (else they are NaN): False saves two passes per column
+        when only percentiles are wanted.
 
     Returns
     -------
     VariableSummary
+
+    Notes
+    -----
+    Each column is copied once into one float64 buffer (the extra memory is one column);
+    the moments, the percentiles and the interval bounds are all taken from that buffer.
     """
     columns = values.reshape(values.shape[0], -1)
     n, width = columns.shape
-    mean = np.empty(width)
-    sd = np.empty(width)
+    lower_rank, upper_rank = order_statistic_ranks(n, percentiles, confidence)
+    mean = np.full(width, np.nan)
+    sd = np.full(width, np.nan)
+    stats = np.empty((3, len(percentiles), width))
     buffer = np.empty(n, dtype=np.float64)
     for j in range(width):
-        # One contiguous float64 column at a time bounds the memory to one column.
         np.copyto(buffer, columns[:, j])
-        mean[j] = buffer.mean()
-        sd[j] = buffer.std(ddof=1) if n > 1 else np.nan
-    pct = column_percentiles(columns, percentiles)
+        if moments:
+            mean[j] = buffer.mean()
+            sd[j] = buffer.std(ddof=1) if n > 1 else np.nan
+        _column_percentiles_with_bounds(buffer, percentiles, lower_rank, upper_rank, stats[..., j])
     shape = values.shape[1:]
+    pshape = (len(percentiles), *shape)
     return VariableSummary(
         mean=mean.reshape(shape),
         sd=sd.reshape(shape),
         mcse=(sd / np.sqrt(n)).reshape(shape),
-        percentile=pct.reshape((len(percentiles), *shape)),
+        percentile=stats[0].reshape(pshape),
+        percentile_lower=stats[1].reshape(pshape),
+        percentile_upper=stats[2].reshape(pshape),
+        n=n,
+        confidence=confidence,
+    )
+
+
+@dataclass(frozen=True)
+class Exceedance:
+    """Probabilities that a variable exceeds thresholds, with their standard errors.
+
+    Attributes
+    ----------
+    thresholds : ndarray, shape (T,)
+        In the variable's units.
+    probability, se : ndarray, shape (T, H) or (T,)
+        ``P(X > threshold)`` per column (year), and ``sqrt(p (1 - p) / n)``.
+    any_probability, any_se : ndarray, shape (T,)
+        ``P(X > threshold in at least one column)``: over the horizon (the years given);
+        equal to ``probability`` for a variable without a year axis.
+    n : int
+        Number of samples.
+    """
+
+    thresholds: np.ndarray
+    probability: np.ndarray
+    se: np.ndarray
+    any_probability: np.ndarray
+    any_se: np.ndarray
+    n: int
+
+
+def proportion_se(probability: np.ndarray, n: int) -> np.ndarray:
+    """Standard error ``sqrt(p (1 - p) / n)`` of a proportion estimated from ``n`` samples."""
+    p = np.asarray(probability, dtype=np.float64)
+    return np.sqrt(p * (1.0 - p) / n)
+
+
+def exceedance(values: np.ndarray, thresholds: Sequence[float]) -> Exceedance:
+    """Probability that the variable exceeds each threshold, per year and over the horizon.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, H) or (n,)
+        Samples along the first axis. NaN never exceeds.
+    thresholds : sequence of float, shape (T,)
+        In the variable's units.
+
+    Returns
+    -------
+    Exceedance
+    """
+    n = values.shape[0]
+    columns = values.reshape(n, -1)
+    levels = np.asarray(thresholds, dtype=np.float64)
+    # A path exceeds in some year exactly when its largest value does (NaN compares false).
+    path_max = columns.max(axis=1)
+    counts = np.empty((levels.shape[0], columns.shape[1]))
+    any_counts = np.empty(levels.shape[0])
+    for i, level in enumerate(levels):
+        counts[i] = np.count_nonzero(columns > level, axis=0)
+        any_counts[i] = np.count_nonzero(path_max > level)
+    probability = (counts / n).reshape((levels.shape[0], *values.shape[1:]))
+    any_probability = any_counts / n
+    return Exceedance(
+        thresholds=levels,
+        probability=probability,
+        se=proportion_se(probability, n),
+        any_probability=any_probability,
+        any_se=proportion_se(any_probability, n),
         n=n,
     )
 
