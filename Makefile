@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench lint clean
+.PHONY: run test test-fast bench bench-full lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	touch $(STAMP)
 
-## Simulate the baseline scenario and print its percentile summary.
+## Simulate every scenario in configs/ as one batch (100,000 paths each) and summarize it.
 run: $(STAMP)
-	$(BIN)/smasim run configs/baseline.toml --overwrite
-	$(BIN)/smasim summary outputs/baseline.h5
+	$(BIN)/smasim batch configs/*.toml --samples 100000 -o outputs/batch.h5 --overwrite
+	$(BIN)/smasim summary outputs/batch.h5
 
 ## The whole test suite (slow statistical tests included), then lint.
 test: $(STAMP)
@@ -31,6 +31,12 @@ test-fast: $(STAMP)
 ## Throughput, floors and ratios (printed, never asserted).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_quantiles.py
+	$(BIN)/python benchmarks/bench_run.py --quick
+
+## The issue's scale: 1e7 paths end to end (writes ~6 GB under /tmp, then deletes it).
+bench-full: $(STAMP)
+	$(BIN)/python benchmarks/bench_run.py --samples 1e7
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from cli.compare import compare_command
+from cli.plot import plot_command
 from cli.run import batch_command, run_command
 from cli.summary import summary_command
 from simcore.errors import SmasimInputError
@@ -74,6 +76,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 cli.add_command(run_command)
 cli.add_command(batch_command)
 cli.add_command(summary_command)
+cli.add_command(compare_command)
+cli.add_command(plot_command)
 
 
 def main() -> None:

@@ -1,0 +1,244 @@
+"""Figures for briefings: fan charts over the years, S-curves (CDF), histograms.
+
+Pure: each function takes arrays and labels, draws with matplotlib's object API on an Agg
+canvas (no pyplot, so no global state and no display needed), writes the file and returns
+the :class:`~matplotlib.figure.Figure`, so that a caller can read back what was drawn.
+Values are plotted in the file's units (USD, KRW, fractions); only the tick labels are
+divided by the display scale ("USD bn", "%"), so the plotted data equal the summary's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from simcore.errors import SmasimInputError
+from simcore.quantiles import exact_percentiles
+from simcore.report import Panel
+
+#: Levels read off an S-curve in cost-risk practice (P50 budget, P70/P80 confidence).
+CDF_MARKS = (50.0, 70.0, 80.0)
+#: Levels at which an S-curve is drawn: every quarter of a percent.
+CDF_LEVELS = np.linspace(0.0, 100.0, 401)
+#: File types written, by suffix.
+SUFFIXES = (".png", ".svg")
+
+_PANEL_SIZE = (6.4, 3.8)
+_DPI = 120
+
+
+def check_output(path: str | Path) -> Path:
+    """Raise unless ``path`` ends in a suffix of :data:`SUFFIXES`."""
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise SmasimInputError(
+            f"-o: {path} must end in {' or '.join(SUFFIXES)} (got {path.suffix or 'no suffix'})"
+        )
+    return path
+
+
+def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
+    figure = Figure(
+        figsize=(_PANEL_SIZE[0] * columns, _PANEL_SIZE[1] * rows + 0.6),
+        dpi=_DPI,
+        layout="constrained",
+    )
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(rows, columns, squeeze=False)
+    return figure, axes
+
+
+def _scaled_ticks(ax: Axes, which: str, scale: float) -> None:
+    """Tick labels in display units (values divided by ``scale``), thousands grouped."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / scale:,.4g}"))
+
+
+def _save(figure: Figure, path: Path, title: str) -> Figure:
+    figure.suptitle(title)
+    figure.savefig(path, format=path.suffix.lower().lstrip("."))
+    return figure
+
+
+def fan_chart(
+    years: Sequence[int] | np.ndarray,
+    panels: Sequence[Panel],
+    path: str | Path,
+    *,
+    title: str,
+    overlay: bool = False,
+) -> Figure:
+    """Bands P5–P95 and P25–P75 and the median over the years.
+
+    Parameters
+    ----------
+    years : sequence of int, shape (H,)
+        Calendar years (x axis).
+    panels : sequence of Panel
+        One row of panels per variable; each series holds percentiles at
+        :data:`simcore.report.FAN_LEVELS`, shape (5, H), in the file's units.
+    path : str or Path
+        ``.png`` or ``.svg``.
+    title : str
+        Figure title (name the file and the scenarios).
+    overlay : bool
+        All scenarios in one panel per variable (else one panel per scenario).
+
+    Returns
+    -------
+    Figure
+    """
+    path = check_output(path)
+    names = list(panels[0].series)
+    figure, axes = _figure(len(panels), 1 if overlay else len(names))
+    x = np.asarray(years)
+    colors = [f"C{k}" for k in range(len(names))]
+    for row, panel in enumerate(panels):
+        for k, name in enumerate(names):
+            ax = axes[row, 0 if overlay else k]
+            p5, p25, p50, p75, p95 = panel.series[name]
+            fill = 0.12 if overlay else 0.2
+            ax.fill_between(x, p5, p95, color=colors[k], alpha=fill, linewidth=0,
+                            label=f"{name} P5–P95" if overlay else "P5–P95")
+            ax.fill_between(x, p25, p75, color=colors[k], alpha=2 * fill, linewidth=0,
+                            label=f"{name} P25–P75" if overlay else "P25–P75")
+            ax.plot(x, p50, color=colors[k], marker="o", markersize=3,
+                    label=f"{name} median" if overlay else "median")
+            ax.set_title(panel.label if overlay else f"{name}: {panel.label}", fontsize=10)
+            ax.set_xlabel("year")
+            ax.set_ylabel(panel.label)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            _scaled_ticks(ax, "y", panel.scale)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8, loc="upper left")
+    return _save(figure, path, title)
+
+
+def cdf_chart(
+    panels: Sequence[Panel],
+    path: str | Path,
+    *,
+    title: str,
+    marks: Sequence[float] = CDF_MARKS,
+) -> Figure:
+    """S-curves: the probability of not exceeding each value, with P50/P70/P80 marked.
+
+    The curve joins the exact percentiles at :data:`CDF_LEVELS` (every 0.25 %), so it is
+    the empirical CDF read at 401 levels whatever the number of paths; each mark is the
+    exact percentile of the samples (numpy's linear definition), as the summary reports it.
+
+    Parameters
+    ----------
+    panels : sequence of Panel
+        One panel per variable; each series holds samples, shape (n,), in the file's units.
+    path : str or Path
+        ``.png`` or ``.svg``.
+    title : str
+        Figure title.
+    marks : sequence of float
+        Percentile levels marked and labelled on each curve.
+
+    Returns
+    -------
+    Figure
+        Each mark is a line with gid ``"<scenario> P<level>"`` whose single point is
+        ``(percentile, level / 100)``.
+    """
+    path = check_output(path)
+    figure, axes = _figure(len(panels), 1)
+    for row, panel in enumerate(panels):
+        ax = axes[row, 0]
+        for k, (name, values) in enumerate(panel.series.items()):
+            curve = exact_percentiles(values, CDF_LEVELS)
+            ax.plot(curve, CDF_LEVELS / 100, color=f"C{k}", label=name)
+            at = exact_percentiles(values, marks)
+            for level, value in zip(marks, at, strict=True):
+                # Out of the legend (label starts with "_"); the gid names the mark.
+                ax.plot([value], [level / 100], marker="o", color=f"C{k}", linestyle="none",
+                        label=f"_P{level:g}", gid=f"{name} P{level:g}")
+                # Alternate sides so that the labels of neighbouring curves do not collide.
+                left = k % 2 == 1
+                ax.annotate(
+                    f"P{level:g} {value / panel.scale:,.4g}",
+                    (value, level / 100),
+                    xytext=(-6 if left else 6, 2 if left else -10),
+                    textcoords="offset points",
+                    ha="right" if left else "left",
+                    fontsize=8,
+                    color=f"C{k}",
+                )
+        for level in marks:
+            ax.axhline(level / 100, color="0.6", linewidth=0.6, linestyle=":")
+        # Long right tails (a $5B demand) would squeeze the curve: frame P0.5-P99.5 of all
+        # scenarios; the curve runs on beyond the frame.
+        low = min(float(exact_percentiles(v, [0.5])[0]) for v in panel.series.values())
+        high = max(float(exact_percentiles(v, [99.5])[0]) for v in panel.series.values())
+        margin = 0.05 * (high - low)
+        if margin > 0:
+            ax.set_xlim(low - margin, high + margin)
+        ax.set_title(f"{panel.label}, {panel.description}", fontsize=10)
+        ax.set_xlabel(panel.label)
+        ax.set_ylabel("probability of not exceeding")
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        _scaled_ticks(ax, "x", panel.scale)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+    return _save(figure, path, title)
+
+
+def histogram(
+    panels: Sequence[Panel],
+    path: str | Path,
+    *,
+    title: str,
+    bins: int = 60,
+) -> Figure:
+    """Share of paths per bin, scenarios overlaid as outlines on common bins.
+
+    Parameters
+    ----------
+    panels : sequence of Panel
+        One panel per variable; each series holds samples, shape (n,), in the file's units.
+    path : str or Path
+        ``.png`` or ``.svg``.
+    title : str
+        Figure title.
+    bins : int
+        Bins spanning the range of all scenarios' values.
+
+    Returns
+    -------
+    Figure
+        Each scenario is one step patch labelled with its name; its heights are shares of
+        paths (summing to 1), and a dashed vertical line labelled ``"<scenario> mean"`` marks
+        the mean.
+    """
+    path = check_output(path)
+    figure, axes = _figure(len(panels), 1)
+    for row, panel in enumerate(panels):
+        ax = axes[row, 0]
+        finite = [v[np.isfinite(v)] for v in panel.series.values()]
+        low = min(float(v.min()) for v in finite)
+        high = max(float(v.max()) for v in finite)
+        edges = np.histogram_bin_edges(np.array([low, high]), bins=bins)
+        for k, (name, values) in enumerate(panel.series.items()):
+            counts, _ = np.histogram(values, bins=edges)
+            ax.stairs(counts / values.shape[0], edges, color=f"C{k}", label=name,
+                      fill=len(panel.series) == 1, alpha=0.6 if len(panel.series) == 1 else 1)
+            ax.axvline(float(np.mean(values)), color=f"C{k}", linestyle="--", linewidth=1,
+                       label=f"{name} mean")
+        ax.set_title(f"{panel.label}, {panel.description}", fontsize=10)
+        ax.set_xlabel(panel.label)
+        ax.set_ylabel("share of paths")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        _scaled_ticks(ax, "x", panel.scale)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return _save(figure, path, title)
