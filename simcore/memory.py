@@ -45,3 +45,17 @@ def configure_allocator() -> bool:
     return bool(
         mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
     )
+
+
+def release_memory() -> None:
+    """Return the heap kept for block-sized arrays to the kernel (glibc; no-op elsewhere).
+
+    Called between a run's simulation and its summary, whose arrays have other sizes.
+    """
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError):
+        return

@@ -79,7 +79,8 @@ class InProcessExecutor:
             def submit(task: T) -> Future[R]:
                 return pool.submit(fn, task)
 
-            yield from _ordered(submit, Future.result, tasks, in_flight=2 * self.slots)
+            # One result waiting for the writer per thread, plus the one being written.
+            yield from _ordered(submit, Future.result, tasks, in_flight=self.slots + 1)
 
 
 class DaskExecutor:

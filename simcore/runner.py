@@ -20,16 +20,17 @@ import numpy as np
 from simcore.config import Scenario
 from simcore.engine import outcome_labels, output_variables, simulate_block
 from simcore.errors import ConfigError
-from simcore.memory import configure_allocator
+from simcore.memory import configure_allocator, release_memory
+from simcore.moments import Moments
 from simcore.parallel import ChunkExecutor, InProcessExecutor
 from simcore.sampling import BLOCK_SIZE, block_bounds, block_count
-from simcore.store import FileLayout, ResultWriter, summary_dataset
+from simcore.store import CF_CONVENTIONS, FileLayout, ResultWriter, summary_dataset
 from simcore.summary import VariableSummary, outcome_frequencies, summarize_values
 from simcore.variables import SUMMARIZED, VARIABLES
 
-#: Default samples per task (4 blocks): large enough to amortize per-call overhead, small
-#: enough to stay in cache-friendly, reusable allocations.
-DEFAULT_CHUNK_SIZE = 4 * BLOCK_SIZE
+#: Default samples per task: one block. A block (65,536 paths) already amortizes the
+#: per-call overhead; larger chunks only hold more memory in flight.
+DEFAULT_CHUNK_SIZE = BLOCK_SIZE
 
 #: Called with (samples done, samples in all) as the run progresses.
 ProgressCallback = Callable[[int, int], None]
@@ -101,7 +102,7 @@ def provenance_attrs(
     versions = _versions()
     configs = [s.to_toml() for s in scenarios]
     attrs: dict[str, object] = {
-        "Conventions": "CF-1.8",
+        "Conventions": CF_CONVENTIONS,
         "title": "smasim: US-ROK Special Measures Agreement cost-sharing simulation",
         "source": f"smasim {versions['smasim']}",
         "history": f"{created} {command}",
@@ -123,9 +124,11 @@ def provenance_attrs(
         attrs["config_toml"] = configs[0]
         attrs["config_sha256"] = first.config_hash()
     else:
-        for scenario, text in zip(scenarios, configs, strict=True):
-            attrs[f"config_toml_{scenario.run.name}"] = text
-            attrs[f"config_sha256_{scenario.run.name}"] = scenario.config_hash()
+        # Numbered in the order of the ``scenario`` coordinate: scenario names may hold '-'
+        # and '.', which CF does not allow in attribute names.
+        for index, (scenario, text) in enumerate(zip(scenarios, configs, strict=True)):
+            attrs[f"config_toml_{index}"] = text
+            attrs[f"config_sha256_{index}"] = scenario.config_hash()
     return attrs
 
 
@@ -211,8 +214,9 @@ class ChunkTask:
         Block indices.
     seed : int
         The run's seed.
-    variables : tuple of str
-        The file's variables; one the scenario cannot produce is NaN.
+    storage : dict of str to numpy dtype
+        The file's variables and their storage types; a variable the scenario cannot
+        produce is NaN.
     outcome_codes : tuple of int
         File code of each of the scenario's outcome indices.
     """
@@ -220,30 +224,56 @@ class ChunkTask:
     scenario: Scenario
     blocks: range
     seed: int
-    variables: tuple[str, ...]
+    storage: dict[str, np.dtype]
     outcome_codes: tuple[int, ...]
 
 
-def simulate_chunk(task: ChunkTask) -> dict[str, np.ndarray]:
-    """Simulate a chunk's blocks and shape them as the file stores them (a pure function)."""
+@dataclass(frozen=True)
+class ChunkResult:
+    """A chunk's values as the file stores them, and each block's moments.
+
+    Attributes
+    ----------
+    values : dict of str to ndarray
+        C-contiguous arrays in their storage types, shape (n, H) or (n,).
+    moments : list of dict of str to Moments
+        Per block, in block order, the moments of every summarized variable (of the stored
+        values, so the summary describes exactly what the file holds).
+    """
+
+    values: dict[str, np.ndarray]
+    moments: list[dict[str, Moments]]
+
+
+def simulate_chunk(task: ChunkTask) -> ChunkResult:
+    """Simulate a chunk's blocks, shape them as the file stores them, reduce their moments.
+
+    A pure function of the task: the same task gives the same result on any worker.
+    """
     configure_allocator()
-    with_defense = "defense_growth" in task.variables
-    parts = [
-        simulate_block(task.scenario, block, seed=task.seed, with_defense=with_defense)
-        for block in task.blocks
-    ]
-    values = {
-        name: parts[0][name] if len(parts) == 1 else np.concatenate([p[name] for p in parts])
-        for name in parts[0]
-    }
+    with_defense = "defense_growth" in task.storage
     # Outcome indices of this scenario → the file's codes (the batch-wide labels); −1 stays.
     lookup = np.asarray((-1, *task.outcome_codes), dtype=np.int8)
-    values["negotiation_outcome"] = lookup[values["negotiation_outcome"].astype(np.intp) + 1]
-    reference = values["contribution_usd"]
-    for name in task.variables:
-        if name not in values:
-            values[name] = np.full_like(reference, np.nan)
-    return values
+    parts: list[dict[str, np.ndarray]] = []
+    moments: list[dict[str, Moments]] = []
+    for block in task.blocks:
+        raw = simulate_block(task.scenario, block, seed=task.seed, with_defense=with_defense)
+        raw["negotiation_outcome"] = lookup[raw["negotiation_outcome"].astype(np.intp) + 1]
+        shape = raw["contribution_usd"].shape
+        stored = {
+            name: np.ascontiguousarray(raw[name], dtype=dtype)
+            if name in raw
+            else np.full(shape, np.nan, dtype=dtype)
+            for name, dtype in task.storage.items()
+        }
+        parts.append(stored)
+        moments.append({name: Moments.of(stored[name]) for name in SUMMARIZED if name in stored})
+    values = (
+        parts[0]
+        if len(parts) == 1
+        else {name: np.concatenate([p[name] for p in parts]) for name in task.storage}
+    )
+    return ChunkResult(values=values, moments=moments)
 
 
 def run_scenarios(
@@ -316,7 +346,7 @@ def run_scenarios(
             scenario=scenarios[index],
             blocks=chunk,
             seed=seed,
-            variables=tuple(layout.variables),
+            storage={name: layout.dtype(name) for name in layout.variables},
             outcome_codes=tuple(
                 layout.outcome_meanings.index(label)
                 for label in outcome_labels(scenarios[index])
@@ -329,13 +359,22 @@ def run_scenarios(
     with ResultWriter(
         Path(output), layout, attrs, overwrite=overwrite, force=force
     ) as writer:
-        for (index, chunk), values in zip(jobs, executor.map_ordered(simulate_chunk, tasks),
-                                          strict=True):
+        moments: list[dict[str, Moments]] = [{} for _ in scenarios]
+        for (index, chunk), result in zip(
+            jobs, executor.map_ordered(simulate_chunk, tasks), strict=True
+        ):
             start, _ = block_bounds(chunk.start, samples)
-            writer.write_block(start, values, scenario=index if batch else None)
-            done += len(values["contribution_usd"])
+            writer.write_block(start, result.values, scenario=index if batch else None)
+            for block_moments in result.moments:
+                moments[index] = {
+                    name: moments[index][name].merge(m) if name in moments[index] else m
+                    for name, m in block_moments.items()
+                }
+            done += len(result.values["contribution_usd"])
             if progress is not None:
                 progress(done, total)
+        del result
+        release_memory()
         percentiles = first.run.percentiles
         summaries: dict[str, list[VariableSummary]] = {
             name: [] for name in layout.variables if name in SUMMARIZED
