@@ -25,6 +25,7 @@ from simcore.errors import SmasimInputError
 from simcore.store import open_summary, read_samples
 from simcore.summary import (
     CONFIDENCE,
+    VariableSummary,
     exceedance,
     normal_quantile,
     percentile_intervals,
@@ -55,7 +56,7 @@ def percentile_label(q: float) -> str:
 
 
 def parse_percentiles(text: str) -> list[float]:
-    """``"5,50,95"`` → ``[5.0, 50.0, 95.0]``; each in [0, 100]."""
+    """``"5,50,95"`` → ``[5.0, 50.0, 95.0]`` (the range is checked against the file's use)."""
     try:
         values = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
@@ -64,10 +65,7 @@ def parse_percentiles(text: str) -> list[float]:
         ) from None
     if not values:
         raise SmasimInputError("--percentiles: give at least one percentile, e.g. 5,50,95")
-    bad = [v for v in values if not 0.0 <= v <= 100.0]
-    if bad:
-        raise SmasimInputError(f"--percentiles: each must lie in [0, 100] (got {bad})")
-    return list(dict.fromkeys(values))
+    return values
 
 
 _YEAR_ITEM = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?$")
@@ -223,11 +221,6 @@ class Selection:
         """Paths per scenario."""
         return int(self.summary.attrs["n_samples"])
 
-    @property
-    def base_year(self) -> object:
-        """The file's base year (what ``--real`` prices are in)."""
-        return self.summary.attrs.get("base_year", "base-year")
-
     def values(self, item: Quantity, scenario: ScenarioRef) -> np.ndarray:
         """Samples of one quantity of one scenario, shape (n, years chosen) or (n,)."""
         values = read_samples(self.path, item.source, scenario=scenario.index)
@@ -236,7 +229,13 @@ class Selection:
             values = values / price_index(deflator)
         if item.horizon_sum:
             return values.sum(axis=1)
-        return values[:, self.year_index] if item.per_year else values
+        if not item.per_year:
+            return values
+        first, last = int(self.year_index[0]), int(self.year_index[-1])
+        if last - first + 1 == len(self.year_index):
+            # A run of years is a view: no copy of a variable that may be gigabytes.
+            return values[:, first : last + 1]
+        return values[:, self.year_index]
 
     def stored(self, item: Quantity, scenario: ScenarioRef, stat: str) -> np.ndarray:
         """A statistic of the summary group, for the years chosen (percentiles first)."""
@@ -399,6 +398,52 @@ class SummaryRow:
         return record
 
 
+def _statistics_row(
+    item: Quantity,
+    scenario: ScenarioRef,
+    year: int | None,
+    n: int,
+    moments: np.ndarray,
+    pct: np.ndarray,
+    levels: Sequence[float],
+    *,
+    exceedance: dict[float, tuple[float, float]] | None = None,
+    paths_needed: dict[str, float] | None = None,
+) -> SummaryRow:
+    """A row from one column: ``moments`` (mean, mcse, sd) and ``pct`` (3, P)."""
+    return SummaryRow(
+        variable=item.name,
+        units=item.units,
+        scenario=scenario.name,
+        year=year,
+        n=n,
+        mean=float(moments[0]),
+        mcse=float(moments[1]),
+        sd=float(moments[2]),
+        percentiles={q: Estimate(*map(float, pct[:, k])) for k, q in enumerate(levels)},
+        exceedance=exceedance or {},
+        paths_needed=paths_needed or {},
+    )
+
+
+def _as_arrays(summary: VariableSummary, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Moments ``(3, W)`` (mean, mcse, sd) and percentiles ``(3, P, W)`` of a summary."""
+    moments = np.array([summary.mean, summary.mcse, summary.sd]).reshape(3, width)
+    pct = np.array([summary.percentile, summary.percentile_lower, summary.percentile_upper])
+    return moments, pct.reshape(3, -1, width)
+
+
+def _levels(selection: Selection, percentiles: Sequence[float] | None) -> list[float]:
+    """Percentile levels asked for (without repeats), or those stored in the file."""
+    if percentiles is None:
+        return [float(q) for q in selection.summary["percentile"].values]
+    levels = list(dict.fromkeys(float(q) for q in percentiles))
+    bad = [q for q in levels if not 0.0 <= q <= 100.0]
+    if bad:
+        raise SmasimInputError(f"--percentiles: each must lie in [0, 100] (got {bad})")
+    return levels
+
+
 def _missing_levels(selection: Selection, item: Quantity, wanted: Sequence[float]) -> list[float]:
     """Levels whose percentile and interval are not in the summary group.
 
@@ -425,10 +470,7 @@ def _statistics(
     width = len(selection.year_index) if item.per_year else 1
     if not item.stored:
         assert samples is not None
-        s = summarize_values(samples, wanted)
-        moments = np.array([s.mean, s.mcse, s.sd])
-        pct = np.array([s.percentile, s.percentile_lower, s.percentile_upper])
-        return moments.reshape(3, width), pct.reshape(3, len(wanted), width)
+        return _as_arrays(summarize_values(samples, wanted), width)
     moments = np.array([selection.stored(item, scenario, s) for s in ("mean", "mcse", "sd")])
     pct = np.empty((3, len(wanted), width))
     missing = _missing_levels(selection, item, wanted)
@@ -489,11 +531,7 @@ def summary_rows(
 def _summary_rows(
     selection: Selection, percentiles: Sequence[float] | None, thresholds: Sequence[float]
 ) -> list[SummaryRow]:
-    wanted = (
-        list(percentiles)
-        if percentiles is not None
-        else [float(q) for q in selection.summary["percentile"].values]
-    )
+    wanted = _levels(selection, percentiles)
     rows: list[SummaryRow] = []
     for scenario in selection.scenarios:
         for item in selection.quantities:
@@ -504,18 +542,8 @@ def _summary_rows(
             row_years: list[int | None] = list(selection.years) if item.per_year else [None]
             tail = exceedance(samples, thresholds) if samples is not None and thresholds else None
             for j, year in enumerate(row_years):
-                rows.append(SummaryRow(
-                    variable=item.name,
-                    units=item.units,
-                    scenario=scenario.name,
-                    year=year,
-                    n=selection.n,
-                    mean=float(moments[0, j]),
-                    mcse=float(moments[1, j]),
-                    sd=float(moments[2, j]),
-                    percentiles={
-                        q: Estimate(*map(float, pct[:, k, j])) for k, q in enumerate(wanted)
-                    },
+                rows.append(_statistics_row(
+                    item, scenario, year, selection.n, moments[:, j], pct[:, :, j], wanted,
                     exceedance={} if tail is None else {
                         t: (float(np.reshape(tail.probability[i], -1)[j]),
                             float(np.reshape(tail.se[i], -1)[j]))
@@ -572,48 +600,31 @@ def convergence_rows(
     if not 0 < precision < 1:
         raise SmasimInputError(f"--precision: must lie in (0, 1), e.g. 0.01 (got {precision})")
     selection = select(path, variables=variables, scenarios=scenarios, years=years, real=real)
-    wanted = (
-        list(percentiles)
-        if percentiles is not None
-        else [float(q) for q in selection.summary["percentile"].values]
-    )
+    wanted = _levels(selection, percentiles)
     z = normal_quantile(CONFIDENCE)
+    labels = ["mean", *map(percentile_label, wanted)]
     rows: list[SummaryRow] = []
     for scenario in selection.scenarios:
         for item in selection.quantities:
             samples = selection.values(item, scenario)
-            summaries = [(m, summarize_values(samples[:m], wanted))
-                         for m in checkpoints(selection.n, smallest=smallest)]
+            width = samples.shape[1] if samples.ndim == 2 else 1
+            # Prefixes of the paths: the first m paths are a run of m paths.
+            steps = [
+                (m, *_as_arrays(summarize_values(samples[:m], wanted), width))
+                for m in checkpoints(selection.n, smallest=smallest)
+            ]
             row_years: list[int | None] = list(selection.years) if item.per_year else [None]
             for j, year in enumerate(row_years):
-                for m, s in summaries:
-                    mean, mcse, sd = (np.reshape(a, -1)[j] for a in (s.mean, s.mcse, s.sd))
-                    pct = [np.reshape(a, (len(wanted), -1))[:, j]
-                           for a in (s.percentile, s.percentile_lower, s.percentile_upper)]
-                    needed = {"mean": paths_needed(mean, z * mcse, m, precision)}
-                    needed.update({
-                        percentile_label(q): paths_needed(
-                            pct[0][k], (pct[2][k] - pct[1][k]) / 2, m, precision
-                        )
-                        for k, q in enumerate(wanted)
-                    })
-                    rows.append(
-                        SummaryRow(
-                            variable=item.name,
-                            units=item.units,
-                            scenario=scenario.name,
-                            year=year,
-                            n=m,
-                            mean=float(mean),
-                            mcse=float(mcse),
-                            sd=float(sd),
-                            percentiles={
-                                q: Estimate(*(float(a[k]) for a in pct))
-                                for k, q in enumerate(wanted)
-                            },
-                            paths_needed={k: float(v) for k, v in needed.items()},
-                        )
+                for m, moments, pct in steps:
+                    estimates = np.concatenate(([moments[0, j]], pct[0, :, j]))
+                    halves = np.concatenate(
+                        ([z * moments[1, j]], (pct[2, :, j] - pct[1, :, j]) / 2)
                     )
+                    needed = paths_needed(estimates, halves, m, precision)
+                    rows.append(_statistics_row(
+                        item, scenario, year, m, moments[:, j], pct[:, :, j], wanted,
+                        paths_needed=dict(zip(labels, map(float, needed), strict=True)),
+                    ))
     return rows
 
 
@@ -801,11 +812,7 @@ def comparison_rows(
                 )
         _check_same_design(side_a, side_b)
         labels = [f"{Path(s.path).name}:{s.scenarios[0].name}" for s in (side_a, side_b)]
-    wanted = (
-        list(percentiles)
-        if percentiles is not None
-        else [float(q) for q in side_a.summary["percentile"].values]
-    )
+    wanted = _levels(side_a, percentiles)
     rows: list[ComparisonRow] = []
     for item_a, item_b in zip(side_a.quantities, side_b.quantities, strict=True):
         diff = paired_difference(
@@ -826,7 +833,7 @@ def _comparison_rows(
     width = len(years)
 
     def column(array: np.ndarray, j: int) -> float:
-        return float(np.reshape(array, (-1, width))[:, j].item())
+        return float(np.reshape(array, -1)[j])
 
     def cell(array: np.ndarray, k: int, j: int) -> float:
         return float(np.reshape(array, (len(wanted), width))[k, j])
