@@ -89,22 +89,16 @@ def simulate_block(
     z = correlate_shocks(draws.normals, factor, dof=dof, chi2=draws.chi2)
     shock = {driver: z[k].T for k, driver in enumerate(DRIVERS)}
 
-    kr, us = scenario.inflation.kr, scenario.inflation.us
-    kr_inflation = simulate_inflation(
-        shock["kr_inflation"],
-        initial=kr.initial,
-        mean=kr.mean,
-        persistence=kr.persistence,
-        volatility=kr.volatility,
-        pins=_pin_columns(scenario, "kr_inflation"),
-    )
-    us_inflation = simulate_inflation(
-        shock["us_inflation"],
-        initial=us.initial,
-        mean=us.mean,
-        persistence=us.persistence,
-        volatility=us.volatility,
-        pins=_pin_columns(scenario, "us_inflation"),
+    kr_inflation, us_inflation = (
+        simulate_inflation(
+            shock[f"{country}_inflation"],
+            initial=process.initial,
+            mean=process.mean,
+            persistence=process.persistence,
+            volatility=process.volatility,
+            pins=_pin_columns(scenario, f"{country}_inflation"),
+        )
+        for country, process in (("kr", scenario.inflation.kr), ("us", scenario.inflation.us))
     )
     defense_growth = None
     if scenario.defense is not None and (with_defense or scenario.uses_defense_budget):
