@@ -16,7 +16,11 @@ a result is ever left behind.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
+import shutil
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +31,7 @@ import h5py
 import numpy as np
 import xarray as xr
 
-from simcore.errors import OutputExistsError, ResultFileError
+from simcore.errors import OutputExistsError, ResultFileError, SmasimInputError
 from simcore.summary import VariableSummary
 from simcore.variables import VARIABLES
 
@@ -38,6 +42,8 @@ TEMP_SUFFIX = ".smasim-partial"
 SUMMARY_GROUP = "summary"
 #: Global attribute set last, just before the rename.
 COMPLETE_ATTR = "smasim_complete"
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -137,8 +143,198 @@ def _encoding(name: str, layout: FileLayout) -> dict[str, Any]:
 
 
 def temporary_path(final: Path) -> Path:
-    """Where the file for ``final`` is built: same folder, hidden, process id in the name."""
-    return final.with_name(f".{final.name}.{os.getpid()}{TEMP_SUFFIX}")
+    """Where the file for ``final`` is built: same folder, hidden, host and process in the name.
+
+    ``.<name>.<host>.<pid>.smasim-partial``: the suffix is never ``.h5`` or ``.nc``, so a
+    partial file never looks like a result, and the host and process id let a later run
+    prove the file stale (:func:`is_stale_temporary`) once its writer is gone.
+    """
+    return final.with_name(f".{final.name}.{_host_tag()}.{os.getpid()}{TEMP_SUFFIX}")
+
+
+#: ``.<final name>.<host>.<pid>.smasim-partial``, as :func:`temporary_path` names it.
+_TEMP_NAME = re.compile(
+    rf"^\.(?P<final>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>[0-9]+){re.escape(TEMP_SUFFIX)}$"
+)
+#: A process that started this long after a temporary file was last written cannot be its
+#: writer (seconds; covers the one-second resolution of the kernel's boot time).
+_START_MARGIN = 2.0
+
+
+def _host_tag() -> str:
+    """This machine's name reduced to letters, digits and hyphens (no dots)."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:63] or "localhost"
+
+
+def final_path(temp: str | Path) -> Path | None:
+    """The result file a temporary file was building, or None if ``temp`` is not one."""
+    temp = Path(temp)
+    match = _TEMP_NAME.match(temp.name)
+    return temp.with_name(match["final"]) if match else None
+
+
+def _process_start(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch; Linux only, else None)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        # Field 22 (starttime, in clock ticks since boot); the command name before it may
+        # hold spaces and parentheses, so count fields from the last ')'.
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def is_stale_temporary(temp: Path) -> bool:
+    """Whether ``temp`` is provably a leftover of a run that no longer exists.
+
+    Proof requires the file to be named by :func:`temporary_path` on this host, by another
+    process than this one, and that process to be gone: no process has its id, or the one
+    that has it started after the file was last written (the id was reused). A file of
+    another host, or of a live writer, is never called stale.
+    """
+    match = _TEMP_NAME.match(temp.name)
+    if match is None or match["host"] != _host_tag():
+        return False
+    pid = int(match["pid"])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, owned by another user
+    started = _process_start(pid)
+    try:
+        written = temp.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    return started is not None and started > written + _START_MARGIN
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the provably stale temporary files in ``folder`` (e.g. after a SIGKILL).
+
+    Returns
+    -------
+    list of Path
+        The files removed; each is also logged as a warning.
+    """
+    removed = []
+    for temp in sorted(folder.glob(f".*{TEMP_SUFFIX}")):
+        if is_stale_temporary(temp):
+            with contextlib.suppress(FileNotFoundError, PermissionError):
+                temp.unlink()
+                removed.append(temp)
+                _log.warning("removed %s, left by an interrupted run that is gone", temp)
+    return removed
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """``path`` or its nearest existing ancestor (where a new folder would be created)."""
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def human_bytes(count: float) -> str:
+    """``1.5e9`` → ``'1.5 GB'`` (decimal units, as ``df -H`` prints them)."""
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(count) < 1000 or unit == "TB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    raise AssertionError("unreachable")
+
+
+#: Bytes a result file needs beyond its sample data: HDF5 metadata and the summary group.
+FILE_OVERHEAD = 1 << 20
+
+
+def check_free_space(path: Path, needed: int, *, force: bool = False) -> None:
+    """Refuse to start a file of about ``needed`` bytes where there is not that much room.
+
+    Parameters
+    ----------
+    path : Path
+        The result file to be written (its folder may not exist yet).
+    needed : int
+        Bytes the file will hold.
+    force : bool
+        Do not refuse (the estimate may be pessimistic, e.g. with compression).
+
+    Raises
+    ------
+    SmasimInputError
+        The file system holding ``path`` has less than ``needed`` bytes free.
+    """
+    if force:
+        return
+    where = _existing_ancestor(path.parent)
+    free = shutil.disk_usage(where).free
+    if needed > free:
+        raise SmasimInputError(
+            f"{path}: the result needs about {human_bytes(needed)} but {where} has "
+            f"{human_bytes(free)} free; free some space, write elsewhere with -o, use fewer "
+            "--samples or --float32, or pass --force to try anyway"
+        )
+
+
+def read_structure(path: str | Path) -> dict[str, Any]:
+    """What a result file holds, complete or not, without reading its samples.
+
+    Parameters
+    ----------
+    path : str or Path
+        A smasim result file (or the partial file of an interrupted run).
+
+    Returns
+    -------
+    dict
+        ``attrs`` (global attributes, decoded), ``dims`` (name to size), ``coords`` (name
+        to list of values, for ``year`` and ``scenario``), ``variables`` (name to a dict of
+        ``dims``, ``dtype``, ``units``, ``long_name``, ``compression``), ``groups`` (names)
+        and ``complete``.
+    """
+    path = check_result_file(path, complete=False)
+    try:
+        with h5py.File(path, "r") as handle:
+            attrs = {k: _attr_value(v) for k, v in handle.attrs.items() if not k.startswith("_")}
+            groups = [name for name, item in handle.items() if isinstance(item, h5py.Group)]
+        with xr.open_dataset(path, engine="h5netcdf", decode_times=False) as dataset:
+            variables = {
+                str(name): {
+                    "dims": tuple(str(d) for d in var.dims),
+                    "dtype": str(var.dtype),
+                    "units": var.attrs.get("units", ""),
+                    "long_name": var.attrs.get("long_name", ""),
+                    "compression": var.encoding.get("compression"),
+                }
+                for name, var in dataset.data_vars.items()
+            }
+            coords = {
+                str(name): [v.item() for v in dataset[name].values]
+                for name in dataset.coords
+                if name in dataset.dims
+            }
+            dims = {str(name): int(size) for name, size in dataset.sizes.items()}
+    except OSError as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ResultFileError(f"{path}: unreadable or truncated HDF5 file ({reason})") from None
+    return {
+        "attrs": attrs,
+        "dims": dims,
+        "coords": coords,
+        "variables": variables,
+        "groups": groups,
+        "complete": COMPLETE_ATTR in attrs and SUMMARY_GROUP in groups,
+    }
 
 
 class ResultWriter:
@@ -179,12 +375,27 @@ class ResultWriter:
         self._file: h5py.File | None = None
 
     def __enter__(self) -> ResultWriter:
+        if self.path.is_dir():
+            raise OutputExistsError(f"{self.path}: is a directory; -o must name a file")
         if self.path.exists() and not self.overwrite:
             raise OutputExistsError(
                 f"{self.path}: exists; pass --overwrite to replace it, or choose another -o"
             )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_free_space(self.path, self.layout.nbytes() + FILE_OVERHEAD, force=self.force)
+        folder = self.path.parent.absolute()
+        # Folders this writer makes, deepest first, so that a failed run removes them again.
+        self._created = [d for d in (folder, *folder.parents) if not d.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(folder)
         try:
+            try:
+                self.temp.open("wb").close()
+            except OSError as err:
+                # Say where, in the user's terms: the folder, not the hidden file's name.
+                raise OSError(
+                    err.errno, f"cannot create a file in {self.path.parent} ({err.strerror})",
+                    str(self.path),
+                ) from err
             self._create_structure()
             self._file = h5py.File(self.temp, "r+")
         except BaseException:
@@ -197,12 +408,20 @@ class ResultWriter:
             self._discard()
 
     def _discard(self) -> None:
+        """Close and remove the temporary file; never mask the error that led here."""
         if self._file is not None:
             with contextlib.suppress(Exception):
                 self._file.close()
             self._file = None
-        with contextlib.suppress(FileNotFoundError):
+        try:
             self.temp.unlink()
+        except OSError as err:
+            if self.temp.exists():
+                # E.g. the file system went read-only: a later run removes it as stale.
+                _log.warning("could not remove %s (%s)", self.temp, err.strerror)
+        for folder in self._created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
     def _create_structure(self) -> None:
         layout = self.layout
@@ -255,8 +474,29 @@ class ResultWriter:
 # Reading
 
 
-def check_result_file(path: str | Path) -> Path:
-    """Raise :class:`ResultFileError` unless ``path`` is a complete smasim result file."""
+def check_result_file(path: str | Path, *, complete: bool = True) -> Path:
+    """Raise :class:`ResultFileError` unless ``path`` is a smasim result file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to check.
+    complete : bool
+        Also require the file to be complete (its run finished and wrote the summary);
+        ``False`` accepts the partial file of an interrupted run, e.g. to describe it.
+
+    Returns
+    -------
+    Path
+        ``path``, checked.
+
+    Raises
+    ------
+    ResultFileError
+        One line naming the file and what is wrong: missing, a directory, unreadable, not
+        HDF5 (a netCDF-3 file is named as such), truncated, not written by smasim, or
+        incomplete.
+    """
     path = Path(path)
     if not path.exists():
         raise ResultFileError(f"{path}: no such file")
@@ -264,19 +504,23 @@ def check_result_file(path: str | Path) -> Path:
         raise ResultFileError(f"{path}: is a directory, not a result file")
     try:
         if not h5py.is_hdf5(path):
-            raise ResultFileError(f"{path}: not an HDF5/netCDF-4 file")
+            with path.open("rb") as handle:
+                classic = handle.read(4)[:3] == b"CDF"
+            kind = "a netCDF-3 file" if classic else "not an HDF5/netCDF-4 file"
+            raise ResultFileError(f"{path}: {kind}, not a smasim result file")
         with h5py.File(path, "r") as handle:
             attrs = handle.attrs
             if "smasim_version" not in attrs:
                 raise ResultFileError(f"{path}: not a smasim result file (no smasim_version)")
-            if COMPLETE_ATTR not in attrs:
+            if complete and COMPLETE_ATTR not in attrs:
                 raise ResultFileError(f"{path}: incomplete result file (the run did not finish)")
-            if SUMMARY_GROUP not in handle:
+            if complete and SUMMARY_GROUP not in handle:
                 raise ResultFileError(f"{path}: has no '{SUMMARY_GROUP}' group")
     except PermissionError:
         raise ResultFileError(f"{path}: not readable (permission denied)") from None
     except OSError as err:
-        raise ResultFileError(f"{path}: unreadable or truncated HDF5 file ({err})") from None
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ResultFileError(f"{path}: unreadable or truncated HDF5 file ({reason})") from None
     return path
 
 
