@@ -2,25 +2,111 @@
 
 Errors are translated once, here: an input error (bad config, bad option, unreadable or
 foreign file) is one ``Error: …`` line and exit code 2; a failure while running (disk full,
-I/O error) is one line and exit code 1; Ctrl-C exits 130. ``--debug`` shows tracebacks.
+I/O error) is one line and exit code 1; SIGINT (Ctrl-C) exits 130 and SIGTERM 143, both
+after the same cleanup. ``--debug`` shows tracebacks.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import sys
+import threading
+from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
 
 from cli.compare import compare_command
 from cli.plot import plot_command
+from cli.provenance import info_command, rerun_command, validate_command
 from cli.run import batch_command, run_command
 from cli.summary import summary_command
 from simcore.errors import SmasimInputError
+from simcore.store import final_path
 
 EXIT_INPUT = 2
 EXIT_FAILURE = 1
-EXIT_SIGINT = 130
+EXIT_SIGINT = 128 + signal.SIGINT
+EXIT_SIGTERM = 128 + signal.SIGTERM
+#: Seconds before a swallowed stop signal is delivered again.
+REDELIVERY_DELAY = 0.05
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal (SIGINT or SIGTERM), raised in the main thread like Ctrl-C.
+
+    Being a ``KeyboardInterrupt``, it unwinds through every context manager, so the result
+    writer removes its temporary file whichever signal stopped the run.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    # Ignore further signals: a second Ctrl-C must not cut short the cleanup of the first.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def _redeliver(unraisable: Any) -> None:
+    # A signal handler's exception can land where Python swallows exceptions (a weakref
+    # callback, a finalizer) and only reports them here: deliver that signal again, a
+    # moment later so that it arrives after this hook returns; a stop is never lost.
+    if isinstance(unraisable.exc_value, Interrupted):
+        install_signal_handlers()
+        timer = threading.Timer(
+            REDELIVERY_DELAY, os.kill, args=(os.getpid(), unraisable.exc_value.signum)
+        )
+        timer.daemon = True
+        timer.start()
+    else:
+        sys.__unraisablehook__(unraisable)
+
+
+def install_signal_handlers() -> None:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` (main thread only)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stop)
+    sys.unraisablehook = _redeliver
+
+
+#: HDF5 puts the file and errno inside its message text rather than in the exception.
+_HDF5_FILENAME = re.compile(r"filename = '([^']*)'")
+_HDF5_ERRNO = re.compile(r"errno = (\d+)")
+
+
+def describe_os_error(err: OSError) -> str:
+    """One line for a failure while running: which file, what went wrong, what was kept.
+
+    A smasim temporary file is named by the result it was building, and the line says
+    whether it was removed. HDF5's multi-line diagnostics are reduced to the system's
+    description of their ``errno``.
+    """
+    text = str(err)
+    filename = err.filename
+    code = err.errno
+    reason = err.strerror
+    if filename is None and (match := _HDF5_FILENAME.search(text)):
+        filename = match[1]
+        if code is None and (found := _HDF5_ERRNO.search(text)):
+            code = int(found[1])
+        reason = os.strerror(code) if code else None
+    reason = (reason or text or type(err).__name__).splitlines()[0]
+    if filename is None:
+        return reason
+    temp = Path(os.fsdecode(filename))
+    result = final_path(temp)
+    if result is None:
+        return f"{temp}: {reason}"
+    if temp.exists():
+        return f"{result}: {reason}; could not remove the partial file {temp}"
+    return f"{result}: {reason}; the partial file was removed, nothing was written"
 
 
 class InputError(click.ClickException):
@@ -48,13 +134,17 @@ class SmasimGroup(click.Group):
         except OSError as err:
             if ctx.meta.get("smasim.debug"):
                 raise
-            where = f"{err.filename}: " if getattr(err, "filename", None) else ""
-            raise RunFailure(f"{where}{err.strerror or err}") from err
-        except KeyboardInterrupt:
+            raise RunFailure(describe_os_error(err)) from err
+        except KeyboardInterrupt as err:
             if ctx.meta.get("smasim.debug"):
                 raise
-            click.echo("Interrupted: no result file was written.", err=True)
-            ctx.exit(EXIT_SIGINT)
+            signum = getattr(err, "signum", signal.SIGINT)
+            click.echo(
+                f"Interrupted ({signal.Signals(signum).name}): stopped; partial output "
+                "removed, no result file written or changed.",
+                err=True,
+            )
+            ctx.exit(EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT)
 
 
 @click.group(cls=SmasimGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,8 +168,12 @@ cli.add_command(batch_command)
 cli.add_command(summary_command)
 cli.add_command(compare_command)
 cli.add_command(plot_command)
+cli.add_command(info_command)
+cli.add_command(validate_command)
+cli.add_command(rerun_command)
 
 
 def main() -> None:
     """Console entry point."""
+    install_signal_handlers()
     sys.exit(cli.main(prog_name="smasim", standalone_mode=True))

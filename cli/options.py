@@ -52,3 +52,9 @@ scheduler_option = click.option(
     help="Simulate on a running dask cluster, e.g. tcp://10.0.0.5:8786 (its workers need "
     "smasim installed).",
 )
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Write even if the destination seems to lack the free space the file needs "
+    "(the estimate is the uncompressed size).",
+)

@@ -12,6 +12,7 @@ from cli.options import (
     chunk_size_option,
     compress_option,
     float32_option,
+    force_option,
     overwrite_option,
     quiet_option,
     samples_option,
@@ -79,6 +80,7 @@ def _simulate(
 @float32_option
 @compress_option
 @overwrite_option
+@force_option
 @quiet_option
 def run_command(
     config: Path, output: Path | None, samples: int | None, seed: int | None, **options: object
@@ -105,6 +107,7 @@ def run_command(
 @float32_option
 @compress_option
 @overwrite_option
+@force_option
 @quiet_option
 def batch_command(
     configs: tuple[Path, ...],

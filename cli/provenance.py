@@ -1,0 +1,222 @@
+"""``smasim info``, ``smasim validate`` and ``smasim rerun``: provenance you can act on."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from cli.options import (
+    chunk_size_option,
+    force_option,
+    overwrite_option,
+    quiet_option,
+    samples_option,
+    scheduler_option,
+    seed_option,
+    workers_option,
+)
+from cli.progress import progress_bar
+from simcore.config import Scenario, load_scenario
+from simcore.errors import SmasimInputError
+from simcore.parallel import open_executor
+from simcore.provenance import FileInfo, default_rerun_path, file_info, rerun
+from simcore.runner import check_batch, file_layout
+from simcore.store import human_bytes
+
+
+def render_info(info: FileInfo) -> str:
+    """``smasim info`` as aligned text: one fact per line, variables last."""
+    attrs = info.attrs
+    years = f" ({info.years[0]}–{info.years[-1]})" if info.years else ""
+    dims = ", ".join(
+        f"{name} = {size:,}{years if name == 'year' else ''}" for name, size in info.dims.items()
+    )
+    status = (
+        "yes" if info.complete
+        else "NO: the run did not finish (interrupted, or still running); do not use its values"
+    )
+    hashes = info.config_hashes()
+    facts = [
+        ("complete", status),
+        ("dimensions", dims),
+        ("scenarios", ", ".join(info.scenarios)),
+        ("seed", f"{attrs.get('seed')} (from {attrs.get('seed_source', '?')})"),
+        ("sampler", f"{attrs.get('sampler')}, {attrs.get('bit_generator')} streams, "
+                    f"blocks of {attrs.get('block_size', 0):,} samples"),
+        ("storage", ("float32" if info.float32 else "float64")
+                    + (", zlib-compressed" if info.compressed else ", uncompressed")),
+        ("created", str(attrs.get("created", "?"))),
+        ("history", str(attrs.get("history", "?"))),
+        ("smasim", str(attrs.get("smasim_version", "?"))),
+        ("libraries", str(attrs.get("library_versions", "?"))),
+        ("conventions", str(attrs.get("Conventions", "?"))),
+    ]
+    facts += [
+        (f"config sha256{'' if not info.batch else f' ({name})'}", digest)
+        for name, digest in hashes.items()
+    ]
+    width = max(len(label) for label, _ in facts)
+    lines = [f"{info.path}: smasim result file"]
+    lines += [f"  {label:<{width}}  {value}" for label, value in facts]
+    lines.append("  variables")
+    name_width = max((len(v.name) for v in info.variables), default=0)
+    dims_width = max((len(", ".join(v.dims)) + 2 for v in info.variables), default=0)
+    for var in info.variables:
+        shape = f"({', '.join(var.dims)})"
+        lines.append(
+            f"    {var.name:<{name_width}}  {shape:<{dims_width}}  {var.dtype:<7}  "
+            f"{var.units:<7}  {var.long_name}"
+        )
+    return "\n".join(lines)
+
+
+@click.command("info")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="text for reading; json for programs.",
+)
+def info_command(file: Path, fmt: str) -> None:
+    """Describe a result FILE: dimensions, scenarios, variables and units, seed, sampler,
+    block size, versions, creation time, configuration hash, and whether it is complete.
+
+    Reads only metadata, never the samples; a partial file left by an interrupted run is
+    described too (complete: NO).
+    """
+    info = file_info(file)
+    if fmt == "json":
+        click.echo(json.dumps(info.as_record(), indent=2))
+    else:
+        click.echo(render_info(info))
+
+
+def _describe_scenario(source: Path, scenario: Scenario) -> str:
+    run = scenario.run
+    years = scenario.years
+    size = file_layout([scenario], batch=False).nbytes()
+    seed = "unseeded (entropy drawn at run time)" if run.seed is None else f"seed {run.seed}"
+    return (
+        f"ok {source}: {run.name}, {years[0]}–{years[-1]}, {run.samples:,} samples, {seed}, "
+        f"sampler {run.sampler}; output about {human_bytes(size)}"
+    )
+
+
+@click.command("validate")
+@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--show",
+    is_flag=True,
+    help="Print the resolved configuration (defaults filled in) as TOML on stdout.",
+)
+@click.option(
+    "--batch",
+    "as_batch",
+    is_flag=True,
+    help="Also check that CONFIGS can run together as one `smasim batch`.",
+)
+@samples_option
+@seed_option
+def validate_command(
+    configs: tuple[Path, ...], show: bool, as_batch: bool, samples: int | None, seed: int | None
+) -> None:
+    """Validate scenario CONFIGS without running them.
+
+    Every file is checked and every error reported, one line each (exit code 2 if any).
+    With --show the resolved TOML goes to stdout and the verdicts to stderr, so
+    `smasim validate x.toml --show > resolved.toml` keeps a runnable file.
+    """
+    scenarios: list[Scenario] = []
+    errors: list[SmasimInputError] = []
+    for source in configs:
+        try:
+            scenario = load_scenario(source).with_overrides(samples=samples, seed=seed)
+        except SmasimInputError as err:
+            errors.append(err)
+            continue
+        scenarios.append(scenario)
+        click.echo(_describe_scenario(source, scenario), err=show)
+        if show:
+            if len(configs) > 1:
+                click.echo(f"# {source}")
+            click.echo(scenario.to_toml())
+    for err in errors[:-1]:
+        click.echo(f"Error: {err}", err=True)
+    if errors:
+        raise errors[-1]
+    if as_batch:
+        check_batch(scenarios, [str(c) for c in configs])
+        size = file_layout(scenarios, batch=True).nbytes()
+        click.echo(
+            f"ok: the {len(scenarios)} scenarios can run as one batch; output about "
+            f"{human_bytes(size)}",
+            err=show,
+        )
+
+
+@click.command("rerun")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The new result file [default: FILE's name with .rerun before the suffix].",
+)
+@chunk_size_option
+@workers_option
+@scheduler_option
+@overwrite_option
+@force_option
+@quiet_option
+def rerun_command(
+    file: Path,
+    output: Path | None,
+    chunk_size: int,
+    workers: int | None,
+    scheduler: str | None,
+    overwrite: bool,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Run a result FILE again from the configuration and seed stored in it.
+
+    Scenarios, seed, batch layout and storage types come from the file, so the new file's
+    variables are identical to FILE's (with the same smasim version). Chunk size and
+    workers never change a value.
+    """
+    written_by = file_info(file).attrs.get("smasim_version")
+    running = importlib.metadata.version("smasim")
+    if written_by != running:
+        click.echo(
+            f"Note: {file} was written by smasim {written_by}; this is smasim {running}, "
+            "so values differ wherever the model changed.",
+            err=True,
+        )
+    destination = output or default_rerun_path(file)
+    with (
+        open_executor(workers=workers, scheduler=scheduler) as executor,
+        progress_bar(f"rerun of {file}", quiet=quiet) as progress,
+    ):
+        result = rerun(
+            file,
+            destination,
+            overwrite=overwrite,
+            force=force,
+            chunk_size=chunk_size,
+            progress=progress,
+            command=shlex.join(["smasim", *sys.argv[1:]]),
+            executor=executor,
+        )
+    click.echo(
+        f"Wrote {result.path} ({', '.join(result.scenarios)}: {result.samples:,} paths, "
+        f"seed {result.seed} from {result.seed_source})."
+    )

@@ -1,0 +1,287 @@
+"""What a result file says about itself, and running it again from what it says.
+
+Every result file carries the resolved configuration of each scenario, the seed (or the
+entropy an unseeded run drew), the block size, sampler and versions (STYLE.md §12).
+:func:`file_info` gathers them for ``smasim info``; :func:`rerun` runs the stored
+configuration with the stored seed and storage options, so that the new file's variables
+are identical to the old one's (``smasim rerun``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simcore.config import Scenario, parse_scenario
+from simcore.errors import ResultFileError
+from simcore.parallel import ChunkExecutor
+from simcore.runner import DEFAULT_CHUNK_SIZE, ProgressCallback, RunResult, run_scenarios
+from simcore.sampling import BLOCK_SIZE
+from simcore.store import read_structure
+
+#: The bit generator every block stream uses (recorded as ``bit_generator``).
+BIT_GENERATOR = "PCG64"
+
+
+@dataclass(frozen=True)
+class VariableInfo:
+    """One stored variable as ``smasim info`` lists it.
+
+    Attributes
+    ----------
+    name : str
+        Variable name.
+    dims : tuple of str
+        Dimension names.
+    dtype : str
+        Storage type (``float64``, ``float32``, ``int32``, ``int8``).
+    units, long_name : str
+        CF attributes.
+    compression : str or None
+        HDF5 filter (``"gzip"``) or None.
+    """
+
+    name: str
+    dims: tuple[str, ...]
+    dtype: str
+    units: str
+    long_name: str
+    compression: str | None
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """Provenance and layout of a result file.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    complete : bool
+        The run finished: the summary group is written and the file marked complete.
+    dims : dict of str to int
+        Dimension sizes (``sample``, ``year``, and ``scenario`` for a batch).
+    years : list of int
+        Calendar years simulated.
+    scenarios : list of str
+        Scenario names (one for a single run).
+    batch : bool
+        The file has a ``scenario`` dimension.
+    variables : list of VariableInfo
+        Stored variables, in file order.
+    attrs : dict
+        Every global attribute, decoded.
+    """
+
+    path: Path
+    complete: bool
+    dims: dict[str, int]
+    years: list[int]
+    scenarios: list[str]
+    batch: bool
+    variables: list[VariableInfo]
+    attrs: dict[str, Any]
+
+    @property
+    def seed(self) -> int:
+        """The seed the run used (configured, or the entropy an unseeded run drew)."""
+        try:
+            return int(self.attrs["seed"])
+        except (KeyError, TypeError, ValueError):
+            raise ResultFileError(
+                f"{self.path}: no usable 'seed' attribute (got {self.attrs.get('seed')!r})"
+            ) from None
+
+    @property
+    def float32(self) -> bool:
+        """Floating-point variables are stored as float32 (``--float32``)."""
+        return any(v.dtype == "float32" for v in self.variables)
+
+    @property
+    def compressed(self) -> bool:
+        """The samples are compressed (``--compress``)."""
+        return any(v.compression for v in self.variables)
+
+    def configs(self) -> dict[str, str]:
+        """The resolved configuration of each scenario as TOML text, by scenario name."""
+        if not self.batch:
+            keys = {self.scenarios[0]: "config_toml"}
+        else:
+            keys = {name: f"config_toml_{i}" for i, name in enumerate(self.scenarios)}
+        missing = [key for key in keys.values() if not isinstance(self.attrs.get(key), str)]
+        if missing:
+            raise ResultFileError(
+                f"{self.path}: lacks the stored configuration ({', '.join(missing)})"
+            )
+        return {name: self.attrs[key] for name, key in keys.items()}
+
+    def config_hashes(self) -> dict[str, str]:
+        """SHA-256 of each scenario's resolved configuration, by scenario name."""
+        if not self.batch:
+            return {self.scenarios[0]: str(self.attrs.get("config_sha256", ""))}
+        return {
+            name: str(self.attrs.get(f"config_sha256_{i}", ""))
+            for i, name in enumerate(self.scenarios)
+        }
+
+    def as_record(self) -> dict[str, Any]:
+        """A JSON-ready mapping of everything ``smasim info`` shows."""
+        attrs = self.attrs
+        return {
+            "path": str(self.path),
+            "complete": self.complete,
+            "dims": self.dims,
+            "years": self.years,
+            "scenarios": self.scenarios,
+            "variables": [
+                {
+                    "name": v.name,
+                    "dims": list(v.dims),
+                    "dtype": v.dtype,
+                    "units": v.units,
+                    "long_name": v.long_name,
+                }
+                for v in self.variables
+            ],
+            "seed": attrs.get("seed"),
+            "seed_source": attrs.get("seed_source"),
+            "sampler": attrs.get("sampler"),
+            "bit_generator": attrs.get("bit_generator"),
+            "block_size": attrs.get("block_size"),
+            "n_samples": attrs.get("n_samples"),
+            "float32": self.float32,
+            "compressed": self.compressed,
+            "smasim_version": attrs.get("smasim_version"),
+            "library_versions": attrs.get("library_versions"),
+            "created": attrs.get("created"),
+            "history": attrs.get("history"),
+            "conventions": attrs.get("Conventions"),
+            "config_sha256": self.config_hashes(),
+        }
+
+
+def file_info(path: str | Path) -> FileInfo:
+    """Describe a result file, complete or not, without reading its samples.
+
+    Parameters
+    ----------
+    path : str or Path
+        A smasim result file, or the partial file an interrupted run left.
+
+    Returns
+    -------
+    FileInfo
+
+    Raises
+    ------
+    ResultFileError
+        The file is missing, unreadable, truncated, or not written by smasim.
+    """
+    structure = read_structure(path)
+    coords: Mapping[str, list[Any]] = structure["coords"]
+    attrs: dict[str, Any] = structure["attrs"]
+    batch = "scenario" in structure["dims"]
+    if batch:
+        scenarios = [str(name) for name in coords["scenario"]]
+    else:
+        scenarios = [str(attrs.get("scenario_names", "")).strip() or "?"]
+    return FileInfo(
+        path=Path(path),
+        complete=structure["complete"],
+        dims=structure["dims"],
+        years=[int(y) for y in coords.get("year", [])],
+        scenarios=scenarios,
+        batch=batch,
+        variables=[
+            VariableInfo(name=name, **spec) for name, spec in structure["variables"].items()
+        ],
+        attrs=attrs,
+    )
+
+
+def stored_scenarios(info: FileInfo) -> list[Scenario]:
+    """The scenarios a file was run from, validated again, with the file's seed.
+
+    Raises
+    ------
+    ResultFileError
+        The file lacks its configuration or seed, or was written with another block size
+        or bit generator (this version could not reproduce it).
+    ConfigError
+        A stored configuration does not satisfy this version's contract.
+    """
+    block_size = info.attrs.get("block_size")
+    if block_size != BLOCK_SIZE:
+        raise ResultFileError(
+            f"{info.path}: written with blocks of {block_size} samples; this smasim draws "
+            f"blocks of {BLOCK_SIZE}, so it cannot reproduce the file"
+        )
+    generator = info.attrs.get("bit_generator")
+    if generator != BIT_GENERATOR:
+        raise ResultFileError(
+            f"{info.path}: written with bit generator {generator!r}; this smasim uses "
+            f"{BIT_GENERATOR!r}, so it cannot reproduce the file"
+        )
+    seed = info.seed
+    return [
+        parse_scenario(text, source=f"{info.path} ({name}'s stored configuration)")
+        .with_overrides(seed=seed)
+        for name, text in info.configs().items()
+    ]
+
+
+def default_rerun_path(path: str | Path) -> Path:
+    """``outputs/baseline.h5`` → ``outputs/baseline.rerun.h5``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.rerun{path.suffix or '.h5'}")
+
+
+def rerun(
+    path: str | Path,
+    output: str | Path | None = None,
+    *,
+    overwrite: bool = False,
+    force: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: ProgressCallback | None = None,
+    command: str | None = None,
+    executor: ChunkExecutor | None = None,
+) -> RunResult:
+    """Run a result file's stored configuration and seed again into a new file.
+
+    The scenarios, seed, batch layout and storage types (float32, compression) are the
+    file's, so the new file's variables are identical to the old one's when the same
+    version of smasim runs them. Only the provenance attributes (creation time, history,
+    ``seed_source``) differ.
+
+    Parameters
+    ----------
+    path : str or Path
+        The result file (complete or not: its configuration is written first).
+    output : str or Path, optional
+        The new file; default :func:`default_rerun_path`.
+    overwrite, force, chunk_size, progress, command, executor
+        As for :func:`simcore.runner.run_scenarios`.
+
+    Returns
+    -------
+    RunResult
+    """
+    info = file_info(path)
+    scenarios = stored_scenarios(info)
+    return run_scenarios(
+        scenarios,
+        Path(output) if output is not None else default_rerun_path(path),
+        batch=info.batch,
+        seed_source=f"rerun of {path}",
+        chunk_size=chunk_size,
+        float32=info.float32,
+        compress=info.compressed,
+        overwrite=overwrite,
+        force=force,
+        progress=progress,
+        command=command,
+        executor=executor,
+    )
