@@ -40,7 +40,7 @@ class VariableInfo:
     units, long_name : str
         CF attributes.
     compression : str or None
-        HDF5 filter (``"gzip"``) or None.
+        ``"zlib"`` (``--compress``) or None.
     """
 
     name: str
@@ -224,11 +224,15 @@ def stored_scenarios(info: FileInfo) -> list[Scenario]:
             f"{info.path}: written with bit generator {generator!r}; this smasim uses "
             f"{BIT_GENERATOR!r}, so it cannot reproduce the file"
         )
-    seed = info.seed
-    return [
+    scenarios = [
         parse_scenario(text, source=f"{info.path} ({name}'s stored configuration)")
-        .with_overrides(seed=seed)
         for name, text in info.configs().items()
+    ]
+    # Not validated again: the entropy of an unseeded run has 128 bits, more than a
+    # configuration's seed may (the runner records it outside the configuration).
+    return [
+        s.model_copy(update={"run": s.run.model_copy(update={"seed": info.seed})})
+        for s in scenarios
     ]
 
 

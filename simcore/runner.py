@@ -100,7 +100,15 @@ def provenance_attrs(
     first = scenarios[0]
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     versions = _versions()
-    configs = [s.to_toml() for s in scenarios]
+    # An entropy seed (128 bits, injected by a re-run of an unseeded file) does not fit a
+    # TOML integer (64-bit): it is recorded in ``seed`` only, so the stored configuration
+    # stays valid and its hash that of the original run.
+    written = [
+        s if s.run.seed is None or s.run.seed < 2**63
+        else s.model_copy(update={"run": s.run.model_copy(update={"seed": None})})
+        for s in scenarios
+    ]
+    configs = [s.to_toml() for s in written]
     attrs: dict[str, object] = {
         "Conventions": CF_CONVENTIONS,
         "title": "smasim: US-ROK Special Measures Agreement cost-sharing simulation",
@@ -122,11 +130,11 @@ def provenance_attrs(
     }
     if len(scenarios) == 1:
         attrs["config_toml"] = configs[0]
-        attrs["config_sha256"] = first.config_hash()
+        attrs["config_sha256"] = written[0].config_hash()
     else:
         # Numbered in the order of the ``scenario`` coordinate: scenario names may hold '-'
         # and '.', which CF does not allow in attribute names.
-        for index, (scenario, text) in enumerate(zip(scenarios, configs, strict=True)):
+        for index, (scenario, text) in enumerate(zip(written, configs, strict=True)):
             attrs[f"config_toml_{index}"] = text
             attrs[f"config_sha256_{index}"] = scenario.config_hash()
     return attrs

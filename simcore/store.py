@@ -299,8 +299,8 @@ def read_structure(path: str | Path) -> dict[str, Any]:
     dict
         ``attrs`` (global attributes, decoded), ``dims`` (name to size), ``coords`` (name
         to list of values, for ``year`` and ``scenario``), ``variables`` (name to a dict of
-        ``dims``, ``dtype``, ``units``, ``long_name``, ``compression``), ``groups`` (names)
-        and ``complete``.
+        ``dims``, ``dtype``, ``units``, ``long_name``, ``compression``: ``"zlib"`` or None),
+        ``groups`` (names) and ``complete``.
     """
     path = check_result_file(path, complete=False)
     try:
@@ -314,7 +314,7 @@ def read_structure(path: str | Path) -> dict[str, Any]:
                     "dtype": str(var.dtype),
                     "units": var.attrs.get("units", ""),
                     "long_name": var.attrs.get("long_name", ""),
-                    "compression": var.encoding.get("compression"),
+                    "compression": "zlib" if var.encoding.get("zlib") else None,
                 }
                 for name, var in dataset.data_vars.items()
             }

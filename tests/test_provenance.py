@@ -1,0 +1,243 @@
+"""`smasim info`, `smasim validate` and `smasim rerun`: provenance you can act on."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from simcore.config import Scenario, load_scenario, parse_scenario
+from simcore.errors import ResultFileError
+from simcore.provenance import default_rerun_path, file_info, rerun, stored_scenarios
+from simcore.runner import run_scenarios
+from simcore.sampling import BLOCK_SIZE
+from simcore.variables import VARIABLES
+from tests.conftest import BASELINE, ROOT
+
+Factory = Callable[..., Scenario]
+CONFIGS = ROOT / "configs"
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def assert_same_variables(a: Path, b: Path) -> None:
+    with h5py.File(a, "r") as old, h5py.File(b, "r") as new:
+        names = [n for n in old if n in VARIABLES]
+        assert names and names == [n for n in new if n in VARIABLES]
+        for name in names:
+            assert old[name].dtype == new[name].dtype, name
+            assert old[name][()].tobytes() == new[name][()].tobytes(), name
+        for name in ("year", "scenario"):
+            if name in old:
+                np.testing.assert_array_equal(old[name][()], new[name][()])
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    scenario = load_scenario(BASELINE).with_overrides(samples=BLOCK_SIZE + 1000, seed=11)
+    return run_scenarios([scenario], tmp_path_factory.mktemp("single") / "base.h5",
+                         command="smasim run configs/baseline.toml --seed 11").path
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    scenarios = [load_scenario(CONFIGS / f"{name}.toml").with_overrides(samples=700, seed=5)
+                 for name in ("baseline", "us-demand-2027", "drawdown")]
+    return run_scenarios(scenarios, tmp_path_factory.mktemp("batch") / "batch.h5",
+                         batch=True).path
+
+
+# --------------------------------------------------------------------------------------------
+# info
+
+
+def test_info_text_names_every_fact(single: Path) -> None:
+    code, out = invoke("info", str(single))
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == f"{single}: smasim result file"
+    facts = {line.split()[0]: line.split(maxsplit=1)[1].strip() for line in lines[1:13]}
+    assert facts["complete"] == "yes"
+    assert facts["dimensions"] == f"sample = {BLOCK_SIZE + 1000:,}, year = 6 (2026–2031)"
+    assert facts["scenarios"] == "baseline"
+    assert facts["seed"] == "11 (from config)"
+    assert facts["sampler"] == f"mc, PCG64 streams, blocks of {BLOCK_SIZE:,} samples"
+    assert facts["storage"] == "float64, uncompressed"
+    assert facts["history"].endswith("smasim run configs/baseline.toml --seed 11")
+    assert facts["conventions"] == "CF-1.8"
+    assert "numpy=" in facts["libraries"]
+    scenario = load_scenario(BASELINE).with_overrides(samples=BLOCK_SIZE + 1000, seed=11)
+    assert f"config sha256  {scenario.config_hash()}" in out
+    assert "    contribution_usd       (sample, year)  float64  USD      ROK SMA" in out
+    assert "    troops                 (sample, year)  int32    1" in out
+    assert "    negotiation_outcome    (sample, year)  int8" in out
+    assert "    cum_contribution_usd   (sample)        float64  USD" in out
+
+
+def test_info_json_of_a_batch(batch: Path) -> None:
+    code, out = invoke("info", str(batch), "--format", "json")
+    assert code == 0, out
+    record = json.loads(out)
+    assert record["complete"] is True
+    assert record["dims"] == {"scenario": 3, "sample": 700, "year": 6}
+    assert record["scenarios"] == ["baseline", "us-demand-2027", "drawdown"]
+    assert record["years"] == list(range(2026, 2032))
+    assert record["seed"] == "5" and record["seed_source"] == "config"
+    assert record["block_size"] == BLOCK_SIZE and record["sampler"] == "mc"
+    assert record["bit_generator"] == "PCG64"
+    assert record["created"] and record["smasim_version"] and record["library_versions"]
+    by_name = {v["name"]: v for v in record["variables"]}
+    assert by_name["fx_krw_per_usd"]["units"] == "KRW/USD"
+    assert by_name["rok_share"]["dims"] == ["scenario", "sample", "year"]
+    for index, name in enumerate(record["scenarios"]):
+        scenario = load_scenario(CONFIGS / f"{name}.toml").with_overrides(samples=700, seed=5)
+        assert record["config_sha256"][name] == scenario.config_hash()
+        assert parse_scenario(file_info(batch).attrs[f"config_toml_{index}"]) == scenario
+
+
+def test_info_of_an_incomplete_file(single: Path, tmp_path: Path) -> None:
+    partial = tmp_path / "partial.h5"
+    partial.write_bytes(single.read_bytes())
+    with h5py.File(partial, "r+") as handle:
+        del handle.attrs["smasim_complete"]
+    assert file_info(partial).complete is False
+    code, out = invoke("info", str(partial))
+    assert code == 0
+    assert "complete       NO: the run did not finish" in out
+
+
+# --------------------------------------------------------------------------------------------
+# validate
+
+
+def test_validate_says_what_would_run(tmp_path: Path) -> None:
+    code, out = invoke("validate", *(str(p) for p in sorted(CONFIGS.glob("*.toml"))))
+    assert code == 0, out
+    lines = out.splitlines()
+    assert len(lines) == 4
+    assert lines[0] == (f"ok {CONFIGS / 'baseline.toml'}: baseline, 2026–2031, 100,000 samples, "
+                        "seed 20261128, sampler mc; output about 57.4 MB")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_validate_show_prints_the_resolved_toml(tmp_path: Path) -> None:
+    minimal = tmp_path / "minimal.toml"
+    data = tomllib.loads(BASELINE.read_text())
+    for section in ("shocks", "pins", "rok_other_support"):
+        data.pop(section)
+    for key in ("sampler", "percentiles", "discount_rate"):
+        data["run"].pop(key)
+    import tomli_w
+
+    minimal.write_text(tomli_w.dumps(data))
+    result = CliRunner().invoke(cli, ["validate", str(minimal), "--show"])
+    assert result.exit_code == 0, result.output
+    resolved = tomllib.loads(result.stdout)
+    assert resolved["run"]["sampler"] == "mc"
+    assert resolved["run"]["percentiles"] == [5, 10, 25, 50, 75, 90, 95]
+    assert resolved["shocks"]["distribution"] == "normal"
+    assert resolved["rok_other_support"]["base_krw"] == 0.0
+    assert parse_scenario(result.stdout) == load_scenario(minimal)
+    assert result.stderr.startswith(f"ok {minimal}: baseline")
+
+
+def test_validate_reports_every_bad_file(tmp_path: Path) -> None:
+    first = tmp_path / "first.toml"
+    first.write_text(BASELINE.read_text().replace("horizon = 6", "horizon = 0"))
+    second = tmp_path / "second.toml"
+    second.write_text("[run\n")
+    result = CliRunner().invoke(cli, ["validate", str(first), str(BASELINE), str(second)])
+    assert result.exit_code == 2
+    errors = result.stderr.splitlines()
+    assert len(errors) == 2
+    assert errors[0].startswith(f"Error: {first}: run.horizon:")
+    assert errors[1].startswith(f"Error: {second}: not valid TOML")
+    assert result.stdout == (f"ok {BASELINE}: baseline, 2026–2031, 100,000 samples, seed "
+                             "20261128, sampler mc; output about 57.4 MB\n")
+
+
+def test_validate_batch_with_overrides(tmp_path: Path) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text(BASELINE.read_text().replace('name = "baseline"', 'name = "other"')
+                     .replace("seed = 20261128", "seed = 1"))
+    code, out = invoke("validate", "--batch", str(BASELINE), str(other))
+    assert code == 2 and "run.seed: scenarios of a batch must agree" in out
+    code, out = invoke("validate", "--batch", str(BASELINE), str(other), "--seed", "3",
+                       "--samples", "1000")
+    assert code == 0, out
+    assert out.splitlines()[-1] == "ok: the 2 scenarios can run as one batch; output about 1.1 MB"
+
+
+# --------------------------------------------------------------------------------------------
+# rerun
+
+
+def test_rerun_reproduces_every_variable(single: Path, tmp_path: Path) -> None:
+    target = tmp_path / "again.h5"
+    code, out = invoke("rerun", str(single), "-o", str(target), "-q", "--chunk-size", "1")
+    assert code == 0, out
+    assert out == (f"Wrote {target} (baseline: {BLOCK_SIZE + 1000:,} paths, seed 11 from rerun "
+                   f"of {single}).\n")
+    assert_same_variables(single, target)
+    old, new = file_info(single), file_info(target)
+    assert new.config_hashes() == old.config_hashes()
+    assert new.attrs["seed_source"] == f"rerun of {single}"
+
+
+def test_rerun_of_an_unseeded_float32_compressed_run(make_scenario: Factory,
+                                                    tmp_path: Path) -> None:
+    scenario = make_scenario({"run": {"samples": 900, "seed": None, "sampler": "sobol"}})
+    original = run_scenarios([scenario], tmp_path / "entropy.h5", float32=True,
+                             compress=True).path
+    result = rerun(original)
+    assert result.path == tmp_path / "entropy.rerun.h5" == default_rerun_path(original)
+    assert result.seed == int(file_info(original).attrs["seed"])
+    info = file_info(result.path)
+    assert info.float32 and info.compressed
+    assert_same_variables(original, result.path)
+    # The entropy stays out of the configuration, whose hash is the original's.
+    assert "seed" not in tomllib.loads(info.configs()["baseline"])["run"]
+    assert info.config_hashes() == file_info(original).config_hashes()
+    again = rerun(result.path, tmp_path / "third.h5")
+    assert again.seed == result.seed
+    assert_same_variables(original, again.path)
+
+
+def test_rerun_of_a_batch(batch: Path, tmp_path: Path) -> None:
+    result = rerun(batch, tmp_path / "batch-again.h5")
+    assert result.scenarios == ["baseline", "us-demand-2027", "drawdown"]
+    assert_same_variables(batch, result.path)
+
+
+def test_rerun_refuses_what_it_cannot_reproduce(single: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other-blocks.h5"
+    other.write_bytes(single.read_bytes())
+    with h5py.File(other, "r+") as handle:
+        handle.attrs["block_size"] = 1024
+    with pytest.raises(ResultFileError, match="blocks of 1024 samples; this smasim draws blocks"):
+        stored_scenarios(file_info(other))
+    with h5py.File(other, "r+") as handle:
+        handle.attrs["block_size"] = BLOCK_SIZE
+        del handle.attrs["config_toml"]
+    code, out = invoke("rerun", str(other))
+    assert code == 2
+    assert out == f"Error: {other}: lacks the stored configuration (config_toml)\n"
+    assert not default_rerun_path(other).exists()
+
+
+def test_rerun_keeps_an_existing_output(single: Path, tmp_path: Path) -> None:
+    target = tmp_path / "taken.h5"
+    target.write_bytes(b"mine")
+    code, out = invoke("rerun", str(single), "-o", str(target))
+    assert code == 2 and "exists; pass --overwrite" in out
+    assert target.read_bytes() == b"mine"
