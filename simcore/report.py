@@ -22,7 +22,7 @@ from simcore.compare import DEFAULT_SECTIONS, PairedDifference, paired_differenc
 from simcore.convergence import checkpoints, paths_needed
 from simcore.drivers import price_index
 from simcore.errors import SmasimInputError
-from simcore.store import open_summary, read_samples
+from simcore.store import read_samples, read_summary
 from simcore.summary import (
     CONFIDENCE,
     VariableSummary,
@@ -280,11 +280,14 @@ def select(
     -------
     Selection
     """
-    summary = open_summary(path)
     names = list(dict.fromkeys(variables or HEADLINE_VARIABLES))
-    available = [n for n in SUMMARIZED if f"{n}_mean" in summary]
-    unknown = [n for n in names if n not in available]
+    quantities = [quantity(n, real=real) for n in names if n in SUMMARIZED]
+    # Only the statistics of these variables are read from the summary group.
+    summary = read_summary(path, list(dict.fromkeys([*names, *(q.source for q in quantities)])))
+    unknown = [n for n in names if f"{n}_mean" not in summary]
     if unknown:
+        everything = read_summary(path)
+        available = [n for n in SUMMARIZED if f"{n}_mean" in everything]
         raise SmasimInputError(
             f"--var: unknown variable(s) {', '.join(unknown)} in {path} "
             f"(available: {', '.join(available)})"
@@ -306,7 +309,7 @@ def select(
         path=Path(path),
         summary=summary,
         scenarios=chosen,
-        quantities=[quantity(n, real=real) for n in names],
+        quantities=quantities,
         years=wanted,
         year_index=np.array([all_years.index(y) for y in wanted], dtype=np.intp),
     )

@@ -652,3 +652,62 @@ def read_samples(path: str | Path, name: str, *, scenario: int | None = None) ->
             raise ResultFileError(f"{path}: has no variable {name!r}")
         dataset = handle[name]
         return dataset[scenario] if scenario is not None else dataset[()]
+
+
+#: Statistics the summary group holds per variable, as ``<name>_<statistic>``.
+SUMMARY_STATISTICS = ("mean", "sd", "mcse", "percentile", "percentile_lower", "percentile_upper")
+#: HDF5 and netCDF-4 bookkeeping attributes, not CF metadata; and ``_FillValue``, which
+#: xarray keeps in the encoding (the summary's fill is NaN, already NaN when read).
+_INTERNAL_ATTRS = frozenset(
+    {"CLASS", "NAME", "DIMENSION_LIST", "REFERENCE_LIST", "_Netcdf4Dimid",
+     "_Netcdf4Coordinates", "_nc3_strict", "_FillValue"}
+)
+
+
+def read_summary(path: str | Path, variables: Sequence[str] | None = None) -> xr.Dataset:
+    """The summary group's statistics of some variables, read with h5py.
+
+    Parameters
+    ----------
+    path : str or Path
+        A complete smasim result file.
+    variables : sequence of str, optional
+        Sample variables whose statistics (``<name>_mean``, ``_sd``, ``_mcse``,
+        ``_percentile``, ``_percentile_lower``, ``_percentile_upper``) are wanted; names the
+        file does not summarize are skipped. None: every variable of the group.
+
+    Returns
+    -------
+    xarray.Dataset
+        Equal to :func:`open_summary` restricted to those variables (with every coordinate
+        and the file's global attributes), but only the datasets asked for are read and
+        nothing is decoded through xarray's backends: a few milliseconds instead of ~0.2 s.
+    """
+    path = check_result_file(path)
+    with h5py.File(path, "r") as handle:
+        group = handle[SUMMARY_GROUP]
+        wanted = None if variables is None else {
+            f"{v}_{stat}" for v in variables for stat in SUMMARY_STATISTICS
+        }
+        data: dict[str, Any] = {}
+        for name, dataset in group.items():
+            # A dimension scale, or a variable along the dimension of its own name (the
+            # group's dimensions may live in the root group): a coordinate, always read.
+            if dataset.attrs.get("CLASS") == b"DIMENSION_SCALE":
+                dims: tuple[str, ...] = (name,)
+            elif wanted is None or name in wanted or dataset.ndim == 1:
+                dims = tuple(dim[0].name.rsplit("/", 1)[-1] for dim in dataset.dims)
+            else:
+                continue
+            if wanted is not None and name not in wanted and dims != (name,):
+                continue
+            values = (
+                dataset.asstr()[()] if h5py.check_string_dtype(dataset.dtype) else dataset[()]
+            )
+            attrs = {k: _attr_value(v) for k, v in dataset.attrs.items()
+                     if k not in _INTERNAL_ATTRS}
+            data[name] = (dims, values, attrs)
+        attrs = {k: _attr_value(v) for k, v in group.attrs.items()}
+        attrs.update({k: _attr_value(v) for k, v in handle.attrs.items() if not k.startswith("_")})
+    coords = {name: data.pop(name) for name in list(data) if data[name][0] == (name,)}
+    return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -250,3 +250,20 @@ def test_parse_years() -> None:
     assert parse_years("2027-2029,2031, 2028", YEARS) == [2027, 2028, 2029, 2031]
     with pytest.raises(SmasimInputError, match="2025, 2032 outside"):
         parse_years("2025,2032", YEARS)
+
+
+def test_files_without_stored_intervals_get_them_from_the_samples(
+    single: Path, tmp_path: Path
+) -> None:
+    """A file written before intervals were stored: same rows, computed from the samples."""
+    import shutil
+
+    import h5py
+
+    old = tmp_path / "old.h5"
+    shutil.copy(single, old)
+    with h5py.File(old, "r+") as handle:
+        for bound in ("lower", "upper"):
+            del handle[f"summary/rok_share_percentile_{bound}"]
+    assert summary_rows(old, variables=["rok_share"]) == summary_rows(single,
+                                                                       variables=["rok_share"])

@@ -14,7 +14,7 @@ from simcore.config import Scenario, parse_scenario
 from simcore.convergence import checkpoints, paths_needed
 from simcore.errors import ResultFileError
 from simcore.runner import run_scenarios
-from simcore.store import read_samples
+from simcore.store import SUMMARY_STATISTICS, open_summary, read_samples, read_summary
 from simcore.summary import (
     exceedance,
     normal_quantile,
@@ -150,6 +150,11 @@ def test_exceedance_of_horizon_totals_and_nan() -> None:
     assert tail.probability.shape == (1,)
     assert tail.probability[0] == tail.any_probability[0] == 0.5
     assert proportion_se(0.5, 4) == 0.25
+    # A missing year does not hide an exceedance in another year of the same path.
+    yearly = np.array([[np.nan, 2.0], [1.0, np.nan], [np.nan, np.nan]])
+    tail = exceedance(yearly, [1.5])
+    np.testing.assert_array_equal(tail.probability[0], [0.0, 1 / 3])
+    assert tail.any_probability[0] == 1 / 3
 
 
 # --- convergence -----------------------------------------------------------------------------
@@ -198,3 +203,20 @@ def test_read_samples_reads_one_variable(result_file: tuple[Scenario, Path]) -> 
     np.testing.assert_array_equal(read_samples(path, "rok_share"), expected)
     with pytest.raises(ResultFileError, match="has no variable 'nonsense'"):
         read_samples(path, "nonsense")
+
+
+def test_read_summary_equals_xarray_and_reads_only_what_is_asked(
+    result_file: tuple[Scenario, Path],
+) -> None:
+    _, path = result_file
+    everything = open_summary(path)
+    xr.testing.assert_identical(read_summary(path), everything)
+    some = read_summary(path, ["rok_share", "cum_contribution_usd"])
+    assert sorted(some.data_vars) == sorted(
+        f"{name}_{stat}" for name in ("rok_share", "cum_contribution_usd")
+        for stat in SUMMARY_STATISTICS
+    )
+    assert set(some.coords) == {"year", "percentile", "outcome"}
+    xr.testing.assert_identical(some["rok_share_percentile_lower"],
+                                everything["rok_share_percentile_lower"])
+    assert some.attrs == everything.attrs
