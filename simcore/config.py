@@ -54,7 +54,7 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 class _Section(BaseModel):
     """Base of every section: unknown keys are errors, numbers are never parsed from strings."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 def _year_keys(value: Any) -> Any:
@@ -240,12 +240,13 @@ class FixedRule(_Section):
 
 class CpiRule(_BoundedRule):
     rule: Literal["cpi"]
-    lag: Literal[0, 1, 2] = 2
+    # A strict integer range, not Literal[0, 1, 2]: True == 1 would pass as a literal.
+    lag: Int = Field(default=2, ge=0, le=2)
 
 
 class DefenseBudgetRule(_BoundedRule):
     rule: Literal["defense_budget"]
-    lag: Literal[0, 1] = 1
+    lag: Int = Field(default=1, ge=0, le=1)
 
 
 class UsdCpiRule(_Section):
