@@ -84,18 +84,20 @@ def wait_for_partial(process: subprocess.Popen[str], folder: Path, timeout: floa
 
 
 @pytest.mark.parametrize(
-    ("signum", "code", "name"),
+    ("signum", "code", "name", "options"),
     [
-        pytest.param(signal.SIGINT, 130, "SIGINT", id="sigint"),
-        pytest.param(signal.SIGTERM, 143, "SIGTERM", id="sigterm"),
+        pytest.param(signal.SIGINT, 130, "SIGINT", [], id="sigint"),
+        pytest.param(signal.SIGTERM, 143, "SIGTERM", [], id="sigterm"),
+        pytest.param(signal.SIGTERM, 143, "SIGTERM", ["--workers", "2"],
+                     id="sigterm-dask-workers"),
     ],
 )
 def test_stop_signal_removes_the_partial_file_and_keeps_the_old_result(
-    tmp_path: Path, signum: int, code: int, name: str
+    tmp_path: Path, signum: int, code: int, name: str, options: list[str]
 ) -> None:
     previous = tmp_path / "out.h5"
     previous.write_bytes(b"previous result")
-    process = start_run(tmp_path, "--samples", BIG, "--overwrite")
+    process = start_run(tmp_path, "--samples", BIG, "--overwrite", *options)
     wait_for_partial(process, tmp_path)
     time.sleep(0.3)  # inside the simulation, with blocks being written
     sent = time.monotonic()
