@@ -26,6 +26,8 @@ from simcore.report import Panel
 CDF_MARKS = (50.0, 70.0, 80.0)
 #: Levels at which an S-curve is drawn: every quarter of a percent.
 CDF_LEVELS = np.linspace(0.0, 100.0, 401)
+#: Percentiles that bound the x axis of an S-curve.
+_FRAME = (0.5, 99.5)
 #: File types written, by suffix.
 SUFFIXES = (".png", ".svg")
 
@@ -49,6 +51,7 @@ def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
         dpi=_DPI,
         layout="constrained",
     )
+    # The Agg canvas renders without a display; savefig picks SVG from the format.
     FigureCanvasAgg(figure)
     axes = figure.subplots(rows, columns, squeeze=False)
     return figure, axes
@@ -129,9 +132,10 @@ def cdf_chart(
 ) -> Figure:
     """S-curves: the probability of not exceeding each value, with P50/P70/P80 marked.
 
-    The curve joins the exact percentiles at :data:`CDF_LEVELS` (every 0.25 %), so it is
-    the empirical CDF read at 401 levels whatever the number of paths; each mark is the
-    exact percentile of the samples (numpy's linear definition), as the summary reports it.
+    The curve joins the exact percentiles at :data:`CDF_LEVELS` (every 0.25 %, and the
+    marks), so it is the empirical CDF read at 401 levels whatever the number of paths; each
+    mark is the exact percentile of the samples (numpy's linear definition), as the summary
+    reports it.
 
     Parameters
     ----------
@@ -151,13 +155,17 @@ def cdf_chart(
         ``(percentile, level / 100)``.
     """
     path = check_output(path)
+    # One exact selection per curve gives the curve, the marks and the frame (P0.5-P99.5).
+    levels = np.union1d(CDF_LEVELS, [*marks, *_FRAME])
     figure, axes = _figure(len(panels), 1)
     for row, panel in enumerate(panels):
         ax = axes[row, 0]
+        frame = []
         for k, (name, values) in enumerate(panel.series.items()):
-            curve = exact_percentiles(values, CDF_LEVELS)
-            ax.plot(curve, CDF_LEVELS / 100, color=f"C{k}", label=name)
-            at = exact_percentiles(values, marks)
+            curve = exact_percentiles(values, levels)
+            ax.plot(curve, levels / 100, color=f"C{k}", label=name)
+            frame.append(curve[np.searchsorted(levels, _FRAME)])
+            at = curve[np.searchsorted(levels, marks)]
             for level, value in zip(marks, at, strict=True):
                 # Out of the legend (label starts with "_"); the gid names the mark.
                 ax.plot([value], [level / 100], marker="o", color=f"C{k}", linestyle="none",
@@ -177,8 +185,7 @@ def cdf_chart(
             ax.axhline(level / 100, color="0.6", linewidth=0.6, linestyle=":")
         # Long right tails (a $5B demand) would squeeze the curve: frame P0.5-P99.5 of all
         # scenarios; the curve runs on beyond the frame.
-        low = min(float(exact_percentiles(v, [0.5])[0]) for v in panel.series.values())
-        high = max(float(exact_percentiles(v, [99.5])[0]) for v in panel.series.values())
+        low, high = min(f[0] for f in frame), max(f[1] for f in frame)
         margin = 0.05 * (high - low)
         if margin > 0:
             ax.set_xlim(low - margin, high + margin)

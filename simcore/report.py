@@ -1026,10 +1026,8 @@ def format_with_error(value: float | None, error: float | None, scale: float) ->
     if err == 0:
         return f"{format_scaled(value, scale)} ±0"
     # Decimals that show the error's first significant digit (at most 4: display units are
-    # already bn, tn or %).
+    # already bn, tn or %, so a smaller error reads as ±0.0000).
     decimals = min(4, max(0, -math.floor(math.log10(err))))
-    if round(err, decimals) == 0:
-        decimals = min(4, decimals + 1)
     return f"{scaled:,.{decimals}f} ±{err:,.{decimals}f}"
 
 

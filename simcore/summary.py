@@ -70,6 +70,9 @@ def _binomial_quantile(level: float, n: int, p: np.ndarray) -> np.ndarray:
     inside = (p > 0) & (p < 1)
     safe = np.where(inside, p, 0.5)
     k = np.ceil(special.bdtrik(level, n, safe))
+    # cdflib gives up (NaN) only where p is so small (below ~1e-16) that P(B = 0) = (1 − p)^n
+    # rounds to 1: the quantile is then 0 at every level below 1.
+    k = np.where(np.isnan(k), 0.0, k)
     below = np.maximum(k - 1, 0)
     k = np.where(special.bdtr(below, n, safe) >= level, below, k)
     # Degenerate laws: all mass at 0 (p = 0) or at n (p = 1).

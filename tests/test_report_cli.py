@@ -16,7 +16,7 @@ from cli.main import cli
 from simcore.config import load_scenario
 from simcore.drivers import price_index
 from simcore.errors import SmasimInputError
-from simcore.report import convergence_rows, parse_years, summary_rows
+from simcore.report import convergence_rows, format_with_error, parse_years, summary_rows
 from simcore.runner import run_scenarios
 from simcore.summary import normal_quantile, order_statistic_ranks
 from tests.conftest import ROOT
@@ -267,3 +267,18 @@ def test_files_without_stored_intervals_get_them_from_the_samples(
             del handle[f"summary/rok_share_percentile_{bound}"]
     assert summary_rows(old, variables=["rok_share"]) == summary_rows(single,
                                                                        variables=["rok_share"])
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "scale", "text"),
+    [
+        pytest.param(1.1312e9, 0.0041e9, 1e9, "1.131 ±0.004", id="bn"),
+        pytest.param(-0.4921e9, 0.0034e9, 1e9, "-0.492 ±0.003", id="negative"),
+        pytest.param(28_500.0, 15.0, 1.0, "28,500 ±15", id="persons"),
+        pytest.param(1.5e12, 0.0, 1e12, "1.500 ±0", id="atom"),
+        pytest.param(float("nan"), 1.0, 1.0, "—", id="undefined"),
+    ],
+)
+def test_errors_are_shown_to_their_first_digit(value: float, error: float, scale: float,
+                                               text: str) -> None:
+    assert format_with_error(value, error, scale) == text

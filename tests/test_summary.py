@@ -50,6 +50,16 @@ def test_ranks_are_binomial_quantiles(n: int) -> None:
     np.testing.assert_array_equal(upper, expected_upper)
 
 
+@pytest.mark.parametrize("n", [1, 100, 10_000_000])
+def test_ranks_of_vanishing_levels(n: int) -> None:
+    """Below ~1e-14 % scipy's bdtrik gives NaN; the law is then all at 0 (the minimum)."""
+    lower, upper = order_statistic_ranks(n, [1e-20, 1e-14, 100 - 1e-14])
+    expected_upper = np.clip(stats.binom.ppf(0.975, n, np.array([1e-22, 1e-16, 1 - 1e-16])),
+                             0, n - 1)
+    np.testing.assert_array_equal(lower[:2], [0, 0])
+    np.testing.assert_array_equal(upper, expected_upper)
+
+
 def test_intervals_are_order_statistics_around_the_estimate(rng: np.random.Generator) -> None:
     values = rng.lognormal(size=(3_001, 3))
     levels = [2.5, 50.0, 80.0, 97.5]
