@@ -77,7 +77,7 @@ def install_signal_handlers() -> None:
 
 
 #: HDF5 puts the file and errno inside its message text rather than in the exception.
-_HDF5_FILENAME = re.compile(r"filename = '([^']*)'")
+_HDF5_FILENAME = re.compile(r"\b(?:file)?name = '([^']*)'")
 _HDF5_ERRNO = re.compile(r"errno = (\d+)")
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import dask.array as da
+import h5netcdf
 import h5py
 import numpy as np
 import xarray as xr
@@ -304,10 +305,12 @@ def read_structure(path: str | Path) -> dict[str, Any]:
     """
     path = check_result_file(path, complete=False)
     try:
-        with h5py.File(path, "r") as handle:
+        # Without HDF5's lock: the partial file of a run in progress is described too.
+        with h5py.File(path, "r", locking=False) as handle:
             attrs = {k: _attr_value(v) for k, v in handle.attrs.items() if not k.startswith("_")}
             groups = [name for name, item in handle.items() if isinstance(item, h5py.Group)]
-        with xr.open_dataset(path, engine="h5netcdf", decode_times=False) as dataset:
+        store = xr.backends.H5NetCDFStore(h5netcdf.File(path, "r", locking=False))
+        with xr.open_dataset(store, decode_times=False) as dataset:
             variables = {
                 str(name): {
                     "dims": tuple(str(d) for d in var.dims),
@@ -508,7 +511,8 @@ def check_result_file(path: str | Path, *, complete: bool = True) -> Path:
                 classic = handle.read(4)[:3] == b"CDF"
             kind = "a netCDF-3 file" if classic else "not an HDF5/netCDF-4 file"
             raise ResultFileError(f"{path}: {kind}, not a smasim result file")
-        with h5py.File(path, "r") as handle:
+        # A partial file may be open in the run writing it, which holds HDF5's lock.
+        with h5py.File(path, "r", locking=complete) as handle:
             attrs = handle.attrs
             if "smasim_version" not in attrs:
                 raise ResultFileError(f"{path}: not a smasim result file (no smasim_version)")
@@ -519,6 +523,10 @@ def check_result_file(path: str | Path, *, complete: bool = True) -> Path:
     except PermissionError:
         raise ResultFileError(f"{path}: not readable (permission denied)") from None
     except OSError as err:
+        if "unable to lock file" in str(err):
+            raise ResultFileError(
+                f"{path}: locked by a process writing it; wait until it has finished"
+            ) from None
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ResultFileError(f"{path}: unreadable or truncated HDF5 file ({reason})") from None
     return path

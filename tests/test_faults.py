@@ -84,16 +84,17 @@ def wait_for_partial(process: subprocess.Popen[str], folder: Path, timeout: floa
 
 
 @pytest.mark.parametrize(
-    ("signum", "code", "name", "options"),
+    ("signum", "code", "name", "options", "within"),
     [
-        pytest.param(signal.SIGINT, 130, "SIGINT", [], id="sigint"),
-        pytest.param(signal.SIGTERM, 143, "SIGTERM", [], id="sigterm"),
-        pytest.param(signal.SIGTERM, 143, "SIGTERM", ["--workers", "2"],
+        pytest.param(signal.SIGINT, 130, "SIGINT", [], STOP_WITHIN, id="sigint"),
+        pytest.param(signal.SIGTERM, 143, "SIGTERM", [], STOP_WITHIN, id="sigterm"),
+        # The partial file goes as fast; then the LocalCluster shuts down (~0.5 s more).
+        pytest.param(signal.SIGTERM, 143, "SIGTERM", ["--workers", "2"], 2 * STOP_WITHIN,
                      id="sigterm-dask-workers"),
     ],
 )
 def test_stop_signal_removes_the_partial_file_and_keeps_the_old_result(
-    tmp_path: Path, signum: int, code: int, name: str, options: list[str]
+    tmp_path: Path, signum: int, code: int, name: str, options: list[str], within: float
 ) -> None:
     previous = tmp_path / "out.h5"
     previous.write_bytes(b"previous result")
@@ -102,11 +103,14 @@ def test_stop_signal_removes_the_partial_file_and_keeps_the_old_result(
     time.sleep(0.3)  # inside the simulation, with blocks being written
     sent = time.monotonic()
     process.send_signal(signum)
-    message = process.stderr.readline()  # type: ignore[union-attr]
+    # dask's workers may log a line of their own (a cancelled task) before ours.
+    for message in process.stderr:  # type: ignore[union-attr]
+        if message.startswith("Interrupted"):
+            break
     stopped = time.monotonic() - sent
     _, rest = process.communicate(timeout=30)
     assert process.returncode == code, message + rest
-    assert stopped < STOP_WITHIN, f"took {stopped:.2f} s to stop"
+    assert stopped < within, f"took {stopped:.2f} s to stop"
     assert message.startswith(f"Interrupted ({name}): stopped; partial output removed")
     assert "Traceback" not in rest
     assert partial_files(tmp_path) == []
@@ -143,6 +147,27 @@ def test_sigkill_leaves_no_result_and_the_next_run_removes_the_stale_file(
     assert f"removed {stale.name}" in again.stderr or f"removed {stale}" in again.stderr
     assert partial_files(tmp_path) == []
     assert (tmp_path / "out.h5").exists()
+
+
+def test_the_partial_file_of_a_live_run_is_described_but_not_read(tmp_path: Path) -> None:
+    process = start_run(tmp_path, "--samples", BIG)
+    try:
+        partial = wait_for_partial(process, tmp_path)
+        time.sleep(0.3)
+        runner = CliRunner()
+        info = runner.invoke(cli, ["info", str(partial)])
+        assert info.exit_code == 0, info.output
+        assert re.search(r"complete\s+NO: the run did not finish", info.output)
+        summary = runner.invoke(cli, ["summary", str(partial)])
+        assert summary.exit_code == 2
+        assert summary.output == (f"Error: {partial}: locked by a process writing it; wait "
+                                  "until it has finished\n")
+        assert not is_stale_temporary(partial)
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    assert process.returncode == 143
+    assert partial_files(tmp_path) == []
 
 
 # --------------------------------------------------------------------------------------------
