@@ -71,8 +71,7 @@ def write_floor(samples: int, out: Path) -> tuple[float, int]:
     scenario = load_scenario(BASELINE).with_overrides(samples=samples)
     layout = file_layout([scenario], batch=False)
     buffers = {
-        name: np.ones(layout.shape(name)[1:] and (BLOCK_SIZE, *layout.shape(name)[1:])
-                      or (BLOCK_SIZE,), dtype=layout.dtype(name))
+        name: np.ones((BLOCK_SIZE, *layout.shape(name)[1:]), dtype=layout.dtype(name))
         for name in layout.variables
     }
     start = time.perf_counter()
@@ -139,8 +138,9 @@ def main() -> None:
     out.unlink()
     t_two, rss_two = smasim_run(samples, out, "--workers", "2")
     out.unlink()
-    print(f"{'--workers 1 (dask LocalCluster)':<52}{t_one:>10.2f}   peak RSS {rss_one / gib:.2f} GiB")
-    print(f"{'--workers 2 (dask LocalCluster)':<52}{t_two:>10.2f}   peak RSS {rss_two / gib:.2f} GiB")
+    for label, seconds, peak in (("1", t_one, rss_one), ("2", t_two, rss_two)):
+        print(f"{f'--workers {label} (dask LocalCluster)':<52}{seconds:>10.2f}"
+              f"   peak RSS {peak / gib:.2f} GiB")
     print(f"2 workers vs 1: {t_one / t_two:.2f}x faster (target >= 1.6x)")
 
 

@@ -402,13 +402,6 @@ def test_nan_and_inf_are_config_errors(value: str) -> None:
         parse_scenario(text, source="nan.toml")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeWarning,
-    reason="simcore/summary.py _binomial_quantile: scipy's bdtrik returns NaN for levels "
-    "below about 1e-10 %, cast to int64 with a RuntimeWarning; the stored interval of such a "
-    "percentile is then garbage (lower bound above the estimate)",
-)
 @pytest.mark.parametrize("n", [1, 100])
 def test_tiny_percentile_levels_get_valid_intervals(n: int) -> None:
     import warnings
