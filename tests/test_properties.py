@@ -96,9 +96,7 @@ def valid_configs(draw: st.DrawFn) -> dict[str, Any]:
         samples=draw(st.integers(1, 200)),
         seed=draw(st.integers(0, 2**63 - 1)),
         sampler=draw(st.sampled_from(["mc", "sobol", "lhs"])),
-        # Levels in steps of 0.1 (see test_tiny_percentile_levels_get_valid_intervals).
-        percentiles=draw(st.lists(st.integers(0, 1000).map(lambda k: k / 10), min_size=1,
-                                  max_size=6)),
+        percentiles=draw(st.lists(fractions(0, 100), min_size=1, max_size=6)),
         discount_rate=draw(fractions(-0.05, 0.1)),
     )
     for country in ("kr", "us"):
