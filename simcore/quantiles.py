@@ -118,7 +118,42 @@ def exact_percentiles(
     """
     x = _as_float_column(values)
     quantiles = _quantile_levels(q)
-    return _percentiles_1d(x, quantiles, owned=overwrite_input)
+    return _percentiles_1d(x, quantiles, owned=overwrite_input)[0]
+
+
+def percentiles_and_order_statistics(
+    values: np.ndarray,
+    q: Sequence[float] | np.ndarray,
+    ranks: np.ndarray,
+    *,
+    overwrite_input: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles (as :func:`exact_percentiles`) and other order statistics, in one selection.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+        The sample, as for :func:`exact_percentiles`.
+    q : sequence of float or ndarray, shape (k,)
+        Percentile levels in [0, 100].
+    ranks : ndarray of int, shape (m,)
+        0-based ranks into the sorted sample, each in ``[0, n − 1]`` (e.g. the bounds of
+        order-statistic confidence intervals).
+    overwrite_input : bool, optional
+        ``values`` may be reordered in place.
+
+    Returns
+    -------
+    percentiles : ndarray, shape (k,), float64
+        Exactly ``np.percentile(values, q)``.
+    order_statistics : ndarray, shape (m,), float64
+        The ``ranks[i]``-th smallest value; NaN if the sample holds NaN.
+    """
+    x = _as_float_column(values)
+    extra = np.asarray(ranks, dtype=np.intp)
+    if extra.size and (extra.min() < 0 or extra.max() >= x.shape[0]):
+        raise ValueError(f"ranks must lie in [0, {x.shape[0] - 1}]")
+    return _percentiles_1d(x, _quantile_levels(q), owned=overwrite_input, extra=extra)
 
 
 def column_percentiles(values_2d: np.ndarray, q: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -156,7 +191,7 @@ def column_percentiles(values_2d: np.ndarray, q: Sequence[float] | np.ndarray) -
     buf = np.empty(n, dtype=_work_dtype(arr.dtype))
     for j in range(n_cols):
         buf[...] = arr[:, j]
-        out[:, j] = _percentiles_1d(buf, quantiles, owned=True)
+        out[:, j] = _percentiles_1d(buf, quantiles, owned=True)[0]
     return out
 
 
@@ -201,8 +236,12 @@ def _quantile_levels(q: Sequence[float] | np.ndarray) -> np.ndarray:
     return quantiles
 
 
-def _percentiles_1d(x: np.ndarray, quantiles: np.ndarray, *, owned: bool) -> np.ndarray:
+def _percentiles_1d(
+    x: np.ndarray, quantiles: np.ndarray, *, owned: bool, extra: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles and the order statistics at ``extra`` ranks (one selection for both)."""
     n = x.shape[0]
+    extra = np.empty(0, dtype=np.intp) if extra is None else extra
     # numpy >= 1.22 uses (n - 1) * q for "linear" (not the general alpha/beta formula, which
     # rounds differently in the last bit); `n` is a Python int as in numpy.
     virtual = (n - 1) * quantiles
@@ -217,12 +256,12 @@ def _percentiles_1d(x: np.ndarray, quantiles: np.ndarray, *, owned: bool) -> np.
 
     wanted = np.concatenate((previous_i, following_i))
     wanted[wanted < 0] += n
-    ranks = np.unique(wanted)
+    ranks = np.unique(np.concatenate((wanted, extra)))
     try:
         stats = _order_statistics(x, ranks, owned=owned)
     except _NaNInput:
         # np.quantile takes q / 100 as computed above: the same call np.percentile makes.
-        return np.quantile(x.astype(np.float64), quantiles)
+        return np.quantile(x.astype(np.float64), quantiles), np.full(extra.shape, np.nan)
     # Values are the exact order statistics; look them up for each neighbour.
     a = stats[np.searchsorted(ranks, np.where(previous_i < 0, previous_i + n, previous_i))]
     b = stats[np.searchsorted(ranks, np.where(following_i < 0, following_i + n, following_i))]
@@ -230,7 +269,7 @@ def _percentiles_1d(x: np.ndarray, quantiles: np.ndarray, *, owned: bool) -> np.
     # because a == b there); keep it so as to match numpy even for infinite values.
     gamma = np.asanyarray(virtual - previous_i)
     gamma = np.asanyarray(gamma, dtype=virtual.dtype)
-    return _lerp(a, b, gamma)
+    return _lerp(a, b, gamma), stats[np.searchsorted(ranks, extra)]
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from simcore.engine import outcome_labels, output_variables, simulate_block
 from simcore.errors import ConfigError
 from simcore.memory import configure_allocator, release_memory
 from simcore.moments import Moments
-from simcore.parallel import ChunkExecutor, InProcessExecutor
+from simcore.parallel import ChunkExecutor, InProcessExecutor, default_threads
 from simcore.sampling import BLOCK_SIZE, block_bounds, block_count
 from simcore.store import CF_CONVENTIONS, FileLayout, ResultWriter, summary_dataset
 from simcore.summary import VariableSummary, outcome_frequencies, summarize_values
@@ -392,7 +392,12 @@ def run_scenarios(
             where = index if batch else None
             for name, per_scenario in summaries.items():
                 per_scenario.append(
-                    summarize_values(writer.read_variable(name, scenario=where), percentiles)
+                    summarize_values(
+                        writer.read_variable(name, scenario=where),
+                        percentiles,
+                        moments=moments[index][name],
+                        threads=default_threads(),
+                    )
                 )
             codes = writer.read_variable("negotiation_outcome", scenario=where)
             frequencies.append(outcome_frequencies(codes, len(layout.outcome_meanings)))

@@ -11,7 +11,9 @@ results into the file's ``summary`` group.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +21,8 @@ from scipy import special
 
 # The exact order-statistic selection of simcore.quantiles, reused so that interval bounds
 # cost one more bracketing pass over a column instead of a sort.
-from simcore.quantiles import _order_statistics, exact_percentiles
+from simcore.moments import Moments
+from simcore.quantiles import percentiles_and_order_statistics
 
 #: Confidence level of every interval the summaries report.
 CONFIDENCE = 0.95
@@ -124,15 +127,12 @@ def _column_percentiles_with_bounds(
 
     ``out``, shape (3, P), receives the estimates, the lower and the upper bounds.
     """
-    out[0] = exact_percentiles(buffer, percentiles, overwrite_input=True)
-    if np.isnan(out[0]).any():
-        # A column holding NaN (a variable the scenario does not produce): undefined.
-        out[1:] = np.nan
-        return
-    ranks = np.unique(np.concatenate((lower_rank, upper_rank)))
-    values = _order_statistics(buffer, ranks, owned=True)
-    out[1] = values[np.searchsorted(ranks, lower_rank)]
-    out[2] = values[np.searchsorted(ranks, upper_rank)]
+    # One selection finds the percentiles' neighbours and the interval bounds together.
+    out[0], bounds = percentiles_and_order_statistics(
+        buffer, percentiles, np.concatenate((lower_rank, upper_rank)), overwrite_input=True
+    )
+    # A column holding NaN (a variable the scenario does not produce) has NaN bounds.
+    out[1], out[2] = np.split(bounds, 2)
 
 
 def percentile_intervals(
@@ -164,7 +164,8 @@ def summarize_values(
     percentiles: Sequence[float],
     *,
     confidence: float = CONFIDENCE,
-    moments: bool = True,
+    moments: bool | Moments = True,
+    threads: int = 1,
 ) -> VariableSummary:
     """Summarize one variable's samples.
 
@@ -176,9 +177,12 @@ def summarize_values(
         In [0, 100].
     confidence : float
         Level of the percentile intervals.
-    moments : bool
-        Compute mean, sd and mcse (else they are NaN): False saves two passes per column
-        when only percentiles are wanted.
+    moments : bool or Moments
+        True computes mean, sd and mcse from the values; a :class:`Moments` (reduced while
+        the samples were simulated) is used as it is; False leaves them NaN (two passes per
+        column saved when only percentiles are wanted).
+    threads : int
+        Columns summarized at once, each with its own column buffer.
 
     Returns
     -------
@@ -186,8 +190,8 @@ def summarize_values(
 
     Notes
     -----
-    Each column is copied once into one float64 buffer (the extra memory is one column);
-    the moments, the percentiles and the interval bounds are all taken from that buffer.
+    Each column is copied once into a float64 buffer (the extra memory is one column per
+    thread); the moments, the percentiles and the interval bounds all come from it.
     """
     columns = values.reshape(values.shape[0], -1)
     n, width = columns.shape
@@ -195,14 +199,27 @@ def summarize_values(
     mean = np.full(width, np.nan)
     sd = np.full(width, np.nan)
     stats = np.empty((3, len(percentiles), width))
-    buffer = np.empty(n, dtype=np.float64)
-    for j in range(width):
+    local = threading.local()
+
+    def summarize_column(j: int) -> None:
+        buffer = getattr(local, "buffer", None)
+        if buffer is None:
+            buffer = local.buffer = np.empty(n, dtype=np.float64)
         np.copyto(buffer, columns[:, j])
-        if moments:
+        if moments is True:
             mean[j] = buffer.mean()
             sd[j] = buffer.std(ddof=1) if n > 1 else np.nan
         _column_percentiles_with_bounds(buffer, percentiles, lower_rank, upper_rank, stats[..., j])
+
+    if threads > 1 and width > 1:
+        with ThreadPoolExecutor(min(threads, width), thread_name_prefix="summary") as pool:
+            list(pool.map(summarize_column, range(width)))
+    else:
+        for j in range(width):
+            summarize_column(j)
     shape = values.shape[1:]
+    if isinstance(moments, Moments):
+        mean, sd = moments.mean.reshape(-1), moments.sd().reshape(-1)
     pshape = (len(percentiles), *shape)
     return VariableSummary(
         mean=mean.reshape(shape),

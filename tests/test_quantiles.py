@@ -378,3 +378,19 @@ def test_column_percentiles_rejects() -> None:
         column_percentiles(np.ones(5), [50])
     with pytest.raises(ValueError):
         column_percentiles(np.ones((0, 3)), [50])
+
+
+@pytest.mark.parametrize("n", [7, 1_000, 300_000], ids=["tiny", "small", "bracketed"])
+def test_percentiles_and_order_statistics_in_one_selection(n: int) -> None:
+    from simcore.quantiles import percentiles_and_order_statistics
+
+    x = np.random.default_rng(n).lognormal(0.0, 2.0, n)
+    ranks = np.array([0, n // 3, n // 2, n - 1, n // 3])
+    pct, stats = percentiles_and_order_statistics(x, [5, 50, 95], ranks)
+    np.testing.assert_array_equal(pct, np.percentile(x, [5, 50, 95]))
+    np.testing.assert_array_equal(stats, np.sort(x)[ranks])
+    with pytest.raises(ValueError, match="ranks must lie in"):
+        percentiles_and_order_statistics(x, [50], np.array([n]))
+    x[3] = np.nan
+    _, stats = percentiles_and_order_statistics(x, [50], ranks)
+    assert np.all(np.isnan(stats))

@@ -164,10 +164,13 @@ def test_convergence_prefix_is_a_shorter_run(single: Path, tmp_path: Path) -> No
                                                                                seed=3)
     shorter = run_scenarios([scenario], tmp_path / "short.h5").path
     (stored,) = summary_rows(shorter, variables=["rok_share"], years="2031", percentiles=[50.0])
-    assert rows[1].mean == stored.mean and rows[1].mcse == stored.mcse
+    # Stored means are merged block by block while simulating: equal up to rounding.
+    assert rows[1].mean == pytest.approx(stored.mean, rel=1e-13)
+    assert rows[1].mcse == pytest.approx(stored.mcse, rel=1e-9)
     assert rows[1].percentiles[50.0] == stored.percentiles[50.0]
     (full,) = summary_rows(single, variables=["rok_share"], years="2031", percentiles=[50.0])
-    assert rows[-1].percentiles == full.percentiles and rows[-1].mean == full.mean
+    assert rows[-1].percentiles == full.percentiles
+    assert rows[-1].mean == pytest.approx(full.mean, rel=1e-13)
     # Paths needed: n (h / (ε |x|))², h = z·mcse for the mean, half the interval for P50.
     last = rows[-1]
     z = normal_quantile()

@@ -230,3 +230,15 @@ def test_read_summary_equals_xarray_and_reads_only_what_is_asked(
     xr.testing.assert_identical(some["rok_share_percentile_lower"],
                                 everything["rok_share_percentile_lower"])
     assert some.attrs == everything.attrs
+
+
+def test_threads_and_given_moments_do_not_change_the_summary() -> None:
+    from simcore.moments import Moments
+
+    values = np.random.default_rng(5).lognormal(0.0, 1.0, (200_000, 3))
+    serial = summarize_values(values, [5, 50, 95])
+    threaded = summarize_values(values, [5, 50, 95], threads=2, moments=Moments.of(values))
+    for field in ("percentile", "percentile_lower", "percentile_upper"):
+        np.testing.assert_array_equal(getattr(threaded, field), getattr(serial, field))
+    np.testing.assert_allclose(threaded.mean, serial.mean, rtol=1e-13)
+    np.testing.assert_allclose(threaded.sd, serial.sd, rtol=1e-10)
