@@ -135,6 +135,13 @@ class SmasimGroup(click.Group):
             if ctx.meta.get("smasim.debug"):
                 raise
             raise RunFailure(describe_os_error(err)) from err
+        except MemoryError as err:
+            if ctx.meta.get("smasim.debug"):
+                raise
+            raise RunFailure(
+                f"out of memory ({err or 'allocation failed'}); partial output removed; try a "
+                "smaller --chunk-size, fewer --workers or --samples, or --float32"
+            ) from err
         except KeyboardInterrupt as err:
             if ctx.meta.get("smasim.debug"):
                 raise

@@ -534,3 +534,20 @@ def test_debug_shows_the_traceback_and_nothing_else_does(tmp_path: Path) -> None
     debug = CliRunner().invoke(cli, ["--debug", "validate", config])
     assert isinstance(debug.exception, SmasimInputError)
     assert "run.horizn: unknown key" in str(debug.exception)
+
+
+def test_out_of_memory_is_one_line_and_leaves_nothing(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from simcore import runner
+
+    def exhausted(task: object) -> None:
+        raise MemoryError("Unable to allocate 45.0 GiB for an array")
+
+    monkeypatch.setattr(runner, "simulate_chunk", exhausted)
+    res = CliRunner().invoke(cli, ["run", str(BASELINE), "-o", str(tmp_path / "x.h5"),
+                                   "--samples", "100", "-q"])
+    assert res.exit_code == 1
+    assert res.output == ("Error: out of memory (Unable to allocate 45.0 GiB for an array); "
+                          "partial output removed; try a smaller --chunk-size, fewer --workers "
+                          "or --samples, or --float32\n")
+    assert list(tmp_path.iterdir()) == []
