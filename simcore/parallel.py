@@ -32,6 +32,8 @@ class ChunkExecutor(Protocol):
 
     #: Parallel slots: the number of tasks worth keeping in flight.
     slots: int
+    #: Whether tasks run on this machine (and may write the result file themselves).
+    shares_filesystem: bool
 
     def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Yield ``fn(task)`` for each task, in the order of ``tasks``."""
@@ -63,6 +65,8 @@ class InProcessExecutor:
         1 runs each task in the calling thread.
     """
 
+    shares_filesystem = True
+
     def __init__(self, threads: int = 1) -> None:
         self.slots = max(1, threads)
 
@@ -84,10 +88,15 @@ class InProcessExecutor:
 
 
 class DaskExecutor:
-    """Run tasks on a dask.distributed cluster through ``client``."""
+    """Run tasks on a dask.distributed cluster through ``client``.
 
-    def __init__(self, client: Any) -> None:
+    ``local`` says the workers run on this machine (a ``LocalCluster``), so they can write
+    into the result file; workers of a cluster given by address send their results back.
+    """
+
+    def __init__(self, client: Any, *, local: bool = False) -> None:
         self.client = client
+        self.shares_filesystem = local
         workers = client.scheduler_info().get("workers", {})
         self.slots = max(1, sum(w.get("nthreads", 1) for w in workers.values()))
 
@@ -166,4 +175,4 @@ def open_executor(
         ) as cluster,
         Client(cluster) as client,
     ):
-        yield DaskExecutor(client)
+        yield DaskExecutor(client, local=True)

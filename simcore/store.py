@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,9 +131,9 @@ def _coordinates(layout: FileLayout) -> dict[str, Any]:
 
 
 def _encoding(name: str, layout: FileLayout) -> dict[str, Any]:
-    encoding: dict[str, Any] = {"dtype": layout.dtype(name)}
-    if layout.dtype(name).kind == "i":
-        encoding["_FillValue"] = None
+    # No fill value: every sample is written before a file is complete, and a defined fill
+    # value would make HDF5 write the whole dataset once more when its storage is allocated.
+    encoding: dict[str, Any] = {"dtype": layout.dtype(name), "_FillValue": None}
     if layout.compress:
         shape = layout.shape(name)
         chunks = tuple(min(size, 65536) if dim == "sample" else 1 if dim == "scenario" else size
@@ -340,6 +341,53 @@ def read_structure(path: str | Path) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class DirectTarget:
+    """Where each variable's samples lie in a result file with contiguous storage.
+
+    A contiguous HDF5 dataset keeps its values as one C-order run of bytes at a fixed file
+    offset, so a chunk computed anywhere on this machine can be written straight to its
+    place with ``pwrite``: no copy to a single writer, and the bytes are those h5py would
+    write. Picklable, so dask workers on this machine can use it.
+
+    Attributes
+    ----------
+    path : str
+        The temporary file being built.
+    samples : int
+        Samples per scenario.
+    offsets : dict of str to int
+        Byte offset of each variable's data.
+    row_bytes : dict of str to int
+        Bytes of one sample of each variable (``horizon × itemsize`` or ``itemsize``).
+    """
+
+    path: str
+    samples: int
+    offsets: dict[str, int]
+    row_bytes: dict[str, int]
+
+    def write(
+        self, start: int, values: Mapping[str, np.ndarray], *, scenario: int | None = None
+    ) -> None:
+        """Write samples ``start …`` of every variable (of one scenario) to their place."""
+        first_row = (scenario or 0) * self.samples + start
+        try:
+            fd = os.open(self.path, os.O_WRONLY)
+            try:
+                for name, offset in self.offsets.items():
+                    data = memoryview(np.ascontiguousarray(values[name])).cast("B")
+                    position = offset + first_row * self.row_bytes[name]
+                    while data:
+                        written = os.pwrite(fd, data, position)
+                        data, position = data[written:], position + written
+            finally:
+                os.close(fd)
+        except OSError as err:
+            # Name the file (a disk full has none): the error line then names the result.
+            raise OSError(err.errno, err.strerror, self.path) from err
+
+
 class ResultWriter:
     """Build one result file under a temporary name; rename it only when complete.
 
@@ -439,6 +487,51 @@ class ResultWriter:
         dataset.to_netcdf(
             self.temp, engine="h5netcdf", encoding=encoding, compute=False, invalid_netcdf=False
         )
+
+    def direct_target(self) -> DirectTarget | None:
+        """Let other threads or processes on this machine write the samples themselves.
+
+        Allocates every dataset's contiguous storage and records where it starts in the
+        file; the HDF5 handle is reopened and does no data I/O until :meth:`end_direct`
+        (so HDF5 buffers nothing that the other writers change). None where the layout
+        does not allow it (compressed, i.e. chunked, storage).
+        """
+        assert self._file is not None, "direct_target outside the writer's context"
+        if self.layout.compress or sys.byteorder != "little":
+            return None
+        offsets: dict[str, int] = {}
+        for name in self.layout.variables:
+            dataset = self._file[name]
+            dtype = self.layout.dtype(name)
+            if dataset.chunks is not None or dataset.dtype != dtype.newbyteorder("<"):
+                return None
+            # Writing the last element allocates the whole contiguous region (no fill value,
+            # so nothing else is written); the samples' writers overwrite that element.
+            dataset[tuple(size - 1 for size in dataset.shape)] = 0
+            offset = dataset.id.get_offset()
+            if offset is None:
+                return None
+            offsets[name] = int(offset)
+        # Close (flushing what HDF5 buffered of those elements), then hold the file open,
+        # unread, so that other processes see a run in progress (HDF5's file lock).
+        self._file.close()
+        self._file = h5py.File(self.temp, "r+")
+        return DirectTarget(
+            path=str(self.temp.absolute()),
+            samples=self.layout.samples,
+            offsets=offsets,
+            row_bytes={
+                name: self.layout.dtype(name).itemsize
+                * (len(self.layout.years) if VARIABLES[name].per_year else 1)
+                for name in self.layout.variables
+            },
+        )
+
+    def end_direct(self) -> None:
+        """Reopen the file after :meth:`direct_target`'s writers are done (fresh buffers)."""
+        if self._file is not None:
+            self._file.close()
+        self._file = h5py.File(self.temp, "r+")
 
     def write_block(
         self, start: int, values: Mapping[str, np.ndarray], *, scenario: int | None = None

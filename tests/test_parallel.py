@@ -35,15 +35,25 @@ def scenarios() -> list[Scenario]:
     ]
 
 
+class ShippingExecutor(InProcessExecutor):
+    """Chunks come back to the writer, which writes them through h5py (as for a cluster)."""
+
+    shares_filesystem = False
+
+
 @pytest.fixture(scope="module")
 def serial_file(scenarios: list[Scenario], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference: one thread, every chunk written by h5py in the writing process."""
     path = tmp_path_factory.mktemp("serial") / "serial.h5"
-    return run_scenarios(scenarios, path, batch=True, chunk_size=1).path
+    return run_scenarios(
+        scenarios, path, batch=True, chunk_size=1, executor=ShippingExecutor()
+    ).path
 
 
 @pytest.mark.parametrize(
     ("workers", "threads", "chunk_size"),
     [
+        pytest.param(None, 1, BLOCK_SIZE, id="direct-writes"),
         pytest.param(None, 2, BLOCK_SIZE, id="2-threads"),
         pytest.param(None, 1, 10 * BLOCK_SIZE, id="one-big-chunk"),
         pytest.param(1, None, 2 * BLOCK_SIZE, id="dask-1-worker"),
