@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
+from simcore.config import MAX_SAMPLES
 from simcore.runner import DEFAULT_CHUNK_SIZE
+
+#: Largest chunk: 64 blocks (about 3 GB of float64 values in flight per chunk).
+MAX_CHUNK_SIZE = 64 * DEFAULT_CHUNK_SIZE
+
+class Count(click.ParamType):
+    """A positive whole number, also written as 1e6 or 100_000."""
+
+    name = "count"
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            number = float(value)
+        else:
+            try:
+                number = float(str(value).replace("_", ""))
+            except ValueError:
+                self.fail(f"{value!r} is not a number of paths (e.g. 100000 or 1e5)", param, ctx)
+        if not number.is_integer() or not 1 <= number <= self.maximum:
+            self.fail(f"{value!r} must be a whole number from 1 to {self.maximum:,}", param, ctx)
+        return int(number)
+
 
 samples_option = click.option(
     "--samples",
-    type=click.IntRange(min=1),
+    type=Count(MAX_SAMPLES),
     default=None,
-    help="Paths per scenario; overrides run.samples of the config.",
+    help="Paths per scenario (e.g. 100000 or 1e5); overrides run.samples of the config.",
 )
 seed_option = click.option(
     "--seed",
@@ -20,7 +48,7 @@ seed_option = click.option(
 )
 chunk_size_option = click.option(
     "--chunk-size",
-    type=click.IntRange(min=1),
+    type=Count(MAX_CHUNK_SIZE),
     default=DEFAULT_CHUNK_SIZE,
     show_default=True,
     help="Samples per unit of work, rounded up to whole blocks of 65,536. Results do not "
@@ -58,3 +86,13 @@ force_option = click.option(
     help="Write even if the destination seems to lack the free space the file needs "
     "(the estimate is the uncompressed size).",
 )
+
+
+def simulation_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options every simulating command (run, batch, rerun) takes, in one order."""
+    for option in reversed(
+        (samples_option, seed_option, chunk_size_option, workers_option, scheduler_option,
+         float32_option, compress_option, overwrite_option, force_option, quiet_option)
+    ):
+        command = option(command)
+    return command

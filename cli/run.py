@@ -8,18 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import (
-    chunk_size_option,
-    compress_option,
-    float32_option,
-    force_option,
-    overwrite_option,
-    quiet_option,
-    samples_option,
-    scheduler_option,
-    seed_option,
-    workers_option,
-)
+from cli.options import simulation_options
 from cli.progress import progress_bar
 from simcore.config import Scenario, load_scenario
 from simcore.parallel import open_executor
@@ -72,16 +61,7 @@ def _simulate(
 @click.command("run")
 @click.argument("config", type=click.Path(path_type=Path))
 @output_option
-@samples_option
-@seed_option
-@chunk_size_option
-@workers_option
-@scheduler_option
-@float32_option
-@compress_option
-@overwrite_option
-@force_option
-@quiet_option
+@simulation_options
 def run_command(
     config: Path, output: Path | None, samples: int | None, seed: int | None, **options: object
 ) -> None:
@@ -99,16 +79,7 @@ def run_command(
 @click.command("batch")
 @click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @output_option
-@samples_option
-@seed_option
-@chunk_size_option
-@workers_option
-@scheduler_option
-@float32_option
-@compress_option
-@overwrite_option
-@force_option
-@quiet_option
+@simulation_options
 def batch_command(
     configs: tuple[Path, ...],
     output: Path | None,

@@ -115,8 +115,19 @@ def test_bad_config_is_one_line_exit_2(tmp_path: Path, runner: CliRunner) -> Non
     [
         pytest.param(["run", "nowhere.toml"], "nowhere.toml: no such file", id="run-missing"),
         pytest.param(["summary", "nowhere.h5"], "nowhere.h5: no such file", id="summary-missing"),
-        pytest.param(["run", str(BASELINE), "--samples", "0"], "Invalid value for '--samples'",
+        pytest.param(["run", str(BASELINE), "--samples", "0"],
+                     "Invalid value for '--samples': '0' must be a whole number from 1",
                      id="samples-0"),
+        pytest.param(["run", str(BASELINE), "--samples", "-5"], "'-5' must be a whole number",
+                     id="samples-negative"),
+        pytest.param(["run", str(BASELINE), "--samples", "2.5e0"], "must be a whole number",
+                     id="samples-fraction"),
+        pytest.param(["run", str(BASELINE), "--samples", "lots"], "'lots' is not a number",
+                     id="samples-text"),
+        pytest.param(["run", str(BASELINE), "--samples", "1e11"], "from 1 to 10,000,000,000",
+                     id="samples-absurd"),
+        pytest.param(["run", str(BASELINE), "--chunk-size", "1e9"], "from 1 to 4,194,304",
+                     id="chunk-absurd"),
     ],
 )
 def test_usage_errors_exit_2(runner: CliRunner, command: list[str], message: str) -> None:
@@ -148,3 +159,10 @@ def test_help_documents_the_commands(runner: CliRunner) -> None:
     for option in ("--samples", "--seed", "--chunk-size", "--float32", "--compress",
                    "--overwrite", "--quiet"):
         assert option in res.output
+
+
+def test_samples_in_scientific_notation(tmp_path: Path, runner: CliRunner) -> None:
+    out = tmp_path / "x.h5"
+    res = runner.invoke(cli, ["run", str(BASELINE), "-o", str(out), "--samples", "1.5e3", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "(1,500 paths" in res.output
