@@ -34,6 +34,8 @@ class ChunkExecutor(Protocol):
     slots: int
     #: Whether tasks run on this machine (and may write the result file themselves).
     shares_filesystem: bool
+    #: Whether tasks run in other processes, each with its own memory.
+    separate_processes: bool
 
     def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Yield ``fn(task)`` for each task, in the order of ``tasks``."""
@@ -66,6 +68,7 @@ class InProcessExecutor:
     """
 
     shares_filesystem = True
+    separate_processes = False
 
     def __init__(self, threads: int = 1) -> None:
         self.slots = max(1, threads)
@@ -97,6 +100,7 @@ class DaskExecutor:
     def __init__(self, client: Any, *, local: bool = False) -> None:
         self.client = client
         self.shares_filesystem = local
+        self.separate_processes = True
         workers = client.scheduler_info().get("workers", {})
         self.slots = max(1, sum(w.get("nthreads", 1) for w in workers.values()))
 

@@ -29,6 +29,7 @@ from simcore.store import (
     DirectTarget,
     FileLayout,
     ResultWriter,
+    read_samples,
     summary_dataset,
 )
 from simcore.summary import VariableSummary, outcome_frequencies, summarize_values
@@ -307,6 +308,42 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     return ChunkResult(samples=samples, values=values, moments=moments)
 
 
+@dataclass(frozen=True)
+class SummaryTask:
+    """Summarize one stored variable of one scenario (a unit of the summary phase).
+
+    Attributes
+    ----------
+    path : str
+        The file, complete but for its summary group.
+    name : str
+        The variable.
+    scenario : int, optional
+        Index along the file's ``scenario`` dimension (a batch).
+    percentiles : tuple of float
+        Levels in [0, 100].
+    moments : Moments
+        Mean and variance reduced while simulating.
+    threads : int
+        Threads over the variable's years.
+    """
+
+    path: str
+    name: str
+    scenario: int | None
+    percentiles: tuple[float, ...]
+    moments: Moments
+    threads: int
+
+
+def summarize_stored(task: SummaryTask) -> VariableSummary:
+    """Read one variable back from the file and summarize it (a pure function of the file)."""
+    values = read_samples(task.path, task.name, scenario=task.scenario, complete=False)
+    return summarize_values(
+        values, task.percentiles, moments=task.moments, threads=task.threads
+    )
+
+
 def run_scenarios(
     scenarios: Sequence[Scenario],
     output: str | Path,
@@ -413,26 +450,42 @@ def run_scenarios(
         del result
         writer.end_direct()
         release_memory()
-        percentiles = first.run.percentiles
-        summaries: dict[str, list[VariableSummary]] = {
-            name: [] for name in layout.variables if name in SUMMARIZED
-        }
-        frequencies = []
-        for index, _ in enumerate(scenarios):
-            where = index if batch else None
-            for name, per_scenario in summaries.items():
-                per_scenario.append(
-                    summarize_values(
-                        writer.read_variable(name, scenario=where),
-                        percentiles,
-                        moments=moments[index][name],
-                        threads=default_threads(),
-                    )
-                )
-            codes = writer.read_variable("negotiation_outcome", scenario=where)
-            frequencies.append(outcome_frequencies(codes, len(layout.outcome_meanings)))
+        # Worker processes on this machine summarize a variable each, reading the file
+        # themselves; otherwise this process does, one variable at a time, one thread per
+        # core over its years (memory: one variable of one scenario).
+        distribute = executor.shares_filesystem and executor.separate_processes
+        summary_tasks = [
+            SummaryTask(
+                path=str(writer.temp.absolute()),
+                name=name,
+                scenario=index if batch else None,
+                percentiles=tuple(first.run.percentiles),
+                moments=moments[index][name],
+                threads=1 if distribute else default_threads(),
+            )
+            for index in range(len(scenarios))
+            for name in layout.variables
+            if name in SUMMARIZED
+        ]
+        writer.release()
+        summarized = (executor if distribute else InProcessExecutor()).map_ordered(
+            summarize_stored, summary_tasks
+        )
+        summaries: dict[str, list[VariableSummary]] = {}
+        for task, summary in zip(summary_tasks, summarized, strict=True):
+            summaries.setdefault(task.name, []).append(summary)
+        frequencies = [
+            outcome_frequencies(
+                read_samples(writer.temp, "negotiation_outcome", scenario=index if batch else None,
+                             complete=False),
+                len(layout.outcome_meanings),
+            )
+            for index in range(len(scenarios))
+        ]
         path = writer.commit(
-            summary_dataset(summaries, frequencies, layout=layout, percentiles=percentiles)
+            summary_dataset(
+                summaries, frequencies, layout=layout, percentiles=first.run.percentiles
+            )
         )
     return RunResult(
         path=path,

@@ -546,17 +546,15 @@ class ResultWriter:
                 where = (scenario, *where)
             target[where] = np.ascontiguousarray(block, dtype=self.layout.dtype(name))
 
-    def read_variable(self, name: str, *, scenario: int | None = None) -> np.ndarray:
-        """Read back a whole variable (of one scenario) as stored, e.g. for percentiles."""
-        assert self._file is not None, "read_variable outside the writer's context"
-        dataset = self._file[name]
-        return dataset[scenario] if scenario is not None else dataset[()]
+    def release(self) -> None:
+        """Close the HDF5 handle (the samples are all written): others may now read them."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def commit(self, summary: xr.Dataset) -> Path:
         """Append the summary group, mark the file complete, flush and rename it."""
-        assert self._file is not None, "commit outside the writer's context"
-        self._file.close()
-        self._file = None
+        self.release()
         summary.to_netcdf(self.temp, mode="a", group=SUMMARY_GROUP, engine="h5netcdf")
         with h5py.File(self.temp, "r+") as handle:
             handle.attrs[COMPLETE_ATTR] = np.int8(1)
@@ -730,7 +728,9 @@ def summary_dataset(
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 
 
-def read_samples(path: str | Path, name: str, *, scenario: int | None = None) -> np.ndarray:
+def read_samples(
+    path: str | Path, name: str, *, scenario: int | None = None, complete: bool = True
+) -> np.ndarray:
     """One variable's samples (of one scenario), as stored, read straight from HDF5.
 
     Parameters
@@ -741,6 +741,8 @@ def read_samples(path: str | Path, name: str, *, scenario: int | None = None) ->
         A variable of the file.
     scenario : int, optional
         Index along the ``scenario`` dimension of a batch file; None for a single run.
+    complete : bool
+        Require a complete file (False: the run's own summary phase reads its samples).
 
     Returns
     -------
@@ -748,7 +750,7 @@ def read_samples(path: str | Path, name: str, *, scenario: int | None = None) ->
         In the stored dtype and the file's units. Only this variable (and scenario) is read:
         h5py copies the contiguous slab with no xarray decoding, at the disk's speed.
     """
-    with h5py.File(check_result_file(path), "r") as handle:
+    with h5py.File(check_result_file(path, complete=complete), "r") as handle:
         if name not in handle:
             raise ResultFileError(f"{path}: has no variable {name!r}")
         dataset = handle[name]

@@ -409,12 +409,14 @@ BAD_COMMANDS = [
     pytest.param(lambda t: ["validate", "--batch", *_batch_configs(t)],
                  "run.horizon: scenarios of a batch must agree", id="validate-batch"),
     pytest.param(lambda t: ["run", str(BASELINE), "--samples", "0"],
-                 "Invalid value for '--samples': 0 is not in the range x>=1", id="samples-0"),
+                 "Invalid value for '--samples': '0' must be a whole number from 1 to "
+                 "10,000,000,000", id="samples-0"),
     pytest.param(lambda t: ["run", str(BASELINE), "--samples", "-5"],
-                 "Invalid value for '--samples': -5 is not in the range x>=1",
+                 "Invalid value for '--samples': '-5' must be a whole number from 1",
                  id="samples-negative"),
     pytest.param(lambda t: ["run", str(BASELINE), "--samples", "20000000000"],
-                 "run.samples: must be less than or equal to 10000000000", id="samples-absurd"),
+                 "'20000000000' must be a whole number from 1 to 10,000,000,000",
+                 id="samples-absurd"),
 ]
 
 
