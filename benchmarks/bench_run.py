@@ -8,7 +8,9 @@ Everything is measured in this one run (never asserted; machines here are shared
   bytes uncompressed (same dtypes and shapes, flushed and fsynced like a run's file);
 - the per-sample Python loop of the same model (tests/reference_model.py) on a small N,
   scaled to the run's N;
-- ``--workers 1`` against ``--workers 2`` (dask LocalCluster processes).
+- ``--workers 1`` against ``--workers 2`` (dask LocalCluster processes), end to end and for
+  the simulation alone (chunk tasks whose values are dropped in the worker), which shows
+  how the engine scales when the disk is not the bound.
 
 Usage: python benchmarks/bench_run.py [--samples 1e7] [--quick] [--dir /tmp]
 """
@@ -30,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simcore.config import load_scenario  # noqa: E402
-from simcore.runner import file_layout  # noqa: E402
+from simcore.parallel import open_executor  # noqa: E402
+from simcore.runner import ChunkTask, chunk_blocks, file_layout, simulate_chunk  # noqa: E402
 from simcore.sampling import BLOCK_SIZE, N_SHOCKS, N_UNIFORMS, draw_block  # noqa: E402
 from tests.reference_model import simulate_reference  # noqa: E402
 
@@ -91,6 +94,34 @@ def write_floor(samples: int, out: Path) -> tuple[float, int]:
     return elapsed, layout.nbytes()
 
 
+def simulate_without_file(task: ChunkTask) -> int:
+    """A chunk simulated and reduced, its values dropped: no transfer, no disk."""
+    return simulate_chunk(task).samples
+
+
+def engine_on_workers(samples: int, workers: int) -> float:
+    """Seconds for a LocalCluster of ``workers`` processes to simulate every chunk."""
+    scenario = load_scenario(BASELINE).with_overrides(samples=samples)
+    layout = file_layout([scenario], batch=False)
+    tasks = [
+        ChunkTask(
+            scenario=scenario,
+            blocks=chunk,
+            seed=1,
+            storage={name: layout.dtype(name) for name in layout.variables},
+            outcome_codes=tuple(range(len(layout.outcome_meanings))),
+        )
+        for chunk in chunk_blocks(samples, BLOCK_SIZE)
+    ]
+    with open_executor(workers=workers) as executor:
+        list(executor.map_ordered(simulate_without_file, tasks[:workers]))  # warm the workers
+        start = time.perf_counter()
+        done = sum(executor.map_ordered(simulate_without_file, tasks))
+        elapsed = time.perf_counter() - start
+    assert done == samples
+    return elapsed
+
+
 def loop_rate(horizon: int, n: int = 2000) -> float:
     """Sample-years per second of the per-sample Python loop."""
     scenario = load_scenario(BASELINE).with_overrides(samples=n)
@@ -142,7 +173,11 @@ def main() -> None:
         print(f"{f'--workers {label} (dask LocalCluster)':<52}{seconds:>10.2f}"
               f"   peak RSS {peak / gib:.2f} GiB")
     print(f"2 workers vs 1: {t_one / t_two:.2f}x faster (target >= 1.6x)")
+    e_one, e_two = engine_on_workers(samples, 1), engine_on_workers(samples, 2)
+    print(f"{'simulation alone on 1 worker (no file)':<52}{e_one:>10.2f}")
+    print(f"{'simulation alone on 2 workers (no file)':<52}{e_two:>10.2f}")
+    print(f"simulation alone, 2 workers vs 1: {e_one / e_two:.2f}x faster")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # dask starts worker processes that import this module
     main()

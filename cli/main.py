@@ -8,6 +8,7 @@ after the same cleanup. ``--debug`` shows tracebacks.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import signal
@@ -19,13 +20,7 @@ from typing import Any
 
 import click
 
-from cli.compare import compare_command
-from cli.plot import plot_command
-from cli.provenance import info_command, rerun_command, validate_command
-from cli.run import batch_command, run_command
-from cli.summary import summary_command
 from simcore.errors import SmasimInputError
-from simcore.store import final_path
 
 EXIT_INPUT = 2
 EXIT_FAILURE = 1
@@ -100,6 +95,8 @@ def describe_os_error(err: OSError) -> str:
     reason = (reason or text or type(err).__name__).splitlines()[0]
     if filename is None:
         return reason
+    from simcore.store import final_path  # the store imports xarray: only on this error path
+
     temp = Path(os.fsdecode(filename))
     result = final_path(temp)
     if result is None:
@@ -121,8 +118,32 @@ class RunFailure(click.ClickException):
     exit_code = EXIT_FAILURE
 
 
+#: Each command and where it lives, imported only when used: a command then pays only for
+#: the libraries it needs (``smasim summary`` does not import the engine, dask or scipy).
+COMMANDS = {
+    "run": "cli.run:run_command",
+    "batch": "cli.run:batch_command",
+    "summary": "cli.summary:summary_command",
+    "compare": "cli.compare:compare_command",
+    "plot": "cli.plot:plot_command",
+    "info": "cli.provenance:info_command",
+    "validate": "cli.provenance:validate_command",
+    "rerun": "cli.provenance:rerun_command",
+}
+
+
 class SmasimGroup(click.Group):
-    """Translate library errors into one-line messages with the contract's exit codes."""
+    """Commands loaded on demand; library errors become one line with the contract's codes."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name].split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -169,15 +190,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.meta["smasim.debug"] = debug
 
-
-cli.add_command(run_command)
-cli.add_command(batch_command)
-cli.add_command(summary_command)
-cli.add_command(compare_command)
-cli.add_command(plot_command)
-cli.add_command(info_command)
-cli.add_command(validate_command)
-cli.add_command(rerun_command)
 
 
 def main() -> None:

@@ -17,8 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
-from scipy.stats import qmc
+from scipy import special
 
 from simcore.types import DRIVERS, Sampler
 
@@ -119,6 +118,9 @@ def _qmc_points(
     sampler: Sampler, *, seed: int, block_seq: np.random.SeedSequence, dim: int
 ) -> np.ndarray:
     """A full block of quasi-random points in [0, 1)^dim, shape (BLOCK_SIZE, dim)."""
+    # Imported here: scipy.stats costs a third of a second to import, and mc runs skip it.
+    from scipy.stats import qmc
+
     if sampler == "sobol":
         # One scrambled sequence per run, seeded from the run's seed; block b is its
         # b-th stretch of BLOCK_SIZE points, so blocks together keep Sobol' balance.
@@ -141,5 +143,6 @@ def _from_uniform_points(points: np.ndarray, *, horizon: int, dof: float | None)
     uniforms = np.ascontiguousarray(per_year[:, N_SHOCKS : N_SHOCKS + N_UNIFORMS, :])
     chi2 = None
     if dof is not None:
-        chi2 = stats.chi2.ppf(per_year[:, -1, :], dof)
+        # The chi-square quantile: chdtri inverts the upper tail, so 1 − u.
+        chi2 = special.chdtri(dof, 1.0 - per_year[:, -1, :])
     return BlockDraws(normals=normals, uniforms=uniforms, chi2=chi2)
