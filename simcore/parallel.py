@@ -22,6 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 from simcore.errors import SmasimInputError
+from simcore.memory import ALLOCATOR_ENVIRONMENT
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -169,7 +170,15 @@ def open_executor(
     assert workers is not None
     if workers < 1:
         raise SmasimInputError(f"--workers: must be at least 1 (got {workers})")
+    import dask.config
+
+    # The nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which made a block 1.5-1.7x
+    # slower (PERFORMANCE.md); start them with the allocator settings of this process.
+    environment = dask.config.get("distributed.nanny.pre-spawn-environ", {})
     with (
+        dask.config.set(
+            {"distributed.nanny.pre-spawn-environ": {**environment, **ALLOCATOR_ENVIRONMENT}}
+        ),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
