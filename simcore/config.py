@@ -509,9 +509,24 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scena
         raise ConfigError(f"{source}: {format_validation_error(err)}") from None
 
 
-def format_validation_error(err: ValidationError, *, limit: int = 3) -> str:
-    """One line naming each offending key path and what is allowed."""
-    messages = [_format_one(e) for e in err.errors(include_url=False)]
+def format_validation_error(err: ValidationError, *, limit: int = 4) -> str:
+    """One line naming each offending key path and what is allowed.
+
+    A misspelt key is reported once, as an unknown key with its suggestion: the "missing"
+    error of the key it was meant to be is dropped, and unknown keys come first.
+    """
+    errors = err.errors(include_url=False)
+    meant = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            loc = tuple(error["loc"])
+            close = difflib.get_close_matches(
+                str(loc[-1]), _allowed_keys(loc[:-1]), n=1, cutoff=0.6
+            )
+            meant.update((*loc[:-1], key) for key in close)
+    kept = [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
+    kept.sort(key=lambda e: e["type"] != "extra_forbidden")
+    messages = [_format_one(e) for e in kept]
     unique = list(dict.fromkeys(messages))
     line = "; ".join(unique[:limit])
     if len(unique) > limit:

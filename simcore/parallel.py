@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -158,9 +159,14 @@ def open_executor(
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
+        if not re.fullmatch(r"(tcp|tls|inproc|ucx|ws|wss)://[^:/\s]+:\d+/?", scheduler):
+            raise SmasimInputError(
+                f"--scheduler {scheduler}: expected a dask scheduler address such as "
+                "tcp://10.0.0.5:8786 (protocol, host and port)"
+            )
         try:
             client = Client(scheduler, timeout=f"{connect_timeout}s")
-        except (OSError, TimeoutError) as err:
+        except (OSError, TimeoutError, ValueError) as err:
             raise SmasimInputError(
                 f"--scheduler {scheduler}: cannot connect to a dask scheduler there ({err})"
             ) from None
@@ -183,7 +189,8 @@ def open_executor(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # Any free port: a second run (or anything on 8787) must not print a warning.
+            dashboard_address=":0",
             memory_limit=0,
         ) as cluster,
         Client(cluster) as client,

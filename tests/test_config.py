@@ -178,6 +178,7 @@ def test_misspelt_key_suggests_the_closest(
         scenario_from_dict(baseline_dict)
     text = str(info.value)
     assert f"{section}.{key}: unknown key; did you mean '{suggestion}'?" in text
+    assert "required key is missing" not in text  # the misspelling is reported once
 
 
 def test_unknown_key_in_an_outcome_and_a_rule(baseline_dict: dict[str, Any]) -> None:

@@ -83,6 +83,10 @@ def test_executor_options_are_checked() -> None:
     with pytest.raises(SmasimInputError, match="--workers and --scheduler exclude each other"):
         with open_executor(workers=2, scheduler="tcp://127.0.0.1:1"):
             pass
+    for address in ("localhost", "tcp://localhost", "foo:bar", "http://host:80"):
+        with pytest.raises(SmasimInputError, match=rf"--scheduler {address}: expected a dask"):
+            with open_executor(scheduler=address):
+                pass
     with pytest.raises(SmasimInputError, match=r"--scheduler tcp://127\.0\.0\.1:9: cannot connect"):
         with open_executor(scheduler="tcp://127.0.0.1:9", connect_timeout=1.0):
             pass
