@@ -56,7 +56,7 @@ def compare_command(
     years: str | None,
     real: bool,
     sections: int,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
 ) -> None:
     """Compare scenario B with A path by path: FILE (a batch) or FILE OTHER (same design).

@@ -28,6 +28,8 @@ from simcore.report import (
 )
 
 FORMATS = ("table", "csv", "json", "markdown")
+#: Output formats implied by the suffix of -o when --format is not given.
+SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
 
 file_argument = click.argument("file", type=click.Path(path_type=Path))
 var_option = click.option(
@@ -65,10 +67,9 @@ format_option = click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
+    default=None,
     help="table/markdown: readable units, for people; csv/json: the file's units (USD, KRW, "
-    "fractions), for programs.",
+    "fractions), for programs [default: from -o's suffix (.csv, .json, .md), else table].",
 )
 output_option = click.option(
     "-o",
@@ -140,10 +141,14 @@ def print_tables(tables: Sequence[TextTable], file: TextIO | None = None) -> Non
 def emit(
     rows: Sequence[Record],
     tables: Callable[[Sequence[Any]], list[TextTable]],
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
 ) -> None:
-    """Print ``rows`` in format ``fmt`` to the terminal, or write them to ``output``."""
+    """Print ``rows`` in format ``fmt`` to the terminal, or write them to ``output``.
+
+    Without ``fmt``, the format follows ``output``'s suffix (``.csv``, ``.json``, ``.md``).
+    """
+    fmt = fmt or SUFFIX_FORMATS.get(output.suffix.lower() if output else "", "table")
     if fmt == "table":
         if output is None:
             print_tables(tables(rows))
@@ -204,7 +209,7 @@ def summary_command(
     thresholds: tuple[float, ...],
     convergence: bool,
     precision: float,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
 ) -> None:
     """Percentile summary of a result FILE, each statistic with its Monte Carlo error.

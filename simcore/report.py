@@ -528,7 +528,16 @@ def summary_rows(
         Per scenario, variable, then year (``year=None`` for horizon rows).
     """
     selection = select(path, variables=variables, scenarios=scenarios, years=years, real=real)
-    return _summary_rows(selection, percentiles, check_thresholds(exceed))
+    thresholds = check_thresholds(exceed)
+    big = [t for t in thresholds if abs(t) > 1]
+    fractions = [q.name for q in selection.quantities if VARIABLES[q.source].display_unit == "%"]
+    if big and len(fractions) == len(selection.quantities):
+        # Tables show shares and rates in %, but thresholds are in the file's units.
+        raise SmasimInputError(
+            f"--exceed: thresholds for {', '.join(fractions)} are fractions (0.5 = 50%): "
+            f"give e.g. 0.5, not {', '.join(f'{t:g}' for t in big)}"
+        )
+    return _summary_rows(selection, percentiles, thresholds)
 
 
 def _summary_rows(

@@ -285,3 +285,19 @@ def test_files_without_stored_intervals_get_them_from_the_samples(
 def test_errors_are_shown_to_their_first_digit(value: float, error: float, scale: float,
                                                text: str) -> None:
     assert format_with_error(value, error, scale) == text
+
+
+def test_exceed_of_a_share_takes_fractions(single: Path) -> None:
+    code, output = invoke(str(single), "--var", "rok_share", "--exceed", "50")
+    assert code == 2
+    assert "--exceed: thresholds for rok_share are fractions (0.5 = 50%): give e.g. 0.5, not 50" in output
+
+
+@pytest.mark.parametrize(("suffix", "check"), [(".csv", "variable,"), (".json", '"variable"'),
+                                               (".md", "| year")])
+def test_output_format_follows_the_suffix(single: Path, tmp_path: Path, suffix: str,
+                                          check: str) -> None:
+    out = tmp_path / f"summary{suffix}"
+    code, output = invoke(str(single), "--var", "rok_share", "-o", str(out))
+    assert code == 0, output
+    assert check in out.read_text()
