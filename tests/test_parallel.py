@@ -56,8 +56,8 @@ def serial_file(scenarios: list[Scenario], tmp_path_factory: pytest.TempPathFact
         pytest.param(None, 1, BLOCK_SIZE, id="direct-writes"),
         pytest.param(None, 2, BLOCK_SIZE, id="2-threads"),
         pytest.param(None, 1, 10 * BLOCK_SIZE, id="one-big-chunk"),
-        pytest.param(1, None, 2 * BLOCK_SIZE, id="dask-1-worker"),
-        pytest.param(2, None, BLOCK_SIZE, id="dask-2-workers"),
+        pytest.param(1, None, 2 * BLOCK_SIZE, id="dask-1-worker", marks=pytest.mark.slow),
+        pytest.param(2, None, BLOCK_SIZE, id="dask-2-workers", marks=pytest.mark.slow),
     ],
 )
 def test_identical_bytes(
@@ -95,3 +95,27 @@ def test_executor_options_are_checked() -> None:
 def test_in_process_map_keeps_order() -> None:
     executor = InProcessExecutor(threads=3)
     assert list(executor.map_ordered(lambda x: x * x, range(20))) == [x * x for x in range(20)]
+
+
+@pytest.mark.slow
+def test_a_million_paths_on_two_workers_equal_one_thread(tmp_path: Path) -> None:
+    """Scale: 2 scenarios x 1e6 paths (16 blocks each, a short last one), both ways."""
+    from simcore.config import load_scenario
+    from tests.conftest import ROOT
+
+    scenarios = [
+        load_scenario(ROOT / "configs" / name).with_overrides(samples=1_000_000)
+        for name in ("baseline.toml", "lapse.toml")
+    ]
+    serial = run_scenarios(scenarios, tmp_path / "serial.h5", batch=True,
+                           executor=ShippingExecutor()).path
+    with open_executor(workers=2) as executor:
+        spread = run_scenarios(scenarios, tmp_path / "spread.h5", batch=True,
+                               executor=executor, chunk_size=3 * BLOCK_SIZE).path
+    expected, got = _variables(serial), _variables(spread)
+    for name, data in expected.items():
+        assert got[name] == data, name
+    with h5py.File(serial, "r") as a, h5py.File(spread, "r") as b:
+        for name in ("contribution_usd_mean", "contribution_usd_percentile",
+                     "contribution_usd_percentile_upper"):
+            assert a["summary"][name][()].tobytes() == b["summary"][name][()].tobytes(), name
