@@ -91,8 +91,8 @@ def batch_command(
 
     The scenarios share each sample's random inputs (common random numbers), so
     `ds.sel(scenario="drawdown") - ds.sel(scenario="baseline")` is a paired difference.
-    They must agree on run.base_year, horizon, samples, seed and sampler (--samples and
-    --seed set them for all).
+    They must agree on run.base_year, horizon, samples, seed, sampler and percentiles
+    (--samples and --seed set them for all).
     """
     scenarios = [load_scenario(c).with_overrides(samples=samples, seed=seed) for c in configs]
     check_batch(scenarios, [str(c) for c in configs])

@@ -290,7 +290,8 @@ def test_errors_are_shown_to_their_first_digit(value: float, error: float, scale
 def test_exceed_of_a_share_takes_fractions(single: Path) -> None:
     code, output = invoke(str(single), "--var", "rok_share", "--exceed", "50")
     assert code == 2
-    assert "--exceed: thresholds for rok_share are fractions (0.5 = 50%): give e.g. 0.5, not 50" in output
+    assert ("--exceed: thresholds for rok_share are fractions (0.5 = 50%): give e.g. 0.5, "
+            "not 50") in output
 
 
 @pytest.mark.parametrize(("suffix", "check"), [(".csv", "variable,"), (".json", '"variable"'),
