@@ -9,6 +9,7 @@ divided by the display scale ("USD bn", "%"), so the plotted data equal the summ
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def check_output(path: str | Path) -> Path:
     return path
 
 
-def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
+def _figure(rows: int, columns: int, *, share_rows: bool = False) -> tuple[Figure, np.ndarray]:
     figure = Figure(
         figsize=(_PANEL_SIZE[0] * columns, _PANEL_SIZE[1] * rows + 0.6),
         dpi=_DPI,
@@ -53,7 +54,8 @@ def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
     )
     # The Agg canvas renders without a display; savefig picks SVG from the format.
     FigureCanvasAgg(figure)
-    axes = figure.subplots(rows, columns, squeeze=False)
+    # One variable per row: its scenarios share a y-scale so panels compare by eye.
+    axes = figure.subplots(rows, columns, squeeze=False, sharey="row" if share_rows else False)
     return figure, axes
 
 
@@ -64,7 +66,9 @@ def _scaled_ticks(ax: Axes, which: str, scale: float) -> None:
 
 
 def _save(figure: Figure, path: Path, title: str) -> Figure:
-    figure.suptitle(title)
+    # Wrapped to the figure's width (about 14 characters per inch) so it is never cut off.
+    width = max(40, int(figure.get_figwidth() * 14))
+    figure.suptitle(textwrap.fill(title, width))
     figure.savefig(path, format=path.suffix.lower().lstrip("."))
     return figure
 
@@ -99,7 +103,7 @@ def fan_chart(
     """
     path = check_output(path)
     names = list(panels[0].series)
-    figure, axes = _figure(len(panels), 1 if overlay else len(names))
+    figure, axes = _figure(len(panels), 1 if overlay else len(names), share_rows=True)
     x = np.asarray(years)
     colors = [f"C{k}" for k in range(len(names))]
     for row, panel in enumerate(panels):
