@@ -33,10 +33,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_quantiles.py
 	$(BIN)/python benchmarks/bench_run.py --quick
+	$(BIN)/python benchmarks/bench_summary.py --samples 1e6
 
-## The issue's scale: 1e7 paths end to end (writes ~6 GB under /tmp, then deletes it).
+## The issues' scale: 1e7 paths end to end and summary reading (writes ~6 GB under /tmp).
 bench-full: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py --samples 1e7
+	$(BIN)/python benchmarks/bench_summary.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
