@@ -22,6 +22,7 @@ from simcore.compare import DEFAULT_SECTIONS, PairedDifference, paired_differenc
 from simcore.convergence import checkpoints, paths_needed
 from simcore.drivers import price_index
 from simcore.errors import SmasimInputError
+from simcore.parallel import default_threads
 from simcore.store import read_samples, read_summary
 from simcore.summary import (
     CONFIDENCE,
@@ -473,13 +474,13 @@ def _statistics(
     width = len(selection.year_index) if item.per_year else 1
     if not item.stored:
         assert samples is not None
-        return _as_arrays(summarize_values(samples, wanted), width)
+        return _as_arrays(summarize_values(samples, wanted, threads=default_threads()), width)
     moments = np.array([selection.stored(item, scenario, s) for s in ("mean", "mcse", "sd")])
     pct = np.empty((3, len(wanted), width))
     missing = _missing_levels(selection, item, wanted)
     if missing:
         assert samples is not None
-        computed = np.array(percentile_intervals(samples, missing))
+        computed = np.array(percentile_intervals(samples, missing, threads=default_threads()))
         pct[:, [wanted.index(q) for q in missing]] = computed.reshape(3, len(missing), width)
     present = [k for k, q in enumerate(wanted) if q not in missing]
     if present:

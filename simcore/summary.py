@@ -136,7 +136,11 @@ def _column_percentiles_with_bounds(
 
 
 def percentile_intervals(
-    values: np.ndarray, percentiles: Sequence[float], confidence: float = CONFIDENCE
+    values: np.ndarray,
+    percentiles: Sequence[float],
+    confidence: float = CONFIDENCE,
+    *,
+    threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Percentiles of each column with their order-statistic confidence intervals.
 
@@ -148,6 +152,8 @@ def percentile_intervals(
         Levels in [0, 100].
     confidence : float
         Level of the intervals.
+    threads : int
+        Columns computed at once.
 
     Returns
     -------
@@ -155,7 +161,9 @@ def percentile_intervals(
         ``estimate`` equals ``np.percentile(values, percentiles, axis=0)`` bit for bit;
         ``lower``/``upper`` are the order statistics of :func:`order_statistic_ranks`.
     """
-    summary = summarize_values(values, percentiles, confidence=confidence, moments=False)
+    summary = summarize_values(
+        values, percentiles, confidence=confidence, moments=False, threads=threads
+    )
     return summary.percentile, summary.percentile_lower, summary.percentile_upper
 
 
