@@ -22,6 +22,8 @@ from simcore.errors import SmasimInputError
 from simcore.report import (
     TextTable,
     convergence_rows,
+    outcome_rows,
+    outcome_tables,
     parse_percentiles,
     summary_rows,
     summary_tables,
@@ -187,8 +189,14 @@ def emit(
 @click.option(
     "--convergence",
     is_flag=True,
-    help="Show how the mean and percentiles settle as paths accumulate (first 1,000, "
-    "2,000, … paths), and the paths needed for --precision.",
+    help="Show how the mean and percentiles settle as paths accumulate (the first n/2^k "
+    "paths, down to at least 1,000), and the paths needed for --precision.",
+)
+@click.option(
+    "--outcomes",
+    is_flag=True,
+    help="Show how often each negotiation outcome (status quo, demand, lapse, none) "
+    "happens per year, with its standard error, instead of variables.",
 )
 @click.option(
     "--precision",
@@ -208,6 +216,7 @@ def summary_command(
     real: bool,
     thresholds: tuple[float, ...],
     convergence: bool,
+    outcomes: bool,
     precision: float,
     fmt: str | None,
     output: Path | None,
@@ -221,6 +230,9 @@ def summary_command(
     wanted = parse_percentiles(percentiles) if percentiles is not None else None
     if convergence and thresholds:
         raise SmasimInputError("--convergence and --exceed: give one or the other")
+    if outcomes:
+        emit(outcome_rows(file, scenarios=scenarios or None), outcome_tables, fmt, output)
+        return
     if convergence:
         rows = convergence_rows(
             file, variables=variables or None, scenarios=scenarios or None, years=years,

@@ -23,7 +23,7 @@ from simcore.convergence import checkpoints, paths_needed
 from simcore.drivers import price_index
 from simcore.errors import SmasimInputError
 from simcore.parallel import default_threads
-from simcore.store import read_samples, read_summary
+from simcore.store import read_outcome_frequency, read_samples, read_summary
 from simcore.summary import (
     CONFIDENCE,
     VariableSummary,
@@ -1196,3 +1196,86 @@ def _times(ratio: float | None) -> str:
     if ratio is None:
         return ""
     return f" (×{ratio:,.1f})" if ratio < 100 else f" (×{ratio:,.0f})"
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """How often one negotiation outcome happened in one year of one scenario.
+
+    Attributes
+    ----------
+    scenario : str, optional
+        Scenario name (None for a single run).
+    year : int
+        Calendar year.
+    outcome : str
+        ``no_negotiation`` or an outcome's label (``status_quo``, ``demand``, ``lapse``, …).
+    probability, se : float
+        Share of paths with that outcome, and its standard error ``sqrt(p (1 − p) / n)``.
+    """
+
+    scenario: str | None
+    year: int
+    outcome: str
+    probability: float
+    se: float
+
+    def as_record(self) -> dict[str, object]:
+        """A flat mapping for CSV/JSON."""
+        return {"scenario": self.scenario, "year": self.year, "outcome": self.outcome,
+                "probability": self.probability, "se": self.se}
+
+
+def outcome_rows(path: str | Path, *, scenarios: Sequence[str] | None = None) -> list[OutcomeRow]:
+    """The probability of each negotiation outcome per year, from the summary group.
+
+    Parameters
+    ----------
+    path : str or Path
+        A complete smasim result file.
+    scenarios : sequence of str, optional
+        Scenarios of a batch file (default: all).
+    """
+    frequency = read_outcome_frequency(path)
+    names: list[str | None] = list(frequency.scenarios or [None])
+    wanted = list(scenarios or [n for n in names if n is not None]) or [None]
+    unknown = [s for s in wanted if s not in names]
+    if unknown:
+        raise SmasimInputError(
+            f"--scenario: {', '.join(map(str, unknown))} not in {path} "
+            f"(scenarios: {', '.join(n for n in names if n is not None) or 'none, a single run'})"
+        )
+    share = frequency.share
+    se = np.sqrt(share * (1.0 - share) / frequency.n)
+    return [
+        OutcomeRow(scenario=name, year=int(year), outcome=label,
+                   probability=float(share[s, k, j]), se=float(se[s, k, j]))
+        for s, name in enumerate(names) if name in wanted
+        for j, year in enumerate(frequency.years)
+        for k, label in enumerate(frequency.labels)
+    ]
+
+
+def outcome_tables(rows: Sequence[OutcomeRow]) -> list[TextTable]:
+    """Per scenario, years as rows and one column per outcome, in % with their errors."""
+    tables = []
+    for scenario in dict.fromkeys(r.scenario for r in rows):
+        mine = [r for r in rows if r.scenario == scenario]
+        labels = list(dict.fromkeys(r.outcome for r in mine))
+        years = list(dict.fromkeys(r.year for r in mine))
+        cell = {(r.year, r.outcome): r for r in mine}
+        title = "negotiation outcomes [% of paths]"
+        tables.append(TextTable(
+            title=f"{scenario}: {title}" if scenario else title,
+            header=["year", *labels],
+            rows=[
+                [str(year)] + [
+                    f"{format_scaled(cell[year, label].probability, 0.01)} "
+                    f"±{format_scaled(cell[year, label].se, 0.01)}"
+                    for label in labels
+                ]
+                for year in years
+            ],
+            caption="± is the standard error sqrt(p(1-p)/n); no_negotiation: no talks that year",
+        ))
+    return tables

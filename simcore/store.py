@@ -815,3 +815,47 @@ def read_summary(path: str | Path, variables: Sequence[str] | None = None) -> xr
         attrs.update({k: _attr_value(v) for k, v in handle.attrs.items() if not k.startswith("_")})
     coords = {name: data.pop(name) for name in list(data) if data[name][0] == (name,)}
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+@dataclass(frozen=True)
+class OutcomeFrequency:
+    """How often each negotiation outcome happened, per scenario and year.
+
+    Attributes
+    ----------
+    labels : list of str
+        ``no_negotiation`` then one word per outcome (the file's ``flag_meanings``).
+    years : ndarray of int
+        Calendar years.
+    scenarios : list of str, optional
+        Scenario names of a batch; None for a single run.
+    share : ndarray, shape (S, K + 1, H)
+        Share of samples with each outcome (S = 1 for a single run).
+    n : int
+        Samples per scenario.
+    """
+
+    labels: list[str]
+    years: np.ndarray
+    scenarios: list[str] | None
+    share: np.ndarray
+    n: int
+
+
+def read_outcome_frequency(path: str | Path) -> OutcomeFrequency:
+    """The summary group's ``negotiation_outcome_frequency`` with its labels."""
+    path = check_result_file(path)
+    with h5py.File(path, "r") as handle:
+        group = handle[SUMMARY_GROUP]
+        share = group["negotiation_outcome_frequency"][()]
+        meanings = _attr_value(handle["negotiation_outcome"].attrs["flag_meanings"]).split()
+        scenarios = list(handle["scenario"].asstr()[()]) if "scenario" in handle else None
+        years = handle["year"][()]
+        n = int(_attr_value(handle.attrs["n_samples"]))
+    return OutcomeFrequency(
+        labels=meanings,
+        years=years,
+        scenarios=scenarios,
+        share=share if scenarios is not None else share[np.newaxis],
+        n=n,
+    )

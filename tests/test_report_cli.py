@@ -302,3 +302,29 @@ def test_output_format_follows_the_suffix(single: Path, tmp_path: Path, suffix: 
     code, output = invoke(str(single), "--var", "rok_share", "-o", str(out))
     assert code == 0, output
     assert check in out.read_text()
+
+
+def test_outcome_probabilities_equal_the_stored_codes(batch: Path) -> None:
+    from simcore.report import outcome_rows
+
+    rows = outcome_rows(batch, scenarios=["drawdown"])
+    codes = samples(batch, "negotiation_outcome", "drawdown")
+    labels = ["no_negotiation", "status_quo", "demand", "lapse"]
+    assert [r.outcome for r in rows[:4]] == labels
+    for row in rows:
+        j = row.year - 2026
+        share = np.mean(codes[:, j] == labels.index(row.outcome) - 1)
+        assert row.probability == pytest.approx(share, abs=1e-15)
+        assert row.se == pytest.approx(np.sqrt(share * (1 - share) / N), abs=1e-15)
+    # Baseline/drawdown: the 12th SMA ends in 2030, so every path without a later-ending
+    # agreement negotiates in 2031; nobody negotiates in 2026 (a known amount).
+    assert [r.probability for r in rows if r.year == 2026] == [1.0, 0.0, 0.0, 0.0]
+
+
+def test_outcome_table_and_errors(batch: Path) -> None:
+    code, output = invoke(str(batch), "--outcomes", "--scenario", "baseline")
+    assert code == 0, output
+    assert "baseline: negotiation outcomes [% of paths]" in output and "lapse" in output
+    assert "drawdown" not in output
+    code, output = invoke(str(batch), "--outcomes", "--scenario", "nowhere")
+    assert code == 2 and "--scenario: nowhere not in" in output
