@@ -11,12 +11,26 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from simcore.runner import ProgressCallback
+from simcore.sampling import BLOCK_SIZE
+
+
+class RateColumn(ProgressColumn):
+    """Blocks done of all blocks, and paths per second."""
+
+    def render(self, task: Task) -> Text:
+        blocks = -(-int(task.completed) // BLOCK_SIZE)
+        total = "?" if task.total is None else str(-(-int(task.total) // BLOCK_SIZE))
+        speed = f"{task.speed:,.0f} paths/s" if task.speed else "… paths/s"
+        return Text(f"block {blocks}/{total}  {speed}")
 
 
 @contextlib.contextmanager
@@ -31,6 +45,7 @@ def progress_bar(description: str, *, quiet: bool) -> Iterator[ProgressCallback 
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("paths"),
+        RateColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
