@@ -109,3 +109,14 @@ def test_student_t_scenario_runs(make_scenario: Factory) -> None:
         seed=1,
     )
     assert np.all(np.isfinite(paths["fx_krw_per_usd"]))
+
+
+def test_public_api_for_notebooks() -> None:
+    import simcore
+    from tests.conftest import BASELINE
+
+    scenario = simcore.load_scenario(BASELINE).with_overrides(samples=10)
+    assert simcore.simulate(scenario, seed=0)["troops"].shape == (10, 6)
+    assert set(simcore.__all__) >= {"load_scenario", "simulate", "run_scenarios"}
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        _ = simcore.nonsense
