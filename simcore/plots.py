@@ -65,6 +65,19 @@ def _scaled_ticks(ax: Axes, which: str, scale: float) -> None:
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / scale:,.4g}"))
 
 
+def _finish_axes(
+    ax: Axes, *, title: str, xlabel: str, ylabel: str, scaled: str, scale: float,
+    legend: str = "best",
+) -> None:
+    """Titles, labels, display-unit ticks on the ``scaled`` axis, grid and legend."""
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    _scaled_ticks(ax, scaled, scale)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc=legend)
+
+
 def _save(figure: Figure, path: Path, title: str) -> Figure:
     # Wrapped to the figure's width (about 14 characters per inch) so it is never cut off.
     width = max(40, int(figure.get_figwidth() * 14))
@@ -117,13 +130,12 @@ def fan_chart(
                             label=f"{name} P25–P75" if overlay else "P25–P75")
             ax.plot(x, p50, color=colors[k], marker="o", markersize=3,
                     label=f"{name} median" if overlay else "median")
-            ax.set_title(panel.label if overlay else f"{name}: {panel.label}", fontsize=10)
-            ax.set_xlabel("year")
-            ax.set_ylabel(panel.label)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            _scaled_ticks(ax, "y", panel.scale)
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=8, loc="upper left")
+            _finish_axes(
+                ax, title=panel.label if overlay else f"{name}: {panel.label}",
+                xlabel="year", ylabel=panel.label, scaled="y", scale=panel.scale,
+                legend="upper left",
+            )
     return _save(figure, path, title)
 
 
@@ -193,14 +205,13 @@ def cdf_chart(
         margin = 0.05 * (high - low)
         if margin > 0:
             ax.set_xlim(low - margin, high + margin)
-        ax.set_title(f"{panel.label}, {panel.description}", fontsize=10)
-        ax.set_xlabel(panel.label)
-        ax.set_ylabel("probability of not exceeding")
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        _scaled_ticks(ax, "x", panel.scale)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+        _finish_axes(
+            ax, title=f"{panel.label}, {panel.description}", xlabel=panel.label,
+            ylabel="probability of not exceeding", scaled="x", scale=panel.scale,
+            legend="lower right",
+        )
     return _save(figure, path, title)
 
 
@@ -245,11 +256,9 @@ def histogram(
                       fill=len(panel.series) == 1, alpha=0.6 if len(panel.series) == 1 else 1)
             ax.axvline(float(np.mean(values)), color=f"C{k}", linestyle="--", linewidth=1,
                        label=f"{name} mean")
-        ax.set_title(f"{panel.label}, {panel.description}", fontsize=10)
-        ax.set_xlabel(panel.label)
-        ax.set_ylabel("share of paths")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        _scaled_ticks(ax, "x", panel.scale)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        _finish_axes(
+            ax, title=f"{panel.label}, {panel.description}", xlabel=panel.label,
+            ylabel="share of paths", scaled="x", scale=panel.scale,
+        )
     return _save(figure, path, title)

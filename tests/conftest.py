@@ -70,3 +70,17 @@ DETERMINISTIC: dict[str, Any] = {
     "agreement": {"last_year": 2027, "reopen_probability": 0.0},
     "negotiation": {"outcomes": [{"kind": "status_quo", "probability": 1.0, "term": 5}]},
 }
+
+
+def result_file(
+    folder: Path, names: list[str], *, samples: int, seed: int, batch: bool = True
+) -> Path:
+    """A result file of shipped configs (``names`` without .toml), with samples and seed set."""
+    from simcore.config import load_scenario
+    from simcore.runner import run_scenarios
+
+    scenarios = [
+        load_scenario(ROOT / "configs" / f"{name}.toml").with_overrides(samples=samples, seed=seed)
+        for name in names
+    ]
+    return run_scenarios(scenarios, folder / f"{'-'.join(names)}.h5", batch=batch).path

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from simcore import plots
-from simcore.config import load_scenario
 from simcore.report import (
     FAN_LEVELS,
     distribution_panels,
@@ -21,8 +20,7 @@ from simcore.report import (
     select,
     summary_rows,
 )
-from simcore.runner import run_scenarios
-from tests.conftest import ROOT
+from tests.conftest import result_file
 
 N = 3_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -30,12 +28,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    scenarios = [
-        load_scenario(ROOT / "configs" / f"{name}.toml").with_overrides(samples=N, seed=9)
-        for name in ("baseline", "drawdown")
-    ]
-    return run_scenarios(scenarios, tmp_path_factory.mktemp("plot") / "batch.h5",
-                         batch=True).path
+    return result_file(tmp_path_factory.mktemp("plot"), ["baseline", "drawdown"], samples=N,
+                       seed=9)
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from simcore.errors import SmasimInputError
 from simcore.report import convergence_rows, format_with_error, parse_years, summary_rows
 from simcore.runner import run_scenarios
 from simcore.summary import normal_quantile, order_statistic_ranks
-from tests.conftest import ROOT
+from tests.conftest import ROOT, result_file
 
 N = 4_000
 YEARS = list(range(2026, 2032))
@@ -27,18 +27,14 @@ YEARS = list(range(2026, 2032))
 
 @pytest.fixture(scope="module")
 def single(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    scenario = load_scenario(ROOT / "configs" / "baseline.toml").with_overrides(samples=N, seed=3)
-    return run_scenarios([scenario], tmp_path_factory.mktemp("single") / "base.h5").path
+    return result_file(tmp_path_factory.mktemp("single"), ["baseline"], samples=N, seed=3,
+                       batch=False)
 
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    scenarios = [
-        load_scenario(ROOT / "configs" / f"{name}.toml").with_overrides(samples=N, seed=3)
-        for name in ("baseline", "drawdown")
-    ]
-    return run_scenarios(scenarios, tmp_path_factory.mktemp("batch") / "batch.h5",
-                         batch=True).path
+    return result_file(tmp_path_factory.mktemp("batch"), ["baseline", "drawdown"], samples=N,
+                       seed=3)
 
 
 def invoke(*args: str) -> tuple[int, str]:
