@@ -24,7 +24,7 @@ import numpy as np
 from scipy import special
 
 from simcore.quantiles import column_percentiles, exact_percentiles
-from simcore.summary import CONFIDENCE, proportion_se
+from simcore.summary import INTERVAL_LEVEL, proportion_se
 
 #: Batches of the sectioning intervals: enough degrees of freedom (t_19 = 2.09) for a stable
 #: interval, few enough that each batch still has many paths on either side of P5 and P95.
@@ -80,7 +80,7 @@ def paired_difference(
     percentiles: Sequence[float],
     *,
     sections: int = DEFAULT_SECTIONS,
-    confidence: float = CONFIDENCE,
+    interval_level: float = INTERVAL_LEVEL,
 ) -> PairedDifference:
     """Compare scenario B with scenario A path by path.
 
@@ -94,7 +94,7 @@ def paired_difference(
     sections : int
         Batches ``K >= 2`` of the sectioning intervals. With fewer than ``2 K`` paths the
         percentile intervals are NaN (undefined).
-    confidence : float
+    interval_level : float
         Level of the percentile intervals.
 
     Returns
@@ -118,7 +118,7 @@ def paired_difference(
     # Per level and column: Q_A, Q_B, paired and unpaired half-widths of Q_B − Q_A.
     pct = np.full((4, len(percentiles), width), np.nan)
     m = n // sections
-    half_scale = float(special.stdtrit(sections - 1, 0.5 + confidence / 2)) / np.sqrt(sections)
+    half_scale = float(special.stdtrit(sections - 1, 0.5 + interval_level / 2)) / np.sqrt(sections)
     buf_a, buf_b, diff = np.empty(n), np.empty(n), np.empty(n)
     for j in range(width):
         np.copyto(buf_a, cols_a[:, j])

@@ -25,7 +25,7 @@ from simcore.errors import SmasimInputError
 from simcore.parallel import default_threads
 from simcore.store import read_outcome_frequency, read_samples, read_summary
 from simcore.summary import (
-    CONFIDENCE,
+    INTERVAL_LEVEL,
     VariableSummary,
     exceedance,
     normal_quantile,
@@ -176,7 +176,7 @@ def quantity(name: str, *, real: bool) -> Quantity:
             "or choose another --var"
         )
     spec = VARIABLES[name]
-    deflator = {"USD": "inflation_us", "KRW": "inflation_kr"}.get(spec.units)
+    deflator = spec.deflator
     if deflator is None or name == "contribution_usd_real":
         return Quantity(name, name)
     return Quantity(f"{name}_real", name, deflator=deflator, stored=False)
@@ -614,7 +614,7 @@ def convergence_rows(
         raise SmasimInputError(f"--precision: must lie in (0, 1), e.g. 0.01 (got {precision})")
     selection = select(path, variables=variables, scenarios=scenarios, years=years, real=real)
     wanted = _levels(selection, percentiles)
-    z = normal_quantile(CONFIDENCE)
+    z = normal_quantile(INTERVAL_LEVEL)
     labels = ["mean", *map(percentile_label, wanted)]
     rows: list[SummaryRow] = []
     for scenario in selection.scenarios:
@@ -718,7 +718,7 @@ class ComparisonRow:
 
     def as_record(self) -> dict[str, object]:
         """A flat mapping for CSV/JSON, in the file's units."""
-        z = normal_quantile(CONFIDENCE)
+        z = normal_quantile(INTERVAL_LEVEL)
         record: dict[str, object] = {
             "variable": self.variable,
             "units": self.units,
@@ -1067,7 +1067,7 @@ def _year_label(year: int | None, per_year: bool) -> str:
 
 _ERRORS_NOTE = (
     "± after a mean: its Monte Carlo standard error; after a percentile: half the width of "
-    f"its {CONFIDENCE:.0%} confidence interval (order statistics, distribution-free)."
+    f"its {INTERVAL_LEVEL:.0%} confidence interval (order statistics, distribution-free)."
 )
 
 

@@ -93,12 +93,10 @@ class FileLayout:
         return tuple(sizes[d] for d in self.dims(name))
 
     def dtype(self, name: str) -> np.dtype:
-        """Storage type of ``name``: int8 outcome codes, int32 troops, float64 or float32."""
-        if name == "negotiation_outcome":
-            return np.dtype(np.int8)
-        if name == "troops":
-            return np.dtype(np.int32)
-        return np.dtype(np.float32 if self.float32 else np.float64)
+        """Storage type of ``name`` from the variables table; float32 when asked, for
+        floating-point variables only."""
+        dtype = np.dtype(VARIABLES[name].dtype)
+        return np.dtype(np.float32) if self.float32 and dtype.kind == "f" else dtype
 
     def nbytes(self) -> int:
         """Bytes of sample data the file will hold (the summary group is negligible)."""
@@ -110,7 +108,7 @@ class FileLayout:
 def _variable_attrs(name: str, layout: FileLayout) -> dict[str, Any]:
     spec = VARIABLES[name]
     attrs: dict[str, Any] = {"units": spec.units, "long_name": spec.long_name}
-    if name == "negotiation_outcome":
+    if spec.kind == "code":
         attrs["flag_values"] = np.arange(-1, len(layout.outcome_meanings), dtype=np.int8)
         attrs["flag_meanings"] = " ".join(["no_negotiation", *layout.outcome_meanings])
     return attrs
@@ -706,7 +704,7 @@ def summary_dataset(
                     "units": spec.units,
                     "long_name": f"{bound} bound of the confidence interval of the "
                     f"percentiles of {label}",
-                    "confidence_level": per_scenario[0].confidence,
+                    "confidence_level": per_scenario[0].interval_level,
                     "method": "distribution-free: order statistics at binomial ranks",
                 },
             )

@@ -25,12 +25,12 @@ from simcore.moments import Moments
 from simcore.quantiles import percentiles_and_order_statistics
 
 #: Confidence level of every interval the summaries report.
-CONFIDENCE = 0.95
+INTERVAL_LEVEL = 0.95
 
 
-def normal_quantile(confidence: float = CONFIDENCE) -> float:
+def normal_quantile(interval_level: float = INTERVAL_LEVEL) -> float:
     """Two-sided standard normal quantile: 1.959964 for 0.95."""
-    return float(special.ndtri(0.5 + confidence / 2))
+    return float(special.ndtri(0.5 + interval_level / 2))
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,10 @@ class VariableSummary:
         Percentiles (numpy's default, linear interpolation), in the variable's units.
     percentile_lower, percentile_upper : ndarray, shape (P, H) or (P,)
         Bounds of each percentile's distribution-free confidence interval at level
-        ``confidence`` (:func:`order_statistic_ranks`), in the variable's units.
+        ``interval_level`` (:func:`order_statistic_ranks`), in the variable's units.
     n : int
         Number of samples.
-    confidence : float
+    interval_level : float
         Level of the percentile intervals.
     """
 
@@ -61,7 +61,7 @@ class VariableSummary:
     percentile_lower: np.ndarray
     percentile_upper: np.ndarray
     n: int
-    confidence: float = CONFIDENCE
+    interval_level: float = INTERVAL_LEVEL
 
 
 def _binomial_quantile(level: float, n: int, p: np.ndarray) -> np.ndarray:
@@ -83,7 +83,7 @@ def _binomial_quantile(level: float, n: int, p: np.ndarray) -> np.ndarray:
 
 
 def order_statistic_ranks(
-    n: int, percentiles: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
+    n: int, percentiles: Sequence[float] | np.ndarray, interval_level: float = INTERVAL_LEVEL
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ranks of the order statistics that bound each percentile's confidence interval.
 
@@ -99,7 +99,7 @@ def order_statistic_ranks(
         Number of samples, ``n >= 1``.
     percentiles : sequence of float, shape (P,)
         Levels in [0, 100].
-    confidence : float
+    interval_level : float
         ``1 - α``, in (0, 1).
 
     Returns
@@ -110,7 +110,7 @@ def order_statistic_ranks(
         sample's range, where the nominal coverage cannot be reached.
     """
     p = np.asarray(percentiles, dtype=np.float64) / 100.0
-    alpha = 1.0 - confidence
+    alpha = 1.0 - interval_level
     lower = _binomial_quantile(alpha / 2, n, p) - 1
     upper = _binomial_quantile(1.0 - alpha / 2, n, p)
     return np.clip(lower, 0, n - 1), np.clip(upper, 0, n - 1)
@@ -138,7 +138,7 @@ def _column_percentiles_with_bounds(
 def percentile_intervals(
     values: np.ndarray,
     percentiles: Sequence[float],
-    confidence: float = CONFIDENCE,
+    interval_level: float = INTERVAL_LEVEL,
     *,
     threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -150,7 +150,7 @@ def percentile_intervals(
         Samples along the first axis, in any real dtype. Not modified.
     percentiles : sequence of float, shape (P,)
         Levels in [0, 100].
-    confidence : float
+    interval_level : float
         Level of the intervals.
     threads : int
         Columns computed at once.
@@ -162,7 +162,7 @@ def percentile_intervals(
         ``lower``/``upper`` are the order statistics of :func:`order_statistic_ranks`.
     """
     summary = summarize_values(
-        values, percentiles, confidence=confidence, moments=False, threads=threads
+        values, percentiles, interval_level=interval_level, moments=False, threads=threads
     )
     return summary.percentile, summary.percentile_lower, summary.percentile_upper
 
@@ -171,7 +171,7 @@ def summarize_values(
     values: np.ndarray,
     percentiles: Sequence[float],
     *,
-    confidence: float = CONFIDENCE,
+    interval_level: float = INTERVAL_LEVEL,
     moments: bool | Moments = True,
     threads: int = 1,
 ) -> VariableSummary:
@@ -183,7 +183,7 @@ def summarize_values(
         Samples along the first axis; float32 and integer values are summed in float64.
     percentiles : sequence of float
         In [0, 100].
-    confidence : float
+    interval_level : float
         Level of the percentile intervals.
     moments : bool or Moments
         True computes mean, sd and mcse from the values; a :class:`Moments` (reduced while
@@ -203,7 +203,7 @@ def summarize_values(
     """
     columns = values.reshape(values.shape[0], -1)
     n, width = columns.shape
-    lower_rank, upper_rank = order_statistic_ranks(n, percentiles, confidence)
+    lower_rank, upper_rank = order_statistic_ranks(n, percentiles, interval_level)
     mean = np.full(width, np.nan)
     sd = np.full(width, np.nan)
     stats = np.empty((3, len(percentiles), width))
@@ -237,7 +237,7 @@ def summarize_values(
         percentile_lower=stats[1].reshape(pshape),
         percentile_upper=stats[2].reshape(pshape),
         n=n,
-        confidence=confidence,
+        interval_level=interval_level,
     )
 
 
