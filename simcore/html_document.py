@@ -61,7 +61,7 @@ footer { margin-top: 3rem; font-size: .8rem; color: #333; border-top: 1px solid 
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   nav { display: none; }
-  main > section { break-before: page; }
+  main > section + section { break-before: page; }
   h2, h3 { break-after: avoid; }
   table, figure, pre { break-inside: avoid; }
   figure svg { max-height: 120mm; }
