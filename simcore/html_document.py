@@ -15,12 +15,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import NamedTuple
 
 import matplotlib
 from matplotlib.figure import Figure
 
-__all__ = ["STYLE", "Section", "document", "external_references", "figure_html", "paragraph",
-           "svg_markup", "table_html"]
+__all__ = ["STYLE", "Cell", "Section", "document", "external_references", "figure_html",
+           "paragraph", "svg_markup", "table_html"]
 
 #: The document's only style sheet. Greys and black only: nothing depends on colour, so the
 #: printout in black and white reads as the screen does.
@@ -91,13 +92,25 @@ def paragraph(text: str, *, css_class: str | None = None) -> str:
     return f"<p{attribute}>{html.escape(text)}</p>\n"
 
 
+class Cell(NamedTuple):
+    """A table cell shown as ``text`` that also carries the exact ``value`` it shows.
+
+    The value (in the file's units) goes into a ``data-value`` attribute, so a program (or
+    a test) can read the number behind the rounded text.
+    """
+
+    text: str
+    value: float | None
+
+
 def table_html(
     title: str,
     header: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    rows: Sequence[Sequence[str | Cell]],
     caption: str = "",
     *,
     row_headers: bool = True,
+    numeric: bool = True,
 ) -> str:
     """An accessible ``<table>``: a caption, column headers, and (optionally) row headers.
 
@@ -107,14 +120,15 @@ def table_html(
         The table's ``<caption>``.
     header : sequence of str
         Column headings (``<th scope="col">``).
-    rows : sequence of sequence of str
-        Display strings, as the text renderers print them. The first cell of each row is a
-        ``<th scope="row">`` when ``row_headers``; the other cells are right-aligned
-        numbers.
+    rows : sequence of sequence of str or Cell
+        Display strings, as the text renderers print them (a :class:`Cell` adds the exact
+        value). The first cell of each row is a ``<th scope="row">`` when ``row_headers``.
     caption : str
         A note printed under the table (how to read it, what ± means).
     row_headers : bool
         Whether the first column names the row.
+    numeric : bool
+        The data cells are numbers (right-aligned, never wrapped); else text.
 
     Returns
     -------
@@ -123,14 +137,20 @@ def table_html(
     out = ["<table>", f"<caption>{html.escape(title)}</caption>", "<thead><tr>"]
     out += [f'<th scope="col">{html.escape(h)}</th>' for h in header]
     out.append("</tr></thead>\n<tbody>")
+    data_class = ' class="num"' if numeric else ""
     for row in rows:
         cells = []
         for k, cell in enumerate(row):
+            value = ""
+            if isinstance(cell, Cell):
+                if cell.value is not None:
+                    value = f' data-value="{float(cell.value)!r}"'
+                cell = cell.text
             text = html.escape(cell)
             if k == 0 and row_headers:
-                cells.append(f'<th scope="row">{text}</th>')
+                cells.append(f'<th scope="row"{value}>{text}</th>')
             else:
-                cells.append(f'<td class="num">{text}</td>')
+                cells.append(f"<td{data_class}{value}>{text}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>\n")
     if caption:

@@ -11,6 +11,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simcore.html_document import (
+    Cell,
     Section,
     document,
     external_references,
@@ -143,3 +144,13 @@ def test_figures_of_real_size_stay_small() -> None:
     ax = figure.axes[0]
     ax.plot(np.linspace(2026, 2031, 400), np.sin(np.linspace(0, 6, 400)))
     assert len(svg_markup(figure, ident="s", title="t")) < 200_000
+
+
+def test_cells_carry_their_exact_values() -> None:
+    text = table_html("t", ["year", "P50", "note"],
+                      [[Cell("2026", None), Cell("1.523", np.float64(1523456789.0123)), "x"]],
+                      numeric=False)
+    (cell, plain) = Elements(text).named("td")
+    assert float(cell["data-value"]) == 1523456789.0123
+    assert "class" not in cell and "data-value" not in plain
+    assert "<th scope=\"row\">2026</th>" in text
