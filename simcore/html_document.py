@@ -21,7 +21,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 __all__ = ["STYLE", "Cell", "Section", "document", "external_references", "figure_html",
-           "paragraph", "svg_markup", "table_html"]
+           "paragraph", "svg_markup", "table_html", "tiles"]
 
 #: The document's only style sheet. Greys and black only: nothing depends on colour, so the
 #: printout in black and white reads as the screen does.
@@ -42,29 +42,40 @@ table { border-collapse: collapse; margin: .6rem 0 1.2rem; font-size: .86rem;
         font-variant-numeric: tabular-nums; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding: .2rem 0 .4rem; }
 th, td { border: 1px solid #777; padding: .2rem .45rem; vertical-align: top; }
+/* Text tables share the width out evenly and wrap long settings anywhere. */
+table.text { table-layout: fixed; width: 100%; }
+table.text th, table.text td { overflow-wrap: anywhere; }
 thead th { background: #e6e6e6; text-align: center; }
 tbody th { text-align: left; font-weight: 600; background: #f4f4f4; }
 td.num { text-align: right; white-space: nowrap; }
 tbody tr:nth-child(even) td { background: #f7f7f7; }
 .note { font-size: .82rem; color: #333; margin-top: -.8rem; }
 figure { margin: 1rem 0 1.6rem; }
-figure svg { display: block; width: 100%; max-width: 100%; height: auto; }
+figure svg { display: block; max-width: 100%; height: auto; }
+.tiles { display: flex; flex-wrap: wrap; gap: 0 1.2rem; align-items: flex-start; }
+/* As wide as its table: the note under it wraps instead of widening the tile. */
+.tile { flex: 0 1 auto; width: min-content; min-width: 14rem; max-width: 100%; }
+.tile tbody th { white-space: nowrap; }
 figcaption { font-size: .86rem; color: #222; border-left: 3px solid #777;
              padding-left: .6rem; margin-top: .3rem; }
 pre, code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
             font-size: .84rem; }
 pre { background: #f2f2f2; border: 1px solid #bbb; padding: .6rem; white-space: pre-wrap; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; }
+dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr);
+           gap: .15rem 1rem; }
+dd { overflow-wrap: anywhere; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
 footer { margin-top: 3rem; font-size: .8rem; color: #333; border-top: 1px solid #777; }
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
+  table { font-size: 8pt; }
+  .note, figcaption { font-size: 8pt; }
   nav { display: none; }
-  main > section + section { break-before: page; }
+  main > section.new-page { break-before: page; }
   h2, h3 { break-after: avoid; }
-  table, figure, pre { break-inside: avoid; }
+  table, figure, pre, .tile { break-inside: avoid; }
   figure svg { max-height: 120mm; }
   a { text-decoration: none; }
 }
@@ -134,7 +145,8 @@ def table_html(
     -------
     str
     """
-    out = ["<table>", f"<caption>{html.escape(title)}</caption>", "<thead><tr>"]
+    opening = "<table>" if numeric else '<table class="text">'
+    out = [opening, f"<caption>{html.escape(title)}</caption>", "<thead><tr>"]
     out += [f'<th scope="col">{html.escape(h)}</th>' for h in header]
     out.append("</tr></thead>\n<tbody>")
     data_class = ' class="num"' if numeric else ""
@@ -156,6 +168,16 @@ def table_html(
     if caption:
         out.append(paragraph(caption, css_class="note"))
     return "\n".join(out)
+
+
+def tiles(parts: Sequence[str]) -> str:
+    """Blocks (tables with their notes) side by side where the page is wide enough.
+
+    Small tables of the same layout (one per scenario) then fill the width of a screen or
+    an A4 page instead of a long column; each block stays whole across printed pages.
+    """
+    return ('<div class="tiles">\n'
+            + "".join(f'<div class="tile">\n{part}</div>\n' for part in parts) + "</div>\n")
 
 
 def svg_markup(figure: Figure, *, ident: str, title: str) -> str:
@@ -246,11 +268,15 @@ class Section:
         Its heading.
     body : str
         HTML, already escaped (built with this module's functions).
+    new_page : bool
+        Printing starts it on a new page (else it follows the previous section, for a short
+        section that belongs with it).
     """
 
     ident: str
     title: str
     body: str
+    new_page: bool = True
 
 
 def document(
@@ -283,10 +309,12 @@ def document(
     contents = "".join(
         f'<li><a href="#{s.ident}">{html.escape(s.title)}</a></li>' for s in sections
     )
+    page_break = ' class="new-page"'
     body = "".join(
-        f'<section id="{s.ident}" aria-labelledby="{s.ident}-h">\n'
+        f'<section id="{s.ident}" aria-labelledby="{s.ident}-h"'
+        f'{page_break if s.new_page and k else ""}>\n'
         f'<h2 id="{s.ident}-h">{html.escape(s.title)}</h2>\n{s.body}</section>\n'
-        for s in sections
+        for k, s in enumerate(sections)
     )
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

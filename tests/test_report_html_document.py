@@ -18,6 +18,7 @@ from simcore.html_document import (
     figure_html,
     svg_markup,
     table_html,
+    tiles,
 )
 
 
@@ -154,3 +155,12 @@ def test_cells_carry_their_exact_values() -> None:
     assert float(cell["data-value"]) == 1523456789.0123
     assert "class" not in cell and "data-value" not in plain
     assert "<th scope=\"row\">2026</th>" in text
+
+
+def test_tiles_and_page_breaks() -> None:
+    block = tiles([table_html("a", ["x"], [["1"]]), table_html("b", ["x"], [["2"]])])
+    assert [a["class"] for a in Elements(block).named("div")] == ["tiles", "tile", "tile"]
+    page = document("t", [Section("one", "One", block), Section("two", "Two", ""),
+                          Section("three", "Three", "", new_page=False)])
+    # The first section follows the title; a short section may follow the previous one.
+    assert [a.get("class") for a in Elements(page).named("section")] == [None, "new-page", None]
