@@ -21,7 +21,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 __all__ = ["STYLE", "Cell", "Section", "document", "external_references", "figure_html",
-           "paragraph", "svg_markup", "table_html", "tiles"]
+           "paragraph", "svg_markup", "svg_settings", "table_html", "tiles"]
 
 #: The document's only style sheet. Greys and black only: nothing depends on colour, so the
 #: printout in black and white reads as the screen does.
@@ -180,19 +180,30 @@ def tiles(parts: Sequence[str]) -> str:
             + "".join(f'<div class="tile">\n{part}</div>\n' for part in parts) + "</div>\n")
 
 
-def svg_markup(figure: Figure, *, ident: str, title: str) -> str:
-    """A matplotlib figure as inline SVG markup, accessible and safe to repeat in one page.
+def svg_settings(ident: str) -> dict[str, object]:
+    """matplotlib settings under which an SVG is saved for the page (``rc_context``).
 
     Text stays text (``svg.fonttype = "none"``): searchable, selectable, and drawn with the
-    reader's fonts, so no font file is embedded or fetched. The XML prolog, the metadata
-    block and the namespace declarations (HTML needs none) are dropped; every ``id`` is
-    prefixed with ``ident`` so that two figures never share one, and the root carries
-    ``role="img"``, ``aria-label`` and a ``<title>``.
+    reader's fonts, so no font file is embedded or fetched. The hash salt fixes the ids
+    matplotlib derives for clip paths: the same figure gives the same bytes.
+    """
+    return {"svg.fonttype": "none", "svg.hashsalt": _check_ident(ident)}
+
+
+def svg_markup(figure: Figure | str, *, ident: str, title: str) -> str:
+    """A matplotlib figure as inline SVG markup, accessible and safe to repeat in one page.
+
+    The XML prolog, the metadata block and the namespace declarations (HTML needs none)
+    are dropped; every ``id`` is prefixed with ``ident`` so that two figures never share
+    one, and the root carries ``role="img"``, ``aria-label`` and a ``<title>``.
 
     Parameters
     ----------
-    figure : Figure
-        Drawn on an Agg canvas (as :mod:`simcore.plots` makes them).
+    figure : Figure or str
+        A figure drawn on an Agg canvas (as :mod:`simcore.plots` makes them), saved here
+        under :func:`svg_settings`; or the text of an SVG file matplotlib already saved
+        under them (a figure function that writes its own file then needs no second
+        rendering).
     ident : str
         Unique within the document: a letter, then letters, digits, ``-`` or ``_``.
     title : str
@@ -203,12 +214,13 @@ def svg_markup(figure: Figure, *, ident: str, title: str) -> str:
     str
         ``<svg …>…</svg>``, deterministic for a given figure and ``ident``.
     """
-    _check_ident(ident)
-    buffer = io.StringIO()
-    # The hash salt fixes the ids matplotlib derives for clip paths: same figure, same bytes.
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": ident}):
-        figure.savefig(buffer, format="svg")
-    text = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue(), count=1))
+    settings = svg_settings(ident)
+    if isinstance(figure, Figure):
+        buffer = io.StringIO()
+        with matplotlib.rc_context(settings):
+            figure.savefig(buffer, format="svg")
+        figure = buffer.getvalue()
+    text = _METADATA.sub("", _PROLOG.sub("", figure, count=1))
 
     renamed: dict[str, str] = {}
 
@@ -219,7 +231,7 @@ def svg_markup(figure: Figure, *, ident: str, title: str) -> str:
     text = _REFERENCE.sub(lambda m: f"{m[1]}{new_id(m[2])}", text)
     opening = _SVG_OPEN.search(text)
     if opening is None:
-        raise ValueError("matplotlib wrote no <svg> element")
+        raise ValueError("no <svg> element in the figure's SVG")
     root = _NAMESPACES.sub("", opening[0])
     root = root[:-1] + f' role="img" aria-label="{html.escape(title)}">'
     return (
@@ -228,13 +240,13 @@ def svg_markup(figure: Figure, *, ident: str, title: str) -> str:
     )
 
 
-def figure_html(figure: Figure, *, ident: str, title: str, description: str) -> str:
+def figure_html(figure: Figure | str, *, ident: str, title: str, description: str) -> str:
     """``<figure>`` with inline SVG and a caption that says in words what the figure shows.
 
     Parameters
     ----------
-    figure : Figure
-        The figure to inline.
+    figure : Figure or str
+        The figure to inline, or its SVG text (see :func:`svg_markup`).
     ident : str
         Unique id (see :func:`svg_markup`); the caption gets ``<ident>-caption``.
     title : str
