@@ -1,4 +1,4 @@
-"""Costs and derived quantities (MODEL.md §7). Pure array arithmetic, shapes (n, H)."""
+"""Costs and derived quantities (docs/spec/MODEL.md §7): pure array arithmetic, shapes (n, H)."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import pytest
 
 from simcore.config import Scenario
 from simcore.engine import simulate_block
+from simcore.params import resolve_params
 from simcore.sampling import draw_block
 from tests.reference_model import simulate_reference
 
@@ -46,8 +47,7 @@ CASES = {
 @pytest.mark.parametrize("changes", list(CASES.values()), ids=list(CASES))
 def test_engine_equals_per_sample_model(make_scenario: Factory, changes: dict[str, Any]) -> None:
     scenario = make_scenario({"run": {"samples": N}, **changes})
-    dof = scenario.shocks.dof if scenario.shocks.distribution == "student_t" else None
-    draws = draw_block(sampler="mc", seed=21, block=0, n=N, horizon=6, dof=dof)
+    draws = draw_block(resolve_params(scenario), seed=21, block=0, n=N)
     expected = simulate_reference(scenario, draws)
     got = simulate_block(scenario, 0, seed=21)
     for name, values in got.items():
