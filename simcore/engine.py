@@ -105,18 +105,13 @@ def simulate_paths(params: ModelParams, draws: BlockDraws) -> dict[str, np.ndarr
         defense_growth=defense_growth,
         negotiation_u=draws.negotiation_u,
     )
-    cost = params.costs
     costs = derive_costs(
         contribution_krw,
         fx=fx,
         kr_price=price_index(kr_inflation),
         us_price=price_index(us_inflation),
         troops=troops,
-        base_troops=cost.base_troops,
-        other_support_krw=cost.other_support_krw,
-        us_cost_usd=cost.us_cost_usd,
-        troop_elasticity=cost.troop_elasticity,
-        discount_rate=cost.discount_rate,
+        costs=params.costs,
     )
     values: dict[str, np.ndarray] = {
         "inflation_kr": kr_inflation,
