@@ -89,23 +89,26 @@ class FixedRuleParams:
 
 
 @dataclass(frozen=True)
-class CpiRuleParams:
-    """``g_t = clip(π_kr,t−lag, floor, cap)``; None is no bound."""
+class _LaggedRuleParams:
+    """A rule that reads a driver ``lag`` years back, clipped to [floor, cap] (None: no bound)."""
 
-    kind: ClassVar[RuleKind] = "cpi"
     lag: int
     cap: float | None
     floor: float | None
 
 
 @dataclass(frozen=True)
-class DefenseBudgetRuleParams:
-    """``g_t = clip(d_t−lag, floor, cap)``; None is no bound."""
+class CpiRuleParams(_LaggedRuleParams):
+    """``g_t = clip(π_kr,t−lag, floor, cap)``."""
+
+    kind: ClassVar[RuleKind] = "cpi"
+
+
+@dataclass(frozen=True)
+class DefenseBudgetRuleParams(_LaggedRuleParams):
+    """``g_t = clip(d_t−lag, floor, cap)``."""
 
     kind: ClassVar[RuleKind] = "defense_budget"
-    lag: int
-    cap: float | None
-    floor: float | None
 
 
 @dataclass(frozen=True)
