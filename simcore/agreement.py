@@ -16,6 +16,7 @@ from simcore.params import (
     DefenseBudgetRuleParams,
     DemandParams,
     FixedRuleParams,
+    IncreaseParams,
     LapseParams,
     ModelParams,
     RuleParams,
@@ -157,7 +158,7 @@ def simulate_contributions(
     outcome_cdf = np.cumsum([o.probability for o in outcomes])
     outcome_rule = [
         rules.index(o.escalation)
-        if isinstance(o, DemandParams) and o.escalation is not None
+        if isinstance(o, DemandParams | IncreaseParams) and o.escalation is not None
         else None
         for o in outcomes
     ]
@@ -214,15 +215,25 @@ def simulate_contributions(
                 # Renewal only at a scheduled negotiation; a failed reopening changes nothing.
                 renewed = chosen[scheduled[chosen]]
                 last_year[renewed] = t + outcome.term - 1
-            elif isinstance(outcome, DemandParams):
-                current[chosen] = _demand_amount(
-                    outcome,
-                    previous=previous[chosen],
-                    fx=fx[chosen, t],
-                    u_demand=negotiation_u[t, _U_DEMAND, chosen],
-                    u_concession=negotiation_u[t, _U_CONCESSION, chosen],
-                    amount_step=amount_step,
-                )
+            elif isinstance(outcome, DemandParams | IncreaseParams):
+                # A new agreement: its first amount, then its term and rule.
+                if isinstance(outcome, DemandParams):
+                    current[chosen] = _demand_amount(
+                        outcome,
+                        previous=previous[chosen],
+                        fx=fx[chosen, t],
+                        u_demand=negotiation_u[t, _U_DEMAND, chosen],
+                        u_concession=negotiation_u[t, _U_CONCESSION, chosen],
+                        amount_step=amount_step,
+                    )
+                else:
+                    current[chosen] = _increased_amount(
+                        outcome,
+                        previous=previous[chosen],
+                        u=negotiation_u[t, _U_CONCESSION, chosen],
+                        rate_step=agreement.rate_step,
+                        amount_step=amount_step,
+                    )
                 last_year[chosen] = t + outcome.term - 1
                 base_agreement_holds[chosen] = False
                 if outcome_rule[k] is not None:
@@ -256,3 +267,30 @@ def _demand_amount(
     concession = special.betaincinv(outcome.concession_a, outcome.concession_b, u_concession)
     value_usd = previous / fx
     return round_to_step((value_usd + concession * (demand - value_usd)) * fx, amount_step)
+
+
+def first_year_rate(
+    outcome: IncreaseParams, u: np.ndarray, *, rate_step: float
+) -> np.ndarray:
+    """``r = m + s Φ⁻¹(u)`` rounded to ``rate_step``, at least −1 (fraction per year).
+
+    ``u`` is the concession uniform (no random input of its own). The floor at −1 keeps an
+    amount from turning negative in the far lower tail; ``s = 0`` gives ``m`` exactly.
+    """
+    rate = np.full(u.shape, outcome.first_year_mean)
+    if outcome.first_year_sd > 0:
+        rate += outcome.first_year_sd * special.ndtri(u)
+    return np.maximum(round_to_step(rate, rate_step), -1.0)
+
+
+def _increased_amount(
+    outcome: IncreaseParams,
+    *,
+    previous: np.ndarray,
+    u: np.ndarray,
+    rate_step: float,
+    amount_step: float,
+) -> np.ndarray:
+    """``C_t = C_{t−1} (1 + r)`` rounded to the amount step (:func:`first_year_rate`)."""
+    rate = first_year_rate(outcome, u, rate_step=rate_step)
+    return round_to_step(previous * (1.0 + rate), amount_step)

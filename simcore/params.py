@@ -25,6 +25,7 @@ from simcore.config import (
     DemandOutcome,
     Escalation,
     FixedRule,
+    IncreaseOutcome,
     LapseOutcome,
     Scenario,
     StatusQuoOutcome,
@@ -156,7 +157,22 @@ class LapseParams:
     funding_fraction: float
 
 
-OutcomeParams = StatusQuoParams | DemandParams | LapseParams
+@dataclass(frozen=True)
+class IncreaseParams:
+    """A new agreement whose first year moves by ``r = mean + sd · Φ⁻¹(u)`` (per year).
+
+    ``escalation`` is the new agreement's rule; None keeps the rule in force.
+    """
+
+    kind: ClassVar[OutcomeKind] = "increase"
+    probability: float
+    first_year_mean: float
+    first_year_sd: float
+    term: int
+    escalation: RuleParams | None
+
+
+OutcomeParams = StatusQuoParams | DemandParams | LapseParams | IncreaseParams
 
 
 @dataclass(frozen=True)
@@ -245,9 +261,9 @@ class ModelParams:
         """Distinct rules: the agreement's first, then the outcomes' own, in order."""
         rules = [self.agreement.escalation]
         for outcome in self.outcomes:
-            rule = getattr(outcome, "escalation", None)
-            if rule is not None and rule not in rules:
-                rules.append(rule)
+            if isinstance(outcome, DemandParams | IncreaseParams):
+                if outcome.escalation is not None and outcome.escalation not in rules:
+                    rules.append(outcome.escalation)
         return tuple(rules)
 
 
@@ -262,7 +278,9 @@ def resolve_rule(rule: Escalation) -> RuleParams:
     return UsdCpiRuleParams()
 
 
-def _resolve_outcome(outcome: StatusQuoOutcome | DemandOutcome | LapseOutcome) -> OutcomeParams:
+def _resolve_outcome(
+    outcome: StatusQuoOutcome | DemandOutcome | LapseOutcome | IncreaseOutcome,
+) -> OutcomeParams:
     if isinstance(outcome, StatusQuoOutcome):
         return StatusQuoParams(probability=outcome.probability, term=outcome.term)
     if isinstance(outcome, DemandOutcome):
@@ -273,10 +291,21 @@ def _resolve_outcome(outcome: StatusQuoOutcome | DemandOutcome | LapseOutcome) -
             concession_a=outcome.concession.a,
             concession_b=outcome.concession.b,
             term=outcome.term,
-            escalation=None if outcome.escalation is None else resolve_rule(outcome.escalation),
+            escalation=_resolve_optional_rule(outcome.escalation),
         )
-    assert isinstance(outcome, LapseOutcome)
+    if isinstance(outcome, IncreaseOutcome):
+        return IncreaseParams(
+            probability=outcome.probability,
+            first_year_mean=outcome.first_year.mean,
+            first_year_sd=outcome.first_year.sd,
+            term=outcome.term,
+            escalation=_resolve_optional_rule(outcome.escalation),
+        )
     return LapseParams(probability=outcome.probability, funding_fraction=outcome.funding_fraction)
+
+
+def _resolve_optional_rule(rule: Escalation | None) -> RuleParams | None:
+    return None if rule is None else resolve_rule(rule)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from simcore.config import (
     DemandOutcome,
     Escalation,
     FixedRule,
+    IncreaseOutcome,
     LapseOutcome,
     Scenario,
     StatusQuoOutcome,
@@ -159,6 +160,15 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
                     value = amount / fx
                     new_amount = _round((value + share * (demand - value)) * fx,
                                         agreement.amount_step)
+                    last_year = year + outcome.term - 1
+                    base_agreement = False
+                    if outcome.escalation is not None:
+                        rule = outcome.escalation
+                elif isinstance(outcome, IncreaseOutcome):
+                    change = outcome.first_year
+                    r = _round(change.mean + change.sd * float(special.ndtri(u[4])),
+                               agreement.rate_step)
+                    new_amount = _round(amount * (1 + max(r, -1.0)), agreement.amount_step)
                     last_year = year + outcome.term - 1
                     base_agreement = False
                     if outcome.escalation is not None:
