@@ -19,6 +19,7 @@ from simcore.params import (
     IncreaseParams,
     LapseParams,
     ModelParams,
+    NewAgreementParams,
     RuleParams,
     StatusQuoParams,
     UsdCpiRuleParams,
@@ -158,7 +159,7 @@ def simulate_contributions(
     outcome_cdf = np.cumsum([o.probability for o in outcomes])
     outcome_rule = [
         rules.index(o.escalation)
-        if isinstance(o, DemandParams | IncreaseParams) and o.escalation is not None
+        if isinstance(o, NewAgreementParams) and o.escalation is not None
         else None
         for o in outcomes
     ]
@@ -215,8 +216,9 @@ def simulate_contributions(
                 # Renewal only at a scheduled negotiation; a failed reopening changes nothing.
                 renewed = chosen[scheduled[chosen]]
                 last_year[renewed] = t + outcome.term - 1
-            elif isinstance(outcome, DemandParams | IncreaseParams):
-                # A new agreement: its first amount, then its term and rule.
+            elif isinstance(outcome, NewAgreementParams):
+                # Its first amount, then its term and rule; the base agreement's known
+                # amounts no longer apply.
                 if isinstance(outcome, DemandParams):
                     current[chosen] = _demand_amount(
                         outcome,
@@ -226,7 +228,7 @@ def simulate_contributions(
                         u_concession=negotiation_u[t, _U_CONCESSION, chosen],
                         amount_step=amount_step,
                     )
-                else:
+                elif isinstance(outcome, IncreaseParams):
                     current[chosen] = _increased_amount(
                         outcome,
                         previous=previous[chosen],

@@ -132,20 +132,26 @@ class StatusQuoParams:
 
 
 @dataclass(frozen=True)
-class DemandParams:
-    """A US demand (USD a year, discrete) and a Beta(a, b) concession share of the gap.
+class NewAgreementParams:
+    """An outcome that ends the agreement in force and starts one of ``term`` years.
 
     ``escalation`` is the new agreement's rule; None keeps the rule in force.
     """
 
-    kind: ClassVar[OutcomeKind] = "demand"
     probability: float
+    term: int
+    escalation: RuleParams | None
+
+
+@dataclass(frozen=True)
+class DemandParams(NewAgreementParams):
+    """A US demand (USD a year, discrete) and a Beta(a, b) concession share of the gap."""
+
+    kind: ClassVar[OutcomeKind] = "demand"
     demand_values_usd: tuple[float, ...]
     demand_probabilities: tuple[float, ...]
     concession_a: float
     concession_b: float
-    term: int
-    escalation: RuleParams | None
 
 
 @dataclass(frozen=True)
@@ -158,18 +164,12 @@ class LapseParams:
 
 
 @dataclass(frozen=True)
-class IncreaseParams:
-    """A new agreement whose first year moves by ``r = mean + sd · Φ⁻¹(u)`` (per year).
-
-    ``escalation`` is the new agreement's rule; None keeps the rule in force.
-    """
+class IncreaseParams(NewAgreementParams):
+    """A first year that moves by ``r = mean + sd · Φ⁻¹(u)`` (fraction per year)."""
 
     kind: ClassVar[OutcomeKind] = "increase"
-    probability: float
     first_year_mean: float
     first_year_sd: float
-    term: int
-    escalation: RuleParams | None
 
 
 OutcomeParams = StatusQuoParams | DemandParams | LapseParams | IncreaseParams
@@ -261,7 +261,7 @@ class ModelParams:
         """Distinct rules: the agreement's first, then the outcomes' own, in order."""
         rules = [self.agreement.escalation]
         for outcome in self.outcomes:
-            if isinstance(outcome, DemandParams | IncreaseParams):
+            if isinstance(outcome, NewAgreementParams):
                 if outcome.escalation is not None and outcome.escalation not in rules:
                     rules.append(outcome.escalation)
         return tuple(rules)
