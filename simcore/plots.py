@@ -9,6 +9,7 @@ divided by the display scale ("USD bn", "%"), so the plotted data equal the summ
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,8 +21,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simcore.errors import SmasimInputError
+from simcore.figures import Panel
+from simcore.output import replacing
 from simcore.quantiles import exact_percentiles
-from simcore.report import Panel
 
 #: Levels read off an S-curve in cost-risk practice (P50 budget, P70/P80 confidence).
 CDF_MARKS = (50.0, 70.0, 80.0)
@@ -32,8 +34,13 @@ _FRAME = (0.5, 99.5)
 #: File types written, by suffix.
 SUFFIXES = (".png", ".svg")
 
+#: Most panels side by side: more scenarios wrap onto further rows.
+MAX_COLUMNS = 3
+
 _PANEL_SIZE = (6.4, 3.8)
 _DPI = 120
+#: Vertical step between the lines of an S-curve's mark labels (points; 8-point text).
+_LABEL_STEP = 11.0
 
 
 def check_output(path: str | Path) -> Path:
@@ -46,7 +53,7 @@ def check_output(path: str | Path) -> Path:
     return path
 
 
-def _figure(rows: int, columns: int, *, share_rows: bool = False) -> tuple[Figure, np.ndarray]:
+def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
     figure = Figure(
         figsize=(_PANEL_SIZE[0] * columns, _PANEL_SIZE[1] * rows + 0.6),
         dpi=_DPI,
@@ -54,8 +61,7 @@ def _figure(rows: int, columns: int, *, share_rows: bool = False) -> tuple[Figur
     )
     # The Agg canvas renders without a display; savefig picks SVG from the format.
     FigureCanvasAgg(figure)
-    # One variable per row: its scenarios share a y-scale so panels compare by eye.
-    axes = figure.subplots(rows, columns, squeeze=False, sharey="row" if share_rows else False)
+    axes = figure.subplots(rows, columns, squeeze=False)
     return figure, axes
 
 
@@ -78,11 +84,12 @@ def _finish_axes(
     ax.legend(fontsize=8, loc=legend)
 
 
-def _save(figure: Figure, path: Path, title: str) -> Figure:
+def _save(figure: Figure, path: Path, title: str, overwrite: bool) -> Figure:
     # Wrapped to the figure's width (about 14 characters per inch) so it is never cut off.
     width = max(40, int(figure.get_figwidth() * 14))
     figure.suptitle(textwrap.fill(title, width))
-    figure.savefig(path, format=path.suffix.lower().lstrip("."))
+    with replacing(path, overwrite=overwrite) as temp:
+        figure.savefig(temp, format=path.suffix.lower().lstrip("."))
     return figure
 
 
@@ -93,6 +100,7 @@ def fan_chart(
     *,
     title: str,
     overlay: bool = False,
+    overwrite: bool = False,
 ) -> Figure:
     """Bands P5–P95 and P25–P75 and the median over the years.
 
@@ -101,14 +109,17 @@ def fan_chart(
     years : sequence of int, shape (H,)
         Calendar years (x axis).
     panels : sequence of Panel
-        One row of panels per variable; each series holds percentiles at
-        :data:`simcore.report.FAN_LEVELS`, shape (5, H), in the file's units.
+        One block of panels per variable (a panel per scenario, at most
+        :data:`MAX_COLUMNS` side by side); each series holds percentiles at
+        :data:`simcore.figures.FAN_LEVELS`, shape (5, H), in the file's units.
     path : str or Path
         ``.png`` or ``.svg``.
     title : str
         Figure title (name the file and the scenarios).
     overlay : bool
         All scenarios in one panel per variable (else one panel per scenario).
+    overwrite : bool
+        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -116,12 +127,21 @@ def fan_chart(
     """
     path = check_output(path)
     names = list(panels[0].series)
-    figure, axes = _figure(len(panels), 1 if overlay else len(names), share_rows=True)
+    # One block of panels per variable, at most MAX_COLUMNS wide, scenarios filling rows.
+    columns = 1 if overlay else min(MAX_COLUMNS, len(names))
+    block = 1 if overlay else math.ceil(len(names) / columns)
+    figure, axes = _figure(len(panels) * block, columns)
     x = np.asarray(years)
     colors = [f"C{k}" for k in range(len(names))]
     for row, panel in enumerate(panels):
+        used = []
         for k, name in enumerate(names):
-            ax = axes[row, 0 if overlay else k]
+            ax = axes[row * block + k // columns, k % columns] if not overlay else axes[row, 0]
+            if not overlay:
+                # A variable's scenarios share a y-scale so that panels compare by eye.
+                if used:
+                    ax.sharey(used[0])
+                used.append(ax)
             p5, p25, p50, p75, p95 = panel.series[name]
             fill = 0.12 if overlay else 0.2
             ax.fill_between(x, p5, p95, color=colors[k], alpha=fill, linewidth=0,
@@ -136,7 +156,10 @@ def fan_chart(
                 xlabel="year", ylabel=panel.label, scaled="y", scale=panel.scale,
                 legend="upper left",
             )
-    return _save(figure, path, title)
+    for ax in axes.flat:
+        if not ax.has_data():
+            figure.delaxes(ax)
+    return _save(figure, path, title, overwrite)
 
 
 def cdf_chart(
@@ -145,6 +168,7 @@ def cdf_chart(
     *,
     title: str,
     marks: Sequence[float] = CDF_MARKS,
+    overwrite: bool = False,
 ) -> Figure:
     """S-curves: the probability of not exceeding each value, with P50/P70/P80 marked.
 
@@ -162,7 +186,10 @@ def cdf_chart(
     title : str
         Figure title.
     marks : sequence of float
-        Percentile levels marked and labelled on each curve.
+        Percentile levels marked on each curve; their values are listed, one line per
+        scenario, in the panel's upper left corner (never overlapping).
+    overwrite : bool
+        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -186,17 +213,25 @@ def cdf_chart(
                 # Out of the legend (label starts with "_"); the gid names the mark.
                 ax.plot([value], [level / 100], marker="o", color=f"C{k}", linestyle="none",
                         label=f"_P{level:g}", gid=f"{name} P{level:g}")
-                # Alternate sides so that the labels of neighbouring curves do not collide.
-                left = k % 2 == 1
-                ax.annotate(
-                    f"P{level:g} {value / panel.scale:,.4g}",
-                    (value, level / 100),
-                    xytext=(-6 if left else 6, 2 if left else -10),
-                    textcoords="offset points",
-                    ha="right" if left else "left",
-                    fontsize=8,
-                    color=f"C{k}",
-                )
+            # The marks' values, one line per scenario stacked in the upper left corner
+            # (above an S-curve, where it never runs): labels beside the points would
+            # collide as soon as two scenarios' percentiles are close.
+            text = "  ".join(
+                f"P{level:g} {value / panel.scale:,.4g}"
+                for level, value in zip(marks, at, strict=True)
+            )
+            ax.annotate(
+                f"{name}: {text}" if len(panel.series) > 1 else text,
+                (0.01, 0.98),
+                xycoords="axes fraction",
+                xytext=(2, -_LABEL_STEP * k),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=8,
+                color=f"C{k}",
+                gid=f"{name} marks",
+            )
         for level in marks:
             ax.axhline(level / 100, color="0.6", linewidth=0.6, linestyle=":")
         # Long right tails (a $5B demand) would squeeze the curve: frame P0.5-P99.5 of all
@@ -212,7 +247,7 @@ def cdf_chart(
             ylabel="probability of not exceeding", scaled="x", scale=panel.scale,
             legend="lower right",
         )
-    return _save(figure, path, title)
+    return _save(figure, path, title, overwrite)
 
 
 def histogram(
@@ -221,6 +256,7 @@ def histogram(
     *,
     title: str,
     bins: int = 60,
+    overwrite: bool = False,
 ) -> Figure:
     """Share of paths per bin, scenarios overlaid as outlines on common bins.
 
@@ -234,6 +270,8 @@ def histogram(
         Figure title.
     bins : int
         Bins spanning the range of all scenarios' values.
+    overwrite : bool
+        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -261,4 +299,4 @@ def histogram(
             ax, title=f"{panel.label}, {panel.description}", xlabel=panel.label,
             ylabel="share of paths", scaled="x", scale=panel.scale,
         )
-    return _save(figure, path, title)
+    return _save(figure, path, title, overwrite)
