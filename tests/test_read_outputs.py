@@ -1,0 +1,152 @@
+"""What a new user hits reading results: outputs never overwritten silently, fan charts in a
+grid, S-curve labels that never overlap, no fake "±0" interval at P0 and P100."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from matplotlib.backends.backend_agg import RendererAgg
+
+from cli.main import cli
+from simcore import plots
+from simcore.errors import OutputExistsError
+from simcore.figures import Panel, distribution_panels, fan_panels
+from simcore.output import write_text
+from simcore.render import summary_tables
+from simcore.report import summary_rows
+from simcore.select import select
+from tests.conftest import result_file
+
+N = 2_000
+SCENARIOS = ["baseline", "drawdown", "lapse", "us-demand-2027"]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return result_file(tmp_path_factory.mktemp("outputs"), SCENARIOS, samples=N, seed=3)
+
+
+def smasim(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [
+        pytest.param(["summary", "--var", "rok_share"], "out.csv", id="summary"),
+        pytest.param(["compare", "--scenario", "baseline", "--scenario", "lapse", "--var",
+                      "rok_share"], "out.json", id="compare"),
+        pytest.param(["plot", "--var", "rok_share"], "out.png", id="plot"),
+    ],
+)
+def test_outputs_are_not_overwritten_without_asking(batch: Path, tmp_path: Path,
+                                                    command: list[str], name: str) -> None:
+    out = tmp_path / name
+    out.write_bytes(b"keep me")
+    first, *options = command
+    code, output = smasim(first, str(batch), *options, "-o", str(out))
+    assert code == 2
+    assert output.strip().count("\n") == 0
+    assert f"{out}: exists; pass --overwrite to replace it" in output
+    assert out.read_bytes() == b"keep me"
+    code, output = smasim(first, str(batch), *options, "-o", str(out), "--overwrite")
+    assert code == 0, output
+    assert out.read_bytes() != b"keep me"
+    # Written under a temporary name and renamed: nothing else is left beside it.
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_library_writer_refuses_and_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "table.md"
+    write_text(out, "first\n")
+    with pytest.raises(OutputExistsError, match="exists; allow overwriting"):
+        write_text(out, "second\n")
+    assert out.read_text() == "first\n"
+    write_text(out, "second\n", overwrite=True)
+    assert out.read_text() == "second\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.md"]
+
+
+def test_fan_chart_of_four_scenarios_is_a_grid(batch: Path, tmp_path: Path) -> None:
+    selection = select(batch, variables=["contribution_usd", "rok_share"])
+    figure = plots.fan_chart(selection.years, fan_panels(selection), tmp_path / "fan.png",
+                             title="t")
+    # Two variables × four scenarios: per variable two rows of at most three panels.
+    assert len(figure.axes) == 8
+    assert figure.get_figwidth() == pytest.approx(3 * 6.4)
+    rows = {round(ax.get_position().y0, 3) for ax in figure.axes}
+    assert len(rows) == 4
+    titles = [ax.get_title() for ax in figure.axes]
+    assert titles[:4] == [f"{s}: contribution_usd [USD bn]" for s in SCENARIOS]
+    # A variable's panels share one y-scale, as on one row before.
+    limits = {ax.get_ylim() for ax in figure.axes[:4]}
+    assert len(limits) == 1
+
+
+def test_s_curve_labels_of_four_scenarios_never_overlap(batch: Path, tmp_path: Path) -> None:
+    selection = select(batch, variables=["contribution_usd", "total_cost_usd"], years="2031")
+    figure = plots.cdf_chart(distribution_panels(selection, years_given=True),
+                             tmp_path / "cdf.png", title="t")
+    renderer = figure.canvas.get_renderer()
+    assert isinstance(renderer, RendererAgg)
+    for ax in figure.axes:
+        labels = [t for t in ax.texts if t.get_gid() and t.get_gid().endswith(" marks")]
+        assert len(labels) == 4
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        for a, b in itertools.combinations(boxes, 2):
+            assert not a.overlaps(b)
+        # Every label names its scenario and the three marks' values.
+        for text, scenario in zip(labels, SCENARIOS, strict=True):
+            assert text.get_text().startswith(f"{scenario}: P50 ")
+            assert " P70 " in text.get_text() and " P80 " in text.get_text()
+
+
+def test_s_curve_labels_stay_apart_for_equal_curves(tmp_path: Path) -> None:
+    """Identical scenarios (the worst case for labels beside the points)."""
+    values = np.random.default_rng(1).normal(1e9, 1e8, 5_000)
+    panel = Panel("x [USD bn]", 1e9, {f"s{k}": values for k in range(6)}, "2031")
+    figure = plots.cdf_chart([panel], tmp_path / "cdf.png", title="t")
+    renderer = figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in figure.axes[0].texts]
+    assert len(boxes) == 6
+    assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2))
+
+
+def test_p0_and_p100_have_no_interval(batch: Path) -> None:
+    rows = summary_rows(batch, variables=["total_cost_usd"], scenarios=["baseline"],
+                        years="2031", percentiles=[0, 50, 100])
+    (row,) = rows
+    samples = select(batch, variables=["total_cost_usd"], scenarios=["baseline"],
+                     years="2031")
+    values = samples.values(samples.quantities[0], samples.scenarios[0])[:, 0]
+    assert row.percentiles[0.0].value == values.min()
+    assert row.percentiles[100.0].value == values.max()
+    for q in (0.0, 100.0):
+        assert math.isnan(row.percentiles[q].lower) and math.isnan(row.percentiles[q].upper)
+        assert row.percentiles[q].half_width is None
+    assert row.percentiles[50.0].half_width is not None
+    record = row.as_record()
+    assert record["p0_lower"] is None and record["p100_upper"] is None
+    assert record["p0"] == values.min() and record["p50_lower"] is not None
+    (table,) = summary_tables(rows)
+    cells = table.rows[0]
+    assert cells[2].endswith("±n/a") and cells[4].endswith("±n/a")
+    assert not any(cell.endswith("±0") for cell in cells)
+    assert "P0 and P100 are the sample's extremes and have no interval" in table.caption
+
+
+def test_p0_p100_json_and_csv_intervals_are_empty(batch: Path) -> None:
+    code, output = smasim("summary", str(batch), "--var", "rok_share", "--percentiles",
+                          "0,100", "--years", "2031", "--format", "json")
+    assert code == 0, output
+    for record in json.loads(output):
+        assert record["p0_lower"] is None and record["p0_upper"] is None
+        assert record["p100_lower"] is None and record["p100_upper"] is None
+        assert record["p0"] <= record["p100"]
