@@ -10,7 +10,7 @@ from typing import ParamSpec
 import click
 
 from simcore.config import MAX_SAMPLES
-from simcore.errors import OutputExistsError, SmasimInputError
+from simcore.errors import OutputExistsError, SmasimInputError, did_you_mean
 from simcore.runner import DEFAULT_CHUNK_SIZE
 
 P = ParamSpec("P")
@@ -61,6 +61,23 @@ def check_output_free(output: Path | None, overwrite: bool) -> None:
         )
 
 
+class Choice(click.Choice):
+    """A choice whose refusal is one line naming the closest valid value (exit 2)."""
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> object:
+        if isinstance(value, str) and value not in self.choices:
+            name = f"--{param.name}" if param is not None and param.name else "value"
+            if param is not None and param.opts:
+                name = max(param.opts, key=len)
+            allowed = [str(c) for c in self.choices]
+            raise SmasimInputError(
+                f"{name}: unknown value '{value}'{did_you_mean(value, allowed)} "
+                f"(allowed: {', '.join(allowed)})"
+            )
+        return super().convert(value, param, ctx)
+
+
 def _headline_default() -> str:
     from simcore.select import HEADLINE_VARIABLES
 
@@ -101,7 +118,7 @@ percentiles_option = click.option(
 format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(("table", "csv", "json", "markdown")),
+    type=Choice(("table", "csv", "json", "markdown")),
     default=None,
     help="table/markdown: readable units, for people; csv/json: the file's units (USD, KRW, "
     "fractions), for programs [default: from -o's suffix (.csv, .json, .md), else table].",

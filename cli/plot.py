@@ -8,6 +8,7 @@ from typing import Literal
 import click
 
 from cli.options import (
+    Choice,
     check_output_free,
     file_argument,
     read_command,
@@ -27,7 +28,7 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @file_argument
 @click.option(
     "--kind",
-    type=click.Choice(KINDS),
+    type=Choice(KINDS),
     default="fan",
     show_default=True,
     help="fan: P5-P95 and P25-P75 bands and the median over the years (at most three "

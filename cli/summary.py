@@ -102,9 +102,9 @@ def headline_text(rows: Sequence[Any], width: int) -> str:
     """The headline as plain lines, at most ``width`` columns."""
     lines: list[str] = []
     for table in headline_tables(rows, width=width):
-        if table.title and lines:
+        if lines:
             lines.append("")
-        lines += table.to_text()
+        lines += table.to_text(width=width)
     return "\n".join(lines) + "\n"
 
 

@@ -19,8 +19,9 @@ import csv
 import io
 import json
 import math
+import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from simcore.rows import (
@@ -62,9 +63,9 @@ class TextTable:
             lines += ["", f"_{self.caption}_"]
         return "\n".join(lines) + "\n"
 
-    def to_text(self, gap: int = 2) -> list[str]:
+    def to_text(self, gap: int = 2, width: int | None = None) -> list[str]:
         """Plain fixed-width lines: title, header, rule, rows (first column left-aligned,
-        the others right-aligned), caption."""
+        the others right-aligned), caption; title and caption wrapped to ``width``."""
         cells = [self.header, *self.rows]
         widths = [max(len(row[k]) for row in cells) for k in range(len(self.header))]
 
@@ -73,11 +74,14 @@ class TextTable:
                                                                             strict=True)]
             return (" " * gap).join(parts).rstrip()
 
-        lines = [self.title] if self.title else []
+        def wrap(text: str) -> list[str]:
+            return textwrap.wrap(text, width) if width else [text]
+
+        lines = wrap(self.title) if self.title else []
         lines += [line(self.header), "-" * len(line(self.header))]
         lines += [line(row) for row in self.rows]
         if self.caption:
-            lines.append(self.caption)
+            lines += wrap(self.caption)
         return lines
 
 
@@ -325,8 +329,8 @@ def headline_tables(rows: Sequence[HeadlineRow], width: int = 100) -> list[TextT
     """Per quantity, scenarios as rows and years as columns, each cell ``median (low–high)``.
 
     Columns that would make a line wider than ``width`` characters go to a further block
-    (a table titled like the first, "continued"), so rows are never broken. The caption
-    under the last block says how many paths and what the range means.
+    (an untitled table), so rows are never broken. The caption of the last table says how
+    many paths and what the range means.
     """
     groups: dict[str, list[HeadlineRow]] = {}
     for row in rows:
@@ -336,10 +340,7 @@ def headline_tables(rows: Sequence[HeadlineRow], width: int = 100) -> list[TextT
         item = group[0].quantity
         scale = item.spec.display_scale
         decimals = headline_decimals(group)
-        low, _, high = group[0].levels
-        years = [_year_label(c.year, False) for c in group[0].cells]
-        if len(years) == 1 and group[0].cells[0].year is None:
-            years = ["horizon total"]
+        years = [str(c.year) if c.year is not None else "horizon total" for c in group[0].cells]
         body = [[r.scenario] + [headline_cell(c.median, c.low, c.high, scale, decimals)
                                 for c in r.cells] for r in group]
         first_width = max(len("scenario"), *(len(r[0]) for r in body))
@@ -352,19 +353,18 @@ def headline_tables(rows: Sequence[HeadlineRow], width: int = 100) -> list[TextT
                 used = first_width
             blocks[-1].append(k)
             used += cell
-        name = (f"{item.name}: {item.description} [{item.display_unit}], median "
-                f"({percentile_label(low).upper()}–{percentile_label(high).upper()})")
         for b, block in enumerate(blocks):
-            last = b == len(blocks) - 1
             tables.append(TextTable(
-                title=name if b == 0 else "",
+                title=title(item) if b == 0 else "",
                 header=["scenario", *(years[k] for k in block)],
                 rows=[[r[0], *(r[k + 1] for k in block)] for r in body],
-                caption=(
-                    f"{group[0].n:,} paths per scenario. In brackets: P{low:g}–P{high:g}, "
-                    f"the range of the middle {high - low:g}% of paths (not an error)."
-                ) if last else "",
             ))
+    if tables:
+        low, _, high = rows[0].levels
+        tables[-1] = replace(tables[-1], caption=(
+            f"Median (P{low:g}–P{high:g}) of {rows[0].n:,} paths per scenario: "
+            f"{high - low:g}% of paths lie in the range (it is not an error)."
+        ))
     return tables
 
 
