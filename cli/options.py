@@ -12,11 +12,11 @@ import click
 from simcore.config import MAX_SAMPLES
 from simcore.errors import OutputExistsError, SmasimInputError, did_you_mean
 from simcore.runner import DEFAULT_CHUNK_SIZE
+from simcore.select import HEADLINE_VARIABLES
 
 P = ParamSpec("P")
 
 # --- read side: summary, compare, plot -------------------------------------------------------
-# (Imports of the read side stay inside functions: `smasim run` must not pay for them.)
 
 #: Library error prefixes (the Python argument at fault) and the flag the CLI names instead.
 READ_FLAGS = {
@@ -78,18 +78,12 @@ class Choice(click.Choice):
         return super().convert(value, param, ctx)
 
 
-def _headline_default() -> str:
-    from simcore.select import HEADLINE_VARIABLES
-
-    return ", ".join(HEADLINE_VARIABLES)
-
-
 file_argument = click.argument("file", type=click.Path(path_type=Path))
 var_option = click.option(
     "--var",
     "variables",
     multiple=True,
-    help=f"Variable (repeatable) [default: {_headline_default()}].",
+    help=f"Variable (repeatable) [default: {', '.join(HEADLINE_VARIABLES)}].",
 )
 scenario_option = click.option(
     "--scenario",

@@ -17,7 +17,7 @@ from cli.options import (
     scenario_option,
     years_option,
 )
-from simcore.figures import distribution_panels, fan_panels, figure_title
+from simcore.figures import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
 from simcore.select import select
 
 KINDS = ("fan", "cdf", "hist")
@@ -39,7 +39,8 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
     "--var",
     "variables",
     multiple=True,
-    help="Variable (repeatable: one row of panels each) [default: contribution_usd].",
+    help="Variable (repeatable: one block of panels each) "
+    f"[default: {', '.join(PLOT_VARIABLES)}].",
 )
 @scenario_option
 @years_option
@@ -77,7 +78,7 @@ def plot_command(
     check_output_free(output, overwrite)
     selection = select(
         file,
-        variables=variables or ["contribution_usd"],
+        variables=variables or PLOT_VARIABLES,
         scenarios=scenarios or None,
         years=years,
         real=real,

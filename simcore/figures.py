@@ -16,6 +16,8 @@ from simcore.render import axis_label
 from simcore.report import selection_rows
 from simcore.select import Selection
 
+#: What ``smasim plot`` draws when no variable is chosen.
+PLOT_VARIABLES = ("contribution_usd",)
 #: Percentile levels of a fan chart: the outer band, the inner band, the median.
 FAN_LEVELS = (5.0, 25.0, 50.0, 75.0, 95.0)
 

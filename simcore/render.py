@@ -163,6 +163,8 @@ def _errors_note(rows: Sequence[SummaryRow]) -> str:
 
 
 def _paths_text(paths: float) -> str:
+    if math.isnan(paths):
+        return NO_INTERVAL
     if not math.isfinite(paths):
         return "undefined (estimate is 0)"
     return f"{paths:,.0f}"

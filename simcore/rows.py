@@ -50,6 +50,12 @@ def number(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def half_width(lower: float, upper: float) -> float | None:
+    """Half the width of the interval ``[lower, upper]``; None where it is undefined (NaN)."""
+    width = (upper - lower) / 2
+    return width if math.isfinite(width) else None
+
+
 @dataclass(frozen=True)
 class Estimate:
     """A percentile with the bounds of its confidence interval, in the file's units.
@@ -64,8 +70,7 @@ class Estimate:
     @property
     def half_width(self) -> float | None:
         """Half the interval's width; None where no interval exists."""
-        width = (self.upper - self.lower) / 2
-        return width if math.isfinite(width) else None
+        return half_width(self.lower, self.upper)
 
 
 @dataclass(frozen=True)
@@ -255,6 +260,8 @@ def convergence_rows_of(
         for m, moments, pct in steps:
             estimates = np.concatenate(([moments[0, j]], pct[0, :, j]))
             halves = np.concatenate(([z * moments[1, j]], (pct[2, :, j] - pct[1, :, j]) / 2))
+            # P0 and P100 have no interval, so no precision to reach.
+            halves[1:][np.isin(levels, EDGE_LEVELS)] = np.nan
             needed = paths_needed(estimates, halves, m, precision)
             rows.append(statistics_row(
                 item, scenario, year, m, moments[:, j], pct[:, :, j], levels,
@@ -287,8 +294,7 @@ class PercentileDifference:
     @property
     def half_width(self) -> float | None:
         """Half the paired interval's width; None where it is undefined."""
-        width = (self.upper - self.lower) / 2
-        return width if math.isfinite(width) else None
+        return half_width(self.lower, self.upper)
 
     @property
     def narrowing(self) -> float | None:

@@ -150,3 +150,17 @@ def test_p0_p100_json_and_csv_intervals_are_empty(batch: Path) -> None:
         assert record["p0_lower"] is None and record["p0_upper"] is None
         assert record["p100_lower"] is None and record["p100_upper"] is None
         assert record["p0"] <= record["p100"]
+
+
+def test_convergence_has_no_precision_target_at_p0(batch: Path) -> None:
+    from simcore.report import convergence_rows
+
+    rows = convergence_rows(batch, variables=["cum_contribution_usd"], scenarios=["lapse"],
+                            percentiles=[0, 50], smallest=500)
+    assert [r.n for r in rows] == [500, 1000, 2000]
+    for row in rows:
+        assert math.isnan(row.paths_needed["p0"])
+        assert row.as_record()["paths_needed_p0"] is None
+        assert row.paths_needed["p50"] >= 1
+    (table,) = summary_tables(rows)
+    assert "p0 n/a" in table.caption
