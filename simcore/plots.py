@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simcore.errors import SmasimInputError
@@ -39,8 +40,6 @@ MAX_COLUMNS = 3
 
 _PANEL_SIZE = (6.4, 3.8)
 _DPI = 120
-#: Vertical step between the lines of an S-curve's mark labels (points; 8-point text).
-_LABEL_STEP = 11.0
 
 
 def check_output(path: str | Path) -> Path:
@@ -73,20 +72,25 @@ def _scaled_ticks(ax: Axes, which: str, scale: float) -> None:
 
 def _finish_axes(
     ax: Axes, *, title: str, xlabel: str, ylabel: str, scaled: str, scale: float,
-    legend: str = "best",
+    legend: str = "best", entries: tuple[Sequence[Line2D], Sequence[str]] | None = None,
 ) -> None:
-    """Titles, labels, display-unit ticks on the ``scaled`` axis, grid and legend."""
+    """Titles, labels, display-unit ticks on the ``scaled`` axis, grid and legend (of the
+    labelled artists, or of ``entries``: handles and their texts)."""
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     _scaled_ticks(ax, scaled, scale)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc=legend)
+    if entries is None:
+        ax.legend(fontsize=8, loc=legend)
+    else:
+        ax.legend(*entries, fontsize=8, loc=legend)
 
 
 def _save(figure: Figure, path: Path, title: str, overwrite: bool) -> Figure:
-    # Wrapped to the figure's width (about 14 characters per inch) so it is never cut off.
-    width = max(40, int(figure.get_figwidth() * 14))
+    # Wrapped to the figure's width (about 10 characters of 12-point text per inch) so that
+    # it is never cut off.
+    width = max(40, int(figure.get_figwidth() * 10))
     figure.suptitle(textwrap.fill(title, width))
     with replacing(path, overwrite=overwrite) as temp:
         figure.savefig(temp, format=path.suffix.lower().lstrip("."))
@@ -186,8 +190,8 @@ def cdf_chart(
     title : str
         Figure title.
     marks : sequence of float
-        Percentile levels marked on each curve; their values are listed, one line per
-        scenario, in the panel's upper left corner (never overlapping).
+        Percentile levels marked on each curve; their values are listed in the legend,
+        one entry per scenario (entries never overlap).
     overwrite : bool
         Replace ``path`` if it exists.
 
@@ -204,34 +208,23 @@ def cdf_chart(
     for row, panel in enumerate(panels):
         ax = axes[row, 0]
         frame = []
+        curves: list[Line2D] = []
+        entries: list[str] = []
         for k, (name, values) in enumerate(panel.series.items()):
             curve = exact_percentiles(values, levels)
-            ax.plot(curve, levels / 100, color=f"C{k}", label=name)
+            curves += ax.plot(curve, levels / 100, color=f"C{k}", label=name)
             frame.append(curve[np.searchsorted(levels, _FRAME)])
             at = curve[np.searchsorted(levels, marks)]
             for level, value in zip(marks, at, strict=True):
                 # Out of the legend (label starts with "_"); the gid names the mark.
                 ax.plot([value], [level / 100], marker="o", color=f"C{k}", linestyle="none",
                         label=f"_P{level:g}", gid=f"{name} P{level:g}")
-            # The marks' values, one line per scenario stacked in the upper left corner
-            # (above an S-curve, where it never runs): labels beside the points would
-            # collide as soon as two scenarios' percentiles are close.
-            text = "  ".join(
+            # The marks' values go into the legend, one entry per scenario: labels beside
+            # the points would collide whenever two scenarios' percentiles are close.
+            entries.append(f"{name}: " + ", ".join(
                 f"P{level:g} {value / panel.scale:,.4g}"
                 for level, value in zip(marks, at, strict=True)
-            )
-            ax.annotate(
-                f"{name}: {text}" if len(panel.series) > 1 else text,
-                (0.01, 0.98),
-                xycoords="axes fraction",
-                xytext=(2, -_LABEL_STEP * k),
-                textcoords="offset points",
-                ha="left",
-                va="top",
-                fontsize=8,
-                color=f"C{k}",
-                gid=f"{name} marks",
-            )
+            ))
         for level in marks:
             ax.axhline(level / 100, color="0.6", linewidth=0.6, linestyle=":")
         # Long right tails (a $5B demand) would squeeze the curve: frame P0.5-P99.5 of all
@@ -245,7 +238,7 @@ def cdf_chart(
         _finish_axes(
             ax, title=f"{panel.label}, {panel.description}", xlabel=panel.label,
             ylabel="probability of not exceeding", scaled="x", scale=panel.scale,
-            legend="lower right",
+            legend="best", entries=(curves, entries),
         )
     return _save(figure, path, title, overwrite)
 

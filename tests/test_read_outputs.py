@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.text import Text
 
 from cli.main import cli
 from simcore import plots
@@ -90,31 +92,43 @@ def test_fan_chart_of_four_scenarios_is_a_grid(batch: Path, tmp_path: Path) -> N
     assert len(limits) == 1
 
 
+def mark_labels(ax: Axes) -> list[Text]:
+    legend = ax.get_legend()
+    assert legend is not None
+    return list(legend.get_texts())
+
+
 def test_s_curve_labels_of_four_scenarios_never_overlap(batch: Path, tmp_path: Path) -> None:
-    selection = select(batch, variables=["contribution_usd", "total_cost_usd"], years="2031")
+    selection = select(batch, variables=["contribution_usd", "cum_contribution_usd"],
+                       years="2031")
     figure = plots.cdf_chart(distribution_panels(selection, years_given=True),
                              tmp_path / "cdf.png", title="t")
     renderer = figure.canvas.get_renderer()
     assert isinstance(renderer, RendererAgg)
-    for ax in figure.axes:
-        labels = [t for t in ax.texts if t.get_gid() and t.get_gid().endswith(" marks")]
+    rows = summary_rows(batch, variables=["contribution_usd", "cum_contribution_usd"],
+                        years="2031", percentiles=[50, 70, 80])
+    for ax, name in zip(figure.axes, ["contribution_usd", "cum_contribution_usd"],
+                        strict=True):
+        labels = mark_labels(ax)
         assert len(labels) == 4
         boxes = [t.get_window_extent(renderer) for t in labels]
         for a, b in itertools.combinations(boxes, 2):
             assert not a.overlaps(b)
-        # Every label names its scenario and the three marks' values.
+        # Every label names its scenario and the three marks' values, in display units.
         for text, scenario in zip(labels, SCENARIOS, strict=True):
-            assert text.get_text().startswith(f"{scenario}: P50 ")
-            assert " P70 " in text.get_text() and " P80 " in text.get_text()
+            (row,) = [r for r in rows if r.scenario == scenario and r.variable == name]
+            expected = ", ".join(f"P{q:g} {row.percentiles[q].value / 1e9:,.4g}"
+                                 for q in (50.0, 70.0, 80.0))
+            assert text.get_text() == f"{scenario}: {expected}"
 
 
 def test_s_curve_labels_stay_apart_for_equal_curves(tmp_path: Path) -> None:
-    """Identical scenarios (the worst case for labels beside the points)."""
+    """Identical scenarios: the worst case for labels placed beside the points."""
     values = np.random.default_rng(1).normal(1e9, 1e8, 5_000)
     panel = Panel("x [USD bn]", 1e9, {f"s{k}": values for k in range(6)}, "2031")
     figure = plots.cdf_chart([panel], tmp_path / "cdf.png", title="t")
     renderer = figure.canvas.get_renderer()
-    boxes = [t.get_window_extent(renderer) for t in figure.axes[0].texts]
+    boxes = [t.get_window_extent(renderer) for t in mark_labels(figure.axes[0])]
     assert len(boxes) == 6
     assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2))
 
