@@ -11,6 +11,7 @@ import click
 
 from simcore.config import MAX_SAMPLES
 from simcore.errors import OutputExistsError, SmasimInputError, did_you_mean
+from simcore.render import FORMATS
 from simcore.runner import DEFAULT_CHUNK_SIZE
 from simcore.select import HEADLINE_VARIABLES
 
@@ -67,9 +68,7 @@ class Choice(click.Choice):
     def convert(self, value: object, param: click.Parameter | None,
                 ctx: click.Context | None) -> object:
         if isinstance(value, str) and value not in self.choices:
-            name = f"--{param.name}" if param is not None and param.name else "value"
-            if param is not None and param.opts:
-                name = max(param.opts, key=len)
+            name = max(param.opts, key=len) if param is not None and param.opts else "value"
             allowed = [str(c) for c in self.choices]
             raise SmasimInputError(
                 f"{name}: unknown value '{value}'{did_you_mean(value, allowed)} "
@@ -112,7 +111,7 @@ percentiles_option = click.option(
 format_option = click.option(
     "--format",
     "fmt",
-    type=Choice(("table", "csv", "json", "markdown")),
+    type=Choice(FORMATS),
     default=None,
     help="table/markdown: readable units, for people; csv/json: the file's units (USD, KRW, "
     "fractions), for programs [default: from -o's suffix (.csv, .json, .md), else table].",
