@@ -153,3 +153,20 @@ def test_mistyped_names_get_a_suggestion(small: Path, tmp_path: Path,
 def test_no_suggestion_when_nothing_is_close() -> None:
     assert did_you_mean("zzzz", ["baseline", "lapse"]) == ""
     assert did_you_mean("laspe", ["baseline", "lapse"]) == "; did you mean 'lapse'?"
+
+
+def test_headline_rows_render_in_every_format(small: Path) -> None:
+    from simcore.render import RENDERERS, headline_tables
+
+    rows = headline_rows(small)
+    records = json.loads(RENDERERS["json"](rows, headline_tables))
+    assert len(records) == 3 * len(SCENARIOS)
+    first = records[0]
+    assert (first["variable"], first["scenario"], first["units"]) == (
+        "contribution_usd", "baseline", "USD")
+    assert first["p5_2026"] <= first["p50_2026"] <= first["p95_2026"]
+    assert first["p50_2031"] == rows[0].cells[-1].median
+    assert records[-1]["p50_horizon"] == rows[-1].cells[0].median
+    markdown = RENDERERS["markdown"](rows, headline_tables)
+    assert markdown.count("| scenario |") == len(headline_tables(rows))
+    assert "| us-demand-2027 |" in markdown
