@@ -116,11 +116,11 @@ def summary_rows(
     return selection_rows(selection, percentiles, thresholds)
 
 
-def headline_rows(path: str | Path, *, real: bool = False) -> list[HeadlineRow]:
+def headline_rows(path: str | Path) -> list[HeadlineRow]:
     """The headline of a result file: :data:`HEADLINE_QUANTITIES` per scenario and year,
     each the median with its P5–P95 range (:data:`HEADLINE_LEVELS`), from the stored
     statistics."""
-    selection = select(path, variables=HEADLINE_QUANTITIES, real=real)
+    selection = select(path, variables=HEADLINE_QUANTITIES)
     return headline_rows_of(selection_rows(selection, HEADLINE_LEVELS), HEADLINE_LEVELS)
 
 
