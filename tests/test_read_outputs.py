@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -178,3 +179,43 @@ def test_convergence_has_no_precision_target_at_p0(batch: Path) -> None:
         assert row.paths_needed["p50"] >= 1
     (table,) = summary_tables(rows)
     assert "p0 n/a" in table.caption
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        pytest.param(lambda f: summary_rows(f, variables=["nonsense"]),
+                     "variables: unknown variable(s) nonsense", id="variables"),
+        pytest.param(lambda f: summary_rows(f, scenarios=["basline"]),
+                     "scenarios: unknown scenario(s) basline", id="scenarios"),
+        pytest.param(lambda f: summary_rows(f, years="2040"), "years: 2040 outside", id="years"),
+        pytest.param(lambda f: summary_rows(f, variables=["pv_contribution_usd"], real=True),
+                     "real: pv_contribution_usd is a present value", id="real"),
+        pytest.param(lambda f: summary_rows(f, exceed=[math.nan]),
+                     "exceed: thresholds must be finite", id="exceed"),
+    ],
+)
+def test_library_errors_name_arguments_not_flags(batch: Path, call: Callable[[Path], object],
+                                                 message: str) -> None:
+    from simcore.errors import SmasimInputError
+
+    with pytest.raises(SmasimInputError) as caught:
+        call(batch)
+    assert str(caught.value).startswith(message)
+    assert "--" not in str(caught.value)
+
+
+def test_rows_carry_their_quantity(batch: Path) -> None:
+    rows = summary_rows(batch, variables=["total_cost_usd", "rok_share", "contribution_usd"],
+                        scenarios=["lapse"], years="2031", percentiles=[50], real=True)
+    kinds = {r.variable: (r.quantity.spec.kind, r.quantity.display_unit, r.quantity.real)
+             for r in rows}
+    assert kinds == {
+        "total_cost_usd_real": ("USD", "USD bn", True),
+        "rok_share": ("fraction", "%", False),
+        "contribution_usd_real": ("USD", "USD bn", False),
+    }
+    titles = [t.title for t in summary_tables(rows)]
+    assert titles[0] == ("lapse: total_cost_usd_real [USD bn] — total cost of stationing, "
+                         "in base-year prices")
+    assert titles[2].endswith("ROK SMA contribution in base-year US dollars")
