@@ -28,6 +28,7 @@ from cli.options import (
     var_option,
     years_option,
 )
+from simcore.convergence import DEFAULT_PRECISION
 from simcore.errors import SmasimInputError
 from simcore.output import write_text
 from simcore.render import (
@@ -146,7 +147,7 @@ def headline_text(rows: Sequence[Any], width: int) -> str:
 @click.option(
     "--precision",
     type=float,
-    default=0.01,
+    default=DEFAULT_PRECISION,
     show_default=True,
     help="With --convergence: relative half-width wanted for the 95% intervals (0.01: ±1%).",
 )

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from simcore.compare import DEFAULT_SECTIONS, paired_difference
-from simcore.convergence import checkpoints
+from simcore.convergence import DEFAULT_PRECISION, checkpoints
 from simcore.errors import SmasimInputError
 from simcore.rows import (
     ComparisonRow,
@@ -132,7 +132,7 @@ def convergence_rows(
     years: str | None = None,
     percentiles: Sequence[float] | None = None,
     real: bool = False,
-    precision: float = 0.01,
+    precision: float = DEFAULT_PRECISION,
     smallest: int = 1000,
 ) -> list[SummaryRow]:
     """How the mean and percentiles settle as paths accumulate, and how many are needed.
