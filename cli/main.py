@@ -126,6 +126,8 @@ COMMANDS = {
     "summary": "cli.summary:summary_command",
     "compare": "cli.compare:compare_command",
     "plot": "cli.plot:plot_command",
+    "budget": "cli.budget:budget_command",
+    "report": "cli.report:report_command",
     "info": "cli.provenance:info_command",
     "validate": "cli.provenance:validate_command",
     "rerun": "cli.provenance:rerun_command",

@@ -17,10 +17,12 @@ from cli.options import (
     scenario_option,
     years_option,
 )
+from simcore.budget_report import DEFAULT_VARIABLE, budget_figure
+from simcore.errors import SmasimInputError
 from simcore.figures import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
 from simcore.select import select
 
-KINDS = ("fan", "cdf", "hist")
+KINDS = ("fan", "cdf", "hist", "budget")
 _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 
 
@@ -33,7 +35,8 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
     show_default=True,
     help="fan: P5-P95 and P25-P75 bands and the median over the years (at most three "
     "scenario panels side by side); cdf: S-curve with P50/P70/P80 marked; hist: share of "
-    "paths per bin.",
+    "paths per bin; budget: one scenario's budgets by year stacked to the P80 of the total, "
+    "beside the years' own P80s (as `smasim budget`).",
 )
 @click.option(
     "--var",
@@ -57,7 +60,7 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @read_command
 def plot_command(
     file: Path,
-    kind: Literal["fan", "cdf", "hist"],
+    kind: Literal["fan", "cdf", "hist", "budget"],
     variables: tuple[str, ...],
     scenarios: tuple[str, ...],
     years: str | None,
@@ -76,6 +79,13 @@ def plot_command(
 
     plots.check_output(output)
     check_output_free(output, overwrite)
+    if kind == "budget":
+        if len(variables) > 1:
+            raise SmasimInputError("variables: a budget figure shows one variable")
+        budget_figure(file, output, variable=variables[0] if variables else DEFAULT_VARIABLE,
+                      years=years, scenarios=scenarios or None, real=real, overwrite=overwrite)
+        click.echo(f"Wrote {output}")
+        return
     selection = select(
         file,
         variables=variables or PLOT_VARIABLES,

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from simcore.budget import BudgetResult
+from simcore.output import replacing
 from simcore.plots import check_output
 
 #: Hatches cycled over the years (with a grey shade each): distinct without colour.
@@ -41,6 +42,7 @@ def budget_chart(
     title: str,
     label: str,
     scale: float = 1.0,
+    overwrite: bool = False,
 ) -> Figure:
     """Stacked budgets by year against the per-year percentiles.
 
@@ -63,6 +65,8 @@ def budget_chart(
         Axis label with the display unit, e.g. ``"contribution_usd [USD bn]"``.
     scale : float
         Display scale: tick labels show values divided by it.
+    overwrite : bool
+        Replace ``path`` if it exists (it is written under a temporary name, then renamed).
 
     Returns
     -------
@@ -129,5 +133,6 @@ def budget_chart(
     # Wrapped to the figure's width (about 14 characters per inch) so it is never cut off.
     figure.suptitle(textwrap.fill(title, int(figure.get_figwidth() * 14)))
     if target is not None:
-        figure.savefig(target, format=target.suffix.lower().lstrip("."))
+        with replacing(target, overwrite=overwrite) as temp:
+            figure.savefig(temp, format=target.suffix.lower().lstrip("."))
     return figure

@@ -26,7 +26,7 @@ import numpy as np
 import xarray as xr
 
 from simcore.errors import SmasimInputError
-from simcore.report import TextTable, format_with_error
+from simcore.render import TextTable, format_with_error
 from simcore.summary import INTERVAL_LEVEL, normal_quantile
 
 __all__ = ["COVERAGE_LEVELS", "CoverageRow", "ShapleyRow", "coverage_tables", "read_backtest",

@@ -9,6 +9,7 @@ structure, links and numbers are still checked without a browser by the other te
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -152,3 +153,36 @@ def test_an_external_request_is_caught(browser: Any, tmp_path: Path) -> None:
     rendered = render(browser, path)
     assert "http://example.invalid/a.png" in rendered.requests
     assert rendered.errors  # the blocked image is reported on the console
+
+
+@pytest.mark.slow
+def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path) -> None:
+    # Imported here: the document tests above need no result file, nor the read side.
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    from simcore.html_report import build_report
+    from tests.conftest import ROOT
+    from tests.test_report_html import SHIPPED, shipped_batch
+    from tests.test_report_html_attachments import backtest_file, sensitivity_file
+
+    batch = shipped_batch(tmp_path)
+    page = build_report(
+        [batch], root=ROOT, sensitivity=sensitivity_file(tmp_path / "s.nc"),
+        backtest=backtest_file(tmp_path / "b.nc", [5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0]),
+    )
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    rendered = render(browser, path)
+    # Fan chart, S-curve, budget figure; every section printed, at most 12 A4 pages.
+    check_page(rendered, figures=3, max_pages=12)
+
+    result = CliRunner().invoke(cli, ["summary", str(batch), "--var", "contribution_usd",
+                                      "--var", "cum_contribution_usd", "--percentiles",
+                                      "50,80", "--format", "json"])
+    records = json.loads(result.output)
+    shown = rendered.page.eval_on_selector_all(
+        "#headline tbody td", "els => els.map(e => Number(e.dataset.value))")
+    expected = [r[q] for scenario in SHIPPED for r in records if r["scenario"] == scenario
+                for q in ("p50", "p80")]
+    assert shown == expected
