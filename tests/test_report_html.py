@@ -238,3 +238,29 @@ def test_overlaid_curves_differ_without_colour(tmp_path: Path) -> None:
     legend = ax.get_legend()
     for handle, text in zip(legend.legend_handles, legend.get_texts(), strict=True):
         assert handle.get_linestyle() == curves[text.get_text().split(":")[0]]
+
+
+def test_several_files(tmp_path: Path) -> None:
+    def run(name: str, seed: int) -> Path:
+        scenario = load_scenario(ROOT / "configs" / f"{name}.toml").with_overrides(
+            samples=N, seed=seed)
+        return run_scenarios([scenario], tmp_path / f"{name}-{seed}.h5", batch=False,
+                             command=f"smasim run configs/{name}.toml").path
+
+    first, paired, other_seed = run("baseline", 1), run("lapse", 1), run("drawdown", 2)
+    page = build_report([first, paired, other_seed], root=ROOT)
+    assert external_references(page) == []
+    text = section(page, "differences")
+    # Scenarios are named with their file; the same design pairs, another seed cannot.
+    assert f"{first.name}:baseline" in text
+    code, output = smasim("compare", first, paired, "--var", "contribution_usd", "--var",
+                          "cum_contribution_usd", "--percentiles", "50,80", "--format",
+                          "markdown")
+    assert code == 0, output
+    for k in (0, 1):
+        for row in cells(text, k):
+            assert "| " + " | ".join(c for c, _ in row) + " |" in output
+    assert f"{other_seed.name}:drawdown: not paired" in text
+    headline = section(page, "headline")
+    assert headline.count("<table") == 3
+    assert "Drawdown: what does the alliance cost" in section(page, "questions")
