@@ -37,7 +37,7 @@ import numpy as np
 from scipy import special
 
 from simcore.compare import DEFAULT_SECTIONS
-from simcore.quantiles import column_percentiles
+from simcore.quantiles import exact_percentiles
 from simcore.summary import INTERVAL_LEVEL
 
 __all__ = ["DEFAULT_LEVEL", "BudgetResult", "allocate_budget", "default_window"]
@@ -126,18 +126,6 @@ class BudgetResult:
     interval_level: float = INTERVAL_LEVEL
 
 
-@dataclass(frozen=True)
-class _Estimates:
-    """One set of estimates per batch: arrays with a leading batch axis of length K."""
-
-    total: np.ndarray  # (K,)
-    budget: np.ndarray  # (K, T)
-    scale: np.ndarray  # (K,)
-    percentile: np.ndarray  # (K, T)
-    joint: np.ndarray  # (K,)
-    window_paths: np.ndarray  # (K,)
-
-
 def allocate_budget(
     values: np.ndarray,
     level: float = DEFAULT_LEVEL,
@@ -176,9 +164,10 @@ def allocate_budget(
 
     Notes
     -----
-    Cost: a few passes over ``S`` (one selection for ``q``, one partition of the distances)
-    and one selection per year for the percentiles, for the full sample and again for the
-    batches; the extra memory is a few arrays of ``n`` values, never a copy of ``values``.
+    Cost: one strided copy of each year's column into a buffer, from which its mean, its
+    percentile and those of the batches and the joint coverage are computed; a few passes
+    over ``S`` (one selection for ``q``, one partition of the distances, the same per batch).
+    The extra memory is a few arrays of ``n`` values, never a copy of ``values``.
 
     Examples
     --------
@@ -209,79 +198,116 @@ def allocate_budget(
     total = x.sum(axis=1, dtype=np.float64)
     if not np.isfinite(total).all():
         raise ValueError("values must be finite: a path holds NaN or infinity")
-    constant = (x == x[0]).all(axis=0)
+    size = n // sections
+    years = _per_year(x, level, sections if size >= 2 else 1)
+    constant = years.constant
 
-    full = _estimate(x, total, level, constant, window=m, batches=1)
-    batch_size = n // sections
-    if batch_size >= 2:
-        batches = _estimate(
-            x, total, level, constant, window=min(batch_size, math.ceil(m / sections)),
-            batches=sections,
+    q = exact_percentiles(total, [level])[0]
+    budget, scale, window_paths = _allocation(x, total[None, :], np.array([q]), constant, m)
+    if size >= 2:
+        used = sections * size
+        sums = total[:used].reshape(sections, size)
+        batch_budget, batch_scale, _ = _allocation(
+            x, sums, np.percentile(sums, level, axis=1), constant,
+            min(size, math.ceil(m / sections)),
         )
         t_scale = float(special.stdtrit(sections - 1, 0.5 + interval_level / 2))
-        budget_half = t_scale * batches.budget.std(axis=0, ddof=1) / math.sqrt(sections)
-        scale_se = float(batches.scale.std(ddof=1)) / math.sqrt(sections)
-        joint_se = float(batches.joint.std(ddof=1)) / math.sqrt(sections)
+        budget_half = t_scale * batch_budget.std(axis=0, ddof=1) / math.sqrt(sections)
+        scale_se = float(batch_scale.std(ddof=1)) / math.sqrt(sections)
+        joint_se = float(years.batch_joint.std(ddof=1)) / math.sqrt(sections)
     else:
         budget_half = np.full(x.shape[1], np.nan)
         scale_se = joint_se = math.nan
     # A known year is known exactly (its batch values are all equal up to rounding).
     budget_half[constant] = 0.0
 
-    q = float(full.total[0])
-    budget = full.budget[0]
-    percentile = full.percentile[0]
-    means = x.mean(axis=0, dtype=np.float64)
+    q = float(q)
+    budget = budget[0]
+    percentile = years.percentile
     return BudgetResult(
         level=float(level),
         total=q,
         budget=budget,
         budget_lower=budget - budget_half,
         budget_upper=budget + budget_half,
-        scale=float(full.scale[0]),
+        scale=float(scale[0]),
         scale_se=scale_se,
         constant=constant,
         percentile=percentile,
         percentile_sum=float(percentile.sum()),
         overshoot=float(percentile.sum() - q),
-        proportional=q * means / means.sum(),
-        joint_confidence=float(full.joint[0]),
+        proportional=q * years.mean / years.mean.sum(),
+        joint_confidence=years.joint,
         joint_confidence_se=joint_se,
         n=n,
         window=m,
-        window_paths=int(full.window_paths[0]),
+        window_paths=int(window_paths[0]),
         sections=sections,
         interval_level=interval_level,
     )
 
 
-def _estimate(
-    x: np.ndarray,
-    total: np.ndarray,
-    level: float,
-    constant: np.ndarray,
-    *,
-    window: int,
-    batches: int,
-) -> _Estimates:
-    """Every estimate within each of ``batches`` consecutive batches of the paths.
+@dataclass(frozen=True)
+class _YearStatistics:
+    """What is computed year by year, for the full sample and for each batch."""
 
-    ``batches = 1`` is the full sample. Paths past ``batches * (n // batches)`` are left out,
-    as in the paired sectioning of :mod:`simcore.compare`.
+    constant: np.ndarray  # (T,) bool: the same value on every path
+    mean: np.ndarray  # (T,)
+    percentile: np.ndarray  # (T,)
+    joint: float  # share of paths at or below every year's percentile
+    batch_joint: np.ndarray  # (K,): the same within each batch, own percentiles
+
+
+def _per_year(x: np.ndarray, level: float, batches: int) -> _YearStatistics:
+    """Per-year percentiles, means and the joint confidence, full sample and per batch.
+
+    Each year's column is copied once into a contiguous buffer (the input may be a
+    row-major ``(n, T)`` array, whose columns are strided), and everything is computed from
+    that buffer.
     """
-    size = x.shape[0] // batches
+    n, width = x.shape
+    size = n // batches
     used = batches * size
-    sums = total[:used].reshape(batches, size)
-    # Columns of the transposed view are the batches: one exact selection each.
-    q = column_percentiles(sums.T, [level])[0]
+    column = np.empty(n, dtype=np.float64)
+    constant = np.empty(width, dtype=bool)
+    mean = np.empty(width)
+    percentile = np.empty(width)
+    covered = np.ones(n, dtype=bool)
+    batch_covered = np.ones((batches, size), dtype=bool)
+    for t in range(width):
+        np.copyto(column, x[:, t])
+        constant[t] = column.min() == column.max()
+        mean[t] = column.mean()
+        # Neither selection reorders the buffer: both comparisons see the paths in order.
+        percentile[t] = exact_percentiles(column, [level])[0]
+        np.logical_and(covered, column <= percentile[t], out=covered)
+        in_batches = column[:used].reshape(batches, size)
+        batch_percentile = np.percentile(in_batches, level, axis=1)
+        np.logical_and(batch_covered, in_batches <= batch_percentile[:, None],
+                       out=batch_covered)
+    return _YearStatistics(constant, mean, percentile, float(covered.mean()),
+                           batch_covered.mean(axis=1))
 
+
+def _allocation(
+    x: np.ndarray, sums: np.ndarray, q: np.ndarray, constant: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Euler allocation within each batch: budgets (K, T), scale factors (K,) and the
+    paths averaged (K,).
+
+    ``sums`` (K, size) are the totals of consecutive batches of the paths (one batch: the
+    full sample), ``q`` (K,) each batch's percentile of them, ``window`` the nearest paths
+    to average in each.
+    """
     distance = np.abs(sums - q[:, None])
     cutoff = np.partition(distance, window - 1, axis=1)[:, window - 1]
     # Every path at the cutoff distance counts: the estimate must not depend on which of
     # tied paths a partition happens to put first.
     near = distance <= cutoff[:, None]
     counts = near.sum(axis=1)
-    rows = np.flatnonzero(near)  # sorted, so each batch's rows are one contiguous run
+    # Flat indexes of a (K, size) view of consecutive batches are the paths' rows, sorted,
+    # so each batch's rows are one contiguous run.
+    rows = np.flatnonzero(near)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     picked = x[rows].astype(np.float64, copy=False)
     means = np.add.reduceat(picked, starts, axis=0) / counts[:, None]
@@ -296,18 +322,4 @@ def _estimate(
         )
     scale = np.where(uncertain == 0, 1.0, target / np.where(uncertain == 0, 1.0, uncertain))
     budget = np.where(constant, means, means * scale[:, None])
-
-    percentile = np.empty((batches, x.shape[1]))
-    covered = np.ones((batches, size), dtype=bool)
-    for t in range(x.shape[1]):
-        column = x[:used, t].reshape(batches, size)
-        percentile[:, t] = column_percentiles(column.T, [level])[0]
-        covered &= column <= percentile[:, t, None]
-    return _Estimates(
-        total=q,
-        budget=budget,
-        scale=scale,
-        percentile=percentile,
-        joint=covered.mean(axis=1),
-        window_paths=counts,
-    )
+    return budget, scale, counts
