@@ -7,7 +7,7 @@ from collections.abc import Callable
 import click
 
 from simcore.config import MAX_SAMPLES
-from simcore.runner import DEFAULT_CHUNK_SIZE
+from simcore.parallel import DEFAULT_CHUNK_SIZE
 
 #: Largest chunk: 64 blocks (about 3 GB of float64 values in flight per chunk).
 MAX_CHUNK_SIZE = 64 * DEFAULT_CHUNK_SIZE

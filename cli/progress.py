@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from simcore.runner import ProgressCallback
+from simcore.parallel import ProgressCallback
 from simcore.sampling import BLOCK_SIZE
 
 

@@ -21,12 +21,11 @@ from cli.options import (
     workers_option,
 )
 from cli.progress import progress_bar
-from simcore.config import Scenario, load_scenario
+from simcore.config import Scenario, check_batch, load_scenario
 from simcore.errors import SmasimInputError
 from simcore.parallel import open_executor
 from simcore.provenance import FileInfo, default_rerun_path, file_info, rerun
-from simcore.runner import check_batch, file_layout
-from simcore.store import human_bytes
+from simcore.store import file_layout, human_bytes
 
 
 def render_info(info: FileInfo) -> str:

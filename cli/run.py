@@ -10,9 +10,9 @@ import click
 
 from cli.options import simulation_options
 from cli.progress import progress_bar
-from simcore.config import Scenario, load_scenario
+from simcore.config import Scenario, check_batch, load_scenario
 from simcore.parallel import open_executor
-from simcore.runner import check_batch, run_scenarios
+from simcore.runner import run_scenarios
 
 DEFAULT_OUTPUT_DIR = Path("outputs")
 

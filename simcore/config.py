@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import tomllib
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -29,6 +31,7 @@ from pydantic import (
 )
 
 from simcore.errors import ConfigError
+from simcore.overrides import OverrideError, apply_overrides, parse_override
 from simcore.types import DRIVERS, Driver, OutcomeKind, RuleKind, Sampler, ShockDistribution
 
 #: Largest sample count accepted: 1e10 paths of 6 years is ~7 TB of float64 output.
@@ -424,6 +427,21 @@ class Scenario(_Section):
         """Calendar years simulated, ``base_year + 1 … base_year + horizon``; shape (H,)."""
         return np.arange(self.run.base_year + 1, self.run.base_year + self.run.horizon + 1)
 
+    @property
+    def outcome_labels(self) -> list[str]:
+        """One word per negotiation outcome: its kind, numbered when a kind repeats.
+
+        These are the ``flag_meanings`` of ``negotiation_outcome`` (after
+        ``no_negotiation``).
+        """
+        labels: list[str] = []
+        for outcome in self.negotiation.outcomes:
+            label, k = outcome.kind, 2
+            while label in labels:
+                label, k = f"{outcome.kind}_{k}", k + 1
+            labels.append(label)
+        return labels
+
     def to_toml(self) -> str:
         """The resolved configuration (defaults filled in) as TOML text."""
         return tomli_w.dumps(_toml_ready(self.model_dump(mode="json", exclude_none=True)))
@@ -455,13 +473,16 @@ def _toml_ready(value: Any) -> Any:
 # Loading and error translation
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file.
+def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
+    """Read and validate a scenario TOML file, with values changed by ``overrides``.
 
     Parameters
     ----------
     path : str or Path
         The TOML file.
+    overrides : sequence of str
+        ``KEY=VALUE`` assignments (dotted key paths, TOML values) applied to the parsed
+        file before validation (:func:`simcore.overrides.apply_overrides`).
 
     Returns
     -------
@@ -473,6 +494,9 @@ def load_scenario(path: str | Path) -> Scenario:
     ConfigError
         The file is missing, unreadable, not TOML, or breaks the contract; the message names
         the file and the key path.
+    OverrideError
+        An assignment cannot be applied, or the scenario it makes breaks the contract; the
+        message starts with the assignment.
     """
     path = Path(path)
     if path.is_dir():
@@ -487,18 +511,44 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ConfigError(f"{path}: not a text file (TOML must be UTF-8)") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read ({err.strerror})") from None
-    return parse_scenario(text, source=str(path))
+    return parse_scenario(text, source=str(path), overrides=overrides)
 
 
-def parse_scenario(text: str, *, source: str = "<string>") -> Scenario:
-    """Validate a scenario given as TOML text; ``source`` names it in error messages."""
+def parse_scenario(
+    text: str, *, source: str = "<string>", overrides: Sequence[str] = ()
+) -> Scenario:
+    """Validate a scenario given as TOML text; ``source`` names it in error messages.
+
+    ``overrides`` are ``KEY=VALUE`` assignments applied before validation, as for
+    :func:`load_scenario`.
+    """
     if not text.strip():
         raise ConfigError(f"{source}: the file is empty; a scenario needs at least [run]")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{source}: not valid TOML: {err}") from None
-    return scenario_from_dict(data, source=source)
+    if not overrides:
+        return scenario_from_dict(data, source=source)
+    changed = apply_overrides(data, overrides)
+    try:
+        return Scenario.model_validate(changed)
+    except ValidationError as err:
+        reason = format_validation_error(err)
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as err:
+        # The file itself is invalid: report it as without the assignments.
+        raise ConfigError(f"{source}: {format_validation_error(err)}") from None
+    raise OverrideError(_blamed(overrides, reason), reason)
+
+
+def _blamed(overrides: Sequence[str], reason: str) -> str:
+    """The assignments a validation error names by key path (all of them if none is named)."""
+    named = [a for a in overrides if re.search(
+        rf"(?<![\w.]){re.escape(parse_override(a).key)}(?![\w])", reason
+    )]
+    return ", ".join(named or overrides)
 
 
 def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scenario:
@@ -507,6 +557,44 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scena
         return Scenario.model_validate(data)
     except ValidationError as err:
         raise ConfigError(f"{source}: {format_validation_error(err)}") from None
+
+
+#: Keys on which the scenarios of a batch must agree, so that they share random inputs.
+SHARED_RUN_KEYS = ("base_year", "horizon", "samples", "seed", "sampler", "percentiles")
+
+
+def check_batch(scenarios: Sequence[Scenario], sources: Sequence[str]) -> None:
+    """Raise :class:`ConfigError` unless the scenarios can run as one batch.
+
+    They must have distinct names and agree on :data:`SHARED_RUN_KEYS`, so that they share
+    each sample's random inputs (common random numbers) and one summary layout.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        The batch, after overrides.
+    sources : sequence of str
+        Where each scenario came from (file names), for the messages.
+    """
+    names = [s.run.name for s in scenarios]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        where = ", ".join(
+            f"{n} ({', '.join(src for src, m in zip(sources, names, strict=True) if m == n)})"
+            for n in duplicates
+        )
+        raise ConfigError(f"run.name: scenario names in a batch must be unique; repeated: {where}")
+    first = scenarios[0]
+    for key in SHARED_RUN_KEYS:
+        expected = getattr(first.run, key)
+        for scenario, source in zip(scenarios[1:], sources[1:], strict=True):
+            if getattr(scenario.run, key) != expected:
+                raise ConfigError(
+                    f"run.{key}: scenarios of a batch must agree"
+                    + (" (common random numbers)" if key != "percentiles" else "")
+                    + f"; {sources[0]} has {expected!r}, {source} has "
+                    f"{getattr(scenario.run, key)!r}"
+                )
 
 
 def format_validation_error(err: ValidationError, *, limit: int = 4) -> str:

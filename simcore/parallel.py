@@ -24,6 +24,14 @@ from typing import Any, Protocol, TypeVar
 
 from simcore.errors import SmasimInputError
 from simcore.memory import ALLOCATOR_ENVIRONMENT
+from simcore.sampling import BLOCK_SIZE
+
+#: Default samples per task: one block. A block (65,536 paths) already amortizes the
+#: per-call overhead; larger chunks only hold more memory in flight.
+DEFAULT_CHUNK_SIZE = BLOCK_SIZE
+
+#: Called with (samples done, samples in all) as a run progresses.
+ProgressCallback = Callable[[int, int], None]
 
 T = TypeVar("T")
 R = TypeVar("R")
