@@ -530,7 +530,10 @@ def parse_scenario(
         raise ConfigError(f"{source}: not valid TOML: {err}") from None
     if not overrides:
         return scenario_from_dict(data, source=source)
-    changed = apply_overrides(data, overrides)
+    try:
+        changed = apply_overrides(data, overrides)
+    except OverrideError as err:
+        raise OverrideError(err.assignment, err.reason, source=source) from None
     try:
         return Scenario.model_validate(changed)
     except ValidationError as err:
@@ -540,15 +543,16 @@ def parse_scenario(
     except ValidationError as err:
         # The file itself is invalid: report it as without the assignments.
         raise ConfigError(f"{source}: {format_validation_error(err)}") from None
-    raise OverrideError(_blamed(overrides, reason), reason)
+    blamed = [a for a in overrides if _names_key(reason, parse_override(a).key)]
+    if len(blamed) == 1:
+        # The assignment names the key already: "fx.volatility=-1: must be >= 0".
+        reason = reason.removeprefix(f"{parse_override(blamed[0]).key}: ")
+    raise OverrideError(", ".join(blamed or overrides), reason, source=source)
 
 
-def _blamed(overrides: Sequence[str], reason: str) -> str:
-    """The assignments a validation error names by key path (all of them if none is named)."""
-    named = [a for a in overrides if re.search(
-        rf"(?<![\w.]){re.escape(parse_override(a).key)}(?![\w])", reason
-    )]
-    return ", ".join(named or overrides)
+def _names_key(message: str, key: str) -> bool:
+    """Whether a validation message names the key path ``key`` (or a key below it)."""
+    return re.search(rf"(?<![\w.\]]){re.escape(key)}(?![\w])", message) is not None
 
 
 def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scenario:

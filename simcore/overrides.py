@@ -28,11 +28,15 @@ class OverrideError(ConfigError):
     Attributes
     ----------
     assignment : str
-        The assignment as given (``KEY=VALUE``); the message starts with it.
+        The assignment as given (``KEY=VALUE``); the message starts with it, then names
+        the configuration it was applied to (``source``) if known.
+    reason : str
+        What is wrong.
     """
 
-    def __init__(self, assignment: str, reason: str) -> None:
-        super().__init__(f"{assignment}: {reason}")
+    def __init__(self, assignment: str, reason: str, *, source: str | None = None) -> None:
+        where = f" on {source}" if source else ""
+        super().__init__(f"{assignment}{where}: {reason}")
         self.assignment = assignment
         self.reason = reason
 
