@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import h5netcdf
 import h5py
 import numpy as np
 import xarray as xr
@@ -343,29 +342,35 @@ def read_structure(path: str | Path) -> dict[str, Any]:
         ``groups`` (names) and ``complete``.
     """
     path = check_result_file(path, complete=False)
+    variables: dict[str, dict[str, Any]] = {}
+    dims: dict[str, int] = {}
+    coords: dict[str, list[Any]] = {}
     try:
-        # Without HDF5's lock: the partial file of a run in progress is described too.
+        # h5py alone (xarray would import dask), and without HDF5's lock: the partial file
+        # of a run in progress is described too.
         with h5py.File(path, "r", locking=False) as handle:
             attrs = _global_attrs(handle)
             groups = [name for name, item in handle.items() if isinstance(item, h5py.Group)]
-        store = xr.backends.H5NetCDFStore(h5netcdf.File(path, "r", locking=False))
-        with xr.open_dataset(store, decode_times=False) as dataset:
-            variables = {
-                str(name): {
-                    "dims": tuple(str(d) for d in var.dims),
-                    "dtype": str(var.dtype),
-                    "units": var.attrs.get("units", ""),
-                    "long_name": var.attrs.get("long_name", ""),
-                    "compression": "zlib" if var.encoding.get("zlib") else None,
+            for name, item in handle.items():
+                if not isinstance(item, h5py.Dataset):
+                    continue
+                if item.attrs.get("CLASS") == b"DIMENSION_SCALE":
+                    if _attr_value(item.attrs.get("NAME", b"")) == name:  # a coordinate
+                        values = item.asstr()[()] if h5py.check_string_dtype(item.dtype) \
+                            else item[()]
+                        coords[name] = [v.item() if isinstance(v, np.generic) else v
+                                        for v in values]
+                    continue
+                names = _dimension_names(item)
+                dims.update((d, int(n)) for d, n in zip(names, item.shape, strict=True)
+                            if d not in dims)
+                variables[name] = {
+                    "dims": names,
+                    "dtype": str(item.dtype),
+                    "units": _attr_value(item.attrs.get("units", "")),
+                    "long_name": _attr_value(item.attrs.get("long_name", "")),
+                    "compression": "zlib" if item.compression == "gzip" else None,
                 }
-                for name, var in dataset.data_vars.items()
-            }
-            coords = {
-                str(name): [v.item() for v in dataset[name].values]
-                for name in dataset.coords
-                if name in dataset.dims
-            }
-            dims = {str(name): int(size) for name, size in dataset.sizes.items()}
     except OSError as err:
         raise _unreadable(path, err) from None
     return {
@@ -680,6 +685,11 @@ def open_summary(path: str | Path) -> xr.Dataset:
     return summary
 
 
+def _dimension_names(dataset: h5py.Dataset) -> tuple[str, ...]:
+    """Names of a netCDF-4 variable's dimensions (its attached dimension scales)."""
+    return tuple(dim[0].name.rsplit("/", 1)[-1] for dim in dataset.dims)
+
+
 def _global_attrs(handle: h5py.File) -> dict[str, Any]:
     """A file's global attributes, decoded, without HDF5/netCDF bookkeeping (``_…``)."""
     return {k: _attr_value(v) for k, v in handle.attrs.items() if not k.startswith("_")}
@@ -849,7 +859,7 @@ def read_summary(path: str | Path, variables: Sequence[str] | None = None) -> xr
             if dataset.attrs.get("CLASS") == b"DIMENSION_SCALE":
                 dims: tuple[str, ...] = (name,)
             elif wanted is None or name in wanted or dataset.ndim == 1:
-                dims = tuple(dim[0].name.rsplit("/", 1)[-1] for dim in dataset.dims)
+                dims = _dimension_names(dataset)
             else:
                 continue
             if wanted is not None and name not in wanted and dims != (name,):
