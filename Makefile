@@ -19,9 +19,11 @@ run: $(STAMP)
 	$(BIN)/smasim batch configs/*.toml --samples 100000 -o outputs/batch.h5 --overwrite
 	$(BIN)/smasim summary outputs/batch.h5
 
-## The whole test suite (slow statistical tests included), then lint.
+## The whole test suite (slow statistical tests and simcore's doctests included), then the
+## type checker and lint.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+	$(BIN)/mypy simcore cli
 	$(BIN)/ruff check .
 
 ## The quick subset: everything but tests marked slow.

@@ -157,8 +157,8 @@ def validate_command(
             if len(configs) > 1:
                 click.echo(f"# {source}")
             click.echo(scenario.to_toml())
-    for err in errors[:-1]:
-        click.echo(f"Error: {err}", err=True)
+    for error in errors[:-1]:
+        click.echo(f"Error: {error}", err=True)
     if errors:
         raise errors[-1]
     if as_batch:

@@ -436,7 +436,8 @@ class Scenario(_Section):
         """
         labels: list[str] = []
         for outcome in self.negotiation.outcomes:
-            label, k = outcome.kind, 2
+            label: str = outcome.kind
+            k = 2
             while label in labels:
                 label, k = f"{outcome.kind}_{k}", k + 1
             labels.append(label)
@@ -608,7 +609,7 @@ def format_validation_error(err: ValidationError, *, limit: int = 4) -> str:
     error of the key it was meant to be is dropped, and unknown keys come first.
     """
     errors = err.errors(include_url=False)
-    meant = set()
+    meant: set[tuple[int | str, ...]] = set()
     for error in errors:
         if error["type"] == "extra_forbidden":
             loc = tuple(error["loc"])

@@ -107,7 +107,7 @@ def resolve_seed(
 def chunk_blocks(samples: int, chunk_size: int) -> list[range]:
     """Group the run's blocks into chunks of ``ceil(chunk_size / BLOCK_SIZE)`` blocks.
 
-    >>> chunk_blocks(5 * BLOCK_SIZE, 2 * BLOCK_SIZE)
+    >>> chunk_blocks(5 * 65536, 2 * 65536)  # blocks of 65,536 samples
     [range(0, 2), range(2, 4), range(4, 5)]
     """
     if chunk_size < 1:

@@ -418,7 +418,7 @@ class DirectTarget:
             fd = os.open(self.path, os.O_WRONLY)
             try:
                 for name, offset in self.offsets.items():
-                    data = memoryview(np.ascontiguousarray(values[name])).cast("B")
+                    data = memoryview(np.ascontiguousarray(values[name]).data).cast("B")
                     position = offset + first_row * self.row_bytes[name]
                     while data:
                         written = os.pwrite(fd, data, position)
@@ -594,9 +594,8 @@ class ResultWriter:
         for name in self.layout.variables:
             block = values[name]
             target = self._file[name]
-            where = (slice(start, start + block.shape[0]),)
-            if scenario is not None:
-                where = (scenario, *where)
+            rows = slice(start, start + block.shape[0])
+            where: tuple[int | slice, ...] = (rows,) if scenario is None else (scenario, rows)
             target[where] = np.ascontiguousarray(block, dtype=self.layout.dtype(name))
 
     def release(self) -> None:

@@ -104,7 +104,8 @@ def test_stop_signal_removes_the_partial_file_and_keeps_the_old_result(
     sent = time.monotonic()
     process.send_signal(signum)
     # dask's workers may log a line of their own (a cancelled task) before ours.
-    for message in process.stderr:  # type: ignore[union-attr]
+    assert process.stderr is not None
+    for message in process.stderr:
         if message.startswith("Interrupted"):
             break
     stopped = time.monotonic() - sent
