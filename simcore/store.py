@@ -32,7 +32,12 @@ import numpy as np
 import xarray as xr
 
 from simcore.config import Scenario
-from simcore.errors import OutputExistsError, ResultFileError, SmasimInputError
+from simcore.errors import (
+    OutputExistsError,
+    ParameterError,
+    ResultFileError,
+    literal,
+)
 from simcore.summary import VariableSummary
 from simcore.variables import VARIABLES
 
@@ -310,7 +315,7 @@ def check_free_space(path: Path, needed: int, *, force: bool = False) -> None:
 
     Raises
     ------
-    SmasimInputError
+    ParameterError
         The file system holding ``path`` has less than ``needed`` bytes free.
     """
     if force:
@@ -318,10 +323,11 @@ def check_free_space(path: Path, needed: int, *, force: bool = False) -> None:
     where = _existing_ancestor(path.parent)
     free = shutil.disk_usage(where).free
     if needed > free:
-        raise SmasimInputError(
-            f"{path}: the result needs about {human_bytes(needed)} but {where} has "
-            f"{human_bytes(free)} free; free some space, write elsewhere with -o, use fewer "
-            "--samples or --float32, or pass --force to try anyway"
+        raise ParameterError(
+            f"{literal(path)}: the result needs about {human_bytes(needed)} but "
+            f"{literal(where)} has {human_bytes(free)} free; free some space, write elsewhere "
+            "(another {output}), use fewer {samples} or {float32}, or pass {force} to try "
+            "anyway"
         )
 
 
@@ -471,10 +477,13 @@ class ResultWriter:
 
     def __enter__(self) -> ResultWriter:
         if self.path.is_dir():
-            raise OutputExistsError(f"{self.path}: is a directory; -o must name a file")
+            raise OutputExistsError(
+                f"{literal(self.path)}: is a directory; the {{output}} must name a file"
+            )
         if self.path.exists() and not self.overwrite:
             raise OutputExistsError(
-                f"{self.path}: exists; pass --overwrite to replace it, or choose another -o"
+                f"{literal(self.path)}: exists; pass {{overwrite}} to replace it, or choose "
+                "another {output}"
             )
         check_free_space(self.path, self.layout.nbytes() + FILE_OVERHEAD, force=self.force)
         folder = self.path.parent.absolute()

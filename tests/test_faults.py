@@ -328,7 +328,7 @@ def test_force_skips_the_free_space_check(
 ) -> None:
     monkeypatch.setattr(shutil, "disk_usage", lambda _: SimpleNamespace(free=0))
     scenario = make_scenario({"run": {"samples": 100}})
-    with pytest.raises(SmasimInputError, match=r"has 0 B free; .* pass --force"):
+    with pytest.raises(SmasimInputError, match=r"has 0 B free; .* pass force=True"):
         run_scenarios([scenario], tmp_path / "a.h5")
     assert list(tmp_path.iterdir()) == []
     assert run_scenarios([scenario], tmp_path / "a.h5", force=True).path.exists()

@@ -135,7 +135,7 @@ def test_existing_output_is_kept_without_overwrite(make_scenario: Factory, tmp_p
     target = tmp_path / "out.h5"
     target.write_bytes(b"precious")
     scenario = make_scenario({"run": {"samples": 100}})
-    with pytest.raises(OutputExistsError, match="exists; pass --overwrite"):
+    with pytest.raises(OutputExistsError, match="exists; pass overwrite=True"):
         run_scenarios([scenario], target)
     assert target.read_bytes() == b"precious"
     run_scenarios([scenario], target, overwrite=True)
