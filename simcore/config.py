@@ -1,4 +1,4 @@
-"""Scenario configuration: parse a TOML file, validate it against CONFIG.md, resolve defaults.
+"""Scenario configuration: parse TOML, validate it against docs/spec/CONFIG.md, resolve defaults.
 
 The public entry points are :func:`load_scenario` (a file), :func:`parse_scenario` (TOML
 text) and :func:`scenario_from_dict` (a mapping, e.g. built in a notebook). Every error is a
@@ -36,7 +36,7 @@ from simcore.types import DRIVERS, Driver, OutcomeKind, RuleKind, Sampler, Shock
 
 #: Largest sample count accepted: 1e10 paths of 6 years is ~7 TB of float64 output.
 MAX_SAMPLES = 10_000_000_000
-#: Tolerance for "sums to 1" (CONFIG.md).
+#: Tolerance for "sums to 1" (docs/spec/CONFIG.md).
 SUM_TOLERANCE = 1e-9
 #: Smallest eigenvalue accepted for a positive semi-definite correlation matrix.
 PSD_TOLERANCE = 1e-10
@@ -97,7 +97,7 @@ class RunSection(_Section):
 
 
 class InflationProcess(_Section):
-    """AR(1) annual CPI inflation of one country (MODEL.md §2)."""
+    """AR(1) annual CPI inflation of one country (docs/spec/MODEL.md §2)."""
 
     initial: float
     previous: float
@@ -112,7 +112,7 @@ class InflationSection(_Section):
 
 
 class DefenseSection(_Section):
-    """ROK defense budget growth (MODEL.md §3)."""
+    """ROK defense budget growth (docs/spec/MODEL.md §3)."""
 
     initial: float
     real_growth: float
@@ -120,7 +120,7 @@ class DefenseSection(_Section):
 
 
 class FxSection(_Section):
-    """KRW per USD, log scale, relative PPP and reversion (MODEL.md §4)."""
+    """KRW per USD, log scale, relative PPP and reversion (docs/spec/MODEL.md §4)."""
 
     initial: float = Field(gt=0.0)
     anchor: float = Field(gt=0.0)
@@ -130,7 +130,7 @@ class FxSection(_Section):
 
 
 class ShocksSection(_Section):
-    """Correlated standard shocks (MODEL.md §1)."""
+    """Correlated standard shocks (docs/spec/MODEL.md §1)."""
 
     distribution: ShockDistribution = "normal"
     dof: float | None = Field(default=None, gt=2.0)
@@ -187,7 +187,7 @@ def _check_correlation(matrix: np.ndarray, size: int) -> None:
 
 
 class TroopsSection(_Section):
-    """Markov chain over discrete troop levels (MODEL.md §5)."""
+    """Markov chain over discrete troop levels (docs/spec/MODEL.md §5)."""
 
     levels: list[Int] = Field(min_length=1)
     initial: Int
@@ -262,7 +262,7 @@ Escalation = Annotated[
 
 
 class AgreementSection(_Section):
-    """The agreement in force at the base year (MODEL.md §6)."""
+    """The agreement in force at the base year (docs/spec/MODEL.md §6)."""
 
     name: str
     base_year_amount_krw: float = Field(gt=0.0)
@@ -347,7 +347,7 @@ class NegotiationSection(_Section):
 
 
 class PinsSection(_Section):
-    """Values fixed in given years in every sample (MODEL.md §4b)."""
+    """Values fixed in given years in every sample (docs/spec/MODEL.md §4b)."""
 
     kr_inflation: YearTable = Field(default_factory=dict)
     us_inflation: YearTable = Field(default_factory=dict)
@@ -357,7 +357,7 @@ class PinsSection(_Section):
 
 
 class Scenario(_Section):
-    """A validated scenario: the whole configuration of one simulation (CONFIG.md)."""
+    """A validated scenario: the whole configuration of one simulation (docs/spec/CONFIG.md)."""
 
     run: RunSection
     inflation: InflationSection

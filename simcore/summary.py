@@ -21,7 +21,7 @@ from scipy import special
 
 # The exact order-statistic selection of simcore.quantiles, reused so that interval bounds
 # cost one more bracketing pass over a column instead of a sort.
-from simcore.moments import Moments
+from simcore.moments import Moments, mean_standard_error
 from simcore.quantiles import percentiles_and_order_statistics
 
 #: Confidence level of every interval the summaries report.
@@ -232,7 +232,7 @@ def summarize_values(
     return VariableSummary(
         mean=mean.reshape(shape),
         sd=sd.reshape(shape),
-        mcse=(sd / np.sqrt(n)).reshape(shape),
+        mcse=mean_standard_error(sd, n).reshape(shape),
         percentile=stats[0].reshape(pshape),
         percentile_lower=stats[1].reshape(pshape),
         percentile_upper=stats[2].reshape(pshape),
