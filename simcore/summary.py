@@ -24,7 +24,9 @@ from scipy import special
 from simcore.moments import Moments, mean_standard_error
 from simcore.quantiles import percentiles_and_order_statistics
 
-#: Confidence level of every interval the summaries report.
+#: Coverage of every Monte Carlo interval the summaries report (percentile bounds); not to be
+#: confused with the level of a budget. The file records it as the CF-style attribute
+#: ``confidence_level`` of the bounds, which readers of existing files rely on.
 INTERVAL_LEVEL = 0.95
 
 
