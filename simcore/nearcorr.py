@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simcore.config import PSD_TOLERANCE
+
 #: Smallest eigenvalue of a repaired matrix (METHODS.md §C).
 EIGENVALUE_FLOOR = 1e-8
 #: Stop when successive iterates differ by less than this (relative Frobenius norm).
@@ -32,7 +34,8 @@ class Repair:
     matrix : ndarray, shape (K, K)
         Symmetric, unit diagonal, eigenvalues ≥ 0 (≥ the floor up to rounding when repaired).
     repaired : bool
-        False when the input was already a positive semi-definite correlation matrix (then
+        False when the input was already a positive semi-definite correlation matrix, up to
+        rounding (then
         ``matrix`` is the input itself).
     distance : float
         Frobenius norm of the change.
@@ -69,13 +72,14 @@ def nearest_correlation(
     Returns
     -------
     Repair
-        The input unchanged if its smallest eigenvalue is ≥ 0; otherwise the nearest matrix
+        The input unchanged if a scenario would accept it (smallest eigenvalue ≥
+        −:data:`~simcore.config.PSD_TOLERANCE`, rounding); otherwise the nearest matrix
         with unit diagonal and eigenvalues ≥ ``floor``, and the Frobenius distance.
     """
     a = np.asarray(matrix, dtype=float)
     if not np.allclose(a, a.T, rtol=0.0, atol=1e-12) or not np.allclose(np.diag(a), 1.0):
         raise ValueError("nearest_correlation needs a symmetric matrix with unit diagonal")
-    if np.linalg.eigvalsh(a)[0] >= 0.0:
+    if np.linalg.eigvalsh(a)[0] >= -PSD_TOLERANCE:
         return Repair(matrix=a.copy(), repaired=False, distance=0.0, iterations=0)
     y = a.copy()
     correction = np.zeros_like(a)
