@@ -201,13 +201,19 @@ def test_json_has_exactly_the_contract_keys() -> None:
                                           "lapse_interval", "implied_concession"]
 
 
-def test_the_shipped_calibrated_config_is_what_the_command_writes(tmp_path: Path) -> None:
-    out = tmp_path / "calibrated.toml"
-    result = CliRunner().invoke(cli, ["calibrate", "--base", str(BASELINE), "-o", str(out)])
+@pytest.mark.parametrize(("name", "options"), [("calibrated", []),
+                                                ("calibrated-1996", ["--from", "1996"])])
+def test_the_shipped_calibrated_configs_are_what_the_command_writes(
+    tmp_path: Path, name: str, options: list[str]
+) -> None:
+    out = tmp_path / f"{name}.toml"
+    args = ["calibrate", "--base", str(BASELINE), *options, "-o", str(out)]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert f"Wrote {out}" in result.output
-    assert out.read_text(encoding="utf-8") == CALIBRATED.read_text(encoding="utf-8")
-    again = CliRunner().invoke(cli, ["calibrate", "--base", str(BASELINE), "-o", str(out)])
+    shipped = ROOT / "configs" / f"{name}.toml"
+    assert out.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+    again = CliRunner().invoke(cli, args)
     assert again.exit_code == 2 and "exists" in again.output
 
 
