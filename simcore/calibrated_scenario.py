@@ -35,11 +35,18 @@ class _Chunk:
 
 
 def _chunks(text: str) -> list[_Chunk]:
+    """The tables of ``text``; a comment block right above a header belongs to its table."""
     chunks = [_Chunk("", False, [])]
     for line in text.splitlines():
         match = _HEADER.match(line)
         if match:
-            chunks.append(_Chunk(match[2], match[1] == "[[", []))
+            previous = chunks[-1].lines
+            k = len(previous)
+            while k and previous[k - 1].lstrip().startswith("#"):
+                k -= 1
+            lead = previous[k:] if chunks[-1].name else []  # the file header stays first
+            del previous[len(previous) - len(lead):]
+            chunks.append(_Chunk(match[2], match[1] == "[[", lead))
         chunks[-1].lines.append(line)
     return chunks
 
