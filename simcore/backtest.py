@@ -21,8 +21,6 @@ revised data, not what was known at the time.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -31,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from simcore.calibrate import Calibration, calibrate
+from simcore.calibrated_scenario import replacing
 from simcore.config import Scenario, scenario_from_dict
 from simcore.engine import simulate
 from simcore.errors import SmasimInputError
@@ -329,19 +328,6 @@ def backtest_settings(result: DriverBacktest) -> str:
         f"seed = {SEED}",
         f'data = "{result.source}"',
     ]) + "\n"
-
-
-@contextmanager
-def replacing(path: Path, *, overwrite: bool) -> Iterator[Path]:
-    """A temporary path beside ``path``, renamed to it when the block completes."""
-    if path.exists() and not overwrite:
-        raise SmasimInputError(f"-o: {path} exists; add --overwrite to replace it")
-    temp = path.with_name(f".{path.name}.partial")
-    try:
-        yield temp
-        temp.replace(path)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def write_backtest(result: DriverBacktest, path: Path, *, overwrite: bool = False) -> None:

@@ -319,40 +319,31 @@ def fit_fx(observed: DriverHistory, start: int, end: int, *, ppp: float) -> FxFi
     t_ratio = kappa / kappa_se
     critical = dickey_fuller_critical(int(years.size))
     initial = _observed(observed, "fx", end)
-    if 0.0 < kappa <= 1.0 and t_ratio > -critical:
+    identified = 0.0 < kappa <= 1.0 and t_ratio > -critical
+    if identified:
         log_anchor = fit.intercept / kappa
         gradient = math.exp(log_anchor) * np.array([1.0 / kappa, fit.intercept / kappa**2])
-        sigma = fit.sigma
-        return FxFit(
-            volatility=sigma,
-            volatility_se=sigma / math.sqrt(2.0 * (years.size - 2)),
-            reversion=kappa,
-            reversion_se=kappa_se,
-            anchor=math.exp(log_anchor),
-            anchor_se=math.sqrt(float(gradient @ fit.covariance @ gradient)),
-            identified=True,
-            t_ratio=t_ratio,
-            critical_value=critical,
-            initial=initial,
-            n=int(years.size),
-            years=years,
-            residuals=fit.residuals,
-        )
-    sd = float(y.std(ddof=1))
+        anchor = math.exp(log_anchor)
+        anchor_se = math.sqrt(float(gradient @ fit.covariance @ gradient))
+        volatility, df, residuals = fit.sigma, years.size - 2, fit.residuals
+    else:
+        # A random walk: no reversion, no anchor to estimate; the shock is the whole change.
+        kappa, kappa_se, anchor, anchor_se = 0.0, math.nan, initial, math.nan
+        volatility, df, residuals = float(y.std(ddof=1)), years.size - 1, y - y.mean()
     return FxFit(
-        volatility=sd,
-        volatility_se=sd / math.sqrt(2.0 * (years.size - 1)),
-        reversion=0.0,
-        reversion_se=math.nan,
-        anchor=initial,
-        anchor_se=math.nan,
-        identified=False,
+        volatility=volatility,
+        volatility_se=volatility / math.sqrt(2.0 * df),
+        reversion=kappa,
+        reversion_se=kappa_se,
+        anchor=anchor,
+        anchor_se=anchor_se,
+        identified=identified,
         t_ratio=t_ratio,
         critical_value=critical,
         initial=initial,
         n=int(years.size),
         years=years,
-        residuals=y - y.mean(),
+        residuals=residuals,
     )
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -300,14 +302,21 @@ def configured_concession_mean(scenario: Scenario) -> float | None:
     return demand.concession.a / (demand.concession.a + demand.concession.b)
 
 
-def write_text_atomically(path: Path, text: str, *, overwrite: bool) -> None:
-    """Write ``text`` under a temporary name beside ``path`` and rename it when complete."""
+@contextmanager
+def replacing(path: Path, *, overwrite: bool) -> Iterator[Path]:
+    """A temporary path beside ``path``, renamed to it when the block completes (removed if
+    it fails); refuses an existing ``path`` unless ``overwrite``."""
     if path.exists() and not overwrite:
         raise SmasimInputError(f"-o: {path} exists; add --overwrite to replace it")
     temp = path.with_name(f".{path.name}.partial")
     try:
-        temp.write_text(text, encoding="utf-8")
+        yield temp
         temp.replace(path)
     finally:
         temp.unlink(missing_ok=True)
 
+
+def write_text_atomically(path: Path, text: str, *, overwrite: bool) -> None:
+    """Write ``text`` to ``path`` through :func:`replacing`."""
+    with replacing(path, overwrite=overwrite) as temp:
+        temp.write_text(text, encoding="utf-8")
