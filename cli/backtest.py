@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,14 +26,14 @@ CAVEAT = ("Simulations use point estimates of the parameters (intervals run narr
           "n_eff = ceil(n / lead): overlapping horizons are dependent.")
 
 
-def _driver_table(records: list[dict]) -> None:
+def _driver_table(records: list[dict[str, Any]]) -> None:
     rows = []
     for r in records:
         rows.append([
             r["driver"], str(r["lead"]), f"{100 * r['level']:.0f}%",
             f"{r['hits']} of {r['n']}", f"{100 * r['rate']:.0f}%",
             f"{100 * r['rate_lower']:.0f}–{100 * r['rate_upper']:.0f}%", str(r["n_eff"]),
-            f"{r['mean_pit']:.2f}", "—" if r["sd_pit"] != r["sd_pit"] else f"{r['sd_pit']:.2f}",
+            f"{r['mean_pit']:.2f}", "—" if math.isnan(r["sd_pit"]) else f"{r['sd_pit']:.2f}",
             f"{r['mean_crps']:.4g}", f"{r['mean_crps_no_change']:.4g}",
         ])
     print_table("Driver backtest: central intervals against the data",
@@ -41,7 +43,7 @@ def _driver_table(records: list[dict]) -> None:
                 + CAVEAT)
 
 
-def _sma_table(records: list[dict]) -> None:
+def _sma_table(records: list[dict[str, Any]]) -> None:
     def flag(value: bool | None) -> str:
         return "" if value is None else ("yes" if value else "NO")
 
