@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from cli.history import data_option, echo_json, format_option, print_table
+from cli.options import check_output_free
 from simcore.backtest import (
     DEFAULT_FROM,
     DEFAULT_HORIZON,
@@ -83,6 +84,7 @@ def backtest_command(start: int, end: int | None, window_start: int, horizon: in
     For each origin, calibrate on the data up to it only, simulate the drivers HORIZON years
     ahead, and score the data: PIT, 50/80/90% interval hits, CRPS beside no-change.
     """
+    check_output_free(output, overwrite)  # before minutes of work, not after
     history = load_history(data)
     result = backtest_drivers(history, start=start, end=end, window_start=window_start,
                               horizon=horizon, samples=samples)

@@ -10,11 +10,7 @@ import click
 
 from cli.history import data_option, echo_json, format_option, print_table
 from simcore.calibrate import DEFAULT_START, Calibration, calibrate
-from simcore.calibrated_scenario import (
-    calibrated_toml,
-    configured_concession_mean,
-    write_text_atomically,
-)
+from simcore.calibrated_scenario import calibrated_toml, configured_concession_mean
 from simcore.config import Scenario, load_scenario
 from simcore.history import load_history
 
@@ -144,6 +140,9 @@ def calibrate_command(base_path: Path, start: int, end: int | None, data: Path |
         if calibration.negotiations is not None:
             _print_negotiations(calibration)
     if output is not None and text is not None:
-        write_text_atomically(output, text, overwrite=overwrite)
+        # Imported only to write: it brings in the store (xarray), a third of a second.
+        from simcore.output import write_text
+
+        write_text(output, text, overwrite=overwrite)
         if fmt != "json":
             click.echo(f"Wrote {output}")

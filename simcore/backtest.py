@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from simcore.calibrate import Calibration, calibrate
-from simcore.calibrated_scenario import replacing
 from simcore.config import Scenario, scenario_from_dict
 from simcore.engine import simulate
 from simcore.errors import SmasimInputError
@@ -334,6 +333,8 @@ def write_backtest(result: DriverBacktest, path: Path, *, overwrite: bool = Fals
     """The forecasts as netCDF: ``forecast (driver, origin, lead, level)``,
     ``realized (driver, origin, lead)`` and ``pit``, CF attributes and provenance."""
     import xarray as xr
+
+    from simcore.output import replacing
 
     dims = ("driver", "origin", "lead")
     units = "; ".join(f"{d}: {UNITS[d]}" for d in DRIVERS)

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from simcore.calibrate import Calibration, FxFit, InflationFit, NegotiationFit
 from simcore.config import DemandOutcome, LapseOutcome, Scenario, parse_scenario
@@ -300,23 +297,3 @@ def configured_concession_mean(scenario: Scenario) -> float | None:
     if demand is None:
         return None
     return demand.concession.a / (demand.concession.a + demand.concession.b)
-
-
-@contextmanager
-def replacing(path: Path, *, overwrite: bool) -> Iterator[Path]:
-    """A temporary path beside ``path``, renamed to it when the block completes (removed if
-    it fails); refuses an existing ``path`` unless ``overwrite``."""
-    if path.exists() and not overwrite:
-        raise SmasimInputError(f"-o: {path} exists; add --overwrite to replace it")
-    temp = path.with_name(f".{path.name}.partial")
-    try:
-        yield temp
-        temp.replace(path)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def write_text_atomically(path: Path, text: str, *, overwrite: bool) -> None:
-    """Write ``text`` to ``path`` through :func:`replacing`."""
-    with replacing(path, overwrite=overwrite) as temp:
-        temp.write_text(text, encoding="utf-8")

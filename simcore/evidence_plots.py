@@ -1,7 +1,8 @@
 """Figures of the evidence: the shipped history, and the backtest's coverage and PIT.
 
 Drawn like :mod:`simcore.plots`: matplotlib's object API on an Agg canvas (no pyplot, no
-display), the file written and the :class:`~matplotlib.figure.Figure` returned.
+display), the file written under a temporary name and renamed, the
+:class:`~matplotlib.figure.Figure` returned.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from matplotlib.figure import Figure
 
 from simcore.backtest import INTERVALS, interval_hits, wilson_interval
 from simcore.history import History
+from simcore.output import replacing
 from simcore.plots import check_output
 from simcore.types import DRIVERS
 
@@ -33,7 +35,13 @@ def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
     return figure, figure.subplots(rows, columns, squeeze=False)
 
 
-def history_chart(history: History, output: str | Path) -> Figure:
+def _save(figure: Figure, output: Path, overwrite: bool) -> Figure:
+    with replacing(output, overwrite=overwrite) as temp:
+        figure.savefig(temp, format=output.suffix.lower().lstrip("."))
+    return figure
+
+
+def history_chart(history: History, output: str | Path, *, overwrite: bool = False) -> Figure:
     """The SMA amounts by agreement (marker: status), inflation, exchange rate, defense."""
     output = check_output(output)
     figure, axes = _figure(2, 2)
@@ -76,12 +84,11 @@ def history_chart(history: History, output: str | Path) -> Figure:
         ax.grid(alpha=0.3)
         ax.set_xlabel("year")
     figure.suptitle(f"smasim history ({history.source})")
-    figure.savefig(output)
-    return figure
+    return _save(figure, output, overwrite)
 
 
 def coverage_chart(forecast: np.ndarray, realized: np.ndarray, pit: np.ndarray,
-                   leads: np.ndarray, output: str | Path) -> Figure:
+                   leads: np.ndarray, output: str | Path, *, overwrite: bool = False) -> Figure:
     """Per driver: empirical vs nominal coverage by lead (Wilson band), and the PIT histogram.
 
     Parameters
@@ -128,5 +135,4 @@ def coverage_chart(forecast: np.ndarray, realized: np.ndarray, pit: np.ndarray,
         ax.grid(alpha=0.3)
     figure.suptitle("smasim backtest: nominal vs empirical coverage, Wilson 95% band on "
                     f"n_eff = ceil(n / lead); max lead {math.floor(leads[-1])}")
-    figure.savefig(output)
-    return figure
+    return _save(figure, output, overwrite)
