@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from cli.history import data_option, echo_json, format_option, print_table
-from cli.options import check_output_free
+from cli.options import check_output_free, read_overwrite_option
 from simcore.backtest import (
     DEFAULT_FROM,
     DEFAULT_HORIZON,
@@ -74,7 +74,7 @@ def _sma_table(records: list[dict[str, Any]]) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="netCDF file of the forecast quantiles and the data (for plot --kind "
               "coverage).")
-@click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+@read_overwrite_option
 @format_option("table", "json")
 def backtest_command(start: int, end: int | None, window_start: int, horizon: int,
                      samples: int, data: Path | None, output: Path | None, overwrite: bool,
