@@ -10,7 +10,6 @@ import click
 from cli.options import (
     Choice,
     check_output_free,
-    file_argument,
     read_command,
     read_overwrite_option,
     real_option,
@@ -23,20 +22,25 @@ from simcore.figures import PLOT_VARIABLES, distribution_panels, fan_panels, fig
 from simcore.select import select
 
 KINDS = ("fan", "cdf", "hist", "budget")
+#: Kinds drawn from the shipped history (FILE: an optional data folder) and from a
+#: ``smasim backtest -o`` file.
+EVIDENCE_KINDS = ("history", "coverage")
 _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 
 
 @click.command("plot")
-@file_argument
+@click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--kind",
-    type=Choice(KINDS),
+    type=Choice(KINDS + EVIDENCE_KINDS),
     default="fan",
     show_default=True,
     help="fan: P5-P95 and P25-P75 bands and the median over the years (at most three "
     "scenario panels side by side); cdf: S-curve with P50/P70/P80 marked; hist: share of "
     "paths per bin; budget: one scenario's budgets by year stacked to the P80 of the total, "
-    "beside the years' own P80s (as `smasim budget`).",
+    "beside the years' own P80s (as `smasim budget`); history: the shipped series (FILE: a "
+    "data folder, default the shipped data); coverage: a smasim backtest file's coverage and "
+    "PIT.",
 )
 @click.option(
     "--var",
@@ -59,8 +63,8 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @read_overwrite_option
 @read_command
 def plot_command(
-    file: Path,
-    kind: Literal["fan", "cdf", "hist", "budget"],
+    file: Path | None,
+    kind: Literal["fan", "cdf", "hist", "budget", "history", "coverage"],
     variables: tuple[str, ...],
     scenarios: tuple[str, ...],
     years: str | None,
@@ -74,6 +78,13 @@ def plot_command(
     cdf and hist show one year (--years 2031) or, for money, the total over the years
     chosen (default: the whole horizon).
     """
+    if kind in EVIDENCE_KINDS:
+        from cli.evidence_plot import plot_evidence
+
+        plot_evidence(kind, file, output, overwrite=overwrite)
+        return
+    if file is None:
+        raise click.UsageError(f"--kind {kind} needs a result FILE")
     # matplotlib is imported only by this command: it would add ~0.5 s to every other one.
     from simcore import plots
 
