@@ -24,8 +24,8 @@ from simcore.select import Quantity, select
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["BUDGET_KINDS", "DEFAULT_VARIABLE", "Budget", "BudgetYearRow", "budget_figure",
-           "budget_json", "budget_rows", "budget_tables"]
+__all__ = ["BUDGET_KINDS", "DEFAULT_VARIABLE", "Budget", "BudgetYearRow", "budget_explanation",
+           "budget_figure", "budget_json", "budget_rows", "budget_tables"]
 
 #: The variable budgeted when none is given.
 DEFAULT_VARIABLE = "contribution_usd"
@@ -166,9 +166,26 @@ def budget_json(rows: Sequence[BudgetYearRow]) -> str:
                       allow_nan=False) + "\n"
 
 
-def budget_tables(rows: Sequence[BudgetYearRow]) -> list[TextTable]:
+def budget_explanation(rows: Sequence[BudgetYearRow]) -> str:
+    """What the columns of :func:`budget_tables` mean (the same for every scenario)."""
+    r = rows[0].budget.result
+    level = f"P{r.level:g}"
+    return (
+        f"budget: what each year costs on the paths whose total is its {level} (Euler "
+        f"allocation; ± half its {r.interval_level:.0%} interval, {r.sections} batches); the "
+        f"years add up to the total's {level}. own {level}: each year's own percentile. "
+        "proportional: the total split by the years' means."
+    )
+
+
+def budget_tables(rows: Sequence[BudgetYearRow], *, explain: bool = True) -> list[TextTable]:
     """Per scenario: each year's budget with its interval, its own percentile and the
-    proportional split, then the horizon total; the caption says what the columns mean."""
+    proportional split, then the horizon total.
+
+    The caption gives the scenario's facts (how far the own percentiles overshoot, how often
+    they would all hold, the scale factor), preceded by :func:`budget_explanation` if
+    ``explain`` (a page showing several tables says it once instead).
+    """
     tables = []
     for budget in _budgets(rows):
         r = budget.result
@@ -192,16 +209,12 @@ def budget_tables(rows: Sequence[BudgetYearRow]) -> list[TextTable]:
             header=["year", "budget", f"own {level}", "proportional"],
             rows=body,
             caption=(
-                f"budget: what each year costs on the paths whose {span} total is its {level} "
-                f"(Euler allocation; ± half its {r.interval_level:.0%} interval, "
-                f"{r.sections} batches); it adds up to the total's {level}, "
-                f"{format_scaled(r.total, scale)} {budget.quantity.display_unit}. "
-                f"own {level}: each year's own percentile; they add up to {overshoot} {more}, "
+                (f"{budget_explanation(rows)} " if explain else "")
+                + f"The own {level}s add up to {overshoot} {more} than the total's {level}, "
                 f"and budgeting every year at its own {level} covers all years with "
                 f"probability {format_with_error(r.joint_confidence, r.joint_confidence_se, 0.01)}"
-                f" %, not {r.level:g} %. proportional: the total split by the years' means. "
-                f"Scale factor {format_with_error(r.scale, r.scale_se, 1.0)}; "
-                f"{r.window_paths:,} of {r.n:,} paths nearest the total's {level}."
+                f" %, not {r.level:g} %. Scale factor {format_with_error(r.scale, r.scale_se, 1)}"
+                f"; {r.window_paths:,} of {r.n:,} paths nearest the total's {level}."
             ),
         ))
     return tables

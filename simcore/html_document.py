@@ -44,6 +44,7 @@ caption { caption-side: top; text-align: left; font-weight: 600; padding: .2rem 
 th, td { border: 1px solid #777; padding: .2rem .45rem; vertical-align: top; }
 /* Text tables share the width out evenly and wrap long settings anywhere. */
 table.text { table-layout: fixed; width: 100%; }
+table.text thead th:first-child { width: 12rem; }
 table.text th, table.text td { overflow-wrap: anywhere; }
 thead th { background: #e6e6e6; text-align: center; }
 tbody th { text-align: left; font-weight: 600; background: #f4f4f4; }
@@ -67,16 +68,17 @@ dd { overflow-wrap: anywhere; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
 footer { margin-top: 3rem; font-size: .8rem; color: #333; border-top: 1px solid #777; }
-@page { size: A4; margin: 14mm 12mm; }
+@page { size: A4; margin: 12mm 10mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   table { font-size: 8pt; }
+  th, td { padding: .1rem .3rem; }
   .note, figcaption { font-size: 8pt; }
-  nav { display: none; }
+  nav, footer { display: none; }
   main > section.new-page { break-before: page; }
   h2, h3 { break-after: avoid; }
-  table, figure, pre, .tile { break-inside: avoid; }
-  figure svg { max-height: 120mm; }
+  figure, pre, .tile, tr { break-inside: avoid; }
+  figure svg { max-height: 105mm; }
   a { text-decoration: none; }
 }
 """

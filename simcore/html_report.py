@@ -28,7 +28,12 @@ from matplotlib.figure import Figure
 
 from simcore import plots
 from simcore.budget_plot import budget_chart
-from simcore.budget_report import DEFAULT_VARIABLE, budget_rows, budget_tables
+from simcore.budget_report import (
+    DEFAULT_VARIABLE,
+    budget_explanation,
+    budget_rows,
+    budget_tables,
+)
 from simcore.errors import SmasimInputError
 from simcore.figures import distribution_panels, fan_panels
 from simcore.html_document import (
@@ -54,7 +59,7 @@ from simcore.render import (
 from simcore.report import comparison_rows, outcome_rows, summary_rows
 from simcore.report_attachments import (
     coverage_tables,
-    read_backtest,
+    read_coverage,
     read_sensitivity,
     sensitivity_tables,
 )
@@ -274,6 +279,9 @@ def _differences(sources: Sequence[_Source]) -> Section | None:
         "run share their random numbers, so the difference is measured far more precisely "
         "than two separate runs would allow."
     )]
+    tables: list[TextTable] = []
+    notes = []
+    caption = ""
     for source, b in others:
         other = None if source.path == first.path else source.path
         try:
@@ -281,11 +289,20 @@ def _differences(sources: Sequence[_Source]) -> Section | None:
                                    variables=HEADLINE_VARIABLES, percentiles=HEADLINE_LEVELS)
         except SmasimInputError as err:
             # Files of different designs have no paired paths: say so instead of guessing.
-            parts.append(paragraph(f"{_label(source, b, sources)}: not paired ({err})."))
+            notes.append(paragraph(f"{_label(source, b, sources)}: not paired ({err})."))
             continue
-        parts.append(tiles(_tables_html(comparison_tables(rows))))
+        yearly, horizon = comparison_tables(rows)
+        caption = yearly.caption
+        # One table per scenario: its years, then the horizon total (the same columns); the
+        # caption, the same for every pair, is printed once below them.
+        tables.append(TextTable(
+            title=f"{yearly.title}; last row: {HEADLINE_VARIABLES[1]}, the horizon total",
+            header=yearly.header, rows=[*yearly.rows, *horizon.rows],
+        ))
+    parts += [tiles(_tables_html(tables)), paragraph(caption, css_class="note"), *notes]
+    # Follows the outcomes in print: together they fill whole pages.
     return Section("differences", f"Differences from {_label(first, a, sources)}",
-                   "".join(parts))
+                   "".join(parts), new_page=False)
 
 
 def _budgets(sources: Sequence[_Source]) -> Section:
@@ -297,7 +314,8 @@ def _budgets(sources: Sequence[_Source]) -> Section:
     )]
     for k, source in enumerate(sources):
         rows = budget_rows(source.path, variable=DEFAULT_VARIABLE)
-        parts.append(tiles(_tables_html(budget_tables(rows))))
+        parts.append(paragraph(budget_explanation(rows), css_class="note"))
+        parts.append(tiles(_tables_html(budget_tables(rows, explain=False))))
         first = rows[0].budget
         item = first.quantity
         figure = budget_chart(first.years, first.result, title=f"{first.scenario}: "
@@ -332,7 +350,7 @@ def _sensitivity(path: Path) -> Section:
 
 
 def _backtest(path: Path) -> Section:
-    rows = read_backtest(path)
+    rows = read_coverage(path)
     body = paragraph(
         "How the model's driver forecasts fared against history: from each past year, the "
         "drivers were calibrated on the data known then and simulated forward. The "

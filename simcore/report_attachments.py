@@ -1,18 +1,17 @@
 """Files attached to a report: Shapley sensitivity (``--sensitivity``), backtests (``--backtest``).
 
-Both are netCDF files written by other smasim commands, read here with xarray into rows
-(the report renders them like any other rows):
+Both are netCDF files written by other smasim commands, read into rows (the report renders
+them like any other rows):
 
 - ``smasim sensitivity -o FILE``: dimensions ``variable``, ``year``, ``group``; variables
-  ``shapley``, ``shapley_se``, ``closed``, ``total`` (fractions of the variance).
-- ``smasim backtest -o FILE``: ``forecast (driver, origin, lead, level)``, the forecast
-  distribution's percentiles at each level, and ``realized (driver, origin, lead)``, the value
-  observed ``lead`` years after the origin (NaN where not yet observed or not scored).
-
-Backtest coverage is computed here the way the backtest command reports it: a realized
-value is inside the central ``c`` interval when ``Q((1 − c)/2) ≤ y ≤ Q((1 + c)/2)``; the hit
-rate gets a Wilson 95 % interval on ``n_eff = ⌈n / lead⌉`` origins, because forecasts whose
-horizons overlap are not independent.
+  ``shapley``, ``shapley_se``, ``closed``, ``total`` (fractions of the variance), read here
+  with xarray against that documented layout.
+- ``smasim backtest -o FILE``: ``forecast (driver, origin, lead, level)`` and
+  ``realized (driver, origin, lead)``, read by :func:`simcore.backtest.read_backtest`. The
+  coverage of the central 50/80/90 % intervals is scored by the backtest's own functions
+  (closed intervals; a Wilson 95 % interval on ``n_eff = ⌈n / lead⌉`` origins, since
+  forecasts whose horizons overlap are not independent), so the numbers are those
+  ``smasim backtest`` prints.
 """
 
 from __future__ import annotations
@@ -25,39 +24,36 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from simcore.backtest import INTERVALS, interval_hits, read_backtest, wilson_interval
 from simcore.errors import SmasimInputError
 from simcore.render import TextTable, format_with_error
-from simcore.summary import INTERVAL_LEVEL, normal_quantile
+from simcore.types import DRIVERS
 
-__all__ = ["COVERAGE_LEVELS", "CoverageRow", "ShapleyRow", "coverage_tables", "read_backtest",
-           "read_sensitivity", "sensitivity_tables", "wilson_interval"]
+__all__ = ["NO_VARIANCE", "CoverageRow", "ShapleyRow", "coverage_rows", "coverage_tables",
+           "read_coverage", "read_sensitivity", "sensitivity_tables"]
 
-#: Central intervals whose coverage a backtest reports.
-COVERAGE_LEVELS = (0.5, 0.8, 0.9)
 #: What a cell says for a quantity without variance (every Shapley index is NaN there).
 NO_VARIANCE = "no variance"
 
-_SENSITIVITY = {"dims": ("variable", "year", "group"),
-                "vars": ("shapley", "shapley_se", "closed", "total")}
-_BACKTEST = {"dims": ("driver", "origin", "lead", "level"), "vars": ("forecast", "realized")}
+_DIMS = ("variable", "year", "group")
+_INDICES = ("shapley", "shapley_se", "closed", "total")
 
 
-def _open(path: str | Path, option: str, layout: dict[str, tuple[str, ...]],
-          command: str) -> xr.Dataset:
-    """The dataset in memory, checked against its documented layout."""
+def _open_sensitivity(path: str | Path) -> xr.Dataset:
+    """The sensitivity file in memory, checked against its documented layout."""
     try:
         with xr.open_dataset(path, engine="h5netcdf") as handle:
             data = handle.load()
     except (OSError, ValueError) as err:
         raise SmasimInputError(
-            f"{option}: cannot read {path} as netCDF ({str(err).splitlines()[0]})"
+            f"--sensitivity: cannot read {path} as netCDF ({str(err).splitlines()[0]})"
         ) from None
-    missing = [n for n in (*layout["dims"], *layout["vars"])
-               if n not in data.dims and n not in data.variables]
+    missing = [n for n in (*_DIMS, *_INDICES) if n not in data.dims and n not in data.variables]
     if missing:
         raise SmasimInputError(
-            f"{option}: {path} lacks {', '.join(missing)} (expected what `{command}` writes: "
-            f"dimensions {', '.join(layout['dims'])}; variables {', '.join(layout['vars'])})"
+            f"--sensitivity: {path} lacks {', '.join(missing)} (expected what `smasim "
+            f"sensitivity -o` writes: dimensions {', '.join(_DIMS)}; variables "
+            f"{', '.join(_INDICES)})"
         )
     return data
 
@@ -117,17 +113,14 @@ def read_sensitivity(path: str | Path) -> list[ShapleyRow]:
     SmasimInputError
         The file cannot be read or lacks the documented dimensions and variables.
     """
-    data = _open(path, "--sensitivity", _SENSITIVITY, "smasim sensitivity -o")
-    arrays = {
-        name: data[name].transpose(*_SENSITIVITY["dims"]).values.astype(np.float64)
-        for name in _SENSITIVITY["vars"]
-    }
+    data = _open_sensitivity(path)
+    arrays = {name: data[name].transpose(*_DIMS).values.astype(np.float64)
+              for name in _INDICES}
     variables = [str(_label(v)) for v in data["variable"].values]
     years = [_label(y) for y in data["year"].values]
     groups = [str(_label(g)) for g in data["group"].values]
     return [
-        ShapleyRow(variable, year, group, *(float(arrays[n][i, j, k])
-                                              for n in _SENSITIVITY["vars"]))
+        ShapleyRow(variable, year, group, *(float(arrays[n][i, j, k]) for n in _INDICES))
         for i, variable in enumerate(variables)
         for j, year in enumerate(years)
         for k, group in enumerate(groups)
@@ -159,24 +152,13 @@ def sensitivity_tables(rows: Sequence[ShapleyRow]) -> list[TextTable]:
     return tables
 
 
-def wilson_interval(p: float, n: float, interval_level: float = INTERVAL_LEVEL
-                    ) -> tuple[float, float]:
-    """Wilson score interval of a proportion ``p`` observed on ``n`` (possibly effective) trials.
-
-    Returns ``(nan, nan)`` when ``n`` is 0.
-    """
-    if n <= 0:
-        return math.nan, math.nan
-    z = normal_quantile(interval_level)
-    denominator = 1 + z**2 / n
-    centre = (p + z**2 / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 @dataclass(frozen=True)
 class CoverageRow:
     """How often one driver's realized values fell inside one central forecast interval.
+
+    The numbers of ``smasim backtest --format json``'s ``drivers`` records, from the same
+    functions (:func:`simcore.backtest.interval_hits`, :func:`~simcore.backtest.
+    wilson_interval`).
 
     Attributes
     ----------
@@ -212,52 +194,48 @@ class CoverageRow:
                 "rate_upper": _number(self.rate_upper)}
 
 
-def read_backtest(path: str | Path) -> list[CoverageRow]:
-    """Coverage of the central 50/80/90 % intervals per driver and lead, from a backtest file.
+def coverage_rows(forecast: np.ndarray, realized: np.ndarray, leads: np.ndarray
+                  ) -> list[CoverageRow]:
+    """Per driver, lead and central interval: the hit rate over the origins scored.
 
-    The ``level`` coordinate may be in percent (5 … 95) or fractions (0.05 … 0.95); an
-    interval whose two end levels are not both stored is left out.
+    Parameters
+    ----------
+    forecast : ndarray, shape (driver, origin, lead, level)
+        Forecast quantiles at :data:`simcore.backtest.LEVELS`.
+    realized : ndarray, shape (driver, origin, lead)
+        Observed values (NaN: not observed or not scored).
+    leads : ndarray, shape (lead,)
+        Years ahead.
+    """
+    hits, scored = interval_hits(forecast, realized)
+    rows = []
+    for d, driver in enumerate(DRIVERS):
+        for k, lead in enumerate(leads):
+            n = int(scored[d, :, k].sum())
+            if n == 0:
+                continue
+            n_eff = math.ceil(n / int(lead))
+            for j, level in enumerate(INTERVALS):
+                count = int(hits[d, scored[d, :, k], k, j].sum())
+                lower, upper = wilson_interval(np.array(count / n), np.array(n_eff))
+                rows.append(CoverageRow(driver, int(lead), level, count, n, n_eff, count / n,
+                                        float(lower), float(upper)))
+    return rows
+
+
+def read_coverage(path: str | Path) -> list[CoverageRow]:
+    """Coverage rows of a ``smasim backtest -o`` file.
 
     Raises
     ------
     SmasimInputError
-        The file cannot be read, lacks the documented layout, or stores no central interval.
+        The file cannot be read or is not a backtest file.
     """
-    data = _open(path, "--backtest", _BACKTEST, "smasim backtest -o")
-    forecast = data["forecast"].transpose(*_BACKTEST["dims"]).values.astype(np.float64)
-    realized = data["realized"].transpose(*_BACKTEST["dims"][:3]).values.astype(np.float64)
-    levels = np.asarray(data["level"].values, dtype=np.float64)
-    fractions = levels / 100 if levels.max() > 1 else levels
-    drivers = [str(_label(d)) for d in data["driver"].values]
-    leads = [int(_label(h)) for h in data["lead"].values]
-
-    def position(fraction: float) -> int | None:
-        close = np.flatnonzero(np.isclose(fractions, fraction, rtol=0, atol=1e-9))
-        return int(close[0]) if close.size else None
-
-    rows = []
-    for level in COVERAGE_LEVELS:
-        low, high = position((1 - level) / 2), position((1 + level) / 2)
-        if low is None or high is None:
-            continue
-        scored = np.isfinite(realized)
-        inside = scored & (forecast[..., low] <= realized) & (realized <= forecast[..., high])
-        for d, driver in enumerate(drivers):
-            for h, lead in enumerate(leads):
-                n = int(scored[d, :, h].sum())
-                if n == 0:
-                    continue
-                hits = int(inside[d, :, h].sum())
-                n_eff = math.ceil(n / max(lead, 1))
-                lower, upper = wilson_interval(hits / n, n_eff)
-                rows.append(CoverageRow(driver, lead, level, hits, n, n_eff, hits / n,
-                                        lower, upper))
-    if not rows:
-        raise SmasimInputError(
-            f"--backtest: {path} stores no central interval with a scored value (levels "
-            f"{', '.join(f'{x:g}' for x in levels)}; need e.g. 25 and 75 for the 50 % one)"
-        )
-    return sorted(rows, key=lambda r: (drivers.index(r.driver), r.lead, r.level))
+    try:
+        forecast, realized, _, leads = read_backtest(Path(path))
+    except SmasimInputError as err:
+        raise SmasimInputError(f"--backtest: {err}") from None
+    return coverage_rows(forecast, realized, leads)
 
 
 def coverage_tables(rows: Sequence[CoverageRow]) -> list[TextTable]:

@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["ConfigDifference", "ScenarioQuestion", "config_differences", "header_comment",
-           "scenario_questions"]
+           "question_of", "scenario_questions"]
 
 #: Shown for a setting a scenario does not have (a section or outcome it lacks).
 ABSENT = "—"
 
 
 def header_comment(text: str) -> str:
-    """The comment block a TOML file opens with, as one paragraph (``""`` if none).
+    """The comment block a TOML file opens with, one line per comment line (``""`` if none).
 
     Leading blank lines are skipped; the block ends at the first line that is not a
-    comment. ``# `` markers are removed and the lines joined with spaces.
+    comment. ``#`` markers and surrounding spaces are removed, empty comment lines dropped.
     """
     lines = []
     for line in text.lstrip("\ufeff").splitlines():
@@ -39,7 +39,20 @@ def header_comment(text: str) -> str:
         if not stripped.startswith("#"):
             break
         lines.append(stripped.lstrip("#").strip())
-    return " ".join(part for part in lines if part)
+    return "\n".join(part for part in lines if part)
+
+
+def question_of(header: str) -> str:
+    """The question a header comment asks: through its first ``?``, else its first line.
+
+    A scenario file written by hand opens with its question ("Lapse: what happens if …?");
+    one written by ``smasim calibrate`` opens with a line saying what it is, followed by the
+    estimates, which the configuration itself holds.
+    """
+    end = header.find("?")
+    if end >= 0:
+        return " ".join(header[: end + 1].split())
+    return header.strip().splitlines()[0].strip() if header.strip() else ""
 
 
 def _history_configs(history: str) -> list[str]:
@@ -63,8 +76,8 @@ class ScenarioQuestion:
     scenario : str
         Scenario name.
     question : str or None
-        Its configuration's header comment; None when no configuration file with that
-        scenario name was found.
+        The question its configuration's header comment asks (:func:`question_of`); None
+        when no configuration file with that scenario name was found.
     source : str or None
         The configuration file it was read from.
     """
@@ -104,16 +117,18 @@ def scenario_questions(
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             continue
         if isinstance(scenario, str) and scenario not in found:
-            found[scenario] = ScenarioQuestion(scenario, header_comment(text) or None, name)
+            found[scenario] = ScenarioQuestion(scenario, question_of(header_comment(text)) or None,
+                                               name)
     return [found.get(s, ScenarioQuestion(s, None, None)) for s in scenarios]
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Settings by dotted key, down to ``section.key`` (deeper values stay whole)."""
+    """Settings by dotted key; a table keyed by years (``pins.troops``) and an array of
+    tables (``negotiation.outcomes``) stay whole, as one setting; an empty table has none."""
     out: dict[str, Any] = {}
     for key, value in table.items():
         dotted = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict) and "." not in dotted:
+        if isinstance(value, dict) and not (value and all(str(k).isdigit() for k in value)):
             out.update(_flatten(value, dotted))
         else:
             out[dotted] = value
@@ -121,11 +136,14 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _inline(value: Any) -> str:
-    """A setting in one line: numbers as TOML reads them (whole amounts grouped by ``_``,
-    ``5_000_000_000``), tables as ``key=value`` lists."""
+    """A setting in one line: whole amounts grouped by ``_`` as TOML reads them
+    (``5_000_000_000``), other numbers to six significant digits (a calibrated estimate's
+    last digits are noise), tables as ``key=value`` lists."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+    if isinstance(value, float) and math.isfinite(value):
+        if not value.is_integer():
+            return f"{value:.6g}"
         return f"{int(value):_}" if abs(value) < 1e15 else repr(value)
     if isinstance(value, int):
         return f"{value:_}" if abs(value) >= 10_000 else str(value)

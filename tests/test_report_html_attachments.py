@@ -1,7 +1,8 @@
 """Sensitivity and backtest files attached to a report (simcore.report_attachments).
 
-The commands that write these files are built elsewhere; these tests write small synthetic
-files of the documented layout (METHODS §S and §C) and check what the report reads back.
+The sensitivity file is written here with the documented layout (METHODS §S: the
+`smasim sensitivity -o` writer is not on main yet); the backtest file by the backtest's own
+writer, from small synthetic forecasts.
 """
 
 from __future__ import annotations
@@ -13,15 +14,22 @@ import pytest
 import xarray as xr
 from scipy import stats
 
+from simcore.backtest import (
+    LEVELS,
+    DriverBacktest,
+    driver_records,
+    read_backtest,
+    write_backtest,
+)
 from simcore.errors import SmasimInputError
 from simcore.report_attachments import (
     NO_VARIANCE,
     coverage_tables,
-    read_backtest,
+    read_coverage,
     read_sensitivity,
     sensitivity_tables,
-    wilson_interval,
 )
+from simcore.types import DRIVERS
 
 GROUPS = ["kr_inflation", "fx", "negotiation"]
 
@@ -41,24 +49,22 @@ def sensitivity_file(path: Path) -> Path:
     return path
 
 
-def backtest_file(path: Path, levels: list[float], scale: float = 1.0) -> Path:
-    """Two drivers, 10 origins, leads 1-2; forecast quantiles of N(0, 1) at ``levels`` (in
-    percent), stored as ``levels * scale``."""
-    quantiles = stats.norm.ppf(np.array(levels) / 100)
-    forecast = np.broadcast_to(quantiles, (2, 10, 2, len(levels))).copy()
-    # Realized: z-values whose position against the central intervals is known by hand.
-    realized = np.tile(np.array([0.0, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, 0.1, -0.1]),
-                       (2, 2, 1)).transpose(0, 2, 1).copy()
+def backtest_file(path: Path) -> Path:
+    """Four drivers, 10 origins, leads 1-2; forecasts are the quantiles of N(0, 1)."""
+    shape = (len(DRIVERS), 10, 2)
+    forecast = np.broadcast_to(stats.norm.ppf(LEVELS), (*shape, len(LEVELS))).copy()
+    # Realized z-values whose position against the central intervals is known by hand.
+    realized = np.broadcast_to(
+        np.array([0.0, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, 0.1, -0.1])[:, None], shape
+    ).copy()
     realized[1, 7:, 1] = np.nan  # not yet observed
-    data = xr.Dataset(
-        {
-            "forecast": (("driver", "origin", "lead", "level"), forecast),
-            "realized": (("driver", "origin", "lead"), realized),
-        },
-        coords={"driver": ["fx", "kr_inflation"], "origin": np.arange(2010, 2020),
-                "lead": [1, 2], "level": [x * scale for x in levels]},
+    pit = stats.norm.cdf(realized)
+    result = DriverBacktest(
+        origins=np.arange(2010, 2020), leads=np.array([1, 2]), forecast=forecast,
+        realized=realized, pit=pit, crps=np.abs(realized), crps_no_change=np.abs(realized),
+        window_start=2000, samples=1000, source="synthetic",
     )
-    data.to_netcdf(path, engine="h5netcdf")
+    write_backtest(result, path)
     return path
 
 
@@ -77,41 +83,39 @@ def test_sensitivity_rows_and_table(tmp_path: Path) -> None:
     assert table.rows[1] == ["2027", "20.0 ±0.4", "50.0 ±0.4", "30.0 ±0.4"]
 
 
-def test_wilson_interval_matches_scipy() -> None:
-    expected = stats.binomtest(8, 10).proportion_ci(0.95, method="wilson")
-    lower, upper = wilson_interval(0.8, 10)
-    assert lower == pytest.approx(expected.low, rel=1e-9)
-    assert upper == pytest.approx(expected.high, rel=1e-9)
-    assert all(np.isnan(wilson_interval(0.5, 0)))
-
-
-@pytest.mark.parametrize("scale", [1.0, 0.01], ids=["percent", "fractions"])
-def test_backtest_coverage_by_hand(tmp_path: Path, scale: float) -> None:
-    levels = [5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0]
-    rows = read_backtest(backtest_file(tmp_path / "b.nc", levels, scale))
+def test_backtest_coverage_by_hand(tmp_path: Path) -> None:
+    rows = read_coverage(backtest_file(tmp_path / "b.nc"))
     by_key = {(r.driver, r.lead, r.level): r for r in rows}
     # |z| <= 0.674 (50 %): 0, ±0.5, ±0.1 → 5 of 10; <= 1.2816 (80 %): also ±1 → 7;
     # <= 1.645 (90 %): also ±1.5 → 9.
     for level, hits in [(0.5, 5), (0.8, 7), (0.9, 9)]:
         row = by_key["fx", 1, level]
         assert (row.hits, row.n, row.n_eff, row.rate) == (hits, 10, 10, hits / 10)
-        assert (row.rate_lower, row.rate_upper) == wilson_interval(hits / 10, 10)
-        lead_two = by_key["fx", 2, level]
-        assert lead_two.n_eff == 5
-        assert (lead_two.rate_lower, lead_two.rate_upper) == wilson_interval(hits / 10, 5)
+        expected = stats.binomtest(hits, 10).proportion_ci(0.95, method="wilson")
+        assert row.rate_lower == pytest.approx(expected.low, rel=1e-9)
+        assert row.rate_upper == pytest.approx(expected.high, rel=1e-9)
+        assert by_key["fx", 2, level].n_eff == 5
     # Origins without a realized value are not scored: 7 left, of which 0, ±0.5, ±1, ±1.5.
-    assert (by_key["kr_inflation", 2, 0.9].hits, by_key["kr_inflation", 2, 0.9].n) == (7, 7)
+    second = DRIVERS[1]
+    assert (by_key[second, 2, 0.9].hits, by_key[second, 2, 0.9].n) == (7, 7)
     (table,) = coverage_tables(rows)
     assert table.header == ["driver", "lead [years]", "50% interval", "80% interval",
                             "90% interval", "origins (effective)"]
-    assert table.rows[0][:3] == ["fx", "1", "50 (24–76)"]
-    assert table.rows[0][-1] == "10 (10)"
+    first = next(r for r in table.rows if r[0] == "fx" and r[1] == "1")
+    assert first[2] == "50 (24–76)"
+    assert first[-1] == "10 (10)"
 
 
-def test_backtest_without_central_intervals(tmp_path: Path) -> None:
-    path = backtest_file(tmp_path / "b.nc", [50.0, 60.0])
-    with pytest.raises(SmasimInputError, match=r"--backtest: .* no central interval"):
-        read_backtest(path)
+def test_backtest_coverage_equals_the_backtest_json(tmp_path: Path) -> None:
+    path = backtest_file(tmp_path / "b.nc")
+    forecast, realized, pit, leads = read_backtest(path)
+    result = DriverBacktest(origins=np.arange(10), leads=leads, forecast=forecast,
+                            realized=realized, pit=pit, crps=pit, crps_no_change=pit,
+                            window_start=2000, samples=1000, source="synthetic")
+    keys = ["driver", "lead", "level", "hits", "n", "n_eff", "rate", "rate_lower",
+            "rate_upper"]
+    expected = [{k: r[k] for k in keys} for r in driver_records(result)]
+    assert [r.as_record() for r in read_coverage(path)] == expected
 
 
 def test_unreadable_or_foreign_files(tmp_path: Path) -> None:
@@ -119,7 +123,9 @@ def test_unreadable_or_foreign_files(tmp_path: Path) -> None:
         read_sensitivity(tmp_path / "missing.nc")
     text = tmp_path / "text.nc"
     text.write_text("not netcdf")
-    with pytest.raises(SmasimInputError, match="--backtest: cannot read"):
-        read_backtest(text)
+    with pytest.raises(SmasimInputError, match=r"--backtest: .*text\.nc"):
+        read_coverage(text)
     with pytest.raises(SmasimInputError, match=r"--sensitivity: .* lacks variable, year"):
-        read_sensitivity(backtest_file(tmp_path / "b.nc", [25.0, 75.0]))
+        read_sensitivity(backtest_file(tmp_path / "b.nc"))
+    with pytest.raises(SmasimInputError, match=r"--backtest: .*not a smasim backtest"):
+        read_coverage(sensitivity_file(tmp_path / "s.nc"))

@@ -169,7 +169,7 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path) -> None:
     batch = shipped_batch(tmp_path)
     page = build_report(
         [batch], root=ROOT, sensitivity=sensitivity_file(tmp_path / "s.nc"),
-        backtest=backtest_file(tmp_path / "b.nc", [5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0]),
+        backtest=backtest_file(tmp_path / "b.nc"),
     )
     path = tmp_path / "report.html"
     path.write_text(page, encoding="utf-8")

@@ -8,25 +8,34 @@ from simcore.scenario_notes import (
     ABSENT,
     config_differences,
     header_comment,
+    question_of,
     scenario_questions,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_header_comment_of_every_shipped_config() -> None:
+def test_question_of_every_shipped_config() -> None:
     for path in sorted((ROOT / "configs").glob("*.toml")):
-        question = header_comment(path.read_text())
-        assert question.endswith("?") or question.endswith("."), path
-        assert "#" not in question and "\n" not in question
-    text = (ROOT / "configs" / "lapse.toml").read_text()
-    assert header_comment(text).startswith("Lapse: what happens if no successor agreement")
+        question = question_of(header_comment(path.read_text()))
+        assert question and "#" not in question and "\n" not in question, path
+    lapse = question_of(header_comment((ROOT / "configs" / "lapse.toml").read_text()))
+    assert lapse.startswith("Lapse: what happens if no successor agreement")
+    assert lapse.endswith("(as in the 2020 furlough)?")
 
 
 def test_header_comment_stops_at_the_first_setting() -> None:
     text = "\n\n# First line\n#   second line\n#\n[run]\n# not part of it\nname = 'x'\n"
-    assert header_comment(text) == "First line second line"
+    assert header_comment(text) == "First line\nsecond line"
     assert header_comment("[run]\nname = 'x'\n") == ""
+
+
+def test_question_is_the_first_question_or_the_first_line() -> None:
+    assert question_of("What if\nthe talks fail? More detail.\nAnd more.") == (
+        "What if the talks fail?")
+    assert question_of("Calibrated from history: made by smasim calibrate\nEstimates: …") == (
+        "Calibrated from history: made by smasim calibrate")
+    assert question_of("") == ""
 
 
 def test_questions_come_from_the_configs_the_history_names(tmp_path: Path) -> None:
@@ -69,3 +78,12 @@ def test_differences_between_stored_configs() -> None:
         "{kind=status_quo, probability=0.4}; {kind=demand, probability=0.5, "
         "demand_usd={values=[5_000_000_000, 10_000_000_000], probabilities=[0.6, 0.4]}}"
     )
+
+
+def test_nested_tables_are_compared_key_by_key() -> None:
+    base = '[inflation.kr]\nmean = 0.0248\nvolatility = 0.0111\n[pins]\n'
+    other = '[inflation.kr]\nmean = 0.024828211\nvolatility = 0.0111\n[pins]\n'
+    (difference,) = config_differences({"a": base, "b": other})
+    # Six significant digits: the last digits of an estimate are noise; empty tables vanish.
+    assert (difference.key, difference.values) == (
+        "inflation.kr.mean", {"a": "0.0248", "b": "0.0248282"})
