@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -182,7 +182,7 @@ def tiles(parts: Sequence[str]) -> str:
             + "".join(f'<div class="tile">\n{part}</div>\n' for part in parts) + "</div>\n")
 
 
-def svg_settings(ident: str) -> dict[str, object]:
+def svg_settings(ident: str) -> dict[Any, Any]:
     """matplotlib settings under which an SVG is saved for the page (``rc_context``).
 
     Text stays text (``svg.fonttype = "none"``): searchable, selectable, and drawn with the

@@ -25,6 +25,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.typing import LineStyleType
 
 from simcore import plots
 from simcore.budget_plot import budget_chart
@@ -76,7 +77,7 @@ HEADLINE_LEVELS = (50.0, 80.0)
 #: The variable of the fan charts and the S-curves (its horizon total).
 FIGURE_VARIABLE = "contribution_usd"
 #: Dash patterns that tell overlaid scenario curves apart in black and white, in order.
-DASHES: tuple[str | tuple[int, tuple[int, ...]], ...] = (
+DASHES: tuple[LineStyleType, ...] = (
     "-", "--", ":", "-.", (0, (8, 2)), (0, (3, 1, 1, 1, 1, 1)),
 )
 
@@ -112,13 +113,13 @@ def _dashed(figure: Figure, names: Sequence[str]) -> Figure:
     """Each scenario's curve (a line labelled with its name) and its legend entry (a text
     starting with its name) drawn with its own dash pattern, so that the overlaid curves
     stay apart when printed in black and white; other lines are left as they are."""
-    def style(label: str) -> str | tuple[int, tuple[int, ...]] | None:
+    def style(label: str) -> LineStyleType | None:
         matches = [k for k, name in enumerate(names) if label == name
                    or label.startswith(f"{name}:")]
         return DASHES[matches[0] % len(DASHES)] if matches else None
 
     for ax in figure.axes:
-        pairs = [(line, line.get_label()) for line in ax.get_lines()]
+        pairs: list[tuple[Any, object]] = [(line, line.get_label()) for line in ax.get_lines()]
         legend = ax.get_legend()
         if legend is not None:
             pairs += [(handle, text.get_text())

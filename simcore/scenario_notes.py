@@ -31,7 +31,7 @@ def header_comment(text: str) -> str:
     Leading blank lines are skipped; the block ends at the first line that is not a
     comment. ``#`` markers and surrounding spaces are removed, empty comment lines dropped.
     """
-    lines = []
+    lines: list[str] = []
     for line in text.lstrip("\ufeff").splitlines():
         stripped = line.strip()
         if not stripped and not lines:
