@@ -237,7 +237,8 @@ def backtest_drivers(history: History, *, start: int = DEFAULT_FROM, end: int | 
 
 
 class _Fit(Protocol):
-    n: int
+    @property
+    def n(self) -> int: ...
 
 
 def _pairs(calibration: Calibration, driver: Driver) -> int:
