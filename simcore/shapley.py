@@ -306,6 +306,8 @@ class ShapleyBatchTask:
     batch: int
     outer: int
     inner: int
+    #: How each subset of the active groups (by bit mask, from 1) conditions the Gaussians.
+    plans: tuple[_Conditioning, ...]
 
 
 def _as_matrix(values: np.ndarray, n: int) -> np.ndarray:
@@ -333,7 +335,7 @@ def estimate_batch(task: ShapleyBatchTask) -> BatchSums:
         if not members:
             continue
         free = frozenset(active[j] for j in members)
-        inputs = _mix(outer_tiled, fresh, free, _conditioning(design, free))
+        inputs = _mix(outer_tiled, fresh, free, task.plans[mask - 1])
         values = _as_matrix(task.evaluate(inputs), inner * n).reshape(inner, n, -1)
         sums[mask] = inner_variance(values).sum(axis=0)
     return BatchSums(
@@ -557,9 +559,14 @@ def estimate_shapley(
             f"outer draws: {outer} must be a multiple of the {batches} batches (at least 2)"
         )
     size = outer // batches
+    active = design.active
+    plans = tuple(
+        _conditioning(design, frozenset(active[j] for j in members))
+        for members in subsets(len(active))[1:]
+    )
     tasks = [
         ShapleyBatchTask(design=design, evaluate=evaluate, seed=seed, batch=b, outer=size,
-                         inner=inner)
+                         inner=inner, plans=plans)
         for b in range(batches)
     ]
     per_batch = ((2 ** len(design.active) - 1) * inner + 1) * size
