@@ -8,7 +8,7 @@ input with what its partners do; it is a quick look, not an attribution.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +36,39 @@ class RankCorrelations:
         return RankCorrelations(inputs=self.inputs[:count], rho=self.rho[:count])
 
 
+def spearman(outputs: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+    """Spearman's ρ of every output with every input, shape (m, p).
+
+    Parameters
+    ----------
+    outputs : ndarray, shape (n,) or (n, m)
+        Outputs per path.
+    inputs : ndarray, shape (n, p)
+        Scalar inputs per path.
+
+    Returns
+    -------
+    ndarray, shape (m, p)
+        Pearson's correlation of the ranks (ties get average ranks); NaN where an input or
+        an output is constant.
+    """
+    def centred_ranks(values: np.ndarray) -> np.ndarray:
+        ranks = rankdata(np.asarray(values, dtype=float).reshape(values.shape[0], -1), axis=0)
+        return ranks - ranks.mean(axis=0)
+
+    y, x = centred_ranks(outputs), centred_ranks(inputs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (y.T @ x) / np.sqrt(np.outer(np.einsum("ij,ij->j", y, y),
+                                            np.einsum("ij,ij->j", x, x)))
+
+
+def sorted_correlations(inputs: Sequence[str], rho: np.ndarray) -> RankCorrelations:
+    """The inputs by decreasing ``|ρ|``; equal ``|ρ|`` keep their order, NaN goes last."""
+    rho = np.asarray(rho, dtype=float)
+    order = np.argsort(np.where(np.isnan(rho), np.inf, -np.abs(rho)), kind="stable")
+    return RankCorrelations(inputs=tuple(inputs[i] for i in order), rho=rho[order])
+
+
 def rank_correlations(output: np.ndarray, inputs: Mapping[str, np.ndarray]) -> RankCorrelations:
     """Spearman's ρ between ``output`` and each input, sorted by decreasing ``|ρ|``.
 
@@ -61,12 +94,4 @@ def rank_correlations(output: np.ndarray, inputs: Mapping[str, np.ndarray]) -> R
     """
     names = tuple(inputs)
     columns = np.column_stack([np.asarray(inputs[name], dtype=float) for name in names])
-    ranks = rankdata(columns, axis=0)
-    ranks -= ranks.mean(axis=0)
-    target = rankdata(np.asarray(output, dtype=float))
-    target -= target.mean()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rho = (target @ ranks) / np.sqrt((target @ target) * np.einsum("ij,ij->j", ranks, ranks))
-    # Stable sort on −|ρ| keeps the given order among ties; NaN (undefined) sorts last.
-    order = np.argsort(np.where(np.isnan(rho), np.inf, -np.abs(rho)), kind="stable")
-    return RankCorrelations(inputs=tuple(names[i] for i in order), rho=rho[order])
+    return sorted_correlations(names, spearman(output, columns)[0])
