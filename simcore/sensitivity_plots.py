@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from simcore.plots import _figure, _save, check_output
 from simcore.rank_correlation import RankCorrelations
@@ -153,4 +153,66 @@ def tornado_chart(
     ax.set_xlabel("Spearman rank correlation ρ")
     ax.set_title(label, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
+    return _save(figure, path, title)
+
+
+#: Percentiles a response chart draws against the swept value.
+RESPONSE_LEVELS = (5.0, 50.0, 80.0, 95.0)
+_RESPONSE_STYLES = ("dotted", "solid", "dashed", "dashdot")
+_RESPONSE_MARKERS = ("v", "o", "s", "^")
+
+
+def response_chart(
+    swept: Sequence[float],
+    percentiles: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    path: str | Path,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    scale: float = 1.0,
+    levels: Sequence[float] = RESPONSE_LEVELS,
+) -> Figure:
+    """Percentiles of one output against a swept parameter, with their intervals.
+
+    Parameters
+    ----------
+    swept : sequence of float, shape (k,)
+        The swept values (x axis), one per grid point.
+    percentiles, lower, upper : ndarray, shape (L, k)
+        Each level's percentile and its 95 % interval bounds, in the output's units.
+    path : str or Path
+        ``.png`` or ``.svg``.
+    title, xlabel, ylabel : str
+        Texts; ``ylabel`` names the display unit.
+    scale : float
+        Display scale of the output (tick labels are divided by it).
+    levels : sequence of float
+        The percentile levels, shape (L,).
+
+    Returns
+    -------
+    Figure
+        Each level is a line with gid ``"P<level>"`` through ``(swept, percentile)``; its
+        interval is drawn as error bars (black and white: each level has its own line style
+        and marker).
+    """
+    path = check_output(path)
+    figure, axes = _figure(1, 1)
+    ax = axes[0, 0]
+    x = np.asarray(swept, dtype=float)
+    for k, level in enumerate(levels):
+        y = np.asarray(percentiles[k])
+        error = np.vstack([y - lower[k], upper[k] - y])
+        bars = ax.errorbar(x, y, yerr=error, color="black", linestyle=_RESPONSE_STYLES[k % 4],
+                           marker=_RESPONSE_MARKERS[k % 4], markersize=4, capsize=3,
+                           linewidth=1, label=f"P{level:g}")
+        bars.lines[0].set_gid(f"P{level:g}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / scale:,.4g}"))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title="95% intervals", title_fontsize=8)
     return _save(figure, path, title)

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from simcore.rank_correlation import RankCorrelations, rank_correlations
-from simcore.sensitivity_plots import HATCHES, ShapleyPanel, shapley_chart, tornado_chart
+from simcore.sensitivity_plots import (
+    HATCHES,
+    ShapleyPanel,
+    response_chart,
+    shapley_chart,
+    tornado_chart,
+)
 
 
 def test_spearman_of_a_bivariate_normal_is_the_arcsine_law(rng):
@@ -75,3 +81,17 @@ def test_tornado_puts_the_largest_rho_on_top(tmp_path: Path):
     assert top.get_width() == pytest.approx(-0.8) and top.get_hatch() == "///"
     assert second.get_width() == pytest.approx(0.3) and not second.get_hatch()
     assert (tmp_path / "t.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_response_chart_draws_each_percentile_against_the_swept_value(tmp_path: Path):
+    swept = [0.0, 0.5, 1.0]
+    p = np.array([[1.0, 1.1, 1.2], [2.0, 2.5, 3.0], [2.5, 3.0, 3.5], [3.0, 3.5, 4.0]]) * 1e9
+    figure = response_chart(swept, p, p - 1e8, p + 2e8, tmp_path / "r.png", title="t",
+                            xlabel="demand probability", ylabel="USD bn", scale=1e9)
+    ax = figure.axes[0]
+    lines = {line.get_gid(): line for line in ax.lines if line.get_gid()}
+    assert set(lines) == {"P5", "P50", "P80", "P95"}
+    np.testing.assert_array_equal(lines["P80"].get_xdata(), swept)
+    np.testing.assert_array_equal(lines["P80"].get_ydata(), p[2])
+    assert len({line.get_linestyle() for line in lines.values()}) == 4
+    assert (tmp_path / "r.png").stat().st_size > 10_000
