@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from simcore.errors import SmasimInputError
+from simcore.errors import SmasimInputError, did_you_mean
 
 EXIT_INPUT = 2
 EXIT_FAILURE = 1
@@ -144,6 +144,17 @@ class SmasimGroup(click.Group):
         module, attribute = COMMANDS[name].split(":")
         command: click.Command = getattr(importlib.import_module(module), attribute)
         return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            raise InputError(
+                f"unknown command '{name}'{did_you_mean(name, COMMANDS)} "
+                f"(commands: {', '.join(COMMANDS)})"
+            )
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -2,12 +2,133 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from pathlib import Path
+from typing import ParamSpec
 
 import click
 
 from simcore.config import MAX_SAMPLES
+from simcore.errors import OutputExistsError, SmasimInputError, did_you_mean
+from simcore.render import FORMATS
 from simcore.runner import DEFAULT_CHUNK_SIZE
+from simcore.select import HEADLINE_VARIABLES
+
+P = ParamSpec("P")
+
+# --- read side: summary, compare, plot -------------------------------------------------------
+
+#: Library error prefixes (the Python argument at fault) and the flag the CLI names instead.
+READ_FLAGS = {
+    "variables": "--var",
+    "scenarios": "--scenario",
+    "years": "--years",
+    "percentiles": "--percentiles",
+    "real": "--real",
+    "exceed": "--exceed",
+    "precision": "--precision",
+    "fan chart": "--kind fan",
+}
+
+
+def in_flags(error: SmasimInputError) -> SmasimInputError:
+    """The library's message with its leading argument name replaced by the CLI flag."""
+    text = str(error)
+    key, sep, rest = text.partition(":")
+    if sep and key in READ_FLAGS:
+        return type(error)(f"{READ_FLAGS[key]}:{rest}")
+    return error
+
+
+def read_command(callback: Callable[P, None]) -> Callable[P, None]:
+    """A read command's body, its library errors phrased with the CLI's flags."""
+
+    @functools.wraps(callback)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            callback(*args, **kwargs)
+        except SmasimInputError as err:
+            raise in_flags(err) from err
+
+    return run
+
+
+def check_output_free(output: Path | None, overwrite: bool) -> None:
+    """Refuse an existing output before anything is read or written (use --overwrite)."""
+    if output is not None and output.exists() and not overwrite:
+        raise OutputExistsError(
+            f"{output}: exists; pass --overwrite to replace it, or choose another -o"
+        )
+
+
+class Choice(click.Choice):
+    """A choice whose refusal is one line naming the closest valid value (exit 2)."""
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> object:
+        if isinstance(value, str) and value not in self.choices:
+            name = max(param.opts, key=len) if param is not None and param.opts else "value"
+            allowed = [str(c) for c in self.choices]
+            raise SmasimInputError(
+                f"{name}: unknown value '{value}'{did_you_mean(value, allowed)} "
+                f"(allowed: {', '.join(allowed)})"
+            )
+        return super().convert(value, param, ctx)
+
+
+file_argument = click.argument("file", type=click.Path(path_type=Path))
+var_option = click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    help=f"Variable (repeatable) [default: {', '.join(HEADLINE_VARIABLES)}].",
+)
+scenario_option = click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    help="Scenario of a batch file (repeatable) [default: all].",
+)
+years_option = click.option(
+    "--years",
+    default=None,
+    metavar="YEARS",
+    help="Years to show: 2027, 2027-2031 or 2027,2029-2030 [default: all].",
+)
+real_option = click.option(
+    "--real",
+    is_flag=True,
+    help="Money in base-year prices: USD deflated by each path's US CPI (as "
+    "contribution_usd_real), KRW by Korean CPI.",
+)
+percentiles_option = click.option(
+    "--percentiles",
+    default=None,
+    help="Comma-separated percentiles, e.g. 5,50,80,95 [default: those stored in the file]. "
+    "Percentiles not stored are computed from the samples.",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=Choice(FORMATS),
+    default=None,
+    help="table/markdown: readable units, for people; csv/json: the file's units (USD, KRW, "
+    "fractions), for programs [default: from -o's suffix (.csv, .json, .md), else table].",
+)
+read_output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to this file instead of the terminal (refused if it exists, unless "
+    "--overwrite).",
+)
+read_overwrite_option = click.option(
+    "--overwrite", is_flag=True, help="Replace the -o file if it exists."
+)
+
+# --- run side --------------------------------------------------------------------------------
 
 #: Largest chunk: 64 blocks (about 3 GB of float64 values in flight per chunk).
 MAX_CHUNK_SIZE = 64 * DEFAULT_CHUNK_SIZE

@@ -7,8 +7,18 @@ from typing import Literal
 
 import click
 
-from cli.summary import file_argument, real_option, scenario_option, years_option
-from simcore.report import distribution_panels, fan_panels, figure_title, select
+from cli.options import (
+    Choice,
+    check_output_free,
+    file_argument,
+    read_command,
+    read_overwrite_option,
+    real_option,
+    scenario_option,
+    years_option,
+)
+from simcore.figures import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
+from simcore.select import select
 
 KINDS = ("fan", "cdf", "hist")
 _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
@@ -18,17 +28,19 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @file_argument
 @click.option(
     "--kind",
-    type=click.Choice(KINDS),
+    type=Choice(KINDS),
     default="fan",
     show_default=True,
-    help="fan: P5-P95 and P25-P75 bands and the median over the years; cdf: S-curve with "
-    "P50/P70/P80 marked; hist: share of paths per bin.",
+    help="fan: P5-P95 and P25-P75 bands and the median over the years (at most three "
+    "scenario panels side by side); cdf: S-curve with P50/P70/P80 marked; hist: share of "
+    "paths per bin.",
 )
 @click.option(
     "--var",
     "variables",
     multiple=True,
-    help="Variable (repeatable: one row of panels each) [default: contribution_usd].",
+    help="Variable (repeatable: one block of panels each) "
+    f"[default: {', '.join(PLOT_VARIABLES)}].",
 )
 @scenario_option
 @years_option
@@ -39,8 +51,10 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
     "--output",
     required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Image file, .png or .svg.",
+    help="Image file, .png or .svg (refused if it exists, unless --overwrite).",
 )
+@read_overwrite_option
+@read_command
 def plot_command(
     file: Path,
     kind: Literal["fan", "cdf", "hist"],
@@ -50,6 +64,7 @@ def plot_command(
     real: bool,
     overlay: bool,
     output: Path,
+    overwrite: bool,
 ) -> None:
     """Draw the distribution of variables of a result FILE into an image (-o).
 
@@ -60,9 +75,10 @@ def plot_command(
     from simcore import plots
 
     plots.check_output(output)
+    check_output_free(output, overwrite)
     selection = select(
         file,
-        variables=variables or ["contribution_usd"],
+        variables=variables or PLOT_VARIABLES,
         scenarios=scenarios or None,
         years=years,
         real=real,
@@ -70,9 +86,9 @@ def plot_command(
     title = figure_title(selection, _KIND_NAMES[kind])
     if kind == "fan":
         plots.fan_chart(selection.years, fan_panels(selection), output, title=title,
-                        overlay=overlay)
+                        overlay=overlay, overwrite=overwrite)
     else:
         panels = distribution_panels(selection, years_given=years is not None)
         draw = plots.cdf_chart if kind == "cdf" else plots.histogram
-        draw(panels, output, title=title)
+        draw(panels, output, title=title, overwrite=overwrite)
     click.echo(f"Wrote {output}")

@@ -325,8 +325,24 @@ class LapseOutcome(_Section):
     funding_fraction: NonNegative = 1.0
 
 
+class FirstYearChange(_Section):
+    """Normal first-year rate ``r = mean + sd · Φ⁻¹(u)`` of an ``increase`` (per year)."""
+
+    mean: float = Field(gt=-1.0)
+    sd: NonNegative
+
+
+class IncreaseOutcome(_Section):
+    kind: Literal["increase"]
+    probability: Probability
+    first_year: FirstYearChange
+    term: Int = Field(ge=1, le=100)
+    escalation: Escalation | None = None
+
+
 Outcome = Annotated[
-    StatusQuoOutcome | DemandOutcome | LapseOutcome, Field(discriminator="kind")
+    StatusQuoOutcome | DemandOutcome | LapseOutcome | IncreaseOutcome,
+    Field(discriminator="kind"),
 ]
 
 
@@ -406,10 +422,13 @@ class Scenario(_Section):
 
     @property
     def escalation_rules(self) -> list[Escalation]:
-        """Distinct escalation rules: the agreement's first, then the demand outcomes' own."""
+        """Distinct escalation rules: the agreement's first, then the new agreements' own."""
         rules: list[Escalation] = [self.agreement.escalation]
         for outcome in self.negotiation.outcomes:
-            if isinstance(outcome, DemandOutcome) and outcome.escalation is not None:
+            if (
+                isinstance(outcome, DemandOutcome | IncreaseOutcome)
+                and outcome.escalation is not None
+            ):
                 if outcome.escalation not in rules:
                     rules.append(outcome.escalation)
         return rules

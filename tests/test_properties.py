@@ -27,6 +27,7 @@ from simcore.config import (
 )
 from simcore.engine import outcome_labels, simulate
 from simcore.errors import ConfigError
+from simcore.params import resolve_rule
 from simcore.summary import summarize_values
 from simcore.variables import VARIABLES
 from tests.conftest import BASELINE
@@ -238,7 +239,9 @@ def test_escalation_rate_stays_within_floor_and_cap(rule: dict[str, Any], lagged
         {**copy.deepcopy(BASE), "agreement": {**BASE["agreement"], "escalation": rule}}
     ).agreement.escalation
     assume(model.rule != "usd_cpi")
-    rate = np.asarray(escalation_rate(model, np.asarray(lagged), rate_step=rate_step))
+    rate = np.asarray(
+        escalation_rate(resolve_rule(model), np.asarray(lagged), rate_step=rate_step)
+    )
     assert np.isfinite(rate).all()
     floor = getattr(model, "floor", None)
     cap = getattr(model, "cap", None)
