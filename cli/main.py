@@ -126,6 +126,7 @@ COMMANDS = {
     "summary": "cli.summary:summary_command",
     "compare": "cli.compare:compare_command",
     "plot": "cli.plot:plot_command",
+    "sensitivity": "cli.sensitivity:sensitivity_command",
     "info": "cli.provenance:info_command",
     "validate": "cli.provenance:validate_command",
     "rerun": "cli.provenance:rerun_command",

@@ -20,7 +20,9 @@ from cli.options import (
 from simcore.figures import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
 from simcore.select import select
 
-KINDS = ("fan", "cdf", "hist")
+KINDS = ("fan", "cdf", "hist", "shapley", "tornado")
+#: Kinds drawn from a sensitivity file (smasim sensitivity) rather than a result file.
+SENSITIVITY_KINDS = ("shapley", "tornado")
 _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 
 
@@ -33,7 +35,8 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
     show_default=True,
     help="fan: P5-P95 and P25-P75 bands and the median over the years (at most three "
     "scenario panels side by side); cdf: S-curve with P50/P70/P80 marked; hist: share of "
-    "paths per bin.",
+    "paths per bin; shapley (a sensitivity file): shares of variance per year; tornado (a "
+    "sensitivity file, one --var and --years): rank correlations, largest first.",
 )
 @click.option(
     "--var",
@@ -57,7 +60,7 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @read_command
 def plot_command(
     file: Path,
-    kind: Literal["fan", "cdf", "hist"],
+    kind: Literal["fan", "cdf", "hist", "shapley", "tornado"],
     variables: tuple[str, ...],
     scenarios: tuple[str, ...],
     years: str | None,
@@ -71,6 +74,11 @@ def plot_command(
     cdf and hist show one year (--years 2031) or, for money, the total over the years
     chosen (default: the whole horizon).
     """
+    if kind in SENSITIVITY_KINDS:
+        from cli.sensitivity import draw_sensitivity_plot
+
+        draw_sensitivity_plot(kind, file, variables, years, output, overwrite)
+        return
     # matplotlib is imported only by this command: it would add ~0.5 s to every other one.
     from simcore import plots
 

@@ -54,6 +54,7 @@ def shapley_chart(
     path: str | Path,
     *,
     title: str,
+    overwrite: bool = False,
 ) -> Figure:
     """One stacked bar per year: each group's share of the variance, summing to 100 %.
 
@@ -70,6 +71,8 @@ def shapley_chart(
         ``.png`` or ``.svg``.
     title : str
         Figure title.
+    overwrite : bool
+        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -106,11 +109,12 @@ def shapley_chart(
         handles, labels = ax.get_legend_handles_labels()
         ax.legend(handles[::-1], labels[::-1], fontsize=8, loc="center left",
                   bbox_to_anchor=(1.01, 0.5))
-    return _save(figure, path, title)
+    return _save(figure, path, title, overwrite)
 
 
 def tornado_chart(
-    correlations: RankCorrelations, path: str | Path, *, title: str, label: str
+    correlations: RankCorrelations, path: str | Path, *, title: str, label: str,
+    overwrite: bool = False,
 ) -> Figure:
     """Horizontal bars of Spearman's ρ, the largest ``|ρ|`` at the top.
 
@@ -124,6 +128,8 @@ def tornado_chart(
         Figure title.
     label : str
         The output in words (axis title).
+    overwrite : bool
+        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -153,7 +159,7 @@ def tornado_chart(
     ax.set_xlabel("Spearman rank correlation ρ")
     ax.set_title(label, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
-    return _save(figure, path, title)
+    return _save(figure, path, title, overwrite)
 
 
 #: Percentiles a response chart draws against the swept value.
@@ -174,6 +180,7 @@ def response_chart(
     ylabel: str,
     scale: float = 1.0,
     levels: Sequence[float] = RESPONSE_LEVELS,
+    overwrite: bool = False,
 ) -> Figure:
     """Percentiles of one output against a swept parameter, with their intervals.
 
@@ -191,6 +198,8 @@ def response_chart(
         Display scale of the output (tick labels are divided by it).
     levels : sequence of float
         The percentile levels, shape (L,).
+    overwrite : bool
+        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -215,4 +224,4 @@ def response_chart(
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / scale:,.4g}"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, title="95% intervals", title_fontsize=8)
-    return _save(figure, path, title)
+    return _save(figure, path, title, overwrite)
