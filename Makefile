@@ -23,9 +23,11 @@ run: $(STAMP)
 	@echo "      $(BIN)/smasim compare outputs/batch.h5 --scenario baseline --scenario lapse  # B - A"
 	@echo "      $(BIN)/smasim plot outputs/batch.h5 -o outputs/fan.png --overwrite  # fan chart"
 
-## The whole test suite (slow statistical tests included), then lint.
+## The whole test suite (slow statistical tests and simcore's doctests included), then the
+## type checker and lint.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+	$(BIN)/mypy simcore cli
 	$(BIN)/ruff check .
 
 ## The quick subset: everything but tests marked slow.

@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 from simcore.config import load_scenario  # noqa: E402
 from simcore.parallel import open_executor  # noqa: E402
 from simcore.params import resolve_params  # noqa: E402
-from simcore.runner import ChunkTask, chunk_blocks, file_layout, simulate_chunk  # noqa: E402
+from simcore.runner import ChunkTask, chunk_blocks, simulate_chunk  # noqa: E402
 from simcore.sampling import BLOCK_SIZE, N_SHOCKS, N_UNIFORMS, draw_block  # noqa: E402
+from simcore.store import file_layout  # noqa: E402
 from tests.reference_model import simulate_reference  # noqa: E402
 
 BASELINE = ROOT / "configs" / "baseline.toml"

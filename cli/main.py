@@ -20,7 +20,18 @@ from typing import Any
 
 import click
 
-from simcore.errors import SmasimInputError, did_you_mean
+from simcore.errors import ParameterError, SmasimInputError, did_you_mean
+
+#: How the CLI names the library's parameters in messages (:class:`ParameterError`).
+OPTION_WORDING = {
+    "output": "-o",
+    "overwrite": "--overwrite",
+    "force": "--force",
+    "samples": "--samples",
+    "float32": "--float32",
+    "workers": "--workers",
+    "scheduler": "--scheduler",
+}
 
 EXIT_INPUT = 2
 EXIT_FAILURE = 1
@@ -163,7 +174,8 @@ class SmasimGroup(click.Group):
         except SmasimInputError as err:
             if ctx.meta.get("smasim.debug"):
                 raise
-            raise InputError(str(err)) from err
+            message = err.worded(OPTION_WORDING) if isinstance(err, ParameterError) else str(err)
+            raise InputError(message) from err
         except OSError as err:
             if ctx.meta.get("smasim.debug"):
                 raise

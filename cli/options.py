@@ -9,10 +9,12 @@ from typing import ParamSpec
 
 import click
 
-from simcore.config import MAX_SAMPLES
-from simcore.errors import OutputExistsError, SmasimInputError, did_you_mean
+from simcore.config import MAX_SAMPLES, Scenario, load_scenario
+from simcore.errors import ConfigError, OutputExistsError, SmasimInputError, did_you_mean, literal
+from simcore.overrides import OverrideError
+from simcore.parallel import DEFAULT_CHUNK_SIZE
 from simcore.render import FORMATS
-from simcore.runner import DEFAULT_CHUNK_SIZE
+from simcore.sampling import BLOCK_SIZE
 from simcore.select import HEADLINE_VARIABLES
 
 P = ParamSpec("P")
@@ -58,7 +60,8 @@ def check_output_free(output: Path | None, overwrite: bool) -> None:
     """Refuse an existing output before anything is read or written (use --overwrite)."""
     if output is not None and output.exists() and not overwrite:
         raise OutputExistsError(
-            f"{output}: exists; pass --overwrite to replace it, or choose another -o"
+            f"{literal(output)}: exists; pass {{overwrite}} to replace it, or choose another "
+            "{output}"
         )
 
 
@@ -133,6 +136,7 @@ read_overwrite_option = click.option(
 #: Largest chunk: 64 blocks (about 3 GB of float64 values in flight per chunk).
 MAX_CHUNK_SIZE = 64 * DEFAULT_CHUNK_SIZE
 
+
 class Count(click.ParamType):
     """A positive whole number, also written as 1e6 or 100_000."""
 
@@ -172,8 +176,8 @@ chunk_size_option = click.option(
     type=Count(MAX_CHUNK_SIZE),
     default=DEFAULT_CHUNK_SIZE,
     show_default=True,
-    help="Samples per unit of work, rounded up to whole blocks of 65,536. Results do not "
-    "depend on it.",
+    help=f"Samples per unit of work, rounded up to whole blocks of {BLOCK_SIZE:,}. Results do "
+    "not depend on it.",
 )
 float32_option = click.option(
     "--float32", is_flag=True, help="Store floating-point variables as float32 (half the bytes)."
@@ -209,11 +213,57 @@ force_option = click.option(
 )
 
 
+
+# --------------------------------------------------------------------------------------------
+# Run side: options of the commands that read configurations and write result files
+# (run, batch, rerun, validate).
+
+#: Where ``smasim run`` and ``batch`` write when no ``-o`` is given.
+DEFAULT_OUTPUT_DIR = Path("outputs")
+
+set_option = click.option(
+    "--set",
+    "assignments",
+    metavar="KEY=VALUE",
+    multiple=True,
+    help="Change one value of the configuration without editing the file (repeatable): a "
+    "dotted key path and a TOML value, e.g. --set fx.volatility=0.1, --set "
+    "'negotiation.outcomes[1].probability=0.3', --set 'pins.fx={2027=1300}'. Applied "
+    "before validation; a batch applies it to every scenario.",
+)
+
+
+def run_output_option(default: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``-o/--output``: the result file a run writes; ``default`` says where it goes without."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help=f"Result file [default: {default}].",
+    )
+
+
 def simulation_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The options every simulating command (run, batch, rerun) takes, in one order."""
+    """The options every simulating command (run, batch) takes, in one order."""
     for option in reversed(
-        (samples_option, seed_option, chunk_size_option, workers_option, scheduler_option,
-         float32_option, compress_option, overwrite_option, force_option, quiet_option)
+        (samples_option, seed_option, set_option, chunk_size_option, workers_option,
+         scheduler_option, float32_option, compress_option, overwrite_option, force_option,
+         quiet_option)
     ):
         command = option(command)
     return command
+
+
+def load_config(
+    path: Path, assignments: tuple[str, ...], *, samples: int | None, seed: int | None
+) -> Scenario:
+    """The scenario in ``path`` with the ``--set`` assignments, then --samples and --seed.
+
+    An assignment that fails is one line naming it: ``Error: --set KEY=VALUE: …``.
+    """
+    try:
+        scenario = load_scenario(path, overrides=assignments)
+    except OverrideError as err:
+        raise ConfigError(f"--set {err}") from err
+    return scenario.with_overrides(samples=samples, seed=seed)

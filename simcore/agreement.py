@@ -8,6 +8,8 @@ applied to the negotiating samples only.
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 from scipy import special
 
@@ -34,6 +36,10 @@ _U_REOPEN, _U_OUTCOME, _U_DEMAND, _U_CONCESSION = (
 )
 
 
+@overload
+def round_to_step(value: np.ndarray, step: float) -> np.ndarray: ...
+@overload
+def round_to_step(value: float, step: float) -> float: ...
 def round_to_step(value: np.ndarray | float, step: float) -> np.ndarray | float:
     """Round to a multiple of ``step``, halves up, as amounts are rounded on paper.
 
@@ -184,7 +190,11 @@ def simulate_contributions(
             )
             for rule in rules
         ]
-        factor = factors[0] if len(rules) == 1 else np.choose(rule_in_force, factors)
+        factor = (
+            factors[0]
+            if len(rules) == 1
+            else np.choose(rule_in_force, [np.asarray(f) for f in factors])
+        )
         current = contribution[:, t]
         current[:] = round_to_step(previous * factor, amount_step)
 
@@ -238,8 +248,9 @@ def simulate_contributions(
                     )
                 last_year[chosen] = t + outcome.term - 1
                 base_agreement_holds[chosen] = False
-                if outcome_rule[k] is not None:
-                    rule_in_force[chosen] = outcome_rule[k]
+                new_rule = outcome_rule[k]
+                if new_rule is not None:
+                    rule_in_force[chosen] = new_rule
             elif isinstance(outcome, LapseParams):
                 current[chosen] = round_to_step(
                     outcome.funding_fraction * previous[chosen], amount_step

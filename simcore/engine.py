@@ -29,26 +29,6 @@ from simcore.types import DRIVERS
 from simcore.variables import VARIABLES
 
 
-def output_variables(scenario: Scenario) -> list[str]:
-    """Names of the variables a run of ``scenario`` produces, in file order."""
-    return [
-        name
-        for name in VARIABLES
-        if name != "defense_growth" or scenario.uses_defense_budget
-    ]
-
-
-def outcome_labels(scenario: Scenario) -> list[str]:
-    """One word per negotiation outcome: its kind, numbered when a kind repeats."""
-    labels: list[str] = []
-    for outcome in scenario.negotiation.outcomes:
-        label, k = outcome.kind, 2
-        while label in labels:
-            label, k = f"{outcome.kind}_{k}", k + 1
-        labels.append(label)
-    return labels
-
-
 def simulate_paths(params: ModelParams, draws: BlockDraws) -> dict[str, np.ndarray]:
     """Simulate one block of paths from its random inputs (MODEL.md §1–7).
 
@@ -148,7 +128,7 @@ def simulate_block(
     Returns
     -------
     dict of str to ndarray
-        Every variable of :func:`output_variables` (``defense_growth`` also with
+        Every variable of the run's file layout (``defense_growth`` also with
         ``with_defense``): shape (n, H) for yearly variables and (n,) for horizon totals.
     """
     start, stop = block_bounds(block, scenario.run.samples)

@@ -3,7 +3,24 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+#: How a :class:`ParameterError` names each parameter when the library is called from
+#: Python (the CLI names its options instead).
+PARAMETER_WORDING = {
+    "output": "output path",
+    "overwrite": "overwrite=True",
+    "force": "force=True",
+    "samples": "samples",
+    "float32": "float32=True",
+    "workers": "workers",
+    "scheduler": "scheduler",
+}
+
+
+def literal(text: object) -> str:
+    """``text`` escaped for a :class:`ParameterError` template (braces doubled)."""
+    return str(text).replace("{", "{{").replace("}", "}}")
 
 
 class SmasimInputError(ValueError):
@@ -18,7 +35,29 @@ class ResultFileError(SmasimInputError):
     """A result file is missing, unreadable, incomplete or not written by smasim."""
 
 
-class OutputExistsError(SmasimInputError):
+class ParameterError(SmasimInputError):
+    """Bad input that an argument of the call can fix, named in the message.
+
+    ``template`` names parameters as ``{overwrite}``, ``{workers}`` …: ``str(err)`` words
+    them as Python arguments (:data:`PARAMETER_WORDING`); the CLI words them as its options
+    with :meth:`worded`. Other text in the template is escaped with :func:`literal`.
+
+    >>> str(ParameterError("{workers} and {scheduler} exclude each other"))
+    'workers and scheduler exclude each other'
+    >>> ParameterError("pass {force}").worded({"force": "--force"})
+    'pass --force'
+    """
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        super().__init__(self.worded(PARAMETER_WORDING))
+
+    def worded(self, names: Mapping[str, str]) -> str:
+        """The message with each parameter named as ``names`` says."""
+        return self.template.format_map(names)
+
+
+class OutputExistsError(ParameterError):
     """The output file exists and overwriting was not asked for."""
 
 

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from simcore.errors import OutputExistsError
+from simcore.errors import OutputExistsError, literal
 from simcore.store import temporary_path
 
 
@@ -28,9 +28,11 @@ def replacing(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """
     path = Path(path)
     if path.is_dir():
-        raise OutputExistsError(f"{path}: is a directory; name a file")
+        raise OutputExistsError(f"{literal(path)}: is a directory; name a file")
     if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path}: exists; allow overwriting it, or choose another file")
+        raise OutputExistsError(
+            f"{literal(path)}: exists; pass {{overwrite}} to replace it, or choose another file"
+        )
     temp = temporary_path(path)
     try:
         yield temp

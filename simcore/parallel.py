@@ -22,8 +22,16 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
-from simcore.errors import SmasimInputError
+from simcore.errors import ParameterError, literal
 from simcore.memory import ALLOCATOR_ENVIRONMENT
+from simcore.sampling import BLOCK_SIZE
+
+#: Default samples per task: one block. A block (65,536 paths) already amortizes the
+#: per-call overhead; larger chunks only hold more memory in flight.
+DEFAULT_CHUNK_SIZE = BLOCK_SIZE
+
+#: Called with (samples done, samples in all) as a run progresses.
+ProgressCallback = Callable[[int, int], None]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -152,7 +160,7 @@ def open_executor(
         Seconds to wait for ``scheduler`` to answer.
     """
     if workers is not None and scheduler is not None:
-        raise SmasimInputError("--workers and --scheduler exclude each other: give one")
+        raise ParameterError("{workers} and {scheduler} exclude each other: give one")
     if workers is None and scheduler is None:
         yield InProcessExecutor(threads or default_threads())
         return
@@ -160,26 +168,27 @@ def open_executor(
 
     if scheduler is not None:
         if not re.fullmatch(r"(tcp|tls|inproc|ucx|ws|wss)://[^:/\s]+:\d+/?", scheduler):
-            raise SmasimInputError(
-                f"--scheduler {scheduler}: expected a dask scheduler address such as "
-                "tcp://10.0.0.5:8786 (protocol, host and port)"
+            raise ParameterError(
+                f"{{scheduler}} {literal(scheduler)}: expected a dask scheduler address such "
+                "as tcp://10.0.0.5:8786 (protocol, host and port)"
             )
         try:
             client = Client(scheduler, timeout=f"{connect_timeout}s")
         except (OSError, TimeoutError, ValueError) as err:
-            raise SmasimInputError(
-                f"--scheduler {scheduler}: cannot connect to a dask scheduler there ({err})"
+            raise ParameterError(
+                f"{{scheduler}} {literal(scheduler)}: cannot connect to a dask scheduler "
+                f"there ({literal(err)})"
             ) from None
         with client:
             yield DaskExecutor(client)
         return
     assert workers is not None
     if workers < 1:
-        raise SmasimInputError(f"--workers: must be at least 1 (got {workers})")
+        raise ParameterError(f"{{workers}}: must be at least 1 (got {workers})")
     import dask.config
 
     # The nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which made a block 1.5-1.7x
-    # slower (PERFORMANCE.md); start them with the allocator settings of this process.
+    # slower (benchmarks/bench_run.py); start them with the allocator settings of this process.
     environment = dask.config.get("distributed.nanny.pre-spawn-environ", {})
     with (
         dask.config.set(

@@ -13,6 +13,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -27,6 +28,9 @@ from simcore.output import replacing
 from simcore.quantiles import exact_percentiles
 
 #: Levels read off an S-curve in cost-risk practice (P50 budget, P70/P80 confidence).
+#: Where a legend goes (matplotlib's ``loc`` names used here).
+LegendPlace = Literal["best", "upper left"]
+
 CDF_MARKS = (50.0, 70.0, 80.0)
 #: Levels at which an S-curve is drawn: every quarter of a percent.
 CDF_LEVELS = np.linspace(0.0, 100.0, 401)
@@ -72,7 +76,7 @@ def _scaled_ticks(ax: Axes, which: str, scale: float) -> None:
 
 def _finish_axes(
     ax: Axes, *, title: str, xlabel: str, ylabel: str, scaled: str, scale: float,
-    legend: str = "best", entries: tuple[Sequence[Line2D], Sequence[str]] | None = None,
+    legend: LegendPlace = "best", entries: tuple[Sequence[Line2D], Sequence[str]] | None = None,
 ) -> None:
     """Titles, labels, display-unit ticks on the ``scaled`` axis, grid and legend (of the
     labelled artists, or of ``entries``: handles and their texts)."""
@@ -84,7 +88,8 @@ def _finish_axes(
     if entries is None:
         ax.legend(fontsize=8, loc=legend)
     else:
-        ax.legend(*entries, fontsize=8, loc=legend)
+        handles, labels = entries
+        ax.legend(handles, labels, fontsize=8, loc=legend)
 
 
 def _save(figure: Figure, path: Path, title: str, overwrite: bool) -> Figure:
@@ -138,7 +143,7 @@ def fan_chart(
     x = np.asarray(years)
     colors = [f"C{k}" for k in range(len(names))]
     for row, panel in enumerate(panels):
-        used = []
+        used: list[Axes] = []
         for k, name in enumerate(names):
             ax = axes[row * block + k // columns, k % columns] if not overlay else axes[row, 0]
             if not overlay:

@@ -507,10 +507,10 @@ def _scan(
         for i, (compare, value, toggle) in enumerate(ops):
             if i == first_toggle:
                 compare(block, value, out=acc)
-                counts[i] += np.count_nonzero(acc)
+                counts[i] += int(np.count_nonzero(acc))
                 continue
             compare(block, value, out=tmp)
-            counts[i] += np.count_nonzero(tmp)
+            counts[i] += int(np.count_nonzero(tmp))
             if toggle:
                 np.logical_xor(acc, tmp, out=acc)
         if first_toggle >= 0:

@@ -236,7 +236,7 @@ def comparison_rows(
                 "scenarios: with two files give none, or two (A in the first file, B in the "
                 f"second) (got {len(scenarios)})"
             )
-        picks = [[s] for s in scenarios] or [None, None]
+        picks: list[list[str] | None] = [[s] for s in scenarios] or [None, None]
         side_a = select(path, variables=variables, scenarios=picks[0], years=years, real=real)
         side_b = select(other, variables=variables, scenarios=picks[1], years=years, real=real)
         for side in (side_a, side_b):

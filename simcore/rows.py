@@ -470,7 +470,7 @@ class OutcomeRow:
 def outcome_rows_of(frequency: OutcomeFrequency, wanted: Sequence[str | None]
                     ) -> list[OutcomeRow]:
     """Per scenario in ``wanted``, year and outcome, its share of paths and standard error."""
-    names: list[str | None] = list(frequency.scenarios or [None])
+    names: list[str | None] = [*frequency.scenarios] if frequency.scenarios else [None]
     share = frequency.share
     se = proportion_se(share, frequency.n)
     return [

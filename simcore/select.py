@@ -412,7 +412,7 @@ def outcome_frequency(path: str | Path, scenarios: Sequence[str] | None = None
         Scenario names chosen (default all; ``[None]`` for a single run).
     """
     frequency = read_outcome_frequency(path)
-    names: list[str | None] = list(frequency.scenarios or [None])
+    names: list[str | None] = [*frequency.scenarios] if frequency.scenarios else [None]
     available = [n for n in names if n is not None]
     wanted: list[str | None] = list(scenarios or available) or [None]
     unknown = [str(s) for s in wanted if s not in names]

@@ -11,10 +11,10 @@ import xarray as xr
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config import Scenario
+from simcore.config import Scenario, check_batch
 from simcore.engine import simulate
 from simcore.errors import ConfigError
-from simcore.runner import check_batch, run_scenarios
+from simcore.runner import run_scenarios
 from tests.conftest import ROOT
 
 Factory = Callable[..., Scenario]

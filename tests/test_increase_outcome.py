@@ -12,7 +12,7 @@ from scipy import special
 
 from simcore.agreement import NO_NEGOTIATION, first_year_rate, round_to_step
 from simcore.config import Scenario
-from simcore.engine import outcome_labels, simulate
+from simcore.engine import simulate
 from simcore.errors import ConfigError
 from simcore.params import IncreaseParams, resolve_params
 from simcore.sampling import NEGOTIATION_ROLES, draw_block
@@ -117,7 +117,7 @@ def test_labels_know_the_kind(make_scenario: Factory) -> None:
     scenario = make_scenario({"negotiation": {"outcomes": [
         {"kind": "status_quo", "probability": 0.5, "term": 5},
         _increase(probability=0.25), _increase(probability=0.25)]}})
-    assert outcome_labels(scenario) == ["status_quo", "increase", "increase_2"]
+    assert scenario.outcome_labels == ["status_quo", "increase", "increase_2"]
 
 
 def test_its_rule_joins_the_rules(make_scenario: Factory) -> None:

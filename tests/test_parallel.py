@@ -14,6 +14,7 @@ from simcore.parallel import InProcessExecutor, open_executor
 from simcore.runner import run_scenarios
 from simcore.sampling import BLOCK_SIZE
 from simcore.variables import VARIABLES
+from tests.conftest import BASELINE
 
 Factory = Callable[..., Scenario]
 N = 2 * BLOCK_SIZE + 1_000
@@ -80,14 +81,14 @@ def test_identical_bytes(
 
 
 def test_executor_options_are_checked() -> None:
-    with pytest.raises(SmasimInputError, match="--workers and --scheduler exclude each other"):
+    with pytest.raises(SmasimInputError, match=r"^workers and scheduler exclude each other"):
         with open_executor(workers=2, scheduler="tcp://127.0.0.1:1"):
             pass
     for address in ("localhost", "tcp://localhost", "foo:bar", "http://host:80"):
-        with pytest.raises(SmasimInputError, match=rf"--scheduler {address}: expected a dask"):
+        with pytest.raises(SmasimInputError, match=rf"^scheduler {address}: expected a dask"):
             with open_executor(scheduler=address):
                 pass
-    with pytest.raises(SmasimInputError, match=r"--scheduler tcp://127\.0\.0\.1:9: cannot connect"):
+    with pytest.raises(SmasimInputError, match=r"^scheduler tcp://127\.0\.0\.1:9: cannot connect"):
         with open_executor(scheduler="tcp://127.0.0.1:9", connect_timeout=1.0):
             pass
 
@@ -119,3 +120,15 @@ def test_a_million_paths_on_two_workers_equal_one_thread(tmp_path: Path) -> None
         for name in ("contribution_usd_mean", "contribution_usd_percentile",
                      "contribution_usd_percentile_upper"):
             assert a["summary"][name][()].tobytes() == b["summary"][name][()].tobytes(), name
+
+
+def test_the_cli_names_its_options_where_the_library_names_parameters(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    result = CliRunner().invoke(cli, ["run", str(BASELINE), "-o", str(tmp_path / "x.h5"),
+                                      "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2
+    assert result.output == "Error: --workers and --scheduler exclude each other: give one\n"
+    assert list(tmp_path.iterdir()) == []

@@ -25,7 +25,7 @@ from simcore.config import (
     parse_scenario,
     scenario_from_dict,
 )
-from simcore.engine import outcome_labels, simulate
+from simcore.engine import simulate
 from simcore.errors import ConfigError
 from simcore.params import resolve_rule
 from simcore.summary import summarize_values
@@ -189,7 +189,7 @@ def test_simulated_paths_are_sane(data: dict[str, Any]) -> None:
         assert (values[name] >= 0).all(), f"{name} is negative"
     assert np.isin(values["troops"], scenario.troops.levels).all()
     codes = values["negotiation_outcome"]
-    assert ((codes >= -1) & (codes < len(outcome_labels(scenario)))).all()
+    assert ((codes >= -1) & (codes < len(scenario.outcome_labels))).all()
     _check_escalation_bounds(scenario, values)
     _check_summary_monotone(scenario, values)
 

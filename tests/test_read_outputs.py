@@ -69,7 +69,7 @@ def test_outputs_are_not_overwritten_without_asking(batch: Path, tmp_path: Path,
 def test_library_writer_refuses_and_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "table.md"
     write_text(out, "first\n")
-    with pytest.raises(OutputExistsError, match="exists; allow overwriting"):
+    with pytest.raises(OutputExistsError, match="exists; pass overwrite=True"):
         write_text(out, "second\n")
     assert out.read_text() == "first\n"
     write_text(out, "second\n", overwrite=True)
