@@ -10,21 +10,22 @@ from pathlib import Path
 import click
 
 from cli.options import (
+    DEFAULT_OUTPUT_DIR,
     Count,
     check_output_free,
     format_option,
+    load_config,
     overwrite_option,
     quiet_option,
     read_command,
     scheduler_option,
     seed_option,
+    set_option,
     workers_option,
     years_option,
 )
 from cli.progress import progress_bar
-from cli.run import DEFAULT_OUTPUT_DIR
 from cli.summary import emit
-from simcore.config import load_scenario
 from simcore.parallel import open_executor
 from simcore.render import SUFFIX_FORMATS
 from simcore.runner import resolve_seed
@@ -59,6 +60,7 @@ MAX_OUTER = 2**26
     "groups); standard errors shrink as 1/sqrt(N_o). Rounded up to whole batches.",
 )
 @seed_option
+@set_option
 @click.option(
     "-o",
     "--output",
@@ -79,6 +81,7 @@ def sensitivity_command(
     years: str | None,
     samples: int,
     seed: int | None,
+    assignments: tuple[str, ...],
     output: Path | None,
     fmt: str | None,
     workers: int | None,
@@ -95,10 +98,10 @@ def sensitivity_command(
     indices, and Spearman rank correlations with each input (smasim plot --kind tornado).
     Same seed, same numbers, whatever --workers.
     """
-    scenario = load_scenario(config).with_overrides(seed=seed)
-    seed_value, seed_source = resolve_seed(scenario)
-    if seed is not None:
-        seed_source = "command line"
+    scenario = load_config(config, assignments, samples=None, seed=None)
+    seed_value, seed_source = resolve_seed(
+        scenario, seed, "command line" if seed is not None else None
+    )
     table_file = output if output and output.suffix.lower() in SUFFIX_FORMATS else None
     netcdf = None if table_file else output or (
         DEFAULT_OUTPUT_DIR / f"{scenario.run.name}-sensitivity.nc"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simcore.config import Scenario
-from simcore.engine import output_variables, simulate_paths
+from simcore.engine import simulate_paths
 from simcore.errors import SmasimInputError
 from simcore.params import ModelParams, resolve_params
 from simcore.rank_correlation import spearman
@@ -329,9 +329,10 @@ def _columns(
     )
 
 
-def check_variables(scenario: Scenario, variables: Sequence[str]) -> list[str]:
-    """The variables asked for, validated against what the scenario produces."""
-    allowed = [name for name in output_variables(scenario) if name in SUMMARIZED]
+def check_variables(params: ModelParams, variables: Sequence[str]) -> list[str]:
+    """The variables asked for, validated against what the model produces (defense budget
+    growth only when a rule reads it; no outcome codes)."""
+    allowed = [name for name in SUMMARIZED if name != "defense_growth" or params.uses_defense]
     unknown = [name for name in variables if name not in allowed]
     if unknown:
         raise SmasimInputError(
@@ -427,14 +428,14 @@ def analyse_sensitivity(
     -------
     SensitivityResult
     """
-    names = check_variables(scenario, variables or HEADLINE_VARIABLES)
+    params = resolve_params(scenario)
+    names = check_variables(params, variables or HEADLINE_VARIABLES)
     calendar = [int(y) for y in scenario.years]
     chosen = parse_years(years, calendar) if years else calendar
     has_horizon = any(not VARIABLES[name].per_year for name in names)
     has_yearly = any(VARIABLES[name].per_year for name in names)
     labels: list[int | str] = [*(chosen if has_yearly else []), *([HORIZON] if has_horizon else [])]
     columns = _columns(scenario, names, chosen)
-    params = resolve_params(scenario)
     design = input_design(params)
     outer, batches = outer_sizes(outer)
     first = calendar[0]

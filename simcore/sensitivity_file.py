@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from simcore.errors import ResultFileError, SmasimInputError
 from simcore.output import replacing
+from simcore.provenance import provenance_attrs
 from simcore.rank_correlation import RankCorrelations, sorted_correlations
-from simcore.runner import provenance_attrs
 from simcore.sensitivity import NOT_APPLICABLE, STATUS_MEANINGS, SensitivityResult
 from simcore.sensitivity_plots import ShapleyPanel
 from simcore.variables import VARIABLES
@@ -42,7 +43,7 @@ def sensitivity_dataset(result: SensitivityResult, *, command: str) -> xr.Datase
     """The result as an xarray Dataset with CF attributes and provenance."""
     scenario = result.scenario
     triple = ("variable", "year", "group")
-    data_vars = {
+    data_vars: dict[str, tuple[Any, ...]] = {
         name: (triple, getattr(result, name), {"units": "1", "long_name": text})
         for name, text in _INDEX_ATTRS.items()
     }

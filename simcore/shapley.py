@@ -146,10 +146,8 @@ class InputDesign:
     @cached_property
     def active(self) -> tuple[str, ...]:
         """Groups with inputs: a Gaussian group read in some year, or an independent one."""
-        read_any = dict(zip(self.gaussian, self.read_mask.any(axis=0), strict=True))
-        return tuple(
-            name for name in self.groups if read_any.get(name, False) or name in self.independent
-        )
+        read = {name for j, name in enumerate(self.gaussian) if self.read_mask[:, j].any()}
+        return tuple(name for name in self.groups if name in read or name in self.independent)
 
     @cached_property
     def factors(self) -> np.ndarray:
