@@ -138,6 +138,7 @@ COMMANDS = {
     "compare": "cli.compare:compare_command",
     "plot": "cli.plot:plot_command",
     "sensitivity": "cli.sensitivity:sensitivity_command",
+    "sweep": "cli.sweep:sweep_command",
     "info": "cli.provenance:info_command",
     "validate": "cli.provenance:validate_command",
     "rerun": "cli.provenance:rerun_command",

@@ -20,7 +20,7 @@ from cli.options import (
 from simcore.figures import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
 from simcore.select import select
 
-KINDS = ("fan", "cdf", "hist", "shapley", "tornado")
+KINDS = ("fan", "cdf", "hist", "shapley", "tornado", "response")
 #: Kinds drawn from a sensitivity file (smasim sensitivity) rather than a result file.
 SENSITIVITY_KINDS = ("shapley", "tornado")
 _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
@@ -36,7 +36,8 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
     help="fan: P5-P95 and P25-P75 bands and the median over the years (at most three "
     "scenario panels side by side); cdf: S-curve with P50/P70/P80 marked; hist: share of "
     "paths per bin; shapley (a sensitivity file): shares of variance per year; tornado (a "
-    "sensitivity file, one --var and --years): rank correlations, largest first.",
+    "sensitivity file, one --var and --years): rank correlations, largest first; response "
+    "(a sweep file, one --var and --years): P5/P50/P80/P95 against the swept value.",
 )
 @click.option(
     "--var",
@@ -60,7 +61,7 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @read_command
 def plot_command(
     file: Path,
-    kind: Literal["fan", "cdf", "hist", "shapley", "tornado"],
+    kind: Literal["fan", "cdf", "hist", "shapley", "tornado", "response"],
     variables: tuple[str, ...],
     scenarios: tuple[str, ...],
     years: str | None,
@@ -78,6 +79,11 @@ def plot_command(
         from cli.sensitivity import draw_sensitivity_plot
 
         draw_sensitivity_plot(kind, file, variables, years, output, overwrite)
+        return
+    if kind == "response":
+        from cli.sweep import draw_response_plot
+
+        draw_response_plot(file, variables, years, real, output, overwrite)
         return
     # matplotlib is imported only by this command: it would add ~0.5 s to every other one.
     from simcore import plots

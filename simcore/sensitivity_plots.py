@@ -162,14 +162,12 @@ def tornado_chart(
     return _save(figure, path, title, overwrite)
 
 
-#: Percentiles a response chart draws against the swept value.
-RESPONSE_LEVELS = (5.0, 50.0, 80.0, 95.0)
 _RESPONSE_STYLES = ("dotted", "solid", "dashed", "dashdot")
 _RESPONSE_MARKERS = ("v", "o", "s", "^")
 
 
 def response_chart(
-    swept: Sequence[float],
+    swept: Sequence[float] | np.ndarray,
     percentiles: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
@@ -178,8 +176,8 @@ def response_chart(
     title: str,
     xlabel: str,
     ylabel: str,
+    levels: Sequence[float],
     scale: float = 1.0,
-    levels: Sequence[float] = RESPONSE_LEVELS,
     overwrite: bool = False,
 ) -> Figure:
     """Percentiles of one output against a swept parameter, with their intervals.

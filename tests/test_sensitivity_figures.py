@@ -87,7 +87,8 @@ def test_response_chart_draws_each_percentile_against_the_swept_value(tmp_path: 
     swept = [0.0, 0.5, 1.0]
     p = np.array([[1.0, 1.1, 1.2], [2.0, 2.5, 3.0], [2.5, 3.0, 3.5], [3.0, 3.5, 4.0]]) * 1e9
     figure = response_chart(swept, p, p - 1e8, p + 2e8, tmp_path / "r.png", title="t",
-                            xlabel="demand probability", ylabel="USD bn", scale=1e9)
+                            xlabel="demand probability", ylabel="USD bn", scale=1e9,
+                            levels=(5, 50, 80, 95))
     ax = figure.axes[0]
     lines = {line.get_gid(): line for line in ax.lines if line.get_gid()}
     assert set(lines) == {"P5", "P50", "P80", "P95"}
