@@ -131,7 +131,7 @@ def test_detail_and_any_selection_show_the_tables(small: Path) -> None:
                      "did you mean 'lapse'?", id="compare-scenario"),
         pytest.param(["plot", "{f}", "--kind", "fann", "-o", "x.png"],
                      "--kind: unknown value 'fann'; did you mean 'fan'? (allowed: fan, cdf, "
-                     "hist)", id="kind"),
+                     "hist, shapley, tornado, response)", id="kind"),
         pytest.param(["summary", "{f}", "--format", "jsno"],
                      "--format: unknown value 'jsno'; did you mean 'json'?", id="format"),
         pytest.param(["summry", "{f}"],
