@@ -37,6 +37,7 @@ from simcore.shapley import (
     NO_VARIANCE,
     BatchSums,
     GroupInputs,
+    IndependentSampler,
     InputDesign,
     ShapleyBatchTask,
     estimate_shapley,
@@ -122,7 +123,7 @@ def shocks_read(params: ModelParams) -> np.ndarray:
 def input_design(params: ModelParams) -> InputDesign:
     """The groups of the scenario's random inputs and their law (METHODS.md §S)."""
     horizon = params.horizon
-    independent: dict[str, Callable[[np.random.Generator, int], np.ndarray]] = {
+    independent: dict[str, IndependentSampler] = {
         "troops": UniformSampler((horizon,)),
         "negotiation": UniformSampler((horizon, len(NEGOTIATION_ROLES))),
     }
