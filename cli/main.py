@@ -142,6 +142,9 @@ COMMANDS = {
     "info": "cli.provenance:info_command",
     "validate": "cli.provenance:validate_command",
     "rerun": "cli.provenance:rerun_command",
+    "history": "cli.history:history_command",
+    "calibrate": "cli.calibrate:calibrate_command",
+    "backtest": "cli.backtest:backtest_command",
 }
 
 

@@ -10,7 +10,6 @@ import click
 from cli.options import (
     Choice,
     check_output_free,
-    file_argument,
     read_command,
     read_overwrite_option,
     real_option,
@@ -20,24 +19,30 @@ from cli.options import (
 from simcore.figures import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
 from simcore.select import select
 
-KINDS = ("fan", "cdf", "hist", "shapley", "tornado", "response")
-#: Kinds drawn from a sensitivity file (smasim sensitivity) rather than a result file.
+KINDS = ("fan", "cdf", "hist")
+#: Kinds drawn from the shipped history (FILE: an optional data folder) and from a
+#: ``smasim backtest -o`` file.
+EVIDENCE_KINDS = ("history", "coverage")
+#: Kinds drawn from a ``smasim sensitivity`` file, and from a ``smasim sweep`` file.
 SENSITIVITY_KINDS = ("shapley", "tornado")
+SWEEP_KINDS = ("response",)
 _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 
 
 @click.command("plot")
-@file_argument
+@click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--kind",
-    type=Choice(KINDS),
+    type=Choice(KINDS + EVIDENCE_KINDS + SENSITIVITY_KINDS + SWEEP_KINDS),
     default="fan",
     show_default=True,
     help="fan: P5-P95 and P25-P75 bands and the median over the years (at most three "
     "scenario panels side by side); cdf: S-curve with P50/P70/P80 marked; hist: share of "
-    "paths per bin; shapley (a sensitivity file): shares of variance per year; tornado (a "
-    "sensitivity file, one --var and --years): rank correlations, largest first; response "
-    "(a sweep file, one --var and --years): P5/P50/P80/P95 against the swept value.",
+    "paths per bin; history: the shipped series (FILE: a data folder, default the shipped "
+    "data); coverage: a smasim backtest file's coverage and PIT; shapley (a sensitivity "
+    "file): shares of variance per year; tornado (a sensitivity file, one --var and "
+    "--years): rank correlations, largest first; response (a sweep file, one --var and "
+    "--years): P5/P50/P80/P95 against the swept value.",
 )
 @click.option(
     "--var",
@@ -60,8 +65,8 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @read_overwrite_option
 @read_command
 def plot_command(
-    file: Path,
-    kind: Literal["fan", "cdf", "hist", "shapley", "tornado", "response"],
+    file: Path | None,
+    kind: Literal["fan", "cdf", "hist", "history", "coverage", "shapley", "tornado", "response"],
     variables: tuple[str, ...],
     scenarios: tuple[str, ...],
     years: str | None,
@@ -75,12 +80,19 @@ def plot_command(
     cdf and hist show one year (--years 2031) or, for money, the total over the years
     chosen (default: the whole horizon).
     """
+    if kind in EVIDENCE_KINDS:
+        from cli.evidence_plot import plot_evidence
+
+        plot_evidence(kind, file, output, overwrite=overwrite)
+        return
+    if file is None:
+        raise click.UsageError(f"--kind {kind} needs a result FILE")
     if kind in SENSITIVITY_KINDS:
         from cli.sensitivity import draw_sensitivity_plot
 
         draw_sensitivity_plot(kind, file, variables, years, output, overwrite)
         return
-    if kind == "response":
+    if kind in SWEEP_KINDS:
         from cli.sweep import draw_response_plot
 
         draw_response_plot(file, variables, years, real, output, overwrite)
