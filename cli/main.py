@@ -139,6 +139,8 @@ COMMANDS = {
     "plot": "cli.plot:plot_command",
     "budget": "cli.budget:budget_command",
     "report": "cli.report:report_command",
+    "sensitivity": "cli.sensitivity:sensitivity_command",
+    "sweep": "cli.sweep:sweep_command",
     "info": "cli.provenance:info_command",
     "validate": "cli.provenance:validate_command",
     "rerun": "cli.provenance:rerun_command",

@@ -25,6 +25,9 @@ KINDS = ("fan", "cdf", "hist", "budget")
 #: Kinds drawn from the shipped history (FILE: an optional data folder) and from a
 #: ``smasim backtest -o`` file.
 EVIDENCE_KINDS = ("history", "coverage")
+#: Kinds drawn from a ``smasim sensitivity`` file, and from a ``smasim sweep`` file.
+SENSITIVITY_KINDS = ("shapley", "tornado")
+SWEEP_KINDS = ("response",)
 _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 
 
@@ -32,7 +35,7 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--kind",
-    type=Choice(KINDS + EVIDENCE_KINDS),
+    type=Choice(KINDS + EVIDENCE_KINDS + SENSITIVITY_KINDS + SWEEP_KINDS),
     default="fan",
     show_default=True,
     help="fan: P5-P95 and P25-P75 bands and the median over the years (at most three "
@@ -40,7 +43,9 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
     "paths per bin; budget: one scenario's budgets by year stacked to the P80 of the total, "
     "beside the years' own P80s (as `smasim budget`); history: the shipped series (FILE: a "
     "data folder, default the shipped data); coverage: a smasim backtest file's coverage and "
-    "PIT.",
+    "PIT; shapley (a sensitivity file): shares of variance per year; tornado (a sensitivity "
+    "file, one --var and --years): rank correlations, largest first; response (a sweep file, "
+    "one --var and --years): P5/P50/P80/P95 against the swept value.",
 )
 @click.option(
     "--var",
@@ -64,7 +69,9 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @read_command
 def plot_command(
     file: Path | None,
-    kind: Literal["fan", "cdf", "hist", "budget", "history", "coverage"],
+    kind: Literal[
+        "fan", "cdf", "hist", "budget", "history", "coverage", "shapley", "tornado", "response"
+    ],
     variables: tuple[str, ...],
     scenarios: tuple[str, ...],
     years: str | None,
@@ -85,6 +92,16 @@ def plot_command(
         return
     if file is None:
         raise click.UsageError(f"--kind {kind} needs a result FILE")
+    if kind in SENSITIVITY_KINDS:
+        from cli.sensitivity import draw_sensitivity_plot
+
+        draw_sensitivity_plot(kind, file, variables, years, output, overwrite)
+        return
+    if kind in SWEEP_KINDS:
+        from cli.sweep import draw_response_plot
+
+        draw_response_plot(file, variables, years, real, output, overwrite)
+        return
     # matplotlib is imported only by this command: it would add ~0.5 s to every other one.
     from simcore import plots
 

@@ -15,8 +15,8 @@ summarizing.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -486,6 +486,7 @@ def run_scenarios(
     progress: ProgressCallback | None = None,
     command: str | None = None,
     executor: ChunkExecutor | None = None,
+    scenario_coords: Mapping[str, tuple[np.ndarray, dict[str, str]]] | None = None,
 ) -> RunResult:
     """Simulate scenarios block by block into one result file, then add its summary.
 
@@ -519,6 +520,9 @@ def run_scenarios(
     executor : ChunkExecutor, optional
         Where chunks are simulated (:func:`simcore.parallel.open_executor`); default: this
         thread. Results never depend on it.
+    scenario_coords : mapping, optional
+        Extra coordinates along ``scenario`` of a batch (a sweep's swept values), as
+        :attr:`simcore.store.FileLayout.scenario_coords`.
 
     Returns
     -------
@@ -529,6 +533,8 @@ def run_scenarios(
         scenarios, batch=batch, seed=seed, seed_source=seed_source, chunk_size=chunk_size,
         float32=float32, compress=compress,
     )
+    if scenario_coords:
+        plan = replace(plan, layout=replace(plan.layout, scenario_coords=scenario_coords))
     attrs = provenance_attrs(
         plan.scenarios, seed=plan.seed, seed_source=plan.seed_source,
         command=command or " ".join(sys.argv),

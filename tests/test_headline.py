@@ -135,7 +135,7 @@ def test_detail_and_any_selection_show_the_tables(small: Path) -> None:
                      "did you mean 'lapse'?", id="compare-scenario"),
         pytest.param(["plot", "{f}", "--kind", "fann", "-o", "x.png"],
                      "--kind: unknown value 'fann'; did you mean 'fan'? (allowed: fan, cdf, "
-                     "hist, budget, history, coverage)", id="kind"),
+                     "hist, budget, history, coverage, shapley, tornado, response)", id="kind"),
         pytest.param(["summary", "{f}", "--format", "jsno"],
                      "--format: unknown value 'jsno'; did you mean 'json'?", id="format"),
         pytest.param(["summry", "{f}"],
