@@ -10,7 +10,6 @@ variable's paths through :func:`simcore.select.select` and allocates them
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 from simcore.budget import DEFAULT_LEVEL, BudgetResult, allocate_budget
 from simcore.errors import SmasimInputError
 from simcore.render import TextTable, axis_label, format_scaled, format_with_error, title
+from simcore.rows import record_number
 from simcore.select import Quantity, select
 
 if TYPE_CHECKING:
@@ -31,11 +31,6 @@ __all__ = ["BUDGET_KINDS", "DEFAULT_VARIABLE", "Budget", "BudgetYearRow", "budge
 DEFAULT_VARIABLE = "contribution_usd"
 #: Kinds of variable a budget can be made of: yearly amounts of money.
 BUDGET_KINDS = ("USD", "KRW")
-
-
-def _number(value: float) -> float | None:
-    """A float for JSON and CSV; NaN (an interval of too few paths) becomes None (null)."""
-    return float(value) if math.isfinite(value) else None
 
 
 @dataclass(frozen=True, eq=False)  # arrays inside: compared and hashed by identity
@@ -66,10 +61,10 @@ class Budget:
             "variable": self.quantity.name,
             "scenario": self.scenario,
             "level": r.level / 100,
-            "total": _number(r.total),
-            "scale": _number(r.scale),
-            "joint_confidence": _number(r.joint_confidence),
-            "joint_confidence_se": _number(r.joint_confidence_se),
+            "total": record_number(r.total),
+            "scale": record_number(r.scale),
+            "joint_confidence": record_number(r.joint_confidence),
+            "joint_confidence_se": record_number(r.joint_confidence_se),
         }
 
     def year_record(self, t: int) -> dict[str, object]:
@@ -77,11 +72,11 @@ class Budget:
         r = self.result
         return {
             "year": self.years[t],
-            "budget": _number(r.budget[t]),
-            "budget_lower": _number(r.budget_lower[t]),
-            "budget_upper": _number(r.budget_upper[t]),
-            "percentile": _number(r.percentile[t]),
-            "proportional": _number(r.proportional[t]),
+            "budget": record_number(r.budget[t]),
+            "budget_lower": record_number(r.budget_lower[t]),
+            "budget_upper": record_number(r.budget_upper[t]),
+            "percentile": record_number(r.percentile[t]),
+            "proportional": record_number(r.proportional[t]),
         }
 
     def as_json(self) -> dict[str, object]:

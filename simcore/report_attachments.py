@@ -22,112 +22,45 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 
 from simcore.backtest import INTERVALS, interval_hits, read_backtest, wilson_interval
 from simcore.errors import SmasimInputError
 from simcore.render import TextTable, format_with_error
+from simcore.rows import record_number
+from simcore.sensitivity import NOT_APPLICABLE, SensitivityRow
+from simcore.sensitivity_file import read_sensitivity as read_sensitivity_file
 from simcore.types import DRIVERS
 
-__all__ = ["NO_VARIANCE", "CoverageRow", "ShapleyRow", "coverage_rows", "coverage_tables",
+__all__ = ["NO_VARIANCE", "CoverageRow", "coverage_rows", "coverage_tables",
            "read_coverage", "read_sensitivity", "sensitivity_tables"]
 
 #: What a cell says for a quantity without variance (every Shapley index is NaN there).
 NO_VARIANCE = "no variance"
 
-_DIMS = ("variable", "year", "group")
-_INDICES = ("shapley", "shapley_se", "closed", "total")
-
-
-def _open_sensitivity(path: str | Path) -> xr.Dataset:
-    """The sensitivity file in memory, checked against its documented layout."""
-    try:
-        with xr.open_dataset(path, engine="h5netcdf") as handle:
-            data = handle.load()
-    except (OSError, ValueError) as err:
-        raise SmasimInputError(
-            f"--sensitivity: cannot read {path} as netCDF ({str(err).splitlines()[0]})"
-        ) from None
-    missing = [n for n in (*_DIMS, *_INDICES) if n not in data.dims and n not in data.variables]
-    if missing:
-        raise SmasimInputError(
-            f"--sensitivity: {path} lacks {', '.join(missing)} (expected what `smasim "
-            f"sensitivity -o` writes: dimensions {', '.join(_DIMS)}; variables "
-            f"{', '.join(_INDICES)})"
-        )
-    return data
-
-
-def _label(value: object) -> int | str:
-    """A coordinate value as shown: whole numbers as int (years), anything else as text."""
-    if isinstance(value, bytes):
-        value = value.decode()
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return int(value)
-    return str(value)
-
-
-def _number(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
-@dataclass(frozen=True)
-class ShapleyRow:
-    """Share of one quantity's variance in one year explained by one group of inputs.
-
-    Attributes
-    ----------
-    variable : str
-        Output variable.
-    year : int or str
-        Calendar year, or a label such as ``"horizon"``.
-    group : str
-        Group of inputs (``fx``, ``negotiation``, …).
-    shapley, shapley_se, closed, total : float
-        Shapley effect with its standard error, closed and total indices (fractions; NaN
-        where the quantity has no variance).
-    """
-
-    variable: str
-    year: int | str
-    group: str
-    shapley: float
-    shapley_se: float
-    closed: float
-    total: float
-
-    def as_record(self) -> dict[str, object]:
-        """The keys of ``smasim sensitivity --format json`` (NaN as None)."""
-        return {"variable": self.variable, "year": self.year, "group": self.group,
-                "shapley": _number(self.shapley), "shapley_se": _number(self.shapley_se),
-                "closed": _number(self.closed), "total": _number(self.total)}
-
-
-def read_sensitivity(path: str | Path) -> list[ShapleyRow]:
-    """Rows of a ``smasim sensitivity`` file, by variable, year and group.
+def read_sensitivity(path: str | Path) -> list[SensitivityRow]:
+    """Rows of a ``smasim sensitivity`` file, by variable, estimated year and group.
 
     Raises
     ------
-    SmasimInputError
-        The file cannot be read or lacks the documented dimensions and variables.
+    ResultFileError
+        Missing, unreadable, or not a smasim sensitivity file.
     """
-    data = _open_sensitivity(path)
-    arrays = {name: data[name].transpose(*_DIMS).values.astype(np.float64)
-              for name in _INDICES}
-    variables = [str(_label(v)) for v in data["variable"].values]
-    years = [_label(y) for y in data["year"].values]
-    groups = [str(_label(g)) for g in data["group"].values]
+    data = read_sensitivity_file(path)
+    arrays = {name: data[name].transpose("variable", "year", "group").values
+              for name in ("shapley", "shapley_se", "closed", "total")}
+    status = data["status"].transpose("variable", "year").values
+    years = [int(y) if str(y).isdigit() else str(y) for y in data["year"].values]
     return [
-        ShapleyRow(variable, year, group, *(float(arrays[n][i, j, k]) for n in _INDICES))
-        for i, variable in enumerate(variables)
-        for j, year in enumerate(years)
-        for k, group in enumerate(groups)
+        SensitivityRow(str(variable), years[j], str(group),
+                       *(float(arrays[n][i, j, k]) for n in arrays))
+        for i, variable in enumerate(data["variable"].values)
+        for j in range(len(years))
+        if status[i, j] != NOT_APPLICABLE
+        for k, group in enumerate(data["group"].values)
     ]
 
 
-def sensitivity_tables(rows: Sequence[ShapleyRow]) -> list[TextTable]:
+def sensitivity_tables(rows: Sequence[SensitivityRow]) -> list[TextTable]:
     """Per variable: years as rows, one column per group, Shapley share ± SE in %."""
     tables = []
     for variable in dict.fromkeys(r.variable for r in rows):
@@ -190,8 +123,8 @@ class CoverageRow:
         """A flat mapping for CSV/JSON."""
         return {"driver": self.driver, "lead": self.lead, "level": self.level,
                 "hits": self.hits, "n": self.n, "n_eff": self.n_eff,
-                "rate": _number(self.rate), "rate_lower": _number(self.rate_lower),
-                "rate_upper": _number(self.rate_upper)}
+                "rate": record_number(self.rate), "rate_lower": record_number(self.rate_lower),
+                "rate_upper": record_number(self.rate_upper)}
 
 
 def coverage_rows(forecast: np.ndarray, realized: np.ndarray, leads: np.ndarray

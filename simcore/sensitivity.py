@@ -25,6 +25,7 @@ from simcore.errors import SmasimInputError
 from simcore.params import ModelParams, resolve_params
 from simcore.rank_correlation import spearman
 from simcore.render import TextTable, format_with_error
+from simcore.rows import record_number
 from simcore.sampling import (
     NEGOTIATION_ROLES,
     BlockDraws,
@@ -198,17 +199,14 @@ class SensitivityRow:
 
     def as_record(self) -> dict[str, object]:
         """The keys of METHODS.md §S, in its order; NaN (no variance) as None."""
-        def number(value: float) -> float | None:
-            return value if math.isfinite(value) else None
-
         return {
             "variable": self.variable,
             "year": self.year,
             "group": self.group,
-            "shapley": number(self.shapley),
-            "shapley_se": number(self.shapley_se),
-            "closed": number(self.closed),
-            "total": number(self.total),
+            "shapley": record_number(self.shapley),
+            "shapley_se": record_number(self.shapley_se),
+            "closed": record_number(self.closed),
+            "total": record_number(self.total),
         }
 
 

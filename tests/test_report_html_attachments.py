@@ -1,8 +1,8 @@
 """Sensitivity and backtest files attached to a report (simcore.report_attachments).
 
-The sensitivity file is written here with the documented layout (METHODS §S: the
-`smasim sensitivity -o` writer is not on main yet); the backtest file by the backtest's own
-writer, from small synthetic forecasts.
+The sensitivity file is a small real one (`smasim sensitivity -o`'s writer, a cheap
+analysis of the baseline); the backtest file is written by the backtest's own writer, from
+small synthetic forecasts.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import xarray as xr
 from scipy import stats
 
 from simcore.backtest import (
@@ -21,7 +20,8 @@ from simcore.backtest import (
     read_backtest,
     write_backtest,
 )
-from simcore.errors import SmasimInputError
+from simcore.errors import ResultFileError, SmasimInputError
+from simcore.render import format_with_error
 from simcore.report_attachments import (
     NO_VARIANCE,
     coverage_tables,
@@ -29,24 +29,8 @@ from simcore.report_attachments import (
     read_sensitivity,
     sensitivity_tables,
 )
+from simcore.sensitivity import SensitivityResult
 from simcore.types import DRIVERS
-
-GROUPS = ["kr_inflation", "fx", "negotiation"]
-
-
-def sensitivity_file(path: Path) -> Path:
-    shapley = np.array([[[np.nan] * 3, [0.2, 0.5, 0.3], [0.1, 0.3, 0.6]]])
-    data = xr.Dataset(
-        {
-            "shapley": (("variable", "year", "group"), shapley),
-            "shapley_se": (("variable", "year", "group"), np.full((1, 3, 3), 0.004)),
-            "closed": (("variable", "year", "group"), shapley * 0.9),
-            "total": (("variable", "year", "group"), shapley * 1.1),
-        },
-        coords={"variable": ["contribution_usd"], "year": [2026, 2027, 2028], "group": GROUPS},
-    )
-    data.to_netcdf(path, engine="h5netcdf")
-    return path
 
 
 def backtest_file(path: Path) -> Path:
@@ -68,19 +52,21 @@ def backtest_file(path: Path) -> Path:
     return path
 
 
-def test_sensitivity_rows_and_table(tmp_path: Path) -> None:
-    rows = read_sensitivity(sensitivity_file(tmp_path / "s.nc"))
-    assert len(rows) == 9
-    row = rows[4]
-    assert (row.variable, row.year, row.group) == ("contribution_usd", 2027, "fx")
-    assert row.as_record() == {"variable": "contribution_usd", "year": 2027, "group": "fx",
-                               "shapley": 0.5, "shapley_se": 0.004, "closed": 0.45,
-                               "total": pytest.approx(0.55)}
-    assert rows[0].as_record()["shapley"] is None
+def test_sensitivity_rows_and_table(analysis: tuple[SensitivityResult, Path]) -> None:
+    result, path = analysis
+    rows = read_sensitivity(path)
+    assert [r.as_record() for r in rows] == [r.as_record() for r in result.rows()]
+    assert len(rows) == len(result.years) * len(result.groups)
+    first = rows[0]
+    assert (first.variable, first.year) == ("contribution_krw", 2026)
+    assert first.as_record()["shapley"] is None  # the known 2026 amount has no variance
     (table,) = sensitivity_tables(rows)
-    assert table.header == ["year", *GROUPS]
-    assert table.rows[0] == ["2026", NO_VARIANCE, NO_VARIANCE, NO_VARIANCE]
-    assert table.rows[1] == ["2027", "20.0 ±0.4", "50.0 ±0.4", "30.0 ±0.4"]
+    assert table.header == ["year", *result.groups]
+    assert table.rows[0] == ["2026", *[NO_VARIANCE] * len(result.groups)]
+    fx = result.groups.index("fx")
+    share, error = result.shapley[0, 1, fx], result.shapley_se[0, 1, fx]
+    assert table.rows[1][0] == "2027"
+    assert table.rows[1][1 + fx] == format_with_error(share, error, 0.01)
 
 
 def test_backtest_coverage_by_hand(tmp_path: Path) -> None:
@@ -118,14 +104,15 @@ def test_backtest_coverage_equals_the_backtest_json(tmp_path: Path) -> None:
     assert [r.as_record() for r in read_coverage(path)] == expected
 
 
-def test_unreadable_or_foreign_files(tmp_path: Path) -> None:
-    with pytest.raises(SmasimInputError, match="--sensitivity: cannot read"):
+def test_unreadable_or_foreign_files(tmp_path: Path,
+                                     analysis: tuple[SensitivityResult, Path]) -> None:
+    with pytest.raises(ResultFileError, match="no such file"):
         read_sensitivity(tmp_path / "missing.nc")
     text = tmp_path / "text.nc"
     text.write_text("not netcdf")
     with pytest.raises(SmasimInputError, match=r"--backtest: .*text\.nc"):
         read_coverage(text)
-    with pytest.raises(SmasimInputError, match=r"--sensitivity: .* lacks variable, year"):
+    with pytest.raises(ResultFileError, match=r"not a smasim sensitivity file"):
         read_sensitivity(backtest_file(tmp_path / "b.nc"))
     with pytest.raises(SmasimInputError, match=r"--backtest: .*not a smasim backtest"):
-        read_coverage(sensitivity_file(tmp_path / "s.nc"))
+        read_coverage(analysis[1])
