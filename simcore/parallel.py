@@ -122,6 +122,67 @@ class DaskExecutor:
         yield from _ordered(submit, result, tasks, in_flight=2 * self.slots)
 
 
+#: Seconds a scheduler address gets to answer: a refused connection is retried until then
+#: (a scheduler may be starting), and the command still fails well within 10 s.
+CONNECT_TIMEOUT = 5.0
+
+
+class SchedulerUnreachableError(ConnectionError):
+    """No dask scheduler answers at the address given: a failure to run, not bad input."""
+
+
+def check_scheduler(address: str, *, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Raise :class:`SchedulerUnreachableError` unless a dask scheduler answers at ``address``.
+
+    Asks for the server's identity under one deadline that nothing can outlast: dask's own
+    client waits forever for a server that accepts the connection but does not speak dask
+    (an HTTP server, e.g. the dashboard's port), or tries to allocate exabytes for the
+    frame length it reads from an HTTP error page.
+    """
+    import asyncio
+
+    from distributed.core import rpc
+    from distributed.security import Security
+
+    async def identity() -> dict[str, Any]:
+        arguments = Security().get_connection_args("client")
+        async with rpc(address, timeout=timeout, connection_args=arguments) as remote:
+            answer: dict[str, Any] = await remote.identity()
+            return answer
+
+    async def within_deadline() -> dict[str, Any]:
+        return await asyncio.wait_for(identity(), timeout)
+
+    # A thread of its own: the caller may be running an event loop (a notebook). Not waited
+    # for on the way out, so that Ctrl-C during the probe stops at once.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smasim-probe")
+    try:
+        info = pool.submit(asyncio.run, within_deadline()).result()
+    except TimeoutError:
+        raise SchedulerUnreachableError(
+            f"--scheduler {address}: cannot connect to a dask scheduler there (no answer "
+            f"within {timeout:g} s)"
+        ) from None
+    except OSError as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise SchedulerUnreachableError(
+            f"--scheduler {address}: cannot connect to a dask scheduler there ({reason})"
+        ) from None
+    except Exception as err:  # whatever a foreign server makes dask raise
+        raise SchedulerUnreachableError(
+            f"--scheduler {address}: cannot connect to a dask scheduler there (the server "
+            f"there does not speak dask's protocol: {type(err).__name__})"
+        ) from None
+    finally:
+        pool.shutdown(wait=False)
+    kind = info.get("type") if isinstance(info, dict) else None
+    if kind != "Scheduler":
+        raise SchedulerUnreachableError(
+            f"--scheduler {address}: cannot connect to a dask scheduler there (it is a dask "
+            f"{kind or 'server'}, not a scheduler: give the address `dask scheduler` prints)"
+        )
+
+
 def default_threads() -> int:
     """Threads for in-process runs: the cores this process may use."""
     try:
@@ -136,7 +197,7 @@ def open_executor(
     workers: int | None = None,
     scheduler: str | None = None,
     threads: int | None = None,
-    connect_timeout: float = 10.0,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> Iterator[ChunkExecutor]:
     """The executor for a run, closed (cluster shut down) on exit.
 
@@ -150,6 +211,11 @@ def open_executor(
         Threads for an in-process run (default: the usable cores).
     connect_timeout : float
         Seconds to wait for ``scheduler`` to answer.
+
+    Raises
+    ------
+    SchedulerUnreachableError
+        Nothing at ``scheduler`` answers as a dask scheduler within ``connect_timeout``.
     """
     if workers is not None and scheduler is not None:
         raise SmasimInputError("--workers and --scheduler exclude each other: give one")
@@ -164,10 +230,11 @@ def open_executor(
                 f"--scheduler {scheduler}: expected a dask scheduler address such as "
                 "tcp://10.0.0.5:8786 (protocol, host and port)"
             )
+        check_scheduler(scheduler, timeout=connect_timeout)
         try:
             client = Client(scheduler, timeout=f"{connect_timeout}s")
         except (OSError, TimeoutError, ValueError) as err:
-            raise SmasimInputError(
+            raise SchedulerUnreachableError(
                 f"--scheduler {scheduler}: cannot connect to a dask scheduler there ({err})"
             ) from None
         with client:

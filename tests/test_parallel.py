@@ -10,7 +10,7 @@ import pytest
 
 from simcore.config import Scenario
 from simcore.errors import SmasimInputError
-from simcore.parallel import InProcessExecutor, open_executor
+from simcore.parallel import InProcessExecutor, SchedulerUnreachableError, open_executor
 from simcore.runner import run_scenarios
 from simcore.sampling import BLOCK_SIZE
 from simcore.variables import VARIABLES
@@ -87,7 +87,9 @@ def test_executor_options_are_checked() -> None:
         with pytest.raises(SmasimInputError, match=rf"--scheduler {address}: expected a dask"):
             with open_executor(scheduler=address):
                 pass
-    with pytest.raises(SmasimInputError, match=r"--scheduler tcp://127\.0\.0\.1:9: cannot connect"):
+    # Not bad input but a failure to run (exit 1): nothing answers there.
+    with pytest.raises(SchedulerUnreachableError,
+                       match=r"--scheduler tcp://127\.0\.0\.1:9: cannot connect"):
         with open_executor(scheduler="tcp://127.0.0.1:9", connect_timeout=1.0):
             pass
 
