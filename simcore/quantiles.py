@@ -32,6 +32,7 @@ never depends on the random subsample, only the running time does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -236,12 +237,9 @@ def _quantile_levels(q: Sequence[float] | np.ndarray) -> np.ndarray:
     return quantiles
 
 
-def _percentiles_1d(
-    x: np.ndarray, quantiles: np.ndarray, *, owned: bool, extra: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Percentiles and the order statistics at ``extra`` ranks (one selection for both)."""
-    n = x.shape[0]
-    extra = np.empty(0, dtype=np.intp) if extra is None else extra
+def _neighbours(n: int, quantiles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """numpy's ``_get_indexes`` for ``"linear"``: both neighbours of each virtual index (−1
+    past the end) and the virtual indexes themselves."""
     # numpy >= 1.22 uses (n - 1) * q for "linear" (not the general alpha/beta formula, which
     # rounds differently in the last bit); `n` is a Python int as in numpy.
     virtual = (n - 1) * quantiles
@@ -251,17 +249,23 @@ def _percentiles_1d(
     above = virtual >= n - 1
     previous[above] = -1
     following[above] = -1
-    previous_i = previous.astype(np.intp)
-    following_i = following.astype(np.intp)
+    return previous.astype(np.intp), following.astype(np.intp), virtual
 
+
+def _needed_ranks(n: int, quantiles: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    """Sorted unique ranks whose order statistics give the percentiles and the ``extra`` ones."""
+    previous_i, following_i, _ = _neighbours(n, quantiles)
     wanted = np.concatenate((previous_i, following_i))
     wanted[wanted < 0] += n
-    ranks = np.unique(np.concatenate((wanted, extra)))
-    try:
-        stats = _order_statistics(x, ranks, owned=owned)
-    except _NaNInput:
-        # np.quantile takes q / 100 as computed above: the same call np.percentile makes.
-        return np.quantile(x.astype(np.float64), quantiles), np.full(extra.shape, np.nan)
+    return np.unique(np.concatenate((wanted, extra)))
+
+
+def _from_order_statistics(
+    stats: np.ndarray, ranks: np.ndarray, n: int, quantiles: np.ndarray, extra: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles, numpy's arithmetic replayed, and the ``extra`` order statistics, from the
+    exact order statistics ``stats`` at :func:`_needed_ranks` ``ranks``."""
+    previous_i, following_i, virtual = _neighbours(n, quantiles)
     # Values are the exact order statistics; look them up for each neighbour.
     a = stats[np.searchsorted(ranks, np.where(previous_i < 0, previous_i + n, previous_i))]
     b = stats[np.searchsorted(ranks, np.where(following_i < 0, following_i + n, following_i))]
@@ -270,6 +274,21 @@ def _percentiles_1d(
     gamma = np.asanyarray(virtual - previous_i)
     gamma = np.asanyarray(gamma, dtype=virtual.dtype)
     return _lerp(a, b, gamma), stats[np.searchsorted(ranks, extra)]
+
+
+def _percentiles_1d(
+    x: np.ndarray, quantiles: np.ndarray, *, owned: bool, extra: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles and the order statistics at ``extra`` ranks (one selection for both)."""
+    n = x.shape[0]
+    extra = np.empty(0, dtype=np.intp) if extra is None else extra
+    ranks = _needed_ranks(n, quantiles, extra)
+    try:
+        stats = _order_statistics(x, ranks, owned=owned)
+    except _NaNInput:
+        # np.quantile takes q / 100 as computed above: the same call np.percentile makes.
+        return np.quantile(x.astype(np.float64), quantiles), np.full(extra.shape, np.nan)
+    return _from_order_statistics(stats, ranks, n, quantiles, extra)
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -308,20 +327,51 @@ def _order_statistics(
     counts, kept = _scan(y, cut_values, cut_le, labels)
     if counts[-1] != n:  # the last cut is `x <= +inf`: only NaN fails it
         raise _NaNInput
+    settled = _settle(kept, cut_values, labels, counts, ranks, depth=depth)
+    if settled is None:
+        # Cannot happen with NaN-free input; never trust a scan that does not add up.
+        return _by_sorting(y, ranks, owned=owned)
+    out, missed = settled
+    if missed.any():
+        # The subsample was unlucky for these ranks: a fresh, wider attempt, then sorting.
+        if attempt + 1 < _MAX_ATTEMPTS:
+            out[missed] = _order_statistics(
+                y, ranks[missed], owned=owned, depth=depth, attempt=attempt + 1
+            )
+        else:
+            out[missed] = _by_sorting(y, ranks[missed], owned=owned)
+    return out
 
+
+def _settle(
+    kept: np.ndarray,
+    cut_values: np.ndarray,
+    labels: np.ndarray,
+    counts: np.ndarray,
+    ranks: np.ndarray,
+    *,
+    depth: int = 0,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The order statistics a scan has captured, from its exact counts and kept elements.
+
+    ``counts[i]`` elements of the column (``counts[-1]`` of them in all) satisfy cut ``i``;
+    ``kept`` holds the elements of the kept cells, in any order. Returns the values (NaN where
+    missed) and a mask of the ranks that fell into a skipped cell, or None if the kept
+    elements do not add up to the counts.
+    """
+    n = int(counts[-1])
     # Cell j holds the elements between cut j-1 and cut j: ranks [bounds[j], bounds[j+1]).
     bounds = np.concatenate(([0], counts, [n]))
     sizes = np.diff(bounds)
     is_kept = labels == _KEEP
     if kept.shape[0] != int(sizes[is_kept].sum()):
-        # Cannot happen with NaN-free input; never trust a scan that does not add up.
-        return _by_sorting(y, ranks, owned=owned)
+        return None
     # In sorted order, the kept set is the kept cells one after the other.
     kept_offset = np.cumsum(np.where(is_kept, sizes, 0)) - np.where(is_kept, sizes, 0)
 
     cell = np.searchsorted(counts, ranks, side="right")
     label = labels[cell]
-    out = np.empty(ranks.shape[0], dtype=np.float64)
+    out = np.full(ranks.shape[0], np.nan)
 
     point = label == _POINT
     # A point cell lies between `x < v` and `x <= v`: every element in it equals v.
@@ -336,17 +386,7 @@ def _order_statistics(
         else:
             found = _order_statistics(kept, local_ranks, owned=True, depth=depth + 1)
         out[keep] = found[inverse]
-
-    missed = label == _SKIP
-    if missed.any():
-        # The subsample was unlucky for these ranks: a fresh, wider attempt, then sorting.
-        if attempt + 1 < _MAX_ATTEMPTS:
-            out[missed] = _order_statistics(
-                y, ranks[missed], owned=owned, depth=depth, attempt=attempt + 1
-            )
-        else:
-            out[missed] = _by_sorting(y, ranks[missed], owned=owned)
-    return out
+    return out, label == _SKIP
 
 
 def _by_sorting(y: np.ndarray, ranks: np.ndarray, *, owned: bool) -> np.ndarray:
@@ -372,15 +412,8 @@ def _by_sorting(y: np.ndarray, ranks: np.ndarray, *, owned: bool) -> np.ndarray:
 def _plan(
     y: np.ndarray, ranks: np.ndarray, attempt: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Comparison cuts that bracket each rank, from a sorted subsample of ``y``.
-
-    Returns ``(cut_values, cut_le, labels)``: cut ``i`` is the predicate ``x <= v_i`` if
-    ``cut_le[i]`` else ``x < v_i``; the cuts are sorted so the predicates are nested, and
-    ``labels[j]`` (length ``len(cuts) + 1``) says what to do with cell ``j``, the elements
-    between cut ``j - 1`` and cut ``j``: skip (only count), keep (extract), or point (all
-    equal to one value). The last cut is ``x <= +inf``, so its count detects NaN. Returns
-    None when a single pass would not pay off.
-    """
+    """Comparison cuts that bracket each rank, from a sorted subsample of ``y``
+    (:func:`_cuts`)."""
     n = y.shape[0]
     m = min(SUBSAMPLE, n // 16)
     stride = n // m
@@ -390,6 +423,24 @@ def _plan(
     picks = np.arange(0, m * stride, stride) + rng.integers(0, stride, size=m)
     sample = y.take(picks)
     sample.sort()
+    return _cuts(sample, n, ranks, attempt)
+
+
+def _cuts(
+    sample: np.ndarray, n: int, ranks: np.ndarray, attempt: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Comparison cuts that bracket each rank of a column of ``n`` elements, placed by a
+    sorted random ``sample`` of it.
+
+    Returns ``(cut_values, cut_le, labels)``: cut ``i`` is the predicate ``x <= v_i`` if
+    ``cut_le[i]`` else ``x < v_i``; the cuts are sorted so the predicates are nested, and
+    ``labels[j]`` (length ``len(cuts) + 1``) says what to do with cell ``j``, the elements
+    between cut ``j - 1`` and cut ``j``: skip (only count), keep (extract), or point (all
+    equal to one value). The last cut is ``x <= +inf``, so its count detects NaN. Returns
+    None when a single pass would not pay off. Brackets are :data:`WINDOW_SIGMAS` binomial
+    standard deviations of the sample rank wide, doubled with each ``attempt``.
+    """
+    m = sample.shape[0]
     if np.isnan(sample[-1]):
         raise _NaNInput
 
@@ -453,7 +504,7 @@ def _plan(
     same = (labels[:-1] == labels[1:]) & (labels[:-1] != _POINT)
     same[-1] = False
     keep_cut = ~same
-    cut_values = np.array([v for v, _ in ordered], dtype=y.dtype)[keep_cut]
+    cut_values = np.array([v for v, _ in ordered], dtype=sample.dtype)[keep_cut]
     cut_le = np.array([le for _, le in ordered], dtype=bool)[keep_cut]
     labels = np.concatenate((labels[:1], labels[1:][keep_cut]))
     if cut_values.shape[0] > _MAX_CUTS:
@@ -517,3 +568,121 @@ def _scan(
             parts.append(np.compress(acc, block))
     kept = np.concatenate(parts) if parts else np.empty(0, dtype=y.dtype)
     return np.array(counts, dtype=np.intp), kept
+
+
+# --- columns that arrive block by block ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Brackets:
+    """Comparison cuts around the order statistics a column's percentiles need, placed by a
+    pilot sample before the column exists, so that each of its blocks can be tallied as it is
+    made (:func:`tally_column`) and the exact percentiles found without keeping the column.
+
+    Attributes
+    ----------
+    n : int
+        Length of the whole column.
+    quantiles : ndarray, shape (k,)
+        Percentile levels divided by 100, as ``np.percentile`` computes them.
+    extra : ndarray of int, shape (e,)
+        Other wanted ranks (e.g. the bounds of confidence intervals).
+    ranks : ndarray of int
+        Every rank whose order statistic is needed (sorted, unique).
+    cut_values, cut_le, labels : ndarray
+        The cuts and cell labels (see ``_cuts``); the last cut is ``x <= +inf``.
+    """
+
+    n: int
+    quantiles: np.ndarray
+    extra: np.ndarray
+    ranks: np.ndarray
+    cut_values: np.ndarray
+    cut_le: np.ndarray
+    labels: np.ndarray
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the blocks of a column tallied against its :class:`Brackets` left: how many
+    elements, how many of them satisfy each cut, and the elements of the kept cells (in any
+    order)."""
+
+    size: int
+    counts: np.ndarray
+    kept: np.ndarray
+
+    def merge(self, other: Tally) -> Tally:
+        """The tally of both sets of elements (in any order: the result is the same)."""
+        return Tally(self.size + other.size, self.counts + other.counts,
+                     np.concatenate((self.kept, other.kept)))
+
+
+def bracket_column(
+    pilot: np.ndarray, n: int, q: Sequence[float] | np.ndarray, extra_ranks: np.ndarray
+) -> Brackets | None:
+    """Brackets for the percentiles ``q`` and the order statistics ``extra_ranks`` of a column
+    of ``n`` elements, from ``pilot``, a random sample of that column (e.g. its first block,
+    when blocks are independent draws).
+
+    Returns None when tallying would not pay (the levels are too dense to bracket apart): the
+    column then needs a pass of its own (:func:`percentiles_and_order_statistics`). A pilot
+    that holds NaN gives brackets that report NaN, as ``np.percentile`` does.
+    """
+    quantiles = _quantile_levels(q)
+    extra = np.asarray(extra_ranks, dtype=np.intp)
+    ranks = _needed_ranks(n, quantiles, extra)
+    sample = np.sort(_as_float_column(pilot))
+    try:
+        plan = _cuts(sample, n, ranks, attempt=0)
+    except _NaNInput:
+        # Only the NaN sentinel: the tally then shows the NaN and settles as NaN.
+        plan = (np.array([np.inf], dtype=sample.dtype), np.array([True]),
+                np.array([_SKIP, _SKIP], dtype=np.int8))
+    if plan is None:
+        return None
+    cut_values, cut_le, labels = plan
+    return Brackets(n, quantiles, extra, ranks, cut_values, cut_le, labels)
+
+
+def tally_column(values: np.ndarray, brackets: Brackets) -> Tally:
+    """Count one block of a column against its brackets and keep what lies inside them.
+
+    ``values`` (any real dtype, converted as :func:`exact_percentiles` converts a column) is
+    not modified. One pass over the block with a comparison per cut: run it while the block
+    is in cache, where it was made.
+    """
+    column = np.asarray(values, dtype=brackets.cut_values.dtype)
+    counts, kept = _scan(column, brackets.cut_values, brackets.cut_le, brackets.labels)
+    return Tally(column.shape[0], counts.astype(np.int64), kept)
+
+
+def settle_column(brackets: Brackets, tally: Tally) -> tuple[np.ndarray, np.ndarray] | None:
+    """Percentiles and ``extra`` order statistics of the whole column, from its merged tally.
+
+    Returns
+    -------
+    (percentiles, order_statistics) or None
+        Exactly what :func:`percentiles_and_order_statistics` gives for the whole column
+        (NaN everywhere if it holds NaN); None if the pilot misplaced a bracket (a rank fell
+        outside every kept cell: the column then needs a pass of its own).
+
+    Raises
+    ------
+    ValueError
+        If the tally does not hold exactly ``n`` elements.
+    """
+    n = brackets.n
+    if tally.size != n:
+        raise ValueError(f"the tally holds {tally.size} elements, not {n}")
+    if int(tally.counts[-1]) != n:
+        # Elements that fail `x <= +inf` are NaN: numpy's percentiles are then all NaN.
+        return (np.full(brackets.quantiles.shape, np.nan), np.full(brackets.extra.shape, np.nan))
+    settled = _settle(tally.kept, brackets.cut_values, brackets.labels, tally.counts,
+                      brackets.ranks)
+    if settled is None:
+        raise ValueError("the tally's kept elements do not add up to its counts")
+    stats, missed = settled
+    if missed.any():
+        return None
+    return _from_order_statistics(stats, brackets.ranks, n, brackets.quantiles, brackets.extra)
