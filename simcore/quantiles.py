@@ -53,6 +53,9 @@ _CHUNK_BYTES = 2**19
 # More comparisons per element than this and sorting is cheaper (each costs ~0.1 ns/element,
 # a SIMD sort of 1e7 float64 ~7 ns/element).
 _MAX_CUTS = 48
+# Tallying a column that arrives in blocks is worth more cuts: the alternative is not a sort
+# but a second pass over the whole column (read back, or simulated again).
+_MAX_CUTS_TALLIED = 4 * _MAX_CUTS
 # A plan that would keep more than this fraction of the column is not worth a pass.
 _MAX_KEPT_FRACTION = 0.5
 # A kept set larger than this fraction of its parent means the brackets did not help.
@@ -427,7 +430,7 @@ def _plan(
 
 
 def _cuts(
-    sample: np.ndarray, n: int, ranks: np.ndarray, attempt: int
+    sample: np.ndarray, n: int, ranks: np.ndarray, attempt: int, max_cuts: int = _MAX_CUTS
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Comparison cuts that bracket each rank of a column of ``n`` elements, placed by a
     sorted random ``sample`` of it.
@@ -437,7 +440,8 @@ def _cuts(
     ``labels[j]`` (length ``len(cuts) + 1``) says what to do with cell ``j``, the elements
     between cut ``j - 1`` and cut ``j``: skip (only count), keep (extract), or point (all
     equal to one value). The last cut is ``x <= +inf``, so its count detects NaN. Returns
-    None when a single pass would not pay off. Brackets are :data:`WINDOW_SIGMAS` binomial
+    None when a single pass would not pay off (more than ``max_cuts`` cuts, or too much of
+    the column kept). Brackets are :data:`WINDOW_SIGMAS` binomial
     standard deviations of the sample rank wide, doubled with each ``attempt``.
     """
     m = sample.shape[0]
@@ -507,7 +511,7 @@ def _cuts(
     cut_values = np.array([v for v, _ in ordered], dtype=sample.dtype)[keep_cut]
     cut_le = np.array([le for _, le in ordered], dtype=bool)[keep_cut]
     labels = np.concatenate((labels[:1], labels[1:][keep_cut]))
-    if cut_values.shape[0] > _MAX_CUTS:
+    if cut_values.shape[0] > max_cuts:
         return None
     # Fraction of the subsample in kept cells: what one pass would have to extract.
     sample_counts = np.where(
@@ -634,7 +638,7 @@ def bracket_column(
     ranks = _needed_ranks(n, quantiles, extra)
     sample = np.sort(_as_float_column(pilot))
     try:
-        plan = _cuts(sample, n, ranks, attempt=0)
+        plan = _cuts(sample, n, ranks, attempt=0, max_cuts=_MAX_CUTS_TALLIED)
     except _NaNInput:
         # Only the NaN sentinel: the tally then shows the NaN and settles as NaN.
         plan = (np.array([np.inf], dtype=sample.dtype), np.array([True]),
