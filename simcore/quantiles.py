@@ -610,16 +610,15 @@ class Brackets:
 class Tally:
     """What the blocks of a column tallied against its :class:`Brackets` left: how many
     elements, how many of them satisfy each cut, and the elements of the kept cells (in any
-    order)."""
+    order, as one array per block: they are joined once, when the column is settled)."""
 
     size: int
     counts: np.ndarray
-    kept: np.ndarray
+    kept: tuple[np.ndarray, ...]
 
     def merge(self, other: Tally) -> Tally:
         """The tally of both sets of elements (in any order: the result is the same)."""
-        return Tally(self.size + other.size, self.counts + other.counts,
-                     np.concatenate((self.kept, other.kept)))
+        return Tally(self.size + other.size, self.counts + other.counts, self.kept + other.kept)
 
 
 def bracket_column(
@@ -658,7 +657,7 @@ def tally_column(values: np.ndarray, brackets: Brackets) -> Tally:
     """
     column = np.asarray(values, dtype=brackets.cut_values.dtype)
     counts, kept = _scan(column, brackets.cut_values, brackets.cut_le, brackets.labels)
-    return Tally(column.shape[0], counts.astype(np.int64), kept)
+    return Tally(column.shape[0], counts.astype(np.int64), (kept,))
 
 
 def settle_column(brackets: Brackets, tally: Tally) -> tuple[np.ndarray, np.ndarray] | None:
@@ -682,8 +681,8 @@ def settle_column(brackets: Brackets, tally: Tally) -> tuple[np.ndarray, np.ndar
     if int(tally.counts[-1]) != n:
         # Elements that fail `x <= +inf` are NaN: numpy's percentiles are then all NaN.
         return (np.full(brackets.quantiles.shape, np.nan), np.full(brackets.extra.shape, np.nan))
-    settled = _settle(tally.kept, brackets.cut_values, brackets.labels, tally.counts,
-                      brackets.ranks)
+    kept = np.concatenate(tally.kept) if len(tally.kept) > 1 else tally.kept[0].copy()
+    settled = _settle(kept, brackets.cut_values, brackets.labels, tally.counts, brackets.ranks)
     if settled is None:
         raise ValueError("the tally's kept elements do not add up to its counts")
     stats, missed = settled
