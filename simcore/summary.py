@@ -323,8 +323,8 @@ def exceedance(values: np.ndarray, thresholds: Sequence[float]) -> Exceedance:
     )
 
 
-def outcome_frequencies(codes: np.ndarray, n_outcomes: int) -> np.ndarray:
-    """Share of samples with each negotiation outcome code per year.
+def outcome_counts(codes: np.ndarray, n_outcomes: int) -> np.ndarray:
+    """Samples with each negotiation outcome code per year.
 
     Parameters
     ----------
@@ -335,14 +335,21 @@ def outcome_frequencies(codes: np.ndarray, n_outcomes: int) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (n_outcomes + 1, H)
-        Row 0 is "no negotiation", row ``k + 1`` outcome ``k``; columns sum to 1.
+    ndarray of int64, shape (n_outcomes + 1, H)
+        Row 0 is "no negotiation", row ``k + 1`` outcome ``k``; columns sum to ``n``. Counts
+        of blocks add up to the counts of the whole sample.
     """
-    n, horizon = codes.shape
-    counts = np.empty((n_outcomes + 1, horizon))
+    horizon = codes.shape[1]
+    counts = np.empty((n_outcomes + 1, horizon), dtype=np.int64)
     for t in range(horizon):
         counts[:, t] = np.bincount(codes[:, t].astype(np.intp) + 1, minlength=n_outcomes + 1)
-    return counts / n
+    return counts
+
+
+def outcome_frequencies(codes: np.ndarray, n_outcomes: int) -> np.ndarray:
+    """Share of samples with each negotiation outcome code per year
+    (:func:`outcome_counts` over ``n``; columns sum to 1)."""
+    return outcome_counts(codes, n_outcomes) / codes.shape[0]
 
 
 # --- a summary made while the samples are simulated ---------------------------------------
