@@ -31,7 +31,8 @@ never depends on the random subsample, only the running time does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +57,9 @@ _MAX_CUTS = 48
 # Tallying a column that arrives in blocks is worth more cuts: the alternative is not a sort
 # but a second pass over the whole column (read back, or simulated again).
 _MAX_CUTS_TALLIED = 4 * _MAX_CUTS
+# Brackets narrowed by the elements already tallied are wider in standard deviations than
+# a pilot's: a miss there costs a pass over a whole column (read back or simulated again).
+_REFINE_SIGMAS = 6.0
 # A plan that would keep more than this fraction of the column is not worth a pass.
 _MAX_KEPT_FRACTION = 0.5
 # A kept set larger than this fraction of its parent means the brackets did not help.
@@ -71,6 +75,10 @@ _SKIP, _KEEP, _POINT = 0, 1, 2
 
 class _NaNInput(Exception):
     """Raised inside the selection when the column holds NaN."""
+
+
+class _Unplaced(Exception):
+    """Raised when a bracket would need an order statistic that a tally did not keep."""
 
 
 def exact_percentiles(
@@ -447,32 +455,70 @@ def _cuts(
     m = sample.shape[0]
     if np.isnan(sample[-1]):
         raise _NaNInput
-
-    r = ranks.astype(np.float64)
-    frac = (r + 0.5) / n
-    half = WINDOW_SIGMAS * 2.0**attempt * np.sqrt(m * frac * (1.0 - frac)) + 2.0
-    # s[lo] <= x_(r) needs lo + 1 sample values <= x_(r): about Binomial(m, (r + 1) / n) of
-    # them; s[hi] >= x_(r) needs at most hi sample values < x_(r): about Binomial(m, r / n).
-    lo = np.floor(m * (r + 1) / n - half).astype(np.intp) - 1
-    hi = np.ceil(m * r / n + half).astype(np.intp)
+    lo, hi = _windows(m, n, ranks, attempt)
     # A value seen twice in the (sorted) subsample may be a long run of ties in y.
     repeats = sample[1:] == sample[:-1]
     tied = np.zeros(m, dtype=bool)
     tied[1:] |= repeats
     tied[:-1] |= repeats
+    cut_values, cut_le, labels = _bracket(
+        lambda i: float(sample[i]), lambda i: bool(tied[i]), lo, hi, m, sample.dtype
+    )
+    if cut_values.shape[0] > max_cuts:
+        return None
+    # Fraction of the subsample in kept cells: what one pass would have to extract.
+    sample_counts = np.where(
+        cut_le,
+        np.searchsorted(sample, cut_values, side="right"),
+        np.searchsorted(sample, cut_values, side="left"),
+    )
+    sample_sizes = np.diff(np.concatenate(([0], sample_counts, [m])))
+    if sample_sizes[labels == _KEEP].sum() > _MAX_KEPT_FRACTION * m:
+        return None
+    return cut_values, cut_le, labels
 
+
+def _windows(
+    m: int, n: int, ranks: np.ndarray, attempt: int, sigmas: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indexes into a sorted random sample of ``m`` of a column's ``n`` elements whose values
+    bracket each rank, ``sigmas`` (default :data:`WINDOW_SIGMAS`) binomial standard
+    deviations wide, doubled with each ``attempt``; below 0 or above ``m - 1``: open towards
+    that end."""
+    r = ranks.astype(np.float64)
+    frac = (r + 0.5) / n
+    width = WINDOW_SIGMAS if sigmas is None else sigmas
+    half = width * 2.0**attempt * np.sqrt(m * frac * (1.0 - frac)) + 2.0
+    # s[lo] <= x_(r) needs lo + 1 sample values <= x_(r): about Binomial(m, (r + 1) / n) of
+    # them; s[hi] >= x_(r) needs at most hi sample values < x_(r): about Binomial(m, r / n).
+    lo = np.floor(m * (r + 1) / n - half).astype(np.intp) - 1
+    hi = np.ceil(m * r / n + half).astype(np.intp)
+    return lo, hi
+
+
+def _bracket(
+    value: Callable[[int], float],
+    tied: Callable[[int], bool],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    m: int,
+    dtype: np.dtype,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cuts and cell labels for brackets from sample index ``lo`` to ``hi`` (see
+    :func:`_cuts`), given the sorted sample's ``value`` at an index and whether it is
+    ``tied`` with a neighbour."""
     sentinel = (float("inf"), True)  # `x <= +inf`: true for everything but NaN
     cuts: set[tuple[float, bool]] = {sentinel}
     ranges: list[tuple[tuple[float, bool] | None, tuple[float, bool]]] = []
     for i_lo, i_hi in zip(lo.tolist(), hi.tolist(), strict=True):
-        low = float(sample[i_lo]) if i_lo >= 0 else None
-        high = float(sample[i_hi]) if i_hi <= m - 1 else None
+        low = value(i_lo) if i_lo >= 0 else None
+        high = value(i_hi) if i_hi <= m - 1 else None
         if low is not None and high is not None and low == high:
             cuts.update({(low, False), (low, True)})  # the rank sits in a run of ties
             continue
         start: tuple[float, bool] | None = None  # None: from the bottom cell
         if low is not None:
-            if tied[i_lo]:
+            if tied(i_lo):
                 cuts.update({(low, False), (low, True)})
                 start = (low, True)
             else:
@@ -480,7 +526,7 @@ def _cuts(
                 cuts.add(start)
         end = sentinel
         if high is not None:
-            if tied[i_hi]:
+            if tied(i_hi):
                 cuts.update({(high, False), (high, True)})
                 end = (high, False)
             else:
@@ -508,21 +554,9 @@ def _cuts(
     same = (labels[:-1] == labels[1:]) & (labels[:-1] != _POINT)
     same[-1] = False
     keep_cut = ~same
-    cut_values = np.array([v for v, _ in ordered], dtype=sample.dtype)[keep_cut]
+    cut_values = np.array([v for v, _ in ordered], dtype=dtype)[keep_cut]
     cut_le = np.array([le for _, le in ordered], dtype=bool)[keep_cut]
-    labels = np.concatenate((labels[:1], labels[1:][keep_cut]))
-    if cut_values.shape[0] > max_cuts:
-        return None
-    # Fraction of the subsample in kept cells: what one pass would have to extract.
-    sample_counts = np.where(
-        cut_le,
-        np.searchsorted(sample, cut_values, side="right"),
-        np.searchsorted(sample, cut_values, side="left"),
-    )
-    sample_sizes = np.diff(np.concatenate(([0], sample_counts, [m])))
-    if sample_sizes[labels == _KEEP].sum() > _MAX_KEPT_FRACTION * m:
-        return None
-    return cut_values, cut_le, labels
+    return cut_values, cut_le, np.concatenate((labels[:1], labels[1:][keep_cut]))
 
 
 def _scan(
@@ -689,3 +723,102 @@ def settle_column(brackets: Brackets, tally: Tally) -> tuple[np.ndarray, np.ndar
     if missed.any():
         return None
     return _from_order_statistics(stats, brackets.ranks, n, brackets.quantiles, brackets.extra)
+
+
+def refine_brackets(brackets: Brackets, tally: Tally) -> Brackets:
+    """Narrower brackets, placed by the elements a tally has seen.
+
+    The elements tallied so far are a random sample of the column much larger than the
+    pilot, and their order statistics inside the kept cells are known exactly: brackets
+    placed by them (with a wider margin, ``_REFINE_SIGMAS``) keep ever fewer elements of
+    the blocks still to come, about ``1/sqrt(seen)`` of each. Every cut of the result is a
+    cut of ``brackets`` or lies inside one of its kept cells, so that any tally against
+    ``brackets`` carries over exactly (:func:`retally`).
+
+    Returns ``brackets`` itself where it cannot narrow them: a window that reaches beyond
+    the elements seen (levels 0 and 100) or into a cell they skipped, NaN seen, too many
+    cuts.
+    """
+    size, counts = tally.size, tally.counts
+    if size == 0 or int(counts[-1]) != size:
+        return brackets
+    lo, hi = _windows(size, brackets.n, brackets.ranks, 0, _REFINE_SIGMAS)
+    if lo.min() < 0 or hi.max() > size - 1:
+        return brackets
+    kept = np.sort(np.concatenate(tally.kept))
+    bounds = np.concatenate(([0], counts, [size]))
+    cell_sizes = np.diff(bounds)
+    is_kept = brackets.labels == _KEEP
+    kept_offset = np.cumsum(np.where(is_kept, cell_sizes, 0)) - np.where(is_kept, cell_sizes, 0)
+
+    def value(rank: int) -> float:
+        """The seen elements' order statistic at ``rank``, if the tally holds it."""
+        cell = int(np.searchsorted(counts, rank, side="right"))
+        if brackets.labels[cell] == _KEEP:
+            return float(kept[kept_offset[cell] + rank - bounds[cell]])
+        if brackets.labels[cell] == _POINT:
+            return float(brackets.cut_values[cell])
+        raise _Unplaced
+
+    def tied(rank: int) -> bool:
+        own = value(rank)
+        for other in (rank - 1, rank + 1):
+            if 0 <= other < size:
+                try:
+                    if value(other) == own:
+                        return True
+                except _Unplaced:
+                    return True  # unknown: bracketed as a run of ties, which is always exact
+        return False
+
+    try:
+        cut_values, cut_le, labels = _bracket(
+            value, tied, lo, hi, size, brackets.cut_values.dtype
+        )
+    except _Unplaced:
+        return brackets
+    refined = Brackets(brackets.n, brackets.quantiles, brackets.extra, brackets.ranks,
+                       cut_values, cut_le, labels)
+    if cut_values.shape[0] > _MAX_CUTS_TALLIED or _carried_cuts(brackets, refined) is None:
+        return brackets
+    return refined
+
+
+def _carried_cuts(old: Brackets, new: Brackets) -> tuple[np.ndarray, np.ndarray] | None:
+    """For each cut of ``new``: the index of the equal cut of ``old`` (−1 if none) and the
+    cell of ``old`` it lies in; None if a cut lies inside a cell ``old`` did not keep."""
+    keys = list(zip(old.cut_values.tolist(), old.cut_le.tolist(), strict=True))
+    equal = np.full(new.cut_values.shape[0], -1, dtype=np.intp)
+    cells = np.empty(new.cut_values.shape[0], dtype=np.intp)
+    for i, cut in enumerate(zip(new.cut_values.tolist(), new.cut_le.tolist(), strict=True)):
+        # Python floats sort by value, then `<` before `<=`: the order of nested predicates.
+        position = bisect.bisect_left(keys, cut)
+        cells[i] = position
+        if position < len(keys) and keys[position] == cut:
+            equal[i] = position
+        elif old.labels[position] != _KEEP:
+            return None
+    return equal, cells
+
+
+def retally(tally: Tally, old: Brackets, new: Brackets) -> Tally:
+    """A tally made against ``old`` brackets, as if made against ``new`` ones, exactly.
+
+    ``new`` must come from ``old`` by :func:`refine_brackets` (possibly several times): an
+    element outside the kept cells of ``old`` satisfies a cut of ``new`` exactly when it
+    satisfies the cut of ``old`` at or just below it; the kept elements are compared anew.
+    """
+    if new is old:
+        return tally
+    carried = _carried_cuts(old, new)
+    if carried is None:
+        raise ValueError("the new brackets do not refine the old ones")
+    equal, cells = carried
+    kept = np.concatenate(tally.kept) if tally.kept else np.empty(0, old.cut_values.dtype)
+    only_count = np.full(old.labels.shape, _SKIP, dtype=np.int8)
+    kept_per_old_cut, _ = _scan(kept, old.cut_values, old.cut_le, only_count)
+    outside = tally.counts - kept_per_old_cut  # elements of the skipped and point cells
+    below = np.where(equal >= 0, equal, cells - 1)
+    base = np.where(below >= 0, outside[np.maximum(below, 0)], 0)
+    kept_per_new_cut, new_kept = _scan(kept, new.cut_values, new.cut_le, new.labels)
+    return Tally(tally.size, base + kept_per_new_cut, (new_kept,))

@@ -480,3 +480,75 @@ def test_levels_too_dense_to_bracket_need_a_pass_of_their_own() -> None:
 
     x = np.random.default_rng(15).standard_normal(10_000)
     assert bracket_column(x[:1_000], 1_000_000, np.linspace(0, 100, 101), np.array([])) is None
+
+
+@pytest.mark.parametrize("make", [_normal, _lognormal, _ties_90, _ties_50_mid, _few_values,
+                                  _float32, _all_equal, _infinities],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_brackets_narrowed_as_blocks_arrive_stay_exact(make: Generator) -> None:
+    """Refined every few blocks, with blocks still tallied against older brackets (in flight
+    on other workers) carried over: the same bits, and far fewer values kept."""
+    from simcore.quantiles import (
+        bracket_column,
+        percentiles_and_order_statistics,
+        refine_brackets,
+        retally,
+        settle_column,
+        tally_column,
+    )
+
+    rng = np.random.default_rng(18)
+    n, block = 600_000, 6_000
+    x = make(rng, n)
+    levels = [5, 10, 25, 50, 75, 90, 95]
+    extra = np.array([29_000, 31_000, 299_000, 301_000])
+    expected = percentiles_and_order_statistics(x, levels, extra)
+    pilot = bracket_column(x[:block], n, levels, extra)
+    assert pilot is not None
+    current, total = pilot, None
+    in_flight: list[tuple[int, object]] = []  # (block start, brackets it was tallied with)
+    refinements = 0
+    for number, start in enumerate(range(0, n, block)):
+        in_flight.append((start, current))
+        if len(in_flight) < 3:  # three blocks in flight, as on a cluster
+            continue
+        done, made_with = in_flight.pop(0)
+        part = retally(tally_column(x[done : done + block], made_with), made_with, current)
+        total = part if total is None else total.merge(part)
+        if number in (8, 20, 50):
+            refined = refine_brackets(current, total)
+            refinements += refined is not current
+            total, current = retally(total, current, refined), refined
+    for done, made_with in in_flight:
+        part = retally(tally_column(x[done : done + block], made_with), made_with, current)
+        total = part if total is None else total.merge(part)  # type: ignore[union-attr]
+    assert total is not None and total.size == n
+    got = settle_column(current, total)
+    assert got is not None
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    if make in (_normal, _lognormal, _float32):
+        assert refinements == 3
+        unrefined = tally_column(x, pilot)
+        assert sum(len(k) for k in total.kept) < 0.3 * sum(len(k) for k in unrefined.kept)
+
+
+def test_levels_at_the_ends_are_not_narrowed() -> None:
+    from simcore.quantiles import bracket_column, refine_brackets, tally_column
+
+    x = np.random.default_rng(19).standard_normal(100_000)
+    brackets = bracket_column(x[:5_000], x.shape[0], [0, 50, 100], np.array([], dtype=np.intp))
+    assert brackets is not None
+    assert refine_brackets(brackets, tally_column(x[:50_000], brackets)) is brackets
+
+
+def test_a_tally_carries_over_only_to_refined_brackets() -> None:
+    from simcore.quantiles import bracket_column, retally, tally_column
+
+    x = np.random.default_rng(20).standard_normal(100_000)
+    none = np.array([], dtype=np.intp)
+    low = bracket_column(x[:5_000], x.shape[0], [10], none)
+    high = bracket_column(x[:5_000], x.shape[0], [90], none)
+    assert low is not None and high is not None
+    with pytest.raises(ValueError, match="do not refine"):
+        retally(tally_column(x, low), low, high)
