@@ -786,7 +786,9 @@ def refine_brackets(brackets: Brackets, tally: Tally) -> Brackets:
 
 def _carried_cuts(old: Brackets, new: Brackets) -> tuple[np.ndarray, np.ndarray] | None:
     """For each cut of ``new``: the index of the equal cut of ``old`` (−1 if none) and the
-    cell of ``old`` it lies in; None if a cut lies inside a cell ``old`` did not keep."""
+    cell of ``old`` it lies in. None unless every cut of ``new`` is a cut of ``old`` or lies
+    inside a kept cell of ``old``, and every kept cell of ``new`` lies inside kept cells of
+    ``old`` (whose elements a tally against ``old`` holds)."""
     keys = list(zip(old.cut_values.tolist(), old.cut_le.tolist(), strict=True))
     equal = np.full(new.cut_values.shape[0], -1, dtype=np.intp)
     cells = np.empty(new.cut_values.shape[0], dtype=np.intp)
@@ -797,6 +799,13 @@ def _carried_cuts(old: Brackets, new: Brackets) -> tuple[np.ndarray, np.ndarray]
         if position < len(keys) and keys[position] == cut:
             equal[i] = position
         elif old.labels[position] != _KEEP:
+            return None
+    # New cell i lies between new cuts i - 1 and i: the old cells from `first` to `last`.
+    last = np.where(equal >= 0, equal, cells)
+    first = np.concatenate(([0], np.where(equal >= 0, equal + 1, cells)))[:-1]
+    old_kept = old.labels == _KEEP
+    for i in np.flatnonzero(new.labels[:-1] == _KEEP):
+        if not old_kept[first[i] : last[i] + 1].all():
             return None
     return equal, cells
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import special
@@ -27,6 +27,8 @@ from simcore.quantiles import (
     Tally,
     bracket_column,
     percentiles_and_order_statistics,
+    refine_brackets,
+    retally,
     settle_column,
     tally_column,
 )
@@ -438,6 +440,29 @@ def tally_summary(values: np.ndarray, plan: SummaryPlan) -> SummaryTally:
     return SummaryTally(tuple(
         None if brackets is None else tally_column(columns[:, j], brackets)
         for j, brackets in enumerate(plan.columns)
+    ))
+
+
+def refine_summary(plan: SummaryPlan, tally: SummaryTally) -> SummaryPlan:
+    """Narrower brackets for the blocks still to come, placed by the blocks tallied so far
+    (:func:`simcore.quantiles.refine_brackets`); ``plan`` itself if none narrows."""
+    columns = tuple(
+        brackets if brackets is None or column is None else refine_brackets(brackets, column)
+        for brackets, column in zip(plan.columns, tally.columns, strict=True)
+    )
+    if all(new is old for new, old in zip(columns, plan.columns, strict=True)):
+        return plan
+    return replace(plan, columns=columns)
+
+
+def retally_summary(tally: SummaryTally, old: SummaryPlan, new: SummaryPlan) -> SummaryTally:
+    """A tally made against ``old`` as if made against ``new``, a refinement of it."""
+    if new is old:
+        return tally
+    return SummaryTally(tuple(
+        None if column is None or before is None or after is None
+        else retally(column, before, after)
+        for column, before, after in zip(tally.columns, old.columns, new.columns, strict=True)
     ))
 
 

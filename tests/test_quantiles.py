@@ -552,3 +552,25 @@ def test_a_tally_carries_over_only_to_refined_brackets() -> None:
     assert low is not None and high is not None
     with pytest.raises(ValueError, match="do not refine"):
         retally(tally_column(x, low), low, high)
+
+
+@pytest.mark.parametrize("make", SMALL_DISTRIBUTIONS, ids=lambda f: f.__name__.strip("_"))
+def test_a_carried_tally_equals_a_tally_made_against_the_new_brackets(make: Generator) -> None:
+    from simcore.quantiles import bracket_column, refine_brackets, retally, tally_column
+
+    rng = np.random.default_rng(21)
+    n = 120_000
+    x = make(rng, n)
+    if make in (_huge, _float32_ties):
+        x = x + rng.integers(0, 50, n).astype(x.dtype)  # ties of many values, not three
+    extra = np.array([5_000, 7_000, 60_000], dtype=np.intp)
+    brackets = bracket_column(x[:3_000], n, [5, 25, 50, 75, 95], extra)
+    assert brackets is not None
+    for seen in (12_000, 48_000):
+        refined = refine_brackets(brackets, tally_column(x[:seen], brackets))
+        carried = retally(tally_column(x[:seen], brackets), brackets, refined)
+        direct = tally_column(x[:seen], refined)
+        np.testing.assert_array_equal(carried.counts, direct.counts)
+        np.testing.assert_array_equal(np.sort(np.concatenate(carried.kept)),
+                                      np.sort(np.concatenate(direct.kept)))
+        brackets = refined

@@ -259,7 +259,13 @@ def test_a_summary_from_block_tallies_equals_the_summary_of_all_values(
     dtype: type, shape: tuple[int, ...]
 ) -> None:
     from simcore.moments import Moments
-    from simcore.summary import plan_summary, settle_summary, tally_summary
+    from simcore.summary import (
+        plan_summary,
+        refine_summary,
+        retally_summary,
+        settle_summary,
+        tally_summary,
+    )
 
     rng = np.random.default_rng(16)
     n, block = 150_001, 16_384
@@ -270,10 +276,13 @@ def test_a_summary_from_block_tallies_equals_the_summary_of_all_values(
     expected = summarize_values(values, levels, moments=moments)
     plan = plan_summary(values[:block], n, levels)
     tally = None
-    for start in rng.permutation(np.arange(0, n, block)):
+    for number, start in enumerate(rng.permutation(np.arange(0, n, block))):
         # Blocks in the engine's column order, as the runner tallies them.
         part = tally_summary(np.asfortranarray(values[start : start + block]), plan)
         tally = part if tally is None else tally.merge(part)
+        if number == 3:  # narrowed once, as a run does while its blocks arrive
+            refined = refine_summary(plan, tally)
+            tally, plan = retally_summary(tally, plan, refined), refined
     assert tally is not None
 
     def unused() -> np.ndarray:
