@@ -159,28 +159,28 @@ def check_scheduler(address: str, *, timeout: float = CONNECT_TIMEOUT) -> None:
     try:
         info = pool.submit(asyncio.run, within_deadline()).result()
     except TimeoutError:
-        raise SchedulerUnreachableError(
-            f"--scheduler {address}: cannot connect to a dask scheduler there (no answer "
-            f"within {timeout:g} s)"
-        ) from None
+        raise _unreachable(address, f"no answer within {timeout:g} s") from None
     except OSError as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise SchedulerUnreachableError(
-            f"--scheduler {address}: cannot connect to a dask scheduler there ({reason})"
-        ) from None
+        raise _unreachable(address, str(err).splitlines()[0] if str(err) else "") from None
     except Exception as err:  # whatever a foreign server makes dask raise
-        raise SchedulerUnreachableError(
-            f"--scheduler {address}: cannot connect to a dask scheduler there (the server "
-            f"there does not speak dask's protocol: {type(err).__name__})"
+        raise _unreachable(
+            address, f"the server there does not speak dask's protocol: {type(err).__name__}"
         ) from None
     finally:
         pool.shutdown(wait=False)
     kind = info.get("type") if isinstance(info, dict) else None
     if kind != "Scheduler":
-        raise SchedulerUnreachableError(
-            f"--scheduler {address}: cannot connect to a dask scheduler there (it is a dask "
-            f"{kind or 'server'}, not a scheduler: give the address `dask scheduler` prints)"
+        raise _unreachable(
+            address,
+            f"it is a dask {kind or 'server'}, not a scheduler: give the address `dask "
+            "scheduler` prints",
         )
+
+
+def _unreachable(address: str, reason: str) -> SchedulerUnreachableError:
+    return SchedulerUnreachableError(
+        f"--scheduler {address}: cannot connect to a dask scheduler there ({reason})"
+    )
 
 
 def default_threads() -> int:
@@ -234,9 +234,7 @@ def open_executor(
         try:
             client = Client(scheduler, timeout=f"{connect_timeout}s")
         except (OSError, TimeoutError, ValueError) as err:
-            raise SchedulerUnreachableError(
-                f"--scheduler {scheduler}: cannot connect to a dask scheduler there ({err})"
-            ) from None
+            raise _unreachable(scheduler, str(err)) from None
         with client:
             yield DaskExecutor(client)
         return
