@@ -161,7 +161,7 @@ def check_scheduler(address: str, *, timeout: float = CONNECT_TIMEOUT) -> None:
     except TimeoutError:
         raise _unreachable(address, f"no answer within {timeout:g} s") from None
     except OSError as err:
-        raise _unreachable(address, str(err).splitlines()[0] if str(err) else "") from None
+        raise _unreachable(address, (str(err) or type(err).__name__).splitlines()[0]) from None
     except Exception as err:  # whatever a foreign server makes dask raise
         raise _unreachable(
             address, f"the server there does not speak dask's protocol: {type(err).__name__}"
