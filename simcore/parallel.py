@@ -18,6 +18,7 @@ import collections
 import contextlib
 import os
 import re
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -260,4 +261,19 @@ def open_executor(
         ) as cluster,
         Client(cluster) as client,
     ):
-        yield DaskExecutor(client, local=True)
+        try:
+            yield DaskExecutor(client, local=True)
+        except BaseException:
+            _kill_workers(cluster)
+            raise
+
+
+def _kill_workers(cluster: Any) -> None:
+    """End a ``LocalCluster``'s worker processes at once, when the run stops (Ctrl-C, an
+    error): closing the cluster normally waits for the tasks they are running, seconds each,
+    which nobody will collect."""
+    for nanny in list(cluster.workers.values()):
+        with contextlib.suppress(Exception):  # a worker that is already gone
+            nanny.close_gracefully()  # the nanny must not start a new worker process
+            if nanny.pid:
+                os.kill(nanny.pid, signal.SIGKILL)

@@ -291,3 +291,22 @@ def test_an_unreachable_scheduler_is_one_line_within_10_s(tmp_path: Path, where:
     assert lines[0].startswith(f"Error: --scheduler {address}: cannot connect to a dask scheduler")
     assert took < 10, f"took {took:.1f} s"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_of_a_local_cluster_run_does_not_wait_for_its_running_tasks(
+    tmp_path: Path,
+) -> None:
+    """`--workers`: the workers are ended at once, not asked to finish their blocks first."""
+    from tests.test_faults import BIG, STOP_WITHIN, start_run, wait_for_partial
+
+    process = start_run(tmp_path, "--samples", BIG, "--workers", "2")
+    wait_for_partial(process, tmp_path)
+    time.sleep(1.0)  # the workers are inside their tasks
+    assert process.poll() is None
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=60)
+    stopped = time.monotonic() - sent
+    assert process.returncode == 130, errors
+    assert stopped < 2 * STOP_WITHIN, f"took {stopped:.2f} s to stop"
+    assert partial_files(tmp_path) == []
