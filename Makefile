@@ -14,14 +14,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	touch $(STAMP)
 
-## Simulate every scenario in configs/ as one batch (100,000 paths each) and summarize it.
+## Simulate every scenario in configs/ as one batch (100,000 paths each), print the headline
+## and what to try next.
 run: $(STAMP)
 	$(BIN)/smasim batch configs/*.toml --samples 100000 -o outputs/batch.h5 --overwrite
-	$(BIN)/smasim summary outputs/batch.h5
+	@$(BIN)/smasim summary outputs/batch.h5
+	@echo "Next: $(BIN)/smasim summary outputs/batch.h5 --detail            # every table, with errors"
+	@echo "      $(BIN)/smasim compare outputs/batch.h5 --scenario baseline --scenario lapse  # B - A"
+	@echo "      $(BIN)/smasim plot outputs/batch.h5 -o outputs/fan.png --overwrite  # fan chart"
 
-## The whole test suite (slow statistical tests included), then lint.
+## The whole test suite (slow statistical tests and simcore's doctests included), then the
+## type checker and lint.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+	$(BIN)/mypy simcore cli
 	$(BIN)/ruff check .
 
 ## The quick subset: everything but tests marked slow.

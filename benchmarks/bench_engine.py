@@ -1,7 +1,8 @@
 """Engine throughput against its floors and baselines, measured in one run (never asserted).
 
 Prints sample-years per second of:
-- the vectorized engine alone, in memory, on configs/baseline.toml (default 1e6 paths);
+- the vectorized engine alone, in memory, on configs/baseline.toml (default 1e6 paths),
+  and of that its first stage (drawing the random inputs, ``draw_block``);
 - numpy drawing the same count of random numbers (the floor: normals and uniforms);
 - the plain per-sample Python loop of the same model (tests/reference_model.py) on a
   smaller N;
@@ -25,10 +26,12 @@ sys.path.insert(0, str(ROOT))
 from simcore.config import load_scenario  # noqa: E402
 from simcore.engine import simulate_block  # noqa: E402
 from simcore.memory import configure_allocator  # noqa: E402
+from simcore.params import resolve_params  # noqa: E402
 from simcore.sampling import (  # noqa: E402
     BLOCK_SIZE,
     N_SHOCKS,
     N_UNIFORMS,
+    block_bounds,
     block_count,
     draw_block,
 )
@@ -65,6 +68,14 @@ def main() -> None:
 
     simulate_block(scenario, 0, seed=seed)  # warm up imports and caches
     t_engine = best_of(args.repeats, engine)
+    params = resolve_params(scenario)
+
+    def drawing() -> None:
+        for block in range(block_count(args.samples)):
+            start, stop = block_bounds(block, args.samples)
+            draw_block(params, seed=seed, block=block, n=stop - start)
+
+    t_draw = best_of(args.repeats, drawing)
 
     rng = np.random.default_rng(seed)
     normals = np.empty(BLOCK_SIZE * N_SHOCKS * horizon)
@@ -79,7 +90,7 @@ def main() -> None:
 
     loop_n = min(args.loop_samples, BLOCK_SIZE)
     loop_scenario = scenario.with_overrides(samples=loop_n)
-    draws = draw_block(sampler="mc", seed=seed, block=0, n=loop_n, horizon=horizon)
+    draws = draw_block(resolve_params(loop_scenario), seed=seed, block=0, n=loop_n)
     t_loop = best_of(1, lambda: simulate_reference(loop_scenario, draws))
     loop_rate = loop_n * horizon / t_loop
 
@@ -89,6 +100,8 @@ def main() -> None:
           f"allocator tuned: {tuned}")
     print(f"{'what':<44}{'seconds':>10}{'sample-years/s':>16}")
     print(f"{'engine (simulate_block over all blocks)':<44}{t_engine:>10.3f}{engine_rate:>16.3e}")
+    print(f"{'  of which drawing (draw_block)':<44}{t_draw:>10.3f}"
+          f"{sample_years / t_draw:>16.3e}")
     print(f"{'floor: numpy draws of the same randoms':<44}{t_floor:>10.3f}{floor_rate:>16.3e}")
     print(f"{f'per-sample Python loop ({loop_n:,} paths)':<44}{t_loop:>10.3f}{loop_rate:>16.3e}")
     print(f"engine / floor time: {t_engine / t_floor:.2f}x   "

@@ -33,8 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from simcore.config import load_scenario  # noqa: E402
 from simcore.parallel import open_executor  # noqa: E402
-from simcore.runner import ChunkTask, chunk_blocks, file_layout, simulate_chunk  # noqa: E402
+from simcore.params import resolve_params  # noqa: E402
+from simcore.runner import ChunkTask, chunk_blocks, simulate_chunk  # noqa: E402
 from simcore.sampling import BLOCK_SIZE, N_SHOCKS, N_UNIFORMS, draw_block  # noqa: E402
+from simcore.store import file_layout  # noqa: E402
 from tests.reference_model import simulate_reference  # noqa: E402
 
 BASELINE = ROOT / "configs" / "baseline.toml"
@@ -125,7 +127,7 @@ def engine_on_workers(samples: int, workers: int) -> float:
 def loop_rate(horizon: int, n: int = 2000) -> float:
     """Sample-years per second of the per-sample Python loop."""
     scenario = load_scenario(BASELINE).with_overrides(samples=n)
-    draws = draw_block(sampler="mc", seed=1, block=0, n=n, horizon=horizon)
+    draws = draw_block(resolve_params(scenario), seed=1, block=0, n=n)
     start = time.perf_counter()
     simulate_reference(scenario, draws)
     return n * horizon / (time.perf_counter() - start)

@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simcore.config import load_scenario  # noqa: E402
-from simcore.report import HEADLINE_VARIABLES  # noqa: E402
 from simcore.runner import run_scenarios  # noqa: E402
+from simcore.select import HEADLINE_VARIABLES  # noqa: E402
 
 #: What a child process times, after its imports: name → Python statement using ``path``.
 OPERATIONS = {

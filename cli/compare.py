@@ -6,17 +6,22 @@ from pathlib import Path
 
 import click
 
-from cli.summary import (
-    emit,
+from cli.options import (
+    check_output_free,
     file_argument,
     format_option,
-    output_option,
+    read_command,
+    read_output_option,
+    read_overwrite_option,
     real_option,
     var_option,
     years_option,
 )
+from cli.summary import emit
 from simcore.compare import DEFAULT_SECTIONS
-from simcore.report import comparison_rows, comparison_tables, parse_percentiles
+from simcore.render import comparison_tables
+from simcore.report import comparison_rows
+from simcore.select import parse_percentiles
 
 
 @click.command("compare")
@@ -46,7 +51,9 @@ from simcore.report import comparison_rows, comparison_tables, parse_percentiles
     help="Batches of paths for the percentile-difference intervals (sectioning).",
 )
 @format_option
-@output_option
+@read_output_option
+@read_overwrite_option
+@read_command
 def compare_command(
     file: Path,
     other: Path | None,
@@ -58,6 +65,7 @@ def compare_command(
     sections: int,
     fmt: str | None,
     output: Path | None,
+    overwrite: bool,
 ) -> None:
     """Compare scenario B with A path by path: FILE (a batch) or FILE OTHER (same design).
 
@@ -66,6 +74,7 @@ def compare_command(
     interval (sectioning), the probability that B exceeds A on a path, and how many times
     wider an unpaired comparison of independent runs would have been.
     """
+    check_output_free(output, overwrite)
     rows = comparison_rows(
         file,
         other,
@@ -76,4 +85,4 @@ def compare_command(
         real=real,
         sections=sections,
     )
-    emit(rows, comparison_tables, fmt, output)
+    emit(rows, comparison_tables, fmt, output, overwrite)

@@ -20,7 +20,18 @@ from typing import Any
 
 import click
 
-from simcore.errors import SmasimInputError
+from simcore.errors import ParameterError, SmasimInputError, did_you_mean
+
+#: How the CLI names the library's parameters in messages (:class:`ParameterError`).
+OPTION_WORDING = {
+    "output": "-o",
+    "overwrite": "--overwrite",
+    "force": "--force",
+    "samples": "--samples",
+    "float32": "--float32",
+    "workers": "--workers",
+    "scheduler": "--scheduler",
+}
 
 EXIT_INPUT = 2
 EXIT_FAILURE = 1
@@ -129,6 +140,9 @@ COMMANDS = {
     "info": "cli.provenance:info_command",
     "validate": "cli.provenance:validate_command",
     "rerun": "cli.provenance:rerun_command",
+    "history": "cli.history:history_command",
+    "calibrate": "cli.calibrate:calibrate_command",
+    "backtest": "cli.backtest:backtest_command",
 }
 
 
@@ -145,17 +159,36 @@ class SmasimGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module), attribute)
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            raise InputError(
+                f"unknown command '{name}'{did_you_mean(name, COMMANDS)} "
+                f"(commands: {', '.join(COMMANDS)})"
+            )
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SmasimInputError as err:
             if ctx.meta.get("smasim.debug"):
                 raise
-            raise InputError(str(err)) from err
+            message = err.worded(OPTION_WORDING) if isinstance(err, ParameterError) else str(err)
+            raise InputError(message) from err
         except OSError as err:
             if ctx.meta.get("smasim.debug"):
                 raise
-            raise RunFailure(describe_os_error(err)) from err
+            from simcore.parallel import SchedulerUnreachableError  # only on this error path
+
+            message = (
+                err.worded(OPTION_WORDING)
+                if isinstance(err, SchedulerUnreachableError)
+                else describe_os_error(err)
+            )
+            raise RunFailure(message) from err
         except MemoryError as err:
             if ctx.meta.get("smasim.debug"):
                 raise

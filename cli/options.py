@@ -2,15 +2,140 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from pathlib import Path
+from typing import ParamSpec
 
 import click
 
-from simcore.config import MAX_SAMPLES
-from simcore.runner import DEFAULT_CHUNK_SIZE
+from simcore.config import MAX_SAMPLES, Scenario, load_scenario
+from simcore.errors import ConfigError, OutputExistsError, SmasimInputError, did_you_mean, literal
+from simcore.overrides import OverrideError
+from simcore.parallel import DEFAULT_CHUNK_SIZE
+from simcore.render import FORMATS
+from simcore.sampling import BLOCK_SIZE
+from simcore.select import HEADLINE_VARIABLES
+
+P = ParamSpec("P")
+
+# --- read side: summary, compare, plot -------------------------------------------------------
+
+#: Library error prefixes (the Python argument at fault) and the flag the CLI names instead.
+READ_FLAGS = {
+    "variables": "--var",
+    "scenarios": "--scenario",
+    "years": "--years",
+    "percentiles": "--percentiles",
+    "real": "--real",
+    "exceed": "--exceed",
+    "precision": "--precision",
+    "fan chart": "--kind fan",
+}
+
+
+def in_flags(error: SmasimInputError) -> SmasimInputError:
+    """The library's message with its leading argument name replaced by the CLI flag."""
+    text = str(error)
+    key, sep, rest = text.partition(":")
+    if sep and key in READ_FLAGS:
+        return type(error)(f"{READ_FLAGS[key]}:{rest}")
+    return error
+
+
+def read_command(callback: Callable[P, None]) -> Callable[P, None]:
+    """A read command's body, its library errors phrased with the CLI's flags."""
+
+    @functools.wraps(callback)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            callback(*args, **kwargs)
+        except SmasimInputError as err:
+            raise in_flags(err) from err
+
+    return run
+
+
+def check_output_free(output: Path | None, overwrite: bool) -> None:
+    """Refuse an existing output before anything is read or written (use --overwrite)."""
+    if output is not None and output.exists() and not overwrite:
+        raise OutputExistsError(
+            f"{literal(output)}: exists; pass {{overwrite}} to replace it, or choose another "
+            "{output}"
+        )
+
+
+class Choice(click.Choice):
+    """A choice whose refusal is one line naming the closest valid value (exit 2)."""
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> object:
+        if isinstance(value, str) and value not in self.choices:
+            name = max(param.opts, key=len) if param is not None and param.opts else "value"
+            allowed = [str(c) for c in self.choices]
+            raise SmasimInputError(
+                f"{name}: unknown value '{value}'{did_you_mean(value, allowed)} "
+                f"(allowed: {', '.join(allowed)})"
+            )
+        return super().convert(value, param, ctx)
+
+
+file_argument = click.argument("file", type=click.Path(path_type=Path))
+var_option = click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    help=f"Variable (repeatable) [default: {', '.join(HEADLINE_VARIABLES)}].",
+)
+scenario_option = click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    help="Scenario of a batch file (repeatable) [default: all].",
+)
+years_option = click.option(
+    "--years",
+    default=None,
+    metavar="YEARS",
+    help="Years to show: 2027, 2027-2031 or 2027,2029-2030 [default: all].",
+)
+real_option = click.option(
+    "--real",
+    is_flag=True,
+    help="Money in base-year prices: USD deflated by each path's US CPI (as "
+    "contribution_usd_real), KRW by Korean CPI.",
+)
+percentiles_option = click.option(
+    "--percentiles",
+    default=None,
+    help="Comma-separated percentiles, e.g. 5,50,80,95 [default: those stored in the file]. "
+    "Percentiles not stored are computed from the samples.",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=Choice(FORMATS),
+    default=None,
+    help="table/markdown: readable units, for people; csv/json: the file's units (USD, KRW, "
+    "fractions), for programs [default: from -o's suffix (.csv, .json, .md), else table].",
+)
+read_output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to this file instead of the terminal (refused if it exists, unless "
+    "--overwrite).",
+)
+read_overwrite_option = click.option(
+    "--overwrite", is_flag=True, help="Replace the -o file if it exists."
+)
+
+# --- run side --------------------------------------------------------------------------------
 
 #: Largest chunk: 64 blocks (about 3 GB of float64 values in flight per chunk).
 MAX_CHUNK_SIZE = 64 * DEFAULT_CHUNK_SIZE
+
 
 class Count(click.ParamType):
     """A positive whole number, also written as 1e6 or 100_000."""
@@ -51,8 +176,8 @@ chunk_size_option = click.option(
     type=Count(MAX_CHUNK_SIZE),
     default=DEFAULT_CHUNK_SIZE,
     show_default=True,
-    help="Samples per unit of work, rounded up to whole blocks of 65,536. Results do not "
-    "depend on it.",
+    help=f"Samples per unit of work, rounded up to whole blocks of {BLOCK_SIZE:,}. Results do "
+    "not depend on it.",
 )
 float32_option = click.option(
     "--float32", is_flag=True, help="Store floating-point variables as float32 (half the bytes)."
@@ -88,11 +213,57 @@ force_option = click.option(
 )
 
 
+
+# --------------------------------------------------------------------------------------------
+# Run side: options of the commands that read configurations and write result files
+# (run, batch, rerun, validate).
+
+#: Where ``smasim run`` and ``batch`` write when no ``-o`` is given.
+DEFAULT_OUTPUT_DIR = Path("outputs")
+
+set_option = click.option(
+    "--set",
+    "assignments",
+    metavar="KEY=VALUE",
+    multiple=True,
+    help="Change one value of the configuration without editing the file (repeatable): a "
+    "dotted key path and a TOML value, e.g. --set fx.volatility=0.1, --set "
+    "'negotiation.outcomes[1].probability=0.3', --set 'pins.fx={2027=1300}'. Applied "
+    "before validation; a batch applies it to every scenario.",
+)
+
+
+def run_output_option(default: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``-o/--output``: the result file a run writes; ``default`` says where it goes without."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help=f"Result file [default: {default}].",
+    )
+
+
 def simulation_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The options every simulating command (run, batch, rerun) takes, in one order."""
+    """The options every simulating command (run, batch) takes, in one order."""
     for option in reversed(
-        (samples_option, seed_option, chunk_size_option, workers_option, scheduler_option,
-         float32_option, compress_option, overwrite_option, force_option, quiet_option)
+        (samples_option, seed_option, set_option, chunk_size_option, workers_option,
+         scheduler_option, float32_option, compress_option, overwrite_option, force_option,
+         quiet_option)
     ):
         command = option(command)
     return command
+
+
+def load_config(
+    path: Path, assignments: tuple[str, ...], *, samples: int | None, seed: int | None
+) -> Scenario:
+    """The scenario in ``path`` with the ``--set`` assignments, then --samples and --seed.
+
+    An assignment that fails is one line naming it: ``Error: --set KEY=VALUE: …``.
+    """
+    try:
+        scenario = load_scenario(path, overrides=assignments)
+    except OverrideError as err:
+        raise ConfigError(f"--set {err}") from err
+    return scenario.with_overrides(samples=samples, seed=seed)

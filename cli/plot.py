@@ -7,28 +7,43 @@ from typing import Literal
 
 import click
 
-from cli.summary import file_argument, real_option, scenario_option, years_option
-from simcore.report import distribution_panels, fan_panels, figure_title, select
+from cli.options import (
+    Choice,
+    check_output_free,
+    read_command,
+    read_overwrite_option,
+    real_option,
+    scenario_option,
+    years_option,
+)
+from simcore.figures import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
+from simcore.select import select
 
 KINDS = ("fan", "cdf", "hist")
+#: Kinds drawn from the shipped history (FILE: an optional data folder) and from a
+#: ``smasim backtest -o`` file.
+EVIDENCE_KINDS = ("history", "coverage")
 _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 
 
 @click.command("plot")
-@file_argument
+@click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--kind",
-    type=click.Choice(KINDS),
+    type=Choice(KINDS + EVIDENCE_KINDS),
     default="fan",
     show_default=True,
-    help="fan: P5-P95 and P25-P75 bands and the median over the years; cdf: S-curve with "
-    "P50/P70/P80 marked; hist: share of paths per bin.",
+    help="fan: P5-P95 and P25-P75 bands and the median over the years (at most three "
+    "scenario panels side by side); cdf: S-curve with P50/P70/P80 marked; hist: share of "
+    "paths per bin; history: the shipped series (FILE: a data folder, default the shipped "
+    "data); coverage: a smasim backtest file's coverage and PIT.",
 )
 @click.option(
     "--var",
     "variables",
     multiple=True,
-    help="Variable (repeatable: one row of panels each) [default: contribution_usd].",
+    help="Variable (repeatable: one block of panels each) "
+    f"[default: {', '.join(PLOT_VARIABLES)}].",
 )
 @scenario_option
 @years_option
@@ -39,30 +54,41 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
     "--output",
     required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Image file, .png or .svg.",
+    help="Image file, .png or .svg (refused if it exists, unless --overwrite).",
 )
+@read_overwrite_option
+@read_command
 def plot_command(
-    file: Path,
-    kind: Literal["fan", "cdf", "hist"],
+    file: Path | None,
+    kind: Literal["fan", "cdf", "hist", "history", "coverage"],
     variables: tuple[str, ...],
     scenarios: tuple[str, ...],
     years: str | None,
     real: bool,
     overlay: bool,
     output: Path,
+    overwrite: bool,
 ) -> None:
     """Draw the distribution of variables of a result FILE into an image (-o).
 
     cdf and hist show one year (--years 2031) or, for money, the total over the years
     chosen (default: the whole horizon).
     """
+    if kind in EVIDENCE_KINDS:
+        from cli.evidence_plot import plot_evidence
+
+        plot_evidence(kind, file, output, overwrite=overwrite)
+        return
+    if file is None:
+        raise click.UsageError(f"--kind {kind} needs a result FILE")
     # matplotlib is imported only by this command: it would add ~0.5 s to every other one.
     from simcore import plots
 
     plots.check_output(output)
+    check_output_free(output, overwrite)
     selection = select(
         file,
-        variables=variables or ["contribution_usd"],
+        variables=variables or PLOT_VARIABLES,
         scenarios=scenarios or None,
         years=years,
         real=real,
@@ -70,9 +96,9 @@ def plot_command(
     title = figure_title(selection, _KIND_NAMES[kind])
     if kind == "fan":
         plots.fan_chart(selection.years, fan_panels(selection), output, title=title,
-                        overlay=overlay)
+                        overlay=overlay, overwrite=overwrite)
     else:
         panels = distribution_panels(selection, years_given=years is not None)
         draw = plots.cdf_chart if kind == "cdf" else plots.histogram
-        draw(panels, output, title=title)
+        draw(panels, output, title=title, overwrite=overwrite)
     click.echo(f"Wrote {output}")

@@ -19,16 +19,16 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from simcore.runner import ProgressCallback
-from simcore.sampling import BLOCK_SIZE
+from simcore.parallel import ProgressCallback
+from simcore.sampling import block_count
 
 
 class RateColumn(ProgressColumn):
     """Blocks done of all blocks, and paths per second."""
 
     def render(self, task: Task) -> Text:
-        blocks = -(-int(task.completed) // BLOCK_SIZE)
-        total = "?" if task.total is None else str(-(-int(task.total) // BLOCK_SIZE))
+        blocks = block_count(int(task.completed))
+        total = "?" if task.total is None else str(block_count(int(task.total)))
         speed = f"{task.speed:,.0f} paths/s" if task.speed else "… paths/s"
         return Text(f"block {blocks}/{total}  {speed}")
 

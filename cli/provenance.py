@@ -13,20 +13,22 @@ import click
 from cli.options import (
     chunk_size_option,
     force_option,
+    load_config,
     overwrite_option,
     quiet_option,
+    run_output_option,
     samples_option,
     scheduler_option,
     seed_option,
+    set_option,
     workers_option,
 )
 from cli.progress import progress_bar
-from simcore.config import Scenario, load_scenario
+from simcore.config import Scenario, check_batch
 from simcore.errors import SmasimInputError
 from simcore.parallel import open_executor
 from simcore.provenance import FileInfo, default_rerun_path, file_info, rerun
-from simcore.runner import check_batch, file_layout
-from simcore.store import human_bytes
+from simcore.store import file_layout, human_bytes
 
 
 def render_info(info: FileInfo) -> str:
@@ -125,20 +127,27 @@ def _describe_scenario(source: Path, scenario: Scenario) -> str:
 )
 @samples_option
 @seed_option
+@set_option
 def validate_command(
-    configs: tuple[Path, ...], show: bool, as_batch: bool, samples: int | None, seed: int | None
+    configs: tuple[Path, ...],
+    show: bool,
+    as_batch: bool,
+    samples: int | None,
+    seed: int | None,
+    assignments: tuple[str, ...],
 ) -> None:
     """Validate scenario CONFIGS without running them.
 
     Every file is checked and every error reported, one line each (exit code 2 if any).
-    With --show the resolved TOML goes to stdout and the verdicts to stderr, so
+    --set changes values as `smasim run` would. With --show the resolved TOML goes to
+    stdout and the verdicts to stderr, so
     `smasim validate x.toml --show > resolved.toml` keeps a runnable file.
     """
     scenarios: list[Scenario] = []
     errors: list[SmasimInputError] = []
     for source in configs:
         try:
-            scenario = load_scenario(source).with_overrides(samples=samples, seed=seed)
+            scenario = load_config(source, assignments, samples=samples, seed=seed)
         except SmasimInputError as err:
             errors.append(err)
             continue
@@ -148,8 +157,8 @@ def validate_command(
             if len(configs) > 1:
                 click.echo(f"# {source}")
             click.echo(scenario.to_toml())
-    for err in errors[:-1]:
-        click.echo(f"Error: {err}", err=True)
+    for error in errors[:-1]:
+        click.echo(f"Error: {error}", err=True)
     if errors:
         raise errors[-1]
     if as_batch:
@@ -164,13 +173,7 @@ def validate_command(
 
 @click.command("rerun")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="The new result file [default: FILE's name with .rerun before the suffix].",
-)
+@run_output_option("FILE's name with .rerun before the suffix")
 @chunk_size_option
 @workers_option
 @scheduler_option

@@ -5,24 +5,20 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from cli.options import simulation_options
-from cli.progress import progress_bar
-from simcore.config import Scenario, load_scenario
-from simcore.parallel import open_executor
-from simcore.runner import check_batch, run_scenarios
-
-DEFAULT_OUTPUT_DIR = Path("outputs")
-
-output_option = click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Result file [default: outputs/<run.name>.h5; a batch: outputs/batch.h5].",
+from cli.options import (
+    DEFAULT_OUTPUT_DIR,
+    load_config,
+    run_output_option,
+    simulation_options,
 )
+from cli.progress import progress_bar
+from simcore.config import Scenario, check_batch
+from simcore.parallel import open_executor
+from simcore.runner import run_scenarios
 
 
 def _simulate(
@@ -34,8 +30,10 @@ def _simulate(
     workers: int | None,
     scheduler: str | None,
     quiet: bool,
-    **options: object,
+    **options: Any,
 ) -> None:
+    """Run ``scenarios`` with a progress bar; ``options`` are :func:`run_scenarios`'s
+    (chunk size, storage, overwrite, force)."""
     label = ", ".join(s.run.name for s in scenarios)
     with (
         open_executor(workers=workers, scheduler=scheduler) as executor,
@@ -49,7 +47,7 @@ def _simulate(
             progress=progress,
             command=shlex.join(["smasim", *sys.argv[1:]]),
             executor=executor,
-            **options,  # type: ignore[arg-type]
+            **options,
         )
     count = f"{len(result.scenarios)} scenarios x " if batch else ""
     click.echo(
@@ -60,41 +58,47 @@ def _simulate(
 
 @click.command("run")
 @click.argument("config", type=click.Path(path_type=Path))
-@output_option
+@run_output_option(f"{DEFAULT_OUTPUT_DIR}/<run.name>.h5")
 @simulation_options
 def run_command(
-    config: Path, output: Path | None, samples: int | None, seed: int | None, **options: object
+    config: Path,
+    output: Path | None,
+    samples: int | None,
+    seed: int | None,
+    assignments: tuple[str, ...],
+    **options: Any,
 ) -> None:
     """Simulate the scenario in CONFIG (a TOML file) into a netCDF-4/HDF5 result file.
 
-    The file holds every simulated path, CF metadata, the configuration and seed, and a
-    `summary` group (mean, sd, Monte Carlo error, percentiles). It is built under a
-    temporary name and renamed only when complete.
+    The file holds every simulated path, CF metadata, the configuration as run (after
+    --set, --samples, --seed) and seed, and a `summary` group (mean, sd, Monte Carlo
+    error, percentiles). It is built under a temporary name and renamed only when complete.
     """
-    scenario = load_scenario(config).with_overrides(samples=samples, seed=seed)
+    scenario = load_config(config, assignments, samples=samples, seed=seed)
     destination = output or DEFAULT_OUTPUT_DIR / f"{scenario.run.name}.h5"
-    _simulate([scenario], destination, batch=False, seed=seed, **options)  # type: ignore[arg-type]
+    _simulate([scenario], destination, batch=False, seed=seed, **options)
 
 
 @click.command("batch")
 @click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@output_option
+@run_output_option(f"{DEFAULT_OUTPUT_DIR}/batch.h5")
 @simulation_options
 def batch_command(
     configs: tuple[Path, ...],
     output: Path | None,
     samples: int | None,
     seed: int | None,
-    **options: object,
+    assignments: tuple[str, ...],
+    **options: Any,
 ) -> None:
     """Simulate several scenarios (CONFIGS) into one file with a `scenario` dimension.
 
     The scenarios share each sample's random inputs (common random numbers), so
     `ds.sel(scenario="drawdown") - ds.sel(scenario="baseline")` is a paired difference.
     They must agree on run.base_year, horizon, samples, seed, sampler and percentiles
-    (--samples and --seed set them for all).
+    (--samples, --seed and --set set them for all).
     """
-    scenarios = [load_scenario(c).with_overrides(samples=samples, seed=seed) for c in configs]
+    scenarios = [load_config(c, assignments, samples=samples, seed=seed) for c in configs]
     check_batch(scenarios, [str(c) for c in configs])
     destination = output or DEFAULT_OUTPUT_DIR / "batch.h5"
-    _simulate(scenarios, destination, batch=True, seed=seed, **options)  # type: ignore[arg-type]
+    _simulate(scenarios, destination, batch=True, seed=seed, **options)

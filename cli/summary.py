@@ -1,16 +1,13 @@
-"""``smasim summary``: percentile tables with their errors, exceedance, convergence.
-
-Options shared by ``summary``, ``compare`` and ``plot`` are defined here, once.
-"""
+"""``smasim summary``: the headline, percentile tables with their errors, exceedance,
+convergence."""
 
 from __future__ import annotations
 
-import csv
 import io
-import json
-from collections.abc import Callable, Sequence
+import shutil
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 import click
 from rich import box
@@ -18,97 +15,36 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from cli.options import (
+    check_output_free,
+    file_argument,
+    format_option,
+    percentiles_option,
+    read_command,
+    read_output_option,
+    read_overwrite_option,
+    real_option,
+    scenario_option,
+    var_option,
+    years_option,
+)
+from simcore.convergence import DEFAULT_PRECISION
 from simcore.errors import SmasimInputError
-from simcore.report import (
+from simcore.output import write_text
+from simcore.render import (
+    RENDERERS,
+    Tables,
     TextTable,
-    convergence_rows,
-    outcome_rows,
+    format_for,
+    headline_tables,
     outcome_tables,
-    parse_percentiles,
-    summary_rows,
     summary_tables,
 )
+from simcore.report import convergence_rows, headline_rows, outcome_rows, summary_rows
+from simcore.select import parse_percentiles
 
-FORMATS = ("table", "csv", "json", "markdown")
-#: Output formats implied by the suffix of -o when --format is not given.
-SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
-
-file_argument = click.argument("file", type=click.Path(path_type=Path))
-var_option = click.option(
-    "--var",
-    "variables",
-    multiple=True,
-    help="Variable (repeatable) [default: contribution_usd, contribution_krw, rok_share, "
-    "total_cost_usd, cum_contribution_usd].",
-)
-scenario_option = click.option(
-    "--scenario",
-    "scenarios",
-    multiple=True,
-    help="Scenario of a batch file (repeatable) [default: all].",
-)
-years_option = click.option(
-    "--years",
-    default=None,
-    metavar="YEARS",
-    help="Years to show: 2027, 2027-2031 or 2027,2029-2030 [default: all].",
-)
-real_option = click.option(
-    "--real",
-    is_flag=True,
-    help="Money in base-year prices: USD deflated by each path's US CPI (as "
-    "contribution_usd_real), KRW by Korean CPI.",
-)
-percentiles_option = click.option(
-    "--percentiles",
-    default=None,
-    help="Comma-separated percentiles, e.g. 5,50,80,95 [default: those stored in the file]. "
-    "Percentiles not stored are computed from the samples.",
-)
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default=None,
-    help="table/markdown: readable units, for people; csv/json: the file's units (USD, KRW, "
-    "fractions), for programs [default: from -o's suffix (.csv, .json, .md), else table].",
-)
-output_option = click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Write to this file instead of the terminal.",
-)
-
-
-class Record(Protocol):
-    """A row that flattens to a CSV/JSON record."""
-
-    def as_record(self) -> dict[str, object]: ...
-
-
-def _records(rows: Sequence[Record]) -> list[dict[str, object]]:
-    """Flat records sharing one set of keys (their union, in order; absent ones None)."""
-    records = [row.as_record() for row in rows]
-    keys = list(dict.fromkeys(key for record in records for key in record))
-    return [{key: record.get(key) for key in keys} for record in records]
-
-
-def records_csv(rows: Sequence[Record]) -> str:
-    """CSV in the file's units; an undefined value is an empty cell."""
-    records = _records(rows)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else [],
-                            lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    return buffer.getvalue()
-
-
-def records_json(rows: Sequence[Record]) -> str:
-    """A JSON list of records in the file's units; an undefined value is null."""
-    return json.dumps(_records(rows), indent=2, allow_nan=False) + "\n"
+#: Widest headline printed, whatever the terminal (columns wrap into blocks beyond it).
+HEADLINE_WIDTH = 100
 
 
 def _rich_table(text: TextTable) -> Table:
@@ -140,38 +76,48 @@ def print_tables(tables: Sequence[TextTable], file: TextIO | None = None) -> Non
         console.print()
 
 
-def emit(
-    rows: Sequence[Record],
-    tables: Callable[[Sequence[Any]], list[TextTable]],
-    fmt: str | None,
-    output: Path | None,
-) -> None:
+def emit(rows: Sequence[Any], tables: Tables, fmt: str | None, output: Path | None,
+         overwrite: bool) -> None:
     """Print ``rows`` in format ``fmt`` to the terminal, or write them to ``output``.
 
     Without ``fmt``, the format follows ``output``'s suffix (``.csv``, ``.json``, ``.md``).
+    A file is written under a temporary name and renamed when complete.
     """
-    fmt = fmt or SUFFIX_FORMATS.get(output.suffix.lower() if output else "", "table")
+    fmt = format_for(fmt, output.suffix if output else "")
     if fmt == "table":
         if output is None:
             print_tables(tables(rows))
             return
-        with output.open("w", encoding="utf-8") as handle:
-            print_tables(tables(rows), handle)
-        return
-    if fmt == "markdown":
-        text = "\n".join(table.to_markdown() for table in tables(rows))
-    elif fmt == "csv":
-        text = records_csv(rows)
+        buffer = io.StringIO()
+        print_tables(tables(rows), buffer)
+        text = buffer.getvalue()
     else:
-        text = records_json(rows)
+        text = RENDERERS[fmt](rows, tables)
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text(output, text, overwrite=overwrite)
+
+
+def headline_text(rows: Sequence[Any], width: int) -> str:
+    """The headline as plain lines, at most ``width`` columns."""
+    lines: list[str] = []
+    for table in headline_tables(rows, width=width):
+        if lines:
+            lines.append("")
+        lines += table.to_text(width=width)
+    return "\n".join(lines) + "\n"
 
 
 @click.command("summary")
 @file_argument
+@click.option(
+    "--detail",
+    is_flag=True,
+    help="The detailed tables (every variable of --var's default, mean and percentiles with "
+    "their errors) instead of the headline. Implied by --var, --scenario, --percentiles, "
+    "--years, --real, --exceed, --convergence and --outcomes.",
+)
 @var_option
 @scenario_option
 @percentiles_option
@@ -201,14 +147,17 @@ def emit(
 @click.option(
     "--precision",
     type=float,
-    default=0.01,
+    default=DEFAULT_PRECISION,
     show_default=True,
     help="With --convergence: relative half-width wanted for the 95% intervals (0.01: ±1%).",
 )
 @format_option
-@output_option
+@read_output_option
+@read_overwrite_option
+@read_command
 def summary_command(
     file: Path,
+    detail: bool,
     variables: tuple[str, ...],
     scenarios: tuple[str, ...],
     percentiles: str | None,
@@ -220,18 +169,30 @@ def summary_command(
     precision: float,
     fmt: str | None,
     output: Path | None,
+    overwrite: bool,
 ) -> None:
-    """Percentile summary of a result FILE, each statistic with its Monte Carlo error.
+    """Summary of a result FILE: by default the headline, else tables with their errors.
 
-    Stored statistics are read from the file's `summary` group (no samples are read);
-    percentiles not stored, --exceed, --real and --convergence read the samples of one
-    variable at a time.
+    The headline (terminal only): the contribution in USD per year, the total cost and the
+    horizon total, scenarios as rows and years as columns, each cell the median with its
+    P5-P95 range. --detail (or any selection) shows the full tables, and --format
+    csv/json/markdown writes them for programs. Stored statistics are read from the file's
+    `summary` group (no samples are read); percentiles not stored, --exceed, --real and
+    --convergence read the samples of one variable at a time.
     """
+    check_output_free(output, overwrite)
     wanted = parse_percentiles(percentiles) if percentiles is not None else None
     if convergence and thresholds:
         raise SmasimInputError("--convergence and --exceed: give one or the other")
     if outcomes:
-        emit(outcome_rows(file, scenarios=scenarios or None), outcome_tables, fmt, output)
+        emit(outcome_rows(file, scenarios=scenarios or None), outcome_tables, fmt, output,
+             overwrite)
+        return
+    chosen = (detail or variables or scenarios or percentiles or years or real or thresholds
+              or convergence)
+    if not chosen and fmt in (None, "table") and output is None:
+        width = min(HEADLINE_WIDTH, shutil.get_terminal_size((HEADLINE_WIDTH, 40)).columns)
+        click.echo(headline_text(headline_rows(file), width), nl=False)
         return
     if convergence:
         rows = convergence_rows(
@@ -243,4 +204,4 @@ def summary_command(
             file, variables=variables or None, scenarios=scenarios or None, years=years,
             percentiles=wanted, real=real, exceed=thresholds,
         )
-    emit(rows, summary_tables, fmt, output)
+    emit(rows, summary_tables, fmt, output, overwrite)

@@ -1,35 +1,45 @@
 """The agreement and its negotiations: the contribution in KRW per year (MODEL.md §6).
 
-The year loop carries per-sample state forward: last year of the agreement in force, the
-escalation rule in force, and whether the base agreement (with its known amounts) still
-holds. Negotiation outcomes are applied to the negotiating samples only.
+Sections refer to docs/spec/MODEL.md. The year loop carries per-sample state forward: the
+last year of the agreement in force (as a year index), the escalation rule in force, and
+whether the base agreement (with its known amounts) still holds. Negotiation outcomes are
+applied to the negotiating samples only.
 """
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 from scipy import special
 
-from simcore.config import (
-    CpiRule,
-    DefenseBudgetRule,
-    DemandOutcome,
-    Escalation,
-    FixedRule,
-    LapseOutcome,
-    Scenario,
-    StatusQuoOutcome,
+from simcore.params import (
+    CpiRuleParams,
+    DefenseBudgetRuleParams,
+    DemandParams,
+    FixedRuleParams,
+    IncreaseParams,
+    LapseParams,
+    ModelParams,
+    NewAgreementParams,
+    RuleParams,
+    StatusQuoParams,
+    UsdCpiRuleParams,
 )
-from simcore.sampling import UNIFORM_ROLES
+from simcore.sampling import NEGOTIATION_ROLES
 
 #: ``negotiation_outcome`` in a year without a negotiation.
 NO_NEGOTIATION = -1
 
 _U_REOPEN, _U_OUTCOME, _U_DEMAND, _U_CONCESSION = (
-    UNIFORM_ROLES.index(role) for role in ("reopen", "outcome", "demand", "concession")
+    NEGOTIATION_ROLES.index(role) for role in ("reopen", "outcome", "demand", "concession")
 )
 
 
+@overload
+def round_to_step(value: np.ndarray, step: float) -> np.ndarray: ...
+@overload
+def round_to_step(value: float, step: float) -> float: ...
 def round_to_step(value: np.ndarray | float, step: float) -> np.ndarray | float:
     """Round to a multiple of ``step``, halves up, as amounts are rounded on paper.
 
@@ -49,7 +59,7 @@ def round_to_step(value: np.ndarray | float, step: float) -> np.ndarray | float:
 
 
 def escalation_rate(
-    rule: FixedRule | CpiRule | DefenseBudgetRule,
+    rule: FixedRuleParams | CpiRuleParams | DefenseBudgetRuleParams,
     lagged: np.ndarray | float,
     *,
     rate_step: float,
@@ -58,7 +68,7 @@ def escalation_rate(
 
     Parameters
     ----------
-    rule : FixedRule, CpiRule or DefenseBudgetRule
+    rule : FixedRuleParams, CpiRuleParams or DefenseBudgetRuleParams
         The rule; ``cap`` / ``floor`` of None are no bound.
     lagged : ndarray of shape (n,) or float
         The lagged driver the rule reads (ignored by ``fixed``), fraction per year.
@@ -70,10 +80,9 @@ def escalation_rate(
     ndarray or float
         ``g_t``, fraction per year.
     """
-    raw = rule.rate if isinstance(rule, FixedRule) else lagged
-    rate = round_to_step(raw, rate_step)
-    if isinstance(rule, FixedRule):
-        return rate
+    if isinstance(rule, FixedRuleParams):
+        return round_to_step(rule.rate, rate_step)
+    rate = round_to_step(lagged, rate_step)
     low = -np.inf if rule.floor is None else rule.floor
     high = np.inf if rule.cap is None else rule.cap
     return np.clip(rate, low, high)
@@ -91,9 +100,9 @@ def _lagged(
 
 
 def _escalation_factor(
-    rule: Escalation,
+    rule: RuleParams,
     t: int,
-    scenario: Scenario,
+    params: ModelParams,
     *,
     kr_inflation: np.ndarray,
     us_inflation: np.ndarray,
@@ -101,42 +110,45 @@ def _escalation_factor(
     defense_growth: np.ndarray | None,
 ) -> np.ndarray | float:
     """Multiplier from last year's amount to this year's under ``rule`` (before rounding)."""
-    if rule.rule == "usd_cpi":
-        previous_fx = fx[:, t - 1] if t > 0 else scenario.fx.initial
+    if isinstance(rule, UsdCpiRuleParams):
+        previous_fx = fx[:, t - 1] if t > 0 else params.fx.initial
         return fx[:, t] / previous_fx * (1.0 + us_inflation[:, t])
     lagged: np.ndarray | float = 0.0
-    if isinstance(rule, CpiRule):
-        kr = scenario.inflation.kr
+    if isinstance(rule, CpiRuleParams):
+        kr = params.kr_inflation
         lagged = _lagged(kr_inflation, t, rule.lag, (kr.initial, kr.previous))
-    elif isinstance(rule, DefenseBudgetRule):
-        assert defense_growth is not None and scenario.defense is not None
-        lagged = _lagged(defense_growth, t, rule.lag, (scenario.defense.initial,))
-    return 1.0 + escalation_rate(rule, lagged, rate_step=scenario.agreement.rate_step)
+    elif isinstance(rule, DefenseBudgetRuleParams):
+        if defense_growth is None or params.defense is None:
+            raise ValueError("a defense_budget rule needs defense parameters and growth paths")
+        lagged = _lagged(defense_growth, t, rule.lag, (params.defense.initial,))
+    return 1.0 + escalation_rate(rule, lagged, rate_step=params.agreement.rate_step)
 
 
 def simulate_contributions(
-    scenario: Scenario,
+    params: ModelParams,
     *,
     kr_inflation: np.ndarray,
     us_inflation: np.ndarray,
     fx: np.ndarray,
     defense_growth: np.ndarray | None,
-    uniforms: np.ndarray,
+    negotiation_u: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Contribution in KRW and negotiation outcomes per sample and year.
 
     Parameters
     ----------
-    scenario : Scenario
-        Agreement, negotiation outcomes and steps.
+    params : ModelParams
+        Reads the agreement, the outcomes, and the observed base-year values the rules fall
+        back on (``π_kr,0``, ``π_kr,−1``, ``d_0``, ``X_0``).
     kr_inflation, us_inflation : ndarray, shape (n, H)
         Fractions per year.
     fx : ndarray, shape (n, H)
         KRW per USD.
     defense_growth : ndarray, shape (n, H), or None
         Required when a rule is ``defense_budget``.
-    uniforms : ndarray, shape (H, 5, n)
-        The block's uniforms (roles in :data:`simcore.sampling.UNIFORM_ROLES`).
+    negotiation_u : ndarray, shape (H, 4, n)
+        The block's negotiation uniforms (roles in
+        :data:`simcore.sampling.NEGOTIATION_ROLES`).
 
     Returns
     -------
@@ -145,32 +157,32 @@ def simulate_contributions(
     negotiation_outcome : ndarray of int8, shape (n, H)
         Index of the outcome drawn, or :data:`NO_NEGOTIATION`.
     """
-    agreement = scenario.agreement
-    outcomes = scenario.negotiation.outcomes
-    rules = scenario.escalation_rules
+    agreement = params.agreement
+    outcomes = params.outcomes
+    rules = params.escalation_rules
     n, horizon = fx.shape
     amount_step = agreement.amount_step
     outcome_cdf = np.cumsum([o.probability for o in outcomes])
     outcome_rule = [
         rules.index(o.escalation)
-        if isinstance(o, DemandOutcome) and o.escalation is not None
+        if isinstance(o, NewAgreementParams) and o.escalation is not None
         else None
         for o in outcomes
     ]
 
     contribution = np.empty((n, horizon), order="F")
     outcome_code = np.full((n, horizon), NO_NEGOTIATION, dtype=np.int8, order="F")
-    last_year = np.full(n, agreement.last_year, dtype=np.int32)
+    last_year = np.full(n, agreement.last_year_index, dtype=np.int32)
     rule_in_force = np.zeros(n, dtype=np.int8)
     base_agreement_holds = np.ones(n, dtype=bool)
     previous = np.full(n, agreement.base_year_amount_krw)
 
-    for t, year in enumerate(scenario.years.tolist()):
+    for t in range(horizon):
         factors = [
             _escalation_factor(
                 rule,
                 t,
-                scenario,
+                params,
                 kr_inflation=kr_inflation,
                 us_inflation=us_inflation,
                 fx=fx,
@@ -178,18 +190,22 @@ def simulate_contributions(
             )
             for rule in rules
         ]
-        factor = factors[0] if len(rules) == 1 else np.choose(rule_in_force, factors)
+        factor = (
+            factors[0]
+            if len(rules) == 1
+            else np.choose(rule_in_force, [np.asarray(f) for f in factors])
+        )
         current = contribution[:, t]
         current[:] = round_to_step(previous * factor, amount_step)
 
-        scheduled = year > last_year
-        known_amount = agreement.amounts_krw.get(year)
+        scheduled = t > last_year
+        known_amount = agreement.amounts_krw.get(t)
         if known_amount is not None:
             known = base_agreement_holds & ~scheduled
             current[known] = known_amount
         negotiating = scheduled
         if agreement.reopen_probability > 0:
-            reopen = uniforms[t, _U_REOPEN] < agreement.reopen_probability
+            reopen = negotiation_u[t, _U_REOPEN] < agreement.reopen_probability
             reopen &= ~scheduled
             if known_amount is not None:
                 reopen &= ~known
@@ -199,43 +215,55 @@ def simulate_contributions(
         if who.size == 0:
             previous = current
             continue
-        drawn = np.searchsorted(outcome_cdf, uniforms[t, _U_OUTCOME, who], side="right")
+        drawn = np.searchsorted(outcome_cdf, negotiation_u[t, _U_OUTCOME, who], side="right")
         drawn = np.minimum(drawn, len(outcomes) - 1).astype(np.int8)
         outcome_code[who, t] = drawn
         for k, outcome in enumerate(outcomes):
             chosen = who[drawn == k]
             if chosen.size == 0:
                 continue
-            if isinstance(outcome, StatusQuoOutcome):
+            if isinstance(outcome, StatusQuoParams):
                 # Renewal only at a scheduled negotiation; a failed reopening changes nothing.
                 renewed = chosen[scheduled[chosen]]
-                last_year[renewed] = year + outcome.term - 1
-            elif isinstance(outcome, DemandOutcome):
-                current[chosen] = _demand_amount(
-                    outcome,
-                    previous=previous[chosen],
-                    fx=fx[chosen, t],
-                    u_demand=uniforms[t, _U_DEMAND, chosen],
-                    u_concession=uniforms[t, _U_CONCESSION, chosen],
-                    amount_step=amount_step,
-                )
-                last_year[chosen] = year + outcome.term - 1
+                last_year[renewed] = t + outcome.term - 1
+            elif isinstance(outcome, NewAgreementParams):
+                # Its first amount, then its term and rule; the base agreement's known
+                # amounts no longer apply.
+                if isinstance(outcome, DemandParams):
+                    current[chosen] = _demand_amount(
+                        outcome,
+                        previous=previous[chosen],
+                        fx=fx[chosen, t],
+                        u_demand=negotiation_u[t, _U_DEMAND, chosen],
+                        u_concession=negotiation_u[t, _U_CONCESSION, chosen],
+                        amount_step=amount_step,
+                    )
+                elif isinstance(outcome, IncreaseParams):
+                    current[chosen] = _increased_amount(
+                        outcome,
+                        previous=previous[chosen],
+                        u=negotiation_u[t, _U_CONCESSION, chosen],
+                        rate_step=agreement.rate_step,
+                        amount_step=amount_step,
+                    )
+                last_year[chosen] = t + outcome.term - 1
                 base_agreement_holds[chosen] = False
-                if outcome_rule[k] is not None:
-                    rule_in_force[chosen] = outcome_rule[k]
-            elif isinstance(outcome, LapseOutcome):
+                new_rule = outcome_rule[k]
+                if new_rule is not None:
+                    rule_in_force[chosen] = new_rule
+            elif isinstance(outcome, LapseParams):
                 current[chosen] = round_to_step(
                     outcome.funding_fraction * previous[chosen], amount_step
                 )
                 # No agreement this year: the next year opens a scheduled negotiation.
-                last_year[chosen] = year - 1
+                last_year[chosen] = t - 1
                 base_agreement_holds[chosen] = False
         previous = current
     return contribution, outcome_code
 
 
 def _demand_amount(
-    outcome: DemandOutcome,
+    outcome: DemandParams,
     *,
     previous: np.ndarray,
     fx: np.ndarray,
@@ -244,11 +272,38 @@ def _demand_amount(
     amount_step: float,
 ) -> np.ndarray:
     """``C_t = (V + s (D − V)) X_t`` with ``V = C_{t−1} / X_t``, rounded to the amount step."""
-    demand_cdf = np.cumsum(outcome.demand_usd.probabilities)
+    demand_cdf = np.cumsum(outcome.demand_probabilities)
     index = np.minimum(
         np.searchsorted(demand_cdf, u_demand, side="right"), len(demand_cdf) - 1
     )
-    demand = np.asarray(outcome.demand_usd.values)[index]
-    concession = special.betaincinv(outcome.concession.a, outcome.concession.b, u_concession)
+    demand = np.asarray(outcome.demand_values_usd)[index]
+    concession = special.betaincinv(outcome.concession_a, outcome.concession_b, u_concession)
     value_usd = previous / fx
     return round_to_step((value_usd + concession * (demand - value_usd)) * fx, amount_step)
+
+
+def first_year_rate(
+    outcome: IncreaseParams, u: np.ndarray, *, rate_step: float
+) -> np.ndarray:
+    """``r = m + s Φ⁻¹(u)`` rounded to ``rate_step``, at least −1 (fraction per year).
+
+    ``u`` is the concession uniform (no random input of its own). The floor at −1 keeps an
+    amount from turning negative in the far lower tail; ``s = 0`` gives ``m`` exactly.
+    """
+    rate = np.full(u.shape, outcome.first_year_mean)
+    if outcome.first_year_sd > 0:
+        rate += outcome.first_year_sd * special.ndtri(u)
+    return np.maximum(round_to_step(rate, rate_step), -1.0)
+
+
+def _increased_amount(
+    outcome: IncreaseParams,
+    *,
+    previous: np.ndarray,
+    u: np.ndarray,
+    rate_step: float,
+    amount_step: float,
+) -> np.ndarray:
+    """``C_t = C_{t−1} (1 + r)`` rounded to the amount step (:func:`first_year_rate`)."""
+    rate = first_year_rate(outcome, u, rate_step=rate_step)
+    return round_to_step(previous * (1.0 + rate), amount_step)

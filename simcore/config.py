@@ -1,4 +1,4 @@
-"""Scenario configuration: parse a TOML file, validate it against CONFIG.md, resolve defaults.
+"""Scenario configuration: parse TOML, validate it against docs/spec/CONFIG.md, resolve defaults.
 
 The public entry points are :func:`load_scenario` (a file), :func:`parse_scenario` (TOML
 text) and :func:`scenario_from_dict` (a mapping, e.g. built in a notebook). Every error is a
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import tomllib
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -29,11 +31,12 @@ from pydantic import (
 )
 
 from simcore.errors import ConfigError
+from simcore.overrides import OverrideError, apply_overrides, parse_override
 from simcore.types import DRIVERS, Driver, OutcomeKind, RuleKind, Sampler, ShockDistribution
 
 #: Largest sample count accepted: 1e10 paths of 6 years is ~7 TB of float64 output.
 MAX_SAMPLES = 10_000_000_000
-#: Tolerance for "sums to 1" (CONFIG.md).
+#: Tolerance for "sums to 1" (docs/spec/CONFIG.md).
 SUM_TOLERANCE = 1e-9
 #: Smallest eigenvalue accepted for a positive semi-definite correlation matrix.
 PSD_TOLERANCE = 1e-10
@@ -94,7 +97,7 @@ class RunSection(_Section):
 
 
 class InflationProcess(_Section):
-    """AR(1) annual CPI inflation of one country (MODEL.md §2)."""
+    """AR(1) annual CPI inflation of one country (docs/spec/MODEL.md §2)."""
 
     initial: float
     previous: float
@@ -109,7 +112,7 @@ class InflationSection(_Section):
 
 
 class DefenseSection(_Section):
-    """ROK defense budget growth (MODEL.md §3)."""
+    """ROK defense budget growth (docs/spec/MODEL.md §3)."""
 
     initial: float
     real_growth: float
@@ -117,7 +120,7 @@ class DefenseSection(_Section):
 
 
 class FxSection(_Section):
-    """KRW per USD, log scale, relative PPP and reversion (MODEL.md §4)."""
+    """KRW per USD, log scale, relative PPP and reversion (docs/spec/MODEL.md §4)."""
 
     initial: float = Field(gt=0.0)
     anchor: float = Field(gt=0.0)
@@ -127,7 +130,7 @@ class FxSection(_Section):
 
 
 class ShocksSection(_Section):
-    """Correlated standard shocks (MODEL.md §1)."""
+    """Correlated standard shocks (docs/spec/MODEL.md §1)."""
 
     distribution: ShockDistribution = "normal"
     dof: float | None = Field(default=None, gt=2.0)
@@ -184,7 +187,7 @@ def _check_correlation(matrix: np.ndarray, size: int) -> None:
 
 
 class TroopsSection(_Section):
-    """Markov chain over discrete troop levels (MODEL.md §5)."""
+    """Markov chain over discrete troop levels (docs/spec/MODEL.md §5)."""
 
     levels: list[Int] = Field(min_length=1)
     initial: Int
@@ -259,7 +262,7 @@ Escalation = Annotated[
 
 
 class AgreementSection(_Section):
-    """The agreement in force at the base year (MODEL.md §6)."""
+    """The agreement in force at the base year (docs/spec/MODEL.md §6)."""
 
     name: str
     base_year_amount_krw: float = Field(gt=0.0)
@@ -325,8 +328,24 @@ class LapseOutcome(_Section):
     funding_fraction: NonNegative = 1.0
 
 
+class FirstYearChange(_Section):
+    """Normal first-year rate ``r = mean + sd · Φ⁻¹(u)`` of an ``increase`` (per year)."""
+
+    mean: float = Field(gt=-1.0)
+    sd: NonNegative
+
+
+class IncreaseOutcome(_Section):
+    kind: Literal["increase"]
+    probability: Probability
+    first_year: FirstYearChange
+    term: Int = Field(ge=1, le=100)
+    escalation: Escalation | None = None
+
+
 Outcome = Annotated[
-    StatusQuoOutcome | DemandOutcome | LapseOutcome, Field(discriminator="kind")
+    StatusQuoOutcome | DemandOutcome | LapseOutcome | IncreaseOutcome,
+    Field(discriminator="kind"),
 ]
 
 
@@ -344,7 +363,7 @@ class NegotiationSection(_Section):
 
 
 class PinsSection(_Section):
-    """Values fixed in given years in every sample (MODEL.md §4b)."""
+    """Values fixed in given years in every sample (docs/spec/MODEL.md §4b)."""
 
     kr_inflation: YearTable = Field(default_factory=dict)
     us_inflation: YearTable = Field(default_factory=dict)
@@ -354,7 +373,7 @@ class PinsSection(_Section):
 
 
 class Scenario(_Section):
-    """A validated scenario: the whole configuration of one simulation (CONFIG.md)."""
+    """A validated scenario: the whole configuration of one simulation (docs/spec/CONFIG.md)."""
 
     run: RunSection
     inflation: InflationSection
@@ -406,10 +425,13 @@ class Scenario(_Section):
 
     @property
     def escalation_rules(self) -> list[Escalation]:
-        """Distinct escalation rules: the agreement's first, then the demand outcomes' own."""
+        """Distinct escalation rules: the agreement's first, then the new agreements' own."""
         rules: list[Escalation] = [self.agreement.escalation]
         for outcome in self.negotiation.outcomes:
-            if isinstance(outcome, DemandOutcome) and outcome.escalation is not None:
+            if (
+                isinstance(outcome, DemandOutcome | IncreaseOutcome)
+                and outcome.escalation is not None
+            ):
                 if outcome.escalation not in rules:
                     rules.append(outcome.escalation)
         return rules
@@ -423,6 +445,22 @@ class Scenario(_Section):
     def years(self) -> np.ndarray:
         """Calendar years simulated, ``base_year + 1 … base_year + horizon``; shape (H,)."""
         return np.arange(self.run.base_year + 1, self.run.base_year + self.run.horizon + 1)
+
+    @property
+    def outcome_labels(self) -> list[str]:
+        """One word per negotiation outcome: its kind, numbered when a kind repeats.
+
+        These are the ``flag_meanings`` of ``negotiation_outcome`` (after
+        ``no_negotiation``).
+        """
+        labels: list[str] = []
+        for outcome in self.negotiation.outcomes:
+            label: str = outcome.kind
+            k = 2
+            while label in labels:
+                label, k = f"{outcome.kind}_{k}", k + 1
+            labels.append(label)
+        return labels
 
     def to_toml(self) -> str:
         """The resolved configuration (defaults filled in) as TOML text."""
@@ -455,13 +493,16 @@ def _toml_ready(value: Any) -> Any:
 # Loading and error translation
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file.
+def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
+    """Read and validate a scenario TOML file, with values changed by ``overrides``.
 
     Parameters
     ----------
     path : str or Path
         The TOML file.
+    overrides : sequence of str
+        ``KEY=VALUE`` assignments (dotted key paths, TOML values) applied to the parsed
+        file before validation (:func:`simcore.overrides.apply_overrides`).
 
     Returns
     -------
@@ -473,6 +514,9 @@ def load_scenario(path: str | Path) -> Scenario:
     ConfigError
         The file is missing, unreadable, not TOML, or breaks the contract; the message names
         the file and the key path.
+    OverrideError
+        An assignment cannot be applied, or the scenario it makes breaks the contract; the
+        message starts with the assignment.
     """
     path = Path(path)
     if path.is_dir():
@@ -487,18 +531,48 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ConfigError(f"{path}: not a text file (TOML must be UTF-8)") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read ({err.strerror})") from None
-    return parse_scenario(text, source=str(path))
+    return parse_scenario(text, source=str(path), overrides=overrides)
 
 
-def parse_scenario(text: str, *, source: str = "<string>") -> Scenario:
-    """Validate a scenario given as TOML text; ``source`` names it in error messages."""
+def parse_scenario(
+    text: str, *, source: str = "<string>", overrides: Sequence[str] = ()
+) -> Scenario:
+    """Validate a scenario given as TOML text; ``source`` names it in error messages.
+
+    ``overrides`` are ``KEY=VALUE`` assignments applied before validation, as for
+    :func:`load_scenario`.
+    """
     if not text.strip():
         raise ConfigError(f"{source}: the file is empty; a scenario needs at least [run]")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{source}: not valid TOML: {err}") from None
-    return scenario_from_dict(data, source=source)
+    if not overrides:
+        return scenario_from_dict(data, source=source)
+    try:
+        changed = apply_overrides(data, overrides)
+    except OverrideError as err:
+        raise OverrideError(err.assignment, err.reason, source=source) from None
+    try:
+        return Scenario.model_validate(changed)
+    except ValidationError as err:
+        reason = format_validation_error(err)
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as err:
+        # The file itself is invalid: report it as without the assignments.
+        raise ConfigError(f"{source}: {format_validation_error(err)}") from None
+    blamed = [a for a in overrides if _names_key(reason, parse_override(a).key)]
+    if len(blamed) == 1:
+        # The assignment names the key already: "fx.volatility=-1: must be >= 0".
+        reason = reason.removeprefix(f"{parse_override(blamed[0]).key}: ")
+    raise OverrideError(", ".join(blamed or overrides), reason, source=source)
+
+
+def _names_key(message: str, key: str) -> bool:
+    """Whether a validation message names the key path ``key`` (or a key below it)."""
+    return re.search(rf"(?<![\w.\]]){re.escape(key)}(?![\w])", message) is not None
 
 
 def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scenario:
@@ -509,6 +583,44 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scena
         raise ConfigError(f"{source}: {format_validation_error(err)}") from None
 
 
+#: Keys on which the scenarios of a batch must agree, so that they share random inputs.
+SHARED_RUN_KEYS = ("base_year", "horizon", "samples", "seed", "sampler", "percentiles")
+
+
+def check_batch(scenarios: Sequence[Scenario], sources: Sequence[str]) -> None:
+    """Raise :class:`ConfigError` unless the scenarios can run as one batch.
+
+    They must have distinct names and agree on :data:`SHARED_RUN_KEYS`, so that they share
+    each sample's random inputs (common random numbers) and one summary layout.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        The batch, after overrides.
+    sources : sequence of str
+        Where each scenario came from (file names), for the messages.
+    """
+    names = [s.run.name for s in scenarios]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        where = ", ".join(
+            f"{n} ({', '.join(src for src, m in zip(sources, names, strict=True) if m == n)})"
+            for n in duplicates
+        )
+        raise ConfigError(f"run.name: scenario names in a batch must be unique; repeated: {where}")
+    first = scenarios[0]
+    for key in SHARED_RUN_KEYS:
+        expected = getattr(first.run, key)
+        for scenario, source in zip(scenarios[1:], sources[1:], strict=True):
+            if getattr(scenario.run, key) != expected:
+                raise ConfigError(
+                    f"run.{key}: scenarios of a batch must agree"
+                    + (" (common random numbers)" if key != "percentiles" else "")
+                    + f"; {sources[0]} has {expected!r}, {source} has "
+                    f"{getattr(scenario.run, key)!r}"
+                )
+
+
 def format_validation_error(err: ValidationError, *, limit: int = 4) -> str:
     """One line naming each offending key path and what is allowed.
 
@@ -516,7 +628,7 @@ def format_validation_error(err: ValidationError, *, limit: int = 4) -> str:
     error of the key it was meant to be is dropped, and unknown keys come first.
     """
     errors = err.errors(include_url=False)
-    meant = set()
+    meant: set[tuple[int | str, ...]] = set()
     for error in errors:
         if error["type"] == "extra_forbidden":
             loc = tuple(error["loc"])

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Relative half-width wanted for the 95% intervals when none is given (0.01: ±1 %).
+DEFAULT_PRECISION = 0.01
+
 
 def checkpoints(n: int, *, smallest: int = 1000) -> list[int]:
     """Path counts ``n / 2^k`` (rounded down) from the first at least ``smallest`` up to ``n``.

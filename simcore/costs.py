@@ -1,8 +1,10 @@
-"""Costs and derived quantities (MODEL.md §7). Pure array arithmetic, shapes (n, H)."""
+"""Costs and derived quantities (docs/spec/MODEL.md §7): pure array arithmetic, shapes (n, H)."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from simcore.params import CostParams
 
 
 def derive_costs(
@@ -12,11 +14,7 @@ def derive_costs(
     kr_price: np.ndarray,
     us_price: np.ndarray,
     troops: np.ndarray,
-    base_troops: float,
-    other_support_krw: float,
-    us_cost_usd: float,
-    troop_elasticity: float,
-    discount_rate: float,
+    costs: CostParams,
 ) -> dict[str, np.ndarray]:
     """Every cost of MODEL.md §7 from the contribution and the drivers.
 
@@ -30,16 +28,11 @@ def derive_costs(
         Price indices ``P_kr,t``, ``P_us,t`` (base year = 1).
     troops : ndarray, shape (n, H)
         ``N_t``, persons.
-    base_troops : float
-        ``N_0``, persons.
-    other_support_krw : float
-        ``O_0``, KRW at base-year prices.
-    us_cost_usd : float
-        ``U_0``, USD at base-year prices.
-    troop_elasticity : float
-        ``e`` in ``U_t = U_0 (N_t / N_0)^e P_us,t``.
-    discount_rate : float
-        ``r`` of the present value, fraction per year.
+    costs : CostParams
+        ``base_troops`` (``N_0``, persons), ``other_support_krw`` (``O_0``, KRW at
+        base-year prices), ``us_cost_usd`` (``U_0``, USD at base-year prices),
+        ``troop_elasticity`` (``e`` in ``U_t = U_0 (N_t / N_0)^e P_us,t``) and
+        ``discount_rate`` (``r`` of the present value, fraction per year).
 
     Returns
     -------
@@ -50,15 +43,16 @@ def derive_costs(
         ``pv_contribution_usd`` (n,), USD.
     """
     contribution_usd = contribution_krw / fx
-    other_usd = other_support_krw * kr_price / fx
-    troop_ratio = troops / base_troops
-    us_cost = us_cost_usd * us_price
+    other_usd = costs.other_support_krw * kr_price / fx
+    troop_ratio = troops / costs.base_troops
+    us_cost = costs.us_cost_usd * us_price
+    troop_elasticity = costs.troop_elasticity
     if troop_elasticity != 0:
         us_cost *= troop_ratio if troop_elasticity == 1 else troop_ratio**troop_elasticity
     rok_paid = contribution_usd + other_usd
     total = us_cost + rok_paid
     horizon = contribution_krw.shape[1]
-    discount = (1.0 + discount_rate) ** -np.arange(1, horizon + 1)
+    discount = (1.0 + costs.discount_rate) ** -np.arange(1, horizon + 1)
     return {
         "contribution_usd": contribution_usd,
         "contribution_usd_real": contribution_usd / us_price,

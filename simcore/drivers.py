@@ -1,10 +1,11 @@
 """The continuous and discrete drivers: inflation, defense growth, exchange rate, troops.
 
-Every function is pure and vectorized over samples: arrays are shaped ``(sample, year)``
-(allocated in column order so that one year of all samples is contiguous; the year loop is
-the only loop). ``pins`` map a year index ``t`` (0 for the first simulated year) to the
-value that the driver takes in that year in every sample (MODEL.md §4b): its shock is drawn
-and discarded, and later years evolve from the pinned value.
+Sections refer to docs/spec/MODEL.md. Every function is pure and vectorized over samples:
+arrays are shaped ``(sample, year)`` (allocated in column order so that one year of all
+samples is contiguous; the year loop is the only loop). Parameters come resolved
+(:mod:`simcore.params`). ``pins`` map a year index ``t`` (0 for the first simulated year) to
+the value that the driver takes in that year in every sample (§4b), exactly as given: its
+shock is drawn and discarded, and later years evolve from the pinned value.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+
+from simcore.params import DefenseParams, FxParams, InflationParams, TroopParams
 
 Pins = Mapping[int, float]
 
@@ -21,13 +24,7 @@ def _year_columns(n: int, horizon: int, dtype: type = np.float64) -> np.ndarray:
 
 
 def simulate_inflation(
-    shocks: np.ndarray,
-    *,
-    initial: float,
-    mean: float,
-    persistence: float,
-    volatility: float,
-    pins: Pins | None = None,
+    shocks: np.ndarray, process: InflationParams, *, pins: Pins | None = None
 ) -> np.ndarray:
     """AR(1) annual CPI inflation (MODEL.md §2).
 
@@ -37,10 +34,9 @@ def simulate_inflation(
     ----------
     shocks : ndarray, shape (n, H)
         Unit-variance shocks ``z_t`` of this driver.
-    initial : float
-        Observed rate in the base year (fraction per year, 0.021 = 2.1%).
-    mean, persistence, volatility : float
-        ``μ`` (fraction per year), ``φ`` (|φ| < 1), ``σ`` (fraction per year).
+    process : InflationParams
+        ``initial`` (``π_0``), ``mean`` (``μ``), ``persistence`` (``φ``, |φ| < 1) and
+        ``volatility`` (``σ``); rates as fractions per year (0.021 = 2.1%).
     pins : mapping of int to float, optional
         Year index → rate in every sample.
 
@@ -52,13 +48,14 @@ def simulate_inflation(
     n, horizon = shocks.shape
     pins = pins or {}
     rate = _year_columns(n, horizon)
-    previous: np.ndarray | float = initial
+    mean, persistence = process.mean, process.persistence
+    previous: np.ndarray | float = process.initial
     for t in range(horizon):
         column = rate[:, t]
         if t in pins:
             column.fill(pins[t])
         else:
-            np.multiply(shocks[:, t], volatility, out=column)
+            np.multiply(shocks[:, t], process.volatility, out=column)
             column += mean * (1.0 - persistence)
             column += persistence * previous
         previous = column
@@ -80,9 +77,8 @@ def price_index(rate: np.ndarray) -> np.ndarray:
 def simulate_defense_growth(
     shocks: np.ndarray,
     kr_inflation: np.ndarray,
+    defense: DefenseParams,
     *,
-    real_growth: float,
-    volatility: float,
     pins: Pins | None = None,
 ) -> np.ndarray:
     """ROK defense budget growth ``d_t = π_kr,t + g_real + σ_d z_t`` (MODEL.md §3).
@@ -93,8 +89,8 @@ def simulate_defense_growth(
         Unit-variance shocks of the defense driver.
     kr_inflation : ndarray, shape (n, H)
         Korean inflation, fraction per year.
-    real_growth, volatility : float
-        Fractions per year.
+    defense : DefenseParams
+        ``real_growth`` and ``volatility``, fractions per year.
     pins : mapping of int to float, optional
         Year index → growth rate.
 
@@ -103,7 +99,9 @@ def simulate_defense_growth(
     ndarray, shape (n, H)
         Nominal defense budget growth, fraction per year.
     """
-    growth = np.asfortranarray(kr_inflation + real_growth + volatility * shocks)
+    growth = np.asfortranarray(
+        kr_inflation + defense.real_growth + defense.volatility * shocks
+    )
     for t, value in (pins or {}).items():
         growth[:, t] = value
     return growth
@@ -113,12 +111,8 @@ def simulate_exchange_rate(
     shocks: np.ndarray,
     kr_inflation: np.ndarray,
     us_inflation: np.ndarray,
+    fx: FxParams,
     *,
-    initial: float,
-    anchor: float,
-    reversion: float,
-    ppp: float,
-    volatility: float,
     pins: Pins | None = None,
 ) -> np.ndarray:
     """KRW per USD on a log scale with PPP pass-through and reversion (MODEL.md §4).
@@ -131,12 +125,11 @@ def simulate_exchange_rate(
         Unit-variance shocks of the exchange-rate driver.
     kr_inflation, us_inflation : ndarray, shape (n, H)
         Fractions per year.
-    initial, anchor : float
-        ``X_0`` and ``X̄``, KRW per USD.
-    reversion, ppp, volatility : float
-        ``κ`` in [0, 1], ``β``, ``σ`` (of the annual log change).
+    fx : FxParams
+        ``initial`` and ``anchor`` (``X_0``, ``X̄``, KRW per USD), ``reversion`` (``κ`` in
+        [0, 1]), ``ppp`` (``β``) and ``volatility`` (``σ`` of the annual log change).
     pins : mapping of int to float, optional
-        Year index → rate in KRW per USD.
+        Year index → rate in KRW per USD, stored exactly (not ``exp(log(rate))``).
 
     Returns
     -------
@@ -146,8 +139,9 @@ def simulate_exchange_rate(
     n, horizon = shocks.shape
     pins = pins or {}
     log_rate = _year_columns(n, horizon)
-    previous: np.ndarray | float = float(np.log(initial))
-    pull = reversion * float(np.log(anchor))
+    reversion, ppp, volatility = fx.reversion, fx.ppp, fx.volatility
+    previous: np.ndarray | float = float(np.log(fx.initial))
+    pull = reversion * float(np.log(fx.anchor))
     for t in range(horizon):
         column = log_rate[:, t]
         if t in pins:
@@ -158,15 +152,15 @@ def simulate_exchange_rate(
             column += volatility * shocks[:, t]
             column += (1.0 - reversion) * previous + pull
         previous = column
-    return np.exp(log_rate, out=log_rate)
+    rate = np.exp(log_rate, out=log_rate)
+    # exp(log(x)) can miss x by an ulp; later years already evolved from log(x).
+    for t, value in pins.items():
+        rate[:, t] = value
+    return rate
 
 
 def simulate_troop_states(
-    uniforms: np.ndarray,
-    transition: np.ndarray,
-    *,
-    initial_state: int,
-    pins: Mapping[int, int] | None = None,
+    uniforms: np.ndarray, troops: TroopParams, *, pins: Pins | None = None
 ) -> np.ndarray:
     """Markov chain of troop-level indices (MODEL.md §5).
 
@@ -176,12 +170,11 @@ def simulate_troop_states(
     ----------
     uniforms : ndarray, shape (n, H)
         ``u_t ~ U(0, 1)``.
-    transition : ndarray, shape (m, m)
-        Yearly transition matrix ``Q``; rows sum to 1.
-    initial_state : int
-        ``s_0``, index of the base-year level.
+    troops : TroopParams
+        ``transition`` (``Q``, rows sum to 1), ``initial_state`` (``s_0``) and ``levels``.
     pins : mapping of int to int, optional
-        Year index → state index.
+        Year index → troop level (persons, one of ``levels``); the chain continues from
+        its state.
 
     Returns
     -------
@@ -190,15 +183,15 @@ def simulate_troop_states(
     """
     n, horizon = uniforms.shape
     pins = pins or {}
-    cumulative = np.cumsum(transition, axis=1)
+    cumulative = np.cumsum(troops.transition, axis=1)
     # The last state takes whatever rounding leaves above the final cumulative sum.
     cumulative[:, -1] = np.inf
     states = _year_columns(n, horizon, np.int8)
-    previous = np.full(n, initial_state, dtype=np.int8)
+    previous = np.full(n, troops.initial_state, dtype=np.int8)
     for t in range(horizon):
         column = states[:, t]
         if t in pins:
-            column.fill(pins[t])
+            column.fill(troops.levels.index(int(pins[t])))
         else:
             column.fill(0)
             for j in range(cumulative.shape[1] - 1):

@@ -53,5 +53,14 @@ class Moments:
         return np.sqrt(self.m2 / (self.count - 1))
 
     def mcse(self) -> np.ndarray:
-        """Monte Carlo standard error of the mean, ``sd / sqrt(count)``."""
-        return self.sd() / np.sqrt(self.count)
+        """Monte Carlo standard error of the mean (:func:`mean_standard_error`)."""
+        return mean_standard_error(self.sd(), self.count)
+
+
+def mean_standard_error(sd: np.ndarray, n: int) -> np.ndarray:
+    """Monte Carlo standard error of a mean of ``n`` samples, ``sd / sqrt(n)``.
+
+    >>> float(mean_standard_error(np.array(2.0), 100))
+    0.2
+    """
+    return sd / np.sqrt(n)

@@ -19,12 +19,20 @@ import contextlib
 import os
 import re
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
-from simcore.errors import SmasimInputError
+from simcore.errors import PARAMETER_WORDING, ParameterError, literal
 from simcore.memory import ALLOCATOR_ENVIRONMENT
+from simcore.sampling import BLOCK_SIZE
+
+#: Default samples per task: one block. A block (65,536 paths) already amortizes the
+#: per-call overhead; larger chunks only hold more memory in flight.
+DEFAULT_CHUNK_SIZE = BLOCK_SIZE
+
+#: Called with (samples done, samples in all) as a run progresses.
+ProgressCallback = Callable[[int, int], None]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,10 +43,6 @@ class ChunkExecutor(Protocol):
 
     #: Parallel slots: the number of tasks worth keeping in flight.
     slots: int
-    #: Whether tasks run on this machine (and may write the result file themselves).
-    shares_filesystem: bool
-    #: Whether tasks run in other processes, each with its own memory.
-    separate_processes: bool
 
     def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Yield ``fn(task)`` for each task, in the order of ``tasks``."""
@@ -70,9 +74,6 @@ class InProcessExecutor:
         1 runs each task in the calling thread.
     """
 
-    shares_filesystem = True
-    separate_processes = False
-
     def __init__(self, threads: int = 1) -> None:
         self.slots = max(1, threads)
 
@@ -96,14 +97,13 @@ class InProcessExecutor:
 class DaskExecutor:
     """Run tasks on a dask.distributed cluster through ``client``.
 
-    ``local`` says the workers run on this machine (a ``LocalCluster``), so they can write
-    into the result file; workers of a cluster given by address send their results back.
+    Workers on this machine, or on machines that share the output folder's file system,
+    write their chunks into the result file themselves; the others send them back (each
+    task probes: :meth:`simcore.store.DirectTarget.visible`).
     """
 
-    def __init__(self, client: Any, *, local: bool = False) -> None:
+    def __init__(self, client: Any) -> None:
         self.client = client
-        self.shares_filesystem = local
-        self.separate_processes = True
         workers = client.scheduler_info().get("workers", {})
         self.slots = max(1, sum(w.get("nthreads", 1) for w in workers.values()))
 
@@ -129,7 +129,18 @@ CONNECT_TIMEOUT = 5.0
 
 
 class SchedulerUnreachableError(ConnectionError):
-    """No dask scheduler answers at the address given: a failure to run, not bad input."""
+    """No dask scheduler answers at the address given: a failure to run, not bad input.
+
+    Names the ``{scheduler}`` parameter as :class:`simcore.errors.ParameterError` does.
+    """
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        super().__init__(self.worded(PARAMETER_WORDING))
+
+    def worded(self, names: Mapping[str, str]) -> str:
+        """The message with each parameter named as ``names`` says."""
+        return self.template.format_map(names)
 
 
 def check_scheduler(address: str, *, timeout: float = CONNECT_TIMEOUT) -> None:
@@ -180,7 +191,8 @@ def check_scheduler(address: str, *, timeout: float = CONNECT_TIMEOUT) -> None:
 
 def _unreachable(address: str, reason: str) -> SchedulerUnreachableError:
     return SchedulerUnreachableError(
-        f"--scheduler {address}: cannot connect to a dask scheduler there ({reason})"
+        f"{{scheduler}} {literal(address)}: cannot connect to a dask scheduler there "
+        f"({literal(reason)})"
     )
 
 
@@ -219,7 +231,7 @@ def open_executor(
         Nothing at ``scheduler`` answers as a dask scheduler within ``connect_timeout``.
     """
     if workers is not None and scheduler is not None:
-        raise SmasimInputError("--workers and --scheduler exclude each other: give one")
+        raise ParameterError("{workers} and {scheduler} exclude each other: give one")
     if workers is None and scheduler is None:
         yield InProcessExecutor(threads or default_threads())
         return
@@ -227,9 +239,9 @@ def open_executor(
 
     if scheduler is not None:
         if not re.fullmatch(r"(tcp|tls|inproc|ucx|ws|wss)://[^:/\s]+:\d+/?", scheduler):
-            raise SmasimInputError(
-                f"--scheduler {scheduler}: expected a dask scheduler address such as "
-                "tcp://10.0.0.5:8786 (protocol, host and port)"
+            raise ParameterError(
+                f"{{scheduler}} {literal(scheduler)}: expected a dask scheduler address such "
+                "as tcp://10.0.0.5:8786 (protocol, host and port)"
             )
         check_scheduler(scheduler, timeout=connect_timeout)
         try:
@@ -241,11 +253,11 @@ def open_executor(
         return
     assert workers is not None
     if workers < 1:
-        raise SmasimInputError(f"--workers: must be at least 1 (got {workers})")
+        raise ParameterError(f"{{workers}}: must be at least 1 (got {workers})")
     import dask.config
 
     # The nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which made a block 1.5-1.7x
-    # slower (PERFORMANCE.md); start them with the allocator settings of this process.
+    # slower (benchmarks/bench_run.py); start them with the allocator settings of this process.
     environment = dask.config.get("distributed.nanny.pre-spawn-environ", {})
     with (
         dask.config.set(
@@ -262,7 +274,7 @@ def open_executor(
         Client(cluster) as client,
     ):
         try:
-            yield DaskExecutor(client, local=True)
+            yield DaskExecutor(client)
         except BaseException:
             _kill_workers(cluster)
             raise

@@ -9,21 +9,28 @@ divided by the display scale ("USD bn", "%"), so the plotted data equal the summ
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simcore.errors import SmasimInputError
+from simcore.figures import Panel
+from simcore.output import replacing
 from simcore.quantiles import exact_percentiles
-from simcore.report import Panel
 
 #: Levels read off an S-curve in cost-risk practice (P50 budget, P70/P80 confidence).
+#: Where a legend goes (matplotlib's ``loc`` names used here).
+LegendPlace = Literal["best", "upper left"]
+
 CDF_MARKS = (50.0, 70.0, 80.0)
 #: Levels at which an S-curve is drawn: every quarter of a percent.
 CDF_LEVELS = np.linspace(0.0, 100.0, 401)
@@ -31,6 +38,9 @@ CDF_LEVELS = np.linspace(0.0, 100.0, 401)
 _FRAME = (0.5, 99.5)
 #: File types written, by suffix.
 SUFFIXES = (".png", ".svg")
+
+#: Most panels side by side: more scenarios wrap onto further rows.
+MAX_COLUMNS = 3
 
 _PANEL_SIZE = (6.4, 3.8)
 _DPI = 120
@@ -46,7 +56,7 @@ def check_output(path: str | Path) -> Path:
     return path
 
 
-def _figure(rows: int, columns: int, *, share_rows: bool = False) -> tuple[Figure, np.ndarray]:
+def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
     figure = Figure(
         figsize=(_PANEL_SIZE[0] * columns, _PANEL_SIZE[1] * rows + 0.6),
         dpi=_DPI,
@@ -54,8 +64,7 @@ def _figure(rows: int, columns: int, *, share_rows: bool = False) -> tuple[Figur
     )
     # The Agg canvas renders without a display; savefig picks SVG from the format.
     FigureCanvasAgg(figure)
-    # One variable per row: its scenarios share a y-scale so panels compare by eye.
-    axes = figure.subplots(rows, columns, squeeze=False, sharey="row" if share_rows else False)
+    axes = figure.subplots(rows, columns, squeeze=False)
     return figure, axes
 
 
@@ -67,22 +76,29 @@ def _scaled_ticks(ax: Axes, which: str, scale: float) -> None:
 
 def _finish_axes(
     ax: Axes, *, title: str, xlabel: str, ylabel: str, scaled: str, scale: float,
-    legend: str = "best",
+    legend: LegendPlace = "best", entries: tuple[Sequence[Line2D], Sequence[str]] | None = None,
 ) -> None:
-    """Titles, labels, display-unit ticks on the ``scaled`` axis, grid and legend."""
+    """Titles, labels, display-unit ticks on the ``scaled`` axis, grid and legend (of the
+    labelled artists, or of ``entries``: handles and their texts)."""
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     _scaled_ticks(ax, scaled, scale)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc=legend)
+    if entries is None:
+        ax.legend(fontsize=8, loc=legend)
+    else:
+        handles, labels = entries
+        ax.legend(handles, labels, fontsize=8, loc=legend)
 
 
-def _save(figure: Figure, path: Path, title: str) -> Figure:
-    # Wrapped to the figure's width (about 14 characters per inch) so it is never cut off.
-    width = max(40, int(figure.get_figwidth() * 14))
+def _save(figure: Figure, path: Path, title: str, overwrite: bool) -> Figure:
+    # Wrapped to the figure's width (about 10 characters of 12-point text per inch) so that
+    # it is never cut off.
+    width = max(40, int(figure.get_figwidth() * 10))
     figure.suptitle(textwrap.fill(title, width))
-    figure.savefig(path, format=path.suffix.lower().lstrip("."))
+    with replacing(path, overwrite=overwrite) as temp:
+        figure.savefig(temp, format=path.suffix.lower().lstrip("."))
     return figure
 
 
@@ -93,6 +109,7 @@ def fan_chart(
     *,
     title: str,
     overlay: bool = False,
+    overwrite: bool = False,
 ) -> Figure:
     """Bands P5–P95 and P25–P75 and the median over the years.
 
@@ -101,14 +118,17 @@ def fan_chart(
     years : sequence of int, shape (H,)
         Calendar years (x axis).
     panels : sequence of Panel
-        One row of panels per variable; each series holds percentiles at
-        :data:`simcore.report.FAN_LEVELS`, shape (5, H), in the file's units.
+        One block of panels per variable (a panel per scenario, at most
+        :data:`MAX_COLUMNS` side by side); each series holds percentiles at
+        :data:`simcore.figures.FAN_LEVELS`, shape (5, H), in the file's units.
     path : str or Path
         ``.png`` or ``.svg``.
     title : str
         Figure title (name the file and the scenarios).
     overlay : bool
         All scenarios in one panel per variable (else one panel per scenario).
+    overwrite : bool
+        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -116,12 +136,21 @@ def fan_chart(
     """
     path = check_output(path)
     names = list(panels[0].series)
-    figure, axes = _figure(len(panels), 1 if overlay else len(names), share_rows=True)
+    # One block of panels per variable, at most MAX_COLUMNS wide, scenarios filling rows.
+    columns = 1 if overlay else min(MAX_COLUMNS, len(names))
+    block = 1 if overlay else math.ceil(len(names) / columns)
+    figure, axes = _figure(len(panels) * block, columns)
     x = np.asarray(years)
     colors = [f"C{k}" for k in range(len(names))]
     for row, panel in enumerate(panels):
+        used: list[Axes] = []
         for k, name in enumerate(names):
-            ax = axes[row, 0 if overlay else k]
+            ax = axes[row * block + k // columns, k % columns] if not overlay else axes[row, 0]
+            if not overlay:
+                # A variable's scenarios share a y-scale so that panels compare by eye.
+                if used:
+                    ax.sharey(used[0])
+                used.append(ax)
             p5, p25, p50, p75, p95 = panel.series[name]
             fill = 0.12 if overlay else 0.2
             ax.fill_between(x, p5, p95, color=colors[k], alpha=fill, linewidth=0,
@@ -136,7 +165,10 @@ def fan_chart(
                 xlabel="year", ylabel=panel.label, scaled="y", scale=panel.scale,
                 legend="upper left",
             )
-    return _save(figure, path, title)
+    for ax in axes.flat:
+        if not ax.has_data():
+            figure.delaxes(ax)
+    return _save(figure, path, title, overwrite)
 
 
 def cdf_chart(
@@ -145,6 +177,7 @@ def cdf_chart(
     *,
     title: str,
     marks: Sequence[float] = CDF_MARKS,
+    overwrite: bool = False,
 ) -> Figure:
     """S-curves: the probability of not exceeding each value, with P50/P70/P80 marked.
 
@@ -162,7 +195,10 @@ def cdf_chart(
     title : str
         Figure title.
     marks : sequence of float
-        Percentile levels marked and labelled on each curve.
+        Percentile levels marked on each curve; their values are listed in the legend,
+        one entry per scenario (entries never overlap).
+    overwrite : bool
+        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -177,26 +213,23 @@ def cdf_chart(
     for row, panel in enumerate(panels):
         ax = axes[row, 0]
         frame = []
+        curves: list[Line2D] = []
+        entries: list[str] = []
         for k, (name, values) in enumerate(panel.series.items()):
             curve = exact_percentiles(values, levels)
-            ax.plot(curve, levels / 100, color=f"C{k}", label=name)
+            curves += ax.plot(curve, levels / 100, color=f"C{k}", label=name)
             frame.append(curve[np.searchsorted(levels, _FRAME)])
             at = curve[np.searchsorted(levels, marks)]
             for level, value in zip(marks, at, strict=True):
                 # Out of the legend (label starts with "_"); the gid names the mark.
                 ax.plot([value], [level / 100], marker="o", color=f"C{k}", linestyle="none",
                         label=f"_P{level:g}", gid=f"{name} P{level:g}")
-                # Alternate sides so that the labels of neighbouring curves do not collide.
-                left = k % 2 == 1
-                ax.annotate(
-                    f"P{level:g} {value / panel.scale:,.4g}",
-                    (value, level / 100),
-                    xytext=(-6 if left else 6, 2 if left else -10),
-                    textcoords="offset points",
-                    ha="right" if left else "left",
-                    fontsize=8,
-                    color=f"C{k}",
-                )
+            # The marks' values go into the legend, one entry per scenario: labels beside
+            # the points would collide whenever two scenarios' percentiles are close.
+            entries.append(f"{name}: " + ", ".join(
+                f"P{level:g} {value / panel.scale:,.4g}"
+                for level, value in zip(marks, at, strict=True)
+            ))
         for level in marks:
             ax.axhline(level / 100, color="0.6", linewidth=0.6, linestyle=":")
         # Long right tails (a $5B demand) would squeeze the curve: frame P0.5-P99.5 of all
@@ -210,9 +243,9 @@ def cdf_chart(
         _finish_axes(
             ax, title=f"{panel.label}, {panel.description}", xlabel=panel.label,
             ylabel="probability of not exceeding", scaled="x", scale=panel.scale,
-            legend="lower right",
+            legend="best", entries=(curves, entries),
         )
-    return _save(figure, path, title)
+    return _save(figure, path, title, overwrite)
 
 
 def histogram(
@@ -221,6 +254,7 @@ def histogram(
     *,
     title: str,
     bins: int = 60,
+    overwrite: bool = False,
 ) -> Figure:
     """Share of paths per bin, scenarios overlaid as outlines on common bins.
 
@@ -234,6 +268,8 @@ def histogram(
         Figure title.
     bins : int
         Bins spanning the range of all scenarios' values.
+    overwrite : bool
+        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -261,4 +297,4 @@ def histogram(
             ax, title=f"{panel.label}, {panel.description}", xlabel=panel.label,
             ylabel="share of paths", scaled="x", scale=panel.scale,
         )
-    return _save(figure, path, title)
+    return _save(figure, path, title, overwrite)

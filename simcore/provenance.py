@@ -1,28 +1,97 @@
 """What a result file says about itself, and running it again from what it says.
 
 Every result file carries the resolved configuration of each scenario, the seed (or the
-entropy an unseeded run drew), the block size, sampler and versions (STYLE.md §12).
-:func:`file_info` gathers them for ``smasim info``; :func:`rerun` runs the stored
-configuration with the stored seed and storage options, so that the new file's variables
-are identical to the old one's (``smasim rerun``).
+entropy an unseeded run drew), the block size, sampler and versions:
+:func:`provenance_attrs` writes them, :func:`file_info` gathers them for ``smasim info``,
+and :func:`rerun` runs the stored configuration with the stored seed and storage options,
+so that the new file's variables are identical to the old one's (``smasim rerun``). Only
+:func:`rerun` imports the engine, when called: ``smasim info`` and ``validate`` stay light.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+import importlib.metadata
+import platform
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simcore.config import Scenario, parse_scenario
 from simcore.errors import ResultFileError
-from simcore.parallel import ChunkExecutor
-from simcore.runner import DEFAULT_CHUNK_SIZE, ProgressCallback, RunResult, run_scenarios
+from simcore.parallel import DEFAULT_CHUNK_SIZE, ChunkExecutor, ProgressCallback
 from simcore.sampling import BLOCK_SIZE
-from simcore.store import read_structure
+from simcore.store import CF_CONVENTIONS, read_structure
+
+if TYPE_CHECKING:  # the runner imports the engine: `smasim info` and `validate` must not
+    from simcore.runner import RunResult
 
 #: The bit generator every block stream uses (recorded as ``bit_generator``).
 BIT_GENERATOR = "PCG64"
+#: Packages whose versions a result file records.
+RECORDED_PACKAGES = ("smasim", "numpy", "scipy", "xarray", "h5netcdf", "h5py", "pydantic")
+
+
+def package_versions() -> dict[str, str]:
+    """Installed version of each of :data:`RECORDED_PACKAGES` (``"unknown"`` if absent)."""
+    versions = {}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+def provenance_attrs(
+    scenarios: Sequence[Scenario], *, seed: int, seed_source: str, command: str
+) -> dict[str, object]:
+    """Global attributes that let anyone run the file again (:func:`rerun`).
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        The scenarios as validated; each one's resolved TOML is stored.
+    seed : int
+        The run's seed (may exceed a configuration's 64 bits: drawn entropy).
+    seed_source : str
+        Where the seed came from.
+    command : str
+        The command line, for ``history``.
+    """
+    first = scenarios[0]
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    versions = package_versions()
+    attrs: dict[str, object] = {
+        "Conventions": CF_CONVENTIONS,
+        "title": "smasim: US-ROK Special Measures Agreement cost-sharing simulation",
+        "source": f"smasim {versions['smasim']}",
+        "history": f"{created} {command}",
+        "created": created,
+        "smasim_version": versions["smasim"],
+        "library_versions": " ".join(f"{k}={v}" for k, v in versions.items())
+        + f" python={platform.python_version()}",
+        "scenario_names": " ".join(s.run.name for s in scenarios),
+        "seed": str(seed),
+        "seed_source": seed_source,
+        "sampler": first.run.sampler,
+        "bit_generator": BIT_GENERATOR,
+        "block_size": BLOCK_SIZE,
+        "n_samples": first.run.samples,
+        "base_year": first.run.base_year,
+        "horizon": first.run.horizon,
+    }
+    if len(scenarios) == 1:
+        attrs["config_toml"] = first.to_toml()
+        attrs["config_sha256"] = first.config_hash()
+    else:
+        # Numbered in the order of the ``scenario`` coordinate: scenario names may hold '-'
+        # and '.', which CF does not allow in attribute names.
+        for index, scenario in enumerate(scenarios):
+            attrs[f"config_toml_{index}"] = scenario.to_toml()
+            attrs[f"config_sha256_{index}"] = scenario.config_hash()
+    return attrs
 
 
 @dataclass(frozen=True)
@@ -202,7 +271,7 @@ def file_info(path: str | Path) -> FileInfo:
 
 
 def stored_scenarios(info: FileInfo) -> list[Scenario]:
-    """The scenarios a file was run from, validated again, with the file's seed.
+    """The scenarios a file was run from, validated again (the seed is :attr:`FileInfo.seed`).
 
     Raises
     ------
@@ -224,15 +293,9 @@ def stored_scenarios(info: FileInfo) -> list[Scenario]:
             f"{info.path}: written with bit generator {generator!r}; this smasim uses "
             f"{BIT_GENERATOR!r}, so it cannot reproduce the file"
         )
-    scenarios = [
+    return [
         parse_scenario(text, source=f"{info.path} ({name}'s stored configuration)")
         for name, text in info.configs().items()
-    ]
-    # Not validated again: the entropy of an unseeded run has 128 bits, more than a
-    # configuration's seed may (the runner records it outside the configuration).
-    return [
-        s.model_copy(update={"run": s.run.model_copy(update={"seed": info.seed})})
-        for s in scenarios
     ]
 
 
@@ -273,12 +336,16 @@ def rerun(
     -------
     RunResult
     """
+    from simcore.runner import run_scenarios  # the engine: only when running
+
     info = file_info(path)
-    scenarios = stored_scenarios(info)
     return run_scenarios(
-        scenarios,
+        stored_scenarios(info),
         Path(output) if output is not None else default_rerun_path(path),
         batch=info.batch,
+        # The seed is passed beside the configurations, never written into them: an
+        # unseeded run's entropy has 128 bits, more than a configuration's seed may.
+        seed=info.seed,
         seed_source=f"rerun of {path}",
         chunk_size=chunk_size,
         float32=info.float32,

@@ -596,10 +596,10 @@ def _scan(
         for i, (compare, value, toggle) in enumerate(ops):
             if i == first_toggle:
                 compare(block, value, out=acc)
-                counts[i] += np.count_nonzero(acc)
+                counts[i] += int(np.count_nonzero(acc))
                 continue
             compare(block, value, out=tmp)
-            counts[i] += np.count_nonzero(tmp)
+            counts[i] += int(np.count_nonzero(tmp))
             if toggle:
                 np.logical_xor(acc, tmp, out=acc)
         if first_toggle >= 0:
@@ -804,8 +804,8 @@ def _carried_cuts(old: Brackets, new: Brackets) -> tuple[np.ndarray, np.ndarray]
     last = np.where(equal >= 0, equal, cells)
     first = np.concatenate(([0], np.where(equal >= 0, equal + 1, cells)))[:-1]
     old_kept = old.labels == _KEEP
-    for i in np.flatnonzero(new.labels[:-1] == _KEEP):
-        if not old_kept[first[i] : last[i] + 1].all():
+    for cell in np.flatnonzero(new.labels[:-1] == _KEEP).tolist():
+        if not old_kept[first[cell] : last[cell] + 1].all():
             return None
     return equal, cells
 

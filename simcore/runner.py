@@ -1,46 +1,82 @@
-"""Run scenarios to a result file: blocks simulated, streamed to disk, then summarized.
+"""Run scenarios to a result file in four steps: plan, simulate, summarize, commit.
 
-``run_scenarios`` is what ``smasim run`` and ``smasim batch`` call; it is usable from a
-notebook as it is. Peak memory is bounded by one chunk of blocks while simulating, and by
-one variable of one scenario (``samples × horizon`` values) while summarizing.
+- :func:`plan_run` (pure, no file): the seed, the file's layout and the units of work;
+- :func:`simulate_into`: simulate every chunk into the file being written, and return what
+  the summary needs, reduced from each block while it is in memory: moments, the tallies of
+  the percentiles' brackets (placed by a pilot block, :func:`plan_summaries`) and the counts
+  of negotiation outcomes;
+- :func:`summarize_run`: the ``summary`` group from those reductions (no sample is read back
+  but for a column whose brackets a pilot misplaced, which is rare);
+- :func:`commit_run`: write the summary and give the file its final name.
+
+:func:`run_scenarios`, what ``smasim run`` and ``smasim batch`` call, composes them; it is
+usable from a notebook as it is. Peak memory is a few chunks of blocks in flight plus the
+values inside the brackets (a few % of the samples; about 0.4 GB at 1e7 baseline paths).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.metadata
-import platform
+import collections
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
 
 from simcore.config import Scenario
-from simcore.engine import outcome_labels, output_variables, simulate_block
-from simcore.errors import ConfigError
+from simcore.engine import simulate_block
 from simcore.memory import configure_allocator, release_memory
 from simcore.moments import Moments
-from simcore.parallel import ChunkExecutor, InProcessExecutor, default_threads
+from simcore.parallel import (
+    DEFAULT_CHUNK_SIZE,
+    ChunkExecutor,
+    InProcessExecutor,
+    ProgressCallback,
+    default_threads,
+)
+from simcore.provenance import provenance_attrs
 from simcore.sampling import BLOCK_SIZE, block_bounds, block_count
 from simcore.store import (
-    CF_CONVENTIONS,
     DirectTarget,
     FileLayout,
     ResultWriter,
+    file_layout,
     read_samples,
     summary_dataset,
 )
-from simcore.summary import VariableSummary, outcome_frequencies, summarize_values
-from simcore.variables import SUMMARIZED, VARIABLES
+from simcore.summary import (
+    SummaryPlan,
+    SummaryTally,
+    VariableSummary,
+    outcome_counts,
+    plan_summary,
+    refine_summary,
+    retally_summary,
+    settle_summary,
+    tally_summary,
+)
+from simcore.variables import SUMMARIZED
 
-#: Default samples per task: one block. A block (65,536 paths) already amortizes the
-#: per-call overhead; larger chunks only hold more memory in flight.
-DEFAULT_CHUNK_SIZE = BLOCK_SIZE
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "ProgressCallback",
+    "RunPlan",
+    "RunResult",
+    "ScenarioReduction",
+    "commit_run",
+    "plan_run",
+    "plan_summaries",
+    "run_scenarios",
+    "simulate_into",
+    "summarize_run",
+]
 
-#: Called with (samples done, samples in all) as the run progresses.
-ProgressCallback = Callable[[int, int], None]
+#: Per summarized variable, how its percentiles are found from tallies of its blocks.
+SummaryPlans = dict[str, SummaryPlan]
 
 
 @dataclass(frozen=True)
@@ -52,9 +88,9 @@ class RunResult:
     path : Path
         The complete result file.
     seed : int
-        The seed used (configured, or entropy drawn for an unseeded run).
+        The seed used (given, configured, or entropy drawn for an unseeded run).
     seed_source : str
-        ``"config"``, ``"command line"`` or ``"entropy"``.
+        Where the seed came from: ``"config"``, ``"entropy"`` or what the caller said.
     samples : int
         Paths per scenario.
     scenarios : list of str
@@ -68,152 +104,139 @@ class RunResult:
     scenarios: list[str]
 
 
-def resolve_seed(scenario: Scenario) -> tuple[int, str]:
-    """The run's seed and where it came from; an unseeded run draws fresh entropy.
+def resolve_seed(
+    scenario: Scenario, seed: int | None = None, seed_source: str | None = None
+) -> tuple[int, str]:
+    """The run's seed and where it came from.
 
-    Seed 0 is a seed like any other.
+    ``seed`` (if given) wins over ``run.seed`` of the configuration; an unseeded run draws
+    fresh 128-bit entropy. Seed 0 is a seed like any other.
     """
+    if seed is not None:
+        return seed, seed_source or "argument"
     if scenario.run.seed is not None:
-        return scenario.run.seed, "config"
+        return scenario.run.seed, seed_source or "config"
     entropy = np.random.SeedSequence().entropy
     assert isinstance(entropy, int)
-    return entropy, "entropy"
+    return entropy, seed_source or "entropy"
 
 
 def chunk_blocks(samples: int, chunk_size: int) -> list[range]:
-    """Group the run's blocks into chunks of ``ceil(chunk_size / BLOCK_SIZE)`` blocks."""
+    """Group the run's blocks into chunks of ``ceil(chunk_size / BLOCK_SIZE)`` blocks.
+
+    >>> chunk_blocks(5 * 65536, 2 * 65536)  # blocks of 65,536 samples
+    [range(0, 2), range(2, 4), range(4, 5)]
+    """
     if chunk_size < 1:
-        raise ValueError(f"chunk size must be at least 1 sample (got {chunk_size})")
-    per_chunk = -(-chunk_size // BLOCK_SIZE)
+        raise ValueError(f"chunk_size must be at least 1 sample (got {chunk_size})")
+    per_chunk = block_count(chunk_size)
     total = block_count(samples)
     return [range(b, min(b + per_chunk, total)) for b in range(0, total, per_chunk)]
 
 
-def _versions() -> dict[str, str]:
-    names = ("smasim", "numpy", "scipy", "xarray", "h5netcdf", "h5py", "pydantic")
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "unknown"
-    return versions
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything a run decides before it touches a file.
+
+    Attributes
+    ----------
+    scenarios : tuple of Scenario
+        The scenarios, as validated.
+    seed : int
+        The seed every scenario's blocks are drawn with.
+    seed_source : str
+        Where the seed came from (recorded in the file).
+    layout : FileLayout
+        The file's variables, shapes and types.
+    chunks : tuple of range
+        Block indices of each unit of work (the same for every scenario).
+    batch : bool
+        The file has a ``scenario`` dimension.
+    """
+
+    scenarios: tuple[Scenario, ...]
+    seed: int
+    seed_source: str
+    layout: FileLayout
+    chunks: tuple[range, ...]
+    batch: bool
+
+    @property
+    def samples(self) -> int:
+        """Paths per scenario."""
+        return self.layout.samples
+
+    def file_scenario(self, index: int) -> int | None:
+        """Index of scenario ``index`` along the file's ``scenario`` dimension (a batch)."""
+        return index if self.batch else None
+
+    def tasks(self, target: DirectTarget | None = None) -> list[ChunkTask]:
+        """The units of work in file order: every chunk of the first scenario, then the next.
+
+        ``target``: tasks that see the file write their values into it themselves. No
+        variable is tallied (:func:`simulate_into` adds each task's brackets).
+        """
+        storage = {name: self.layout.dtype(name) for name in self.layout.variables}
+        return [
+            ChunkTask(
+                scenario=scenario,
+                blocks=chunk,
+                seed=self.seed,
+                storage=storage,
+                outcome_codes=tuple(
+                    self.layout.outcome_meanings.index(label)
+                    for label in scenario.outcome_labels
+                ),
+                target=target,
+                file_scenario=self.file_scenario(index),
+                outcomes=len(self.layout.outcome_meanings),
+            )
+            for index, scenario in enumerate(self.scenarios)
+            for chunk in self.chunks
+        ]
 
 
-def provenance_attrs(
-    scenarios: Sequence[Scenario], *, seed: int, seed_source: str, command: str
-) -> dict[str, object]:
-    """Global attributes that let anyone re-run the file (STYLE.md §12)."""
-    first = scenarios[0]
-    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    versions = _versions()
-    # An entropy seed (128 bits, injected by a re-run of an unseeded file) does not fit a
-    # TOML integer (64-bit): it is recorded in ``seed`` only, so the stored configuration
-    # stays valid and its hash that of the original run.
-    written = [
-        s if s.run.seed is None or s.run.seed < 2**63
-        else s.model_copy(update={"run": s.run.model_copy(update={"seed": None})})
-        for s in scenarios
-    ]
-    configs = [s.to_toml() for s in written]
-    attrs: dict[str, object] = {
-        "Conventions": CF_CONVENTIONS,
-        "title": "smasim: US-ROK Special Measures Agreement cost-sharing simulation",
-        "source": f"smasim {versions['smasim']}",
-        "history": f"{created} {command}",
-        "created": created,
-        "smasim_version": versions["smasim"],
-        "library_versions": " ".join(f"{k}={v}" for k, v in versions.items())
-        + f" python={platform.python_version()}",
-        "scenario_names": " ".join(s.run.name for s in scenarios),
-        "seed": str(seed),
-        "seed_source": seed_source,
-        "sampler": first.run.sampler,
-        "bit_generator": "PCG64",
-        "block_size": BLOCK_SIZE,
-        "n_samples": first.run.samples,
-        "base_year": first.run.base_year,
-        "horizon": first.run.horizon,
-    }
-    if len(scenarios) == 1:
-        attrs["config_toml"] = configs[0]
-        attrs["config_sha256"] = written[0].config_hash()
-    else:
-        # Numbered in the order of the ``scenario`` coordinate: scenario names may hold '-'
-        # and '.', which CF does not allow in attribute names.
-        for index, (scenario, text) in enumerate(zip(written, configs, strict=True)):
-            attrs[f"config_toml_{index}"] = text
-            attrs[f"config_sha256_{index}"] = scenario.config_hash()
-    return attrs
-
-
-#: Keys on which the scenarios of a batch must agree, so that they share random inputs.
-SHARED_RUN_KEYS = ("base_year", "horizon", "samples", "seed", "sampler")
-
-
-def check_batch(scenarios: Sequence[Scenario], sources: Sequence[str]) -> None:
-    """Raise :class:`ConfigError` unless the scenarios can share their random inputs.
+def plan_run(
+    scenarios: Sequence[Scenario],
+    *,
+    batch: bool = False,
+    seed: int | None = None,
+    seed_source: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    float32: bool = False,
+    compress: bool = False,
+) -> RunPlan:
+    """Decide a run: its seed, its file's layout and its units of work (no file is touched).
 
     Parameters
     ----------
     scenarios : sequence of Scenario
-        The batch, after command-line overrides.
-    sources : sequence of str
-        Where each scenario came from (file names), for the messages.
+        One scenario (``batch=False``), or several that satisfy
+        :func:`simcore.config.check_batch`.
+    batch : bool
+        Write a ``scenario`` dimension.
+    seed : int, optional
+        The seed; default ``run.seed`` of the first scenario, else fresh entropy.
+    seed_source : str, optional
+        Recorded origin of the seed; default ``"argument"``, ``"config"`` or ``"entropy"``.
+    chunk_size : int
+        Samples per unit of work, rounded up to whole blocks; results do not depend on it.
+    float32, compress : bool
+        Storage options of the file.
+
+    Returns
+    -------
+    RunPlan
     """
-    names = [s.run.name for s in scenarios]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        where = ", ".join(
-            f"{n} ({', '.join(src for src, m in zip(sources, names, strict=True) if m == n)})"
-            for n in duplicates
-        )
-        raise ConfigError(f"run.name: scenario names in a batch must be unique; repeated: {where}")
     first = scenarios[0]
-    for key in SHARED_RUN_KEYS:
-        expected = getattr(first.run, key)
-        for scenario, source in zip(scenarios[1:], sources[1:], strict=True):
-            if getattr(scenario.run, key) != expected:
-                raise ConfigError(
-                    f"run.{key}: scenarios of a batch must agree (common random numbers); "
-                    f"{sources[0]} has {expected!r}, {source} has "
-                    f"{getattr(scenario.run, key)!r}"
-                    + (" (or pass --samples / --seed to set it for all)"
-                       if key in ("samples", "seed") else "")
-                )
-    percentiles = first.run.percentiles
-    for scenario, source in zip(scenarios[1:], sources[1:], strict=True):
-        if scenario.run.percentiles != percentiles:
-            raise ConfigError(
-                f"run.percentiles: scenarios of a batch must agree; {sources[0]} has "
-                f"{percentiles}, {source} has {scenario.run.percentiles}"
-            )
-
-
-def file_layout(
-    scenarios: Sequence[Scenario], *, batch: bool, float32: bool = False, compress: bool = False
-) -> FileLayout:
-    """The layout of the file a run of ``scenarios`` writes.
-
-    A batch holds the union of the scenarios' variables (``defense_growth`` if any rule
-    reads it) and of their outcome labels.
-    """
-    wanted = {name for s in scenarios for name in output_variables(s)}
-    variables = [name for name in output_variables(scenarios[0])]
-    variables += [n for n in VARIABLES if n in wanted and n not in variables]
-    variables.sort(key=list(VARIABLES).index)
-    labels: list[str] = []
-    for scenario in scenarios:
-        labels += [label for label in outcome_labels(scenario) if label not in labels]
-    first = scenarios[0]
-    return FileLayout(
-        variables=variables,
-        samples=first.run.samples,
-        years=first.years,
-        scenarios=[s.run.name for s in scenarios] if batch else None,
-        outcome_meanings=labels,
-        float32=float32,
-        compress=compress,
+    seed, source = resolve_seed(first, seed, seed_source)
+    return RunPlan(
+        scenarios=tuple(scenarios),
+        seed=seed,
+        seed_source=source,
+        layout=file_layout(scenarios, batch=batch, float32=float32, compress=compress),
+        chunks=tuple(chunk_blocks(first.run.samples, chunk_size)),
+        batch=batch,
     )
 
 
@@ -235,9 +258,15 @@ class ChunkTask:
     outcome_codes : tuple of int
         File code of each of the scenario's outcome indices.
     target : DirectTarget, optional
-        Write the values straight into the file (same machine) instead of returning them.
+        Write the values straight into the file instead of returning them, if the process
+        running the task sees it (:meth:`DirectTarget.visible`: this machine, or a file
+        system shared with it).
     file_scenario : int, optional
         Index along the file's ``scenario`` dimension (a batch), for ``target``.
+    outcomes : int
+        Outcome labels of the file (codes ``-1 … outcomes − 1`` are counted).
+    summaries : dict of str to SummaryPlan
+        The summarized variables whose blocks are tallied, and their brackets.
     """
 
     scenario: Scenario
@@ -247,11 +276,13 @@ class ChunkTask:
     outcome_codes: tuple[int, ...]
     target: DirectTarget | None = None
     file_scenario: int | None = None
+    outcomes: int = 0
+    summaries: SummaryPlans = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """A chunk's values as the file stores them, and each block's moments.
+    """A chunk's values as the file stores them, and what the summary needs of them.
 
     Attributes
     ----------
@@ -263,15 +294,34 @@ class ChunkResult:
     moments : list of dict of str to Moments
         Per block, in block order, the moments of every summarized variable (of the stored
         values, so the summary describes exactly what the file holds).
+    tallies : dict of str to SummaryTally
+        The chunk's tally of each variable of the task's ``summaries``.
+    outcome_counts : ndarray of int64, shape (outcomes + 1, H)
+        Samples with each negotiation outcome code (row 0: none) per year.
     """
 
     samples: int
     values: dict[str, np.ndarray]
     moments: list[dict[str, Moments]]
+    tallies: dict[str, SummaryTally]
+    outcome_counts: np.ndarray
+
+    def __sizeof__(self) -> int:
+        """Bytes held: dask's memory accounting reads it (through ``sys.getsizeof``) to
+        decide when a worker's memory is full and what a transfer costs."""
+        kept = sum(
+            part.nbytes
+            for tally in self.tallies.values()
+            for column in tally.columns
+            if column is not None
+            for part in column.kept
+        )
+        return object.__sizeof__(self) + kept + sum(v.nbytes for v in self.values.values())
 
 
 def simulate_chunk(task: ChunkTask) -> ChunkResult:
-    """Simulate a chunk's blocks, shape them as the file stores them, reduce their moments.
+    """Simulate a chunk's blocks, shape them as the file stores them, and reduce them while
+    they are in cache: moments, tallies for the percentiles, outcome counts.
 
     A pure function of the task: the same task gives the same result on any worker.
     """
@@ -281,6 +331,8 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     lookup = np.asarray((-1, *task.outcome_codes), dtype=np.int8)
     parts: list[dict[str, np.ndarray]] = []
     moments: list[dict[str, Moments]] = []
+    tallies: dict[str, SummaryTally] = {}
+    counts = np.zeros((task.outcomes + 1, task.scenario.run.horizon), dtype=np.int64)
     for block in task.blocks:
         raw = simulate_block(task.scenario, block, seed=task.seed, with_defense=with_defense)
         raw["negotiation_outcome"] = lookup[raw["negotiation_outcome"].astype(np.intp) + 1]
@@ -294,6 +346,10 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
             for name, dtype in task.storage.items()
         }
         moments.append({name: Moments.of(stored[name]) for name in SUMMARIZED if name in stored})
+        for name, plan in task.summaries.items():
+            tally = tally_summary(stored[name], plan)
+            tallies[name] = tallies[name].merge(tally) if name in tallies else tally
+        counts += outcome_counts(stored["negotiation_outcome"], task.outcomes)
         parts.append({name: np.ascontiguousarray(value) for name, value in stored.items()})
     values = (
         parts[0]
@@ -301,46 +357,220 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
         else {name: np.concatenate([p[name] for p in parts]) for name in task.storage}
     )
     samples = len(values["contribution_usd"])
-    if task.target is not None:
+    # The probe: a worker that sees the file the client created writes into it; one that
+    # does not (another machine, no shared file system) sends the values back.
+    if task.target is not None and task.target.visible():
         start, _ = block_bounds(task.blocks.start, task.scenario.run.samples)
         task.target.write(start, values, scenario=task.file_scenario)
         values = {}
-    return ChunkResult(samples=samples, values=values, moments=moments)
+    return ChunkResult(samples=samples, values=values, moments=moments, tallies=tallies,
+                       outcome_counts=counts)
 
 
-@dataclass(frozen=True)
-class SummaryTask:
-    """Summarize one stored variable of one scenario (a unit of the summary phase).
+#: Blocks seen before the brackets are first narrowed; then each time 4x as many.
+FIRST_REFINEMENT = 4
+
+
+@dataclass
+class ScenarioReduction:
+    """What a scenario's blocks reduced to while they were simulated: all its summary needs.
 
     Attributes
     ----------
-    path : str
-        The file, complete but for its summary group.
-    name : str
-        The variable.
-    scenario : int, optional
-        Index along the file's ``scenario`` dimension (a batch).
-    percentiles : tuple of float
-        Levels in [0, 100].
-    moments : Moments
-        Mean and variance reduced while simulating.
-    threads : int
-        Threads over the variable's years.
+    plans : dict of str to SummaryPlan
+        Per summarized variable, the brackets that blocks are tallied against from now on:
+        placed by a pilot block, narrowed as blocks arrive (the tallies carried over).
+    moments : dict of str to Moments
+        Per summarized variable, merged in block order.
+    tallies : dict of str to SummaryTally
+        Per summarized variable, every block's tally (merged in any order).
+    outcome_counts : ndarray of int64, shape (outcomes + 1, H)
+        Samples with each negotiation outcome code per year.
+    samples : int
+        Samples folded in so far.
     """
 
-    path: str
-    name: str
-    scenario: int | None
-    percentiles: tuple[float, ...]
-    moments: Moments
-    threads: int
+    plans: SummaryPlans
+    outcome_counts: np.ndarray
+    moments: dict[str, Moments] = field(default_factory=dict)
+    tallies: dict[str, SummaryTally] = field(default_factory=dict)
+    samples: int = 0
+
+    def add(self, result: ChunkResult, plans: SummaryPlans) -> None:
+        """Fold in the next chunk, simulated with ``plans`` (chunks in block order: the
+        moments' bits depend on it), and narrow the brackets once enough blocks are in."""
+        for block_moments in result.moments:
+            for name, m in block_moments.items():
+                self.moments[name] = self.moments[name].merge(m) if name in self.moments else m
+        for name, tally in result.tallies.items():
+            tally = retally_summary(tally, plans[name], self.plans[name])
+            self.tallies[name] = (
+                self.tallies[name].merge(tally) if name in self.tallies else tally
+            )
+        self.outcome_counts = self.outcome_counts + result.outcome_counts
+        before, self.samples = self.samples, self.samples + result.samples
+        # Narrowed after 4, 16, 64 … blocks: each time the kept share of later blocks halves.
+        if any(
+            before < FIRST_REFINEMENT * BLOCK_SIZE * 4**k <= self.samples for k in range(32)
+        ):
+            for name, old in list(self.plans.items()):
+                new = refine_summary(old, self.tallies[name])
+                self.tallies[name] = retally_summary(self.tallies[name], old, new)
+                self.plans[name] = new
 
 
-def summarize_stored(task: SummaryTask) -> VariableSummary:
-    """Read one variable back from the file and summarize it (a pure function of the file)."""
-    values = read_samples(task.path, task.name, scenario=task.scenario, complete=False)
-    return summarize_values(
-        values, task.percentiles, moments=task.moments, threads=task.threads
+def plan_summaries(plan: RunPlan) -> list[SummaryPlans]:
+    """Brackets for every summarized variable of every scenario, placed by a pilot block.
+
+    The pilot is the scenario's block 0 as the file stores it: the brackets only decide how
+    much of each block is kept for the exact selection, never a value.
+    """
+    percentiles = plan.scenarios[0].run.percentiles
+    pilots = [
+        simulate_chunk(replace(task, blocks=range(1)))
+        for task in plan.tasks()
+        if task.blocks.start == 0
+    ]
+    return [
+        {
+            name: plan_summary(pilot.values[name], plan.samples, percentiles)
+            for name in plan.layout.variables
+            if name in SUMMARIZED
+        }
+        for pilot in pilots
+    ]
+
+
+def simulate_into(
+    plan: RunPlan,
+    writer: ResultWriter,
+    *,
+    executor: ChunkExecutor | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[ScenarioReduction]:
+    """Simulate every chunk of ``plan`` into the file ``writer`` is building.
+
+    Parameters
+    ----------
+    plan : RunPlan
+        The run.
+    writer : ResultWriter
+        The open writer of the run's file.
+    executor : ChunkExecutor, optional
+        Where chunks are simulated; default this thread. Results never depend on it.
+    progress : callable, optional
+        ``progress(done, total)`` in samples over all scenarios.
+
+    Returns
+    -------
+    list of ScenarioReduction
+        Per scenario, what its summary needs, over all its samples.
+    """
+    executor = executor or InProcessExecutor()
+    summaries = plan_summaries(plan)
+    # Tasks that see the file write their chunks into it themselves (this machine, or a
+    # shared file system); the others send them back to this process, which writes them.
+    target = writer.direct_target()
+    total = plan.samples * len(plan.scenarios)
+    done = 0
+    outcomes = (len(plan.layout.outcome_meanings) + 1, len(plan.layout.years))
+    reductions = [
+        ScenarioReduction(dict(plans), np.zeros(outcomes, dtype=np.int64))
+        for plans in summaries
+    ]
+    submitted: collections.deque[ChunkTask] = collections.deque()
+
+    def tasks() -> Iterator[ChunkTask]:
+        # Built as they are submitted: each carries its scenario's latest brackets.
+        for task in plan.tasks(target):
+            task = replace(task, summaries=dict(reductions[task.file_scenario or 0].plans))
+            submitted.append(task)
+            yield task
+
+    for result in executor.map_ordered(simulate_chunk, tasks()):
+        task = submitted.popleft()
+        if result.values:
+            start, _ = block_bounds(task.blocks.start, plan.samples)
+            if target is not None:
+                target.write(start, result.values, scenario=task.file_scenario)
+            else:
+                writer.write_block(start, result.values, scenario=task.file_scenario)
+        reductions[task.file_scenario or 0].add(result, task.summaries)
+        done += result.samples
+        if progress is not None:
+            progress(done, total)
+        del result
+    writer.end_direct()
+    release_memory()
+    return reductions
+
+
+def summarize_run(
+    plan: RunPlan,
+    path: str | Path,
+    reductions: Sequence[ScenarioReduction],
+    *,
+    threads: int | None = None,
+) -> xr.Dataset:
+    """The ``summary`` group of a run, from what its blocks reduced to.
+
+    Parameters
+    ----------
+    plan : RunPlan
+        The run.
+    path : str or Path
+        The file, complete but for its summary group, closed by its writer: read only for a
+        column whose brackets could not be placed or were misplaced by the pilot.
+    reductions : sequence of ScenarioReduction
+        What :func:`simulate_into` returned (their tallies are consumed).
+    threads : int, optional
+        Variables settled at once (default: one per core).
+
+    Returns
+    -------
+    xarray.Dataset
+    """
+    percentiles = tuple(plan.scenarios[0].run.percentiles)
+    layout = plan.layout
+    jobs = [
+        (index, name)
+        for index in range(len(plan.scenarios))
+        for name in layout.variables
+        if name in SUMMARIZED
+    ]
+
+    # One reader at a time: HDF5 refuses a file open twice in a process with other locking.
+    reading = threading.Lock()
+
+    def settle(job: tuple[int, str]) -> VariableSummary:
+        index, name = job
+        reduction = reductions[index]
+
+        def read_back() -> np.ndarray:
+            with reading:
+                return read_samples(path, name, scenario=plan.file_scenario(index),
+                                    complete=False)
+
+        tally = reduction.tallies.pop(name)  # its kept values are freed once settled
+        return settle_summary(reduction.plans[name], tally, reduction.moments[name], read_back)
+
+    with ThreadPoolExecutor(threads or default_threads(), thread_name_prefix="summary") as pool:
+        settled = list(pool.map(settle, jobs))
+    summaries: dict[str, list[VariableSummary]] = {}
+    for (_, name), summary in zip(jobs, settled, strict=True):
+        summaries.setdefault(name, []).append(summary)
+    frequencies = [reduction.outcome_counts / plan.samples for reduction in reductions]
+    return summary_dataset(summaries, frequencies, layout=layout, percentiles=percentiles)
+
+
+def commit_run(plan: RunPlan, writer: ResultWriter, summary: xr.Dataset) -> RunResult:
+    """Add the summary group, mark the file complete and give it its final name."""
+    return RunResult(
+        path=writer.commit(summary),
+        seed=plan.seed,
+        seed_source=plan.seed_source,
+        samples=plan.samples,
+        scenarios=[s.run.name for s in plan.scenarios],
     )
 
 
@@ -349,6 +579,7 @@ def run_scenarios(
     output: str | Path,
     *,
     batch: bool = False,
+    seed: int | None = None,
     seed_source: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     float32: bool = False,
@@ -370,8 +601,10 @@ def run_scenarios(
         Final file; written under a temporary name and renamed when complete.
     batch : bool
         Write a ``scenario`` dimension.
+    seed : int, optional
+        The seed of the run; default ``run.seed`` of the first scenario, else entropy.
     seed_source : str, optional
-        Recorded origin of the seed (``"command line"`` when an option overrode it).
+        Recorded origin of the seed (e.g. ``"command line"``).
     chunk_size : int
         Samples per unit of work, rounded up to whole blocks; results do not depend on it.
     float32 : bool
@@ -395,102 +628,18 @@ def run_scenarios(
     RunResult
     """
     configure_allocator()
-    first = scenarios[0]
-    seed, source = resolve_seed(first)
-    source = seed_source or source
-    layout = file_layout(scenarios, batch=batch, float32=float32, compress=compress)
+    plan = plan_run(
+        scenarios, batch=batch, seed=seed, seed_source=seed_source, chunk_size=chunk_size,
+        float32=float32, compress=compress,
+    )
     attrs = provenance_attrs(
-        scenarios, seed=seed, seed_source=source, command=command or " ".join(sys.argv)
+        plan.scenarios, seed=plan.seed, seed_source=plan.seed_source,
+        command=command or " ".join(sys.argv),
     )
-    samples = first.run.samples
-    executor = executor or InProcessExecutor()
-    jobs = [
-        (index, chunk)
-        for index in range(len(scenarios))
-        for chunk in chunk_blocks(samples, chunk_size)
-    ]
-    total = samples * len(scenarios)
-    done = 0
     with ResultWriter(
-        Path(output), layout, attrs, overwrite=overwrite, force=force
+        Path(output), plan.layout, attrs, overwrite=overwrite, force=force
     ) as writer:
-        # Tasks on this machine write their chunks into the file themselves; tasks on a
-        # remote cluster send them back to this process, the file's only other writer.
-        target = writer.direct_target() if executor.shares_filesystem else None
-        tasks = (
-            ChunkTask(
-                scenario=scenarios[index],
-                blocks=chunk,
-                seed=seed,
-                storage={name: layout.dtype(name) for name in layout.variables},
-                outcome_codes=tuple(
-                    layout.outcome_meanings.index(label)
-                    for label in outcome_labels(scenarios[index])
-                ),
-                target=target,
-                file_scenario=index if batch else None,
-            )
-            for index, chunk in jobs
-        )
-        moments: list[dict[str, Moments]] = [{} for _ in scenarios]
-        for (index, chunk), result in zip(
-            jobs, executor.map_ordered(simulate_chunk, tasks), strict=True
-        ):
-            if result.values:
-                start, _ = block_bounds(chunk.start, samples)
-                writer.write_block(start, result.values, scenario=index if batch else None)
-            for block_moments in result.moments:
-                moments[index] = {
-                    name: moments[index][name].merge(m) if name in moments[index] else m
-                    for name, m in block_moments.items()
-                }
-            done += result.samples
-            if progress is not None:
-                progress(done, total)
-        del result
-        writer.end_direct()
-        release_memory()
-        # Worker processes on this machine summarize a variable each, reading the file
-        # themselves; otherwise this process does, one variable at a time, one thread per
-        # core over its years (memory: one variable of one scenario).
-        distribute = executor.shares_filesystem and executor.separate_processes
-        summary_tasks = [
-            SummaryTask(
-                path=str(writer.temp.absolute()),
-                name=name,
-                scenario=index if batch else None,
-                percentiles=tuple(first.run.percentiles),
-                moments=moments[index][name],
-                threads=1 if distribute else default_threads(),
-            )
-            for index in range(len(scenarios))
-            for name in layout.variables
-            if name in SUMMARIZED
-        ]
+        reductions = simulate_into(plan, writer, executor=executor, progress=progress)
         writer.release()
-        summarized = (executor if distribute else InProcessExecutor()).map_ordered(
-            summarize_stored, summary_tasks
-        )
-        summaries: dict[str, list[VariableSummary]] = {}
-        for task, summary in zip(summary_tasks, summarized, strict=True):
-            summaries.setdefault(task.name, []).append(summary)
-        frequencies = [
-            outcome_frequencies(
-                read_samples(writer.temp, "negotiation_outcome", scenario=index if batch else None,
-                             complete=False),
-                len(layout.outcome_meanings),
-            )
-            for index in range(len(scenarios))
-        ]
-        path = writer.commit(
-            summary_dataset(
-                summaries, frequencies, layout=layout, percentiles=first.run.percentiles
-            )
-        )
-    return RunResult(
-        path=path,
-        seed=seed,
-        seed_source=source,
-        samples=samples,
-        scenarios=[s.run.name for s in scenarios],
-    )
+        summary = summarize_run(plan, writer.temp, reductions)
+        return commit_run(plan, writer, summary)

@@ -1,4 +1,4 @@
-"""Correlated standard shocks, normal or multivariate Student-t (MODEL.md §1)."""
+"""Correlated standard shocks, normal or multivariate Student-t (docs/spec/MODEL.md §1)."""
 
 from __future__ import annotations
 
@@ -24,38 +24,47 @@ def correlation_factor(correlation: np.ndarray) -> np.ndarray:
         return vectors * np.sqrt(np.clip(values, 0.0, None))
 
 
-def correlate_shocks(
-    normals: np.ndarray,
-    factor: np.ndarray,
-    *,
-    dof: float | None = None,
-    chi2: np.ndarray | None = None,
-) -> np.ndarray:
-    """Turn independent standard normals into correlated unit-variance shocks.
+def correlate_shocks(normals: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """Correlated standard Gaussian shocks ``g_t = L e_t``.
 
     Parameters
     ----------
-    normals : ndarray, shape (K, H, n), C-contiguous
+    normals : ndarray, shape (K, H, n)
         Independent standard normals ``e_t``.
     factor : ndarray, shape (K, K)
         ``L`` from :func:`correlation_factor`.
-    dof : float, optional
-        Student-t degrees of freedom ``ν > 2``; None gives normal shocks.
-    chi2 : ndarray, shape (H, n), optional
-        ``W_t ~ chi²(ν)``, one per sample-year, shared by all K shocks (required with dof).
 
     Returns
     -------
     ndarray, shape (K, H, n)
-        ``z_t = L e_t``, times ``sqrt((ν − 2) / W_t)`` for Student-t shocks.
+        ``g_t``; ``normals`` itself when ``L`` is the identity (no copy).
     """
     if np.array_equal(factor, np.eye(factor.shape[0])):
-        shocks = normals.copy()
-    else:
-        # One matrix product over all sample-years: (K, K) @ (K, H·n).
-        shocks = (factor @ normals.reshape(factor.shape[0], -1)).reshape(normals.shape)
-    if dof is not None:
-        if chi2 is None:
-            raise ValueError("Student-t shocks need chi-square variates")
-        shocks *= np.sqrt((dof - 2.0) / chi2)
-    return shocks
+        return normals
+    # One matrix product over all sample-years: (K, K) @ (K, H·n).
+    return (factor @ normals.reshape(factor.shape[0], -1)).reshape(normals.shape)
+
+
+def model_shocks(g: np.ndarray, *, dof: float | None, w: np.ndarray | None) -> np.ndarray:
+    """The unit-variance shocks ``z_t`` the drivers read.
+
+    Parameters
+    ----------
+    g : ndarray, shape (K, H, n)
+        Correlated standard Gaussian shocks ``g_t``.
+    dof : float or None
+        Student-t degrees of freedom ``ν > 2``; None gives normal shocks.
+    w : ndarray, shape (H, n), or None
+        ``W_t ~ chi²(ν)``, one per sample-year shared by all K shocks (required with dof).
+
+    Returns
+    -------
+    ndarray, shape (K, H, n)
+        ``g`` itself for normal shocks; ``g_t · sqrt((ν − 2) / W_t)`` (a new array) for
+        Student-t shocks.
+    """
+    if dof is None:
+        return g
+    if w is None:
+        raise ValueError("Student-t shocks need the mixing variables w")
+    return g * np.sqrt((dof - 2.0) / w)

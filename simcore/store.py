@@ -27,12 +27,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import h5netcdf
 import h5py
 import numpy as np
 import xarray as xr
 
-from simcore.errors import OutputExistsError, ResultFileError, SmasimInputError
+from simcore.config import Scenario
+from simcore.errors import (
+    OutputExistsError,
+    ParameterError,
+    ResultFileError,
+    literal,
+)
 from simcore.summary import VariableSummary
 from simcore.variables import VARIABLES
 
@@ -40,6 +45,9 @@ from simcore.variables import VARIABLES
 CF_CONVENTIONS = "CF-1.8"
 #: Suffix of temporary files: never ``.h5``, so a partial file never looks like a result.
 TEMP_SUFFIX = ".smasim-partial"
+#: Suffix of a temporary file while its structure is written: renamed to
+#: :data:`TEMP_SUFFIX` once complete, so that a partial file is always readable metadata.
+CREATING_SUFFIX = ".smasim-creating"
 SUMMARY_GROUP = "summary"
 #: Global attribute set last, just before the rename.
 COMPLETE_ATTR = "smasim_complete"
@@ -105,12 +113,47 @@ class FileLayout:
         )
 
 
+def file_layout(
+    scenarios: Sequence[Scenario], *, batch: bool, float32: bool = False, compress: bool = False
+) -> FileLayout:
+    """The layout of the file a run of ``scenarios`` writes.
+
+    A batch holds the union of the scenarios' variables (``defense_growth`` if any rule
+    reads it) and of their outcome labels.
+    """
+    with_defense = any(s.uses_defense_budget for s in scenarios)
+    labels: list[str] = []
+    for scenario in scenarios:
+        labels += [label for label in scenario.outcome_labels if label not in labels]
+    first = scenarios[0]
+    return FileLayout(
+        variables=[n for n in VARIABLES if n != "defense_growth" or with_defense],
+        samples=first.run.samples,
+        years=first.years,
+        scenarios=[s.run.name for s in scenarios] if batch else None,
+        outcome_meanings=labels,
+        float32=float32,
+        compress=compress,
+    )
+
+
+#: Meaning of the code −1 of ``negotiation_outcome``: no negotiation that year.
+NO_NEGOTIATION = "no_negotiation"
+
+
+def _flag_attrs(layout: FileLayout) -> dict[str, Any]:
+    """CF ``flag_values``/``flag_meanings`` of the outcome codes (−1, then one per outcome)."""
+    return {
+        "flag_values": np.arange(-1, len(layout.outcome_meanings), dtype=np.int8),
+        "flag_meanings": " ".join([NO_NEGOTIATION, *layout.outcome_meanings]),
+    }
+
+
 def _variable_attrs(name: str, layout: FileLayout) -> dict[str, Any]:
     spec = VARIABLES[name]
     attrs: dict[str, Any] = {"units": spec.units, "long_name": spec.long_name}
     if spec.kind == "code":
-        attrs["flag_values"] = np.arange(-1, len(layout.outcome_meanings), dtype=np.int8)
-        attrs["flag_meanings"] = " ".join(["no_negotiation", *layout.outcome_meanings])
+        attrs.update(_flag_attrs(layout))
     return attrs
 
 
@@ -153,7 +196,8 @@ def temporary_path(final: Path) -> Path:
 
 #: ``.<final name>.<host>.<pid>.smasim-partial``, as :func:`temporary_path` names it.
 _TEMP_NAME = re.compile(
-    rf"^\.(?P<final>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>[0-9]+){re.escape(TEMP_SUFFIX)}$"
+    rf"^\.(?P<final>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>[0-9]+)"
+    rf"(?:{re.escape(TEMP_SUFFIX)}|{re.escape(CREATING_SUFFIX)})$"
 )
 #: A process that started this long after a temporary file was last written cannot be its
 #: writer (seconds; covers the one-second resolution of the kernel's boot time).
@@ -226,7 +270,8 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
         The files removed; each is also logged as a warning.
     """
     removed = []
-    for temp in sorted(folder.glob(f".*{TEMP_SUFFIX}")):
+    candidates = [*folder.glob(f".*{TEMP_SUFFIX}"), *folder.glob(f".*{CREATING_SUFFIX}")]
+    for temp in sorted(candidates):
         if is_stale_temporary(temp):
             with contextlib.suppress(FileNotFoundError, PermissionError):
                 temp.unlink()
@@ -270,7 +315,7 @@ def check_free_space(path: Path, needed: int, *, force: bool = False) -> None:
 
     Raises
     ------
-    SmasimInputError
+    ParameterError
         The file system holding ``path`` has less than ``needed`` bytes free.
     """
     if force:
@@ -278,10 +323,11 @@ def check_free_space(path: Path, needed: int, *, force: bool = False) -> None:
     where = _existing_ancestor(path.parent)
     free = shutil.disk_usage(where).free
     if needed > free:
-        raise SmasimInputError(
-            f"{path}: the result needs about {human_bytes(needed)} but {where} has "
-            f"{human_bytes(free)} free; free some space, write elsewhere with -o, use fewer "
-            "--samples or --float32, or pass --force to try anyway"
+        raise ParameterError(
+            f"{literal(path)}: the result needs about {human_bytes(needed)} but "
+            f"{literal(where)} has {human_bytes(free)} free; free some space, write elsewhere "
+            "(another {output}), use fewer {samples} or {float32}, or pass {force} to try "
+            "anyway"
         )
 
 
@@ -302,32 +348,37 @@ def read_structure(path: str | Path) -> dict[str, Any]:
         ``groups`` (names) and ``complete``.
     """
     path = check_result_file(path, complete=False)
+    variables: dict[str, dict[str, Any]] = {}
+    dims: dict[str, int] = {}
+    coords: dict[str, list[Any]] = {}
     try:
-        # Without HDF5's lock: the partial file of a run in progress is described too.
+        # h5py alone (xarray would import dask), and without HDF5's lock: the partial file
+        # of a run in progress is described too.
         with h5py.File(path, "r", locking=False) as handle:
-            attrs = {k: _attr_value(v) for k, v in handle.attrs.items() if not k.startswith("_")}
+            attrs = _global_attrs(handle)
             groups = [name for name, item in handle.items() if isinstance(item, h5py.Group)]
-        store = xr.backends.H5NetCDFStore(h5netcdf.File(path, "r", locking=False))
-        with xr.open_dataset(store, decode_times=False) as dataset:
-            variables = {
-                str(name): {
-                    "dims": tuple(str(d) for d in var.dims),
-                    "dtype": str(var.dtype),
-                    "units": var.attrs.get("units", ""),
-                    "long_name": var.attrs.get("long_name", ""),
-                    "compression": "zlib" if var.encoding.get("zlib") else None,
+            for name, item in handle.items():
+                if not isinstance(item, h5py.Dataset):
+                    continue
+                if item.attrs.get("CLASS") == b"DIMENSION_SCALE":
+                    if _attr_value(item.attrs.get("NAME", b"")) == name:  # a coordinate
+                        values = item.asstr()[()] if h5py.check_string_dtype(item.dtype) \
+                            else item[()]
+                        coords[name] = [v.item() if isinstance(v, np.generic) else v
+                                        for v in values]
+                    continue
+                names = _dimension_names(item)
+                dims.update((d, int(n)) for d, n in zip(names, item.shape, strict=True)
+                            if d not in dims)
+                variables[name] = {
+                    "dims": names,
+                    "dtype": str(item.dtype),
+                    "units": _attr_value(item.attrs.get("units", "")),
+                    "long_name": _attr_value(item.attrs.get("long_name", "")),
+                    "compression": "zlib" if item.compression == "gzip" else None,
                 }
-                for name, var in dataset.data_vars.items()
-            }
-            coords = {
-                str(name): [v.item() for v in dataset[name].values]
-                for name in dataset.coords
-                if name in dataset.dims
-            }
-            dims = {str(name): int(size) for name, size in dataset.sizes.items()}
     except OSError as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ResultFileError(f"{path}: unreadable or truncated HDF5 file ({reason})") from None
+        raise _unreadable(path, err) from None
     return {
         "attrs": attrs,
         "dims": dims,
@@ -345,7 +396,8 @@ class DirectTarget:
     A contiguous HDF5 dataset keeps its values as one C-order run of bytes at a fixed file
     offset, so a chunk computed anywhere on this machine can be written straight to its
     place with ``pwrite``: no copy to a single writer, and the bytes are those h5py would
-    write. Picklable, so dask workers on this machine can use it.
+    write. Picklable: a dask worker that sees the file (:meth:`visible`: this machine, or a
+    file system shared with it) writes its chunks itself.
 
     Attributes
     ----------
@@ -357,12 +409,28 @@ class DirectTarget:
         Byte offset of each variable's data.
     row_bytes : dict of str to int
         Bytes of one sample of each variable (``horizon × itemsize`` or ``itemsize``).
+    size : int
+        Bytes of the file once every dataset is allocated (as the writer leaves it).
     """
 
     path: str
     samples: int
     offsets: dict[str, int]
     row_bytes: dict[str, int]
+    size: int
+
+    def visible(self) -> bool:
+        """Whether this process sees the file the run's writer created (the probe).
+
+        The temporary name holds the writer's host and process id, and the file has its
+        final size from the start: a file of that name and size is the run's file, on this
+        machine or on a file system shared with it. Decided by what the process sees, not by
+        host names.
+        """
+        try:
+            return os.stat(self.path).st_size == self.size
+        except OSError:
+            return False
 
     def write(
         self, start: int, values: Mapping[str, np.ndarray], *, scenario: int | None = None
@@ -373,7 +441,7 @@ class DirectTarget:
             fd = os.open(self.path, os.O_WRONLY)
             try:
                 for name, offset in self.offsets.items():
-                    data = memoryview(np.ascontiguousarray(values[name])).cast("B")
+                    data = memoryview(np.ascontiguousarray(values[name]).data).cast("B")
                     position = offset + first_row * self.row_bytes[name]
                     while data:
                         written = os.pwrite(fd, data, position)
@@ -420,14 +488,19 @@ class ResultWriter:
         self.overwrite = overwrite
         self.force = force
         self.temp = temporary_path(self.path)
+        self._creating = self.temp.with_name(self.temp.name.removesuffix(TEMP_SUFFIX)
+                                             + CREATING_SUFFIX)
         self._file: h5py.File | None = None
 
     def __enter__(self) -> ResultWriter:
         if self.path.is_dir():
-            raise OutputExistsError(f"{self.path}: is a directory; -o must name a file")
+            raise OutputExistsError(
+                f"{literal(self.path)}: is a directory; the {{output}} must name a file"
+            )
         if self.path.exists() and not self.overwrite:
             raise OutputExistsError(
-                f"{self.path}: exists; pass --overwrite to replace it, or choose another -o"
+                f"{literal(self.path)}: exists; pass {{overwrite}} to replace it, or choose "
+                "another {output}"
             )
         check_free_space(self.path, self.layout.nbytes() + FILE_OVERHEAD, force=self.force)
         folder = self.path.parent.absolute()
@@ -437,7 +510,7 @@ class ResultWriter:
         remove_stale_temporaries(folder)
         try:
             try:
-                self.temp.open("wb").close()
+                self._creating.open("wb").close()
             except OSError as err:
                 # Say where, in the user's terms: the folder, not the hidden file's name.
                 raise OSError(
@@ -445,6 +518,9 @@ class ResultWriter:
                     str(self.path),
                 ) from err
             self._create_structure()
+            # Only a file whose metadata is complete takes the partial file's name: a
+            # reader that finds it (``smasim info``) never sees a half-written structure.
+            os.replace(self._creating, self.temp)
             self._file = h5py.File(self.temp, "r+")
         except BaseException:
             self._discard()
@@ -461,12 +537,13 @@ class ResultWriter:
             with contextlib.suppress(Exception):
                 self._file.close()
             self._file = None
-        try:
-            self.temp.unlink()
-        except OSError as err:
-            if self.temp.exists():
-                # E.g. the file system went read-only: a later run removes it as stale.
-                _log.warning("could not remove %s (%s)", self.temp, err.strerror)
+        for temp in (self._creating, self.temp):
+            try:
+                temp.unlink()
+            except OSError as err:
+                if temp.exists():
+                    # E.g. the file system went read-only: a later run removes it as stale.
+                    _log.warning("could not remove %s (%s)", temp, err.strerror)
         for folder in self._created:
             with contextlib.suppress(OSError):
                 folder.rmdir()
@@ -484,8 +561,16 @@ class ResultWriter:
         dataset = xr.Dataset(data_vars, coords=_coordinates(layout), attrs=self.attrs)
         encoding = {name: _encoding(name, layout) for name in layout.variables}
         dataset.to_netcdf(
-            self.temp, engine="h5netcdf", encoding=encoding, compute=False, invalid_netcdf=False
+            self._creating, engine="h5netcdf", encoding=encoding, compute=False,
+            invalid_netcdf=False,
         )
+        if not layout.compress:
+            with h5py.File(self._creating, "r+") as handle:
+                for name in layout.variables:
+                    # Writing the last element allocates the whole contiguous region (no
+                    # fill value, so nothing else is written); the samples overwrite it.
+                    data = handle[name]
+                    data[tuple(size - 1 for size in data.shape)] = 0
 
     def direct_target(self) -> DirectTarget | None:
         """Let other threads or processes on this machine write the samples themselves.
@@ -504,21 +589,17 @@ class ResultWriter:
             dtype = self.layout.dtype(name)
             if dataset.chunks is not None or dataset.dtype != dtype.newbyteorder("<"):
                 return None
-            # Writing the last element allocates the whole contiguous region (no fill value,
-            # so nothing else is written); the samples' writers overwrite that element.
-            dataset[tuple(size - 1 for size in dataset.shape)] = 0
+            # Allocated when the structure was created; the handle stays open, unwritten,
+            # so that other processes see a run in progress (HDF5's file lock).
             offset = dataset.id.get_offset()
             if offset is None:
                 return None
             offsets[name] = int(offset)
-        # Close (flushing what HDF5 buffered of those elements), then hold the file open,
-        # unread, so that other processes see a run in progress (HDF5's file lock).
-        self._file.close()
-        self._file = h5py.File(self.temp, "r+")
         return DirectTarget(
             path=str(self.temp.absolute()),
             samples=self.layout.samples,
             offsets=offsets,
+            size=self.temp.stat().st_size,
             row_bytes={
                 name: self.layout.dtype(name).itemsize
                 * (len(self.layout.years) if VARIABLES[name].per_year else 1)
@@ -540,9 +621,8 @@ class ResultWriter:
         for name in self.layout.variables:
             block = values[name]
             target = self._file[name]
-            where = (slice(start, start + block.shape[0]),)
-            if scenario is not None:
-                where = (scenario, *where)
+            rows = slice(start, start + block.shape[0])
+            where: tuple[int | slice, ...] = (rows,) if scenario is None else (scenario, rows)
             target[where] = np.ascontiguousarray(block, dtype=self.layout.dtype(name))
 
     def release(self) -> None:
@@ -617,8 +697,7 @@ def check_result_file(path: str | Path, *, complete: bool = True) -> Path:
             raise ResultFileError(
                 f"{path}: locked by a process writing it; wait until it has finished"
             ) from None
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ResultFileError(f"{path}: unreadable or truncated HDF5 file ({reason})") from None
+        raise _unreadable(path, err) from None
     return path
 
 
@@ -628,15 +707,24 @@ def open_summary(path: str | Path) -> xr.Dataset:
     with xr.open_dataset(path, group=SUMMARY_GROUP, engine="h5netcdf") as group:
         summary = group.load()
     with h5py.File(path, "r") as handle:
-        summary.attrs.update(
-            {k: _attr_value(v) for k, v in handle.attrs.items() if not k.startswith("_")}
-        )
+        summary.attrs.update(_global_attrs(handle))
     return summary
 
 
-def open_samples(path: str | Path) -> xr.Dataset:
-    """The sample variables of a result file, lazily (nothing is read until asked for)."""
-    return xr.open_dataset(check_result_file(path), engine="h5netcdf")
+def _dimension_names(dataset: h5py.Dataset) -> tuple[str, ...]:
+    """Names of a netCDF-4 variable's dimensions (its attached dimension scales)."""
+    return tuple(dim[0].name.rsplit("/", 1)[-1] for dim in dataset.dims)
+
+
+def _global_attrs(handle: h5py.File) -> dict[str, Any]:
+    """A file's global attributes, decoded, without HDF5/netCDF bookkeeping (``_…``)."""
+    return {k: _attr_value(v) for k, v in handle.attrs.items() if not k.startswith("_")}
+
+
+def _unreadable(path: Path, err: OSError) -> ResultFileError:
+    """The error for a file HDF5 cannot read, with the first line of HDF5's reason."""
+    reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return ResultFileError(f"{path}: unreadable or truncated HDF5 file ({reason})")
 
 
 def _attr_value(value: Any) -> Any:
@@ -719,8 +807,7 @@ def summary_dataset(
     })
     coords["outcome"] = ("outcome", np.arange(-1, len(layout.outcome_meanings), dtype=np.int8), {
         "long_name": "negotiation outcome code",
-        "flag_values": np.arange(-1, len(layout.outcome_meanings), dtype=np.int8),
-        "flag_meanings": " ".join(["no_negotiation", *layout.outcome_meanings]),
+        **_flag_attrs(layout),
     })
     n = {s.n for per in summaries.values() for s in per}
     attrs = {"title": "summary statistics over samples", "n_samples": int(n.pop())}
@@ -798,7 +885,7 @@ def read_summary(path: str | Path, variables: Sequence[str] | None = None) -> xr
             if dataset.attrs.get("CLASS") == b"DIMENSION_SCALE":
                 dims: tuple[str, ...] = (name,)
             elif wanted is None or name in wanted or dataset.ndim == 1:
-                dims = tuple(dim[0].name.rsplit("/", 1)[-1] for dim in dataset.dims)
+                dims = _dimension_names(dataset)
             else:
                 continue
             if wanted is not None and name not in wanted and dims != (name,):
@@ -810,7 +897,7 @@ def read_summary(path: str | Path, variables: Sequence[str] | None = None) -> xr
                      if k not in _INTERNAL_ATTRS}
             data[name] = (dims, values, attrs)
         attrs = {k: _attr_value(v) for k, v in group.attrs.items()}
-        attrs.update({k: _attr_value(v) for k, v in handle.attrs.items() if not k.startswith("_")})
+        attrs.update(_global_attrs(handle))
     coords = {name: data.pop(name) for name in list(data) if data[name][0] == (name,)}
     return xr.Dataset(data, coords=coords, attrs=attrs)
 

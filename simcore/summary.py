@@ -21,7 +21,7 @@ from scipy import special
 
 # The exact order-statistic selection of simcore.quantiles, reused so that interval bounds
 # cost one more bracketing pass over a column instead of a sort.
-from simcore.moments import Moments
+from simcore.moments import Moments, mean_standard_error
 from simcore.quantiles import (
     Brackets,
     Tally,
@@ -33,7 +33,9 @@ from simcore.quantiles import (
     tally_column,
 )
 
-#: Confidence level of every interval the summaries report.
+#: Coverage of every Monte Carlo interval the summaries report (percentile bounds); not to be
+#: confused with the level of a budget. The file records it as the CF-style attribute
+#: ``confidence_level`` of the bounds, which readers of existing files rely on.
 INTERVAL_LEVEL = 0.95
 
 
@@ -241,7 +243,7 @@ def summarize_values(
     return VariableSummary(
         mean=mean.reshape(shape),
         sd=sd.reshape(shape),
-        mcse=(sd / np.sqrt(n)).reshape(shape),
+        mcse=mean_standard_error(sd, n).reshape(shape),
         percentile=stats[0].reshape(pshape),
         percentile_lower=stats[1].reshape(pshape),
         percentile_upper=stats[2].reshape(pshape),

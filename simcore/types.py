@@ -5,10 +5,8 @@ from typing import Literal, get_args
 Sampler = Literal["mc", "sobol", "lhs"]
 ShockDistribution = Literal["normal", "student_t"]
 Driver = Literal["kr_inflation", "us_inflation", "fx", "defense"]
-PinnedDriver = Literal["kr_inflation", "us_inflation", "defense", "fx", "troops"]
 RuleKind = Literal["fixed", "cpi", "defense_budget", "usd_cpi"]
-OutcomeKind = Literal["status_quo", "demand", "lapse"]
+OutcomeKind = Literal["status_quo", "demand", "lapse", "increase"]
 
-#: Canonical order of the continuous drivers: the shock array's last axis follows it.
+#: Canonical order of the continuous drivers: the first axis of the shock arrays follows it.
 DRIVERS: tuple[Driver, ...] = get_args(Driver)
-SAMPLERS: tuple[Sampler, ...] = get_args(Sampler)

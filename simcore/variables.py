@@ -8,7 +8,7 @@ instead of being special-cased by name anywhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict
 
 #: What a variable measures, which decides how it is stored, shown and deflated:
 #: money in one currency, an exchange rate, a fraction (rates and shares), an integer
@@ -59,9 +59,15 @@ class VariableSpec:
 _DEFLATORS: dict[VariableKind, Deflator] = {"USD": "inflation_us", "KRW": "inflation_kr"}
 
 
-_PERCENT = {"kind": "fraction", "display_unit": "%", "display_scale": 0.01}
-_KRW_TN = {"kind": "KRW", "display_unit": "KRW tn", "display_scale": 1e12}
-_USD_BN = {"kind": "USD", "display_unit": "USD bn", "display_scale": 1e9}
+class _Display(TypedDict):
+    kind: VariableKind
+    display_unit: str
+    display_scale: float
+
+
+_PERCENT: _Display = {"kind": "fraction", "display_unit": "%", "display_scale": 0.01}
+_KRW_TN: _Display = {"kind": "KRW", "display_unit": "KRW tn", "display_scale": 1e12}
+_USD_BN: _Display = {"kind": "USD", "display_unit": "USD bn", "display_scale": 1e9}
 
 VARIABLES: dict[str, VariableSpec] = {
     "inflation_kr": VariableSpec("1", "Korean CPI inflation rate, annual", **_PERCENT),

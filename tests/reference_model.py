@@ -2,7 +2,9 @@
 
 An oracle, not part of the library: tests check that the vectorized engine gives the same
 paths from the same random inputs, and the benchmarks time it as the per-sample baseline.
-It reads the scenario and the block's random inputs and follows MODEL.md §2–7 literally.
+It reads the scenario and the block's random inputs (the correlated Gaussian shocks
+``g = L e``, the Student-t mixing variables and the uniforms) and follows MODEL.md §1–7
+literally.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from simcore.config import (
     DemandOutcome,
     Escalation,
     FixedRule,
+    IncreaseOutcome,
     LapseOutcome,
     Scenario,
     StatusQuoOutcome,
@@ -69,9 +72,8 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
     """Simulate every sample of a block with plain Python loops (slow by design)."""
     run = scenario.run
     horizon = run.horizon
-    n = draws.normals.shape[2]
+    n = draws.n
     years = list(range(run.base_year + 1, run.base_year + horizon + 1))
-    factor = np.linalg.cholesky(scenario.shocks.full_correlation()).tolist()
     dof = scenario.shocks.dof if scenario.shocks.distribution == "student_t" else None
     kr, us, fx_cfg = scenario.inflation.kr, scenario.inflation.us, scenario.fx
     pins = scenario.pins
@@ -102,12 +104,13 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
         base_agreement = True
         cum = pv = 0.0
         for t, year in enumerate(years, start=1):
-            e = [float(draws.normals[k, t - 1, i]) for k in range(4)]
-            z = [sum(factor[k][j] * e[j] for j in range(4)) for k in range(4)]
+            z = [float(draws.g[k, t - 1, i]) for k in range(4)]
             if dof is not None:
-                scale = math.sqrt((dof - 2) / float(draws.chi2[t - 1, i]))
+                scale = math.sqrt((dof - 2) / float(draws.w[t - 1, i]))
                 z = [v * scale for v in z]
-            u = [float(v) for v in draws.uniforms[t - 1, :, i]]
+            # u[0] the troop move, u[1:] reopen, outcome, demand, concession.
+            u = [float(draws.troop_u[t - 1, i])]
+            u += [float(v) for v in draws.negotiation_u[t - 1, :, i]]
             pi_kr = pins.kr_inflation.get(year, kr.mean + kr.persistence * (pi_kr - kr.mean)
                                           + kr.volatility * z[0])
             pi_us = pins.us_inflation.get(year, us.mean + us.persistence * (pi_us - us.mean)
@@ -157,6 +160,15 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
                     value = amount / fx
                     new_amount = _round((value + share * (demand - value)) * fx,
                                         agreement.amount_step)
+                    last_year = year + outcome.term - 1
+                    base_agreement = False
+                    if outcome.escalation is not None:
+                        rule = outcome.escalation
+                elif isinstance(outcome, IncreaseOutcome):
+                    change = outcome.first_year
+                    r = _round(change.mean + change.sd * float(special.ndtri(u[4])),
+                               agreement.rate_step)
+                    new_amount = _round(amount * (1 + max(r, -1.0)), agreement.amount_step)
                     last_year = year + outcome.term - 1
                     base_agreement = False
                     if outcome.escalation is not None:

@@ -11,9 +11,10 @@ import pytest
 from scipy import special
 
 from simcore.agreement import NO_NEGOTIATION, escalation_rate, round_to_step
-from simcore.config import CpiRule, Scenario
+from simcore.config import Scenario
 from simcore.engine import simulate
-from simcore.sampling import UNIFORM_ROLES, draw_block
+from simcore.params import CpiRuleParams, resolve_params
+from simcore.sampling import NEGOTIATION_ROLES, draw_block
 from tests.conftest import deep_update
 
 Factory = Callable[..., Scenario]
@@ -36,7 +37,7 @@ def test_round_to_step(value: float, step: float, expected: float) -> None:
 
 
 def test_rate_rounded_then_clipped() -> None:
-    rule = CpiRule(rule="cpi", cap=0.05, floor=0.0, lag=2)
+    rule = CpiRuleParams(cap=0.05, floor=0.0, lag=2)
     rates = np.array([0.0499, 0.05049, 0.0551, -0.0004, -0.0006, 0.0215])
     got = escalation_rate(rule, rates, rate_step=0.001)
     np.testing.assert_allclose(got, [0.05, 0.05, 0.05, 0.0, 0.0, 0.022], rtol=1e-15)
@@ -243,14 +244,14 @@ def test_demand_outcome_formula(make_scenario: Factory) -> None:
     demand = {"kind": "demand", "probability": 1.0, "term": 5,
               "demand_usd": {"values": [5e9, 10e9], "probabilities": [0.6, 0.4]},
               "concession": {"a": 2.0, "b": 8.0}}
-    _scenario, paths = _run(
+    scenario, paths = _run(
         make_scenario,
         {"agreement": {"last_year": 2027, "reopen_probability": 0.0, "amount_step": 0.0},
          "negotiation": {"outcomes": [demand]}},
     )
-    draws = draw_block(sampler="mc", seed=7, block=0, n=2000, horizon=6)
-    u_demand = draws.uniforms[2, UNIFORM_ROLES.index("demand")]
-    u_concession = draws.uniforms[2, UNIFORM_ROLES.index("concession")]
+    draws = draw_block(resolve_params(scenario), seed=7, block=0, n=2000)
+    u_demand = draws.negotiation_u[2, NEGOTIATION_ROLES.index("demand")]
+    u_concession = draws.negotiation_u[2, NEGOTIATION_ROLES.index("concession")]
     demand_usd = np.where(u_demand < 0.6, 5e9, 10e9)
     share = special.betaincinv(2.0, 8.0, u_concession)
     fx = paths["fx_krw_per_usd"][:, 2]

@@ -11,10 +11,10 @@ import xarray as xr
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config import Scenario
+from simcore.config import Scenario, check_batch
 from simcore.engine import simulate
 from simcore.errors import ConfigError
-from simcore.runner import check_batch, run_scenarios
+from simcore.runner import run_scenarios
 from tests.conftest import ROOT
 
 Factory = Callable[..., Scenario]
@@ -28,7 +28,7 @@ def batch_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cli, ["batch", *map(str, CONFIGS), "-o", str(out), "--samples", "3000", "-q"]
     )
     assert res.exit_code == 0, res.output
-    assert "4 scenarios x 3,000 paths" in res.output
+    assert f"{len(CONFIGS)} scenarios x 3,000 paths" in res.output  # one per shipped config
     return out
 
 
@@ -74,8 +74,10 @@ def test_common_random_numbers_pair_the_samples(batch_file: Path) -> None:
 def test_outcome_codes_use_batch_wide_labels(batch_file: Path) -> None:
     with xr.open_dataset(batch_file, engine="h5netcdf") as ds:
         meanings = ds["negotiation_outcome"].attrs["flag_meanings"].split()
-        assert meanings == ["no_negotiation", "status_quo", "demand", "lapse"]
+        # history.toml (outcomes from the record) adds the kind `increase` after the others.
+        assert meanings == ["no_negotiation", "status_quo", "demand", "lapse", "increase"]
         codes = ds["negotiation_outcome"]
+        assert set(np.unique(codes.sel(scenario="history"))) <= {-1, 2, 3}
         # us-demand-2027 has one outcome, a demand: its codes must read as "demand" (1).
         assert set(np.unique(codes.sel(scenario="us-demand-2027"))) == {-1, 1}
         # lapse.toml has one outcome, a lapse (2), every year from 2031.

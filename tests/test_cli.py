@@ -47,7 +47,7 @@ def test_run_default_output_is_outputs_run_name(
 
 
 def test_summary_table(result_file: Path, runner: CliRunner) -> None:
-    res = runner.invoke(cli, ["summary", str(result_file)])
+    res = runner.invoke(cli, ["summary", str(result_file), "--detail"])
     assert res.exit_code == 0, res.output
     for text in ("contribution_usd [USD bn]", "contribution_krw [KRW tn]", "rok_share [%]",
                  "P50", "2031", "horizon", "±"):

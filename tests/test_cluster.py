@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -73,6 +74,8 @@ class Cluster:
     """A scheduler and its workers, each a process group of its own."""
 
     folder: Path
+    #: A folder the workers must not see: each runs where an empty tmpfs is mounted on it.
+    hide: Path | None = None
     address: str = ""
     scheduler: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -99,7 +102,11 @@ class Cluster:
 
     def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
         log = (self.folder / f"{args[0]}-{len(self.workers)}.log").open("wb")
-        return subprocess.Popen(dask_command(*args), cwd=self.folder, stdout=log,
+        command = dask_command(*args)
+        if self.hide is not None and args[0] == "worker":
+            command = ["unshare", "--mount", "sh", "-c",
+                       'mount -t tmpfs none "$0" && exec "$@"', str(self.hide), *command]
+        return subprocess.Popen(command, cwd=self.folder, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
     def ask(self, question: Callable[..., object]) -> object:
@@ -137,8 +144,9 @@ def _processing(dask_scheduler: object) -> dict[str, int]:
 
 
 @contextlib.contextmanager
-def running_cluster(folder: Path, workers: int = 2) -> Iterator[Cluster]:
-    cluster = Cluster(folder)
+def running_cluster(folder: Path, workers: int = 2, hide: Path | None = None
+                    ) -> Iterator[Cluster]:
+    cluster = Cluster(folder, hide=hide)
     try:
         cluster.start(workers)
         yield cluster
@@ -310,3 +318,61 @@ def test_ctrl_c_of_a_local_cluster_run_does_not_wait_for_its_running_tasks(
     assert process.returncode == 130, errors
     assert stopped < 2 * STOP_WITHIN, f"took {stopped:.2f} s to stop"
     assert partial_files(tmp_path) == []
+
+
+def _sent_bytes(dask_worker: object) -> int:
+    return int(dask_worker.transfer_outgoing_bytes_total)  # type: ignore[attr-defined]
+
+
+def sent_by_workers(cluster: Cluster) -> int:
+    """Bytes the cluster's workers have sent so far (the results the client fetched)."""
+    import cloudpickle
+    from dask.distributed import Client
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    with Client(cluster.address, timeout="30s") as client:
+        return sum(client.run(_sent_bytes).values())
+
+
+def can_hide_folders() -> bool:
+    """Whether a worker can be started in a mount namespace of its own (root, unshare)."""
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        return False
+    return subprocess.run(["unshare", "--mount", "true"], capture_output=True).returncode == 0
+
+
+def test_workers_that_see_the_folder_write_into_the_file(
+    cluster: Cluster, reference: Callable[[int], Path], tmp_path: Path
+) -> None:
+    """Both workers see /tmp: each chunk is written by the worker that made it; only the
+    summary's tallies travel back to the client, not the paths."""
+    samples = 2 * BLOCK_SIZE + 1_000
+    out = tmp_path / "direct.h5"
+    before = sent_by_workers(cluster)
+    done = subprocess.run(batch(out, samples, "--scheduler", cluster.address),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    sent = sent_by_workers(cluster) - before
+    assert_identical(out, reference(samples))
+    assert sent < 0.1 * out.stat().st_size, (sent, out.stat().st_size)
+
+
+@pytest.mark.skipif(not can_hide_folders(), reason="needs root and unshare to hide a folder")
+def test_workers_that_do_not_see_the_folder_send_their_chunks_back(
+    reference: Callable[[int], Path], tmp_path: Path
+) -> None:
+    """The workers run where the output folder is an empty tmpfs (as on another machine):
+    their probe fails, they send the paths back, and the client writes them."""
+    samples = 2 * BLOCK_SIZE + 1_000
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (tmp_path / "cluster").mkdir()
+    with running_cluster(tmp_path / "cluster", hide=folder) as hidden:
+        done = subprocess.run(
+            batch(folder / "shipped.h5", samples, "--scheduler", hidden.address),
+            capture_output=True, text=True, timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        sent = sent_by_workers(hidden)
+    assert_identical(folder / "shipped.h5", reference(samples))
+    assert sent > 0.9 * (folder / "shipped.h5").stat().st_size

@@ -104,7 +104,8 @@ def test_stop_signal_removes_the_partial_file_and_keeps_the_old_result(
     sent = time.monotonic()
     process.send_signal(signum)
     # dask's workers may log a line of their own (a cancelled task) before ours.
-    for message in process.stderr:  # type: ignore[union-attr]
+    assert process.stderr is not None
+    for message in process.stderr:
         if message.startswith("Interrupted"):
             break
     stopped = time.monotonic() - sent
@@ -327,7 +328,7 @@ def test_force_skips_the_free_space_check(
 ) -> None:
     monkeypatch.setattr(shutil, "disk_usage", lambda _: SimpleNamespace(free=0))
     scenario = make_scenario({"run": {"samples": 100}})
-    with pytest.raises(SmasimInputError, match=r"has 0 B free; .* pass --force"):
+    with pytest.raises(SmasimInputError, match=r"has 0 B free; .* pass force=True"):
         run_scenarios([scenario], tmp_path / "a.h5")
     assert list(tmp_path.iterdir()) == []
     assert run_scenarios([scenario], tmp_path / "a.h5", force=True).path.exists()

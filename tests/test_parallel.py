@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import h5py
 import pytest
@@ -14,8 +16,11 @@ from simcore.parallel import InProcessExecutor, SchedulerUnreachableError, open_
 from simcore.runner import run_scenarios
 from simcore.sampling import BLOCK_SIZE
 from simcore.variables import VARIABLES
+from tests.conftest import BASELINE
 
 Factory = Callable[..., Scenario]
+T = TypeVar("T", bound=Any)
+R = TypeVar("R")
 N = 2 * BLOCK_SIZE + 1_000
 
 
@@ -36,9 +41,10 @@ def scenarios() -> list[Scenario]:
 
 
 class ShippingExecutor(InProcessExecutor):
-    """Chunks come back to the writer, which writes them through h5py (as for a cluster)."""
+    """Chunks come back to the writer (as from workers that do not see the file)."""
 
-    shares_filesystem = False
+    def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        return super().map_ordered(fn, (replace(task, target=None) for task in tasks))
 
 
 @pytest.fixture(scope="module")
@@ -80,16 +86,16 @@ def test_identical_bytes(
 
 
 def test_executor_options_are_checked() -> None:
-    with pytest.raises(SmasimInputError, match="--workers and --scheduler exclude each other"):
+    with pytest.raises(SmasimInputError, match=r"^workers and scheduler exclude each other"):
         with open_executor(workers=2, scheduler="tcp://127.0.0.1:1"):
             pass
     for address in ("localhost", "tcp://localhost", "foo:bar", "http://host:80"):
-        with pytest.raises(SmasimInputError, match=rf"--scheduler {address}: expected a dask"):
+        with pytest.raises(SmasimInputError, match=rf"^scheduler {address}: expected a dask"):
             with open_executor(scheduler=address):
                 pass
     # Not bad input but a failure to run (exit 1): nothing answers there.
     with pytest.raises(SchedulerUnreachableError,
-                       match=r"--scheduler tcp://127\.0\.0\.1:9: cannot connect"):
+                       match=r"^scheduler tcp://127\.0\.0\.1:9: cannot connect"):
         with open_executor(scheduler="tcp://127.0.0.1:9", connect_timeout=1.0):
             pass
 
@@ -121,3 +127,15 @@ def test_a_million_paths_on_two_workers_equal_one_thread(tmp_path: Path) -> None
         for name in ("contribution_usd_mean", "contribution_usd_percentile",
                      "contribution_usd_percentile_upper"):
             assert a["summary"][name][()].tobytes() == b["summary"][name][()].tobytes(), name
+
+
+def test_the_cli_names_its_options_where_the_library_names_parameters(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    result = CliRunner().invoke(cli, ["run", str(BASELINE), "-o", str(tmp_path / "x.h5"),
+                                      "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2
+    assert result.output == "Error: --workers and --scheduler exclude each other: give one\n"
+    assert list(tmp_path.iterdir()) == []

@@ -12,14 +12,9 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from simcore import plots
-from simcore.report import (
-    FAN_LEVELS,
-    distribution_panels,
-    fan_panels,
-    figure_title,
-    select,
-    summary_rows,
-)
+from simcore.figures import FAN_LEVELS, distribution_panels, fan_panels, figure_title
+from simcore.report import summary_rows
+from simcore.select import select
 from tests.conftest import result_file
 
 N = 3_000

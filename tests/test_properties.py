@@ -25,8 +25,9 @@ from simcore.config import (
     parse_scenario,
     scenario_from_dict,
 )
-from simcore.engine import outcome_labels, simulate
+from simcore.engine import simulate
 from simcore.errors import ConfigError
+from simcore.params import resolve_rule
 from simcore.summary import summarize_values
 from simcore.variables import VARIABLES
 from tests.conftest import BASELINE
@@ -188,7 +189,7 @@ def test_simulated_paths_are_sane(data: dict[str, Any]) -> None:
         assert (values[name] >= 0).all(), f"{name} is negative"
     assert np.isin(values["troops"], scenario.troops.levels).all()
     codes = values["negotiation_outcome"]
-    assert ((codes >= -1) & (codes < len(outcome_labels(scenario)))).all()
+    assert ((codes >= -1) & (codes < len(scenario.outcome_labels))).all()
     _check_escalation_bounds(scenario, values)
     _check_summary_monotone(scenario, values)
 
@@ -238,7 +239,9 @@ def test_escalation_rate_stays_within_floor_and_cap(rule: dict[str, Any], lagged
         {**copy.deepcopy(BASE), "agreement": {**BASE["agreement"], "escalation": rule}}
     ).agreement.escalation
     assume(model.rule != "usd_cpi")
-    rate = np.asarray(escalation_rate(model, np.asarray(lagged), rate_step=rate_step))
+    rate = np.asarray(
+        escalation_rate(resolve_rule(model), np.asarray(lagged), rate_step=rate_step)
+    )
     assert np.isfinite(rate).all()
     floor = getattr(model, "floor", None)
     cap = getattr(model, "cap", None)

@@ -10,6 +10,7 @@ import pytest
 
 from simcore.config import Scenario
 from simcore.engine import simulate_block
+from simcore.params import resolve_params
 from simcore.sampling import draw_block
 from tests.reference_model import simulate_reference
 
@@ -25,11 +26,22 @@ MIXED_OUTCOMES = [
     {"kind": "lapse", "probability": 0.3, "funding_fraction": 0.5},
 ]
 
+INCREASE_OUTCOMES = [
+    {"kind": "increase", "probability": 0.4, "term": 2, "first_year": {"mean": 0.05, "sd": 0.07},
+     "escalation": {"rule": "fixed", "rate": 0.02}},
+    {"kind": "status_quo", "probability": 0.2, "term": 3},
+    MIXED_OUTCOMES[1] | {"probability": 0.2},
+    {"kind": "increase", "probability": 0.1, "term": 4, "first_year": {"mean": -0.1, "sd": 0.0}},
+    {"kind": "lapse", "probability": 0.1, "funding_fraction": 0.9},
+]
+
 CASES = {
     "baseline": {},
     "student-t": {"shocks": {"distribution": "student_t", "dof": 4.5}},
     "mixed-outcomes": {"agreement": {"last_year": 2027, "reopen_probability": 0.2},
                        "negotiation": {"outcomes": MIXED_OUTCOMES}},
+    "increase-outcomes": {"agreement": {"last_year": 2026, "reopen_probability": 0.2},
+                          "negotiation": {"outcomes": INCREASE_OUTCOMES}},
     "usd-cpi": {"agreement": {"escalation": {"rule": "usd_cpi"}, "reopen_probability": 0.1}},
     "fixed-and-pins": {
         "agreement": {"escalation": {"rule": "fixed", "rate": 0.035}},
@@ -46,8 +58,7 @@ CASES = {
 @pytest.mark.parametrize("changes", list(CASES.values()), ids=list(CASES))
 def test_engine_equals_per_sample_model(make_scenario: Factory, changes: dict[str, Any]) -> None:
     scenario = make_scenario({"run": {"samples": N}, **changes})
-    dof = scenario.shocks.dof if scenario.shocks.distribution == "student_t" else None
-    draws = draw_block(sampler="mc", seed=21, block=0, n=N, horizon=6, dof=dof)
+    draws = draw_block(resolve_params(scenario), seed=21, block=0, n=N)
     expected = simulate_reference(scenario, draws)
     got = simulate_block(scenario, 0, seed=21)
     for name, values in got.items():

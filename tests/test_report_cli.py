@@ -16,8 +16,10 @@ from cli.main import cli
 from simcore.config import load_scenario
 from simcore.drivers import price_index
 from simcore.errors import SmasimInputError
-from simcore.report import convergence_rows, format_with_error, parse_years, summary_rows
+from simcore.render import format_with_error
+from simcore.report import convergence_rows, summary_rows
 from simcore.runner import run_scenarios
+from simcore.select import parse_years
 from simcore.summary import normal_quantile, order_statistic_ranks
 from tests.conftest import ROOT, result_file
 

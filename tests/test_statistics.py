@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
-from simcore.config import Scenario
+from simcore.config import Scenario, load_scenario
 from simcore.engine import simulate
+from simcore.params import resolve_params
 from simcore.sampling import draw_block
-from simcore.shocks import correlate_shocks, correlation_factor
+from simcore.shocks import correlation_factor, model_shocks
+from tests.conftest import BASELINE
 
 Factory = Callable[..., Scenario]
 N = 200_000
@@ -66,13 +69,14 @@ def test_troop_law_is_row_of_matrix_power(make_scenario: Factory) -> None:
 
 
 def _shocks(correlation: np.ndarray, dof: float | None = None) -> np.ndarray:
+    params = dataclasses.replace(
+        resolve_params(load_scenario(BASELINE)),
+        dof=dof, correlation=correlation, correlation_factor=correlation_factor(correlation),
+    )
     samples = []
     for block in range(4):
-        draws = draw_block(sampler="mc", seed=14, block=block, n=65536, horizon=6, dof=dof)
-        samples.append(
-            correlate_shocks(draws.normals, correlation_factor(correlation), dof=dof,
-                             chi2=draws.chi2)
-        )
+        draws = draw_block(params, seed=14, block=block, n=65536)
+        samples.append(model_shocks(draws.g, dof=dof, w=draws.w))
     return np.concatenate([s.reshape(4, -1) for s in samples], axis=1)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +18,17 @@ from simcore.engine import simulate
 from simcore.errors import OutputExistsError, ResultFileError
 from simcore.runner import run_scenarios
 from simcore.sampling import BLOCK_SIZE
-from simcore.store import COMPLETE_ATTR, TEMP_SUFFIX, check_result_file
+from simcore.store import (
+    COMPLETE_ATTR,
+    CREATING_SUFFIX,
+    TEMP_SUFFIX,
+    ResultWriter,
+    check_result_file,
+    file_layout,
+    final_path,
+    remove_stale_temporaries,
+    temporary_path,
+)
 from simcore.variables import VARIABLES
 
 Factory = Callable[..., Scenario]
@@ -135,7 +148,7 @@ def test_existing_output_is_kept_without_overwrite(make_scenario: Factory, tmp_p
     target = tmp_path / "out.h5"
     target.write_bytes(b"precious")
     scenario = make_scenario({"run": {"samples": 100}})
-    with pytest.raises(OutputExistsError, match="exists; pass --overwrite"):
+    with pytest.raises(OutputExistsError, match="exists; pass overwrite=True"):
         run_scenarios([scenario], target)
     assert target.read_bytes() == b"precious"
     run_scenarios([scenario], target, overwrite=True)
@@ -193,3 +206,39 @@ def test_foreign_and_truncated_files(two_block_run: tuple[Scenario, Path], tmp_p
     truncated.write_bytes(two_block_run[1].read_bytes()[: 1 << 20])
     with pytest.raises(ResultFileError, match="truncated"):
         check_result_file(truncated)
+
+
+def test_the_partial_file_appears_only_with_its_whole_structure(
+    make_scenario: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[list[str]] = []
+    create = ResultWriter._create_structure
+
+    def observed(writer: ResultWriter) -> None:
+        create(writer)
+        # Structure written, not yet renamed: nothing a reader would take for the run's file.
+        seen.append(sorted(p.name.rsplit(".", 1)[-1] for p in tmp_path.iterdir()))
+
+    monkeypatch.setattr(ResultWriter, "_create_structure", observed)
+    scenario = make_scenario({"run": {"samples": 100}})
+    layout = file_layout([scenario], batch=False)
+    with ResultWriter(tmp_path / "out.h5", layout, {"smasim_version": "test"}) as writer:
+        assert seen == [["smasim-creating"]]
+        assert [p.name for p in tmp_path.iterdir()] == [writer.temp.name]
+        # Read by another process, as `smasim info` would (this one holds the file open).
+        probe = ("import sys; from simcore.store import read_structure; "
+                 "s = read_structure(sys.argv[1]); print(s['complete'], s['dims'])")
+        done = subprocess.run([sys.executable, "-c", probe, str(writer.temp)],
+                              capture_output=True, text=True, check=True, timeout=60)
+        assert done.stdout == "False {'sample': 100, 'year': 6}\n"
+        writer.release()
+
+
+def test_a_stale_file_of_an_interrupted_creation_is_removed(tmp_path: Path) -> None:
+    temp = temporary_path(tmp_path / "x.h5")
+    stale = temp.with_name(temp.name.replace(str(os.getpid()), "999999999")
+                           .removesuffix(TEMP_SUFFIX) + CREATING_SUFFIX)
+    stale.write_bytes(b"\x89HDF")
+    assert final_path(stale) == tmp_path / "x.h5"
+    assert remove_stale_temporaries(tmp_path) == [stale]
+    assert not stale.exists()

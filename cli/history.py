@@ -1,0 +1,160 @@
+"""``smasim history``: the shipped historical series (or a folder of the same layout).
+
+Also holds what the three evidence commands (history, calibrate, backtest) share: the
+``--data`` and ``--format`` options and the rich table printer. They stay apart from
+``cli.summary`` so that these commands do not import xarray (calibrate runs in well under a
+second).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from simcore.history import DATA_FILES, History, load_history, negotiation_records
+
+SERIES = tuple(name.removesuffix(".csv") for name in DATA_FILES)
+
+data_option = click.option(
+    "--data",
+    "data",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder holding sma_amounts.csv, macro.csv, defense_budget.csv and "
+    "negotiations.csv in the shipped layout [default: the data shipped with smasim].",
+)
+
+
+def format_option(*choices: str) -> Any:
+    """``--format`` among ``choices``, the first the default."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
+                        show_default=True, help="Output format.")
+
+
+def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]],
+                caption: str = "") -> None:
+    """One table with rich: title above, caption below, cells never cut or wrapped."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for k, name in enumerate(header):
+        table.add_column(name, justify="left" if k == 0 else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    console = Console(width=max(100, Console(width=10_000).measure(table).maximum))
+    console.print(Text(title, style="bold"))
+    console.print(table)
+    if caption:
+        console.print(Text(caption, style="dim"))
+    console.print()
+
+
+def json_ready(value: Any) -> Any:
+    """NaN becomes null; numpy scalars and arrays become Python numbers and lists."""
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if hasattr(value, "tolist"):
+        return json_ready(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(json_ready(value), indent=2, allow_nan=False))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:g}"
+    return str(value)
+
+
+def _records(history: History, series: str) -> list[dict[str, Any]]:
+    table = history.tables()[f"{series}.csv"]
+    return [{column: values[k].item() for column, values in table.columns.items()}
+            for k in range(len(table))]
+
+
+def _negotiation_records(history: History) -> list[dict[str, Any]]:
+    return [
+        {"agreement": r.agreement, "first_year": r.first_year, "last_year": r.last_year,
+         "first_year_change": r.first_year_change, "lapse": r.lapse,
+         "lapse_months": r.lapse_months, "us_ask_usd": r.us_ask_usd,
+         "implied_concession": r.implied_concession}
+        for r in negotiation_records(history)
+    ]
+
+
+def _print_negotiations(records: list[dict[str, Any]]) -> None:
+    rows = [[r["agreement"], f"{r['first_year']}–{r['last_year']}",
+             f"{100 * r['first_year_change']:+.1f}%", "yes" if r["lapse"] else "",
+             _cell(r["lapse_months"]),
+             "" if math.isnan(r["us_ask_usd"]) else f"{r['us_ask_usd'] / 1e9:g}",
+             "" if math.isnan(r["implied_concession"]) else f"{r['implied_concession']:.3f}"]
+            for r in records]
+    print_table("Negotiations: each new agreement (negotiations.csv)",
+                ["agreement", "years", "first-year change", "lapse", "months", "US ask [USD bn]",
+                 "implied concession"], rows,
+                "implied concession s = (V_after − V_before) / (D − V_before), amounts in USD at "
+                "each year's average rate")
+
+
+@click.command("history")
+@click.option("--series", type=click.Choice(SERIES), default=None,
+              help="One data file [default: all four].")
+@click.option("--negotiations", is_flag=True,
+              help="Each agreement's first-year change, lapse, US ask and implied concession "
+              "share.")
+@format_option("table", "csv", "json")
+@data_option
+def history_command(series: str | None, negotiations: bool, fmt: str, data: Path | None
+                    ) -> None:
+    """Print the historical series smasim ships (sources: docs/data.md).
+
+    --data reads a folder of the same layout instead (a copy with newer numbers).
+    """
+    from cli.main import InputError
+
+    history = load_history(data)
+    if negotiations:
+        records = _negotiation_records(history)
+        if fmt == "json":
+            echo_json(records)
+        elif fmt == "csv":
+            _echo_csv(records)
+        else:
+            _print_negotiations(records)
+        return
+    names = [series] if series else list(SERIES)
+    if fmt == "csv":
+        if len(names) > 1:
+            raise InputError("--format csv prints one file: add --series "
+                             f"({', '.join(SERIES)})")
+        _echo_csv(_records(history, names[0]))
+    elif fmt == "json":
+        echo_json({name: _records(history, name) for name in names})
+    else:
+        for name in names:
+            records = _records(history, name)
+            print_table(f"{name}.csv ({history.source})", list(records[0]),
+                        [[_cell(v) for v in r.values()] for r in records])
+
+
+def _echo_csv(records: list[dict[str, Any]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _cell(v) for k, v in r.items()} for r in records)
+    click.echo(buffer.getvalue(), nl=False)

@@ -1,0 +1,204 @@
+"""smasim backtest: scores, no look-ahead, calibration on synthetic truth, the file, the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scipy import stats
+
+from cli.main import cli
+from simcore.backtest import (
+    INTERVALS,
+    LEVELS,
+    backtest_drivers,
+    backtest_sma,
+    crps_sorted,
+    driver_records,
+    interval_hits,
+    mid_pit,
+    read_backtest,
+    wilson_interval,
+)
+from simcore.history import load_history
+from simcore.types import DRIVERS
+from tests.evidence_data import TRUE, simulate_series, write_synthetic
+from tests.test_history import copy_data
+
+
+def test_mid_pit_counts_ties_by_half() -> None:
+    x = np.array([[1.0], [2.0], [2.0], [3.0]])
+    assert mid_pit(x, np.array([2.0]))[0] == (1 + 0.5 * 2) / 4
+    assert mid_pit(x, np.array([0.0]))[0] == 0.0
+    assert mid_pit(x, np.array([9.0]))[0] == 1.0
+    assert mid_pit(x, np.array([2.5]))[0] == 0.75
+
+
+def test_crps_from_sorted_samples_equals_the_double_sum() -> None:
+    rng = np.random.default_rng(1)
+    x = np.sort(rng.normal(size=(300, 3)), axis=0)
+    y = np.array([-0.3, 0.0, 2.5])
+    for j in range(3):
+        brute = (np.abs(x[:, j] - y[j]).mean()
+                 - 0.5 * np.abs(x[:, j, None] - x[None, :, j]).mean())
+        assert crps_sorted(x[:, j:j + 1], y[j:j + 1])[0] == pytest.approx(brute, rel=1e-12)
+    point = np.full((10, 1), 2.0)  # a point forecast's CRPS is its absolute error
+    assert crps_sorted(point, np.array([3.5]))[0] == pytest.approx(1.5, abs=1e-15)
+
+
+def test_wilson_interval_of_five_in_ten() -> None:
+    lower, upper = wilson_interval(np.array(0.5), np.array(10))
+    assert (float(lower), float(upper)) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    lower, upper = wilson_interval(np.array(1.0), np.array(5))
+    assert float(upper) == pytest.approx(1.0) and float(lower) == pytest.approx(0.5655, abs=1e-4)
+
+
+def test_intervals_are_closed() -> None:
+    quantiles = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])  # at LEVELS
+    hits, scored = interval_hits(quantiles, np.array(2.0))  # the 80% interval's lower end
+    assert scored and list(hits) == [False, True, True]
+    hits, _ = interval_hits(quantiles, np.array(7.0))
+    assert list(hits) == [False, False, True]
+
+
+def test_no_look_ahead(tmp_path: Path) -> None:
+    folder = copy_data(tmp_path / "data")
+    origin = 2015
+    for name in ("macro.csv", "defense_budget.csv"):
+        lines = (folder / name).read_text(encoding="utf-8").splitlines()
+        changed = [lines[0]]
+        for line in lines[1:]:
+            cells = line.split(",")
+            if int(cells[0]) > origin:  # every later value changes
+                cells[1:4] = [str(float(c) * 1.7 + 0.3) if c[0].isdigit() else c
+                              for c in cells[1:4]]
+            changed.append(",".join(cells))
+        (folder / name).write_text("\n".join(changed) + "\n", encoding="utf-8")
+    kwargs = {"start": origin, "end": origin, "samples": 3000, "horizon": 3}
+    before = backtest_drivers(load_history(), **kwargs)
+    after = backtest_drivers(load_history(folder), **kwargs)
+    np.testing.assert_array_equal(before.forecast, after.forecast)  # bit-identical, NaN too
+    assert np.isfinite(before.forecast[:3]).all()
+    assert not np.array_equal(before.realized[:3], after.realized[:3])
+
+
+def _synthetic_backtest(tmp_path: Path) -> tuple[dict, object]:
+    # 300 years, every origin with at least 150 of them: the parameters are estimated
+    # (point estimates narrow the intervals a little), but from long windows.
+    rng = np.random.default_rng(20261201)
+    series = simulate_series(rng, 300, reversion=0.0)
+    folder = write_synthetic(tmp_path / "data", 1801, series)
+    result = backtest_drivers(load_history(folder), start=1950, end=2099, window_start=1801,
+                              horizon=1, samples=4000)
+    records = {(r["driver"], r["lead"], r["level"]): r for r in driver_records(result)}
+    return records, result
+
+
+@pytest.mark.slow
+def test_a_correctly_specified_model_is_calibrated(tmp_path: Path) -> None:
+    records, result = _synthetic_backtest(tmp_path)
+    for d, driver in enumerate(("kr_inflation", "us_inflation", "fx")):
+        for level in INTERVALS:
+            r = records[(driver, 1, level)]
+            assert r["n"] == 150
+            assert r["rate_lower"] <= level <= r["rate_upper"], (driver, level, r["rate"])
+        pits = result.pit[d, :, 0]
+        assert abs(pits.mean() - 0.5) < 3 * math.sqrt(1 / 12 / pits.size)
+        assert stats.kstest(pits, "uniform").pvalue > 0.001
+
+
+def test_half_the_true_volatility_fails_visibly() -> None:
+    # One-year-ahead forecasts of an AR(1) inflation from its true parameters, scored on
+    # 300 realized values: full volatility covers, half the volatility does not.
+    rng = np.random.default_rng(9)
+    p = TRUE["kr"]
+    series = simulate_series(rng, 301, reversion=0.0)["kr"][0]
+    centre = p["mean"] + p["persistence"] * (series[:-1] - p["mean"])
+    z = rng.standard_normal((4000, 1))
+    realized = series[1:]
+    rates = {}
+    for scale in (1.0, 0.5):
+        samples = np.sort(centre + scale * p["volatility"] * z, axis=0)
+        quantiles = np.quantile(samples, LEVELS, axis=0).T
+        hits, _ = interval_hits(quantiles, realized)
+        rates[scale] = hits.mean(axis=0)
+        pits = mid_pit(samples, realized)
+        if scale == 1.0:
+            assert abs(pits.mean() - 0.5) < 3 * math.sqrt(1 / 12 / 300)
+        else:
+            assert pits.std() > 0.35  # U-shaped: too many values in the tails
+    for j, level in enumerate(INTERVALS):
+        lower, upper = wilson_interval(np.array(rates[1.0][j]), np.array(300))
+        assert lower <= level <= upper
+        lower, upper = wilson_interval(np.array(rates[0.5][j]), np.array(300))
+        assert upper < level - 0.1  # fails by a wide margin
+    assert rates[0.5][1] == pytest.approx(2 * stats.norm.cdf(0.5 * 1.2816) - 1, abs=0.08)
+
+
+def test_sma_backtest_statuses() -> None:
+    records = backtest_sma(load_history(), samples=2000)
+    statuses = {(r["agreement"], r["year"]): r["status"] for r in records}
+    assert statuses == {
+        ("8th", 2009): "known", ("8th", 2010): "determined", ("8th", 2011): "official",
+        ("8th", 2012): "official", ("8th", 2013): "official",
+        ("9th", 2014): "known", ("9th", 2015): "determined", ("9th", 2016): "official",
+        ("9th", 2017): "official", ("9th", 2018): "official",
+        ("11th", 2020): "known", ("11th", 2021): "known", ("11th", 2022): "official",
+        ("11th", 2023): "derived", ("11th", 2024): "derived", ("11th", 2025): "official",
+        ("12th", 2026): "known", ("12th", 2027): "determined",
+    }
+    for r in records:
+        assert (r["pit"] is None) == (r["status"] != "official")
+        assert list(r) == ["agreement", "year", "official_krw", "status", "pit", "in_50",
+                           "in_80", "in_90"]
+    assert next(r for r in records if r["year"] == 2010)["official_krw"] == 7904e8
+
+
+@pytest.mark.slow
+def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
+    out = tmp_path / "bt.nc"
+    runner = CliRunner()
+    args = ["backtest", "--from", "2018", "--to", "2024", "--horizon", "3", "--samples",
+            "2000", "--format", "json", "-o", str(out)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == ["drivers", "sma"]
+    assert list(data["drivers"][0]) == [
+        "driver", "lead", "level", "hits", "n", "n_eff", "rate", "rate_lower", "rate_upper",
+        "mean_pit", "sd_pit", "mean_crps", "mean_crps_no_change"]
+    first = data["drivers"][0]
+    assert first["driver"] == "kr_inflation" and first["lead"] == 1 and first["n"] == 7
+    lead2 = next(r for r in data["drivers"] if r["driver"] == "fx" and r["lead"] == 2)
+    assert lead2["n"] == 6 and lead2["n_eff"] == 3  # 2019–2024 origins; ceil(6 / 2)
+    forecast, realized, pit, leads = read_backtest(out)
+    assert forecast.shape == (4, 7, 3, 7) and list(leads) == [1, 2, 3]
+    assert math.isnan(realized[0, -1, 1])  # Korean CPI of 2026 not observed yet
+    assert realized[3, -1, 1] == pytest.approx(0.075)  # defense growth 2026 is
+    hits, scored = interval_hits(forecast, realized)
+    for r in data["drivers"]:
+        d, k = DRIVERS.index(r["driver"]), r["lead"] - 1
+        assert r["hits"] == int(hits[d, :, k, INTERVALS.index(r["level"])].sum())
+        assert r["n"] == int(scored[d, :, k].sum())
+        assert r["mean_pit"] == pytest.approx(pit[d, scored[d, :, k], k].mean(), abs=1e-15)
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 2 and "exists" in again.output
+    image = tmp_path / "coverage.png"
+    result = runner.invoke(cli, ["plot", "--kind", "coverage", str(out), "-o", str(image)])
+    assert result.exit_code == 0, result.output
+    assert image.stat().st_size > 10_000
+    result = runner.invoke(cli, ["plot", "--kind", "history", "-o", str(tmp_path / "h.svg")])
+    assert result.exit_code == 0, result.output
+
+
+def test_bad_backtest_options_are_one_line_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["backtest", "--from", "1999"])
+    assert result.exit_code == 2 and "window start" in result.output
+    result = runner.invoke(cli, ["plot", "--kind", "coverage", str(tmp_path / "none.nc"),
+                                 "-o", str(tmp_path / "c.png")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
