@@ -257,14 +257,14 @@ class ChunkTask:
         produce is NaN.
     outcome_codes : tuple of int
         File code of each of the scenario's outcome indices.
+    outcomes : int
+        Outcome labels of the file (codes ``-1 … outcomes − 1`` are counted).
     target : DirectTarget, optional
         Write the values straight into the file instead of returning them, if the process
         running the task sees it (:meth:`DirectTarget.visible`: this machine, or a file
         system shared with it).
     file_scenario : int, optional
         Index along the file's ``scenario`` dimension (a batch), for ``target``.
-    outcomes : int
-        Outcome labels of the file (codes ``-1 … outcomes − 1`` are counted).
     summaries : dict of str to SummaryPlan
         The summarized variables whose blocks are tallied, and their brackets.
     """
@@ -274,9 +274,9 @@ class ChunkTask:
     seed: int
     storage: dict[str, np.dtype]
     outcome_codes: tuple[int, ...]
+    outcomes: int
     target: DirectTarget | None = None
     file_scenario: int | None = None
-    outcomes: int = 0
     summaries: SummaryPlans = field(default_factory=dict)
 
 
