@@ -57,9 +57,10 @@ _MAX_CUTS = 48
 # Tallying a column that arrives in blocks is worth more cuts: the alternative is not a sort
 # but a second pass over the whole column (read back, or simulated again).
 _MAX_CUTS_TALLIED = 4 * _MAX_CUTS
-# Brackets narrowed by the elements already tallied are wider in standard deviations than
-# a pilot's: a miss there costs a pass over a whole column (read back or simulated again).
-_REFINE_SIGMAS = 6.0
+# Brackets of a column tallied block by block are wider, in standard deviations, than a
+# single column's: a miss costs a pass over a whole column (read back or simulated again),
+# not a retry over a column in memory. One end misses with probability ~1e-9.
+_TALLY_SIGMAS = 6.0
 # A plan that would keep more than this fraction of the column is not worth a pass.
 _MAX_KEPT_FRACTION = 0.5
 # A kept set larger than this fraction of its parent means the brackets did not help.
@@ -438,7 +439,12 @@ def _plan(
 
 
 def _cuts(
-    sample: np.ndarray, n: int, ranks: np.ndarray, attempt: int, max_cuts: int = _MAX_CUTS
+    sample: np.ndarray,
+    n: int,
+    ranks: np.ndarray,
+    attempt: int,
+    max_cuts: int = _MAX_CUTS,
+    sigmas: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Comparison cuts that bracket each rank of a column of ``n`` elements, placed by a
     sorted random ``sample`` of it.
@@ -449,13 +455,13 @@ def _cuts(
     between cut ``j - 1`` and cut ``j``: skip (only count), keep (extract), or point (all
     equal to one value). The last cut is ``x <= +inf``, so its count detects NaN. Returns
     None when a single pass would not pay off (more than ``max_cuts`` cuts, or too much of
-    the column kept). Brackets are :data:`WINDOW_SIGMAS` binomial
+    the column kept). Brackets are ``sigmas`` (default :data:`WINDOW_SIGMAS`) binomial
     standard deviations of the sample rank wide, doubled with each ``attempt``.
     """
     m = sample.shape[0]
     if np.isnan(sample[-1]):
         raise _NaNInput
-    lo, hi = _windows(m, n, ranks, attempt)
+    lo, hi = _windows(m, n, ranks, attempt, sigmas)
     # A value seen twice in the (sorted) subsample may be a long run of ties in y.
     repeats = sample[1:] == sample[:-1]
     tied = np.zeros(m, dtype=bool)
@@ -671,7 +677,7 @@ def bracket_column(
     ranks = _needed_ranks(n, quantiles, extra)
     sample = np.sort(_as_float_column(pilot))
     try:
-        plan = _cuts(sample, n, ranks, attempt=0, max_cuts=_MAX_CUTS_TALLIED)
+        plan = _cuts(sample, n, ranks, 0, _MAX_CUTS_TALLIED, _TALLY_SIGMAS)
     except _NaNInput:
         # Only the NaN sentinel: the tally then shows the NaN and settles as NaN.
         plan = (np.array([np.inf], dtype=sample.dtype), np.array([True]),
@@ -730,7 +736,7 @@ def refine_brackets(brackets: Brackets, tally: Tally) -> Brackets:
 
     The elements tallied so far are a random sample of the column much larger than the
     pilot, and their order statistics inside the kept cells are known exactly: brackets
-    placed by them (with a wider margin, ``_REFINE_SIGMAS``) keep ever fewer elements of
+    placed by them (``_TALLY_SIGMAS`` wide) keep ever fewer elements of
     the blocks still to come, about ``1/sqrt(seen)`` of each. Every cut of the result is a
     cut of ``brackets`` or lies inside one of its kept cells, so that any tally against
     ``brackets`` carries over exactly (:func:`retally`).
@@ -742,7 +748,7 @@ def refine_brackets(brackets: Brackets, tally: Tally) -> Brackets:
     size, counts = tally.size, tally.counts
     if size == 0 or int(counts[-1]) != size:
         return brackets
-    lo, hi = _windows(size, brackets.n, brackets.ranks, 0, _REFINE_SIGMAS)
+    lo, hi = _windows(size, brackets.n, brackets.ranks, 0, _TALLY_SIGMAS)
     if lo.min() < 0 or hi.max() > size - 1:
         return brackets
     kept = np.sort(np.concatenate(tally.kept))
