@@ -31,6 +31,7 @@ OPTION_WORDING = {
     "float32": "--float32",
     "workers": "--workers",
     "scheduler": "--scheduler",
+    "store": "--store",
 }
 
 EXIT_INPUT = 2

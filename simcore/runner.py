@@ -176,13 +176,14 @@ class RunPlan:
         ``target``: tasks that see the file write their values into it themselves. No
         variable is tallied (:func:`simulate_into` adds each task's brackets).
         """
-        storage = {name: self.layout.dtype(name) for name in self.layout.variables}
+        storage = {name: self.layout.dtype(name) for name in self.layout.simulated}
         return [
             ChunkTask(
                 scenario=scenario,
                 blocks=chunk,
                 seed=self.seed,
                 storage=storage,
+                stored=tuple(self.layout.variables),
                 outcome_codes=tuple(
                     self.layout.outcome_meanings.index(label)
                     for label in scenario.outcome_labels
@@ -205,6 +206,7 @@ def plan_run(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     float32: bool = False,
     compress: bool = False,
+    store: Sequence[str] | None = None,
 ) -> RunPlan:
     """Decide a run: its seed, its file's layout and its units of work (no file is touched).
 
@@ -223,6 +225,9 @@ def plan_run(
         Samples per unit of work, rounded up to whole blocks; results do not depend on it.
     float32, compress : bool
         Storage options of the file.
+    store : sequence of str, optional
+        The variables whose paths the file keeps (default: all); every variable is
+        summarized, exactly, either way.
 
     Returns
     -------
@@ -234,7 +239,8 @@ def plan_run(
         scenarios=tuple(scenarios),
         seed=seed,
         seed_source=source,
-        layout=file_layout(scenarios, batch=batch, float32=float32, compress=compress),
+        layout=file_layout(scenarios, batch=batch, float32=float32, compress=compress,
+                           store=store),
         chunks=tuple(chunk_blocks(first.run.samples, chunk_size)),
         batch=batch,
     )
@@ -253,8 +259,10 @@ class ChunkTask:
     seed : int
         The run's seed.
     storage : dict of str to numpy dtype
-        The file's variables and their storage types; a variable the scenario cannot
-        produce is NaN.
+        The run's variables and their storage types (summaries describe the values as
+        stored); a variable the scenario cannot produce is NaN.
+    stored : tuple of str
+        The variables whose paths the task returns or writes (``store``).
     outcome_codes : tuple of int
         File code of each of the scenario's outcome indices.
     outcomes : int
@@ -273,6 +281,7 @@ class ChunkTask:
     blocks: range
     seed: int
     storage: dict[str, np.dtype]
+    stored: tuple[str, ...]
     outcome_codes: tuple[int, ...]
     outcomes: int
     target: DirectTarget | None = None
@@ -350,18 +359,18 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
             tally = tally_summary(stored[name], plan)
             tallies[name] = tallies[name].merge(tally) if name in tallies else tally
         counts += outcome_counts(stored["negotiation_outcome"], task.outcomes)
-        parts.append({name: np.ascontiguousarray(value) for name, value in stored.items()})
+        parts.append({name: np.ascontiguousarray(stored[name]) for name in task.stored})
     values = (
         parts[0]
         if len(parts) == 1
-        else {name: np.concatenate([p[name] for p in parts]) for name in task.storage}
+        else {name: np.concatenate([p[name] for p in parts]) for name in task.stored}
     )
-    samples = len(values["contribution_usd"])
+    first = block_bounds(task.blocks.start, task.scenario.run.samples)[0]
+    samples = block_bounds(task.blocks.stop - 1, task.scenario.run.samples)[1] - first
     # The probe: a worker that sees the file the client created writes into it; one that
     # does not (another machine, no shared file system) sends the values back.
     if task.target is not None and task.target.visible():
-        start, _ = block_bounds(task.blocks.start, task.scenario.run.samples)
-        task.target.write(start, values, scenario=task.file_scenario)
+        task.target.write(first, values, scenario=task.file_scenario)
         values = {}
     return ChunkResult(samples=samples, values=values, moments=moments, tallies=tallies,
                        outcome_counts=counts)
@@ -426,19 +435,28 @@ def plan_summaries(plan: RunPlan) -> list[SummaryPlans]:
     much of each block is kept for the exact selection, never a value.
     """
     percentiles = plan.scenarios[0].run.percentiles
+    summarized = [name for name in plan.layout.simulated if name in SUMMARIZED]
     pilots = [
-        simulate_chunk(replace(task, blocks=range(1)))
+        simulate_chunk(replace(task, blocks=range(1), stored=tuple(summarized)))
         for task in plan.tasks()
         if task.blocks.start == 0
     ]
     return [
-        {
-            name: plan_summary(pilot.values[name], plan.samples, percentiles)
-            for name in plan.layout.variables
-            if name in SUMMARIZED
-        }
+        {name: plan_summary(pilot.values[name], plan.samples, percentiles) for name in summarized}
         for pilot in pilots
     ]
+
+
+def simulate_again(plan: RunPlan, index: int, name: str) -> np.ndarray:
+    """Every path of one variable of scenario ``index``, simulated again (the engine is
+    deterministic per block): the values of a variable the file does not store.
+
+    Memory: the whole variable (``samples × horizon`` values); needed only in the rare case
+    that a pilot misplaced a bracket of a variable run with ``store``.
+    """
+    tasks = [replace(task, stored=(name,)) for task in plan.tasks()
+             if task.file_scenario == plan.file_scenario(index)]
+    return np.concatenate([simulate_chunk(task).values[name] for task in tasks])
 
 
 def simulate_into(
@@ -520,7 +538,8 @@ def summarize_run(
         The run.
     path : str or Path
         The file, complete but for its summary group, closed by its writer: read only for a
-        column whose brackets could not be placed or were misplaced by the pilot.
+        column whose brackets could not be placed or were misplaced by the pilot (a variable
+        it does not store is then simulated again).
     reductions : sequence of ScenarioReduction
         What :func:`simulate_into` returned (their tallies are consumed).
     threads : int, optional
@@ -535,7 +554,7 @@ def summarize_run(
     jobs = [
         (index, name)
         for index in range(len(plan.scenarios))
-        for name in layout.variables
+        for name in layout.simulated
         if name in SUMMARIZED
     ]
 
@@ -547,6 +566,8 @@ def summarize_run(
         reduction = reductions[index]
 
         def read_back() -> np.ndarray:
+            if name not in layout.variables:
+                return simulate_again(plan, index, name)
             with reading:
                 return read_samples(path, name, scenario=plan.file_scenario(index),
                                     complete=False)
@@ -584,6 +605,7 @@ def run_scenarios(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     float32: bool = False,
     compress: bool = False,
+    store: Sequence[str] | None = None,
     overwrite: bool = False,
     force: bool = False,
     progress: ProgressCallback | None = None,
@@ -611,6 +633,9 @@ def run_scenarios(
         Store floating-point variables as float32 (half the bytes).
     compress : bool
         zlib compression.
+    store : sequence of str, optional
+        The variables whose paths the file keeps (default: all; empty: the summary group
+        only). Every variable's summary is exact either way.
     overwrite : bool
         Replace an existing file.
     force : bool
@@ -630,7 +655,7 @@ def run_scenarios(
     configure_allocator()
     plan = plan_run(
         scenarios, batch=batch, seed=seed, seed_source=seed_source, chunk_size=chunk_size,
-        float32=float32, compress=compress,
+        float32=float32, compress=compress, store=store,
     )
     attrs = provenance_attrs(
         plan.scenarios, seed=plan.seed, seed_source=plan.seed_source,
