@@ -345,7 +345,7 @@ def test_workers_that_see_the_folder_write_into_the_file(
     cluster: Cluster, reference: Callable[[int], Path], tmp_path: Path
 ) -> None:
     """Both workers see /tmp: each chunk is written by the worker that made it; only the
-    summary's tallies travel back to the client, not the paths."""
+    summary's tallies travel back to the client, not the paths (compare the next test)."""
     samples = 2 * BLOCK_SIZE + 1_000
     out = tmp_path / "direct.h5"
     before = sent_by_workers(cluster)
@@ -354,7 +354,9 @@ def test_workers_that_see_the_folder_write_into_the_file(
     assert done.returncode == 0, done.stderr
     sent = sent_by_workers(cluster) - before
     assert_identical(out, reference(samples))
-    assert sent < 0.1 * out.stat().st_size, (sent, out.stat().st_size)
+    # Two blocks per scenario are too few to narrow the pilot's brackets: the tallies are
+    # about an eighth of the samples here (a few per cent in long runs); shipped paths are all.
+    assert sent < 0.3 * out.stat().st_size, (sent, out.stat().st_size)
 
 
 @pytest.mark.skipif(not can_hide_folders(), reason="needs root and unshare to hide a folder")
