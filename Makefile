@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/smasim batch configs/*.toml --samples 100000 -o outputs/batch.h5 --overwrite
 	@$(BIN)/smasim summary outputs/batch.h5
+	@$(BIN)/smasim report outputs/batch.h5 -o outputs/report.html --overwrite
 	@echo "Next: $(BIN)/smasim summary outputs/batch.h5 --detail            # every table, with errors"
 	@echo "      $(BIN)/smasim compare outputs/batch.h5 --scenario baseline --scenario lapse  # B - A"
 	@echo "      $(BIN)/smasim plot outputs/batch.h5 -o outputs/fan.png --overwrite  # fan chart"

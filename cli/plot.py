@@ -16,13 +16,18 @@ from cli.options import (
     scenario_option,
     years_option,
 )
+from simcore.budget_report import DEFAULT_VARIABLE, budget_figure
+from simcore.errors import SmasimInputError
 from simcore.figures import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
 from simcore.select import select
 
-KINDS = ("fan", "cdf", "hist")
+KINDS = ("fan", "cdf", "hist", "budget")
 #: Kinds drawn from the shipped history (FILE: an optional data folder) and from a
 #: ``smasim backtest -o`` file.
 EVIDENCE_KINDS = ("history", "coverage")
+#: Kinds drawn from a ``smasim sensitivity`` file, and from a ``smasim sweep`` file.
+SENSITIVITY_KINDS = ("shapley", "tornado")
+SWEEP_KINDS = ("response",)
 _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 
 
@@ -30,13 +35,17 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--kind",
-    type=Choice(KINDS + EVIDENCE_KINDS),
+    type=Choice(KINDS + EVIDENCE_KINDS + SENSITIVITY_KINDS + SWEEP_KINDS),
     default="fan",
     show_default=True,
     help="fan: P5-P95 and P25-P75 bands and the median over the years (at most three "
     "scenario panels side by side); cdf: S-curve with P50/P70/P80 marked; hist: share of "
-    "paths per bin; history: the shipped series (FILE: a data folder, default the shipped "
-    "data); coverage: a smasim backtest file's coverage and PIT.",
+    "paths per bin; budget: one scenario's budgets by year stacked to the P80 of the total, "
+    "beside the years' own P80s (as `smasim budget`); history: the shipped series (FILE: a "
+    "data folder, default the shipped data); coverage: a smasim backtest file's coverage and "
+    "PIT; shapley (a sensitivity file): shares of variance per year; tornado (a sensitivity "
+    "file, one --var and --years): rank correlations, largest first; response (a sweep file, "
+    "one --var and --years): P5/P50/P80/P95 against the swept value.",
 )
 @click.option(
     "--var",
@@ -60,7 +69,9 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @read_command
 def plot_command(
     file: Path | None,
-    kind: Literal["fan", "cdf", "hist", "history", "coverage"],
+    kind: Literal[
+        "fan", "cdf", "hist", "budget", "history", "coverage", "shapley", "tornado", "response"
+    ],
     variables: tuple[str, ...],
     scenarios: tuple[str, ...],
     years: str | None,
@@ -81,11 +92,28 @@ def plot_command(
         return
     if file is None:
         raise click.UsageError(f"--kind {kind} needs a result FILE")
+    if kind in SENSITIVITY_KINDS:
+        from cli.sensitivity import draw_sensitivity_plot
+
+        draw_sensitivity_plot(kind, file, variables, years, output, overwrite)
+        return
+    if kind in SWEEP_KINDS:
+        from cli.sweep import draw_response_plot
+
+        draw_response_plot(file, variables, years, real, output, overwrite)
+        return
     # matplotlib is imported only by this command: it would add ~0.5 s to every other one.
     from simcore import plots
 
     plots.check_output(output)
     check_output_free(output, overwrite)
+    if kind == "budget":
+        if len(variables) > 1:
+            raise SmasimInputError("variables: a budget figure shows one variable")
+        budget_figure(file, output, variable=variables[0] if variables else DEFAULT_VARIABLE,
+                      years=years, scenarios=scenarios or None, real=real, overwrite=overwrite)
+        click.echo(f"Wrote {output}")
+        return
     selection = select(
         file,
         variables=variables or PLOT_VARIABLES,

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -230,14 +230,20 @@ def backtest_drivers(history: History, *, start: int = DEFAULT_FROM, end: int | 
             seen = np.isfinite(realized[d, o])
             pit[d, o, seen] = mid_pit(ordered[:, seen], realized[d, o, seen])
             crps[d, o, seen] = crps_sorted(ordered[:, seen], realized[d, o, seen])
-            no_change[d, o, seen] = np.abs(realized[d, o, seen] - observed.at(driver, origin))
+            no_change[d, o, seen] = np.abs(realized[d, o, seen] - observed.at(driver, int(origin)))
     return DriverBacktest(origins=origins, leads=leads, forecast=forecast, realized=realized,
                           pit=pit, crps=crps, crps_no_change=no_change,
                           window_start=window_start, samples=samples, source=history.source)
 
 
+class _Fit(Protocol):
+    @property
+    def n(self) -> int: ...
+
+
 def _pairs(calibration: Calibration, driver: Driver) -> int:
-    fits = {"kr_inflation": calibration.kr, "us_inflation": calibration.us,
+    """Year pairs the driver's estimates rest on (0 where the data have none)."""
+    fits: dict[str, _Fit | None] = {"kr_inflation": calibration.kr, "us_inflation": calibration.us,
             "fx": calibration.fx, "defense": calibration.defense}
     fit = fits[driver]
     return 0 if fit is None else fit.n

@@ -330,25 +330,39 @@ def headline_cell(median: float, low: float, high: float, scale: float, decimals
 def headline_tables(rows: Sequence[HeadlineRow], width: int = 100) -> list[TextTable]:
     """Per quantity, scenarios as rows and years as columns, each cell ``median (low–high)``.
 
-    Columns that would make a line wider than ``width`` characters go to a further block
-    (an untitled table), so rows are never broken. The caption of the last table says how
-    many paths and what the range means.
+    A horizon total that sums a yearly quantity shown too (``sum_of`` in the variables
+    table) is that quantity's last column, not a table of its own. Columns that would make
+    a line wider than ``width`` characters go to a further block (an untitled table), so
+    rows are never broken. The caption of the last table says how many paths and what the
+    range means.
     """
     groups: dict[str, list[HeadlineRow]] = {}
     for row in rows:
         groups.setdefault(row.quantity.name, []).append(row)
-    tables: list[TextTable] = []
-    for group in groups.values():
-        item = group[0].quantity
-        scale = item.spec.display_scale
+    # Per quantity: its column labels and, per scenario, its cells as text.
+    columns: dict[str, tuple[list[str], dict[str, list[str]]]] = {}
+    for name, group in groups.items():
+        scale = group[0].quantity.spec.display_scale
         decimals = headline_decimals(group)
-        years = [str(c.year) if c.year is not None else "horizon total" for c in group[0].cells]
-        body = [[r.scenario] + [headline_cell(c.median, c.low, c.high, scale, decimals)
-                                for c in r.cells] for r in group]
+        labels = [str(c.year) if c.year is not None else "horizon total" for c in group[0].cells]
+        columns[name] = labels, {
+            r.scenario: [headline_cell(c.median, c.low, c.high, scale, decimals) for c in r.cells]
+            for r in group
+        }
+    for name, group in groups.items():
+        base = group[0].quantity.spec.sum_of
+        if base in columns and name in columns:
+            labels, cells = columns.pop(name)
+            columns[base][0].extend(labels)
+            for scenario, texts in cells.items():
+                columns[base][1][scenario].extend(texts)
+    tables: list[TextTable] = []
+    for name, (labels, cells) in columns.items():
+        body = [[scenario, *texts] for scenario, texts in cells.items()]
         first_width = max(len("scenario"), *(len(r[0]) for r in body))
         blocks: list[list[int]] = [[]]
         used = first_width
-        for k, label in enumerate(years):
+        for k, label in enumerate(labels):
             cell = max(len(label), *(len(r[k + 1]) for r in body)) + 2
             if blocks[-1] and used + cell > width:
                 blocks.append([])
@@ -357,8 +371,8 @@ def headline_tables(rows: Sequence[HeadlineRow], width: int = 100) -> list[TextT
             used += cell
         for b, block in enumerate(blocks):
             tables.append(TextTable(
-                title=title(item) if b == 0 else "",
-                header=["scenario", *(years[k] for k in block)],
+                title=title(groups[name][0].quantity) if b == 0 else "",
+                header=["scenario", *(labels[k] for k in block)],
                 rows=[[r[0], *(r[k + 1] for k in block)] for r in body],
             ))
     if tables:

@@ -42,7 +42,7 @@ def threshold_label(threshold: float) -> str:
     return f"exceed_{threshold:g}"
 
 
-def _number(value: float | None) -> float | None:
+def record_number(value: float | None) -> float | None:
     """Python float for records; NaN (undefined) becomes None (JSON null, empty CSV cell)."""
     if value is None:
         return None
@@ -122,21 +122,21 @@ class SummaryRow:
             "scenario": self.scenario,
             "year": self.year,
             "paths": self.n,
-            "mean": _number(self.mean),
-            "mcse": _number(self.mcse),
-            "sd": _number(self.sd),
+            "mean": record_number(self.mean),
+            "mcse": record_number(self.mcse),
+            "sd": record_number(self.sd),
         }
         for q, estimate in self.percentiles.items():
             label = percentile_label(q)
-            record[label] = _number(estimate.value)
-            record[f"{label}_lower"] = _number(estimate.lower)
-            record[f"{label}_upper"] = _number(estimate.upper)
+            record[label] = record_number(estimate.value)
+            record[f"{label}_lower"] = record_number(estimate.lower)
+            record[f"{label}_upper"] = record_number(estimate.upper)
         for threshold, (probability, se) in self.exceedance.items():
             label = threshold_label(threshold)
-            record[label] = _number(probability)
-            record[f"{label}_se"] = _number(se)
+            record[label] = record_number(probability)
+            record[f"{label}_se"] = record_number(se)
         for stat, paths in self.paths_needed.items():
-            record[f"paths_needed_{stat}"] = _number(paths)
+            record[f"paths_needed_{stat}"] = record_number(paths)
         return record
 
 
@@ -364,29 +364,29 @@ class ComparisonRow:
             "scenario_b": self.scenario_b,
             "year": self.year,
             "paths": self.n,
-            "mean_a": _number(self.mean_a),
-            "mean_b": _number(self.mean_b),
-            "mean_diff": _number(self.mean_difference),
-            "mean_diff_se": _number(self.se),
-            "mean_diff_lower": _number(self.mean_difference - z * self.se),
-            "mean_diff_upper": _number(self.mean_difference + z * self.se),
-            "mean_diff_se_unpaired": _number(self.se_unpaired),
-            "mean_diff_narrowing": _number(self.narrowing),
-            "prob_b_greater": _number(self.prob_greater),
-            "prob_b_greater_se": _number(self.prob_greater_se),
-            "prob_b_less": _number(self.prob_less),
+            "mean_a": record_number(self.mean_a),
+            "mean_b": record_number(self.mean_b),
+            "mean_diff": record_number(self.mean_difference),
+            "mean_diff_se": record_number(self.se),
+            "mean_diff_lower": record_number(self.mean_difference - z * self.se),
+            "mean_diff_upper": record_number(self.mean_difference + z * self.se),
+            "mean_diff_se_unpaired": record_number(self.se_unpaired),
+            "mean_diff_narrowing": record_number(self.narrowing),
+            "prob_b_greater": record_number(self.prob_greater),
+            "prob_b_greater_se": record_number(self.prob_greater_se),
+            "prob_b_less": record_number(self.prob_less),
         }
         for q, d in self.percentiles.items():
             label = percentile_label(q)
             record.update({
-                f"{label}_a": _number(d.a),
-                f"{label}_b": _number(d.b),
-                f"{label}_diff": _number(d.difference),
-                f"{label}_diff_lower": _number(d.lower),
-                f"{label}_diff_upper": _number(d.upper),
-                f"{label}_diff_unpaired_lower": _number(d.unpaired_lower),
-                f"{label}_diff_unpaired_upper": _number(d.unpaired_upper),
-                f"{label}_diff_narrowing": _number(d.narrowing),
+                f"{label}_a": record_number(d.a),
+                f"{label}_b": record_number(d.b),
+                f"{label}_diff": record_number(d.difference),
+                f"{label}_diff_lower": record_number(d.lower),
+                f"{label}_diff_upper": record_number(d.upper),
+                f"{label}_diff_unpaired_lower": record_number(d.unpaired_lower),
+                f"{label}_diff_unpaired_upper": record_number(d.unpaired_upper),
+                f"{label}_diff_narrowing": record_number(d.narrowing),
             })
         return record
 
@@ -527,8 +527,9 @@ class HeadlineRow:
         low, mid, high = map(percentile_label, self.levels)
         for c in self.cells:
             key = "horizon" if c.year is None else str(c.year)
-            record.update({f"{mid}_{key}": _number(c.median), f"{low}_{key}": _number(c.low),
-                           f"{high}_{key}": _number(c.high)})
+            record.update({f"{mid}_{key}": record_number(c.median),
+                           f"{low}_{key}": record_number(c.low),
+                           f"{high}_{key}": record_number(c.high)})
         return record
 
 

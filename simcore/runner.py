@@ -19,7 +19,7 @@ from __future__ import annotations
 import collections
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -611,6 +611,7 @@ def run_scenarios(
     progress: ProgressCallback | None = None,
     command: str | None = None,
     executor: ChunkExecutor | None = None,
+    scenario_coords: Mapping[str, tuple[np.ndarray, dict[str, str]]] | None = None,
 ) -> RunResult:
     """Simulate scenarios block by block into one result file, then add its summary.
 
@@ -647,6 +648,9 @@ def run_scenarios(
     executor : ChunkExecutor, optional
         Where chunks are simulated (:func:`simcore.parallel.open_executor`); default: this
         thread. Results never depend on it.
+    scenario_coords : mapping, optional
+        Extra coordinates along ``scenario`` of a batch (a sweep's swept values), as
+        :attr:`simcore.store.FileLayout.scenario_coords`.
 
     Returns
     -------
@@ -657,6 +661,8 @@ def run_scenarios(
         scenarios, batch=batch, seed=seed, seed_source=seed_source, chunk_size=chunk_size,
         float32=float32, compress=compress, store=store,
     )
+    if scenario_coords:
+        plan = replace(plan, layout=replace(plan.layout, scenario_coords=scenario_coords))
     attrs = provenance_attrs(
         plan.scenarios, seed=plan.seed, seed_source=plan.seed_source,
         command=command or " ".join(sys.argv),

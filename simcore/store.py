@@ -23,7 +23,7 @@ import shutil
 import socket
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,9 @@ class FileLayout:
     summary_only : sequence of str
         Variables the run simulates and summarizes without storing their paths
         (``store=``), in file order; recorded in the :data:`SUMMARY_ONLY_ATTR` attribute.
+    scenario_coords : mapping of str to (ndarray, dict)
+        Extra coordinates along ``scenario`` (a sweep's swept values): name to values,
+        shape (scenarios,), and CF attributes.
     """
 
     variables: Sequence[str]
@@ -89,6 +92,9 @@ class FileLayout:
     float32: bool = False
     compress: bool = False
     summary_only: Sequence[str] = ()
+    scenario_coords: Mapping[str, tuple[np.ndarray, dict[str, str]]] = field(
+        default_factory=dict
+    )
 
     @property
     def simulated(self) -> list[str]:
@@ -200,6 +206,8 @@ def _coordinates(layout: FileLayout) -> dict[str, Any]:
         coords["scenario"] = ("scenario", np.asarray(layout.scenarios, dtype=object), {
             "long_name": "scenario name (run.name of its configuration)",
         })
+        for name, (values, attrs) in layout.scenario_coords.items():
+            coords[name] = ("scenario", values, attrs)
     return coords
 
 
@@ -884,6 +892,31 @@ def read_samples(
             raise ResultFileError(f"{path}: has no variable {name!r}")
         dataset = handle[name]
         return dataset[scenario] if scenario is not None else dataset[()]
+
+
+def read_scenario_coords(path: str | Path) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+    """The extra coordinates along ``scenario`` of a batch file (a sweep's swept values).
+
+    Returns
+    -------
+    dict
+        Name to (values, shape (scenarios,); CF attributes), in file order; empty for a
+        single run or a batch without them.
+    """
+    coords = {}
+    with h5py.File(check_result_file(path), "r") as handle:
+        for name, item in handle.items():
+            # Dimension scales (scenario, sample, year) are not coordinates of this kind.
+            if (isinstance(item, h5py.Dataset) and item.ndim == 1
+                    and _attr_value(item.attrs.get("CLASS", b"")) != "DIMENSION_SCALE"
+                    and _dimension_names(item) == ("scenario",)):
+                values = item[()]
+                if values.dtype.kind == "O":
+                    values = np.asarray([_attr_value(v) for v in values], dtype=object)
+                attrs = {k: _attr_value(v) for k, v in item.attrs.items()
+                         if k not in _INTERNAL_ATTRS}
+                coords[name] = (values, attrs)
+    return coords
 
 
 #: Statistics the summary group holds per variable, as ``<name>_<statistic>``.

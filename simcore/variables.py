@@ -34,6 +34,9 @@ class VariableSpec:
         Dimensions ``(sample, year)`` if True, ``(sample,)`` otherwise.
     display_unit, display_scale : str, float
         Human-readable unit and the divisor to reach it (``"USD bn"``, 1e9).
+    sum_of : str, optional
+        For a horizon variable that is the plain sum of a yearly one over the years, that
+        variable's name (tables then show it as the yearly variable's total column).
     """
 
     units: str
@@ -42,6 +45,7 @@ class VariableSpec:
     per_year: bool = True
     display_unit: str = ""
     display_scale: float = 1.0
+    sum_of: str | None = None
 
     @property
     def dtype(self) -> str:
@@ -99,7 +103,7 @@ VARIABLES: dict[str, VariableSpec] = {
     ),
     "cum_contribution_usd": VariableSpec(
         "USD", "ROK SMA contribution summed over the horizon, nominal", per_year=False,
-        **_USD_BN,
+        sum_of="contribution_usd", **_USD_BN,
     ),
     "pv_contribution_usd": VariableSpec(
         "USD", "present value of the ROK SMA contribution over the horizon", per_year=False,

@@ -84,3 +84,19 @@ def result_file(
         for name in names
     ]
     return run_scenarios(scenarios, folder / f"{'-'.join(names)}.h5", batch=batch).path
+
+
+@pytest.fixture(scope="session")
+def analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """A cheap sensitivity analysis of the baseline's KRW contribution (its 2026 amount is
+    known) and its file; too cheap for SE <= 0.01, which is the warning it gives."""
+    from simcore.config import load_scenario
+    from simcore.sensitivity import analyse_sensitivity
+    from simcore.sensitivity_file import write_sensitivity
+    from simcore.shapley import ShapleyPrecisionWarning
+
+    with pytest.warns(ShapleyPrecisionWarning):
+        result = analyse_sensitivity(load_scenario(BASELINE), seed=3, outer=2_048,
+                                     variables=["contribution_krw"], tornado_samples=1_000)
+    path = tmp_path_factory.mktemp("sensitivity") / "s.nc"
+    return result, write_sensitivity(result, path, command="test")

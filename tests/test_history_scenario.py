@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from cli.main import cli
 from simcore.calibrate import calibrate
 from simcore.config import load_scenario
-from simcore.engine import outcome_labels, simulate
+from simcore.engine import simulate
 from simcore.history import load_history
 from tests.conftest import BASELINE, ROOT
 
@@ -32,7 +32,7 @@ def test_history_outcomes_come_from_the_record_and_say_so() -> None:
     scenario = load_scenario(HISTORY)
     fit = calibrate(load_history(), negotiations=True).negotiations
     assert fit is not None
-    assert outcome_labels(scenario) == ["increase", "lapse"]
+    assert scenario.outcome_labels == ["increase", "lapse"]
     increase, lapse = scenario.negotiation.outcomes
     assert increase.probability == fit.increase_probability == 0.875
     assert lapse.probability == fit.lapse_probability == 0.125

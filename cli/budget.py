@@ -1,0 +1,92 @@
+"""``smasim budget``: budgets by year that add up to a confidence level of the total."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.options import (
+    check_output_free,
+    file_argument,
+    format_option,
+    read_command,
+    read_output_option,
+    read_overwrite_option,
+    real_option,
+    scenario_option,
+    years_option,
+)
+from cli.summary import emit
+from simcore.budget import DEFAULT_LEVEL
+from simcore.budget_report import DEFAULT_VARIABLE, budget_json, budget_rows, budget_tables
+from simcore.errors import SmasimInputError
+from simcore.output import write_text
+from simcore.render import format_for
+
+
+@click.command("budget")
+@file_argument
+@click.option(
+    "--var",
+    "variable",
+    default=DEFAULT_VARIABLE,
+    show_default=True,
+    help="Yearly amount of money to budget (USD or KRW), e.g. contribution_krw, "
+    "total_cost_usd.",
+)
+@click.option(
+    "--level",
+    type=float,
+    default=DEFAULT_LEVEL,
+    show_default=True,
+    help="Confidence level of the total over the years, in percent: 80 budgets the total's "
+    "P80.",
+)
+@years_option
+@scenario_option
+@real_option
+@format_option
+@read_output_option
+@read_overwrite_option
+@read_command
+def budget_command(
+    file: Path,
+    variable: str,
+    level: float,
+    years: str | None,
+    scenarios: tuple[str, ...],
+    real: bool,
+    fmt: str | None,
+    output: Path | None,
+    overwrite: bool,
+) -> None:
+    """How much to budget each year of FILE so that the years together are covered at
+    --level.
+
+    \b
+    budget        the year's share of the total's percentile: its average on the paths
+                  whose total equals that percentile (Euler allocation), with a 95%
+                  interval; the years add up to the total's percentile exactly
+    own Pxx       the year's own percentile; these add up to more (usually), and together
+                  cover every year less often than --level says
+    proportional  the total split in proportion to the years' means
+
+    A batch gives one budget per scenario (--scenario to choose). --format json prints
+    one object per scenario (a list for several), in the file's units.
+    """
+    check_output_free(output, overwrite)
+    try:
+        rows = budget_rows(file, variable=variable, level=level, years=years,
+                           scenarios=scenarios or None, real=real)
+    except SmasimInputError as err:
+        text = str(err)
+        if text.startswith("level:"):
+            raise type(err)(f"--level:{text.removeprefix('level:')}") from err
+        raise
+    if format_for(fmt, output.suffix if output else "") != "json":
+        emit(rows, budget_tables, fmt, output, overwrite)
+    elif output is None:
+        click.echo(budget_json(rows), nl=False)
+    else:
+        write_text(output, budget_json(rows), overwrite=overwrite)

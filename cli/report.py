@@ -1,0 +1,68 @@
+"""``smasim report``: one self-contained HTML report of result files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.options import check_output_free, read_command, read_overwrite_option
+from simcore.errors import SmasimInputError
+from simcore.output import write_text
+from simcore.store import human_bytes
+
+#: Suffixes accepted for the report file.
+HTML_SUFFIXES = (".html", ".htm")
+
+
+@click.command("report")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write (refused if it exists, unless --overwrite).",
+)
+@click.option(
+    "--sensitivity",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A file written by `smasim sensitivity -o`: adds the Shapley shares per year.",
+)
+@click.option(
+    "--backtest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A file written by `smasim backtest -o`: adds the forecast interval coverage.",
+)
+@read_overwrite_option
+@read_command
+def report_command(
+    files: tuple[Path, ...],
+    output: Path,
+    sensitivity: Path | None,
+    backtest: Path | None,
+    overwrite: bool,
+) -> None:
+    """Write one HTML report of result FILES for readers who never open Python.
+
+    It holds the question each scenario answers and how they differ, the headline P50 and
+    P80 with their errors, fan charts and S-curves, negotiation outcomes, paired
+    differences against the first scenario, budgets by year, and how the numbers were made
+    (seed, paths, versions, config hashes, how to rerun). Every number equals what
+    `smasim summary`, `compare` and `budget` print. The file loads nothing from anywhere
+    (figures are inline SVG), reads offline and prints on A4.
+    """
+    if output.suffix.lower() not in HTML_SUFFIXES:
+        raise SmasimInputError(
+            f"-o: {output} must end in .html (got {output.suffix or 'no suffix'})"
+        )
+    check_output_free(output, overwrite)
+    # matplotlib and the figures are imported only by the commands that draw.
+    from simcore.html_report import build_report
+
+    page = build_report(files, sensitivity=sensitivity, backtest=backtest)
+    write_text(output, page, overwrite=overwrite)
+    click.echo(f"Wrote {output} ({human_bytes(len(page.encode()))})")

@@ -1,0 +1,166 @@
+"""``smasim sensitivity``: which uncertainty drives each year (grouped Shapley effects)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import warnings
+from pathlib import Path
+
+import click
+
+from cli.options import (
+    DEFAULT_OUTPUT_DIR,
+    Count,
+    check_output_free,
+    format_option,
+    load_config,
+    overwrite_option,
+    quiet_option,
+    read_command,
+    scheduler_option,
+    seed_option,
+    set_option,
+    workers_option,
+    years_option,
+)
+from cli.progress import progress_bar
+from cli.summary import emit
+from simcore.parallel import open_executor
+from simcore.render import SUFFIX_FORMATS
+from simcore.runner import resolve_seed
+from simcore.select import HEADLINE_VARIABLES
+from simcore.sensitivity import (
+    DEFAULT_INNER,
+    DEFAULT_OUTER,
+    analyse_sensitivity,
+    sensitivity_tables,
+)
+from simcore.shapley import ShapleyPrecisionWarning
+
+#: Outer draws at most (2^26: about 1.5e9 model paths with the baseline's 5 groups).
+MAX_OUTER = 2**26
+
+
+@click.command("sensitivity")
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    help=f"Variable (repeatable) [default: {', '.join(HEADLINE_VARIABLES)}].",
+)
+@years_option
+@click.option(
+    "--samples",
+    type=Count(MAX_OUTER),
+    default=DEFAULT_OUTER,
+    show_default=True,
+    help=f"Outer draws N_o (each with N_i = {DEFAULT_INNER} inner draws per subset of "
+    "groups); standard errors shrink as 1/sqrt(N_o). Rounded up to whole batches.",
+)
+@seed_option
+@set_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="netCDF file [default: outputs/<run.name>-sensitivity.nc]; a name ending in .csv, "
+    ".json or .md writes the table there instead (and no netCDF file).",
+)
+@format_option
+@workers_option
+@scheduler_option
+@overwrite_option
+@quiet_option
+@read_command
+def sensitivity_command(
+    config: Path,
+    variables: tuple[str, ...],
+    years: str | None,
+    samples: int,
+    seed: int | None,
+    assignments: tuple[str, ...],
+    output: Path | None,
+    fmt: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    overwrite: bool,
+    quiet: bool,
+) -> None:
+    """Split the variance of each variable in each year among the groups of random inputs.
+
+    The groups are the four drivers' shocks (kr_inflation, us_inflation, fx, defense), the
+    Student-t mixing (tail), the troop moves (troops) and the negotiation draws
+    (negotiation). Each group's Shapley effect is its share of the variance, valid under
+    correlated inputs; the shares of a year sum to 100%. Also stored: closed and total
+    indices, and Spearman rank correlations with each input (smasim plot --kind tornado).
+    Same seed, same numbers, whatever --workers.
+    """
+    scenario = load_config(config, assignments, samples=None, seed=None)
+    seed_value, seed_source = resolve_seed(
+        scenario, seed, "command line" if seed is not None else None
+    )
+    table_file = output if output and output.suffix.lower() in SUFFIX_FORMATS else None
+    netcdf = None if table_file else output or (
+        DEFAULT_OUTPUT_DIR / f"{scenario.run.name}-sensitivity.nc"
+    )
+    for target in (netcdf, table_file):
+        check_output_free(target, overwrite)
+    with (
+        open_executor(workers=workers, scheduler=scheduler) as executor,
+        progress_bar(f"{scenario.run.name} sensitivity", quiet=quiet) as progress,
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always", ShapleyPrecisionWarning)
+        result = analyse_sensitivity(
+            scenario, seed=seed_value, seed_source=seed_source, variables=variables or None,
+            years=years, outer=samples, map_ordered=executor.map_ordered, progress=progress,
+        )
+    for warning in caught:
+        if issubclass(warning.category, ShapleyPrecisionWarning):
+            click.echo(f"Warning: {warning.message}", err=True)
+        else:
+            warnings.warn(warning.message, warning.category, stacklevel=1)
+    if netcdf is not None:
+        # Imported here: only this branch needs xarray.
+        from simcore.sensitivity_file import write_sensitivity
+
+        write_sensitivity(result, netcdf, command=shlex.join(["smasim", *sys.argv[1:]]),
+                          overwrite=overwrite)
+    emit(result.rows(), lambda rows: sensitivity_tables(result), fmt, table_file, overwrite)
+    if netcdf is not None:
+        click.echo(
+            f"Wrote {netcdf} ({result.outer:,} outer x {result.inner} inner draws, seed "
+            f"{result.seed} from {result.seed_source}).",
+            err=True,
+        )
+
+
+def draw_sensitivity_plot(
+    kind: str, file: Path, variables: tuple[str, ...], years: str | None, output: Path,
+    overwrite: bool,
+) -> None:
+    """``smasim plot --kind shapley|tornado FILE``: figures of a sensitivity file."""
+    from simcore import sensitivity_plots
+    from simcore.sensitivity_file import read_sensitivity, shapley_panels, tornado_selection
+
+    sensitivity_plots.check_output(output)
+    check_output_free(output, overwrite)
+    dataset = read_sensitivity(file)
+    name = dataset.attrs.get("scenario_names", "")
+    if kind == "shapley":
+        panels = shapley_panels(dataset, variables)
+        sensitivity_plots.shapley_chart(
+            panels, [str(g) for g in dataset["group"].values], output,
+            title=f"{file.name}: {name}, shares of variance by group of inputs (Shapley)",
+            overwrite=overwrite,
+        )
+    else:
+        correlations, label = tornado_selection(dataset, variables, years)
+        sensitivity_plots.tornado_chart(
+            correlations, output, title=f"{file.name}: {name}, rank correlations", label=label,
+            overwrite=overwrite,
+        )
+    click.echo(f"Wrote {output}")

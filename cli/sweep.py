@@ -1,0 +1,104 @@
+"""``smasim sweep``: a grid of parameter values run as one batch (common random numbers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.options import (
+    DEFAULT_OUTPUT_DIR,
+    check_output_free,
+    chunk_size_option,
+    compress_option,
+    float32_option,
+    force_option,
+    overwrite_option,
+    quiet_option,
+    run_output_option,
+    samples_option,
+    scheduler_option,
+    seed_option,
+    workers_option,
+)
+from cli.run import _simulate
+from simcore.errors import SmasimInputError
+from simcore.sweep import plan_sweep, response_curves
+
+
+@click.command("sweep")
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option(
+    "--set",
+    "assignments",
+    metavar="KEY=V1,V2,...",
+    multiple=True,
+    required=True,
+    help="A key to sweep and its values (repeatable: the grid is the Cartesian product): "
+    "TOML values separated by commas, e.g. --set fx.volatility=0.05,0.074,0.1, or a range "
+    "START:STOP:STEP (ends included), e.g. --set 'negotiation.outcomes[1].probability=0:1:0.1'.",
+)
+@click.option(
+    "--renormalize",
+    is_flag=True,
+    help="When an outcome probability is swept, rescale the other outcomes' probabilities "
+    "(keeping their proportions) so that they still sum to 1.",
+)
+@run_output_option(f"{DEFAULT_OUTPUT_DIR}/<run.name>-sweep.h5")
+@samples_option
+@seed_option
+@chunk_size_option
+@workers_option
+@scheduler_option
+@float32_option
+@compress_option
+@overwrite_option
+@force_option
+@quiet_option
+def sweep_command(
+    config: Path,
+    assignments: tuple[str, ...],
+    renormalize: bool,
+    output: Path | None,
+    samples: int | None,
+    seed: int | None,
+    **options: Any,
+) -> None:
+    """Run CONFIG once per point of a grid of values, as one batch file.
+
+    Every grid point is a scenario named by its values (baseline_volatility-0.1) with the
+    swept values as coordinates along `scenario`; all share each sample's random numbers,
+    so differences between points are the parameter's effect, not noise. Every point is
+    validated before anything runs. summary, compare and plot read the file as any batch;
+    plot --kind response draws percentiles against the swept value.
+    """
+    plan = plan_sweep(config, assignments, renormalize=renormalize, samples=samples, seed=seed)
+    destination = output or DEFAULT_OUTPUT_DIR / f"{plan.name}-sweep.h5"
+    _simulate(plan.scenarios, destination, batch=True, seed=seed,
+              scenario_coords=plan.coords, **options)
+
+
+def draw_response_plot(
+    file: Path, variables: tuple[str, ...], years: str | None, real: bool, output: Path,
+    overwrite: bool,
+) -> None:
+    """``smasim plot --kind response FILE --var V --years Y``: percentiles against the
+    swept value of a sweep file."""
+    from simcore import sensitivity_plots
+    from simcore.render import axis_label
+
+    sensitivity_plots.check_output(output)
+    check_output_free(output, overwrite)
+    if len(variables) > 1:
+        raise SmasimInputError("variables: a response chart shows one variable; name one")
+    curves = response_curves(file, variables[0] if variables else "contribution_usd",
+                             years=years, real=real)
+    when = f" in {curves.year}" if curves.year is not None else ""
+    sensitivity_plots.response_chart(
+        curves.swept, curves.estimate, curves.lower, curves.upper, output,
+        title=f"{file.name}: {curves.item.name}{when} against {curves.key}",
+        xlabel=curves.key, ylabel=axis_label(curves.item), scale=curves.item.spec.display_scale,
+        levels=curves.levels, overwrite=overwrite,
+    )
+    click.echo(f"Wrote {output}")

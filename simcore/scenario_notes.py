@@ -1,0 +1,203 @@
+"""What each scenario of a result file asks, and how the scenarios differ, in words.
+
+A scenario file opens with a comment that states its question ("Lapse: what happens if no
+successor agreement is reached …"). The result file stores each scenario's *resolved*
+configuration, which has no comments, so the question is looked up in the configuration
+files the file's ``history`` attribute names (as run, relative to the working directory), by
+scenario name; where none is found the question is reported as unknown, never guessed.
+The differences come from the stored configurations themselves, so they are exact.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ConfigDifference", "ScenarioQuestion", "config_differences", "header_comment",
+           "question_of", "scenario_questions"]
+
+#: Shown for a setting a scenario does not have (a section or outcome it lacks).
+ABSENT = "—"
+
+
+def header_comment(text: str) -> str:
+    """The comment block a TOML file opens with, one line per comment line (``""`` if none).
+
+    Leading blank lines are skipped; the block ends at the first line that is not a
+    comment. ``#`` markers and surrounding spaces are removed, empty comment lines dropped.
+    """
+    lines: list[str] = []
+    for line in text.lstrip("\ufeff").splitlines():
+        stripped = line.strip()
+        if not stripped and not lines:
+            continue
+        if not stripped.startswith("#"):
+            break
+        lines.append(stripped.lstrip("#").strip())
+    return "\n".join(part for part in lines if part)
+
+
+def question_of(header: str) -> str:
+    """The question a header comment asks: through its first ``?``, else its first line.
+
+    A scenario file written by hand opens with its question ("Lapse: what happens if …?");
+    one written by ``smasim calibrate`` opens with a line saying what it is, followed by the
+    estimates, which the configuration itself holds.
+    """
+    end = header.find("?")
+    if end >= 0:
+        return " ".join(header[: end + 1].split())
+    return header.strip().splitlines()[0].strip() if header.strip() else ""
+
+
+def _history_configs(history: str) -> list[str]:
+    """Configuration files named on the command lines of a ``history`` attribute."""
+    names: list[str] = []
+    for line in history.splitlines():
+        try:
+            words = shlex.split(line)
+        except ValueError:  # an unbalanced quote: not a command line we wrote
+            continue
+        names += [w for w in words if w.endswith(".toml")]
+    return list(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class ScenarioQuestion:
+    """The question a scenario answers, and where it was read.
+
+    Attributes
+    ----------
+    scenario : str
+        Scenario name.
+    question : str or None
+        The question its configuration's header comment asks (:func:`question_of`); None
+        when no configuration file with that scenario name was found.
+    source : str or None
+        The configuration file it was read from.
+    """
+
+    scenario: str
+    question: str | None
+    source: str | None
+
+
+def scenario_questions(
+    scenarios: Sequence[str], history: str, *, root: Path | None = None
+) -> list[ScenarioQuestion]:
+    """Each scenario's header comment, from the configuration files ``history`` names.
+
+    Parameters
+    ----------
+    scenarios : sequence of str
+        Scenario names of the result file.
+    history : str
+        The file's ``history`` attribute (one command line per line).
+    root : Path, optional
+        Directory relative paths are resolved against [default: the working directory].
+
+    Returns
+    -------
+    list of ScenarioQuestion
+        In the order of ``scenarios``. A file that is missing, unreadable or has no
+        ``[run] name`` is skipped.
+    """
+    base = Path.cwd() if root is None else root
+    found: dict[str, ScenarioQuestion] = {}
+    for name in _history_configs(history):
+        path = Path(name) if Path(name).is_absolute() else base / name
+        try:
+            text = path.read_text(encoding="utf-8")
+            scenario = tomllib.loads(text).get("run", {}).get("name")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        if isinstance(scenario, str) and scenario not in found:
+            found[scenario] = ScenarioQuestion(scenario, question_of(header_comment(text)) or None,
+                                               name)
+    return [found.get(s, ScenarioQuestion(s, None, None)) for s in scenarios]
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Settings by dotted key; a table keyed by years (``pins.troops``) and an array of
+    tables (``negotiation.outcomes``) stay whole, as one setting; an empty table has none."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and not (value and all(str(k).isdigit() for k in value)):
+            out.update(_flatten(value, dotted))
+        else:
+            out[dotted] = value
+    return out
+
+
+def _inline(value: Any) -> str:
+    """A setting in one line: whole amounts grouped by ``_`` as TOML reads them
+    (``5_000_000_000``), other numbers to six significant digits (a calibrated estimate's
+    last digits are noise), tables as ``key=value`` lists."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value):
+        if not value.is_integer():
+            return f"{value:.6g}"
+        return f"{int(value):_}" if abs(value) < 1e15 else repr(value)
+    if isinstance(value, int):
+        return f"{value:_}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            return "; ".join(_inline(v) for v in value)
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ConfigDifference:
+    """One setting that is not the same in every scenario.
+
+    Attributes
+    ----------
+    key : str
+        Dotted key (``agreement.last_year``; arrays of tables such as
+        ``negotiation.outcomes`` as one setting).
+    values : dict of str to str
+        By scenario, the value in one line, or :data:`ABSENT`.
+    """
+
+    key: str
+    values: dict[str, str]
+
+
+def config_differences(configs: Mapping[str, str]) -> list[ConfigDifference]:
+    """The settings in which the scenarios' resolved configurations differ.
+
+    Parameters
+    ----------
+    configs : mapping of str to str
+        Scenario name → its stored configuration (TOML text).
+
+    Returns
+    -------
+    list of ConfigDifference
+        In the order the keys first appear; ``run.name`` (always different) is left out.
+    """
+    flat = {name: _flatten(tomllib.loads(text)) for name, text in configs.items()}
+    keys = list(dict.fromkeys(key for settings in flat.values() for key in settings))
+    missing = object()
+    differences = []
+    for key in keys:
+        if key == "run.name":
+            continue
+        raw = [settings.get(key, missing) for settings in flat.values()]
+        if all(value == raw[0] for value in raw):
+            continue
+        differences.append(ConfigDifference(key, {
+            name: ABSENT if value is missing else _inline(value)
+            for name, value in zip(flat, raw, strict=True)
+        }))
+    return differences

@@ -1,0 +1,184 @@
+"""The sensitivity file: one netCDF-4 file per analysis (METHODS.md §S).
+
+Dimensions ``variable``, ``year`` (calendar years as text, and ``"horizon"`` for totals over
+the horizon), ``group`` and ``input``; variables ``shapley``, ``shapley_se``, ``closed``,
+``total`` (variable, year, group), ``variance_ratio`` and ``status`` (variable, year), and
+``rank_correlation`` (variable, year, input). Global attributes carry the configuration and
+the seed as in a run file, and the estimator's sizes. Written through xarray (engine
+h5netcdf) under a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from simcore.errors import ResultFileError, SmasimInputError
+from simcore.output import replacing
+from simcore.provenance import provenance_attrs
+from simcore.rank_correlation import RankCorrelations, sorted_correlations
+from simcore.sensitivity import NOT_APPLICABLE, STATUS_MEANINGS, SensitivityResult
+from simcore.sensitivity_plots import ShapleyPanel
+from simcore.variables import VARIABLES
+
+#: Global attribute that marks a sensitivity file (and not a run file).
+KIND_ATTR = "smasim_kind"
+KIND = "sensitivity"
+#: Inputs a tornado shows.
+TORNADO_INPUTS = 15
+
+_INDEX_ATTRS = {
+    "shapley": "Shapley effect of the input group: its share of the output's variance",
+    "shapley_se": "standard error of the Shapley effect (batch means)",
+    "closed": "closed (first-order) index of the group: Var(E[Y | X_group]) / Var(Y)",
+    "total": "total index of the group: E[Var(Y | X_other groups)] / Var(Y)",
+}
+
+
+def sensitivity_dataset(result: SensitivityResult, *, command: str) -> xr.Dataset:
+    """The result as an xarray Dataset with CF attributes and provenance."""
+    scenario = result.scenario
+    triple = ("variable", "year", "group")
+    data_vars: dict[str, tuple[Any, ...]] = {
+        name: (triple, getattr(result, name), {"units": "1", "long_name": text})
+        for name, text in _INDEX_ATTRS.items()
+    }
+    data_vars["variance_ratio"] = (
+        ("variable", "year"),
+        result.variance_ratio,
+        {"units": "1", "long_name": "nested variance estimate over the plain variance of an "
+         "independent sample (1 within Monte Carlo error)"},
+    )
+    data_vars["status"] = (
+        ("variable", "year"),
+        result.status.astype(np.int8),
+        {"long_name": "whether the indices are estimated",
+         "flag_values": np.arange(len(STATUS_MEANINGS), dtype=np.int8),
+         "flag_meanings": " ".join(STATUS_MEANINGS)},
+    )
+    data_vars["rank_correlation"] = (
+        ("variable", "year", "input"),
+        result.rank_correlation,
+        {"units": "1", "long_name": "Spearman rank correlation of the output with the input "
+         f"over {result.tornado_samples} paths of an ordinary run"},
+    )
+    coords = {
+        "variable": ("variable", list(result.variables), {"long_name": "output variable"}),
+        "year": ("year", [str(y) for y in result.years],
+                 {"long_name": "calendar year, or 'horizon' for a total over the horizon"}),
+        "group": ("group", list(result.groups), {"long_name": "group of random inputs"}),
+        "input": ("input", list(result.inputs), {"long_name": "scalar random input"}),
+    }
+    attrs = provenance_attrs([scenario], seed=result.seed, seed_source=result.seed_source,
+                             command=command)
+    attrs.update({
+        "title": "smasim: which uncertainty drives each year (grouped Shapley effects)",
+        KIND_ATTR: KIND,
+        "outer_draws": result.outer,
+        "inner_draws": result.inner,
+        "batches": result.batches,
+        "tornado_samples": result.tornado_samples,
+    })
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def write_sensitivity(
+    result: SensitivityResult, path: str | Path, *, command: str, overwrite: bool = False
+) -> Path:
+    """Write the result to ``path``: under a temporary name, renamed when complete.
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is False, or ``path`` is a directory.
+    """
+    path = Path(path)
+    dataset = sensitivity_dataset(result, command=command)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with replacing(path, overwrite=overwrite) as temp:
+        dataset.to_netcdf(temp, engine="h5netcdf")
+    return path
+
+
+def read_sensitivity(path: str | Path) -> xr.Dataset:
+    """A sensitivity file, loaded into memory.
+
+    Raises
+    ------
+    ResultFileError
+        Missing, unreadable, or not a smasim sensitivity file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ResultFileError(f"{path}: no such file")
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as dataset:
+            loaded = dataset.load()
+    except (OSError, ValueError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ResultFileError(f"{path}: not a readable netCDF-4 file ({reason})") from None
+    if loaded.attrs.get(KIND_ATTR) != KIND:
+        raise ResultFileError(
+            f"{path}: not a smasim sensitivity file (write one with smasim sensitivity)"
+        )
+    return loaded
+
+
+def shapley_panels(dataset: xr.Dataset, variables: Sequence[str] = ()) -> list[ShapleyPanel]:
+    """One panel of Shapley shares per variable (default: every variable of the file)."""
+    names = _variables(dataset, variables)
+    panels = []
+    for name in names:
+        cell = dataset.sel(variable=name)
+        keep = cell["status"].values != NOT_APPLICABLE
+        panels.append(
+            ShapleyPanel(
+                label=f"{name}: {VARIABLES[name].long_name}",
+                years=[str(y) for y in dataset["year"].values[keep]],
+                shares=cell["shapley"].values[keep],
+            )
+        )
+    return panels
+
+
+def tornado_selection(
+    dataset: xr.Dataset, variables: Sequence[str] = (), years: str | None = None,
+    *, top: int = TORNADO_INPUTS,
+) -> tuple[RankCorrelations, str]:
+    """The rank correlations of one output (one variable, one year), largest ``|ρ|`` first.
+
+    Defaults: ``contribution_usd`` (else the file's first variable) in its last year.
+    Returns the correlations, cut to ``top`` inputs, and the output in words.
+    """
+    names = _variables(dataset, variables or
+                       (["contribution_usd"] if "contribution_usd" in dataset["variable"]
+                        else list(dataset["variable"].values[:1])))
+    if len(names) != 1:
+        raise SmasimInputError("variables: a tornado shows one variable; name one")
+    name = names[0]
+    cell = dataset.sel(variable=name)
+    applicable = [str(y) for y, s in zip(dataset["year"].values, cell["status"].values,
+                                         strict=True) if s != NOT_APPLICABLE]
+    year = applicable[-1] if years is None else years.strip()
+    if year not in applicable:
+        raise SmasimInputError(
+            f"years: a tornado shows one year of {name}; choose one of {', '.join(applicable)}"
+        )
+    rho = cell["rank_correlation"].sel(year=year).values
+    correlations = sorted_correlations([str(i) for i in dataset["input"].values], rho)
+    return correlations.top(top), f"{name} {year}: {VARIABLES[name].long_name}"
+
+
+def _variables(dataset: xr.Dataset, variables: Sequence[str]) -> list[str]:
+    stored = [str(v) for v in dataset["variable"].values]
+    unknown = [v for v in variables if v not in stored]
+    if unknown:
+        raise SmasimInputError(
+            f"variables: {', '.join(unknown)} not in this sensitivity file; it has "
+            f"{', '.join(stored)}"
+        )
+    return list(variables) or stored

@@ -1,0 +1,270 @@
+"""`smasim report`: the HTML report's structure and numbers, without a browser.
+
+The report is one more renderer of the read side's rows, so every number it shows is
+checked against what `smasim summary`, `compare` and `budget` print for the same file.
+"""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from simcore import plots
+from simcore.config import load_scenario
+from simcore.figures import Panel
+from simcore.html_document import external_references
+from simcore.html_report import _dashed, build_report
+from simcore.provenance import file_info
+from simcore.render import format_estimate, format_scaled
+from simcore.report_attachments import read_sensitivity, sensitivity_tables
+from simcore.rows import Estimate
+from simcore.runner import run_scenarios
+from simcore.sensitivity import SensitivityResult
+from tests.conftest import ROOT
+from tests.test_report_html_attachments import backtest_file
+from tests.test_report_html_document import Elements
+
+N = 4_000
+#: The shipped batch: every configuration of configs/, as `make run` simulates them.
+SHIPPED = sorted(path.stem for path in (ROOT / "configs").glob("*.toml"))
+SECTIONS = ["questions", "headline", "distributions", "outcomes", "differences", "budgets",
+            "method"]
+
+
+def shipped_batch(folder: Path) -> Path:
+    """The shipped configs as one batch, recorded as if run from the repository root."""
+    scenarios = [load_scenario(ROOT / "configs" / f"{name}.toml").with_overrides(samples=N,
+                                                                                  seed=11)
+                 for name in SHIPPED]
+    command = "smasim batch " + " ".join(f"configs/{name}.toml" for name in SHIPPED)
+    return run_scenarios(scenarios, folder / "batch.h5", batch=True, command=command).path
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shipped_batch(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="module")
+def page(batch: Path) -> str:
+    return build_report([batch], root=ROOT)
+
+
+def smasim(*args: str | Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def cells(text: str, table: int) -> list[list[tuple[str, str | None]]]:
+    """(text, data-value) of every body cell of the table-th table, row by row."""
+
+    class Tables(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tables: list[list[list[tuple[str, str | None]]]] = []
+            self.cell: list[str] | None = None
+            self.value: str | None = None
+            self.in_body = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tbody":
+                self.in_body = True
+            elif tag == "tr" and self.in_body:
+                self.tables[-1].append([])
+            elif tag in ("td", "th") and self.in_body:
+                self.cell, self.value = [], dict(attrs).get("data-value")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("td", "th") and self.cell is not None:
+                self.tables[-1][-1].append(("".join(self.cell), self.value))
+                self.cell = None
+            elif tag == "tbody":
+                self.in_body = False
+
+        def handle_data(self, data: str) -> None:
+            if self.cell is not None:
+                self.cell.append(data)
+
+    parser = Tables()
+    parser.feed(text)
+    return parser.tables[table]
+
+
+def section(page: str, ident: str) -> str:
+    start = page.index(f'<section id="{ident}"')
+    return page[start: page.index("</section>", start)]
+
+
+def test_structure_is_accessible_and_self_contained(page: str) -> None:
+    assert external_references(page) == []
+    elements = Elements(page)
+    assert [a["id"] for a in elements.named("section")] == SECTIONS
+    assert all(a.get("scope") in ("col", "row") for a in elements.named("th"))
+    svgs = elements.named("svg")
+    # Fan chart and S-curve, and one budget figure.
+    assert len(svgs) == 3 == len(elements.named("figcaption"))
+    assert all(s["role"] == "img" and s["aria-label"] and s["aria-describedby"] for s in svgs)
+    assert page.count("<title>") == 1 + len(svgs)
+    assert len(page.encode()) < 3_000_000
+
+
+def test_questions_and_differences(page: str) -> None:
+    text = section(page, "questions")
+    assert "Lapse: what happens if no successor agreement is reached" in text
+    assert "(from configs/us-demand-2027.toml)" in text
+    rows = {row[0][0]: [c for c, _ in row[1:]] for row in cells(text, 0)}
+    last_year = dict(zip(SHIPPED, rows["agreement.last_year"], strict=True))
+    assert last_year["baseline"] == "2030" and last_year["us-demand-2027"] == "2026"
+    assert dict(zip(SHIPPED, rows["pins.troops"], strict=True))["baseline"] == "—"
+    assert "run.name" not in rows and "run.samples" not in rows
+
+
+def test_headline_equals_summary_json(batch: Path, page: str) -> None:
+    code, output = smasim("summary", batch, "--var", "contribution_usd", "--var",
+                          "cum_contribution_usd", "--percentiles", "50,80", "--format", "json")
+    assert code == 0, output
+    records = json.loads(output)
+    text = section(page, "headline")
+    for k, scenario in enumerate(SHIPPED):
+        mine = [r for r in records if r["scenario"] == scenario]
+        table = cells(text, k)
+        assert len(table) == len(mine) == 7
+        for row, record in zip(table, mine, strict=True):
+            label = row[0][0]
+            assert label == (str(record["year"]) if record["year"] else "2026–2031 total")
+            for (shown, value), q in zip(row[1:], ("p50", "p80"), strict=True):
+                assert float(value) == record[q]
+                estimate = Estimate(record[q], record[f"{q}_lower"], record[f"{q}_upper"])
+                assert shown == format_estimate(estimate, 1e9)
+
+
+def test_budgets_equal_budget_json(batch: Path, page: str) -> None:
+    code, output = smasim("budget", batch, "--format", "json")
+    assert code == 0, output
+    text = section(page, "budgets")
+    for k, record in enumerate(json.loads(output)):
+        table = cells(text, k)
+        own = [c[2][0] for c in table[:-1]]
+        assert own == [format_scaled(y["percentile"], 1e9) for y in record["years"]]
+        assert table[-1][1][0] == format_scaled(record["total"], 1e9)
+        assert table[-1][0][0] == "2026–2031 total"
+
+
+def test_differences_equal_compare(batch: Path, page: str) -> None:
+    text = section(page, "differences")
+    code, output = smasim("compare", batch, "--scenario", "baseline", "--scenario", "lapse",
+                          "--var", "contribution_usd", "--var", "cum_contribution_usd",
+                          "--percentiles", "50,80", "--format", "markdown")
+    assert code == 0, output
+    # One table per scenario after the reference: its years, then the horizon total.
+    table = cells(text, SHIPPED.index("lapse") - 1)
+    assert [row[0][0] for row in table] == [*map(str, range(2026, 2032)), "horizon"]
+    for row in table:
+        assert "| " + " | ".join(c for c, _ in row) + " |" in output
+
+
+def test_outcomes_equal_summary_outcomes(batch: Path, page: str) -> None:
+    code, output = smasim("summary", batch, "--outcomes", "--format", "markdown")
+    assert code == 0, output
+    text = section(page, "outcomes")
+    for k in range(len(SHIPPED)):
+        for row in cells(text, k):
+            assert "| " + " | ".join(c for c, _ in row) + " |" in output
+
+
+def test_provenance(batch: Path, page: str) -> None:
+    text = section(page, "method")
+    info = file_info(batch)
+    for digest in info.config_hashes().values():
+        assert digest in text
+    assert f"smasim rerun {batch}" in text
+    assert "seed" in text and str(info.attrs["seed"]) in text
+    assert f"{N:,}" in text
+
+
+def test_attached_sensitivity_and_backtest(batch: Path, tmp_path: Path,
+                                           analysis: tuple[SensitivityResult, Path]) -> None:
+    sensitivity = analysis[1]
+    backtest = backtest_file(tmp_path / "b.nc")
+    page = build_report([batch], sensitivity=sensitivity, backtest=backtest, root=ROOT)
+    ids = [a["id"] for a in Elements(page).named("section")]
+    assert ids == [*SECTIONS[:-1], "sensitivity", "backtest", "method"]
+    (table,) = sensitivity_tables(read_sensitivity(sensitivity))
+    assert cells(section(page, "sensitivity"), 0)[1] == [(cell, None) for cell in table.rows[1]]
+    assert ("50 (24–76)", None) in cells(section(page, "backtest"), 0)[4]
+    assert f"--sensitivity {sensitivity}" in section(page, "method")
+
+
+def test_single_runs_and_questions_not_found(tmp_path: Path) -> None:
+    scenario = load_scenario(ROOT / "configs" / "lapse.toml").with_overrides(samples=N,
+                                                                              seed=2)
+    path = run_scenarios([scenario], tmp_path / "lapse.h5", batch=False,
+                         command="smasim run elsewhere/lapse.toml").path
+    page = build_report([path], root=tmp_path)
+    ids = [a["id"] for a in Elements(page).named("section")]
+    assert "differences" not in ids
+    assert "Not stated" in section(page, "questions")
+    assert "One scenario" in section(page, "questions")
+
+
+def test_command_writes_the_file(batch: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    code, output = smasim("report", batch, "-o", out)
+    assert code == 0, output
+    assert output.startswith(f"Wrote {out} (")
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    code, output = smasim("report", batch, "-o", out)
+    assert code == 2 and "--overwrite" in output
+    code, output = smasim("report", batch, "-o", tmp_path / "report.pdf")
+    assert code == 2 and output.startswith("Error: -o:") and ".html" in output
+    code, output = smasim("report", tmp_path / "missing.h5", "-o", tmp_path / "x.html")
+    assert code == 2 and "missing.h5" in output
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_overlaid_curves_differ_without_colour(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    names = ["a", "b", "c", "d"]
+    panel = Panel("x [USD bn]", 1e9, {n: rng.normal(k, 1, 500) * 1e9
+                                      for k, n in enumerate(names)}, "total")
+    figure = _dashed(plots.cdf_chart([panel], tmp_path / "s.svg", title="t"), names)
+    ax = figure.axes[0]
+    curves = {line.get_label(): line.get_linestyle() for line in ax.get_lines()
+              if line.get_label() in names}
+    assert len(set(curves.values())) == len(names)
+    legend = ax.get_legend()
+    for handle, text in zip(legend.legend_handles, legend.get_texts(), strict=True):
+        assert handle.get_linestyle() == curves[text.get_text().split(":")[0]]
+
+
+def test_several_files(tmp_path: Path) -> None:
+    def run(name: str, seed: int) -> Path:
+        scenario = load_scenario(ROOT / "configs" / f"{name}.toml").with_overrides(
+            samples=N, seed=seed)
+        return run_scenarios([scenario], tmp_path / f"{name}-{seed}.h5", batch=False,
+                             command=f"smasim run configs/{name}.toml").path
+
+    first, paired, other_seed = run("baseline", 1), run("lapse", 1), run("drawdown", 2)
+    page = build_report([first, paired, other_seed], root=ROOT)
+    assert external_references(page) == []
+    text = section(page, "differences")
+    # Scenarios are named with their file; the same design pairs, another seed cannot.
+    assert f"{first.name}:baseline" in text
+    code, output = smasim("compare", first, paired, "--var", "contribution_usd", "--var",
+                          "cum_contribution_usd", "--percentiles", "50,80", "--format",
+                          "markdown")
+    assert code == 0, output
+    for row in cells(text, 0):
+        assert "| " + " | ".join(c for c, _ in row) + " |" in output
+    assert f"{other_seed.name}:drawdown: not paired" in text
+    headline = section(page, "headline")
+    assert headline.count("<table") == 3
+    assert "Drawdown: what does the alliance cost" in section(page, "questions")

@@ -1,0 +1,188 @@
+"""HTML pages rendered in headless Chromium: no errors, no requests, figures drawn, A4 print.
+
+Chromium comes from the Debian package (``.ci/run`` installs it where it can) and is driven
+by the ``playwright`` Python package with that executable; ``playwright install`` (a browser
+download) is never needed. Without either, these tests skip with the reason; the report's
+structure, links and numbers are still checked without a browser by the other test files.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from simcore.html_document import Section, document, figure_html, table_html
+from tests.test_report_html_document import small_figure
+
+#: Flags for a quiet, offline, reproducible headless Chromium (no background services,
+#: no QUIC, every host name unresolvable so that nothing can reach a network).
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+)
+#: Width of the screenshot checked for content, in CSS pixels.
+SCREEN_WIDTH = 1280
+_PDF_PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
+
+
+def chromium_path() -> str | None:
+    """The system Chromium, if installed."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the module (skips, with the reason, where it cannot run)."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed (test extra)"
+    )
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("Chromium is not installed (.ci/run installs the Debian package chromium)")
+    with sync_api.sync_playwright() as driver:
+        try:
+            launched = driver.chromium.launch(executable_path=executable,
+                                              args=list(CHROMIUM_ARGS))
+        except sync_api.Error as err:
+            pytest.skip(f"Chromium at {executable} does not start: {str(err).splitlines()[0]}")
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Rendered:
+    """A page loaded from a file, with everything it asked for and complained about."""
+
+    page: Any
+    url: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def figure_sizes(self) -> list[tuple[float, float]]:
+        """Rendered width and height of every figure's SVG, in CSS pixels."""
+        sizes = self.page.eval_on_selector_all(
+            "figure svg",
+            "els => els.map(e => { const r = e.getBoundingClientRect(); "
+            "return [r.width, r.height]; })",
+        )
+        return [(float(w), float(h)) for w, h in sizes]
+
+    def screenshot_variance(self) -> float:
+        """Variance of the grey levels of a full-page screenshot (0 for a blank page)."""
+        pixels = imread(io.BytesIO(self.page.screenshot(full_page=True)), format="png")
+        return float(np.var(pixels[..., :3].mean(axis=2)))
+
+    def pdf_pages(self) -> int:
+        """Pages of the page printed to PDF on A4 (as a reader's "Print" would)."""
+        pdf = self.page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+        return len(_PDF_PAGE.findall(pdf))
+
+
+def render(browser: Any, path: Path) -> Rendered:
+    """Open ``path`` at :data:`SCREEN_WIDTH`, recording requests and errors; block the net.
+
+    Every request is recorded; any that is not the document itself is aborted, on top of
+    the host resolver rule that already makes every host unreachable.
+    """
+    context = browser.new_context(viewport={"width": SCREEN_WIDTH, "height": 900})
+    rendered = Rendered(page=context.new_page(), url=path.resolve().as_uri())
+
+    def gate(route: Any) -> None:
+        if route.request.url == rendered.url:
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", gate)
+    page = rendered.page
+    page.on("request", lambda request: rendered.requests.append(request.url))
+    page.on("console", lambda message: message.type == "error"
+            and rendered.errors.append(message.text))
+    page.on("pageerror", lambda error: rendered.errors.append(str(error)))
+    page.goto(rendered.url, wait_until="load")
+    return rendered
+
+
+def check_page(rendered: Rendered, *, figures: int, max_pages: int) -> None:
+    """What every page we ship must satisfy in a browser."""
+    assert rendered.errors == []
+    assert rendered.requests == [rendered.url]
+    sizes = rendered.figure_sizes()
+    assert len(sizes) == figures
+    assert all(width > 100 and height > 50 for width, height in sizes), sizes
+    assert rendered.screenshot_variance() > 1e-3
+    assert 1 <= rendered.pdf_pages() <= max_pages
+
+
+def test_document_renders_offline(browser: Any, tmp_path: Path) -> None:
+    page = document("Test page", [
+        Section("numbers", "Numbers", table_html("t", ["year", "P50"], [["2026", "1.4"]])),
+        Section("picture", "Picture", figure_html(small_figure(), ident="fig", title="A line",
+                                                  description="rises then falls")),
+    ])
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    rendered = render(browser, path)
+    check_page(rendered, figures=1, max_pages=2)
+    cells = rendered.page.eval_on_selector_all("tbody td", "els => els.map(e => e.textContent)")
+    assert cells == ["1.4"]
+
+
+def test_an_external_request_is_caught(browser: Any, tmp_path: Path) -> None:
+    # The harness itself must notice a page that reaches out, and must not let it through.
+    path = tmp_path / "leaky.html"
+    path.write_text('<!DOCTYPE html><html lang="en"><body>'
+                    '<img src="http://example.invalid/a.png" alt="x"></body></html>')
+    rendered = render(browser, path)
+    assert "http://example.invalid/a.png" in rendered.requests
+    assert rendered.errors  # the blocked image is reported on the console
+
+
+@pytest.mark.slow
+def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path) -> None:
+    # Imported here: the document tests above need no result file, nor the read side.
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    from simcore.html_report import build_report
+    from tests.conftest import ROOT
+    from tests.test_report_html import SHIPPED, shipped_batch
+    from tests.test_report_html_attachments import backtest_file, sensitivity_file
+
+    batch = shipped_batch(tmp_path)
+    page = build_report(
+        [batch], root=ROOT, sensitivity=sensitivity_file(tmp_path / "s.nc"),
+        backtest=backtest_file(tmp_path / "b.nc"),
+    )
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    rendered = render(browser, path)
+    # Fan chart, S-curve, budget figure; every section printed, at most 12 A4 pages.
+    check_page(rendered, figures=3, max_pages=12)
+
+    result = CliRunner().invoke(cli, ["summary", str(batch), "--var", "contribution_usd",
+                                      "--var", "cum_contribution_usd", "--percentiles",
+                                      "50,80", "--format", "json"])
+    records = json.loads(result.output)
+    shown = rendered.page.eval_on_selector_all(
+        "#headline tbody td", "els => els.map(e => Number(e.dataset.value))")
+    expected = [r[q] for scenario in SHIPPED for r in records if r["scenario"] == scenario
+                for q in ("p50", "p80")]
+    assert shown == expected

@@ -1,0 +1,89 @@
+"""What each scenario asks and how scenarios differ (simcore.scenario_notes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simcore.scenario_notes import (
+    ABSENT,
+    config_differences,
+    header_comment,
+    question_of,
+    scenario_questions,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_question_of_every_shipped_config() -> None:
+    for path in sorted((ROOT / "configs").glob("*.toml")):
+        question = question_of(header_comment(path.read_text()))
+        assert question and "#" not in question and "\n" not in question, path
+    lapse = question_of(header_comment((ROOT / "configs" / "lapse.toml").read_text()))
+    assert lapse.startswith("Lapse: what happens if no successor agreement")
+    assert lapse.endswith("(as in the 2020 furlough)?")
+
+
+def test_header_comment_stops_at_the_first_setting() -> None:
+    text = "\n\n# First line\n#   second line\n#\n[run]\n# not part of it\nname = 'x'\n"
+    assert header_comment(text) == "First line\nsecond line"
+    assert header_comment("[run]\nname = 'x'\n") == ""
+
+
+def test_question_is_the_first_question_or_the_first_line() -> None:
+    assert question_of("What if\nthe talks fail? More detail.\nAnd more.") == (
+        "What if the talks fail?")
+    assert question_of("Calibrated from history: made by smasim calibrate\nEstimates: …") == (
+        "Calibrated from history: made by smasim calibrate")
+    assert question_of("") == ""
+
+
+def test_questions_come_from_the_configs_the_history_names(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text("# Does A happen?\n[run]\nname = \"alpha\"\n")
+    (tmp_path / "b c.toml").write_text("[run]\nname = \"beta\"\n")
+    (tmp_path / "broken.toml").write_text("# Broken?\n[run\n")
+    history = (
+        "2026-01-01T00:00:00Z smasim batch a.toml 'b c.toml' broken.toml gone.toml -o x.h5\n"
+        "2026-01-02T00:00:00Z smasim rerun x.h5"
+    )
+    found = scenario_questions(["alpha", "beta", "gamma"], history, root=tmp_path)
+    assert [(q.scenario, q.question, q.source) for q in found] == [
+        ("alpha", "Does A happen?", "a.toml"),
+        ("beta", None, "b c.toml"),
+        ("gamma", None, None),
+    ]
+
+
+def test_differences_between_stored_configs() -> None:
+    base = (
+        '[run]\nname = "a"\nsamples = 100\n[agreement]\nlast_year = 2030\n'
+        '[pins.troops]\n2027 = 24000\n'
+        '[[negotiation.outcomes]]\nkind = "status_quo"\nprobability = 0.5\n'
+        '[[negotiation.outcomes]]\nkind = "demand"\nprobability = 0.5\n'
+        'demand_usd = { values = [5e9, 1e10], probabilities = [0.6, 0.4] }\n'
+    )
+    other = base.replace('name = "a"', 'name = "b"').replace("2030", "2026")
+    other = other.replace("[pins.troops]\n2027 = 24000\n", "[defense]\nvolatility = 0.015\n")
+    differences = config_differences({"a": base, "b": other, "c": base.replace('"a"', '"c"')})
+    assert [(d.key, d.values) for d in differences] == [
+        ("agreement.last_year", {"a": "2030", "b": "2026", "c": "2030"}),
+        ("pins.troops", {"a": "{2027=24_000}", "b": ABSENT, "c": "{2027=24_000}"}),
+        ("defense.volatility", {"a": ABSENT, "b": "0.015", "c": ABSENT}),
+    ]
+    # Arrays of tables are one setting, shown whole and compared whole.
+    changed = base.replace("probability = 0.5\n[[", "probability = 0.4\n[[", 1)
+    (difference,) = config_differences({"a": base, "b": changed})
+    assert difference.key == "negotiation.outcomes"
+    assert difference.values["b"] == (
+        "{kind=status_quo, probability=0.4}; {kind=demand, probability=0.5, "
+        "demand_usd={values=[5_000_000_000, 10_000_000_000], probabilities=[0.6, 0.4]}}"
+    )
+
+
+def test_nested_tables_are_compared_key_by_key() -> None:
+    base = '[inflation.kr]\nmean = 0.0248\nvolatility = 0.0111\n[pins]\n'
+    other = '[inflation.kr]\nmean = 0.024828211\nvolatility = 0.0111\n[pins]\n'
+    (difference,) = config_differences({"a": base, "b": other})
+    # Six significant digits: the last digits of an estimate are noise; empty tables vanish.
+    assert (difference.key, difference.values) == (
+        "inflation.kr.mean", {"a": "0.0248", "b": "0.0248282"})

@@ -1,0 +1,239 @@
+"""Shapley effects of the SMA model, the sensitivity file and `smasim sensitivity`."""
+
+from __future__ import annotations
+
+import copy
+import json
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import tomli_w
+from click.testing import CliRunner
+
+from cli.main import cli
+from simcore.config import Scenario
+from simcore.engine import simulate_paths
+from simcore.parallel import InProcessExecutor
+from simcore.params import resolve_params
+from simcore.sampling import draw_block
+from simcore.sensitivity import (
+    ESTIMATED,
+    GROUPS,
+    NO_VARIANCE_STATUS,
+    NOT_APPLICABLE,
+    analyse_sensitivity,
+    input_design,
+    model_inputs,
+    outer_sizes,
+    sensitivity_tables,
+    shocks_read,
+)
+from simcore.sensitivity_file import read_sensitivity, write_sensitivity
+from tests.conftest import BASELINE, DETERMINISTIC, deep_update
+
+#: Only the exchange rate is random: every other driver, the troops and the talks are fixed.
+FX_ONLY = deep_update(copy.deepcopy(DETERMINISTIC), {"fx": {"volatility": 0.074}})
+#: Small analyses, fast tests: imprecise effects are expected and not the point here.
+pytestmark = pytest.mark.filterwarnings("ignore::simcore.shapley.ShapleyPrecisionWarning")
+RECORD_KEYS = ["variable", "year", "group", "shapley", "shapley_se", "closed", "total"]
+
+
+def _result(scenario: Scenario, **options: Any) -> Any:
+    options = {"seed": 11, "outer": 2048, "tornado_samples": 4096, **options}
+    return analyse_sensitivity(scenario, **options)
+
+
+@pytest.fixture(scope="module")
+def fx_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sens") / "fx-only.toml"
+    data = deep_update(tomllib.loads(BASELINE.read_text()), copy.deepcopy(FX_ONLY))
+    path.write_text(tomli_w.dumps(data))
+    return path
+
+
+def test_only_one_random_driver_takes_the_whole_variance(
+    make_scenario: Callable[..., Scenario],
+) -> None:
+    result = _result(make_scenario(copy.deepcopy(FX_ONLY)),
+                     variables=["contribution_usd", "contribution_krw", "cum_contribution_usd"])
+    assert result.groups == GROUPS
+    usd = result.variables.index("contribution_usd")
+    fx = GROUPS.index("fx")
+    years = [y for y in result.years if y != "horizon"]
+    for y in range(len(years)):
+        assert result.status[usd, y] == ESTIMATED
+        expected = np.zeros(len(GROUPS))
+        expected[fx] = 1.0
+        # Exactly: the other groups have no inputs, or inputs that change nothing.
+        np.testing.assert_array_equal(result.shapley[usd, y], expected)
+        np.testing.assert_array_equal(result.closed[usd, y], expected)
+        np.testing.assert_array_equal(result.total[usd, y], expected)
+    # A known amount in KRW, grown by a rule of observed (or fixed) inflation: no variance.
+    krw = result.variables.index("contribution_krw")
+    assert (result.status[krw, : len(years)] == NO_VARIANCE_STATUS).all()
+    assert np.isnan(result.shapley[krw, : len(years)]).all()
+    assert result.status[krw, -1] == NOT_APPLICABLE
+    assert result.status[result.variables.index("cum_contribution_usd"), -1] == ESTIMATED
+
+
+def test_a_pinned_or_unused_driver_is_marginalised_out(
+    make_scenario: Callable[..., Scenario],
+) -> None:
+    """Korean inflation is correlated with fx (0.22) but pinned: its share is exactly 0."""
+    changes = deep_update(copy.deepcopy(FX_ONLY), {
+        "inflation": {"kr": {"volatility": 0.0111}},
+        "pins": {"kr_inflation": {2026: 0.02, 2027: 0.02, 2028: 0.02}},
+    })
+    scenario = make_scenario(changes)
+    assert not shocks_read(resolve_params(scenario))[:, 0].any()
+    result = _result(scenario, variables=["contribution_usd"])
+    kr, defense = GROUPS.index("kr_inflation"), GROUPS.index("defense")
+    np.testing.assert_array_equal(result.shapley[0, :, kr], 0.0)
+    np.testing.assert_array_equal(result.shapley[0, :, defense], 0.0)
+    # Unpinned, the correlated Korean shock takes a share of the fx-driven variance.
+    del changes["pins"]
+    free = _result(make_scenario(changes), variables=["contribution_usd"])
+    assert (free.shapley[0, :, kr] > 4 * free.shapley_se[0, :, kr]).all()
+
+
+def test_student_t_mixing_is_its_own_group(make_scenario: Callable[..., Scenario]) -> None:
+    changes = deep_update(copy.deepcopy(FX_ONLY),
+                          {"shocks": {"distribution": "student_t", "dof": 4}})
+    scenario = make_scenario(changes)
+    assert input_design(resolve_params(scenario)).active == ("fx", "tail", "troops",
+                                                             "negotiation")
+    result = _result(scenario, variables=["fx_krw_per_usd"], outer=2**14)
+    tail = GROUPS.index("tail")
+    assert (result.shapley[0, :, tail] > 4 * result.shapley_se[0, :, tail]).all()
+    np.testing.assert_allclose(result.shapley[0].sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_same_bits_on_one_and_two_threads(make_scenario: Callable[..., Scenario]) -> None:
+    scenario = make_scenario({"run": {"horizon": 3}})
+    one = _result(scenario, variables=["rok_share"], map_ordered=InProcessExecutor(1).map_ordered)
+    two = _result(scenario, variables=["rok_share"], map_ordered=InProcessExecutor(2).map_ordered)
+    for name in ("shapley", "shapley_se", "closed", "total", "variance_ratio", "rank_correlation"):
+        np.testing.assert_array_equal(getattr(one, name), getattr(two, name))
+
+
+def test_tornado_inputs_are_those_of_an_ordinary_run(
+    make_scenario: Callable[..., Scenario],
+) -> None:
+    scenario = make_scenario(copy.deepcopy(FX_ONLY))
+    params = resolve_params(scenario)
+    draws = draw_block(params, seed=3, block=0, n=500)
+    inputs = model_inputs(params, draws)
+    np.testing.assert_array_equal(inputs["KRW/USD shock 2027"], draws.g[2, 1])
+    assert "Korean inflation shock 2027" not in inputs  # volatility 0: not an input
+    assert inputs["negotiation outcome uniform 2028"] is not None
+    result = _result(scenario, variables=["fx_krw_per_usd"], years="2027")
+    top = np.nanargmax(np.abs(result.rank_correlation[0, 0]))
+    assert result.inputs[top] == "KRW/USD shock 2027"
+    # The log rate is a sum of the shocks so far, the exchange rate monotone in it.
+    fx = simulate_paths(params, draws)["fx_krw_per_usd"][:, 1]
+    assert np.corrcoef(np.argsort(np.argsort(fx)), np.argsort(np.argsort(
+        inputs["KRW/USD shock 2027"])))[0, 1] > 0.5
+
+
+def test_outer_sizes_round_up_to_whole_batches() -> None:
+    assert outer_sizes(2**19) == (2**19, 32)
+    assert outer_sizes(1000) == (1024, 32)
+    assert outer_sizes(2**21) == (2**21, 128)
+
+
+def test_file_round_trip_and_layout(make_scenario: Callable[..., Scenario], tmp_path: Path) -> None:
+    result = _result(make_scenario(copy.deepcopy(FX_ONLY)),
+                     variables=["contribution_usd", "cum_contribution_usd"])
+    path = write_sensitivity(result, tmp_path / "s.nc", command="test")
+    dataset = read_sensitivity(path)
+    assert dict(dataset.sizes) == {"variable": 2, "year": 4, "group": 7,
+                                   "input": len(result.inputs)}
+    for name in ("shapley", "shapley_se", "closed", "total"):
+        assert dataset[name].dims == ("variable", "year", "group")
+        assert dataset[name].attrs["units"] == "1" and dataset[name].attrs["long_name"]
+        np.testing.assert_array_equal(dataset[name].values, getattr(result, name))
+    assert list(dataset["year"].values) == ["2026", "2027", "2028", "horizon"]
+    assert dataset.attrs["seed"] == "11" and "[fx]" in dataset.attrs["config_toml"]
+    assert dataset["status"].attrs["flag_meanings"] == "estimated no_variance not_applicable"
+    assert not list(tmp_path.glob(".*partial"))
+    with pytest.raises(Exception, match="exists"):
+        write_sensitivity(result, path, command="test")
+
+
+def test_table_has_years_as_rows_and_groups_as_columns(
+    make_scenario: Callable[..., Scenario],
+) -> None:
+    result = _result(make_scenario(copy.deepcopy(FX_ONLY)), variables=["contribution_usd",
+                                                                       "contribution_krw"])
+    usd, krw = sensitivity_tables(result)
+    assert usd.header[: 1 + len(GROUPS)] == ["year", *GROUPS]
+    assert [row[0] for row in usd.rows] == ["2026", "2027", "2028"]
+    assert usd.rows[0][1 + GROUPS.index("fx")] == "100.0 ±0"
+    assert usd.rows[0][1 + GROUPS.index("troops")] == "0"
+    assert krw.rows[0][1] == "no variance"
+
+
+def _invoke(*args: str) -> Any:
+    return CliRunner().invoke(cli, ["sensitivity", *args])
+
+
+def test_cli_json_has_exactly_the_contract_keys(fx_only: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.nc"
+    result = _invoke(str(fx_only), "--samples", "1024", "--var", "contribution_usd",
+                     "--var", "cum_contribution_usd", "--years", "2027-2028",
+                     "--format", "json", "-o", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert all(list(r) == RECORD_KEYS for r in records)
+    assert {r["year"] for r in records} == {2027, 2028, "horizon"}
+    assert len(records) == 3 * len(GROUPS)
+    fx = [r for r in records if r["group"] == "fx"]
+    assert all(r["shapley"] == pytest.approx(1.0, abs=1e-12) for r in fx)
+    assert out.exists()
+    # Refuses to overwrite; a table format to -o writes only the table.
+    again = _invoke(str(fx_only), "--samples", "1024", "-o", str(out), "-q")
+    assert again.exit_code == 2 and "exists" in again.output
+    table = tmp_path / "t.csv"
+    csv_run = _invoke(str(fx_only), "--samples", "1024", "--var", "contribution_usd",
+                      "-o", str(table), "-q")
+    assert csv_run.exit_code == 0, csv_run.output
+    assert table.read_text().splitlines()[0] == ",".join(RECORD_KEYS)
+
+
+def test_cli_bad_variable_is_one_line(fx_only: Path, tmp_path: Path) -> None:
+    result = _invoke(str(fx_only), "--var", "nonsense", "-o", str(tmp_path / "x.nc"))
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: --var: nonsense")
+    assert not (tmp_path / "x.nc").exists()
+
+
+def test_plot_kinds_draw_the_sensitivity_file(fx_only: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.nc"
+    assert _invoke(str(fx_only), "--samples", "1024", "-o", str(out), "-q").exit_code == 0
+    for kind, extra in (("shapley", []), ("tornado", ["--years", "2027"])):
+        image = tmp_path / f"{kind}.png"
+        result = CliRunner().invoke(cli, ["plot", "--kind", kind, str(out), *extra,
+                                          "-o", str(image)])
+        assert result.exit_code == 0, result.output
+        assert image.stat().st_size > 10_000
+    bad = CliRunner().invoke(cli, ["plot", "--kind", "tornado", str(out), "--years", "2040",
+                                   "-o", str(tmp_path / "b.png")])
+    assert bad.exit_code == 2 and "--years" in bad.output
+
+
+@pytest.mark.slow
+def test_one_and_two_dask_workers_give_the_same_bits(tmp_path: Path) -> None:
+    files = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}.nc"
+        result = _invoke(str(BASELINE), "--samples", "2048", "--var", "rok_share", "--years",
+                         "2030-2031", "--workers", workers, "-o", str(out), "-q")
+        assert result.exit_code == 0, result.output
+        files.append(read_sensitivity(out))
+    for name in ("shapley", "shapley_se", "closed", "total", "rank_correlation"):
+        np.testing.assert_array_equal(files[0][name].values, files[1][name].values)
+

@@ -1,0 +1,98 @@
+"""Rank correlations against closed forms, and the Shapley and tornado figures."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simcore.rank_correlation import RankCorrelations, rank_correlations
+from simcore.sensitivity_plots import (
+    HATCHES,
+    ShapleyPanel,
+    response_chart,
+    shapley_chart,
+    tornado_chart,
+)
+
+
+def test_spearman_of_a_bivariate_normal_is_the_arcsine_law(rng):
+    n, r = 200_000, 0.6
+    x = rng.standard_normal(n)
+    y = r * x + math.sqrt(1 - r * r) * rng.standard_normal(n)
+    result = rank_correlations(np.exp(y), {"x": x, "noise": rng.random(n)})
+    # Spearman's ρ of a bivariate normal: (6/π) arcsin(r/2); its SE is below 1/√n.
+    expected = 6 / math.pi * math.asin(r / 2)
+    assert result.inputs == ("x", "noise")
+    assert abs(result.rho[0] - expected) < 4 / math.sqrt(n)
+    assert abs(result.rho[1]) < 4 / math.sqrt(n)
+
+
+def test_sorted_by_absolute_rho_with_signs_kept_and_undefined_last():
+    x = np.arange(10.0)
+    result = rank_correlations(
+        x,
+        {"pinned": np.full(10, 0.03), "weak": np.array([1, 0, 2, 3, 5, 4, 6, 9, 7, 8.0]),
+         "falling": -x, "rising": x**3},
+    )
+    assert result.inputs == ("falling", "rising", "weak", "pinned")
+    np.testing.assert_allclose(result.rho[:2], [-1.0, 1.0])
+    assert 0.9 < result.rho[2] < 1.0
+    assert np.isnan(result.rho[3])
+    assert result.top(2).inputs == ("falling", "rising")
+
+
+def test_ties_get_average_ranks():
+    # Y takes two values: the rank correlation equals the point-biserial of the ranks.
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    result = rank_correlations(y, {"u": np.array([0.1, 0.2, 0.3, 0.4])})
+    assert result.rho[0] == pytest.approx(0.894427191, abs=1e-9)
+
+
+def test_shapley_chart_stacks_to_one_per_year_with_hatches(tmp_path: Path):
+    shares = np.array([[0.9, 0.1, 0.0], [0.5, 0.52, -0.02], [np.nan] * 3])
+    panel = ShapleyPanel(label="contribution_usd (USD bn)", years=[2026, 2027, 2028],
+                         shares=shares)
+    figure = shapley_chart([panel], ["fx", "negotiation", "troops"], tmp_path / "s.png",
+                           title="t")
+    ax = figure.axes[0]
+    patches = {p.get_gid(): p for p in ax.patches}
+    for year in (2026, 2027):
+        total = sum(patches[f"{year} {g}"].get_height() for g in ("fx", "negotiation", "troops"))
+        assert total == pytest.approx(1.0)
+    assert patches["2027 troops"].get_height() == 0.0
+    assert patches["2027 negotiation"].get_height() == pytest.approx(0.52 / 1.02)
+    # Distinct hatches: the groups stay apart in black and white.
+    hatches = [patches[f"2026 {g}"].get_hatch() for g in ("fx", "negotiation", "troops")]
+    assert hatches == list(HATCHES[:3]) and len(set(hatches)) == 3
+    assert any(t.get_text() == "no variance" for t in ax.texts)
+    assert (tmp_path / "s.png").stat().st_size > 10_000
+
+
+def test_tornado_puts_the_largest_rho_on_top(tmp_path: Path):
+    result = RankCorrelations(inputs=("KRW/USD shock 2029", "troop-move uniform 2028"),
+                              rho=np.array([-0.8, 0.3]))
+    figure = tornado_chart(result, tmp_path / "t.svg", title="t", label="contribution 2031")
+    bars = {p.get_gid(): p for p in figure.axes[0].patches}
+    top, second = bars["KRW/USD shock 2029"], bars["troop-move uniform 2028"]
+    assert top.get_y() > second.get_y()
+    assert top.get_width() == pytest.approx(-0.8) and top.get_hatch() == "///"
+    assert second.get_width() == pytest.approx(0.3) and not second.get_hatch()
+    assert (tmp_path / "t.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_response_chart_draws_each_percentile_against_the_swept_value(tmp_path: Path):
+    swept = [0.0, 0.5, 1.0]
+    p = np.array([[1.0, 1.1, 1.2], [2.0, 2.5, 3.0], [2.5, 3.0, 3.5], [3.0, 3.5, 4.0]]) * 1e9
+    figure = response_chart(swept, p, p - 1e8, p + 2e8, tmp_path / "r.png", title="t",
+                            xlabel="demand probability", ylabel="USD bn", scale=1e9,
+                            levels=(5, 50, 80, 95))
+    ax = figure.axes[0]
+    lines = {line.get_gid(): line for line in ax.lines if line.get_gid()}
+    assert set(lines) == {"P5", "P50", "P80", "P95"}
+    np.testing.assert_array_equal(lines["P80"].get_xdata(), swept)
+    np.testing.assert_array_equal(lines["P80"].get_ydata(), p[2])
+    assert len({line.get_linestyle() for line in lines.values()}) == 4
+    assert (tmp_path / "r.png").stat().st_size > 10_000

@@ -1,0 +1,170 @@
+"""Parameter sweeps: value lists, ranges, the grid, names, renormalization, validation, the
+sweep file and what reads it."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from simcore.errors import SmasimInputError
+from simcore.store import read_samples, read_scenario_coords
+from simcore.sweep import parse_axis, plan_sweep, response_curves, sweep_grid
+from tests.conftest import BASELINE
+
+DEMAND = "negotiation.outcomes[1].probability"
+
+
+@pytest.mark.parametrize(
+    ("assignment", "values"),
+    [
+        pytest.param("fx.volatility=0.05,0.1", (0.05, 0.1), id="list"),
+        pytest.param(f"{DEMAND}=0:1:0.1", tuple(k / 10 for k in range(11)), id="range"),
+        pytest.param("run.horizon=3:7:2", (3, 5, 7), id="integer-range"),
+        pytest.param("pins.fx={2027=1300},{2027=1500, 2028=1400}",
+                     ({"2027": 1300}, {"2027": 1500, "2028": 1400}), id="tables"),
+        pytest.param("troops.levels=[28500, 24000],[28500]", ([28500, 24000], [28500]),
+                     id="arrays"),
+    ],
+)
+def test_values_are_toml_lists_or_inclusive_ranges(assignment: str, values: tuple) -> None:
+    axis = parse_axis(assignment)
+    assert axis.key == assignment.partition("=")[0]
+    assert axis.values == values
+
+
+def test_decimal_ranges_hit_their_end_exactly() -> None:
+    # 0.3 is 0.1 + 0.1 + 0.1 on paper, not 0.30000000000000004.
+    assert parse_axis("x=0:0.3:0.1").values == (0.0, 0.1, 0.2, 0.3)
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("fx.volatility", "expected KEY=V1,V2"),
+        ("fx.volatility=1:0:0.1", "STEP > 0 and STOP >= START"),
+        ("fx.volatility=0.1,0.1", "repeated"),
+        ("fx.volatility=abc", "not a TOML value"),
+        ("fx..volatility=0.1", "malformed key"),
+    ],
+)
+def test_bad_axes_are_refused(assignment: str, message: str) -> None:
+    with pytest.raises(SmasimInputError, match=message):
+        parse_axis(assignment)
+
+
+def test_grid_is_the_cartesian_product_named_by_its_values() -> None:
+    axes = [parse_axis("fx.volatility=0.05,0.1"), parse_axis("agreement.reopen_probability=0,0.1")]
+    points = sweep_grid(BASELINE, axes)
+    assert [p.values for p in points] == [(0.05, 0), (0.05, 0.1), (0.1, 0), (0.1, 0.1)]
+    assert [p.scenario.run.name for p in points] == [
+        "baseline_volatility-0.05_reopen_probability-0",
+        "baseline_volatility-0.05_reopen_probability-0.1",
+        "baseline_volatility-0.1_reopen_probability-0",
+        "baseline_volatility-0.1_reopen_probability-0.1",
+    ]
+    assert points[3].scenario.fx.volatility == 0.1
+    assert points[3].scenario.agreement.reopen_probability == 0.1
+
+
+def test_renormalize_keeps_the_other_outcomes_in_proportion() -> None:
+    points = sweep_grid(BASELINE, [parse_axis(f"{DEMAND}=0,0.5,1")], renormalize=True)
+    for point in points:
+        p = [o.probability for o in point.scenario.negotiation.outcomes]
+        assert math.isclose(sum(p), 1.0)
+        assert p[1] == point.values[0]
+        if p[1] < 1:
+            assert p[0] / p[2] == pytest.approx(0.55 / 0.10)
+    assert points[0].scenario.run.name == "baseline_demand.probability-0"
+
+
+def test_an_invalid_grid_point_is_named() -> None:
+    with pytest.raises(SmasimInputError, match=r"^sweep point fx.volatility=-1: .*fx.volatility"):
+        sweep_grid(BASELINE, [parse_axis("fx.volatility=0.1,-1")])
+    with pytest.raises(SmasimInputError, match=r"sweep point .*sum to 1"):
+        sweep_grid(BASELINE, [parse_axis(f"{DEMAND}=0.1")])
+
+
+def _sweep(tmp_path: Path, *args: str) -> tuple[Any, Path]:
+    out = tmp_path / "sweep.h5"
+    result = CliRunner().invoke(cli, ["sweep", str(BASELINE), *args, "--samples", "3000",
+                                      "-o", str(out), "-q"])
+    return result, out
+
+
+@pytest.fixture(scope="module")
+def sweep_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    result, out = _sweep(tmp_path_factory.mktemp("sweep"), "--set", "fx.volatility=0.05,0.074,0.1")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_a_sweep_is_one_batch_with_common_random_numbers(sweep_file: Path,
+                                                         tmp_path: Path) -> None:
+    coords = read_scenario_coords(sweep_file)
+    values, attrs = coords["sweep_fx_volatility"]
+    np.testing.assert_array_equal(values, [0.05, 0.074, 0.1])
+    assert attrs["long_name"] == "swept value of fx.volatility"
+    # The point at the baseline's own volatility is the baseline run, bit for bit.
+    run = tmp_path / "base.h5"
+    assert CliRunner().invoke(cli, ["run", str(BASELINE), "--samples", "3000", "-o", str(run),
+                                    "-q"]).exit_code == 0
+    np.testing.assert_array_equal(read_samples(sweep_file, "contribution_usd", scenario=1),
+                                  read_samples(run, "contribution_usd"))
+    # Common random numbers: the troop path does not depend on the exchange-rate volatility.
+    np.testing.assert_array_equal(read_samples(sweep_file, "troops", scenario=0),
+                                  read_samples(sweep_file, "troops", scenario=2))
+
+
+def test_summary_compare_and_plots_read_a_sweep_file(sweep_file: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    summary = runner.invoke(cli, ["summary", str(sweep_file), "--var", "contribution_usd",
+                                  "--years", "2031", "--format", "json"])
+    assert summary.exit_code == 0, summary.output
+    compare = runner.invoke(cli, ["compare", str(sweep_file), "--scenario",
+                                  "baseline_volatility-0.05", "--scenario",
+                                  "baseline_volatility-0.1", "--var", "contribution_usd"])
+    assert compare.exit_code == 0, compare.output
+    for kind, extra in (("fan", []), ("response", ["--years", "2031"])):
+        image = tmp_path / f"{kind}.png"
+        result = runner.invoke(cli, ["plot", "--kind", kind, str(sweep_file), "--var",
+                                     "contribution_usd", *extra, "-o", str(image)])
+        assert result.exit_code == 0, result.output
+        assert image.stat().st_size > 10_000
+
+
+def test_response_curves_are_the_percentiles_of_each_point(sweep_file: Path) -> None:
+    curves = response_curves(sweep_file, "fx_krw_per_usd", years="2031")
+    np.testing.assert_array_equal(curves.swept, [0.05, 0.074, 0.1])
+    for k in range(3):
+        values = read_samples(sweep_file, "fx_krw_per_usd", scenario=k)[:, -1]
+        np.testing.assert_array_equal(curves.estimate[:, k],
+                                      np.percentile(values, [5, 50, 80, 95]))
+    assert (curves.lower <= curves.estimate).all() and (curves.estimate <= curves.upper).all()
+    # A wider volatility spreads the exchange rate: P95 − P5 grows with it.
+    spread = curves.estimate[-1] - curves.estimate[0]
+    assert spread[0] < spread[1] < spread[2]
+    with pytest.raises(SmasimInputError, match="one year"):
+        response_curves(sweep_file, "fx_krw_per_usd")
+
+
+def test_an_invalid_point_stops_the_sweep_before_anything_runs(tmp_path: Path) -> None:
+    result, out = _sweep(tmp_path, "--set", "fx.volatility=0.1,-0.5")
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: sweep point fx.volatility=-0.5:")
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_plan_applies_samples_and_seed_to_every_point() -> None:
+    plan = plan_sweep(BASELINE, [f"{DEMAND}=0.2,0.4"], renormalize=True, samples=100, seed=3)
+    assert plan.name == "baseline"
+    assert {s.run.samples for s in plan.scenarios} == {100}
+    assert {s.run.seed for s in plan.scenarios} == {3}
+    np.testing.assert_array_equal(plan.coords["sweep_negotiation_outcomes_1_probability"][0],
+                                  [0.2, 0.4])
