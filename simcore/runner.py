@@ -428,19 +428,22 @@ class ScenarioReduction:
                 self.plans[name] = new
 
 
-def plan_summaries(plan: RunPlan) -> list[SummaryPlans]:
+def plan_summaries(
+    plan: RunPlan, executor: ChunkExecutor | None = None
+) -> list[SummaryPlans]:
     """Brackets for every summarized variable of every scenario, placed by a pilot block.
 
-    The pilot is the scenario's block 0 as the file stores it: the brackets only decide how
-    much of each block is kept for the exact selection, never a value.
+    The pilot is the scenario's block 0 as the file stores it (simulated by ``executor``,
+    default this thread): the brackets only decide how much of each block is kept for the
+    exact selection, never a value.
     """
     percentiles = plan.scenarios[0].run.percentiles
     summarized = [name for name in plan.layout.simulated if name in SUMMARIZED]
-    pilots = [
-        simulate_chunk(replace(task, blocks=range(1), stored=tuple(summarized)))
+    pilots = (executor or InProcessExecutor()).map_ordered(simulate_chunk, [
+        replace(task, blocks=range(1), stored=tuple(summarized))
         for task in plan.tasks()
         if task.blocks.start == 0
-    ]
+    ])
     return [
         {name: plan_summary(pilot.values[name], plan.samples, percentiles) for name in summarized}
         for pilot in pilots
@@ -485,7 +488,7 @@ def simulate_into(
         Per scenario, what its summary needs, over all its samples.
     """
     executor = executor or InProcessExecutor()
-    summaries = plan_summaries(plan)
+    summaries = plan_summaries(plan, executor)
     # Tasks that see the file write their chunks into it themselves (this machine, or a
     # shared file system); the others send them back to this process, which writes them.
     target = writer.direct_target()
