@@ -17,6 +17,7 @@ values inside the brackets (a few % of the samples; about 0.4 GB at 1e7 baseline
 from __future__ import annotations
 
 import collections
+import functools
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -433,21 +434,27 @@ def plan_summaries(
 ) -> list[SummaryPlans]:
     """Brackets for every summarized variable of every scenario, placed by a pilot block.
 
-    The pilot is the scenario's block 0 as the file stores it (simulated by ``executor``,
-    default this thread): the brackets only decide how much of each block is kept for the
-    exact selection, never a value.
+    The pilot is the scenario's block 0 as the file stores it, simulated where ``executor``
+    runs tasks (default this thread), which sends back the brackets only: they decide how
+    much of each block is kept for the exact selection, never a value.
     """
-    percentiles = plan.scenarios[0].run.percentiles
-    summarized = [name for name in plan.layout.simulated if name in SUMMARIZED]
-    pilots = (executor or InProcessExecutor()).map_ordered(simulate_chunk, [
-        replace(task, blocks=range(1), stored=tuple(summarized))
+    summarized = tuple(name for name in plan.layout.simulated if name in SUMMARIZED)
+    pilot = functools.partial(pilot_plans, samples=plan.samples,
+                              percentiles=tuple(plan.scenarios[0].run.percentiles))
+    return list((executor or InProcessExecutor()).map_ordered(pilot, [
+        replace(task, blocks=range(1), stored=summarized)
         for task in plan.tasks()
         if task.blocks.start == 0
-    ])
-    return [
-        {name: plan_summary(pilot.values[name], plan.samples, percentiles) for name in summarized}
-        for pilot in pilots
-    ]
+    ]))
+
+
+def pilot_plans(
+    task: ChunkTask, *, samples: int, percentiles: tuple[float, ...]
+) -> SummaryPlans:
+    """Simulate a pilot ``task`` (one block) and place the brackets of its ``stored``
+    variables for a run of ``samples`` paths."""
+    values = simulate_chunk(task).values
+    return {name: plan_summary(values[name], samples, percentiles) for name in task.stored}
 
 
 def simulate_again(plan: RunPlan, index: int, name: str) -> np.ndarray:
