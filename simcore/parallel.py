@@ -1,12 +1,16 @@
 """Mapping the pure chunk function over chunks: in process, or on a dask cluster.
 
 Every way of running is a map of one picklable function over chunk tasks, with results
-yielded in task order so that the single writer writes a file identical to a serial run:
+yielded in task order (the run folds the blocks' moments in that order), so that the file
+is identical to a serial run's whoever writes each chunk:
 
 - :class:`InProcessExecutor`: the calling process, with a few threads (numpy releases the
   GIL in random draws and ufuncs, so threads overlap simulation with writing);
 - :class:`DaskExecutor`: a ``dask.distributed`` client, on a ``LocalCluster`` of worker
   processes (``--workers N``) or an existing cluster (``--scheduler ADDRESS``).
+
+:func:`check_scheduler` asks an address for a dask scheduler's identity under one deadline
+before a client is built, so a wrong address is a prompt error, never a hang.
 
 At most ``in_flight`` results wait in memory at once, so memory stays bounded by a few
 chunks whatever the number of paths.
