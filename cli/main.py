@@ -31,6 +31,7 @@ OPTION_WORDING = {
     "float32": "--float32",
     "workers": "--workers",
     "scheduler": "--scheduler",
+    "store": "--store",
 }
 
 EXIT_INPUT = 2
@@ -185,7 +186,14 @@ class SmasimGroup(click.Group):
         except OSError as err:
             if ctx.meta.get("smasim.debug"):
                 raise
-            raise RunFailure(describe_os_error(err)) from err
+            from simcore.parallel import SchedulerUnreachableError  # only on this error path
+
+            message = (
+                err.worded(OPTION_WORDING)
+                if isinstance(err, SchedulerUnreachableError)
+                else describe_os_error(err)
+            )
+            raise RunFailure(message) from err
         except MemoryError as err:
             if ctx.meta.get("smasim.debug"):
                 raise

@@ -244,12 +244,36 @@ def run_output_option(default: str) -> Callable[[Callable[..., None]], Callable[
     )
 
 
+def _store_list(ctx: click.Context, param: click.Parameter, value: str | None
+                ) -> tuple[str, ...] | None:
+    """``--store a,b`` → ``("a", "b")``; ``--store none`` → ``()``; absent → None (all)."""
+    if value is None:
+        return None
+    if value.strip().lower() == "none":
+        return ()
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    if not names:
+        raise click.BadParameter("name variables, e.g. contribution_usd,rok_share, or none")
+    return names
+
+
+store_option = click.option(
+    "--store",
+    metavar="VAR[,VAR...]|none",
+    default=None,
+    callback=_store_list,
+    help="Keep the paths of these variables only (none: the summary group only, e.g. for "
+    "1e8 paths without a 57 GB file); every variable is still summarized, exactly "
+    "[default: all].",
+)
+
+
 def simulation_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options every simulating command (run, batch) takes, in one order."""
     for option in reversed(
         (samples_option, seed_option, set_option, chunk_size_option, workers_option,
-         scheduler_option, float32_option, compress_option, overwrite_option, force_option,
-         quiet_option)
+         scheduler_option, float32_option, compress_option, store_option, overwrite_option,
+         force_option, quiet_option)
     ):
         command = option(command)
     return command

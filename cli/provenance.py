@@ -65,7 +65,7 @@ def render_info(info: FileInfo) -> str:
     width = max(len(label) for label, _ in facts)
     lines = [f"{info.path}: smasim result file"]
     lines += [f"  {label:<{width}}  {value}" for label, value in facts]
-    lines.append("  variables")
+    lines.append("  variables with paths" if info.summary_only else "  variables")
     name_width = max((len(v.name) for v in info.variables), default=0)
     dims_width = max((len(", ".join(v.dims)) + 2 for v in info.variables), default=0)
     for var in info.variables:
@@ -74,6 +74,9 @@ def render_info(info: FileInfo) -> str:
             f"    {var.name:<{name_width}}  {shape:<{dims_width}}  {var.dtype:<7}  "
             f"{var.units:<7}  {var.long_name}"
         )
+    if info.summary_only:
+        lines.append("  summary only (no paths: the run used --store)")
+        lines += [f"    {name}" for name in info.summary_only]
     return "\n".join(lines)
 
 

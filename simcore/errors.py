@@ -15,6 +15,7 @@ PARAMETER_WORDING = {
     "float32": "float32=True",
     "workers": "workers",
     "scheduler": "scheduler",
+    "store": "store",
 }
 
 
@@ -69,3 +70,7 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class PathsNotStoredError(ParameterError, ResultFileError):
+    """A variable of a result file has a summary but no paths: its run used ``store``."""

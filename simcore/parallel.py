@@ -1,12 +1,16 @@
 """Mapping the pure chunk function over chunks: in process, or on a dask cluster.
 
 Every way of running is a map of one picklable function over chunk tasks, with results
-yielded in task order so that the single writer writes a file identical to a serial run:
+yielded in task order (the run folds the blocks' moments in that order), so that the file
+is identical to a serial run's whoever writes each chunk:
 
 - :class:`InProcessExecutor`: the calling process, with a few threads (numpy releases the
   GIL in random draws and ufuncs, so threads overlap simulation with writing);
 - :class:`DaskExecutor`: a ``dask.distributed`` client, on a ``LocalCluster`` of worker
   processes (``--workers N``) or an existing cluster (``--scheduler ADDRESS``).
+
+:func:`check_scheduler` asks an address for a dask scheduler's identity under one deadline
+before a client is built, so a wrong address is a prompt error, never a hang.
 
 At most ``in_flight`` results wait in memory at once, so memory stays bounded by a few
 chunks whatever the number of paths.
@@ -18,11 +22,12 @@ import collections
 import contextlib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+import signal
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
-from simcore.errors import ParameterError, literal
+from simcore.errors import PARAMETER_WORDING, ParameterError, literal
 from simcore.memory import ALLOCATOR_ENVIRONMENT
 from simcore.sampling import BLOCK_SIZE
 
@@ -42,10 +47,6 @@ class ChunkExecutor(Protocol):
 
     #: Parallel slots: the number of tasks worth keeping in flight.
     slots: int
-    #: Whether tasks run on this machine (and may write the result file themselves).
-    shares_filesystem: bool
-    #: Whether tasks run in other processes, each with its own memory.
-    separate_processes: bool
 
     def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Yield ``fn(task)`` for each task, in the order of ``tasks``."""
@@ -77,9 +78,6 @@ class InProcessExecutor:
         1 runs each task in the calling thread.
     """
 
-    shares_filesystem = True
-    separate_processes = False
-
     def __init__(self, threads: int = 1) -> None:
         self.slots = max(1, threads)
 
@@ -103,14 +101,13 @@ class InProcessExecutor:
 class DaskExecutor:
     """Run tasks on a dask.distributed cluster through ``client``.
 
-    ``local`` says the workers run on this machine (a ``LocalCluster``), so they can write
-    into the result file; workers of a cluster given by address send their results back.
+    Workers on this machine, or on machines that share the output folder's file system,
+    write their chunks into the result file themselves; the others send them back (each
+    task probes: :meth:`simcore.store.DirectTarget.visible`).
     """
 
-    def __init__(self, client: Any, *, local: bool = False) -> None:
+    def __init__(self, client: Any) -> None:
         self.client = client
-        self.shares_filesystem = local
-        self.separate_processes = True
         workers = client.scheduler_info().get("workers", {})
         self.slots = max(1, sum(w.get("nthreads", 1) for w in workers.values()))
 
@@ -130,6 +127,79 @@ class DaskExecutor:
         yield from _ordered(submit, result, tasks, in_flight=2 * self.slots)
 
 
+#: Seconds a scheduler address gets to answer: a refused connection is retried until then
+#: (a scheduler may be starting), and the command still fails well within 10 s.
+CONNECT_TIMEOUT = 5.0
+
+
+class SchedulerUnreachableError(ConnectionError):
+    """No dask scheduler answers at the address given: a failure to run, not bad input.
+
+    Names the ``{scheduler}`` parameter as :class:`simcore.errors.ParameterError` does.
+    """
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        super().__init__(self.worded(PARAMETER_WORDING))
+
+    def worded(self, names: Mapping[str, str]) -> str:
+        """The message with each parameter named as ``names`` says."""
+        return self.template.format_map(names)
+
+
+def check_scheduler(address: str, *, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Raise :class:`SchedulerUnreachableError` unless a dask scheduler answers at ``address``.
+
+    Asks for the server's identity under one deadline that nothing can outlast: dask's own
+    client waits forever for a server that accepts the connection but does not speak dask
+    (an HTTP server, e.g. the dashboard's port), or tries to allocate exabytes for the
+    frame length it reads from an HTTP error page.
+    """
+    import asyncio
+
+    from distributed.core import rpc
+    from distributed.security import Security
+
+    async def identity() -> dict[str, Any]:
+        arguments = Security().get_connection_args("client")
+        async with rpc(address, timeout=timeout, connection_args=arguments) as remote:
+            answer: dict[str, Any] = await remote.identity()
+            return answer
+
+    async def within_deadline() -> dict[str, Any]:
+        return await asyncio.wait_for(identity(), timeout)
+
+    # A thread of its own: the caller may be running an event loop (a notebook). Not waited
+    # for on the way out, so that Ctrl-C during the probe stops at once.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smasim-probe")
+    try:
+        info = pool.submit(asyncio.run, within_deadline()).result()
+    except TimeoutError:
+        raise _unreachable(address, f"no answer within {timeout:g} s") from None
+    except OSError as err:
+        raise _unreachable(address, (str(err) or type(err).__name__).splitlines()[0]) from None
+    except Exception as err:  # whatever a foreign server makes dask raise
+        raise _unreachable(
+            address, f"the server there does not speak dask's protocol: {type(err).__name__}"
+        ) from None
+    finally:
+        pool.shutdown(wait=False)
+    kind = info.get("type") if isinstance(info, dict) else None
+    if kind != "Scheduler":
+        raise _unreachable(
+            address,
+            f"it is a dask {kind or 'server'}, not a scheduler: give the address `dask "
+            "scheduler` prints",
+        )
+
+
+def _unreachable(address: str, reason: str) -> SchedulerUnreachableError:
+    return SchedulerUnreachableError(
+        f"{{scheduler}} {literal(address)}: cannot connect to a dask scheduler there "
+        f"({literal(reason)})"
+    )
+
+
 def default_threads() -> int:
     """Threads for in-process runs: the cores this process may use."""
     try:
@@ -144,7 +214,7 @@ def open_executor(
     workers: int | None = None,
     scheduler: str | None = None,
     threads: int | None = None,
-    connect_timeout: float = 10.0,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> Iterator[ChunkExecutor]:
     """The executor for a run, closed (cluster shut down) on exit.
 
@@ -158,6 +228,11 @@ def open_executor(
         Threads for an in-process run (default: the usable cores).
     connect_timeout : float
         Seconds to wait for ``scheduler`` to answer.
+
+    Raises
+    ------
+    SchedulerUnreachableError
+        Nothing at ``scheduler`` answers as a dask scheduler within ``connect_timeout``.
     """
     if workers is not None and scheduler is not None:
         raise ParameterError("{workers} and {scheduler} exclude each other: give one")
@@ -172,13 +247,11 @@ def open_executor(
                 f"{{scheduler}} {literal(scheduler)}: expected a dask scheduler address such "
                 "as tcp://10.0.0.5:8786 (protocol, host and port)"
             )
+        check_scheduler(scheduler, timeout=connect_timeout)
         try:
             client = Client(scheduler, timeout=f"{connect_timeout}s")
         except (OSError, TimeoutError, ValueError) as err:
-            raise ParameterError(
-                f"{{scheduler}} {literal(scheduler)}: cannot connect to a dask scheduler "
-                f"there ({literal(err)})"
-            ) from None
+            raise _unreachable(scheduler, str(err)) from None
         with client:
             yield DaskExecutor(client)
         return
@@ -204,4 +277,19 @@ def open_executor(
         ) as cluster,
         Client(cluster) as client,
     ):
-        yield DaskExecutor(client, local=True)
+        try:
+            yield DaskExecutor(client)
+        except BaseException:
+            _kill_workers(cluster)
+            raise
+
+
+def _kill_workers(cluster: Any) -> None:
+    """End a ``LocalCluster``'s worker processes at once, when the run stops (Ctrl-C, an
+    error): closing the cluster normally waits for the tasks they are running, seconds each,
+    which nobody will collect."""
+    for nanny in list(cluster.workers.values()):
+        with contextlib.suppress(Exception):  # a worker that is already gone
+            nanny.close_gracefully()  # the nanny must not start a new worker process
+            if nanny.pid:
+                os.kill(nanny.pid, signal.SIGKILL)

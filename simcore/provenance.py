@@ -22,7 +22,7 @@ from simcore.config import Scenario, parse_scenario
 from simcore.errors import ResultFileError
 from simcore.parallel import DEFAULT_CHUNK_SIZE, ChunkExecutor, ProgressCallback
 from simcore.sampling import BLOCK_SIZE
-from simcore.store import CF_CONVENTIONS, read_structure
+from simcore.store import CF_CONVENTIONS, SUMMARY_ONLY_ATTR, read_structure
 
 if TYPE_CHECKING:  # the runner imports the engine: `smasim info` and `validate` must not
     from simcore.runner import RunResult
@@ -173,6 +173,16 @@ class FileInfo:
         """The samples are compressed (``--compress``)."""
         return any(v.compression for v in self.variables)
 
+    @property
+    def summary_only(self) -> list[str]:
+        """Variables the file summarizes without their paths (the run's ``store``)."""
+        return str(self.attrs.get(SUMMARY_ONLY_ATTR, "")).split()
+
+    @property
+    def store(self) -> list[str] | None:
+        """The ``store`` the run was given: the variables with paths, or None (all)."""
+        return [v.name for v in self.variables] if self.summary_only else None
+
     def configs(self) -> dict[str, str]:
         """The resolved configuration of each scenario as TOML text, by scenario name."""
         if not self.batch:
@@ -214,6 +224,7 @@ class FileInfo:
                 }
                 for v in self.variables
             ],
+            "summary_only": self.summary_only,
             "seed": attrs.get("seed"),
             "seed_source": attrs.get("seed_source"),
             "sampler": attrs.get("sampler"),
@@ -350,6 +361,7 @@ def rerun(
         chunk_size=chunk_size,
         float32=info.float32,
         compress=info.compressed,
+        store=info.store,
         overwrite=overwrite,
         force=force,
         progress=progress,

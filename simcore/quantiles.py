@@ -31,7 +31,9 @@ never depends on the random subsample, only the running time does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,6 +54,13 @@ _CHUNK_BYTES = 2**19
 # More comparisons per element than this and sorting is cheaper (each costs ~0.1 ns/element,
 # a SIMD sort of 1e7 float64 ~7 ns/element).
 _MAX_CUTS = 48
+# Tallying a column that arrives in blocks is worth more cuts: the alternative is not a sort
+# but a second pass over the whole column (read back, or simulated again).
+_MAX_CUTS_TALLIED = 4 * _MAX_CUTS
+# Brackets of a column tallied block by block are wider, in standard deviations, than a
+# single column's: a miss costs a pass over a whole column (read back or simulated again),
+# not a retry over a column in memory. One end misses with probability ~1e-9.
+_TALLY_SIGMAS = 6.0
 # A plan that would keep more than this fraction of the column is not worth a pass.
 _MAX_KEPT_FRACTION = 0.5
 # A kept set larger than this fraction of its parent means the brackets did not help.
@@ -67,6 +76,10 @@ _SKIP, _KEEP, _POINT = 0, 1, 2
 
 class _NaNInput(Exception):
     """Raised inside the selection when the column holds NaN."""
+
+
+class _Unplaced(Exception):
+    """Raised when a bracket would need an order statistic that a tally did not keep."""
 
 
 def exact_percentiles(
@@ -236,12 +249,9 @@ def _quantile_levels(q: Sequence[float] | np.ndarray) -> np.ndarray:
     return quantiles
 
 
-def _percentiles_1d(
-    x: np.ndarray, quantiles: np.ndarray, *, owned: bool, extra: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Percentiles and the order statistics at ``extra`` ranks (one selection for both)."""
-    n = x.shape[0]
-    extra = np.empty(0, dtype=np.intp) if extra is None else extra
+def _neighbours(n: int, quantiles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """numpy's ``_get_indexes`` for ``"linear"``: both neighbours of each virtual index (−1
+    past the end) and the virtual indexes themselves."""
     # numpy >= 1.22 uses (n - 1) * q for "linear" (not the general alpha/beta formula, which
     # rounds differently in the last bit); `n` is a Python int as in numpy.
     virtual = (n - 1) * quantiles
@@ -251,17 +261,23 @@ def _percentiles_1d(
     above = virtual >= n - 1
     previous[above] = -1
     following[above] = -1
-    previous_i = previous.astype(np.intp)
-    following_i = following.astype(np.intp)
+    return previous.astype(np.intp), following.astype(np.intp), virtual
 
+
+def _needed_ranks(n: int, quantiles: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    """Sorted unique ranks whose order statistics give the percentiles and the ``extra`` ones."""
+    previous_i, following_i, _ = _neighbours(n, quantiles)
     wanted = np.concatenate((previous_i, following_i))
     wanted[wanted < 0] += n
-    ranks = np.unique(np.concatenate((wanted, extra)))
-    try:
-        stats = _order_statistics(x, ranks, owned=owned)
-    except _NaNInput:
-        # np.quantile takes q / 100 as computed above: the same call np.percentile makes.
-        return np.quantile(x.astype(np.float64), quantiles), np.full(extra.shape, np.nan)
+    return np.unique(np.concatenate((wanted, extra)))
+
+
+def _from_order_statistics(
+    stats: np.ndarray, ranks: np.ndarray, n: int, quantiles: np.ndarray, extra: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles, numpy's arithmetic replayed, and the ``extra`` order statistics, from the
+    exact order statistics ``stats`` at :func:`_needed_ranks` ``ranks``."""
+    previous_i, following_i, virtual = _neighbours(n, quantiles)
     # Values are the exact order statistics; look them up for each neighbour.
     a = stats[np.searchsorted(ranks, np.where(previous_i < 0, previous_i + n, previous_i))]
     b = stats[np.searchsorted(ranks, np.where(following_i < 0, following_i + n, following_i))]
@@ -270,6 +286,21 @@ def _percentiles_1d(
     gamma = np.asanyarray(virtual - previous_i)
     gamma = np.asanyarray(gamma, dtype=virtual.dtype)
     return _lerp(a, b, gamma), stats[np.searchsorted(ranks, extra)]
+
+
+def _percentiles_1d(
+    x: np.ndarray, quantiles: np.ndarray, *, owned: bool, extra: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles and the order statistics at ``extra`` ranks (one selection for both)."""
+    n = x.shape[0]
+    extra = np.empty(0, dtype=np.intp) if extra is None else extra
+    ranks = _needed_ranks(n, quantiles, extra)
+    try:
+        stats = _order_statistics(x, ranks, owned=owned)
+    except _NaNInput:
+        # np.quantile takes q / 100 as computed above: the same call np.percentile makes.
+        return np.quantile(x.astype(np.float64), quantiles), np.full(extra.shape, np.nan)
+    return _from_order_statistics(stats, ranks, n, quantiles, extra)
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -308,20 +339,51 @@ def _order_statistics(
     counts, kept = _scan(y, cut_values, cut_le, labels)
     if counts[-1] != n:  # the last cut is `x <= +inf`: only NaN fails it
         raise _NaNInput
+    settled = _settle(kept, cut_values, labels, counts, ranks, depth=depth)
+    if settled is None:
+        # Cannot happen with NaN-free input; never trust a scan that does not add up.
+        return _by_sorting(y, ranks, owned=owned)
+    out, missed = settled
+    if missed.any():
+        # The subsample was unlucky for these ranks: a fresh, wider attempt, then sorting.
+        if attempt + 1 < _MAX_ATTEMPTS:
+            out[missed] = _order_statistics(
+                y, ranks[missed], owned=owned, depth=depth, attempt=attempt + 1
+            )
+        else:
+            out[missed] = _by_sorting(y, ranks[missed], owned=owned)
+    return out
 
+
+def _settle(
+    kept: np.ndarray,
+    cut_values: np.ndarray,
+    labels: np.ndarray,
+    counts: np.ndarray,
+    ranks: np.ndarray,
+    *,
+    depth: int = 0,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The order statistics a scan has captured, from its exact counts and kept elements.
+
+    ``counts[i]`` elements of the column (``counts[-1]`` of them in all) satisfy cut ``i``;
+    ``kept`` holds the elements of the kept cells, in any order. Returns the values (NaN where
+    missed) and a mask of the ranks that fell into a skipped cell, or None if the kept
+    elements do not add up to the counts.
+    """
+    n = int(counts[-1])
     # Cell j holds the elements between cut j-1 and cut j: ranks [bounds[j], bounds[j+1]).
     bounds = np.concatenate(([0], counts, [n]))
     sizes = np.diff(bounds)
     is_kept = labels == _KEEP
     if kept.shape[0] != int(sizes[is_kept].sum()):
-        # Cannot happen with NaN-free input; never trust a scan that does not add up.
-        return _by_sorting(y, ranks, owned=owned)
+        return None
     # In sorted order, the kept set is the kept cells one after the other.
     kept_offset = np.cumsum(np.where(is_kept, sizes, 0)) - np.where(is_kept, sizes, 0)
 
     cell = np.searchsorted(counts, ranks, side="right")
     label = labels[cell]
-    out = np.empty(ranks.shape[0], dtype=np.float64)
+    out = np.full(ranks.shape[0], np.nan)
 
     point = label == _POINT
     # A point cell lies between `x < v` and `x <= v`: every element in it equals v.
@@ -336,17 +398,7 @@ def _order_statistics(
         else:
             found = _order_statistics(kept, local_ranks, owned=True, depth=depth + 1)
         out[keep] = found[inverse]
-
-    missed = label == _SKIP
-    if missed.any():
-        # The subsample was unlucky for these ranks: a fresh, wider attempt, then sorting.
-        if attempt + 1 < _MAX_ATTEMPTS:
-            out[missed] = _order_statistics(
-                y, ranks[missed], owned=owned, depth=depth, attempt=attempt + 1
-            )
-        else:
-            out[missed] = _by_sorting(y, ranks[missed], owned=owned)
-    return out
+    return out, label == _SKIP
 
 
 def _by_sorting(y: np.ndarray, ranks: np.ndarray, *, owned: bool) -> np.ndarray:
@@ -372,15 +424,8 @@ def _by_sorting(y: np.ndarray, ranks: np.ndarray, *, owned: bool) -> np.ndarray:
 def _plan(
     y: np.ndarray, ranks: np.ndarray, attempt: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Comparison cuts that bracket each rank, from a sorted subsample of ``y``.
-
-    Returns ``(cut_values, cut_le, labels)``: cut ``i`` is the predicate ``x <= v_i`` if
-    ``cut_le[i]`` else ``x < v_i``; the cuts are sorted so the predicates are nested, and
-    ``labels[j]`` (length ``len(cuts) + 1``) says what to do with cell ``j``, the elements
-    between cut ``j - 1`` and cut ``j``: skip (only count), keep (extract), or point (all
-    equal to one value). The last cut is ``x <= +inf``, so its count detects NaN. Returns
-    None when a single pass would not pay off.
-    """
+    """Comparison cuts that bracket each rank, from a sorted subsample of ``y``
+    (:func:`_cuts`)."""
     n = y.shape[0]
     m = min(SUBSAMPLE, n // 16)
     stride = n // m
@@ -390,34 +435,96 @@ def _plan(
     picks = np.arange(0, m * stride, stride) + rng.integers(0, stride, size=m)
     sample = y.take(picks)
     sample.sort()
+    return _cuts(sample, n, ranks, attempt)
+
+
+def _cuts(
+    sample: np.ndarray,
+    n: int,
+    ranks: np.ndarray,
+    attempt: int,
+    max_cuts: int = _MAX_CUTS,
+    sigmas: float | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Comparison cuts that bracket each rank of a column of ``n`` elements, placed by a
+    sorted random ``sample`` of it.
+
+    Returns ``(cut_values, cut_le, labels)``: cut ``i`` is the predicate ``x <= v_i`` if
+    ``cut_le[i]`` else ``x < v_i``; the cuts are sorted so the predicates are nested, and
+    ``labels[j]`` (length ``len(cuts) + 1``) says what to do with cell ``j``, the elements
+    between cut ``j - 1`` and cut ``j``: skip (only count), keep (extract), or point (all
+    equal to one value). The last cut is ``x <= +inf``, so its count detects NaN. Returns
+    None when a single pass would not pay off (more than ``max_cuts`` cuts, or too much of
+    the column kept). Brackets are ``sigmas`` (default :data:`WINDOW_SIGMAS`) binomial
+    standard deviations of the sample rank wide, doubled with each ``attempt``.
+    """
+    m = sample.shape[0]
     if np.isnan(sample[-1]):
         raise _NaNInput
-
-    r = ranks.astype(np.float64)
-    frac = (r + 0.5) / n
-    half = WINDOW_SIGMAS * 2.0**attempt * np.sqrt(m * frac * (1.0 - frac)) + 2.0
-    # s[lo] <= x_(r) needs lo + 1 sample values <= x_(r): about Binomial(m, (r + 1) / n) of
-    # them; s[hi] >= x_(r) needs at most hi sample values < x_(r): about Binomial(m, r / n).
-    lo = np.floor(m * (r + 1) / n - half).astype(np.intp) - 1
-    hi = np.ceil(m * r / n + half).astype(np.intp)
+    lo, hi = _windows(m, n, ranks, attempt, sigmas)
     # A value seen twice in the (sorted) subsample may be a long run of ties in y.
     repeats = sample[1:] == sample[:-1]
     tied = np.zeros(m, dtype=bool)
     tied[1:] |= repeats
     tied[:-1] |= repeats
+    cut_values, cut_le, labels = _bracket(
+        lambda i: float(sample[i]), lambda i: bool(tied[i]), lo, hi, m, sample.dtype
+    )
+    if cut_values.shape[0] > max_cuts:
+        return None
+    # Fraction of the subsample in kept cells: what one pass would have to extract.
+    sample_counts = np.where(
+        cut_le,
+        np.searchsorted(sample, cut_values, side="right"),
+        np.searchsorted(sample, cut_values, side="left"),
+    )
+    sample_sizes = np.diff(np.concatenate(([0], sample_counts, [m])))
+    if sample_sizes[labels == _KEEP].sum() > _MAX_KEPT_FRACTION * m:
+        return None
+    return cut_values, cut_le, labels
 
+
+def _windows(
+    m: int, n: int, ranks: np.ndarray, attempt: int, sigmas: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indexes into a sorted random sample of ``m`` of a column's ``n`` elements whose values
+    bracket each rank, ``sigmas`` (default :data:`WINDOW_SIGMAS`) binomial standard
+    deviations wide, doubled with each ``attempt``; below 0 or above ``m - 1``: open towards
+    that end."""
+    r = ranks.astype(np.float64)
+    frac = (r + 0.5) / n
+    width = WINDOW_SIGMAS if sigmas is None else sigmas
+    half = width * 2.0**attempt * np.sqrt(m * frac * (1.0 - frac)) + 2.0
+    # s[lo] <= x_(r) needs lo + 1 sample values <= x_(r): about Binomial(m, (r + 1) / n) of
+    # them; s[hi] >= x_(r) needs at most hi sample values < x_(r): about Binomial(m, r / n).
+    lo = np.floor(m * (r + 1) / n - half).astype(np.intp) - 1
+    hi = np.ceil(m * r / n + half).astype(np.intp)
+    return lo, hi
+
+
+def _bracket(
+    value: Callable[[int], float],
+    tied: Callable[[int], bool],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    m: int,
+    dtype: np.dtype,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cuts and cell labels for brackets from sample index ``lo`` to ``hi`` (see
+    :func:`_cuts`), given the sorted sample's ``value`` at an index and whether it is
+    ``tied`` with a neighbour."""
     sentinel = (float("inf"), True)  # `x <= +inf`: true for everything but NaN
     cuts: set[tuple[float, bool]] = {sentinel}
     ranges: list[tuple[tuple[float, bool] | None, tuple[float, bool]]] = []
     for i_lo, i_hi in zip(lo.tolist(), hi.tolist(), strict=True):
-        low = float(sample[i_lo]) if i_lo >= 0 else None
-        high = float(sample[i_hi]) if i_hi <= m - 1 else None
+        low = value(i_lo) if i_lo >= 0 else None
+        high = value(i_hi) if i_hi <= m - 1 else None
         if low is not None and high is not None and low == high:
             cuts.update({(low, False), (low, True)})  # the rank sits in a run of ties
             continue
         start: tuple[float, bool] | None = None  # None: from the bottom cell
         if low is not None:
-            if tied[i_lo]:
+            if tied(i_lo):
                 cuts.update({(low, False), (low, True)})
                 start = (low, True)
             else:
@@ -425,7 +532,7 @@ def _plan(
                 cuts.add(start)
         end = sentinel
         if high is not None:
-            if tied[i_hi]:
+            if tied(i_hi):
                 cuts.update({(high, False), (high, True)})
                 end = (high, False)
             else:
@@ -453,21 +560,9 @@ def _plan(
     same = (labels[:-1] == labels[1:]) & (labels[:-1] != _POINT)
     same[-1] = False
     keep_cut = ~same
-    cut_values = np.array([v for v, _ in ordered], dtype=y.dtype)[keep_cut]
+    cut_values = np.array([v for v, _ in ordered], dtype=dtype)[keep_cut]
     cut_le = np.array([le for _, le in ordered], dtype=bool)[keep_cut]
-    labels = np.concatenate((labels[:1], labels[1:][keep_cut]))
-    if cut_values.shape[0] > _MAX_CUTS:
-        return None
-    # Fraction of the subsample in kept cells: what one pass would have to extract.
-    sample_counts = np.where(
-        cut_le,
-        np.searchsorted(sample, cut_values, side="right"),
-        np.searchsorted(sample, cut_values, side="left"),
-    )
-    sample_sizes = np.diff(np.concatenate(([0], sample_counts, [m])))
-    if sample_sizes[labels == _KEEP].sum() > _MAX_KEPT_FRACTION * m:
-        return None
-    return cut_values, cut_le, labels
+    return cut_values, cut_le, np.concatenate((labels[:1], labels[1:][keep_cut]))
 
 
 def _scan(
@@ -517,3 +612,228 @@ def _scan(
             parts.append(np.compress(acc, block))
     kept = np.concatenate(parts) if parts else np.empty(0, dtype=y.dtype)
     return np.array(counts, dtype=np.intp), kept
+
+
+# --- columns that arrive block by block ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Brackets:
+    """Comparison cuts around the order statistics a column's percentiles need, placed by a
+    pilot sample before the column exists, so that each of its blocks can be tallied as it is
+    made (:func:`tally_column`) and the exact percentiles found without keeping the column.
+
+    Attributes
+    ----------
+    n : int
+        Length of the whole column.
+    quantiles : ndarray, shape (k,)
+        Percentile levels divided by 100, as ``np.percentile`` computes them.
+    extra : ndarray of int, shape (e,)
+        Other wanted ranks (e.g. the bounds of confidence intervals).
+    ranks : ndarray of int
+        Every rank whose order statistic is needed (sorted, unique).
+    cut_values, cut_le, labels : ndarray
+        The cuts and cell labels (see ``_cuts``); the last cut is ``x <= +inf``.
+    """
+
+    n: int
+    quantiles: np.ndarray
+    extra: np.ndarray
+    ranks: np.ndarray
+    cut_values: np.ndarray
+    cut_le: np.ndarray
+    labels: np.ndarray
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the blocks of a column tallied against its :class:`Brackets` left: how many
+    elements, how many of them satisfy each cut, and the elements of the kept cells (in any
+    order, as one array per block: they are joined once, when the column is settled)."""
+
+    size: int
+    counts: np.ndarray
+    kept: tuple[np.ndarray, ...]
+
+    def merge(self, other: Tally) -> Tally:
+        """The tally of both sets of elements (in any order: the result is the same)."""
+        return Tally(self.size + other.size, self.counts + other.counts, self.kept + other.kept)
+
+
+def bracket_column(
+    pilot: np.ndarray, n: int, q: Sequence[float] | np.ndarray, extra_ranks: np.ndarray
+) -> Brackets | None:
+    """Brackets for the percentiles ``q`` and the order statistics ``extra_ranks`` of a column
+    of ``n`` elements, from ``pilot``, a random sample of that column (e.g. its first block,
+    when blocks are independent draws).
+
+    Returns None when tallying would not pay (the levels are too dense to bracket apart): the
+    column then needs a pass of its own (:func:`percentiles_and_order_statistics`). A pilot
+    that holds NaN gives brackets that report NaN, as ``np.percentile`` does.
+    """
+    quantiles = _quantile_levels(q)
+    extra = np.asarray(extra_ranks, dtype=np.intp)
+    ranks = _needed_ranks(n, quantiles, extra)
+    sample = np.sort(_as_float_column(pilot))
+    try:
+        plan = _cuts(sample, n, ranks, 0, _MAX_CUTS_TALLIED, _TALLY_SIGMAS)
+    except _NaNInput:
+        # Only the NaN sentinel: the tally then shows the NaN and settles as NaN.
+        plan = (np.array([np.inf], dtype=sample.dtype), np.array([True]),
+                np.array([_SKIP, _SKIP], dtype=np.int8))
+    if plan is None:
+        return None
+    cut_values, cut_le, labels = plan
+    return Brackets(n, quantiles, extra, ranks, cut_values, cut_le, labels)
+
+
+def tally_column(values: np.ndarray, brackets: Brackets) -> Tally:
+    """Count one block of a column against its brackets and keep what lies inside them.
+
+    ``values`` (any real dtype, converted as :func:`exact_percentiles` converts a column) is
+    not modified. One pass over the block with a comparison per cut: run it while the block
+    is in cache, where it was made.
+    """
+    column = np.asarray(values, dtype=brackets.cut_values.dtype)
+    counts, kept = _scan(column, brackets.cut_values, brackets.cut_le, brackets.labels)
+    return Tally(column.shape[0], counts.astype(np.int64), (kept,))
+
+
+def settle_column(brackets: Brackets, tally: Tally) -> tuple[np.ndarray, np.ndarray] | None:
+    """Percentiles and ``extra`` order statistics of the whole column, from its merged tally.
+
+    Returns
+    -------
+    (percentiles, order_statistics) or None
+        Exactly what :func:`percentiles_and_order_statistics` gives for the whole column
+        (NaN everywhere if it holds NaN); None if the pilot misplaced a bracket (a rank fell
+        outside every kept cell: the column then needs a pass of its own).
+
+    Raises
+    ------
+    ValueError
+        If the tally does not hold exactly ``n`` elements.
+    """
+    n = brackets.n
+    if tally.size != n:
+        raise ValueError(f"the tally holds {tally.size} elements, not {n}")
+    if int(tally.counts[-1]) != n:
+        # Elements that fail `x <= +inf` are NaN: numpy's percentiles are then all NaN.
+        return (np.full(brackets.quantiles.shape, np.nan), np.full(brackets.extra.shape, np.nan))
+    kept = np.concatenate(tally.kept) if len(tally.kept) > 1 else tally.kept[0].copy()
+    settled = _settle(kept, brackets.cut_values, brackets.labels, tally.counts, brackets.ranks)
+    if settled is None:
+        raise ValueError("the tally's kept elements do not add up to its counts")
+    stats, missed = settled
+    if missed.any():
+        return None
+    return _from_order_statistics(stats, brackets.ranks, n, brackets.quantiles, brackets.extra)
+
+
+def refine_brackets(brackets: Brackets, tally: Tally) -> Brackets:
+    """Narrower brackets, placed by the elements a tally has seen.
+
+    The elements tallied so far are a random sample of the column much larger than the
+    pilot, and their order statistics inside the kept cells are known exactly: brackets
+    placed by them (``_TALLY_SIGMAS`` wide) keep ever fewer elements of
+    the blocks still to come, about ``1/sqrt(seen)`` of each. Every cut of the result is a
+    cut of ``brackets`` or lies inside one of its kept cells, so that any tally against
+    ``brackets`` carries over exactly (:func:`retally`).
+
+    Returns ``brackets`` itself where it cannot narrow them: a window that reaches beyond
+    the elements seen (levels 0 and 100) or into a cell they skipped, NaN seen, too many
+    cuts.
+    """
+    size, counts = tally.size, tally.counts
+    if size == 0 or int(counts[-1]) != size:
+        return brackets
+    lo, hi = _windows(size, brackets.n, brackets.ranks, 0, _TALLY_SIGMAS)
+    if lo.min() < 0 or hi.max() > size - 1:
+        return brackets
+    kept = np.sort(np.concatenate(tally.kept))
+    bounds = np.concatenate(([0], counts, [size]))
+    cell_sizes = np.diff(bounds)
+    is_kept = brackets.labels == _KEEP
+    kept_offset = np.cumsum(np.where(is_kept, cell_sizes, 0)) - np.where(is_kept, cell_sizes, 0)
+
+    def value(rank: int) -> float:
+        """The seen elements' order statistic at ``rank``, if the tally holds it."""
+        cell = int(np.searchsorted(counts, rank, side="right"))
+        if brackets.labels[cell] == _KEEP:
+            return float(kept[kept_offset[cell] + rank - bounds[cell]])
+        if brackets.labels[cell] == _POINT:
+            return float(brackets.cut_values[cell])
+        raise _Unplaced
+
+    def tied(rank: int) -> bool:
+        own = value(rank)
+        for other in (rank - 1, rank + 1):
+            if 0 <= other < size:
+                try:
+                    if value(other) == own:
+                        return True
+                except _Unplaced:
+                    return True  # unknown: bracketed as a run of ties, which is always exact
+        return False
+
+    try:
+        cut_values, cut_le, labels = _bracket(
+            value, tied, lo, hi, size, brackets.cut_values.dtype
+        )
+    except _Unplaced:
+        return brackets
+    refined = Brackets(brackets.n, brackets.quantiles, brackets.extra, brackets.ranks,
+                       cut_values, cut_le, labels)
+    if cut_values.shape[0] > _MAX_CUTS_TALLIED or _carried_cuts(brackets, refined) is None:
+        return brackets
+    return refined
+
+
+def _carried_cuts(old: Brackets, new: Brackets) -> tuple[np.ndarray, np.ndarray] | None:
+    """For each cut of ``new``: the index of the equal cut of ``old`` (−1 if none) and the
+    cell of ``old`` it lies in. None unless every cut of ``new`` is a cut of ``old`` or lies
+    inside a kept cell of ``old``, and every kept cell of ``new`` lies inside kept cells of
+    ``old`` (whose elements a tally against ``old`` holds)."""
+    keys = list(zip(old.cut_values.tolist(), old.cut_le.tolist(), strict=True))
+    equal = np.full(new.cut_values.shape[0], -1, dtype=np.intp)
+    cells = np.empty(new.cut_values.shape[0], dtype=np.intp)
+    for i, cut in enumerate(zip(new.cut_values.tolist(), new.cut_le.tolist(), strict=True)):
+        # Python floats sort by value, then `<` before `<=`: the order of nested predicates.
+        position = bisect.bisect_left(keys, cut)
+        cells[i] = position
+        if position < len(keys) and keys[position] == cut:
+            equal[i] = position
+        elif old.labels[position] != _KEEP:
+            return None
+    # New cell i lies between new cuts i - 1 and i: the old cells from `first` to `last`.
+    last = np.where(equal >= 0, equal, cells)
+    first = np.concatenate(([0], np.where(equal >= 0, equal + 1, cells)))[:-1]
+    old_kept = old.labels == _KEEP
+    for cell in np.flatnonzero(new.labels[:-1] == _KEEP).tolist():
+        if not old_kept[first[cell] : last[cell] + 1].all():
+            return None
+    return equal, cells
+
+
+def retally(tally: Tally, old: Brackets, new: Brackets) -> Tally:
+    """A tally made against ``old`` brackets, as if made against ``new`` ones, exactly.
+
+    ``new`` must come from ``old`` by :func:`refine_brackets` (possibly several times): an
+    element outside the kept cells of ``old`` satisfies a cut of ``new`` exactly when it
+    satisfies the cut of ``old`` at or just below it; the kept elements are compared anew.
+    """
+    if new is old:
+        return tally
+    carried = _carried_cuts(old, new)
+    if carried is None:
+        raise ValueError("the new brackets do not refine the old ones")
+    equal, cells = carried
+    kept = np.concatenate(tally.kept) if tally.kept else np.empty(0, old.cut_values.dtype)
+    only_count = np.full(old.labels.shape, _SKIP, dtype=np.int8)
+    kept_per_old_cut, _ = _scan(kept, old.cut_values, old.cut_le, only_count)
+    outside = tally.counts - kept_per_old_cut  # elements of the skipped and point cells
+    below = np.where(equal >= 0, equal, cells - 1)
+    base = np.where(below >= 0, outside[np.maximum(below, 0)], 0)
+    kept_per_new_cut, new_kept = _scan(kept, new.cut_values, new.cut_le, new.labels)
+    return Tally(tally.size, base + kept_per_new_cut, (new_kept,))

@@ -1,22 +1,28 @@
 """Run scenarios to a result file in four steps: plan, simulate, summarize, commit.
 
 - :func:`plan_run` (pure, no file): the seed, the file's layout and the units of work;
-- :func:`simulate_into`: simulate every chunk into the file being written, and return
-  each scenario's moments (reduced from the values as stored);
-- :func:`summarize_run`: the ``summary`` group, from the file's samples and the moments;
+- :func:`simulate_into`: simulate every chunk into the file being written, and return what
+  the summary needs, reduced from each block while it is in memory: moments, the tallies of
+  the percentiles' brackets (placed by a pilot block, :func:`plan_summaries`) and the counts
+  of negotiation outcomes;
+- :func:`summarize_run`: the ``summary`` group from those reductions (no sample is read back
+  but for a column whose brackets a pilot misplaced, which is rare);
 - :func:`commit_run`: write the summary and give the file its final name.
 
 :func:`run_scenarios`, what ``smasim run`` and ``smasim batch`` call, composes them; it is
-usable from a notebook as it is. Peak memory is bounded by one chunk of blocks while
-simulating, and by one variable of one scenario (``samples × horizon`` values) while
-summarizing.
+usable from a notebook as it is. Peak memory is a few chunks of blocks in flight plus the
+values inside the brackets (a few % of the samples; about 0.4 GB at 1e7 baseline paths).
 """
 
 from __future__ import annotations
 
+import collections
+import functools
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +40,7 @@ from simcore.parallel import (
     default_threads,
 )
 from simcore.provenance import provenance_attrs
-from simcore.sampling import block_bounds, block_count
+from simcore.sampling import BLOCK_SIZE, block_bounds, block_count
 from simcore.store import (
     DirectTarget,
     FileLayout,
@@ -43,7 +49,17 @@ from simcore.store import (
     read_samples,
     summary_dataset,
 )
-from simcore.summary import VariableSummary, outcome_frequencies, summarize_values
+from simcore.summary import (
+    SummaryPlan,
+    SummaryTally,
+    VariableSummary,
+    outcome_counts,
+    plan_summary,
+    refine_summary,
+    retally_summary,
+    settle_summary,
+    tally_summary,
+)
 from simcore.variables import SUMMARIZED
 
 __all__ = [
@@ -51,15 +67,17 @@ __all__ = [
     "ProgressCallback",
     "RunPlan",
     "RunResult",
+    "ScenarioReduction",
     "commit_run",
     "plan_run",
+    "plan_summaries",
     "run_scenarios",
     "simulate_into",
     "summarize_run",
 ]
 
-#: Moments of each summarized variable, per scenario in file order.
-RunMoments = list[dict[str, Moments]]
+#: Per summarized variable, how its percentiles are found from tallies of its blocks.
+SummaryPlans = dict[str, SummaryPlan]
 
 
 @dataclass(frozen=True)
@@ -156,21 +174,24 @@ class RunPlan:
     def tasks(self, target: DirectTarget | None = None) -> list[ChunkTask]:
         """The units of work in file order: every chunk of the first scenario, then the next.
 
-        ``target``: tasks write their values into the file themselves (same machine).
+        ``target``: tasks that see the file write their values into it themselves. No
+        variable is tallied (:func:`simulate_into` adds each task's brackets).
         """
-        storage = {name: self.layout.dtype(name) for name in self.layout.variables}
+        storage = {name: self.layout.dtype(name) for name in self.layout.simulated}
         return [
             ChunkTask(
                 scenario=scenario,
                 blocks=chunk,
                 seed=self.seed,
                 storage=storage,
+                stored=tuple(self.layout.variables),
                 outcome_codes=tuple(
                     self.layout.outcome_meanings.index(label)
                     for label in scenario.outcome_labels
                 ),
                 target=target,
                 file_scenario=self.file_scenario(index),
+                outcomes=len(self.layout.outcome_meanings),
             )
             for index, scenario in enumerate(self.scenarios)
             for chunk in self.chunks
@@ -186,6 +207,7 @@ def plan_run(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     float32: bool = False,
     compress: bool = False,
+    store: Sequence[str] | None = None,
 ) -> RunPlan:
     """Decide a run: its seed, its file's layout and its units of work (no file is touched).
 
@@ -204,6 +226,9 @@ def plan_run(
         Samples per unit of work, rounded up to whole blocks; results do not depend on it.
     float32, compress : bool
         Storage options of the file.
+    store : sequence of str, optional
+        The variables whose paths the file keeps (default: all); every variable is
+        summarized, exactly, either way.
 
     Returns
     -------
@@ -215,7 +240,8 @@ def plan_run(
         scenarios=tuple(scenarios),
         seed=seed,
         seed_source=source,
-        layout=file_layout(scenarios, batch=batch, float32=float32, compress=compress),
+        layout=file_layout(scenarios, batch=batch, float32=float32, compress=compress,
+                           store=store),
         chunks=tuple(chunk_blocks(first.run.samples, chunk_size)),
         batch=batch,
     )
@@ -234,28 +260,39 @@ class ChunkTask:
     seed : int
         The run's seed.
     storage : dict of str to numpy dtype
-        The file's variables and their storage types; a variable the scenario cannot
-        produce is NaN.
+        The run's variables and their storage types (summaries describe the values as
+        stored); a variable the scenario cannot produce is NaN.
+    stored : tuple of str
+        The variables whose paths the task returns or writes (``store``).
     outcome_codes : tuple of int
         File code of each of the scenario's outcome indices.
+    outcomes : int
+        Outcome labels of the file (codes ``-1 … outcomes − 1`` are counted).
     target : DirectTarget, optional
-        Write the values straight into the file (same machine) instead of returning them.
+        Write the values straight into the file instead of returning them, if the process
+        running the task sees it (:meth:`DirectTarget.visible`: this machine, or a file
+        system shared with it).
     file_scenario : int, optional
         Index along the file's ``scenario`` dimension (a batch), for ``target``.
+    summaries : dict of str to SummaryPlan
+        The summarized variables whose blocks are tallied, and their brackets.
     """
 
     scenario: Scenario
     blocks: range
     seed: int
     storage: dict[str, np.dtype]
+    stored: tuple[str, ...]
     outcome_codes: tuple[int, ...]
+    outcomes: int
     target: DirectTarget | None = None
     file_scenario: int | None = None
+    summaries: SummaryPlans = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """A chunk's values as the file stores them, and each block's moments.
+    """A chunk's values as the file stores them, and what the summary needs of them.
 
     Attributes
     ----------
@@ -267,15 +304,34 @@ class ChunkResult:
     moments : list of dict of str to Moments
         Per block, in block order, the moments of every summarized variable (of the stored
         values, so the summary describes exactly what the file holds).
+    tallies : dict of str to SummaryTally
+        The chunk's tally of each variable of the task's ``summaries``.
+    outcome_counts : ndarray of int64, shape (outcomes + 1, H)
+        Samples with each negotiation outcome code (row 0: none) per year.
     """
 
     samples: int
     values: dict[str, np.ndarray]
     moments: list[dict[str, Moments]]
+    tallies: dict[str, SummaryTally]
+    outcome_counts: np.ndarray
+
+    def __sizeof__(self) -> int:
+        """Bytes held: dask's memory accounting reads it (through ``sys.getsizeof``) to
+        decide when a worker's memory is full and what a transfer costs."""
+        kept = sum(
+            part.nbytes
+            for tally in self.tallies.values()
+            for column in tally.columns
+            if column is not None
+            for part in column.kept
+        )
+        return object.__sizeof__(self) + kept + sum(v.nbytes for v in self.values.values())
 
 
 def simulate_chunk(task: ChunkTask) -> ChunkResult:
-    """Simulate a chunk's blocks, shape them as the file stores them, reduce their moments.
+    """Simulate a chunk's blocks, shape them as the file stores them, and reduce them while
+    they are in cache: moments, tallies for the percentiles, outcome counts.
 
     A pure function of the task: the same task gives the same result on any worker.
     """
@@ -285,6 +341,8 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     lookup = np.asarray((-1, *task.outcome_codes), dtype=np.int8)
     parts: list[dict[str, np.ndarray]] = []
     moments: list[dict[str, Moments]] = []
+    tallies: dict[str, SummaryTally] = {}
+    counts = np.zeros((task.outcomes + 1, task.scenario.run.horizon), dtype=np.int64)
     for block in task.blocks:
         raw = simulate_block(task.scenario, block, seed=task.seed, with_defense=with_defense)
         raw["negotiation_outcome"] = lookup[raw["negotiation_outcome"].astype(np.intp) + 1]
@@ -298,54 +356,117 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
             for name, dtype in task.storage.items()
         }
         moments.append({name: Moments.of(stored[name]) for name in SUMMARIZED if name in stored})
-        parts.append({name: np.ascontiguousarray(value) for name, value in stored.items()})
+        for name, plan in task.summaries.items():
+            tally = tally_summary(stored[name], plan)
+            tallies[name] = tallies[name].merge(tally) if name in tallies else tally
+        counts += outcome_counts(stored["negotiation_outcome"], task.outcomes)
+        parts.append({name: np.ascontiguousarray(stored[name]) for name in task.stored})
     values = (
         parts[0]
         if len(parts) == 1
-        else {name: np.concatenate([p[name] for p in parts]) for name in task.storage}
+        else {name: np.concatenate([p[name] for p in parts]) for name in task.stored}
     )
-    samples = len(values["contribution_usd"])
-    if task.target is not None:
-        start, _ = block_bounds(task.blocks.start, task.scenario.run.samples)
-        task.target.write(start, values, scenario=task.file_scenario)
+    first = block_bounds(task.blocks.start, task.scenario.run.samples)[0]
+    samples = block_bounds(task.blocks.stop - 1, task.scenario.run.samples)[1] - first
+    # The probe: a worker that sees the file the client created writes into it; one that
+    # does not (another machine, no shared file system) sends the values back.
+    if task.target is not None and task.target.visible():
+        task.target.write(first, values, scenario=task.file_scenario)
         values = {}
-    return ChunkResult(samples=samples, values=values, moments=moments)
+    return ChunkResult(samples=samples, values=values, moments=moments, tallies=tallies,
+                       outcome_counts=counts)
 
 
-@dataclass(frozen=True)
-class SummaryTask:
-    """Summarize one stored variable of one scenario (a unit of the summary phase).
+#: Blocks seen before the brackets are first narrowed; then each time 4x as many.
+FIRST_REFINEMENT = 4
+
+
+@dataclass
+class ScenarioReduction:
+    """What a scenario's blocks reduced to while they were simulated: all its summary needs.
 
     Attributes
     ----------
-    path : str
-        The file, complete but for its summary group.
-    name : str
-        The variable.
-    scenario : int, optional
-        Index along the file's ``scenario`` dimension (a batch).
-    percentiles : tuple of float
-        Levels in [0, 100].
-    moments : Moments
-        Mean and variance reduced while simulating.
-    threads : int
-        Threads over the variable's years.
+    plans : dict of str to SummaryPlan
+        Per summarized variable, the brackets that blocks are tallied against from now on:
+        placed by a pilot block, narrowed as blocks arrive (the tallies carried over).
+    moments : dict of str to Moments
+        Per summarized variable, merged in block order.
+    tallies : dict of str to SummaryTally
+        Per summarized variable, every block's tally (merged in any order).
+    outcome_counts : ndarray of int64, shape (outcomes + 1, H)
+        Samples with each negotiation outcome code per year.
+    samples : int
+        Samples folded in so far.
     """
 
-    path: str
-    name: str
-    scenario: int | None
-    percentiles: tuple[float, ...]
-    moments: Moments
-    threads: int
+    plans: SummaryPlans
+    outcome_counts: np.ndarray
+    moments: dict[str, Moments] = field(default_factory=dict)
+    tallies: dict[str, SummaryTally] = field(default_factory=dict)
+    samples: int = 0
+
+    def add(self, result: ChunkResult, plans: SummaryPlans) -> None:
+        """Fold in the next chunk, simulated with ``plans`` (chunks in block order: the
+        moments' bits depend on it), and narrow the brackets once enough blocks are in."""
+        for block_moments in result.moments:
+            for name, m in block_moments.items():
+                self.moments[name] = self.moments[name].merge(m) if name in self.moments else m
+        for name, tally in result.tallies.items():
+            tally = retally_summary(tally, plans[name], self.plans[name])
+            self.tallies[name] = (
+                self.tallies[name].merge(tally) if name in self.tallies else tally
+            )
+        self.outcome_counts = self.outcome_counts + result.outcome_counts
+        before, self.samples = self.samples, self.samples + result.samples
+        # Narrowed after 4, 16, 64 … blocks: each time the kept share of later blocks halves.
+        if any(
+            before < FIRST_REFINEMENT * BLOCK_SIZE * 4**k <= self.samples for k in range(32)
+        ):
+            for name, old in list(self.plans.items()):
+                new = refine_summary(old, self.tallies[name])
+                self.tallies[name] = retally_summary(self.tallies[name], old, new)
+                self.plans[name] = new
 
 
-def summarize_stored(task: SummaryTask) -> VariableSummary:
-    """Read one variable back from the file and summarize it (a pure function of the file)."""
-    values = read_samples(task.path, task.name, scenario=task.scenario, complete=False)
-    return summarize_values(
-        values, task.percentiles, moments=task.moments, threads=task.threads
-    )
+def plan_summaries(
+    plan: RunPlan, executor: ChunkExecutor | None = None
+) -> list[SummaryPlans]:
+    """Brackets for every summarized variable of every scenario, placed by a pilot block.
+
+    The pilot is the scenario's block 0 as the file stores it, simulated where ``executor``
+    runs tasks (default this thread), which sends back the brackets only: they decide how
+    much of each block is kept for the exact selection, never a value.
+    """
+    summarized = tuple(name for name in plan.layout.simulated if name in SUMMARIZED)
+    pilot = functools.partial(pilot_plans, samples=plan.samples,
+                              percentiles=tuple(plan.scenarios[0].run.percentiles))
+    return list((executor or InProcessExecutor()).map_ordered(pilot, [
+        replace(task, blocks=range(1), stored=summarized)
+        for task in plan.tasks()
+        if task.blocks.start == 0
+    ]))
+
+
+def pilot_plans(
+    task: ChunkTask, *, samples: int, percentiles: tuple[float, ...]
+) -> SummaryPlans:
+    """Simulate a pilot ``task`` (one block) and place the brackets of its ``stored``
+    variables for a run of ``samples`` paths."""
+    values = simulate_chunk(task).values
+    return {name: plan_summary(values[name], samples, percentiles) for name in task.stored}
+
+
+def simulate_again(plan: RunPlan, index: int, name: str) -> np.ndarray:
+    """Every path of one variable of scenario ``index``, simulated again (the engine is
+    deterministic per block): the values of a variable the file does not store.
+
+    Memory: the whole variable (``samples × horizon`` values); needed only in the rare case
+    that a pilot misplaced a bracket of a variable run with ``store``.
+    """
+    tasks = [replace(task, stored=(name,)) for task in plan.tasks()
+             if task.file_scenario == plan.file_scenario(index)]
+    return np.concatenate([simulate_chunk(task).values[name] for task in tasks])
 
 
 def simulate_into(
@@ -354,7 +475,7 @@ def simulate_into(
     *,
     executor: ChunkExecutor | None = None,
     progress: ProgressCallback | None = None,
-) -> RunMoments:
+) -> list[ScenarioReduction]:
     """Simulate every chunk of ``plan`` into the file ``writer`` is building.
 
     Parameters
@@ -370,93 +491,106 @@ def simulate_into(
 
     Returns
     -------
-    list of dict of str to Moments
-        Per scenario, the moments of every summarized variable, over all its samples.
+    list of ScenarioReduction
+        Per scenario, what its summary needs, over all its samples.
     """
     executor = executor or InProcessExecutor()
-    # Tasks on this machine write their chunks into the file themselves; tasks on a remote
-    # cluster send them back to this process, the file's only other writer.
-    target = writer.direct_target() if executor.shares_filesystem else None
-    tasks = plan.tasks(target)
+    summaries = plan_summaries(plan, executor)
+    # Tasks that see the file write their chunks into it themselves (this machine, or a
+    # shared file system); the others send them back to this process, which writes them.
+    target = writer.direct_target()
     total = plan.samples * len(plan.scenarios)
     done = 0
-    moments: RunMoments = [{} for _ in plan.scenarios]
-    for task, result in zip(tasks, executor.map_ordered(simulate_chunk, tasks), strict=True):
-        index = task.file_scenario or 0
+    outcomes = (len(plan.layout.outcome_meanings) + 1, len(plan.layout.years))
+    reductions = [
+        ScenarioReduction(dict(plans), np.zeros(outcomes, dtype=np.int64))
+        for plans in summaries
+    ]
+    submitted: collections.deque[ChunkTask] = collections.deque()
+
+    def tasks() -> Iterator[ChunkTask]:
+        # Built as they are submitted: each carries its scenario's latest brackets.
+        for task in plan.tasks(target):
+            task = replace(task, summaries=dict(reductions[task.file_scenario or 0].plans))
+            submitted.append(task)
+            yield task
+
+    for result in executor.map_ordered(simulate_chunk, tasks()):
+        task = submitted.popleft()
         if result.values:
             start, _ = block_bounds(task.blocks.start, plan.samples)
-            writer.write_block(start, result.values, scenario=task.file_scenario)
-        for block_moments in result.moments:
-            moments[index] = {
-                name: moments[index][name].merge(m) if name in moments[index] else m
-                for name, m in block_moments.items()
-            }
+            if target is not None:
+                target.write(start, result.values, scenario=task.file_scenario)
+            else:
+                writer.write_block(start, result.values, scenario=task.file_scenario)
+        reductions[task.file_scenario or 0].add(result, task.summaries)
         done += result.samples
         if progress is not None:
             progress(done, total)
         del result
     writer.end_direct()
     release_memory()
-    return moments
+    return reductions
 
 
 def summarize_run(
     plan: RunPlan,
     path: str | Path,
-    moments: RunMoments,
+    reductions: Sequence[ScenarioReduction],
     *,
-    executor: ChunkExecutor | None = None,
+    threads: int | None = None,
 ) -> xr.Dataset:
-    """The ``summary`` group of a run whose samples are all in the file at ``path``.
+    """The ``summary`` group of a run, from what its blocks reduced to.
 
     Parameters
     ----------
     plan : RunPlan
         The run.
     path : str or Path
-        The file, complete but for its summary group, closed by its writer.
-    moments : list of dict of str to Moments
-        What :func:`simulate_into` returned.
-    executor : ChunkExecutor, optional
-        Worker processes on this machine summarize a variable each, reading the file
-        themselves; otherwise this process does, one variable at a time, one thread per
-        core over its years (memory: one variable of one scenario).
+        The file, complete but for its summary group, closed by its writer: read only for a
+        column whose brackets could not be placed or were misplaced by the pilot (a variable
+        it does not store is then simulated again).
+    reductions : sequence of ScenarioReduction
+        What :func:`simulate_into` returned (their tallies are consumed).
+    threads : int, optional
+        Variables settled at once (default: one per core).
 
     Returns
     -------
     xarray.Dataset
     """
-    executor = executor or InProcessExecutor()
-    distribute = executor.shares_filesystem and executor.separate_processes
     percentiles = tuple(plan.scenarios[0].run.percentiles)
     layout = plan.layout
-    summary_tasks = [
-        SummaryTask(
-            path=str(Path(path).absolute()),
-            name=name,
-            scenario=plan.file_scenario(index),
-            percentiles=percentiles,
-            moments=moments[index][name],
-            threads=1 if distribute else default_threads(),
-        )
+    jobs = [
+        (index, name)
         for index in range(len(plan.scenarios))
-        for name in layout.variables
+        for name in layout.simulated
         if name in SUMMARIZED
     ]
-    summarized = (executor if distribute else InProcessExecutor()).map_ordered(
-        summarize_stored, summary_tasks
-    )
+
+    # One reader at a time: HDF5 refuses a file open twice in a process with other locking.
+    reading = threading.Lock()
+
+    def settle(job: tuple[int, str]) -> VariableSummary:
+        index, name = job
+        reduction = reductions[index]
+
+        def read_back() -> np.ndarray:
+            if name not in layout.variables:
+                return simulate_again(plan, index, name)
+            with reading:
+                return read_samples(path, name, scenario=plan.file_scenario(index),
+                                    complete=False)
+
+        tally = reduction.tallies.pop(name)  # its kept values are freed once settled
+        return settle_summary(reduction.plans[name], tally, reduction.moments[name], read_back)
+
+    with ThreadPoolExecutor(threads or default_threads(), thread_name_prefix="summary") as pool:
+        settled = list(pool.map(settle, jobs))
     summaries: dict[str, list[VariableSummary]] = {}
-    for task, summary in zip(summary_tasks, summarized, strict=True):
-        summaries.setdefault(task.name, []).append(summary)
-    frequencies = [
-        outcome_frequencies(
-            read_samples(path, "negotiation_outcome", scenario=plan.file_scenario(index),
-                         complete=False),
-            len(layout.outcome_meanings),
-        )
-        for index in range(len(plan.scenarios))
-    ]
+    for (_, name), summary in zip(jobs, settled, strict=True):
+        summaries.setdefault(name, []).append(summary)
+    frequencies = [reduction.outcome_counts / plan.samples for reduction in reductions]
     return summary_dataset(summaries, frequencies, layout=layout, percentiles=percentiles)
 
 
@@ -481,6 +615,7 @@ def run_scenarios(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     float32: bool = False,
     compress: bool = False,
+    store: Sequence[str] | None = None,
     overwrite: bool = False,
     force: bool = False,
     progress: ProgressCallback | None = None,
@@ -509,6 +644,9 @@ def run_scenarios(
         Store floating-point variables as float32 (half the bytes).
     compress : bool
         zlib compression.
+    store : sequence of str, optional
+        The variables whose paths the file keeps (default: all; empty: the summary group
+        only). Every variable's summary is exact either way.
     overwrite : bool
         Replace an existing file.
     force : bool
@@ -531,7 +669,7 @@ def run_scenarios(
     configure_allocator()
     plan = plan_run(
         scenarios, batch=batch, seed=seed, seed_source=seed_source, chunk_size=chunk_size,
-        float32=float32, compress=compress,
+        float32=float32, compress=compress, store=store,
     )
     if scenario_coords:
         plan = replace(plan, layout=replace(plan.layout, scenario_coords=scenario_coords))
@@ -542,7 +680,7 @@ def run_scenarios(
     with ResultWriter(
         Path(output), plan.layout, attrs, overwrite=overwrite, force=force
     ) as writer:
-        moments = simulate_into(plan, writer, executor=executor, progress=progress)
+        reductions = simulate_into(plan, writer, executor=executor, progress=progress)
         writer.release()
-        summary = summarize_run(plan, writer.temp, moments, executor=executor)
+        summary = summarize_run(plan, writer.temp, reductions)
         return commit_run(plan, writer, summary)

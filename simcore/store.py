@@ -35,6 +35,7 @@ from simcore.config import Scenario
 from simcore.errors import (
     OutputExistsError,
     ParameterError,
+    PathsNotStoredError,
     ResultFileError,
     literal,
 )
@@ -75,6 +76,9 @@ class FileLayout:
         Store floating-point variables as float32.
     compress : bool
         zlib compression (much slower to write, barely smaller for random floats).
+    summary_only : sequence of str
+        Variables the run simulates and summarizes without storing their paths
+        (``store=``), in file order; recorded in the :data:`SUMMARY_ONLY_ATTR` attribute.
     scenario_coords : mapping of str to (ndarray, dict)
         Extra coordinates along ``scenario`` (a sweep's swept values): name to values,
         shape (scenarios,), and CF attributes.
@@ -87,9 +91,15 @@ class FileLayout:
     outcome_meanings: Sequence[str]
     float32: bool = False
     compress: bool = False
+    summary_only: Sequence[str] = ()
     scenario_coords: Mapping[str, tuple[np.ndarray, dict[str, str]]] = field(
         default_factory=dict
     )
+
+    @property
+    def simulated(self) -> list[str]:
+        """Every variable of the run, stored or summary-only, in file order."""
+        return [n for n in VARIABLES if n in self.variables or n in self.summary_only]
 
     def dims(self, name: str) -> tuple[str, ...]:
         """Dimensions of variable ``name``."""
@@ -120,27 +130,50 @@ class FileLayout:
 
 
 def file_layout(
-    scenarios: Sequence[Scenario], *, batch: bool, float32: bool = False, compress: bool = False
+    scenarios: Sequence[Scenario],
+    *,
+    batch: bool,
+    float32: bool = False,
+    compress: bool = False,
+    store: Sequence[str] | None = None,
 ) -> FileLayout:
     """The layout of the file a run of ``scenarios`` writes.
 
     A batch holds the union of the scenarios' variables (``defense_growth`` if any rule
-    reads it) and of their outcome labels.
+    reads it) and of their outcome labels. ``store`` names the variables whose paths are
+    written (default: all); the others are summarized only.
+
+    Raises
+    ------
+    ParameterError
+        ``store`` names a variable the run does not simulate.
     """
     with_defense = any(s.uses_defense_budget for s in scenarios)
     labels: list[str] = []
     for scenario in scenarios:
         labels += [label for label in scenario.outcome_labels if label not in labels]
     first = scenarios[0]
+    simulated = [n for n in VARIABLES if n != "defense_growth" or with_defense]
+    unknown = [n for n in store or () if n not in simulated]
+    if unknown:
+        raise ParameterError(
+            f"{{store}} {literal(','.join(unknown))}: not a variable of this run; choose from "
+            f"{', '.join(simulated)} (or none)"
+        )
     return FileLayout(
-        variables=[n for n in VARIABLES if n != "defense_growth" or with_defense],
+        variables=[n for n in simulated if store is None or n in store],
         samples=first.run.samples,
         years=first.years,
         scenarios=[s.run.name for s in scenarios] if batch else None,
         outcome_meanings=labels,
         float32=float32,
         compress=compress,
+        summary_only=[n for n in simulated if store is not None and n not in store],
     )
+
+
+#: Global attribute listing the variables that have a summary but no paths in the file.
+SUMMARY_ONLY_ATTR = "summary_only_variables"
 
 
 #: Meaning of the code −1 of ``negotiation_outcome``: no negotiation that year.
@@ -404,7 +437,8 @@ class DirectTarget:
     A contiguous HDF5 dataset keeps its values as one C-order run of bytes at a fixed file
     offset, so a chunk computed anywhere on this machine can be written straight to its
     place with ``pwrite``: no copy to a single writer, and the bytes are those h5py would
-    write. Picklable, so dask workers on this machine can use it.
+    write. Picklable: a dask worker that sees the file (:meth:`visible`: this machine, or a
+    file system shared with it) writes its chunks itself.
 
     Attributes
     ----------
@@ -416,12 +450,28 @@ class DirectTarget:
         Byte offset of each variable's data.
     row_bytes : dict of str to int
         Bytes of one sample of each variable (``horizon × itemsize`` or ``itemsize``).
+    size : int
+        Bytes of the file once every dataset is allocated (as the writer leaves it).
     """
 
     path: str
     samples: int
     offsets: dict[str, int]
     row_bytes: dict[str, int]
+    size: int
+
+    def visible(self) -> bool:
+        """Whether this process sees the file the run's writer created (the probe).
+
+        The temporary name holds the writer's host and process id, and the file has its
+        final size from the start: a file of that name and size is the run's file, on this
+        machine or on a file system shared with it. Decided by what the process sees, not by
+        host names.
+        """
+        try:
+            return os.stat(self.path).st_size == self.size
+        except OSError:
+            return False
 
     def write(
         self, start: int, values: Mapping[str, np.ndarray], *, scenario: int | None = None
@@ -549,7 +599,10 @@ class ResultWriter:
             # Lazy placeholders: xarray writes metadata now; the data is written by blocks.
             placeholder = dask.array.empty(shape, dtype=layout.dtype(name), chunks=shape)
             data_vars[name] = (layout.dims(name), placeholder, _variable_attrs(name, layout))
-        dataset = xr.Dataset(data_vars, coords=_coordinates(layout), attrs=self.attrs)
+        attrs = dict(self.attrs)
+        if layout.summary_only:
+            attrs[SUMMARY_ONLY_ATTR] = " ".join(layout.summary_only)
+        dataset = xr.Dataset(data_vars, coords=_coordinates(layout), attrs=attrs)
         encoding = {name: _encoding(name, layout) for name in layout.variables}
         dataset.to_netcdf(
             self._creating, engine="h5netcdf", encoding=encoding, compute=False,
@@ -590,6 +643,7 @@ class ResultWriter:
             path=str(self.temp.absolute()),
             samples=self.layout.samples,
             offsets=offsets,
+            size=self.temp.stat().st_size,
             row_bytes={
                 name: self.layout.dtype(name).itemsize
                 * (len(self.layout.years) if VARIABLES[name].per_year else 1)
@@ -828,6 +882,13 @@ def read_samples(
     """
     with h5py.File(check_result_file(path, complete=complete), "r") as handle:
         if name not in handle:
+            summary_only = _attr_value(handle.attrs.get(SUMMARY_ONLY_ATTR, "")).split()
+            if name in summary_only:
+                stored = ", ".join(v for v in handle if v in VARIABLES) or "no variable"
+                raise PathsNotStoredError(
+                    f"{literal(path)}: {name} has a summary but no paths in this file (its run "
+                    f"stored the paths of {stored}); run it with {{store}} {name} to keep them"
+                )
             raise ResultFileError(f"{path}: has no variable {name!r}")
         dataset = handle[name]
         return dataset[scenario] if scenario is not None else dataset[()]

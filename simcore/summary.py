@@ -12,9 +12,9 @@ results into the file's ``summary`` group.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import special
@@ -22,7 +22,16 @@ from scipy import special
 # The exact order-statistic selection of simcore.quantiles, reused so that interval bounds
 # cost one more bracketing pass over a column instead of a sort.
 from simcore.moments import Moments, mean_standard_error
-from simcore.quantiles import percentiles_and_order_statistics
+from simcore.quantiles import (
+    Brackets,
+    Tally,
+    bracket_column,
+    percentiles_and_order_statistics,
+    refine_brackets,
+    retally,
+    settle_column,
+    tally_column,
+)
 
 #: Coverage of every Monte Carlo interval the summaries report (percentile bounds); not to be
 #: confused with the level of a budget. The file records it as the CF-style attribute
@@ -318,8 +327,8 @@ def exceedance(values: np.ndarray, thresholds: Sequence[float]) -> Exceedance:
     )
 
 
-def outcome_frequencies(codes: np.ndarray, n_outcomes: int) -> np.ndarray:
-    """Share of samples with each negotiation outcome code per year.
+def outcome_counts(codes: np.ndarray, n_outcomes: int) -> np.ndarray:
+    """Samples with each negotiation outcome code per year.
 
     Parameters
     ----------
@@ -330,11 +339,183 @@ def outcome_frequencies(codes: np.ndarray, n_outcomes: int) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (n_outcomes + 1, H)
-        Row 0 is "no negotiation", row ``k + 1`` outcome ``k``; columns sum to 1.
+    ndarray of int64, shape (n_outcomes + 1, H)
+        Row 0 is "no negotiation", row ``k + 1`` outcome ``k``; columns sum to ``n``. Counts
+        of blocks add up to the counts of the whole sample.
     """
-    n, horizon = codes.shape
-    counts = np.empty((n_outcomes + 1, horizon))
+    horizon = codes.shape[1]
+    counts = np.empty((n_outcomes + 1, horizon), dtype=np.int64)
     for t in range(horizon):
         counts[:, t] = np.bincount(codes[:, t].astype(np.intp) + 1, minlength=n_outcomes + 1)
-    return counts / n
+    return counts
+
+
+def outcome_frequencies(codes: np.ndarray, n_outcomes: int) -> np.ndarray:
+    """Share of samples with each negotiation outcome code per year
+    (:func:`outcome_counts` over ``n``; columns sum to 1)."""
+    return outcome_counts(codes, n_outcomes) / codes.shape[0]
+
+
+# --- a summary made while the samples are simulated ---------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryPlan:
+    """How to summarize one variable (of one scenario) from tallies of its blocks.
+
+    Attributes
+    ----------
+    n : int
+        Samples the variable will have.
+    shape : tuple of int
+        Shape of one sample: ``(H,)`` or ``()``.
+    percentiles : tuple of float
+        Levels in [0, 100].
+    interval_level : float
+        Level of the percentile intervals.
+    columns : tuple of Brackets or None
+        Per column (year), the brackets placed by a pilot block; None: the column needs a
+        pass over all its values (levels too dense to bracket apart).
+    """
+
+    n: int
+    shape: tuple[int, ...]
+    percentiles: tuple[float, ...]
+    interval_level: float
+    columns: tuple[Brackets | None, ...]
+
+
+@dataclass(frozen=True)
+class SummaryTally:
+    """The tallies of some blocks of one variable, per column (None where not tallied)."""
+
+    columns: tuple[Tally | None, ...]
+
+    def merge(self, other: SummaryTally) -> SummaryTally:
+        """Both sets of blocks together (in any order: the summary is the same)."""
+        return SummaryTally(tuple(
+            None if mine is None or theirs is None else mine.merge(theirs)
+            for mine, theirs in zip(self.columns, other.columns, strict=True)
+        ))
+
+
+def plan_summary(
+    pilot: np.ndarray,
+    n: int,
+    percentiles: Sequence[float],
+    interval_level: float = INTERVAL_LEVEL,
+) -> SummaryPlan:
+    """Brackets for every column of a variable of ``n`` samples, from a pilot block.
+
+    Parameters
+    ----------
+    pilot : ndarray, shape (m, H) or (m,)
+        A random sample of the variable as it will be stored, e.g. its first block (blocks
+        are independent draws): the brackets only decide speed and memory, never values.
+    n : int
+        Samples the variable will have.
+    percentiles : sequence of float
+        Levels in [0, 100].
+    interval_level : float
+        Level of the percentile intervals.
+    """
+    lower, upper = order_statistic_ranks(n, percentiles, interval_level)
+    extra = np.concatenate((lower, upper))
+    columns = pilot.reshape(pilot.shape[0], -1)
+    return SummaryPlan(
+        n=n,
+        shape=pilot.shape[1:],
+        percentiles=tuple(percentiles),
+        interval_level=interval_level,
+        columns=tuple(
+            bracket_column(columns[:, j], n, percentiles, extra) for j in range(columns.shape[1])
+        ),
+    )
+
+
+def tally_summary(values: np.ndarray, plan: SummaryPlan) -> SummaryTally:
+    """Tally one block of the variable, shape (b, H) or (b,), against its plan.
+
+    A column-ordered (Fortran) block is read column by column without a copy.
+    """
+    columns = values.reshape(values.shape[0], -1, order="A")
+    return SummaryTally(tuple(
+        None if brackets is None else tally_column(columns[:, j], brackets)
+        for j, brackets in enumerate(plan.columns)
+    ))
+
+
+def refine_summary(plan: SummaryPlan, tally: SummaryTally) -> SummaryPlan:
+    """Narrower brackets for the blocks still to come, placed by the blocks tallied so far
+    (:func:`simcore.quantiles.refine_brackets`); ``plan`` itself if none narrows."""
+    columns = tuple(
+        brackets if brackets is None or column is None else refine_brackets(brackets, column)
+        for brackets, column in zip(plan.columns, tally.columns, strict=True)
+    )
+    if all(new is old for new, old in zip(columns, plan.columns, strict=True)):
+        return plan
+    return replace(plan, columns=columns)
+
+
+def retally_summary(tally: SummaryTally, old: SummaryPlan, new: SummaryPlan) -> SummaryTally:
+    """A tally made against ``old`` as if made against ``new``, a refinement of it."""
+    if new is old:
+        return tally
+    return SummaryTally(tuple(
+        None if column is None or before is None or after is None
+        else retally(column, before, after)
+        for column, before, after in zip(tally.columns, old.columns, new.columns, strict=True)
+    ))
+
+
+def settle_summary(
+    plan: SummaryPlan,
+    tally: SummaryTally,
+    moments: Moments,
+    all_values: Callable[[], np.ndarray],
+) -> VariableSummary:
+    """The variable's summary from its merged tally: what :func:`summarize_values` gives for
+    all its samples, bit for bit.
+
+    Parameters
+    ----------
+    plan : SummaryPlan
+        The brackets the blocks were tallied against.
+    tally : SummaryTally
+        Every block's tally, merged.
+    moments : Moments
+        Mean and variance reduced while simulating.
+    all_values : callable
+        Returns every sample of the variable, shape (n, H) or (n,); called only when a
+        column could not be bracketed or a pilot misplaced a bracket (rare), e.g. to read
+        the variable back from the file or to simulate it again.
+    """
+    width = len(plan.columns)
+    stats = np.empty((3, len(plan.percentiles), width))
+    missed = []
+    for j, (brackets, column) in enumerate(zip(plan.columns, tally.columns, strict=True)):
+        settled = None if brackets is None or column is None else settle_column(brackets, column)
+        if settled is None:
+            missed.append(j)
+            continue
+        stats[0, :, j] = settled[0]
+        stats[1, :, j], stats[2, :, j] = np.split(settled[1], 2)
+    if missed:
+        columns = all_values().reshape(plan.n, -1)
+        lower, upper = order_statistic_ranks(plan.n, plan.percentiles, plan.interval_level)
+        buffer = np.empty(plan.n, dtype=np.float64)
+        for j in missed:
+            np.copyto(buffer, columns[:, j])
+            _column_percentiles_with_bounds(buffer, plan.percentiles, lower, upper,
+                                            stats[..., j])
+    pshape = (len(plan.percentiles), *plan.shape)
+    return VariableSummary(
+        mean=moments.mean.reshape(plan.shape),
+        sd=moments.sd().reshape(plan.shape),
+        mcse=moments.mcse().reshape(plan.shape),
+        percentile=stats[0].reshape(pshape),
+        percentile_lower=stats[1].reshape(pshape),
+        percentile_upper=stats[2].reshape(pshape),
+        n=plan.n,
+        interval_level=plan.interval_level,
+    )

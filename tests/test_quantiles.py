@@ -394,3 +394,183 @@ def test_percentiles_and_order_statistics_in_one_selection(n: int) -> None:
     x[3] = np.nan
     _, stats = percentiles_and_order_statistics(x, [50], ranks)
     assert np.all(np.isnan(stats))
+
+
+# --- columns tallied block by block -----------------------------------------------------------
+
+
+def _tally_in_blocks(
+    x: np.ndarray, block: int, levels: list[float], extra: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Brackets from the first block, the blocks tallied in ``order``, merged, settled."""
+    from simcore.quantiles import bracket_column, settle_column, tally_column
+
+    brackets = bracket_column(x[:block], x.shape[0], levels, extra)
+    assert brackets is not None
+    starts = np.arange(0, x.shape[0], block)[order]
+    tallies = [tally_column(x[s : s + block], brackets) for s in starts]
+    total = tallies[0]
+    for part in tallies[1:]:
+        total = total.merge(part)
+    return settle_column(brackets, total)
+
+
+STREAMED = [
+    _normal, _lognormal, _two_valued, _all_equal, _ties_90, _ties_50_mid, _few_values,
+    _float32, _float32_ties, _antithetic, _signed_zeros, _infinities, _huge, _subnormal,
+]
+
+
+@pytest.mark.parametrize("make", STREAMED, ids=lambda f: f.__name__.strip("_"))
+def test_a_column_tallied_in_blocks_gives_the_exact_percentiles(make: Generator) -> None:
+    """Bit for bit what one pass over the whole column gives, whatever the blocks' order."""
+    from simcore.quantiles import percentiles_and_order_statistics
+
+    rng = np.random.default_rng(11)
+    n, block = 200_003, 8_192
+    x = make(rng, n)
+    levels = [5, 10, 25, 50, 75, 90, 95]
+    extra = np.array([0, 9_500, 10_500, 99_000, 101_000, n - 1])
+    expected = percentiles_and_order_statistics(x, levels, extra)
+    for order in (np.arange(-(-n // block)), rng.permutation(-(-n // block))):
+        got = _tally_in_blocks(x, block, levels, extra, order)
+        assert got is not None, "a 4-sigma bracket missed"
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+        assert got[0].tobytes() == expected[0].tobytes() or make is _signed_zeros
+
+
+def test_a_misplaced_bracket_is_reported_never_a_wrong_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pilot unlike the column (here: its sorted head) misses; the caller is told."""
+    monkeypatch.setattr(quantiles_mod, "WINDOW_SIGMAS", 0.0)
+    x = np.sort(np.random.default_rng(12).standard_normal(100_000))
+    assert _tally_in_blocks(x, 4_096, [50], np.array([], dtype=np.intp),
+                            np.arange(25)) is None
+
+
+def test_nan_anywhere_in_the_column_makes_every_percentile_nan() -> None:
+    from simcore.quantiles import bracket_column, settle_column, tally_column
+
+    x = np.random.default_rng(13).standard_normal(50_000)
+    for where in (10, 40_000):  # in the pilot block, in a later block
+        y = x.copy()
+        y[where] = np.nan
+        brackets = bracket_column(y[:10_000], y.shape[0], [5, 50], np.array([3]))
+        assert brackets is not None
+        tally = tally_column(y[:10_000], brackets).merge(tally_column(y[10_000:], brackets))
+        percentiles, stats = settle_column(brackets, tally)  # type: ignore[misc]
+        assert np.isnan(percentiles).all() and np.isnan(stats).all()
+        np.testing.assert_array_equal(percentiles, reference(y, [5, 50]))
+
+
+def test_a_tally_must_cover_the_column() -> None:
+    from simcore.quantiles import bracket_column, settle_column, tally_column
+
+    x = np.random.default_rng(14).standard_normal(30_000)
+    brackets = bracket_column(x[:10_000], x.shape[0], [50], np.array([], dtype=np.intp))
+    assert brackets is not None
+    with pytest.raises(ValueError, match="holds 10000 elements, not 30000"):
+        settle_column(brackets, tally_column(x[:10_000], brackets))
+
+
+def test_levels_too_dense_to_bracket_need_a_pass_of_their_own() -> None:
+    from simcore.quantiles import bracket_column
+
+    x = np.random.default_rng(15).standard_normal(10_000)
+    assert bracket_column(x[:1_000], 1_000_000, np.linspace(0, 100, 101), np.array([])) is None
+
+
+@pytest.mark.parametrize("make", [_normal, _lognormal, _ties_90, _ties_50_mid, _few_values,
+                                  _float32, _all_equal, _infinities],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_brackets_narrowed_as_blocks_arrive_stay_exact(make: Generator) -> None:
+    """Refined every few blocks, with blocks still tallied against older brackets (in flight
+    on other workers) carried over: the same bits, and far fewer values kept."""
+    from simcore.quantiles import (
+        bracket_column,
+        percentiles_and_order_statistics,
+        refine_brackets,
+        retally,
+        settle_column,
+        tally_column,
+    )
+
+    rng = np.random.default_rng(18)
+    n, block = 600_000, 6_000
+    x = make(rng, n)
+    levels = [5, 10, 25, 50, 75, 90, 95]
+    extra = np.array([29_000, 31_000, 299_000, 301_000])
+    expected = percentiles_and_order_statistics(x, levels, extra)
+    pilot = bracket_column(x[:block], n, levels, extra)
+    assert pilot is not None
+    current, total = pilot, None
+    in_flight: list[tuple[int, object]] = []  # (block start, brackets it was tallied with)
+    refinements = 0
+    for number, start in enumerate(range(0, n, block)):
+        in_flight.append((start, current))
+        if len(in_flight) < 3:  # three blocks in flight, as on a cluster
+            continue
+        done, made_with = in_flight.pop(0)
+        part = retally(tally_column(x[done : done + block], made_with), made_with, current)
+        total = part if total is None else total.merge(part)
+        if number in (8, 20, 50):
+            refined = refine_brackets(current, total)
+            refinements += refined is not current
+            total, current = retally(total, current, refined), refined
+    for done, made_with in in_flight:
+        part = retally(tally_column(x[done : done + block], made_with), made_with, current)
+        total = part if total is None else total.merge(part)  # type: ignore[union-attr]
+    assert total is not None and total.size == n
+    got = settle_column(current, total)
+    assert got is not None
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    if make in (_normal, _lognormal, _float32):
+        assert refinements == 3
+        unrefined = tally_column(x, pilot)
+        assert sum(len(k) for k in total.kept) < 0.3 * sum(len(k) for k in unrefined.kept)
+
+
+def test_levels_at_the_ends_are_not_narrowed() -> None:
+    from simcore.quantiles import bracket_column, refine_brackets, tally_column
+
+    x = np.random.default_rng(19).standard_normal(100_000)
+    brackets = bracket_column(x[:5_000], x.shape[0], [0, 50, 100], np.array([], dtype=np.intp))
+    assert brackets is not None
+    assert refine_brackets(brackets, tally_column(x[:50_000], brackets)) is brackets
+
+
+def test_a_tally_carries_over_only_to_refined_brackets() -> None:
+    from simcore.quantiles import bracket_column, retally, tally_column
+
+    x = np.random.default_rng(20).standard_normal(100_000)
+    none = np.array([], dtype=np.intp)
+    low = bracket_column(x[:5_000], x.shape[0], [10], none)
+    high = bracket_column(x[:5_000], x.shape[0], [90], none)
+    assert low is not None and high is not None
+    with pytest.raises(ValueError, match="do not refine"):
+        retally(tally_column(x, low), low, high)
+
+
+@pytest.mark.parametrize("make", SMALL_DISTRIBUTIONS, ids=lambda f: f.__name__.strip("_"))
+def test_a_carried_tally_equals_a_tally_made_against_the_new_brackets(make: Generator) -> None:
+    from simcore.quantiles import bracket_column, refine_brackets, retally, tally_column
+
+    rng = np.random.default_rng(21)
+    n = 120_000
+    x = make(rng, n)
+    if make in (_huge, _float32_ties):
+        x = x + rng.integers(0, 50, n).astype(x.dtype)  # ties of many values, not three
+    extra = np.array([5_000, 7_000, 60_000], dtype=np.intp)
+    brackets = bracket_column(x[:3_000], n, [5, 25, 50, 75, 95], extra)
+    assert brackets is not None
+    for seen in (12_000, 48_000):
+        refined = refine_brackets(brackets, tally_column(x[:seen], brackets))
+        carried = retally(tally_column(x[:seen], brackets), brackets, refined)
+        direct = tally_column(x[:seen], refined)
+        np.testing.assert_array_equal(carried.counts, direct.counts)
+        np.testing.assert_array_equal(np.sort(np.concatenate(carried.kept)),
+                                      np.sort(np.concatenate(direct.kept)))
+        brackets = refined

@@ -74,7 +74,8 @@ def test_the_steps_compose_to_what_run_scenarios_writes(make_scenario: Factory,
     attrs = provenance_attrs([scenario], seed=plan.seed, seed_source=plan.seed_source,
                              command="test")
     with ResultWriter(tmp_path / "steps.h5", plan.layout, attrs) as writer:
-        moments = simulate_into(plan, writer)
+        reductions = simulate_into(plan, writer)
+        moments = [reduction.moments for reduction in reductions]
         writer.release()
         # simulate: the file holds the engine's paths; the moments are theirs.
         paths = simulate(scenario, seed=3)
@@ -86,7 +87,7 @@ def test_the_steps_compose_to_what_run_scenarios_writes(make_scenario: Factory,
                                    rtol=1e-12)
         assert moments[0]["contribution_usd"].count == 1500
         # summarize: from the file and the moments, before the file is complete.
-        summary = summarize_run(plan, writer.temp, moments)
+        summary = summarize_run(plan, writer.temp, reductions)
         np.testing.assert_allclose(summary["contribution_usd_mean"].values,
                                    paths["contribution_usd"].mean(axis=0), rtol=1e-12)
         result = commit_run(plan, writer, summary)

@@ -242,3 +242,73 @@ def test_threads_and_given_moments_do_not_change_the_summary() -> None:
         np.testing.assert_array_equal(getattr(threaded, field), getattr(serial, field))
     np.testing.assert_allclose(threaded.mean, serial.mean, rtol=1e-13)
     np.testing.assert_allclose(threaded.sd, serial.sd, rtol=1e-10)
+
+
+# --- a summary made from tallies of blocks ---------------------------------------------------
+
+
+def _summary_bytes(summary: object) -> dict[str, bytes]:
+    return {field: np.asarray(getattr(summary, field)).tobytes()
+            for field in ("mean", "sd", "mcse", "percentile", "percentile_lower",
+                          "percentile_upper")}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32])
+@pytest.mark.parametrize("shape", [(6,), ()], ids=["per-year", "scalar"])
+def test_a_summary_from_block_tallies_equals_the_summary_of_all_values(
+    dtype: type, shape: tuple[int, ...]
+) -> None:
+    from simcore.moments import Moments
+    from simcore.summary import (
+        plan_summary,
+        refine_summary,
+        retally_summary,
+        settle_summary,
+        tally_summary,
+    )
+
+    rng = np.random.default_rng(16)
+    n, block = 150_001, 16_384
+    values = (rng.lognormal(0.0, 1.0, (n, *shape)) * 1000).astype(dtype)
+    values[:, ...] += (np.arange(6) if shape else 0)  # columns unlike each other
+    levels = [5, 10, 25, 50, 75, 90, 95]
+    moments = Moments.of(values)
+    expected = summarize_values(values, levels, moments=moments)
+    plan = plan_summary(values[:block], n, levels)
+    tally = None
+    for number, start in enumerate(rng.permutation(np.arange(0, n, block))):
+        # Blocks in the engine's column order, as the runner tallies them.
+        part = tally_summary(np.asfortranarray(values[start : start + block]), plan)
+        tally = part if tally is None else tally.merge(part)
+        if number == 3:  # narrowed once, as a run does while its blocks arrive
+            refined = refine_summary(plan, tally)
+            tally, plan = retally_summary(tally, plan, refined), refined
+    assert tally is not None
+
+    def unused() -> np.ndarray:
+        raise AssertionError("every column was bracketed: nothing is read again")
+
+    assert _summary_bytes(settle_summary(plan, tally, moments, unused)) == _summary_bytes(expected)
+
+
+def test_columns_that_need_every_value_get_them_once() -> None:
+    from simcore.moments import Moments
+    from simcore.summary import plan_summary, settle_summary, tally_summary
+
+    rng = np.random.default_rng(17)
+    n = 100_000
+    # Column 0's pilot (its sorted head) misplaces the brackets; column 1's levels are fine.
+    values = np.stack([np.sort(rng.standard_normal(n)), rng.standard_normal(n)], axis=1)
+    levels = [50]
+    plan = plan_summary(values[:4_096], n, levels)
+    tally = tally_summary(values, plan)
+    calls = []
+
+    def all_values() -> np.ndarray:
+        calls.append(1)
+        return values
+
+    moments = Moments.of(values)
+    got = settle_summary(plan, tally, moments, all_values)
+    assert calls == [1]
+    assert _summary_bytes(got) == _summary_bytes(summarize_values(values, levels, moments=moments))
