@@ -156,7 +156,8 @@ def test_an_external_request_is_caught(browser: Any, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path) -> None:
+def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
+                                     analysis: tuple[Any, Path]) -> None:
     # Imported here: the document tests above need no result file, nor the read side.
     from click.testing import CliRunner
 
@@ -164,11 +165,11 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path) -> None:
     from simcore.html_report import build_report
     from tests.conftest import ROOT
     from tests.test_report_html import SHIPPED, shipped_batch
-    from tests.test_report_html_attachments import backtest_file, sensitivity_file
+    from tests.test_report_html_attachments import backtest_file
 
     batch = shipped_batch(tmp_path)
     page = build_report(
-        [batch], root=ROOT, sensitivity=sensitivity_file(tmp_path / "s.nc"),
+        [batch], root=ROOT, sensitivity=analysis[1],
         backtest=backtest_file(tmp_path / "b.nc"),
     )
     path = tmp_path / "report.html"
