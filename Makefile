@@ -41,11 +41,18 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_quantiles.py
 	$(BIN)/python benchmarks/bench_run.py --quick
 	$(BIN)/python benchmarks/bench_summary.py --samples 1e6
+	$(BIN)/python benchmarks/bench_evidence.py
+	$(BIN)/python benchmarks/bench_report.py --samples 1e5
+	$(BIN)/python benchmarks/bench_sensitivity.py --outer 65536 --sweep-samples 20000
 
-## The issues' scale: 1e7 paths end to end and summary reading (writes ~6 GB under /tmp).
+## The issues' scale: 1e7 paths end to end, summary reading, the report at 1e6, the default
+## sensitivity analysis, 1e8 paths with --store (writes ~6 GB under /tmp; several minutes).
 bench-full: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py --samples 1e7
 	$(BIN)/python benchmarks/bench_summary.py
+	$(BIN)/python benchmarks/bench_report.py --samples 1e6
+	$(BIN)/python benchmarks/bench_sensitivity.py
+	$(BIN)/python benchmarks/bench_store.py --samples 1e8
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
