@@ -177,6 +177,7 @@ def test_joint_coverage_of_several_uncertain_years_to_two_decimals(batch: Path) 
                          "contribution_krw")
     code, output = smasim("budget", batch, "--scenario", "lapse", "--years", "2026-2031",
                           "--var", "contribution_krw")
+    assert code == 0, output
     text = " ".join(output.split())
     assert "(2026, 2027 known, always covered)" in text
     joint, error = 100 * record["joint_confidence"], 100 * record["joint_confidence_se"]
