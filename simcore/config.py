@@ -728,7 +728,9 @@ def _format_one(error: Any) -> str:
         )
     message = message.replace("Input should be", "must be")
     got = error.get("input")
-    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+    # A float computed from others (a renormalized probability) is shown compactly.
+    value = f"{got:g}" if isinstance(got, float) else repr(got)
+    shown = "" if isinstance(got, dict | list) else f" (got {value})"
     return f"{path or 'scenario'}: {message}{shown}"
 
 

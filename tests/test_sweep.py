@@ -90,6 +90,32 @@ def test_an_invalid_grid_point_is_named() -> None:
         sweep_grid(BASELINE, [parse_axis(f"{DEMAND}=0.1")])
 
 
+def test_an_unbalanced_point_suggests_renormalize_and_floats_are_compact() -> None:
+    with pytest.raises(SmasimInputError) as caught:
+        sweep_grid(BASELINE, [parse_axis(f"{DEMAND}=0.2")])
+    assert str(caught.value) == (
+        f"sweep point {DEMAND}=0.2: negotiation.outcomes: probabilities must sum to 1 (sum to "
+        "0.85); --renormalize rescales the other outcomes' probabilities to make up the rest")
+    with pytest.raises(SmasimInputError) as caught:
+        sweep_grid(BASELINE, [parse_axis("fx.volatility=-0.4230769230769231")])
+    assert str(caught.value) == ("sweep point fx.volatility=-0.423077: fx.volatility: must be "
+                                 "greater than or equal to 0 (got -0.423077)")
+    # Renormalized to a negative probability: the computed values are compact too.
+    with pytest.raises(SmasimInputError) as caught:
+        sweep_grid(BASELINE, [parse_axis(f"{DEMAND}=1.5")], renormalize=True)
+    assert "negotiation.outcomes[0].probability: must be greater than or equal to 0 (got " \
+        "-0.423077)" in str(caught.value)
+    assert "renormalize" not in str(caught.value)
+
+
+def test_renormalize_without_a_swept_probability_is_refused() -> None:
+    with pytest.raises(SmasimInputError) as caught:
+        sweep_grid(BASELINE, [parse_axis("fx.volatility=0.1")], renormalize=True)
+    assert str(caught.value) == (
+        "--renormalize: no swept key is an outcome probability "
+        "(negotiation.outcomes[N].probability); there is nothing to rescale")
+
+
 def _sweep(tmp_path: Path, *args: str) -> tuple[Any, Path]:
     out = tmp_path / "sweep.h5"
     result = CliRunner().invoke(cli, ["sweep", str(BASELINE), *args, "--samples", "3000",
@@ -159,6 +185,23 @@ def test_an_invalid_point_stops_the_sweep_before_anything_runs(tmp_path: Path) -
     assert result.output.startswith("Error: sweep point fx.volatility=-0.5:")
     assert len(result.output.strip().splitlines()) == 1
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_one_point_sweep_says_one_scenario(tmp_path: Path) -> None:
+    result, out = _sweep(tmp_path, "--set", "fx.volatility=0.1")
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {out} (1 scenario x 3,000 paths" in result.output
+
+
+def test_renormalize_on_the_cli_without_a_probability_is_one_line_exit_2(
+    tmp_path: Path,
+) -> None:
+    result, out = _sweep(tmp_path, "--set", "fx.volatility=0.1", "--renormalize")
+    assert result.exit_code == 2
+    assert result.output == ("Error: --renormalize: no swept key is an outcome probability "
+                             "(negotiation.outcomes[N].probability); there is nothing to "
+                             "rescale\n")
+    assert not out.exists()
 
 
 def test_plan_applies_samples_and_seed_to_every_point() -> None:
