@@ -408,7 +408,7 @@ def response_curves(
                read_scenario_coords(path).items() if values.dtype.kind in "fi"}
     if len(numeric) != 1:
         raise SmasimInputError(
-            f"file: {path} is not a sweep of one numeric key (swept: "
+            f"{path} is not a sweep of one numeric key (swept: "
             f"{', '.join(numeric) or 'none'}); a response chart needs one"
         )
     (values, attrs), = numeric.values()

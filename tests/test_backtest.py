@@ -193,6 +193,22 @@ def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
     assert image.stat().st_size > 10_000
     result = runner.invoke(cli, ["plot", "--kind", "history", "-o", str(tmp_path / "h.svg")])
     assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["plot", "--kind", "history", str(out), "-o",
+                                 str(tmp_path / "h2.svg")])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {out} is not a folder: FILE for --kind history is a data "
+                             "folder of the shipped layout (default: the shipped data)\n")
+
+
+def test_every_history_panel_title_fits_in_the_figure(tmp_path: Path) -> None:
+    from simcore.evidence_plots import history_chart
+
+    figure = history_chart(load_history(), tmp_path / "h.png")
+    renderer = figure.canvas.get_renderer()
+    width = figure.bbox.width
+    for ax in figure.axes:
+        box = ax.title.get_window_extent(renderer)
+        assert 0 <= box.x0 and box.x1 <= width, ax.get_title()
 
 
 def test_bad_backtest_options_are_one_line_errors(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from cli.main import cli
 from simcore.errors import SmasimInputError
 from simcore.store import read_samples, read_scenario_coords
 from simcore.sweep import parse_axis, plan_sweep, response_curves, sweep_grid
-from tests.conftest import BASELINE
+from tests.conftest import BASELINE, result_file
 
 DEMAND = "negotiation.outcomes[1].probability"
 
@@ -162,6 +162,27 @@ def test_summary_compare_and_plots_read_a_sweep_file(sweep_file: Path, tmp_path:
                                      "contribution_usd", *extra, "-o", str(image)])
         assert result.exit_code == 0, result.output
         assert image.stat().st_size > 10_000
+
+
+def test_response_chart_without_years_shows_the_last_year(sweep_file: Path,
+                                                          tmp_path: Path) -> None:
+    images = []
+    for extra in ([], ["--years", "2031"]):
+        image = tmp_path / f"response{len(extra)}.png"
+        result = CliRunner().invoke(cli, ["plot", "--kind", "response", str(sweep_file),
+                                          "--var", "contribution_usd", *extra, "-o", str(image)])
+        assert result.exit_code == 0, result.output
+        images.append(image.read_bytes())
+    assert images[0] == images[1]
+
+
+def test_a_file_that_is_not_a_sweep_is_named_first(tmp_path: Path) -> None:
+    batch = result_file(tmp_path, ["baseline", "lapse"], samples=500, seed=1)
+    result = CliRunner().invoke(cli, ["plot", "--kind", "response", str(batch), "-o",
+                                      str(tmp_path / "r.png")])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {batch} is not a sweep of one numeric key (swept: "
+                             "none); a response chart needs one\n")
 
 
 def test_response_curves_are_the_percentiles_of_each_point(sweep_file: Path) -> None:
