@@ -130,6 +130,18 @@ class RunFailure(click.ClickException):
     exit_code = EXIT_FAILURE
 
 
+def _silence_stdout() -> None:
+    """Point standard output at the null device: what is still buffered for a closed pipe
+    would otherwise fail again when Python flushes it at exit."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. a test's captured output)
+        pass
+    finally:
+        os.close(null)
+
+
 #: Each command and where it lives, imported only when used: a command then pays only for
 #: the libraries it needs (``smasim summary`` does not import the engine, dask or scipy).
 COMMANDS = {
@@ -178,6 +190,17 @@ class SmasimGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`smasim summary … | head -1`): end quietly and
+            # successfully, as Unix tools do.
+            _silence_stdout()
+            ctx.exit(0)
+        except SystemExit as err:
+            # rich meets a closed pipe the same way, then exits 1 from within.
+            if isinstance(err.__context__, BrokenPipeError):
+                _silence_stdout()
+                ctx.exit(0)
+            raise
         except SmasimInputError as err:
             if ctx.meta.get("smasim.debug"):
                 raise
