@@ -254,6 +254,6 @@ def test_cli_imprecision_is_one_warning_line_in_percentage_points(tmp_path: Path
 
 def test_set_help_of_sensitivity_speaks_of_one_configuration() -> None:
     text = " ".join(CliRunner().invoke(cli, ["sensitivity", "--help"]).output.split())
-    assert "Applied before validation." in text and "batch" not in text
+    assert "Applied before validation." in text and "every scenario" not in text
     run_text = " ".join(CliRunner().invoke(cli, ["run", "--help"]).output.split())
     assert "a batch applies it to every scenario" in run_text
