@@ -3,7 +3,8 @@
 Errors are translated once, here: an input error (bad config, bad option, unreadable or
 foreign file) is one ``Error: …`` line and exit code 2; a failure while running (disk full,
 I/O error) is one line and exit code 1; SIGINT (Ctrl-C) exits 130 and SIGTERM 143, both
-after the same cleanup. ``--debug`` shows tracebacks.
+after the same cleanup; a reader that closes the output pipe (``| head -1``) ends the
+command quietly with exit code 0. ``--debug`` shows tracebacks.
 """
 
 from __future__ import annotations
