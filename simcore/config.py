@@ -728,8 +728,9 @@ def _format_one(error: Any) -> str:
         )
     message = message.replace("Input should be", "must be")
     got = error.get("input")
-    # A float computed from others (a renormalized probability) is shown compactly.
-    value = f"{got:g}" if isinstance(got, float) else repr(got)
+    # A float computed from others (a renormalized probability) is shown to 6 digits.
+    long = isinstance(got, float) and float(f"{got:.6g}") != got
+    value = f"{got:.6g}" if long else repr(got)
     shown = "" if isinstance(got, dict | list) else f" (got {value})"
     return f"{path or 'scenario'}: {message}{shown}"
 
