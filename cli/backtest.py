@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from cli.history import data_option, echo_json, format_option, print_table
-from cli.options import check_output_free, read_overwrite_option
+from cli.options import Count, check_output_free, read_overwrite_option
 from simcore.backtest import (
     DEFAULT_FROM,
     DEFAULT_HORIZON,
@@ -21,6 +21,9 @@ from simcore.backtest import (
     write_backtest,
 )
 from simcore.history import load_history
+
+#: Most paths per origin a backtest simulates.
+MAX_BACKTEST_SAMPLES = 10_000_000
 
 CAVEAT = ("Simulations use point estimates of the parameters (intervals run narrow) and "
           "today's revised data, not what was known at the time. Wilson 95% intervals on "
@@ -68,8 +71,8 @@ def _sma_table(records: list[dict[str, Any]]) -> None:
               "1997-98 crisis).")
 @click.option("--horizon", type=click.IntRange(min=1, max=30), default=DEFAULT_HORIZON,
               show_default=True, help="Leads simulated from each origin, in years.")
-@click.option("--samples", type=click.IntRange(min=2, max=10_000_000),
-              default=DEFAULT_SAMPLES, show_default=True, help="Paths per origin.")
+@click.option("--samples", type=Count(MAX_BACKTEST_SAMPLES), default=DEFAULT_SAMPLES,
+              show_default=True, help="Paths per origin, at least 2 (e.g. 20000 or 2e4).")
 @data_option
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="netCDF file of the forecast quantiles and the data (for plot --kind "
@@ -79,7 +82,7 @@ def _sma_table(records: list[dict[str, Any]]) -> None:
 def backtest_command(start: int, end: int | None, window_start: int, horizon: int,
                      samples: int, data: Path | None, output: Path | None, overwrite: bool,
                      fmt: str) -> None:
-    """Rolling-origin backtest of the drivers and of the SMA amounts (METHODS.md §C).
+    """Rolling-origin backtest of the drivers and of the SMA amounts (docs/spec/METHODS.md §C).
 
     For each origin, calibrate on the data up to it only, simulate the drivers HORIZON years
     ahead, and score the data: PIT, 50/80/90% interval hits, CRPS beside no-change.

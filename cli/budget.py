@@ -41,7 +41,7 @@ from simcore.render import format_for
     default=DEFAULT_LEVEL,
     show_default=True,
     help="Confidence level of the total over the years, in percent: 80 budgets the total's "
-    "P80.",
+    "P80 (a value in (0, 1] is refused as a likely fraction).",
 )
 @years_option
 @scenario_option
@@ -75,6 +75,12 @@ def budget_command(
     A batch gives one budget per scenario (--scenario to choose). --format json prints
     one object per scenario (a list for several), in the file's units.
     """
+    if 0 < level <= 1:
+        # 0.8 is surely P80 written as a fraction (as JSON reports the level): refuse it
+        # rather than budget the total's P0.8.
+        raise SmasimInputError(
+            f"--level is a percentage (80 = P80); did you mean --level {100 * level:g}?"
+        )
     check_output_free(output, overwrite)
     try:
         rows = budget_rows(file, variable=variable, level=level, years=years,

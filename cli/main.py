@@ -3,7 +3,8 @@
 Errors are translated once, here: an input error (bad config, bad option, unreadable or
 foreign file) is one ``Error: …`` line and exit code 2; a failure while running (disk full,
 I/O error) is one line and exit code 1; SIGINT (Ctrl-C) exits 130 and SIGTERM 143, both
-after the same cleanup. ``--debug`` shows tracebacks.
+after the same cleanup; a reader that closes the output pipe (``| head -1``) ends the
+command quietly with exit code 0. ``--debug`` shows tracebacks.
 """
 
 from __future__ import annotations
@@ -130,6 +131,18 @@ class RunFailure(click.ClickException):
     exit_code = EXIT_FAILURE
 
 
+def _silence_stdout() -> None:
+    """Point standard output at the null device: what is still buffered for a closed pipe
+    would otherwise fail again when Python flushes it at exit."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. a test's captured output)
+        pass
+    finally:
+        os.close(null)
+
+
 #: Each command and where it lives, imported only when used: a command then pays only for
 #: the libraries it needs (``smasim summary`` does not import the engine, dask or scipy).
 COMMANDS = {
@@ -178,6 +191,17 @@ class SmasimGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`smasim summary … | head -1`): end quietly and
+            # successfully, as Unix tools do.
+            _silence_stdout()
+            ctx.exit(0)
+        except SystemExit as err:
+            # rich meets a closed pipe the same way, then exits 1 from within.
+            if isinstance(err.__context__, BrokenPipeError):
+                _silence_stdout()
+                ctx.exit(0)
+            raise
         except SmasimInputError as err:
             if ctx.meta.get("smasim.debug"):
                 raise

@@ -221,16 +221,24 @@ force_option = click.option(
 #: Where ``smasim run`` and ``batch`` write when no ``-o`` is given.
 DEFAULT_OUTPUT_DIR = Path("outputs")
 
-set_option = click.option(
-    "--set",
-    "assignments",
-    metavar="KEY=VALUE",
-    multiple=True,
-    help="Change one value of the configuration without editing the file (repeatable): a "
+#: What ``--set`` does, for every command that reads one or more configurations.
+_SET_HELP = (
+    "Change one value of the configuration without editing the file (repeatable): a "
     "dotted key path and a TOML value, e.g. --set fx.volatility=0.1, --set "
     "'negotiation.outcomes[1].probability=0.3', --set 'pins.fx={2027=1300}'. Applied "
-    "before validation; a batch applies it to every scenario.",
+    "before validation"
 )
+
+
+def _set_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option("--set", "assignments", metavar="KEY=VALUE", multiple=True,
+                        help=help_text)
+
+
+#: ``--set`` of the commands that read several configurations (run, batch, validate).
+set_option = _set_option(f"{_SET_HELP}; a batch applies it to every scenario.")
+#: ``--set`` of a command that reads one configuration (sensitivity).
+single_set_option = _set_option(f"{_SET_HELP}.")
 
 
 def run_output_option(default: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -45,7 +45,7 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
     "data folder, default the shipped data); coverage: a smasim backtest file's coverage and "
     "PIT; shapley (a sensitivity file): shares of variance per year; tornado (a sensitivity "
     "file, one --var and --years): rank correlations, largest first; response (a sweep file, "
-    "one --var and --years): P5/P50/P80/P95 against the swept value.",
+    "one --var, --years default the last year): P5/P50/P80/P95 against the swept value.",
 )
 @click.option(
     "--var",
@@ -87,6 +87,12 @@ def plot_command(
     """
     if kind in EVIDENCE_KINDS:
         from cli.evidence_plot import plot_evidence
+
+        if kind == "history" and file is not None and not file.is_dir():
+            raise SmasimInputError(
+                f"{file} is not a folder: FILE for --kind history is a data folder of the "
+                "shipped layout (default: the shipped data)"
+            )
 
         plot_evidence(kind, file, output, overwrite=overwrite)
         return

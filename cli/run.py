@@ -49,7 +49,8 @@ def _simulate(
             executor=executor,
             **options,
         )
-    count = f"{len(result.scenarios)} scenarios x " if batch else ""
+    many = len(result.scenarios)
+    count = f"{many} scenario{'s' if many != 1 else ''} x " if batch else ""
     click.echo(
         f"Wrote {result.path} ({count}{result.samples:,} paths, "
         f"seed {result.seed} from {result.seed_source})."

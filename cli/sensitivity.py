@@ -20,7 +20,7 @@ from cli.options import (
     read_command,
     scheduler_option,
     seed_option,
-    set_option,
+    single_set_option,
     workers_option,
     years_option,
 )
@@ -60,7 +60,7 @@ MAX_OUTER = 2**26
     "groups); standard errors shrink as 1/sqrt(N_o). Rounded up to whole batches.",
 )
 @seed_option
-@set_option
+@single_set_option
 @click.option(
     "-o",
     "--output",

@@ -24,6 +24,7 @@ from cli.options import (
 )
 from cli.run import _simulate
 from simcore.errors import SmasimInputError
+from simcore.select import select
 from simcore.sweep import plan_sweep, response_curves
 
 
@@ -92,8 +93,11 @@ def draw_response_plot(
     check_output_free(output, overwrite)
     if len(variables) > 1:
         raise SmasimInputError("variables: a response chart shows one variable; name one")
-    curves = response_curves(file, variables[0] if variables else "contribution_usd",
-                             years=years, real=real)
+    variable = variables[0] if variables else "contribution_usd"
+    if years is None:
+        # A response chart shows one year: without --years, the horizon's last.
+        years = str(select(file, variables=[variable], real=real).years[-1])
+    curves = response_curves(file, variable, years=years, real=real)
     when = f" in {curves.year}" if curves.year is not None else ""
     sensitivity_plots.response_chart(
         curves.swept, curves.estimate, curves.lower, curves.upper, output,

@@ -10,6 +10,7 @@ variable's paths through :func:`simcore.select.select` and allocates them
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +174,52 @@ def budget_explanation(rows: Sequence[BudgetYearRow]) -> str:
     )
 
 
+def _percent(value: float, error: float) -> str:
+    """A probability in percent with its error, to the error's first digit but at most two
+    decimals (``65.06 ±0.08``); an error that rounds to zero there is left out."""
+    err = 100 * abs(error)
+    if not err > 0:  # zero or NaN (too few paths for batches)
+        return f"{100 * value:.2f}"
+    decimals = min(2, max(0, -math.floor(math.log10(err))))
+    if round(err, decimals) == 0:
+        return f"{100 * value:.{decimals}f}"
+    return f"{100 * value:.{decimals}f} ±{err:.{decimals}f}"
+
+
+def coverage_sentence(budget: Budget) -> str:
+    """How often budgeting every year at its own percentile covers all years.
+
+    Only uncertain years can be exceeded: with none, every year is covered; with one (or a
+    single year), its own
+    percentile is the total's less the known years, so all years are covered at the level
+    itself; with more, the sentence gives the estimated joint coverage and what the own
+    percentiles add up to beside the total's.
+    """
+    r = budget.result
+    level = f"P{r.level:g}"
+    uncertain = [year for year, known in zip(budget.years, r.constant, strict=True) if not known]
+    known = [str(year) for year, fixed in zip(budget.years, r.constant, strict=True) if fixed]
+    if not uncertain:
+        return (f"Every year is known (the same on every path): budgeting each at its own "
+                f"{level} covers all years with certainty.")
+    if len(budget.years) == 1:
+        return (f"With one year, its own {level} is the total's {level}: it is covered with "
+                f"probability {r.level:g} %, the level.")
+    if len(uncertain) == 1:
+        besides = f" ({', '.join(known)} known)" if known else ""
+        return (f"Only {uncertain[0]} is uncertain{besides}, so budgeting every year at its "
+                f"own {level} is budgeting the total's {level}: all years are covered with "
+                f"probability {r.level:g} %, the level.")
+    scale = budget.quantity.spec.display_scale
+    overshoot = f"{format_scaled(abs(r.overshoot), scale)} {budget.quantity.display_unit}"
+    more = "more" if r.overshoot >= 0 else "less"
+    always = f" ({', '.join(known)} known, always covered)" if known else ""
+    return (f"The own {level}s add up to {overshoot} {more} than the total's {level}, and "
+            f"budgeting every year at its own {level} covers all years{always} with "
+            f"probability {_percent(r.joint_confidence, r.joint_confidence_se)} %, not "
+            f"{r.level:g} %.")
+
+
 def budget_tables(rows: Sequence[BudgetYearRow], *, explain: bool = True) -> list[TextTable]:
     """Per scenario: each year's budget with its interval, its own percentile and the
     proportional split, then the horizon total.
@@ -196,8 +243,6 @@ def budget_tables(rows: Sequence[BudgetYearRow], *, explain: bool = True) -> lis
         ]
         body.append([f"{span} total", format_scaled(r.total, scale),
                      format_scaled(r.percentile_sum, scale), format_scaled(r.total, scale)])
-        overshoot = f"{format_scaled(abs(r.overshoot), scale)} {budget.quantity.display_unit}"
-        more = "more" if r.overshoot >= 0 else "less"
         tables.append(TextTable(
             title=f"{title(budget.quantity, budget.scenario)}: budget for the {level} of the "
             f"{span} total",
@@ -205,11 +250,9 @@ def budget_tables(rows: Sequence[BudgetYearRow], *, explain: bool = True) -> lis
             rows=body,
             caption=(
                 (f"{budget_explanation(rows)} " if explain else "")
-                + f"The own {level}s add up to {overshoot} {more} than the total's {level}, "
-                f"and budgeting every year at its own {level} covers all years with "
-                f"probability {format_with_error(r.joint_confidence, r.joint_confidence_se, 0.01)}"
-                f" %, not {r.level:g} %. Scale factor {format_with_error(r.scale, r.scale_se, 1)}"
-                f"; {r.window_paths:,} of {r.n:,} paths nearest the total's {level}."
+                + f"{coverage_sentence(budget)} Scale factor "
+                f"{format_with_error(r.scale, r.scale_se, 1)}; {r.window_paths:,} of {r.n:,} "
+                f"paths nearest the total's {level}."
             ),
         ))
     return tables

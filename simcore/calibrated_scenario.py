@@ -193,7 +193,7 @@ def _header(calibration: Calibration, base_name: str, command: str) -> list[str]
         "# Data: " + ("the series shipped with smasim" if c.source == "package data"
                       else f"the folder {c.source}")
         + " (macro.csv, defense_budget.csv; sources in docs/data.md),",
-        f"# years {c.start}–{c.end}; OLS estimates ± standard error (METHODS.md §C):",
+        f"# years {c.start}–{c.end}; OLS estimates ± standard error (docs/spec/METHODS.md §C):",
         f"#   inflation.kr  mean {_pm(c.kr.mean, c.kr.mean_se)}, persistence "
         f"{_pm(c.kr.persistence, c.kr.persistence_se)}, volatility "
         f"{_pm(c.kr.volatility, c.kr.volatility_se)}",

@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from simcore.errors import ConfigError
-from simcore.overrides import OverrideError, apply_overrides, parse_override
+from simcore.overrides import OverrideError, apply_overrides, format_path, parse_override
 from simcore.types import DRIVERS, Driver, OutcomeKind, RuleKind, Sampler, ShockDistribution
 
 #: Largest sample count accepted: 1e10 paths of 6 years is ~7 TB of float64 output.
@@ -558,16 +558,47 @@ def parse_scenario(
         return Scenario.model_validate(changed)
     except ValidationError as err:
         reason = format_validation_error(err)
+        added = _added_table(data, overrides, err)
     try:
         Scenario.model_validate(data)
     except ValidationError as err:
         # The file itself is invalid: report it as without the assignments.
         raise ConfigError(f"{source}: {format_validation_error(err)}") from None
+    if added:
+        raise OverrideError(", ".join(overrides), added, source=source)
     blamed = [a for a in overrides if _names_key(reason, parse_override(a).key)]
     if len(blamed) == 1:
         # The assignment names the key already: "fx.volatility=-1: must be >= 0".
         reason = reason.removeprefix(f"{parse_override(blamed[0]).key}: ")
     raise OverrideError(", ".join(blamed or overrides), reason, source=source)
+
+
+def _added_table(data: dict[str, Any], overrides: Sequence[str], err: ValidationError
+                 ) -> str | None:
+    """Why assignments into a table the file lacks fail for its missing required keys.
+
+    ``--set defense.volatility=0.02`` on a file without ``[defense]`` creates the table with
+    one key; the message says so and names the keys such a table needs, rather than listing
+    them as missing as if the file had a broken ``[defense]``.
+    """
+    missing = [tuple(e["loc"]) for e in err.errors(include_url=False) if e["type"] == "missing"]
+    for assignment in overrides:
+        path = parse_override(assignment).path
+        node: Any = data
+        for depth, part in enumerate(path[:-1]):
+            if isinstance(node, dict) and isinstance(part, str) and part not in node:
+                table = path[: depth + 1]
+                needed = [loc[-1] for loc in missing if loc[:-1] == table]
+                if needed:
+                    name = format_path(table)
+                    return (f"the configuration has no [{name}] table; one needs its required "
+                            f"keys {', '.join(f'{name}.{key}' for key in needed)} as well")
+                break
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+    return None
 
 
 def _names_key(message: str, key: str) -> bool:
@@ -686,6 +717,8 @@ def _format_one(error: Any) -> str:
         return f"{path}: unknown key{hint} (allowed: {', '.join(allowed)})"
     if kind == "missing":
         return f"{path}: required key is missing"
+    if kind == "model_type":
+        return f"{path} is a table: set its keys ({', '.join(_allowed_keys(loc))}), not a value"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
         key = str(ctx.get("discriminator", "")).strip("'")
@@ -695,7 +728,10 @@ def _format_one(error: Any) -> str:
         )
     message = message.replace("Input should be", "must be")
     got = error.get("input")
-    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+    # A float computed from others (a renormalized probability) is shown to 6 digits.
+    long = isinstance(got, float) and float(f"{got:.6g}") != got
+    value = f"{got:.6g}" if long else repr(got)
+    shown = "" if isinstance(got, dict | list) else f" (got {value})"
     return f"{path or 'scenario'}: {message}{shown}"
 
 

@@ -60,7 +60,8 @@ def history_chart(history: History, output: str | Path, *, overwrite: bool = Fal
                            marker=marker, color=colour,
                            facecolors=colour if status == "official" else "none",
                            label=agreement if status == "official" else None, zorder=3)
-    ax.set_title("SMA amounts in KRW by agreement (filled: official; open: derived or "
+    # Two lines: on one, the title is wider than its panel and runs off the figure's edge.
+    ax.set_title("SMA amounts in KRW by agreement\n(filled: official; open: derived or "
                  "approximate; years set in USD only not shown)", fontsize=8)
     ax.set_ylabel("KRW tn")
     ax.legend(fontsize=7, ncol=3)

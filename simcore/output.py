@@ -21,7 +21,8 @@ def replacing(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     Parameters
     ----------
     path : str or Path
-        The file to write.
+        The file to write; missing parent folders are created (and removed again if the
+        block fails).
     overwrite : bool
         Replace ``path`` if it exists (else :class:`~simcore.errors.OutputExistsError`,
         before anything is written).
@@ -33,10 +34,21 @@ def replacing(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
         raise OutputExistsError(
             f"{literal(path)}: exists; pass {{overwrite}} to replace it, or choose another file"
         )
+    folder = path.parent.absolute()
+    # Folders made for the file (as `smasim run -o new/x.h5` makes them), deepest first, so
+    # that a failed write removes them again.
+    created = [d for d in (folder, *folder.parents) if not d.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
     temp = temporary_path(path)
     try:
         yield temp
         os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)  # before its folder can be removed
+        for made in created:
+            with contextlib.suppress(OSError):  # no longer empty: someone else uses it
+                made.rmdir()
+        raise
     finally:
         temp.unlink(missing_ok=True)
 

@@ -163,13 +163,46 @@ def apply_overrides(data: Mapping[str, Any], assignments: Iterable[str]) -> dict
                         f"{where} has {len(node)} entries; index {part} is past its end "
                         f"(indices 0–{len(node) - 1})",
                     )
+            elif isinstance(node, list):
+                example = format_path((*override.path[:depth], min(1, len(node) - 1),
+                                       *override.path[depth:]))
+                raise OverrideError(assignment, f"{where} is a list: index it, e.g. {example}")
             elif not isinstance(node, dict):
                 raise OverrideError(
-                    assignment, f"{where} is a value ({node!r}), not a table with key {part!r}"
+                    assignment, f"{where} is a value ({_short(node)}), not a table with key "
+                    f"{part!r}"
                 )
             if last:
+                _check_kind(assignment, override, node.get(part) if isinstance(part, str)
+                            else node[part])
                 node[part] = override.value
             elif isinstance(part, str) and part not in node:
                 node[part] = [] if isinstance(override.path[depth + 1], int) else {}
             node = node[part]
     return result
+
+
+def _short(value: Any, width: int = 40) -> str:
+    """``repr(value)``, cut to about ``width`` characters for a message."""
+    text = repr(value)
+    return text if len(text) <= width else f"{text[: width - 1]}…"
+
+
+def _check_kind(assignment: str, override: Override, current: Any) -> None:
+    """Refuse a plain value where the configuration has a table or a list of tables.
+
+    A whole table may be replaced by a table (``pins.fx={2027=1300}``) and a list by a list;
+    a number in their place is surely a key path cut short, so the message shows a key.
+    """
+    key = override.key
+    if isinstance(current, dict) and not isinstance(override.value, dict):
+        example = next(
+            (f"{key}.{name}={value!r}" for name, value in current.items()
+             if isinstance(value, int | float) and not isinstance(value, bool)),
+            f"{key}.KEY=VALUE",
+        )
+        raise OverrideError(assignment, f"{key} is a table: set one of its keys, e.g. {example}")
+    if (isinstance(current, list) and current and isinstance(current[0], dict)
+            and not isinstance(override.value, list)):
+        raise OverrideError(assignment, f"{key} is a list of tables: index it, e.g. "
+                                        f"{key}[0].{next(iter(current[0]), 'KEY')}=VALUE")

@@ -576,7 +576,8 @@ def estimate_shapley(
     estimate = combine_batches(design, results, inner=inner)
     if imprecise := estimate.imprecise(output_names):
         warnings.warn(
-            f"standard error above {SE_WARNING_LEVEL} for {len(imprecise)} effects "
+            f"standard error above {SE_WARNING_LEVEL:g} ({100 * SE_WARNING_LEVEL:g} "
+            f"percentage point of variance share) for {len(imprecise)} effects "
             f"({', '.join(imprecise[:8])}{', …' if len(imprecise) > 8 else ''}); "
             "use more samples",
             ShapleyPrecisionWarning,

@@ -24,7 +24,7 @@ import numpy as np
 
 from simcore.config import Scenario, check_batch, load_scenario
 from simcore.errors import SmasimInputError
-from simcore.overrides import parse_override
+from simcore.overrides import OverrideError, parse_override
 from simcore.select import Quantity, select
 from simcore.store import read_scenario_coords
 from simcore.summary import percentile_intervals
@@ -161,6 +161,12 @@ def _value_text(value: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-+]", "", text).replace("+", "")
 
 
+def _shown(value: Any, text: str) -> str:
+    """A swept value as a message shows it: a float compactly (``-0.423077``), else as
+    given."""
+    return f"{value:g}" if isinstance(value, float) else text
+
+
 def _renormalizing(
     base: Scenario, axes: Sequence[SweepAxis], values: Sequence[Any]
 ) -> list[str]:
@@ -224,6 +230,12 @@ def sweep_grid(
     count = math.prod(len(axis.values) for axis in axes)
     if count > MAX_POINTS:
         raise SmasimInputError(f"sweep: {count} grid points, at most {MAX_POINTS}")
+    balanced = [axis.key for axis in axes if _OUTCOME_PROBABILITY.match(axis.key)]
+    if renormalize and not balanced:
+        raise SmasimInputError(
+            "--renormalize: no swept key is an outcome probability "
+            "(negotiation.outcomes[N].probability); there is nothing to rescale"
+        )
     base = load_scenario(config)
     points = []
     for indices in itertools.product(*(range(len(axis.values)) for axis in axes)):
@@ -240,7 +252,17 @@ def sweep_grid(
                 config, overrides=[*assignments, *extra, f"run.name='{name[:100]}'"]
             )
         except SmasimInputError as err:
-            raise SmasimInputError(f"sweep point {', '.join(assignments)}: {err}") from None
+            point = ", ".join(f"{axis.key}={_shown(value, text)}"
+                              for axis, value, text in zip(axes, values, texts, strict=True))
+            # An assignment error repeats the point's assignments: keep its reason only.
+            reason = err.reason if isinstance(err, OverrideError) else str(err)
+            if isinstance(err, OverrideError) and err.assignment in (*assignments, *extra):
+                # Blamed alone, it was left out of its reason: name its key again.
+                reason = f"{err.assignment.partition('=')[0]}: {reason}"
+            if balanced and not renormalize and "probabilities must sum to 1" in reason:
+                reason += ("; --renormalize rescales the other outcomes' probabilities to "
+                           "make up the rest")
+            raise SmasimInputError(f"sweep point {point}: {reason}") from None
         points.append(GridPoint(scenario=scenario, values=values, texts=texts))
     names = [p.scenario.run.name for p in points]
     if len(set(names)) != len(names):
@@ -386,7 +408,7 @@ def response_curves(
                read_scenario_coords(path).items() if values.dtype.kind in "fi"}
     if len(numeric) != 1:
         raise SmasimInputError(
-            f"file: {path} is not a sweep of one numeric key (swept: "
+            f"{path} is not a sweep of one numeric key (swept: "
             f"{', '.join(numeric) or 'none'}); a response chart needs one"
         )
     (values, attrs), = numeric.values()

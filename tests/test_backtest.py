@@ -193,6 +193,22 @@ def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
     assert image.stat().st_size > 10_000
     result = runner.invoke(cli, ["plot", "--kind", "history", "-o", str(tmp_path / "h.svg")])
     assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["plot", "--kind", "history", str(out), "-o",
+                                 str(tmp_path / "h2.svg")])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {out} is not a folder: FILE for --kind history is a data "
+                             "folder of the shipped layout (default: the shipped data)\n")
+
+
+def test_every_history_panel_title_fits_in_the_figure(tmp_path: Path) -> None:
+    from simcore.evidence_plots import history_chart
+
+    figure = history_chart(load_history(), tmp_path / "h.png")
+    renderer = figure.canvas.get_renderer()
+    width = figure.bbox.width
+    for ax in figure.axes:
+        box = ax.title.get_window_extent(renderer)
+        assert 0 <= box.x0 and box.x1 <= width, ax.get_title()
 
 
 def test_bad_backtest_options_are_one_line_errors(tmp_path: Path) -> None:
@@ -202,3 +218,25 @@ def test_bad_backtest_options_are_one_line_errors(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["plot", "--kind", "coverage", str(tmp_path / "none.nc"),
                                  "-o", str(tmp_path / "c.png")])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_backtest_samples_take_scientific_notation_like_run() -> None:
+    from cli.backtest import backtest_command
+    from cli.options import Count
+
+    (samples,) = [p for p in backtest_command.params if p.name == "samples"]
+    assert isinstance(samples.type, Count)
+    assert samples.type.convert("2e4", samples, None) == 20_000
+    result = CliRunner().invoke(cli, ["backtest", "--samples", "2.5"])
+    assert result.exit_code == 2 and "must be a whole number" in result.output
+
+
+def test_methods_are_cited_by_their_path_in_the_repository() -> None:
+    from tests.conftest import ROOT
+
+    assert (ROOT / "docs" / "spec" / "METHODS.md").exists()
+    help_text = CliRunner().invoke(cli, ["backtest", "--help"]).output
+    assert "docs/spec/METHODS.md §C" in " ".join(help_text.split())
+    for name in ("calibrated", "history", "variants/calibrated-1996"):
+        header = (ROOT / "configs" / f"{name}.toml").read_text(encoding="utf-8")[:2000]
+        assert "(docs/spec/METHODS.md §C)" in header and " (METHODS.md" not in header

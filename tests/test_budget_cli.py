@@ -119,6 +119,11 @@ def test_tables_for_people(batch: Path, tmp_path: Path) -> None:
     [
         pytest.param(["--level", "100"], "Error: --level: must lie strictly between 0 and 100",
                      id="level"),
+        pytest.param(["--level", "0.8"],
+                     "Error: --level is a percentage (80 = P80); did you mean --level 80?\n",
+                     id="level-fraction"),
+        pytest.param(["--level", "1"], "Error: --level is a percentage (80 = P80); did you "
+                     "mean --level 100?", id="level-one"),
         pytest.param(["--var", "rok_share"], "Error: --var: rok_share is not a yearly amount",
                      id="fraction"),
         pytest.param(["--var", "cum_contribution_usd"], "Error: --var: cum_contribution_usd",
@@ -143,3 +148,38 @@ def test_plot_kind_budget(batch: Path, tmp_path: Path) -> None:
     code, output = smasim("plot", batch, "--kind", "budget", "-o", tmp_path / "b.png")
     assert code == 2
     assert output.startswith("Error: --scenario:") and "lapse" in output
+
+
+@pytest.mark.parametrize(
+    ("years", "variable", "sentence"),
+    [
+        pytest.param("2031", "contribution_usd", "With one year, its own P80 is the total's "
+                     "P80: it is covered with probability 80 %, the level.", id="one-year"),
+        pytest.param("2026-2027", "contribution_krw", "Every year is known (the same on every "
+                     "path): budgeting each at its own P80 covers all years with certainty.",
+                     id="all-known"),
+        pytest.param("2026-2028", "contribution_krw", "Only 2028 is uncertain (2026, 2027 "
+                     "known), so budgeting every year at its own P80 is budgeting the total's "
+                     "P80: all years are covered with probability 80 %, the level.",
+                     id="one-uncertain"),
+    ],
+)
+def test_joint_coverage_sentence_of_edge_cases(batch: Path, years: str, variable: str,
+                                                 sentence: str) -> None:
+    code, output = smasim("budget", batch, "--scenario", "lapse", "--years", years, "--var",
+                          variable)
+    assert code == 0, output
+    assert sentence in " ".join(output.split())
+
+
+def test_joint_coverage_of_several_uncertain_years_to_two_decimals(batch: Path) -> None:
+    record = budget_json(batch, "--scenario", "lapse", "--years", "2026-2031", "--var",
+                         "contribution_krw")
+    code, output = smasim("budget", batch, "--scenario", "lapse", "--years", "2026-2031",
+                          "--var", "contribution_krw")
+    assert code == 0, output
+    text = " ".join(output.split())
+    assert "(2026, 2027 known, always covered)" in text
+    joint, error = 100 * record["joint_confidence"], 100 * record["joint_confidence_se"]
+    assert error > 0.1  # 4,000 paths: the error shows at one decimal
+    assert f"with probability {joint:.1f} ±{error:.1f} %, not 80 %." in text

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -166,3 +168,28 @@ def test_samples_in_scientific_notation(tmp_path: Path, runner: CliRunner) -> No
     res = runner.invoke(cli, ["run", str(BASELINE), "-o", str(out), "--samples", "1.5e3", "-q"])
     assert res.exit_code == 0, res.output
     assert "(1,500 paths" in res.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [pytest.param(["budget"], id="rich-table"),
+     pytest.param(["summary", "--detail", "--format", "json"], id="click-echo")],
+)
+def test_a_closed_pipe_ends_quietly_with_exit_0(result_file: Path, args: list[str]) -> None:
+    """`smasim budget FILE | head -1`: the reader closes the pipe before smasim writes."""
+    smasim = Path(sys.executable).parent / "smasim"
+    process = subprocess.Popen([str(smasim), args[0], str(result_file), *args[1:]],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the first line is written
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 0, stderr
+    assert stderr == b""
+    # Through a shell, as a user types it.
+    shell = subprocess.run(
+        ["bash", "-c", f"'{smasim}' {args[0]} '{result_file}' {' '.join(args[1:])} | head -1; "
+                       "exit ${PIPESTATUS[0]}"],
+        capture_output=True, check=False, timeout=60,
+    )
+    assert shell.returncode == 0, shell.stderr
+    assert len(shell.stdout.splitlines()) == 1

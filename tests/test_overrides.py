@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config import load_scenario
+from simcore.config import load_scenario, parse_scenario
+from simcore.errors import ConfigError
 from simcore.overrides import OverrideError, apply_overrides, parse_override
 from simcore.provenance import file_info
 from tests.conftest import BASELINE, ROOT
@@ -62,6 +63,13 @@ def test_a_later_assignment_wins() -> None:
          "negotiation.outcomes has 3 entries; index 3 is past its end (indices 0–2)"),
         ("fx[0]=1", "fx is not a list; it has no [0]"),
         ("fx.volatility.x=1", "fx.volatility is a value (0.074), not a table with key 'x'"),
+        ("negotiation.outcomes.probability=0.3",
+         "negotiation.outcomes is a list: index it, e.g. negotiation.outcomes[1].probability"),
+        ("fx=1", "fx is a table: set one of its keys, e.g. fx.initial=1421.4"),
+        ("negotiation.outcomes=1", "negotiation.outcomes is a list of tables: index it, e.g. "
+         "negotiation.outcomes[0].kind=VALUE"),
+        ("negotiation.outcomes[0].term.x=1", "negotiation.outcomes[0].term is a value (5), not "
+         "a table with key 'x'"),
     ],
 )
 def test_assignments_that_cannot_apply_name_themselves(
@@ -92,6 +100,46 @@ def test_load_scenario_with_overrides_validates_the_result() -> None:
     with pytest.raises(OverrideError, match=r"^fx.volatility=-1 on .*: must be greater than or "
                                             r"equal to 0 \(got -1\)$"):
         load_scenario(BASELINE, overrides=["run.samples=10", "fx.volatility=-1"])
+
+
+def test_a_long_value_in_the_way_is_cut_short() -> None:
+    with pytest.raises(OverrideError) as caught:
+        apply_overrides({"a": {"b": "x" * 100}}, ["a.b.c=1"])
+    assert str(caught.value) == f"a.b.c=1: a.b is a value ('{'x' * 38}…), not a table with key 'c'"
+
+
+def test_a_table_may_still_be_replaced_by_a_table() -> None:
+    assert apply_overrides({"pins": {"fx": {"2026": 1}}}, ["pins.fx={2027=2}"]) == {
+        "pins": {"fx": {"2027": 2}}}
+
+
+def test_a_set_into_a_table_the_file_lacks_names_its_required_keys(tmp_path: Path) -> None:
+    config = tmp_path / "no-defense.toml"
+    config.write_text(_toml_without(BASELINE.read_text(), "defense"))
+    with pytest.raises(OverrideError) as caught:
+        load_scenario(config, overrides=["defense.volatility=0.02"])
+    assert str(caught.value) == (
+        f"defense.volatility=0.02 on {config}: the configuration has no [defense] table; one "
+        "needs its required keys defense.initial, defense.real_growth as well")
+
+
+def test_a_value_where_a_table_belongs_is_named_a_table() -> None:
+    # A top-level key comes before the first header.
+    scenario_text = "pins = 1\n" + _toml_without(BASELINE.read_text(), "pins")
+    with pytest.raises(ConfigError, match=r"^<string>: pins is a table: set its keys "
+                       r"\(kr_inflation, us_inflation, defense, fx, troops\), not a value$"):
+        parse_scenario(scenario_text)
+
+
+def _toml_without(text: str, table: str) -> str:
+    """The TOML ``text`` without its ``[table]`` section (up to the next header)."""
+    kept, skipping = [], False
+    for line in text.splitlines():
+        if line.startswith("["):
+            skipping = line.split("]")[0].strip("[") == table
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept) + "\n"
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from cli.main import cli
 from simcore import plots
 from simcore.errors import OutputExistsError
 from simcore.figures import Panel, distribution_panels, fan_panels
-from simcore.output import write_text
+from simcore.output import replacing, write_text
 from simcore.render import summary_tables
 from simcore.report import summary_rows
 from simcore.select import select
@@ -75,6 +75,34 @@ def test_library_writer_refuses_and_leaves_nothing(tmp_path: Path) -> None:
     write_text(out, "second\n", overwrite=True)
     assert out.read_text() == "second\n"
     assert [p.name for p in tmp_path.iterdir()] == ["table.md"]
+
+
+def test_the_writer_makes_missing_folders_and_removes_them_if_it_fails(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "deeper" / "table.md"
+    write_text(out, "text\n")
+    assert out.read_text() == "text\n"
+    assert [p.name for p in out.parent.iterdir()] == ["table.md"]
+    failed = tmp_path / "other" / "inner" / "x.md"
+    with pytest.raises(RuntimeError), replacing(failed) as temp:
+        temp.write_text("half")
+        raise RuntimeError("stopped")
+    assert [p.name for p in tmp_path.iterdir()] == ["new"]
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [pytest.param(["budget"], "b.csv", id="budget"),
+     pytest.param(["summary", "--var", "rok_share"], "s.md", id="summary"),
+     pytest.param(["plot", "--var", "rok_share"], "p.png", id="plot")],
+)
+def test_an_output_in_a_new_folder_is_written_like_run(batch: Path, tmp_path: Path,
+                                                       command: list[str], name: str) -> None:
+    out = tmp_path / "nodir" / name
+    first, *options = command
+    code, output = smasim(first, str(batch), *options, "-o", str(out))
+    assert code == 0, output
+    assert out.stat().st_size > 0
+    assert [p.name for p in out.parent.iterdir()] == [name]
 
 
 def test_fan_chart_of_four_scenarios_is_a_grid(batch: Path, tmp_path: Path) -> None:

@@ -237,3 +237,23 @@ def test_one_and_two_dask_workers_give_the_same_bits(tmp_path: Path) -> None:
     for name in ("shapley", "shapley_se", "closed", "total", "rank_correlation"):
         np.testing.assert_array_equal(files[0][name].values, files[1][name].values)
 
+
+
+def test_cli_imprecision_is_one_warning_line_in_percentage_points(tmp_path: Path) -> None:
+    table = tmp_path / "s.csv"
+    result = CliRunner().invoke(cli, ["sensitivity", str(BASELINE), "--samples", "1024",
+                                      "--var", "contribution_krw", "--years", "2027", "-q",
+                                      "-o", str(table)])
+    assert result.exit_code == 0, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Warning: standard error above 0.01 (1 percentage point of "
+                           "variance share) for ")
+    assert line.endswith("; use more samples")
+    assert "shapley.py" not in result.stderr and "UserWarning" not in result.stderr
+
+
+def test_set_help_of_sensitivity_speaks_of_one_configuration() -> None:
+    text = " ".join(CliRunner().invoke(cli, ["sensitivity", "--help"]).output.split())
+    assert "Applied before validation." in text and "every scenario" not in text
+    run_text = " ".join(CliRunner().invoke(cli, ["run", "--help"]).output.split())
+    assert "a batch applies it to every scenario" in run_text

@@ -15,7 +15,7 @@ from cli.main import cli
 from simcore.errors import SmasimInputError
 from simcore.store import read_samples, read_scenario_coords
 from simcore.sweep import parse_axis, plan_sweep, response_curves, sweep_grid
-from tests.conftest import BASELINE
+from tests.conftest import BASELINE, result_file
 
 DEMAND = "negotiation.outcomes[1].probability"
 
@@ -90,6 +90,32 @@ def test_an_invalid_grid_point_is_named() -> None:
         sweep_grid(BASELINE, [parse_axis(f"{DEMAND}=0.1")])
 
 
+def test_an_unbalanced_point_suggests_renormalize_and_floats_are_compact() -> None:
+    with pytest.raises(SmasimInputError) as caught:
+        sweep_grid(BASELINE, [parse_axis(f"{DEMAND}=0.2")])
+    assert str(caught.value) == (
+        f"sweep point {DEMAND}=0.2: negotiation.outcomes: probabilities must sum to 1 (sum to "
+        "0.85); --renormalize rescales the other outcomes' probabilities to make up the rest")
+    with pytest.raises(SmasimInputError) as caught:
+        sweep_grid(BASELINE, [parse_axis("fx.volatility=-0.4230769230769231")])
+    assert str(caught.value) == ("sweep point fx.volatility=-0.423077: fx.volatility: must be "
+                                 "greater than or equal to 0 (got -0.423077)")
+    # Renormalized to a negative probability: the computed values are compact too.
+    with pytest.raises(SmasimInputError) as caught:
+        sweep_grid(BASELINE, [parse_axis(f"{DEMAND}=1.5")], renormalize=True)
+    assert "negotiation.outcomes[0].probability: must be greater than or equal to 0 (got " \
+        "-0.423077)" in str(caught.value)
+    assert "renormalize" not in str(caught.value)
+
+
+def test_renormalize_without_a_swept_probability_is_refused() -> None:
+    with pytest.raises(SmasimInputError) as caught:
+        sweep_grid(BASELINE, [parse_axis("fx.volatility=0.1")], renormalize=True)
+    assert str(caught.value) == (
+        "--renormalize: no swept key is an outcome probability "
+        "(negotiation.outcomes[N].probability); there is nothing to rescale")
+
+
 def _sweep(tmp_path: Path, *args: str) -> tuple[Any, Path]:
     out = tmp_path / "sweep.h5"
     result = CliRunner().invoke(cli, ["sweep", str(BASELINE), *args, "--samples", "3000",
@@ -138,6 +164,27 @@ def test_summary_compare_and_plots_read_a_sweep_file(sweep_file: Path, tmp_path:
         assert image.stat().st_size > 10_000
 
 
+def test_response_chart_without_years_shows_the_last_year(sweep_file: Path,
+                                                          tmp_path: Path) -> None:
+    images = []
+    for extra in ([], ["--years", "2031"]):
+        image = tmp_path / f"response{len(extra)}.png"
+        result = CliRunner().invoke(cli, ["plot", "--kind", "response", str(sweep_file),
+                                          "--var", "contribution_usd", *extra, "-o", str(image)])
+        assert result.exit_code == 0, result.output
+        images.append(image.read_bytes())
+    assert images[0] == images[1]
+
+
+def test_a_file_that_is_not_a_sweep_is_named_first(tmp_path: Path) -> None:
+    batch = result_file(tmp_path, ["baseline", "lapse"], samples=500, seed=1)
+    result = CliRunner().invoke(cli, ["plot", "--kind", "response", str(batch), "-o",
+                                      str(tmp_path / "r.png")])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {batch} is not a sweep of one numeric key (swept: "
+                             "none); a response chart needs one\n")
+
+
 def test_response_curves_are_the_percentiles_of_each_point(sweep_file: Path) -> None:
     curves = response_curves(sweep_file, "fx_krw_per_usd", years="2031")
     np.testing.assert_array_equal(curves.swept, [0.05, 0.074, 0.1])
@@ -159,6 +206,23 @@ def test_an_invalid_point_stops_the_sweep_before_anything_runs(tmp_path: Path) -
     assert result.output.startswith("Error: sweep point fx.volatility=-0.5:")
     assert len(result.output.strip().splitlines()) == 1
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_one_point_sweep_says_one_scenario(tmp_path: Path) -> None:
+    result, out = _sweep(tmp_path, "--set", "fx.volatility=0.1")
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {out} (1 scenario x 3,000 paths" in result.output
+
+
+def test_renormalize_on_the_cli_without_a_probability_is_one_line_exit_2(
+    tmp_path: Path,
+) -> None:
+    result, out = _sweep(tmp_path, "--set", "fx.volatility=0.1", "--renormalize")
+    assert result.exit_code == 2
+    assert result.output == ("Error: --renormalize: no swept key is an outcome probability "
+                             "(negotiation.outcomes[N].probability); there is nothing to "
+                             "rescale\n")
+    assert not out.exists()
 
 
 def test_plan_applies_samples_and_seed_to_every_point() -> None:
