@@ -67,6 +67,7 @@ from simcore.report_attachments import (
 from simcore.rows import SummaryRow
 from simcore.scenario_notes import config_differences, scenario_questions
 from simcore.select import select
+from simcore.store import check_result_file
 
 __all__ = ["HEADLINE_LEVELS", "HEADLINE_VARIABLES", "build_report"]
 
@@ -444,10 +445,7 @@ def build_report(
         raise SmasimInputError("files: give at least one result file")
     sources = []
     for path in paths:
-        info = file_info(path)
-        if not info.complete:
-            raise SmasimInputError(f"{path}: incomplete (the run that wrote it was interrupted)")
-        sources.append(_Source(Path(path), info))
+        sources.append(_Source(Path(path), file_info(check_result_file(path))))
     sections = [_questions(sources, root), _headline(sources), _distributions(sources),
                 _outcomes(sources)]
     differences = _differences(sources)
