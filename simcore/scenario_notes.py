@@ -11,6 +11,7 @@ The differences come from the stored configurations themselves, so they are exac
 from __future__ import annotations
 
 import math
+import re
 import shlex
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -42,17 +43,29 @@ def header_comment(text: str) -> str:
     return "\n".join(part for part in lines if part)
 
 
+#: Where a header line turns into a command line: ``smasim …`` or a shell prompt, at its
+#: start or after a colon ("calibrated from history: smasim calibrate --base …").
+_COMMAND = re.compile(r"(?:^|:\s*)(?:\$\s|smasim\s).*$")
+
+
 def question_of(header: str) -> str:
-    """The question a header comment asks: through its first ``?``, else its first line.
+    """The question a header comment asks: through its first ``?``; else its first
+    descriptive line.
 
     A scenario file written by hand opens with its question ("Lapse: what happens if …?");
-    one written by ``smasim calibrate`` opens with a line saying what it is, followed by the
-    estimates, which the configuration itself holds.
+    one written by ``smasim calibrate`` opens with a line saying what it is and the command
+    that made it, followed by the estimates, which the configuration itself holds. A
+    command line (``smasim …``, alone or after a colon) is not a description: it is cut off,
+    and a line that is nothing else is skipped.
     """
     end = header.find("?")
     if end >= 0:
         return " ".join(header[: end + 1].split())
-    return header.strip().splitlines()[0].strip() if header.strip() else ""
+    for line in header.splitlines():
+        described = _COMMAND.sub("", line.strip()).strip().rstrip(":;,").strip()
+        if described:
+            return described
+    return ""
 
 
 def _history_configs(history: str) -> list[str]:

@@ -22,6 +22,10 @@ def test_question_of_every_shipped_config() -> None:
     lapse = question_of(header_comment((ROOT / "configs" / "lapse.toml").read_text()))
     assert lapse.startswith("Lapse: what happens if no successor agreement")
     assert lapse.endswith("(as in the 2020 furlough)?")
+    # A file smasim calibrate wrote names its command after a colon: the description only.
+    for name in ("calibrated.toml", "history.toml", "variants/calibrated-1996.toml"):
+        text = (ROOT / "configs" / name).read_text()
+        assert question_of(header_comment(text)) == "2025 base year, calibrated from history"
 
 
 def test_header_comment_stops_at_the_first_setting() -> None:
@@ -36,6 +40,9 @@ def test_question_is_the_first_question_or_the_first_line() -> None:
     assert question_of("Calibrated from history: made by smasim calibrate\nEstimates: …") == (
         "Calibrated from history: made by smasim calibrate")
     assert question_of("") == ""
+    # Command lines are not descriptions: skipped alone, cut off after a colon.
+    assert question_of("smasim calibrate -o x.toml\n$ make run\nMade from data: smasim "
+                       "calibrate --base b.toml\nMore.") == "Made from data"
 
 
 def test_questions_come_from_the_configs_the_history_names(tmp_path: Path) -> None:
