@@ -6,6 +6,7 @@ from pathlib import Path
 
 from simcore.scenario_notes import (
     ABSENT,
+    SEE_FILES,
     config_differences,
     header_comment,
     question_of,
@@ -94,3 +95,19 @@ def test_nested_tables_are_compared_key_by_key() -> None:
     # Six significant digits: the last digits of an estimate are noise; empty tables vanish.
     assert (difference.key, difference.values) == (
         "inflation.kr.mean", {"a": "0.0248", "b": "0.0248282"})
+
+
+def test_summary_for_a_reader_rounds_and_names_composites() -> None:
+    base = ('[run]\nname = "a"\n[fx]\nvolatility = 0.074\nreversion = 0.1\n'
+            '[shocks]\ncorrelation = [[1, 0.2], [0.2, 1]]\n'
+            '[[negotiation.outcomes]]\nkind = "lapse"\nprobability = 1.0\n')
+    b = base.replace('"a"', '"b"').replace("0.074", "0.0740001").replace("0.2", "0.3")
+    c = base.replace('"a"', '"c"').replace("0.1\n", "0\n").replace('"lapse"', '"demand"')
+    differences = config_differences({"a": base, "b": b, "c": c}, digits=4, whole=False)
+    # fx.volatility agrees to 4 significant digits: left out.
+    assert [(d.key, d.values) for d in differences] == [
+        ("fx.reversion", {"a": "0.1", "b": "0.1", "c": "0"}),
+        ("shocks.correlation", {"a": SEE_FILES, "b": SEE_FILES, "c": "same as a"}),
+        ("negotiation.outcomes", {"a": SEE_FILES, "b": "same as a", "c": SEE_FILES}),
+    ]
+    assert config_differences({"a": base, "b": b})[0].key == "fx.volatility"
