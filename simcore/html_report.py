@@ -15,6 +15,7 @@ given; method and provenance.
 from __future__ import annotations
 
 import html
+import re
 import shlex
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -68,6 +69,7 @@ from simcore.rows import ComparisonRow, SummaryRow, percentile_label
 from simcore.scenario_notes import config_differences, scenario_questions
 from simcore.select import Quantity, select
 from simcore.store import check_result_file
+from simcore.variables import VARIABLES
 
 __all__ = ["HEADLINE_LEVELS", "HEADLINE_VARIABLES", "build_report"]
 
@@ -108,6 +110,30 @@ def _named(item: Quantity) -> str:
 def _words(code: str) -> str:
     """An outcome code as words: ``no_negotiation`` → ``no negotiation``."""
     return code.replace("_", " ")
+
+
+#: A variable's code in a title, with its unit and long name after it as the read side
+#: writes them (``contribution_usd [USD bn] — ROK SMA contribution, nominal``), or alone.
+_CODES = [
+    (re.compile(rf"\b{re.escape(name)}(?: \[([^\]]*)\] — {re.escape(spec.long_name)})?\b"),
+     spec.long_name, spec.display_unit)
+    for name, spec in sorted(VARIABLES.items(), key=lambda item: -len(item[0]))
+]
+
+
+def _worded(text: str) -> str:
+    """``text`` with every variable's code replaced by its long name and unit (the unit
+    tells apart long names that two currencies share)."""
+    for code, long_name, unit in _CODES:
+        text = code.sub(lambda m, name=long_name, unit=unit: f"{name} [{m[1] or unit}]"
+                        if m[1] or unit else name, text)
+    return text
+
+
+def _in_words(table: TextTable) -> TextTable:
+    """A read-side table with variables named in words in its title (its cells as they are,
+    so that they still equal what the command prints)."""
+    return replace(table, title=_worded(table.title))
 
 
 def _tables_html(tables: Sequence[TextTable]) -> list[str]:
@@ -364,7 +390,7 @@ def _outcomes(sources: Sequence[_Source]) -> Section:
         "simulated paths."
     )]
     for source in sources:
-        tables = [replace(t, header=[_words(h) for h in t.header])
+        tables = [replace(t, header=[_words(h) for h in t.header], caption=_words(t.caption))
                   for t in outcome_tables(outcome_rows(source.path))]
         parts.append(tiles(_tables_html(tables)))
     return Section("outcomes", "Negotiation outcomes", "".join(parts), new_page=False)
@@ -471,7 +497,8 @@ def _budgets(sources: Sequence[_Source]) -> Section:
     for k, source in enumerate(sources):
         rows = budget_rows(source.path, variable=DEFAULT_VARIABLE)
         parts.append(paragraph(budget_explanation(rows), css_class="note"))
-        parts.append(tiles(_tables_html(budget_tables(rows, explain=False))))
+        tables = [_in_words(t) for t in budget_tables(rows, explain=False)]
+        parts.append(tiles(_tables_html(tables)))
         first = rows[0].budget
         item = first.quantity
         figure = budget_chart(first.years, first.result, title=f"{first.scenario}: "
@@ -503,7 +530,7 @@ def _sensitivity(path: Path) -> Section:
     body = paragraph(
         "Which uncertainty drives each year: the share of the variance that each group of "
         f"random inputs explains (grouped Shapley effects), from {path.name}."
-    ) + tiles(_tables_html(sensitivity_tables(rows)))
+    ) + tiles(_tables_html([_in_words(t) for t in sensitivity_tables(rows)]))
     # Short: follows the budgets in print.
     return Section("sensitivity", "What drives the uncertainty", body, new_page=False)
 

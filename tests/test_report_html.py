@@ -7,6 +7,7 @@ checked against what `smasim summary`, `compare` and `budget` print for the same
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from simcore.rows import Estimate
 from simcore.runner import run_scenarios
 from simcore.scenario_notes import SEE_FILES
 from simcore.sensitivity import SensitivityResult
+from simcore.variables import VARIABLES
 from tests.conftest import ROOT
 from tests.test_report_html_attachments import backtest_file
 from tests.test_report_html_document import Elements
@@ -348,3 +350,20 @@ def test_several_files(tmp_path: Path) -> None:
     headline = section(page, "headline")
     assert headline.count("<table") == 3
     assert "Drawdown: what does the alliance cost" in section(page, "questions")
+
+
+def test_titles_name_variables_in_words(batch: Path, tmp_path: Path,
+                                        analysis: tuple[SensitivityResult, Path]) -> None:
+    page = build_report([batch], sensitivity=analysis[1], root=ROOT)
+    codes = [name for name in VARIABLES if "_" in name]
+    titles = re.findall(r"<caption>(.*?)</caption>", page) + re.findall(
+        r"<title>(.*?)</title>", page) + re.findall(r'aria-label="([^"]*)"', page)
+    assert len(titles) > 20
+    for text in titles:
+        assert not any(re.search(rf"\b{code}\b", text) for code in codes), text
+    assert ("baseline: ROK SMA contribution, nominal [USD bn]: budget for the P80"
+            in section(page, "budgets"))
+    assert "ROK SMA contribution, nominal [KRW tn]: share" in section(page, "sensitivity")
+    # Axis labels of the figures too (text stays text in the inline SVG).
+    assert "ROK SMA contribution, nominal [USD bn]" in section(page, "distributions")
+    assert not any(f">{code} [" in page for code in codes)
