@@ -104,7 +104,8 @@ def info_command(file: Path, fmt: str) -> None:
     block size, versions, creation time, configuration hash, and whether it is complete.
 
     Reads only metadata, never the samples; a partial file left by an interrupted run is
-    described too (complete: NO).
+    described too (complete: NO). A file of `smasim sensitivity -o` or `smasim backtest -o`
+    is named as such, with the commands that read it.
     """
     info = file_info(file)
     if fmt == "json":

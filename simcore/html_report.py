@@ -5,11 +5,13 @@ One more renderer over the read side's rows: the numbers come from the same func
 ``smasim compare`` (:func:`~simcore.report.comparison_rows`) and ``smasim budget``
 (:func:`simcore.budget_report.budget_rows`), laid out by the same table functions
 (:mod:`simcore.render`), and the figures are the ones ``smasim plot`` draws, inlined as SVG
-(:mod:`simcore.html_document`). Sections, in order: the question each scenario answers and
-what differs between them; the headline (P50 and P80 per year and of the horizon total,
-with their intervals); fan charts and S-curves; negotiation outcomes; paired differences
-against the first scenario; budgets by year; sensitivity and backtest when their files are
-given; method and provenance.
+(:mod:`simcore.html_document`). Sections, in order: key findings in words and the headline
+(P50 and P80 per year of the contribution, the total cost and the ROK share, and of the
+horizon total, with their intervals); the question each scenario answers; fan charts and
+S-curves; negotiation outcomes; paired differences against the first scenario; budgets by
+year; sensitivity and backtest when their files are given; an appendix of what differs
+between the configurations; method and provenance. Variables are named in words (their
+long names), table cells exactly as the commands print them.
 """
 
 from __future__ import annotations
