@@ -127,8 +127,11 @@ def _worded(text: str) -> str:
     """``text`` with every variable's code replaced by its long name and unit (the unit
     tells apart long names that two currencies share)."""
     for code, long_name, unit in _CODES:
-        text = code.sub(lambda m, name=long_name, unit=unit: f"{name} [{m[1] or unit}]"
-                        if m[1] or unit else name, text)
+        def named(match: re.Match[str], name: str = long_name, unit: str = unit) -> str:
+            shown = match[1] or unit
+            return f"{name} [{shown}]" if shown else name
+
+        text = code.sub(named, text)
     return text
 
 
