@@ -28,7 +28,7 @@ from simcore.config import Scenario, check_batch
 from simcore.errors import SmasimInputError
 from simcore.parallel import open_executor
 from simcore.provenance import FileInfo, default_rerun_path, file_info, rerun
-from simcore.store import file_layout, human_bytes
+from simcore.store import OTHER_KINDS, file_layout, human_bytes
 
 
 def render_info(info: FileInfo) -> str:
@@ -62,8 +62,17 @@ def render_info(info: FileInfo) -> str:
         (f"config sha256{'' if not info.batch else f' ({name})'}", digest)
         for name, digest in hashes.items()
     ]
+    if info.kind in OTHER_KINDS:
+        # Not a run: no sampler, storage or run history; show only the facts it carries.
+        run_only = {"sampler", "storage"}
+        facts = [(label, value) for label, value in facts
+                 if label not in run_only and value.strip() not in {"", "?", "None"}]
+        header = f"{info.path}: smasim {info.kind} file, not a run (read it with " \
+                 f"{OTHER_KINDS[info.kind]})"
+    else:
+        header = f"{info.path}: smasim result file"
     width = max(len(label) for label, _ in facts)
-    lines = [f"{info.path}: smasim result file"]
+    lines = [header]
     lines += [f"  {label:<{width}}  {value}" for label, value in facts]
     lines.append("  variables with paths" if info.summary_only else "  variables")
     name_width = max((len(v.name) for v in info.variables), default=0)
@@ -95,7 +104,8 @@ def info_command(file: Path, fmt: str) -> None:
     block size, versions, creation time, configuration hash, and whether it is complete.
 
     Reads only metadata, never the samples; a partial file left by an interrupted run is
-    described too (complete: NO).
+    described too (complete: NO). A file of `smasim sensitivity -o` or `smasim backtest -o`
+    is named as such, with the commands that read it.
     """
     info = file_info(file)
     if fmt == "json":

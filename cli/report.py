@@ -48,10 +48,11 @@ def report_command(
 ) -> None:
     """Write one HTML report of result FILES for readers who never open Python.
 
-    It holds the question each scenario answers and how they differ, the headline P50 and
-    P80 with their errors, fan charts and S-curves, negotiation outcomes, paired
-    differences against the first scenario, budgets by year, and how the numbers were made
-    (seed, paths, versions, config hashes, how to rerun). Every number equals what
+    It holds key findings in words, the headline P50 and P80 with their errors (ROK
+    contribution, total stationing cost, ROK share), the question each scenario answers,
+    fan charts and S-curves, negotiation outcomes, paired differences against the first
+    scenario, budgets by year, an appendix of how the configurations differ, and how the
+    numbers were made (seed, paths, versions, config hashes, how to rerun). Every number equals what
     `smasim summary`, `compare` and `budget` print. The file loads nothing from anywhere
     (figures are inline SVG), reads offline and prints on A4.
     """

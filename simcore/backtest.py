@@ -33,6 +33,7 @@ from simcore.config import Scenario, scenario_from_dict
 from simcore.engine import simulate
 from simcore.errors import SmasimInputError
 from simcore.history import KRW_PER_100M, History
+from simcore.store import KIND_ATTR
 from simcore.types import DRIVERS, Driver
 
 #: Quantile levels stored per forecast (METHODS.md §C).
@@ -45,6 +46,8 @@ DEFAULT_HORIZON = 6
 DEFAULT_SAMPLES = 100_000
 #: The seed of every backtest simulation (the shipped configs' seed): results reproduce.
 SEED = 20261128
+#: The value of :data:`~simcore.store.KIND_ATTR` that marks a backtest file.
+BACKTEST_KIND = "backtest"
 #: A driver with fewer pairs (years, for defense) at an origin is not scored there.
 MIN_PAIRS = 10
 #: The 97.5% standard normal quantile of the Wilson 95% interval.
@@ -376,6 +379,7 @@ def write_backtest(result: DriverBacktest, path: Path, *, overwrite: bool = Fals
             "n_samples": result.samples,
             "smasim_version": version("smasim"),
             "source": f"smasim backtest on {result.source}",
+            KIND_ATTR: BACKTEST_KIND,
         },
     )
     with replacing(path, overwrite=overwrite) as temp:

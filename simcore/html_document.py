@@ -47,6 +47,7 @@ table.text { table-layout: fixed; width: 100%; }
 table.text thead th:first-child { width: 12rem; }
 table.text th, table.text td { overflow-wrap: anywhere; }
 thead th { background: #e6e6e6; text-align: center; }
+thead td.blank { border: none; }
 tbody th { text-align: left; font-weight: 600; background: #f4f4f4; }
 td.num { text-align: right; white-space: nowrap; }
 tbody tr:nth-child(even) td { background: #f7f7f7; }
@@ -56,7 +57,7 @@ figure svg { display: block; max-width: 100%; height: auto; }
 .tiles { display: flex; flex-wrap: wrap; gap: 0 1.2rem; align-items: flex-start; }
 /* As wide as its table: the note under it wraps instead of widening the tile. */
 .tile { flex: 0 1 auto; width: min-content; min-width: 14rem; max-width: 100%; }
-.tile tbody th { white-space: nowrap; }
+table:not(.text) tbody th { white-space: nowrap; }
 figcaption { font-size: .86rem; color: #222; border-left: 3px solid #777;
              padding-left: .6rem; margin-top: .3rem; }
 pre, code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
@@ -124,6 +125,7 @@ def table_html(
     *,
     row_headers: bool = True,
     numeric: bool = True,
+    groups: Sequence[tuple[str, int]] = (),
 ) -> str:
     """An accessible ``<table>``: a caption, column headers, and (optionally) row headers.
 
@@ -142,13 +144,26 @@ def table_html(
         Whether the first column names the row.
     numeric : bool
         The data cells are numbers (right-aligned, never wrapped); else text.
+    groups : sequence of (str, int)
+        A heading row above ``header``: each label spans that many columns (``<th
+        scope="colgroup">``; an empty label leaves its columns without one), so that
+        ``header`` can say ``P50 ±`` under a variable's name instead of repeating it.
 
     Returns
     -------
     str
     """
     opening = "<table>" if numeric else '<table class="text">'
-    out = [opening, f"<caption>{html.escape(title)}</caption>", "<thead><tr>"]
+    out = [opening, f"<caption>{html.escape(title)}</caption>", "<thead>"]
+    if groups:
+        if sum(span for _, span in groups) != len(header):
+            raise ValueError(f"groups span {sum(s for _, s in groups)} columns, not "
+                             f"{len(header)}")
+        out.append("<tr>" + "".join(
+            f'<th scope="colgroup" colspan="{span}">{html.escape(label)}</th>' if label
+            else f'<td colspan="{span}" class="blank"></td>' for label, span in groups
+        ) + "</tr>")
+    out.append("<tr>")
     out += [f'<th scope="col">{html.escape(h)}</th>' for h in header]
     out.append("</tr></thead>\n<tbody>")
     data_class = ' class="num"' if numeric else ""

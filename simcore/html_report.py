@@ -5,20 +5,23 @@ One more renderer over the read side's rows: the numbers come from the same func
 ``smasim compare`` (:func:`~simcore.report.comparison_rows`) and ``smasim budget``
 (:func:`simcore.budget_report.budget_rows`), laid out by the same table functions
 (:mod:`simcore.render`), and the figures are the ones ``smasim plot`` draws, inlined as SVG
-(:mod:`simcore.html_document`). Sections, in order: the question each scenario answers and
-what differs between them; the headline (P50 and P80 per year and of the horizon total,
-with their intervals); fan charts and S-curves; negotiation outcomes; paired differences
-against the first scenario; budgets by year; sensitivity and backtest when their files are
-given; method and provenance.
+(:mod:`simcore.html_document`). Sections, in order: key findings in words and the headline
+(P50 and P80 per year of the contribution, the total cost and the ROK share, and of the
+horizon total, with their intervals); the question each scenario answers; fan charts and
+S-curves; negotiation outcomes; paired differences against the first scenario; budgets by
+year; sensitivity and backtest when their files are given; an appendix of what differs
+between the configurations; method and provenance. Variables are named in words (their
+long names), table cells exactly as the commands print them.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import shlex
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +57,8 @@ from simcore.render import (
     comparison_tables,
     format_estimate,
     format_scaled,
+    format_with_error,
     outcome_tables,
-    title,
 )
 from simcore.report import comparison_rows, outcome_rows, summary_rows
 from simcore.report_attachments import (
@@ -64,18 +67,25 @@ from simcore.report_attachments import (
     read_sensitivity,
     sensitivity_tables,
 )
-from simcore.rows import SummaryRow
+from simcore.rows import ComparisonRow, SummaryRow, percentile_label
 from simcore.scenario_notes import config_differences, scenario_questions
-from simcore.select import select
+from simcore.select import Quantity, select
+from simcore.store import check_result_file
+from simcore.variables import VARIABLES
 
 __all__ = ["HEADLINE_LEVELS", "HEADLINE_VARIABLES", "build_report"]
 
 #: The headline: each year's contribution and the horizon total (stored as a variable).
 HEADLINE_VARIABLES = ("contribution_usd", "cum_contribution_usd")
+#: Also in the headline and the differences, by year: what the alliance costs and the
+#: ROK's share of it (a drawdown changes these, not the SMA contribution).
+COST_VARIABLES = ("total_cost_usd", "rok_share")
 #: Percentiles of the headline: the median and the P80 a budget office plans at.
 HEADLINE_LEVELS = (50.0, 80.0)
 #: The variable of the fan charts and the S-curves (its horizon total).
 FIGURE_VARIABLE = "contribution_usd"
+#: Significant digits of the numbers in the configuration differences.
+CONFIG_DIGITS = 4
 #: Dash patterns that tell overlaid scenario curves apart in black and white, in order.
 DASHES: tuple[LineStyleType, ...] = (
     "-", "--", ":", "-.", (0, (8, 2)), (0, (3, 1, 1, 1, 1, 1)),
@@ -92,6 +102,43 @@ class _Source:
     @property
     def scenarios(self) -> list[str]:
         return self.info.scenarios
+
+
+def _named(item: Quantity) -> str:
+    """A variable in words with its display unit: ``ROK SMA contribution, nominal [USD bn]``."""
+    return f"{item.description} [{item.display_unit}]"
+
+
+def _words(code: str) -> str:
+    """An outcome code as words: ``no_negotiation`` → ``no negotiation``."""
+    return code.replace("_", " ")
+
+
+#: A variable's code in a title, with its unit and long name after it as the read side
+#: writes them (``contribution_usd [USD bn] — ROK SMA contribution, nominal``), or alone.
+_CODES = [
+    (re.compile(rf"\b{re.escape(name)}(?: \[([^\]]*)\] — {re.escape(spec.long_name)})?\b"),
+     spec.long_name, spec.display_unit)
+    for name, spec in sorted(VARIABLES.items(), key=lambda item: -len(item[0]))
+]
+
+
+def _worded(text: str) -> str:
+    """``text`` with every variable's code replaced by its long name and unit (the unit
+    tells apart long names that two currencies share)."""
+    for code, long_name, unit in _CODES:
+        def named(match: re.Match[str], name: str = long_name, unit: str = unit) -> str:
+            shown = match[1] or unit
+            return f"{name} [{shown}]" if shown else name
+
+        text = code.sub(named, text)
+    return text
+
+
+def _in_words(table: TextTable) -> TextTable:
+    """A read-side table with variables named in words in its title (its cells as they are,
+    so that they still equal what the command prints)."""
+    return replace(table, title=_worded(table.title))
 
 
 def _tables_html(tables: Sequence[TextTable]) -> list[str]:
@@ -142,13 +189,10 @@ def _label(source: _Source, scenario: str, sources: Sequence[_Source]) -> str:
 
 def _questions(sources: Sequence[_Source], root: Path | None) -> Section:
     parts = ["<dl>"]
-    configs: dict[str, str] = {}
     for source in sources:
         history = str(source.info.attrs.get("history", ""))
-        stored = source.info.configs()
         for question in scenario_questions(source.scenarios, history, root=root):
             name = _label(source, question.scenario, sources)
-            configs[name] = stored[question.scenario]
             if question.question is None:
                 text = ("Not stated: the result file keeps each configuration without its "
                         "comments, and no configuration file named in its history was found.")
@@ -156,21 +200,37 @@ def _questions(sources: Sequence[_Source], root: Path | None) -> Section:
                 text = f"{question.question} (from {question.source})"
             parts.append(f"<dt>{html.escape(name)}</dt><dd>{html.escape(text)}</dd>")
     parts.append("</dl>\n")
-    differences = config_differences(configs)
-    if len(configs) == 1:
+    if sum(len(s.scenarios) for s in sources) == 1:
         parts.append(paragraph("One scenario: nothing to compare it with."))
-    elif not differences:
-        parts.append(paragraph("The scenarios' configurations are identical."))
     else:
-        parts.append(table_html(
+        parts.append(paragraph("The settings in which they differ are listed in the appendix "
+                               "(Configuration differences)."))
+    return Section("questions", "The questions", "".join(parts), new_page=False)
+
+
+def _configuration(sources: Sequence[_Source]) -> Section | None:
+    """Appendix: the settings in which the scenarios differ, for a reader (4 digits)."""
+    configs: dict[str, str] = {}
+    for source in sources:
+        stored = source.info.configs()
+        configs.update((_label(source, n, sources), stored[n]) for n in source.scenarios)
+    if len(configs) == 1:
+        return None
+    differences = config_differences(configs, digits=CONFIG_DIGITS, whole=False)
+    if not differences:
+        body = paragraph("The scenarios' configurations are identical.")
+    else:
+        body = table_html(
             "What differs between the scenarios' configurations",
             ["setting", *configs],
             [[d.key, *d.values.values()] for d in differences],
-            "Every setting not listed is the same in all scenarios. — : not set (a section "
-            "the scenario does not use).",
+            f"Numbers to {CONFIG_DIGITS} significant digits; every setting not listed reads "
+            "the same in all scenarios at that precision. — : not set (a section the scenario "
+            "does not use).",
             numeric=False,
-        ))
-    return Section("questions", "The questions", "".join(parts))
+        )
+    return Section("configuration", "Appendix: configuration differences", body,
+                   new_page=False)
 
 
 def _headline_cells(row: SummaryRow) -> list[Cell]:
@@ -182,34 +242,98 @@ def _headline_cells(row: SummaryRow) -> list[Cell]:
     return cells
 
 
-def _headline(sources: Sequence[_Source]) -> Section:
-    parts = [paragraph(
+def _amount(row: SummaryRow, level: float) -> str:
+    """A percentile as the headline table shows it, without its ± (its digits are those
+    its Monte Carlo error settles)."""
+    return format_estimate(row.percentiles[level], row.quantity.spec.display_scale
+                           ).split(" ±")[0]
+
+
+def _findings(sources: Sequence[_Source], headline: Mapping[str, list[SummaryRow]],
+              pairs: Sequence[_Pair]) -> str:
+    """Key findings in words, from the headline's and the differences' own numbers."""
+    sentences = []
+    for name, rows in headline.items():
+        yearly = [r for r in rows if r.quantity.name == HEADLINE_VARIABLES[0]]
+        (total,) = [r for r in rows if r.quantity.name == HEADLINE_VARIABLES[1]]
+        (share,) = [r for r in rows if r.quantity.name == COST_VARIABLES[1]
+                    and r.year == yearly[-1].year]
+        last = yearly[-1]
+        unit = last.quantity.display_unit
+        sentences.append(
+            f"{name}: the ROK contribution in {last.year} is {_amount(last, 50)} {unit} at the "
+            f"median (P80 {_amount(last, 80)}); over {yearly[0].year}–{last.year} it totals "
+            f"{_amount(total, 50)} {unit} (P80 {_amount(total, 80)}); in {last.year} the ROK "
+            f"carries {_amount(share, 50)} % of the total "
+            "stationing cost at the median."
+        )
+    paired = [p for p in pairs if p.rows]
+    if paired:
+        reference = paired[0].reference
+        for variable, year, what in ((HEADLINE_VARIABLES[1], None, "horizon total of the "
+                                      "ROK contribution"),
+                                     (COST_VARIABLES[0], "last", "total stationing cost in "
+                                      "the last year")):
+            def change(pair: _Pair, variable: str = variable, year: Any = year) -> ComparisonRow:
+                rows = [r for r in pair.rows if r.quantity.name == variable]
+                return rows[-1] if year == "last" else rows[0]
+
+            largest = max(paired, key=lambda p: abs(change(p).percentiles[50.0].difference))
+            row = change(largest)
+            median = row.percentiles[50.0]
+            if median.difference == 0:
+                continue
+            # As the differences table shows it, without its ± and sign.
+            shown = format_with_error(median.difference, median.half_width,
+                                      row.quantity.spec.display_scale).split(" ±")[0]
+            sentences.append(
+                f"The largest difference from {reference} in the {what} is {largest.label}'s: "
+                f"{shown.lstrip('-')} "
+                f"{row.quantity.display_unit} {'more' if median.difference > 0 else 'less'} at "
+                "the median "
+                f"{'over the horizon' if row.year is None else f'in {row.year}'}."
+            )
+    return "<ul class=\"findings\">" + "".join(
+        f"<li>{html.escape(text)}</li>" for text in sentences) + "</ul>\n"
+
+
+def _headline(sources: Sequence[_Source], pairs: Sequence[_Pair]) -> Section:
+    headline: dict[str, list[SummaryRow]] = {}
+    tables = []
+    for source in sources:
+        rows = summary_rows(source.path, variables=[*HEADLINE_VARIABLES, *COST_VARIABLES],
+                            percentiles=HEADLINE_LEVELS)
+        for scenario in source.scenarios:
+            name = _label(source, scenario, sources)
+            mine = headline[name] = [r for r in rows if r.scenario == scenario]
+            by = {(r.quantity.name, r.year): r for r in mine}
+            yearly = [r for r in mine if r.quantity.name == HEADLINE_VARIABLES[0]]
+            (total,) = [r for r in mine if r.quantity.name == HEADLINE_VARIABLES[1]]
+            n = total.n
+            columns = [HEADLINE_VARIABLES[0], *COST_VARIABLES]
+            body = [[Cell(str(r.year), None),
+                     *(c for v in columns for c in _headline_cells(by[v, r.year]))]
+                    for r in yearly]
+            body.append([Cell(f"{yearly[0].year}–{yearly[-1].year} total", None),
+                         *_headline_cells(total),
+                         *([Cell("—", None)] * (2 * len(COST_VARIABLES)))])
+            tables.append(table_html(
+                f"{name}: P50 and P80 by year",
+                ["year", *(f"P{q:g} ±" for _ in columns for q in HEADLINE_LEVELS)],
+                body,
+                groups=[("", 1), *((_named(by[v, yearly[0].year].quantity), len(HEADLINE_LEVELS))
+                                   for v in columns)],
+            ))
+    parts = [_findings(sources, headline, pairs), "<h3>Headline numbers</h3>\n", paragraph(
         "P50: half of the simulated futures cost less. P80: four in five cost less, the level "
         "a budget with a 20 % risk of overrun plans at. ± is half the 95 % confidence "
         "interval of the estimate (Monte Carlo error), not the spread of outcomes."
-    )]
-    tables = []
-    for source in sources:
-        rows = summary_rows(source.path, variables=HEADLINE_VARIABLES,
-                            percentiles=HEADLINE_LEVELS)
-        for scenario in source.scenarios:
-            mine = [r for r in rows if r.scenario == scenario]
-            yearly = [r for r in mine if r.quantity.name == HEADLINE_VARIABLES[0]]
-            total = [r for r in mine if r.quantity.name == HEADLINE_VARIABLES[1]]
-            item = yearly[0].quantity
-            body = [[Cell(str(r.year), None), *_headline_cells(r)] for r in yearly]
-            body += [[Cell(f"{yearly[0].year}–{yearly[-1].year} total", None),
-                      *_headline_cells(r)] for r in total]
-            tables.append(table_html(
-                title(item, _label(source, scenario, sources)),
-                ["year", *(f"P{q:g} ±" for q in HEADLINE_LEVELS)],
-                body,
-                f"{yearly[0].n:,} paths. The total row is {HEADLINE_VARIABLES[1]}, the sum "
-                "over the years on each path (its P80 is not the sum of the yearly P80s).",
-            ))
-    parts.append(tiles(tables))
-    # The front page: what is asked, then the answer.
-    return Section("headline", "Headline numbers", "".join(parts), new_page=False)
+    ), *tables, paragraph(
+        f"{n:,} paths per scenario. The total row sums the contribution over the years on "
+        "each path (its P80 is not the sum of the yearly P80s); the cost and the share have "
+        "no total here.", css_class="note")]
+    # The front page: the answer first, then what was asked.
+    return Section("headline", "Key findings", "".join(parts), new_page=False)
 
 
 def _series_text(name: str, series: np.ndarray, years: Sequence[int], scale: float,
@@ -226,20 +350,24 @@ def _distributions(sources: Sequence[_Source]) -> Section:
         selection = select(source.path, variables=[FIGURE_VARIABLE])
         item = selection.quantities[0]
         unit = item.display_unit
-        panels = fan_panels(selection)
+        named = _named(item)
+        # Axes and panel titles name the variable in words, not by its code.
+        panels = [replace(p, label=named) for p in fan_panels(selection)]
         fan = _drawn(f"fan-{k}", plots.fan_chart, selection.years, panels,
-                     title=f"{item.name} by year — {source.path.name}")
+                     title=f"{item.description} by year — {source.path.name}")
         description = " ".join(
             _series_text(name, series, selection.years, panels[0].scale, unit)
             for name, series in panels[0].series.items()
         )
-        parts.append(figure_html(fan, ident=f"fan-{k}", title=f"Fan chart of {item.name}",
+        parts.append(figure_html(fan, ident=f"fan-{k}",
+                                 title=f"Fan chart of the {item.description}",
                                  description=description + " Bands: P5–P95 and P25–P75."))
-        totals = distribution_panels(selection, years_given=False)
+        totals = [replace(p, label=named)
+                  for p in distribution_panels(selection, years_given=False)]
         with tempfile.TemporaryDirectory(prefix="smasim-report-") as folder:
             curve = _dashed(
                 plots.cdf_chart(totals, Path(folder) / "figure.svg",
-                                title=f"{item.name}, {totals[0].description} — "
+                                title=f"{item.description}, {totals[0].description} — "
                                 f"{source.path.name}"),
                 list(totals[0].series),
             )
@@ -253,11 +381,12 @@ def _distributions(sources: Sequence[_Source]) -> Section:
         )
         parts.append(figure_html(
             curve, ident=f"scurve-{k}",
-            title=f"S-curve of {item.name}, {totals[0].description}",
+            title=f"S-curve of the {item.description}, {totals[0].description}",
             description="Probability that the total stays at or below a value; one curve "
             "per scenario, each with its own dash pattern. " + description,
         ))
-    return Section("distributions", "Fan charts and S-curves", "".join(parts))
+    return Section("distributions", "Fan charts and S-curves", "".join(parts),
+                   new_page=False)
 
 
 def _outcomes(sources: Sequence[_Source]) -> Section:
@@ -266,44 +395,101 @@ def _outcomes(sources: Sequence[_Source]) -> Section:
         "simulated paths."
     )]
     for source in sources:
-        parts.append(tiles(_tables_html(outcome_tables(outcome_rows(source.path)))))
+        tables = [replace(t, header=[_words(h) for h in t.header], caption=_words(t.caption))
+                  for t in outcome_tables(outcome_rows(source.path))]
+        parts.append(tiles(_tables_html(tables)))
     return Section("outcomes", "Negotiation outcomes", "".join(parts), new_page=False)
 
 
-def _differences(sources: Sequence[_Source]) -> Section | None:
-    pairs = [(source, scenario) for source in sources for scenario in source.scenarios]
-    if len(pairs) < 2:
-        return None
-    (first, a), others = pairs[0], pairs[1:]
-    parts = [paragraph(
-        f"Each scenario against {_label(first, a, sources)}, path by path: scenarios of one "
-        "run share their random numbers, so the difference is measured far more precisely "
-        "than two separate runs would allow."
-    )]
-    tables: list[TextTable] = []
-    notes = []
-    caption = ""
-    for source, b in others:
+@dataclass(frozen=True)
+class _Pair:
+    """A scenario against the report's first: ``compare``'s rows, or why there are none."""
+
+    reference: str
+    label: str
+    rows: list[ComparisonRow]
+    error: str = ""
+
+
+def _pairs(sources: Sequence[_Source]) -> list[_Pair]:
+    """Every scenario after the first against the first, over the headline's variables."""
+    scenarios = [(source, scenario) for source in sources for scenario in source.scenarios]
+    (first, a), pairs = scenarios[0], []
+    reference = _label(first, a, sources)
+    for source, b in scenarios[1:]:
         other = None if source.path == first.path else source.path
         try:
             rows = comparison_rows(first.path, other, scenarios=[a, b],
-                                   variables=HEADLINE_VARIABLES, percentiles=HEADLINE_LEVELS)
+                                   variables=[*HEADLINE_VARIABLES, *COST_VARIABLES],
+                                   percentiles=HEADLINE_LEVELS)
         except SmasimInputError as err:
             # Files of different designs have no paired paths: say so instead of guessing.
-            notes.append(paragraph(f"{_label(source, b, sources)}: not paired ({err})."))
+            pairs.append(_Pair(reference, _label(source, b, sources), [], str(err)))
             continue
-        yearly, horizon = comparison_tables(rows)
+        pairs.append(_Pair(reference, _label(source, b, sources), rows))
+    return pairs
+
+
+def _differences(pairs: Sequence[_Pair]) -> Section | None:
+    if not pairs:
+        return None
+    reference = pairs[0].reference
+    parts = [paragraph(
+        f"Each scenario against {reference}, path by path: scenarios of one run share their "
+        "random numbers, so the difference is measured far more precisely than two separate "
+        "runs would allow. The factor in brackets after an interval, such as (×12.0), says "
+        "how many times wider that interval would be had the two scenarios been simulated "
+        "separately."
+    )]
+    tables: list[str] = []
+    notes = []
+    caption = ""
+    costs: list[tuple[str, list[TextTable]]] = []
+    named: dict[str, str] = {}
+    for pair in pairs:
+        if not pair.rows:
+            notes.append(paragraph(f"{pair.label}: not paired ({pair.error})."))
+            continue
+
+        def table(variable: str, rows: Sequence[ComparisonRow] = pair.rows) -> TextTable:
+            (found,) = comparison_tables([r for r in rows if r.quantity.name == variable])
+            return found
+
+        yearly, horizon = (table(v) for v in HEADLINE_VARIABLES)
         caption = yearly.caption
-        # One table per scenario: its years, then the horizon total (the same columns); the
-        # caption, the same for every pair, is printed once below them.
-        tables.append(TextTable(
-            title=f"{yearly.title}; last row: {HEADLINE_VARIABLES[1]}, the horizon total",
+        item = next(r.quantity for r in pair.rows if r.quantity.name == HEADLINE_VARIABLES[0])
+        # Per scenario: its years, then the horizon total (the same columns); the caption,
+        # the same for every pair, is printed once below them.
+        tables += _tables_html([TextTable(
+            title=f"{pair.label} − {reference}: {_named(item)}; last row: the horizon total",
             header=yearly.header, rows=[*yearly.rows, *horizon.rows],
-        ))
-    parts += [tiles(_tables_html(tables)), paragraph(caption, css_class="note"), *notes]
+        )])
+        costs.append((pair.label, [table(v) for v in COST_VARIABLES]))
+        named.update((r.quantity.name, _named(r.quantity)) for r in pair.rows)
+    parts += [tiles(tables), paragraph(caption, css_class="note"), *notes]
+    parts += _cost_differences(costs, named, reference)
     # Follows the outcomes in print: together they fill whole pages.
-    return Section("differences", f"Differences from {_label(first, a, sources)}",
-                   "".join(parts), new_page=False)
+    return Section("differences", f"Differences from {reference}", "".join(parts),
+                   new_page=False)
+
+
+def _cost_differences(costs: Sequence[tuple[str, list[TextTable]]],
+                      named: Mapping[str, str], reference: str) -> list[str]:
+    """The cost and the share compactly: for each, every scenario's ΔP50 by year, as
+    ``compare`` prints it (one column per scenario)."""
+    if not costs:
+        return []
+    parts = []
+    for k, variable in enumerate(COST_VARIABLES):
+        first = costs[0][1][k]
+        column = first.header.index(f"Δ{percentile_label(HEADLINE_LEVELS[0]).upper()} ±ci")
+        parts.append(table_html(
+            f"{named[variable]}: difference of the median (ΔP50) from {reference}",
+            ["year", *(label for label, _ in costs)],
+            [[row[0], *(tables[k].rows[i][column] for _, tables in costs)]
+             for i, row in enumerate(first.rows)],
+        ))
+    return parts
 
 
 def _budgets(sources: Sequence[_Source]) -> Section:
@@ -316,12 +502,13 @@ def _budgets(sources: Sequence[_Source]) -> Section:
     for k, source in enumerate(sources):
         rows = budget_rows(source.path, variable=DEFAULT_VARIABLE)
         parts.append(paragraph(budget_explanation(rows), css_class="note"))
-        parts.append(tiles(_tables_html(budget_tables(rows, explain=False))))
+        tables = [_in_words(t) for t in budget_tables(rows, explain=False)]
+        parts.append(tiles(_tables_html(tables)))
         first = rows[0].budget
         item = first.quantity
         figure = budget_chart(first.years, first.result, title=f"{first.scenario}: "
-                              f"{item.name} budgets — {source.path.name}",
-                              label=f"{item.name} [{item.display_unit}]",
+                              f"{item.description} budgets — {source.path.name}",
+                              label=_named(item),
                               scale=item.spec.display_scale)
         r = first.result
         scale = item.spec.display_scale
@@ -338,7 +525,9 @@ def _budgets(sources: Sequence[_Source]) -> Section:
                 ) + "."
             ),
         ))
-    return Section("budgets", "Budgets by year", "".join(parts))
+    # Follows the differences in print: the sections fill whole pages (at most 12 for the
+    # shipped batch with both attachments).
+    return Section("budgets", "Budgets by year", "".join(parts), new_page=False)
 
 
 def _sensitivity(path: Path) -> Section:
@@ -346,8 +535,9 @@ def _sensitivity(path: Path) -> Section:
     body = paragraph(
         "Which uncertainty drives each year: the share of the variance that each group of "
         f"random inputs explains (grouped Shapley effects), from {path.name}."
-    ) + tiles(_tables_html(sensitivity_tables(rows)))
-    return Section("sensitivity", "What drives the uncertainty", body)
+    ) + tiles(_tables_html([_in_words(t) for t in sensitivity_tables(rows)]))
+    # Short: follows the budgets in print.
+    return Section("sensitivity", "What drives the uncertainty", body, new_page=False)
 
 
 def _backtest(path: Path) -> Section:
@@ -401,7 +591,8 @@ def _provenance(sources: Sequence[_Source], extra: Sequence[str]) -> Section:
         "its average on the paths whose total is exactly that P80, estimated from the paths "
         "nearest it, so the years add up to the total."
     ))
-    return Section("method", "Method and provenance", "".join(parts))
+    # Follows the appendix in print: the page count stays within 12 for the shipped batch.
+    return Section("method", "Method and provenance", "".join(parts), new_page=False)
 
 
 # --- the document ----------------------------------------------------------------------------
@@ -444,13 +635,11 @@ def build_report(
         raise SmasimInputError("files: give at least one result file")
     sources = []
     for path in paths:
-        info = file_info(path)
-        if not info.complete:
-            raise SmasimInputError(f"{path}: incomplete (the run that wrote it was interrupted)")
-        sources.append(_Source(Path(path), info))
-    sections = [_questions(sources, root), _headline(sources), _distributions(sources),
+        sources.append(_Source(Path(path), file_info(check_result_file(path))))
+    pairs = _pairs(sources)
+    sections = [_headline(sources, pairs), _questions(sources, root), _distributions(sources),
                 _outcomes(sources)]
-    differences = _differences(sources)
+    differences = _differences(pairs)
     if differences is not None:
         sections.append(differences)
     sections.append(_budgets(sources))
@@ -461,6 +650,9 @@ def build_report(
     if backtest is not None:
         sections.append(_backtest(Path(backtest)))
         extra.append(f" --backtest {shlex.quote(str(backtest))}")
+    configuration = _configuration(sources)  # an appendix: follows the budgets in print
+    if configuration is not None:
+        sections.append(configuration)
     sections.append(_provenance(sources, extra))
     names = ", ".join(_label(s, n, sources) for s in sources for n in s.scenarios)
     page = document(

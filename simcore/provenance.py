@@ -22,7 +22,7 @@ from simcore.config import Scenario, parse_scenario
 from simcore.errors import ResultFileError
 from simcore.parallel import DEFAULT_CHUNK_SIZE, ChunkExecutor, ProgressCallback
 from simcore.sampling import BLOCK_SIZE
-from simcore.store import CF_CONVENTIONS, SUMMARY_ONLY_ATTR, read_structure
+from simcore.store import CF_CONVENTIONS, KIND_ATTR, SUMMARY_ONLY_ATTR, read_structure
 
 if TYPE_CHECKING:  # the runner imports the engine: `smasim info` and `validate` must not
     from simcore.runner import RunResult
@@ -164,6 +164,11 @@ class FileInfo:
             ) from None
 
     @property
+    def kind(self) -> str:
+        """What the file holds: ``"run"``, or one of :data:`~simcore.store.OTHER_KINDS`."""
+        return str(self.attrs.get(KIND_ATTR, "run"))
+
+    @property
     def float32(self) -> bool:
         """Floating-point variables are stored as float32 (``--float32``)."""
         return any(v.dtype == "float32" for v in self.variables)
@@ -210,6 +215,7 @@ class FileInfo:
         attrs = self.attrs
         return {
             "path": str(self.path),
+            "kind": self.kind,
             "complete": self.complete,
             "dims": self.dims,
             "years": self.years,
@@ -271,7 +277,8 @@ def file_info(path: str | Path) -> FileInfo:
         path=Path(path),
         complete=structure["complete"],
         dims=structure["dims"],
-        years=[int(y) for y in coords.get("year", [])],
+        # A sensitivity file's years end with "horizon" (its totals).
+        years=[int(y) for y in coords.get("year", []) if str(y).isdigit()],
         scenarios=scenarios,
         batch=batch,
         variables=[

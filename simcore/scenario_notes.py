@@ -11,6 +11,7 @@ The differences come from the stored configurations themselves, so they are exac
 from __future__ import annotations
 
 import math
+import re
 import shlex
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ConfigDifference", "ScenarioQuestion", "config_differences", "header_comment",
-           "question_of", "scenario_questions"]
+__all__ = ["SEE_FILES", "ConfigDifference", "ScenarioQuestion", "config_differences",
+           "header_comment", "question_of", "scenario_questions"]
 
 #: Shown for a setting a scenario does not have (a section or outcome it lacks).
 ABSENT = "—"
@@ -42,17 +43,29 @@ def header_comment(text: str) -> str:
     return "\n".join(part for part in lines if part)
 
 
+#: Where a header line turns into a command line: ``smasim …`` or a shell prompt, at its
+#: start or after a colon ("calibrated from history: smasim calibrate --base …").
+_COMMAND = re.compile(r"(?:^|:\s*)(?:\$\s|smasim\s).*$")
+
+
 def question_of(header: str) -> str:
-    """The question a header comment asks: through its first ``?``, else its first line.
+    """The question a header comment asks: through its first ``?``; else its first
+    descriptive line.
 
     A scenario file written by hand opens with its question ("Lapse: what happens if …?");
-    one written by ``smasim calibrate`` opens with a line saying what it is, followed by the
-    estimates, which the configuration itself holds.
+    one written by ``smasim calibrate`` opens with a line saying what it is and the command
+    that made it, followed by the estimates, which the configuration itself holds. A
+    command line (``smasim …``, alone or after a colon) is not a description: it is cut off,
+    and a line that is nothing else is skipped.
     """
     end = header.find("?")
     if end >= 0:
         return " ".join(header[: end + 1].split())
-    return header.strip().splitlines()[0].strip() if header.strip() else ""
+    for line in header.splitlines():
+        described = _COMMAND.sub("", line.strip()).strip().rstrip(":;,").strip()
+        if described:
+            return described
+    return ""
 
 
 def _history_configs(history: str) -> list[str]:
@@ -135,25 +148,35 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _inline(value: Any) -> str:
+#: Shown, in a summary (``whole=False``), for a table, a matrix or a list of tables.
+SEE_FILES = "differs (see the config files)"
+
+
+def _inline(value: Any, digits: int = 6) -> str:
     """A setting in one line: whole amounts grouped by ``_`` as TOML reads them
-    (``5_000_000_000``), other numbers to six significant digits (a calibrated estimate's
-    last digits are noise), tables as ``key=value`` lists."""
+    (``5_000_000_000``), other numbers to ``digits`` significant digits (a calibrated
+    estimate's last digits are noise), tables as ``key=value`` lists."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and math.isfinite(value):
         if not value.is_integer():
-            return f"{value:.6g}"
+            return f"{value:.{digits}g}"
         return f"{int(value):_}" if abs(value) < 1e15 else repr(value)
     if isinstance(value, int):
         return f"{value:_}" if abs(value) >= 10_000 else str(value)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={_inline(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k}={_inline(v, digits)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):
-            return "; ".join(_inline(v) for v in value)
-        return "[" + ", ".join(_inline(v) for v in value) + "]"
+            return "; ".join(_inline(v, digits) for v in value)
+        return "[" + ", ".join(_inline(v, digits) for v in value) + "]"
     return str(value)
+
+
+def _composite(value: Any) -> bool:
+    """A table, a matrix or a list of tables: too big for a cell of a summary."""
+    return isinstance(value, dict) or (
+        isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value))
 
 
 @dataclass(frozen=True)
@@ -173,13 +196,21 @@ class ConfigDifference:
     values: dict[str, str]
 
 
-def config_differences(configs: Mapping[str, str]) -> list[ConfigDifference]:
+def config_differences(configs: Mapping[str, str], *, digits: int = 6,
+                       whole: bool = True) -> list[ConfigDifference]:
     """The settings in which the scenarios' resolved configurations differ.
 
     Parameters
     ----------
     configs : mapping of str to str
         Scenario name → its stored configuration (TOML text).
+    digits : int
+        Significant digits of a fractional number; settings whose values all read the same
+        at these digits are left out.
+    whole : bool
+        Show a table, matrix or list of tables whole; else, for a reader, as "same as
+        <first scenario>" where it equals the first scenario's and :data:`SEE_FILES`
+        otherwise.
 
     Returns
     -------
@@ -194,10 +225,15 @@ def config_differences(configs: Mapping[str, str]) -> list[ConfigDifference]:
         if key == "run.name":
             continue
         raw = [settings.get(key, missing) for settings in flat.values()]
-        if all(value == raw[0] for value in raw):
+        shown = [ABSENT if value is missing else _inline(value, digits) for value in raw]
+        if all(text == shown[0] for text in shown):
             continue
-        differences.append(ConfigDifference(key, {
-            name: ABSENT if value is missing else _inline(value)
-            for name, value in zip(flat, raw, strict=True)
-        }))
+        if not whole:
+            first = next(iter(flat))
+            shown = [
+                text if raw[k] is missing or not _composite(raw[k])
+                else f"same as {first}" if k and raw[k] == raw[0] else SEE_FILES
+                for k, text in enumerate(shown)
+            ]
+        differences.append(ConfigDifference(key, dict(zip(flat, shown, strict=True))))
     return differences

@@ -23,10 +23,10 @@ from simcore.provenance import provenance_attrs
 from simcore.rank_correlation import RankCorrelations, sorted_correlations
 from simcore.sensitivity import NOT_APPLICABLE, STATUS_MEANINGS, SensitivityResult
 from simcore.sensitivity_plots import ShapleyPanel
+from simcore.store import KIND_ATTR
 from simcore.variables import VARIABLES
 
-#: Global attribute that marks a sensitivity file (and not a run file).
-KIND_ATTR = "smasim_kind"
+#: The value of :data:`~simcore.store.KIND_ATTR` that marks a sensitivity file.
 KIND = "sensitivity"
 #: Inputs a tornado shows.
 TORNADO_INPUTS = 15

@@ -52,6 +52,13 @@ CREATING_SUFFIX = ".smasim-creating"
 SUMMARY_GROUP = "summary"
 #: Global attribute set last, just before the rename.
 COMPLETE_ATTR = "smasim_complete"
+#: Global attribute naming a smasim file that is not a run (absent on a run file).
+KIND_ATTR = "smasim_kind"
+#: The file kinds that are not runs, and what reads each (a run's readers point there).
+OTHER_KINDS = {
+    "sensitivity": "smasim plot --kind shapley|tornado or smasim report --sensitivity",
+    "backtest": "smasim plot --kind coverage or smasim report --backtest",
+}
 
 _log = logging.getLogger(__name__)
 
@@ -426,7 +433,9 @@ def read_structure(path: str | Path) -> dict[str, Any]:
         "coords": coords,
         "variables": variables,
         "groups": groups,
-        "complete": COMPLETE_ATTR in attrs and SUMMARY_GROUP in groups,
+        # A sensitivity or backtest file is written whole and renamed: it is complete.
+        "complete": (COMPLETE_ATTR in attrs and SUMMARY_GROUP in groups)
+                    or attrs.get(KIND_ATTR) in OTHER_KINDS,
     }
 
 
@@ -730,6 +739,11 @@ def check_result_file(path: str | Path, *, complete: bool = True) -> Path:
             attrs = handle.attrs
             if "smasim_version" not in attrs:
                 raise ResultFileError(f"{path}: not a smasim result file (no smasim_version)")
+            kind = _attr_value(attrs.get(KIND_ATTR, ""))
+            if complete and kind in OTHER_KINDS:
+                raise ResultFileError(
+                    f"{path} is a smasim {kind} file, not a run: use {OTHER_KINDS[kind]}"
+                )
             if complete and COMPLETE_ATTR not in attrs:
                 raise ResultFileError(f"{path}: incomplete result file (the run did not finish)")
             if complete and SUMMARY_GROUP not in handle:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from simcore.errors import ResultFileError
 from simcore.provenance import default_rerun_path, file_info, rerun, stored_scenarios
 from simcore.runner import run_scenarios
 from simcore.sampling import BLOCK_SIZE
+from simcore.store import check_result_file
 from simcore.variables import VARIABLES
 from tests.conftest import BASELINE, ROOT
 
@@ -242,3 +244,40 @@ def test_rerun_keeps_an_existing_output(single: Path, tmp_path: Path) -> None:
     code, out = invoke("rerun", str(single), "-o", str(target))
     assert code == 2 and "exists; pass --overwrite" in out
     assert target.read_bytes() == b"mine"
+
+
+# --------------------------------------------------------------------------------------------
+# files that are not runs: a sensitivity file and a backtest file
+
+
+def test_info_and_readers_of_a_sensitivity_or_backtest_file(
+    analysis: tuple[object, Path], tmp_path: Path
+) -> None:
+    from tests.test_report_html_attachments import backtest_file
+
+    _, sensitivity = analysis
+    backtest = backtest_file(tmp_path / "b.nc")
+    readers = {
+        "sensitivity": (sensitivity, "smasim plot --kind shapley|tornado or smasim report "
+                                     "--sensitivity"),
+        "backtest": (backtest, "smasim plot --kind coverage or smasim report --backtest"),
+    }
+    for kind, (path, use) in readers.items():
+        info = file_info(path)
+        assert (info.kind, info.complete) == (kind, True)
+        assert info.as_record()["kind"] == kind
+        code, out = invoke("info", str(path))
+        assert code == 0
+        head = f"{path}: smasim {kind} file, not a run (read it with {use})"
+        assert out.splitlines()[0] == head
+        assert re.search(r"^  complete +yes$", out, re.MULTILINE)
+        assert "did not finish" not in out
+        with pytest.raises(ResultFileError, match="not a run"):
+            check_result_file(path)
+        for command in (["summary"], ["budget"], ["plot", "--kind", "fan", "-o",
+                                                  str(tmp_path / "x.png")],
+                        ["report", "-o", str(tmp_path / "x.html")]):
+            code, out = invoke(command[0], str(path), *command[1:])
+            assert code == 2, (command, out)
+            assert out.strip() == f"Error: {path} is a smasim {kind} file, not a run: use {use}"
+    assert file_info(sensitivity).years == list(range(2026, 2032))

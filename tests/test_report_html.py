@@ -7,6 +7,7 @@ checked against what `smasim summary`, `compare` and `budget` print for the same
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -25,7 +26,9 @@ from simcore.render import format_estimate, format_scaled
 from simcore.report_attachments import read_sensitivity, sensitivity_tables
 from simcore.rows import Estimate
 from simcore.runner import run_scenarios
+from simcore.scenario_notes import SEE_FILES
 from simcore.sensitivity import SensitivityResult
+from simcore.variables import VARIABLES
 from tests.conftest import ROOT
 from tests.test_report_html_attachments import backtest_file
 from tests.test_report_html_document import Elements
@@ -33,8 +36,8 @@ from tests.test_report_html_document import Elements
 N = 4_000
 #: The shipped batch: every configuration of configs/, as `make run` simulates them.
 SHIPPED = sorted(path.stem for path in (ROOT / "configs").glob("*.toml"))
-SECTIONS = ["questions", "headline", "distributions", "outcomes", "differences", "budgets",
-            "method"]
+SECTIONS = ["headline", "questions", "distributions", "outcomes", "differences", "budgets",
+            "configuration", "method"]
 
 
 def shipped_batch(folder: Path) -> Path:
@@ -107,7 +110,7 @@ def test_structure_is_accessible_and_self_contained(page: str) -> None:
     assert external_references(page) == []
     elements = Elements(page)
     assert [a["id"] for a in elements.named("section")] == SECTIONS
-    assert all(a.get("scope") in ("col", "row") for a in elements.named("th"))
+    assert all(a.get("scope") in ("col", "row", "colgroup") for a in elements.named("th"))
     svgs = elements.named("svg")
     # Fan chart and S-curve, and one budget figure.
     assert len(svgs) == 3 == len(elements.named("figcaption"))
@@ -120,7 +123,20 @@ def test_questions_and_differences(page: str) -> None:
     text = section(page, "questions")
     assert "Lapse: what happens if no successor agreement is reached" in text
     assert "(from configs/us-demand-2027.toml)" in text
+    for name in ("calibrated", "history"):
+        assert (f"<dd>2025 base year, calibrated from history (from configs/{name}.toml)</dd>"
+                in text)
+    assert "smasim calibrate" not in text
+    # The differences are an appendix, for a reader: 4 digits, no matrix dumped.
+    text = section(page, "configuration")
     rows = {row[0][0]: [c for c, _ in row[1:]] for row in cells(text, 0)}
+    assert dict(zip(SHIPPED, rows["inflation.kr.mean"], strict=True))["calibrated"] == "0.02483"
+    assert all("[[" not in value and "{" not in value
+               for values in rows.values() for value in values)
+    assert dict(zip(SHIPPED, rows["shocks.correlation"], strict=True)) == {
+        "baseline": SEE_FILES, "calibrated": SEE_FILES, "drawdown": "same as baseline",
+        "history": SEE_FILES, "lapse": "same as baseline", "us-demand-2027": SEE_FILES}
+    assert "pins.troops" in rows and "negotiation.outcomes" in rows
     last_year = dict(zip(SHIPPED, rows["agreement.last_year"], strict=True))
     assert last_year["baseline"] == "2030" and last_year["us-demand-2027"] == "2026"
     assert dict(zip(SHIPPED, rows["pins.troops"], strict=True))["baseline"] == "—"
@@ -129,21 +145,60 @@ def test_questions_and_differences(page: str) -> None:
 
 def test_headline_equals_summary_json(batch: Path, page: str) -> None:
     code, output = smasim("summary", batch, "--var", "contribution_usd", "--var",
-                          "cum_contribution_usd", "--percentiles", "50,80", "--format", "json")
+                          "cum_contribution_usd", "--var", "total_cost_usd", "--var",
+                          "rok_share", "--percentiles", "50,80", "--format", "json")
     assert code == 0, output
-    records = json.loads(output)
+    records = {(r["scenario"], r["variable"], r["year"]): r for r in json.loads(output)}
     text = section(page, "headline")
+    columns = [("contribution_usd", 1e9), ("total_cost_usd", 1e9), ("rok_share", 0.01)]
     for k, scenario in enumerate(SHIPPED):
-        mine = [r for r in records if r["scenario"] == scenario]
         table = cells(text, k)
-        assert len(table) == len(mine) == 7
-        for row, record in zip(table, mine, strict=True):
+        assert len(table) == 7
+        for row in table:
             label = row[0][0]
-            assert label == (str(record["year"]) if record["year"] else "2026–2031 total")
-            for (shown, value), q in zip(row[1:], ("p50", "p80"), strict=True):
-                assert float(value) == record[q]
-                estimate = Estimate(record[q], record[f"{q}_lower"], record[f"{q}_upper"])
-                assert shown == format_estimate(estimate, 1e9)
+            if label == "2026–2031 total":
+                wanted = [("cum_contribution_usd", None, 1e9)]
+                assert row[3:] == [("—", None)] * 4
+            else:
+                wanted = [(v, int(label), scale) for v, scale in columns]
+            shown = iter(row[1:])
+            for variable, year, scale in wanted:
+                record = records[scenario, variable, year]
+                for q in ("p50", "p80"):
+                    text_shown, value = next(shown)
+                    assert float(value) == record[q]
+                    estimate = Estimate(record[q], record[f"{q}_lower"], record[f"{q}_upper"])
+                    assert text_shown == format_estimate(estimate, scale)
+    # Long names, not codes, in the headings.
+    assert "ROK SMA contribution, nominal [USD bn]" in text
+    assert "ROK share of the total stationing cost [%]" in text
+    assert "contribution_usd" not in text and "rok_share" not in text
+
+
+def test_key_findings_repeat_the_tables(batch: Path, page: str) -> None:
+    text = section(page, "headline")
+    findings = text[text.index("<ul"): text.index("</ul>")]
+    baseline = cells(text, SHIPPED.index("baseline"))
+    p50, p80 = (c.split(" ±")[0] for c, _ in baseline[5][1:3])
+    total50, total80 = (c.split(" ±")[0] for c, _ in baseline[6][1:3])
+    share = baseline[5][5][0].split(" ±")[0]
+    assert (f"baseline: the ROK contribution in 2031 is {p50} USD bn at the median (P80 {p80}); "
+            f"over 2026–2031 it totals {total50} USD bn (P80 {total80}); in 2031 the ROK "
+            f"carries {share} % of the total stationing cost at the median.") in findings
+    assert findings.count("<li>") == len(SHIPPED) + 2
+    # The largest difference is compare's, as the differences section shows it.
+    code, output = smasim("compare", batch, "--scenario", "baseline", "--scenario",
+                          "us-demand-2027", "--var", "cum_contribution_usd", "--percentiles",
+                          "50", "--format", "json")
+    assert code == 0, output
+    (record,) = json.loads(output)
+    horizon = cells(section(page, "differences"), SHIPPED.index("us-demand-2027") - 1)[-1]
+    assert horizon[0][0] == "horizon"
+    shown = horizon[5][0].split(" ±")[0]
+    assert abs(float(shown) - record["p50_diff"] / 1e9) < 0.05 * record["p50_diff"] / 1e9
+    assert ("The largest difference from baseline in the horizon total of the ROK contribution "
+            f"is us-demand-2027&#x27;s: {shown} USD bn more at the median over the horizon."
+            ) in findings
 
 
 def test_budgets_equal_budget_json(batch: Path, page: str) -> None:
@@ -169,12 +224,38 @@ def test_differences_equal_compare(batch: Path, page: str) -> None:
     assert [row[0][0] for row in table] == [*map(str, range(2026, 2032)), "horizon"]
     for row in table:
         assert "| " + " | ".join(c for c, _ in row) + " |" in output
+    assert "how many times wider that interval would be" in text  # what (×k) means
+
+
+def test_cost_differences_equal_compare(batch: Path, page: str) -> None:
+    """The drawdown's question: the total cost and the ROK share, ΔP50 of every scenario."""
+    text = section(page, "differences")
+    count = text.count("<table")
+    tables = {variable: cells(text, count - 2 + k)
+              for k, variable in enumerate(("total_cost_usd", "rok_share"))}
+    assert "total cost of stationing, nominal [USD bn]: difference of the median" in text
+    for k, scenario in enumerate(SHIPPED[1:]):
+        code, output = smasim("compare", batch, "--scenario", "baseline", "--scenario",
+                              scenario, "--var", "total_cost_usd", "--var", "rok_share",
+                              "--percentiles", "50,80", "--format", "markdown")
+        assert code == 0, output
+        blocks = output.split("**rok_share")
+        for variable, block in zip(tables, blocks, strict=True):
+            assert [row[0][0] for row in tables[variable]] == [*map(str, range(2026, 2032))]
+            for row in tables[variable]:
+                year, shown = row[0][0], row[k + 1][0]
+                (line,) = [x for x in block.splitlines() if x.startswith(f"| {year} |")]
+                assert line.split(" | ")[5] == shown  # the ΔP50 column
+    drawdown = [row[SHIPPED.index("drawdown")][0] for row in tables["total_cost_usd"]]
+    assert drawdown[0].startswith("0.000") and all(d.startswith("-") for d in drawdown[1:])
 
 
 def test_outcomes_equal_summary_outcomes(batch: Path, page: str) -> None:
     code, output = smasim("summary", batch, "--outcomes", "--format", "markdown")
     assert code == 0, output
     text = section(page, "outcomes")
+    assert '<th scope="col">no negotiation</th>' in text
+    assert '<th scope="col">status quo</th>' in text and "status_quo" not in text
     for k in range(len(SHIPPED)):
         for row in cells(text, k):
             assert "| " + " | ".join(c for c, _ in row) + " |" in output
@@ -196,7 +277,7 @@ def test_attached_sensitivity_and_backtest(batch: Path, tmp_path: Path,
     backtest = backtest_file(tmp_path / "b.nc")
     page = build_report([batch], sensitivity=sensitivity, backtest=backtest, root=ROOT)
     ids = [a["id"] for a in Elements(page).named("section")]
-    assert ids == [*SECTIONS[:-1], "sensitivity", "backtest", "method"]
+    assert ids == [*SECTIONS[:-2], "sensitivity", "backtest", "configuration", "method"]
     (table,) = sensitivity_tables(read_sensitivity(sensitivity))
     assert cells(section(page, "sensitivity"), 0)[1] == [(cell, None) for cell in table.rows[1]]
     assert ("50 (24–76)", None) in cells(section(page, "backtest"), 0)[4]
@@ -213,6 +294,7 @@ def test_single_runs_and_questions_not_found(tmp_path: Path) -> None:
     assert "differences" not in ids
     assert "Not stated" in section(page, "questions")
     assert "One scenario" in section(page, "questions")
+    assert "configuration" not in ids
 
 
 def test_command_writes_the_file(batch: Path, tmp_path: Path) -> None:
@@ -268,3 +350,20 @@ def test_several_files(tmp_path: Path) -> None:
     headline = section(page, "headline")
     assert headline.count("<table") == 3
     assert "Drawdown: what does the alliance cost" in section(page, "questions")
+
+
+def test_titles_name_variables_in_words(batch: Path, tmp_path: Path,
+                                        analysis: tuple[SensitivityResult, Path]) -> None:
+    page = build_report([batch], sensitivity=analysis[1], root=ROOT)
+    codes = [name for name in VARIABLES if "_" in name]
+    titles = re.findall(r"<caption>(.*?)</caption>", page) + re.findall(
+        r"<title>(.*?)</title>", page) + re.findall(r'aria-label="([^"]*)"', page)
+    assert len(titles) > 20
+    for text in titles:
+        assert not any(re.search(rf"\b{code}\b", text) for code in codes), text
+    assert ("baseline: ROK SMA contribution, nominal [USD bn]: budget for the P80"
+            in section(page, "budgets"))
+    assert "ROK SMA contribution, nominal [KRW tn]: share" in section(page, "sensitivity")
+    # Axis labels of the figures too (text stays text in the inline SVG).
+    assert "ROK SMA contribution, nominal [USD bn]" in section(page, "distributions")
+    assert not any(f">{code} [" in page for code in codes)

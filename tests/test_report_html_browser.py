@@ -179,11 +179,20 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
     check_page(rendered, figures=3, max_pages=12)
 
     result = CliRunner().invoke(cli, ["summary", str(batch), "--var", "contribution_usd",
-                                      "--var", "cum_contribution_usd", "--percentiles",
+                                      "--var", "cum_contribution_usd", "--var",
+                                      "total_cost_usd", "--var", "rok_share", "--percentiles",
                                       "50,80", "--format", "json"])
-    records = json.loads(result.output)
+    records = {(r["scenario"], r["variable"], r["year"]): r for r in json.loads(result.output)}
     shown = rendered.page.eval_on_selector_all(
-        "#headline tbody td", "els => els.map(e => Number(e.dataset.value))")
-    expected = [r[q] for scenario in SHIPPED for r in records if r["scenario"] == scenario
-                for q in ("p50", "p80")]
+        "#headline tbody td[data-value]", "els => els.map(e => Number(e.dataset.value))")
+    # Row by row: each year's contribution, total cost and ROK share; then the total.
+    years = range(2026, 2032)
+    expected = [
+        records[scenario, variable, year][q]
+        for scenario in SHIPPED
+        for variable, year in [*((v, y) for y in years
+                                 for v in ("contribution_usd", "total_cost_usd", "rok_share")),
+                               ("cum_contribution_usd", None)]
+        for q in ("p50", "p80")
+    ]
     assert shown == expected

@@ -99,6 +99,17 @@ def test_table_has_scoped_headers_and_escapes() -> None:
     assert "&lt;8&gt;" in text and "± is the error" in text
 
 
+def test_table_header_groups_span_their_columns() -> None:
+    text = table_html("Headline", ["year", "P50", "P80", "P50"], [["2026", "1", "2", "3"]],
+                      groups=[("", 1), ("cost [USD bn]", 2), ("share [%]", 1)])
+    elements = Elements(text)
+    assert [(a["scope"], a.get("colspan")) for a in elements.named("th")] == [
+        ("colgroup", "2"), ("colgroup", "1"), *[("col", None)] * 4, ("row", None)]
+    assert text.index("cost [USD bn]") < text.index('<th scope="col">year')
+    with pytest.raises(ValueError, match="span 3 columns, not 4"):
+        table_html("x", ["a", "b", "c", "d"], [], groups=[("g", 3)])
+
+
 def test_document_is_self_contained_and_prints_on_a4() -> None:
     sections = [
         Section("first", "First", table_html("t", ["a", "b"], [["x", "1"]])),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from simcore.scenario_notes import (
     ABSENT,
+    SEE_FILES,
     config_differences,
     header_comment,
     question_of,
@@ -22,6 +23,10 @@ def test_question_of_every_shipped_config() -> None:
     lapse = question_of(header_comment((ROOT / "configs" / "lapse.toml").read_text()))
     assert lapse.startswith("Lapse: what happens if no successor agreement")
     assert lapse.endswith("(as in the 2020 furlough)?")
+    # A file smasim calibrate wrote names its command after a colon: the description only.
+    for name in ("calibrated.toml", "history.toml", "variants/calibrated-1996.toml"):
+        text = (ROOT / "configs" / name).read_text()
+        assert question_of(header_comment(text)) == "2025 base year, calibrated from history"
 
 
 def test_header_comment_stops_at_the_first_setting() -> None:
@@ -36,6 +41,9 @@ def test_question_is_the_first_question_or_the_first_line() -> None:
     assert question_of("Calibrated from history: made by smasim calibrate\nEstimates: …") == (
         "Calibrated from history: made by smasim calibrate")
     assert question_of("") == ""
+    # Command lines are not descriptions: skipped alone, cut off after a colon.
+    assert question_of("smasim calibrate -o x.toml\n$ make run\nMade from data: smasim "
+                       "calibrate --base b.toml\nMore.") == "Made from data"
 
 
 def test_questions_come_from_the_configs_the_history_names(tmp_path: Path) -> None:
@@ -87,3 +95,19 @@ def test_nested_tables_are_compared_key_by_key() -> None:
     # Six significant digits: the last digits of an estimate are noise; empty tables vanish.
     assert (difference.key, difference.values) == (
         "inflation.kr.mean", {"a": "0.0248", "b": "0.0248282"})
+
+
+def test_summary_for_a_reader_rounds_and_names_composites() -> None:
+    base = ('[run]\nname = "a"\n[fx]\nvolatility = 0.074\nreversion = 0.1\n'
+            '[shocks]\ncorrelation = [[1, 0.2], [0.2, 1]]\n'
+            '[[negotiation.outcomes]]\nkind = "lapse"\nprobability = 1.0\n')
+    b = base.replace('"a"', '"b"').replace("0.074", "0.0740001").replace("0.2", "0.3")
+    c = base.replace('"a"', '"c"').replace("0.1\n", "0\n").replace('"lapse"', '"demand"')
+    differences = config_differences({"a": base, "b": b, "c": c}, digits=4, whole=False)
+    # fx.volatility agrees to 4 significant digits: left out.
+    assert [(d.key, d.values) for d in differences] == [
+        ("fx.reversion", {"a": "0.1", "b": "0.1", "c": "0"}),
+        ("shocks.correlation", {"a": SEE_FILES, "b": SEE_FILES, "c": "same as a"}),
+        ("negotiation.outcomes", {"a": SEE_FILES, "b": "same as a", "c": SEE_FILES}),
+    ]
+    assert config_differences({"a": base, "b": b})[0].key == "fx.volatility"
