@@ -21,7 +21,7 @@ from simcore.parallel import open_executor
 from simcore.runner import run_scenarios
 
 
-def _simulate(
+def simulate_with_progress(
     scenarios: list[Scenario],
     destination: Path,
     *,
@@ -77,7 +77,7 @@ def run_command(
     """
     scenario = load_config(config, assignments, samples=samples, seed=seed)
     destination = output or DEFAULT_OUTPUT_DIR / f"{scenario.run.name}.h5"
-    _simulate([scenario], destination, batch=False, seed=seed, **options)
+    simulate_with_progress([scenario], destination, batch=False, seed=seed, **options)
 
 
 @click.command("batch")
@@ -102,4 +102,4 @@ def batch_command(
     scenarios = [load_config(c, assignments, samples=samples, seed=seed) for c in configs]
     check_batch(scenarios, [str(c) for c in configs])
     destination = output or DEFAULT_OUTPUT_DIR / "batch.h5"
-    _simulate(scenarios, destination, batch=True, seed=seed, **options)
+    simulate_with_progress(scenarios, destination, batch=True, seed=seed, **options)

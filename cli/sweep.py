@@ -22,7 +22,7 @@ from cli.options import (
     seed_option,
     workers_option,
 )
-from cli.run import _simulate
+from cli.run import simulate_with_progress
 from simcore.errors import SmasimInputError
 from simcore.select import select
 from simcore.sweep import plan_sweep, response_curves
@@ -76,7 +76,7 @@ def sweep_command(
     """
     plan = plan_sweep(config, assignments, renormalize=renormalize, samples=samples, seed=seed)
     destination = output or DEFAULT_OUTPUT_DIR / f"{plan.name}-sweep.h5"
-    _simulate(plan.scenarios, destination, batch=True, seed=seed,
+    simulate_with_progress(plan.scenarios, destination, batch=True, seed=seed,
               scenario_coords=plan.coords, **options)
 
 
