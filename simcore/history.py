@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -243,7 +243,7 @@ def parse_table(text: str, schema: FileSchema) -> DataTable:
             raise _fail(name, 1, column, "missing from the header "
                         f"(the file needs {', '.join(schema.columns)})")
     index = {column: header.index(column) for column in schema.columns}
-    cells: dict[str, list[object]] = {column: [] for column in schema.columns}
+    cells: dict[str, list[Any]] = {column: [] for column in schema.columns}
     year_column = next((c for c, kind in schema.columns.items() if kind == "year"), None)
     previous_year: int | None = None
     row = 1
@@ -258,7 +258,7 @@ def parse_table(text: str, schema: FileSchema) -> DataTable:
                         f"{len(record)} cells where the header has {len(header)}")
         for column, kind in schema.columns.items():
             cells[column].append(_cell(schema, row, column, kind, record[index[column]]))
-        year = int(cells[year_column][-1]) if year_column else row  # type: ignore[call-overload]
+        year = int(cells[year_column][-1]) if year_column else row
         if year_column and previous_year is not None and year != previous_year + 1:
             problem = (
                 f"{year} repeats a year" if year <= previous_year
@@ -269,7 +269,7 @@ def parse_table(text: str, schema: FileSchema) -> DataTable:
                         problem + "; years must be consecutive and in order")
         previous_year = year
         if schema.one_of and all(
-            math.isnan(cells[c][-1]) for c in schema.one_of  # type: ignore[arg-type]
+            math.isnan(cells[c][-1]) for c in schema.one_of
         ):
             raise _fail(name, row, schema.one_of[0],
                         f"empty; one of {' or '.join(schema.one_of)} must be given")

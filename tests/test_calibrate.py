@@ -119,7 +119,7 @@ def test_a_long_synthetic_history_is_recovered_within_three_standard_errors(
 
 
 def _history(years: np.ndarray, **values: np.ndarray) -> DriverHistory:
-    return DriverHistory(years=years, values=values)  # type: ignore[arg-type]
+    return DriverHistory(years=years, values=values)
 
 
 def test_reported_standard_errors_match_the_spread_over_many_series() -> None:

@@ -130,17 +130,17 @@ class Cluster:
 
 
 def _worker_count(dask_scheduler: object) -> int:
-    return len(dask_scheduler.workers)  # type: ignore[attr-defined]
+    return len(dask_scheduler.workers)
 
 
 def _task_count(dask_scheduler: object) -> int:
-    return len(dask_scheduler.tasks)  # type: ignore[attr-defined]
+    return len(dask_scheduler.tasks)
 
 
 def _processing(dask_scheduler: object) -> dict[str, int]:
     """Tasks each worker is running or about to run (worker name to count)."""
     return {str(state.name): len(state.processing)
-            for state in dask_scheduler.workers.values()}  # type: ignore[attr-defined]
+            for state in dask_scheduler.workers.values()}
 
 
 @contextlib.contextmanager
@@ -321,7 +321,7 @@ def test_ctrl_c_of_a_local_cluster_run_does_not_wait_for_its_running_tasks(
 
 
 def _sent_bytes(dask_worker: object) -> int:
-    return int(dask_worker.transfer_outgoing_bytes_total)  # type: ignore[attr-defined]
+    return int(dask_worker.transfer_outgoing_bytes_total)
 
 
 def sent_by_workers(cluster: Cluster) -> int:

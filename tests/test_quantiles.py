@@ -460,7 +460,7 @@ def test_nan_anywhere_in_the_column_makes_every_percentile_nan() -> None:
         brackets = bracket_column(y[:10_000], y.shape[0], [5, 50], np.array([3]))
         assert brackets is not None
         tally = tally_column(y[:10_000], brackets).merge(tally_column(y[10_000:], brackets))
-        percentiles, stats = settle_column(brackets, tally)  # type: ignore[misc]
+        percentiles, stats = settle_column(brackets, tally)
         assert np.isnan(percentiles).all() and np.isnan(stats).all()
         np.testing.assert_array_equal(percentiles, reference(y, [5, 50]))
 
@@ -521,7 +521,7 @@ def test_brackets_narrowed_as_blocks_arrive_stay_exact(make: Generator) -> None:
             total, current = retally(total, current, refined), refined
     for done, made_with in in_flight:
         part = retally(tally_column(x[done : done + block], made_with), made_with, current)
-        total = part if total is None else total.merge(part)  # type: ignore[union-attr]
+        total = part if total is None else total.merge(part)
     assert total is not None and total.size == n
     got = settle_column(current, total)
     assert got is not None

@@ -90,7 +90,7 @@ def test_a_misplaced_bracket_of_a_variable_without_paths_is_simulated_again(
 
     def counted(plan: object, index: int, name: str) -> np.ndarray:
         again.append(name)
-        return simulate_again(plan, index, name)  # type: ignore[arg-type]
+        return simulate_again(plan, index, name)
 
     monkeypatch.setattr(runner_mod, "plan_summary", misplaced)
     monkeypatch.setattr(runner_mod, "simulate_again", counted)
