@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from simcore.config import load_scenario  # noqa: E402
 from simcore.engine import simulate_block  # noqa: E402
-from simcore.memory import configure_allocator  # noqa: E402
+from simcore.memory import configure_process  # noqa: E402
 from simcore.params import resolve_params  # noqa: E402
 from simcore.sampling import (  # noqa: E402
     BLOCK_SIZE,
@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--config", default=str(ROOT / "configs" / "baseline.toml"))
     args = parser.parse_args()
-    tuned = configure_allocator()  # as smasim run does
+    tuned = configure_process()  # as smasim run does
 
     scenario = load_scenario(args.config).with_overrides(samples=args.samples)
     horizon = scenario.run.horizon

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from simcore.config import load_scenario  # noqa: E402
 from simcore.engine import simulate_paths  # noqa: E402
-from simcore.memory import configure_allocator  # noqa: E402
+from simcore.memory import configure_process  # noqa: E402
 from simcore.parallel import open_executor  # noqa: E402
 from simcore.params import resolve_params  # noqa: E402
 from simcore.runner import run_scenarios  # noqa: E402
@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--sweep-samples", type=int, default=100_000)
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "baseline.toml")
     args = parser.parse_args()
-    configure_allocator()
+    configure_process()
     scenario = load_scenario(args.config)
     active = len(input_design(resolve_params(scenario)).active)
     with open_executor() as executor:

@@ -30,7 +30,7 @@ import xarray as xr
 
 from simcore.config import Scenario
 from simcore.engine import simulate_block
-from simcore.memory import configure_allocator, release_memory
+from simcore.memory import configure_process, release_memory
 from simcore.moments import Moments
 from simcore.parallel import (
     DEFAULT_CHUNK_SIZE,
@@ -335,7 +335,7 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
 
     A pure function of the task: the same task gives the same result on any worker.
     """
-    configure_allocator()
+    configure_process()
     with_defense = "defense_growth" in task.storage
     # Outcome indices of this scenario → the file's codes (the batch-wide labels); −1 stays.
     lookup = np.asarray((-1, *task.outcome_codes), dtype=np.int8)
@@ -666,7 +666,7 @@ def run_scenarios(
     -------
     RunResult
     """
-    configure_allocator()
+    configure_process()
     plan = plan_run(
         scenarios, batch=batch, seed=seed, seed_source=seed_source, chunk_size=chunk_size,
         float32=float32, compress=compress, store=store,
