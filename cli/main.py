@@ -33,6 +33,11 @@ OPTION_WORDING = {
     "workers": "--workers",
     "scheduler": "--scheduler",
     "store": "--store",
+    "start": "--from",
+    "end": "--to",
+    "window_start": "--window-start",
+    "horizon": "--horizon",
+    "backtest": "--backtest",
 }
 
 EXIT_INPUT = 2

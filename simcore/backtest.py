@@ -31,7 +31,7 @@ import numpy as np
 from simcore.calibrate import Calibration, calibrate
 from simcore.config import Scenario, scenario_from_dict
 from simcore.engine import simulate
-from simcore.errors import SmasimInputError
+from simcore.errors import ParameterError, SmasimInputError
 from simcore.history import KRW_PER_100M, History
 from simcore.store import KIND_ATTR
 from simcore.types import DRIVERS, Driver
@@ -211,11 +211,11 @@ def backtest_drivers(history: History, *, start: int = DEFAULT_FROM, end: int | 
     last_data = int(observed.years[-1])
     end = last_data - 1 if end is None else end
     if not window_start < start <= end:
-        raise SmasimInputError(
-            f"--window-start {window_start}, --from {start}, --to {end}: the origins must lie "
-            "after the window start, --from not after --to")
+        raise ParameterError(
+            f"{{window_start}} {window_start}, {{start}} {start}, {{end}} {end}: the origins "
+            "must lie after the window start, {start} not after {end}")
     if horizon < 1 or samples < 2:
-        raise SmasimInputError("--horizon must be ≥ 1 and --samples ≥ 2")
+        raise ParameterError("{horizon} must be ≥ 1 and {samples} ≥ 2")
     origins = np.arange(start, end + 1)
     leads = np.arange(1, horizon + 1)
     shape = (len(DRIVERS), origins.size, horizon)

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from simcore.errors import SmasimInputError
+from simcore.errors import ParameterError, SmasimInputError, literal
 from simcore.history import DriverHistory, History, negotiation_records
 from simcore.nearcorr import nearest_correlation
 from simcore.types import DRIVERS, Driver
@@ -248,14 +248,14 @@ def _values(observed: DriverHistory, driver: Driver, years: np.ndarray) -> np.nd
 def _observed(observed: DriverHistory, driver: Driver, year: int) -> float:
     value = observed.at(driver, year)
     if math.isnan(value):
-        raise SmasimInputError(f"--to {year}: no {driver} observation in {year}")
+        raise ParameterError(f"{{end}} {year}: no {literal(driver)} observation in {year}")
     return value
 
 
 def _enough(years: np.ndarray, what: str, start: int, end: int, minimum: int = 3) -> None:
     if years.size < minimum:
-        raise SmasimInputError(
-            f"--from/--to: {start}–{end} gives {years.size} year pairs for {what}; at least "
+        raise ParameterError(
+            f"{{start}}/{{end}}: {start}–{end} gives {years.size} year pairs for {what}; at least "
             f"{minimum} are needed")
 
 
@@ -445,7 +445,7 @@ def calibrate(
     observed = history.drivers()
     end = last_complete_year(observed) if end is None else end
     if start >= end:
-        raise SmasimInputError(f"--from {start} must be before --to {end}")
+        raise ParameterError(f"{{start}} {start} must be before {{end}} {end}")
     observed = observed.until(end)
     kr = fit_inflation(observed, "kr_inflation", start, end)
     us = fit_inflation(observed, "us_inflation", start, end)

@@ -16,6 +16,11 @@ PARAMETER_WORDING = {
     "workers": "workers",
     "scheduler": "scheduler",
     "store": "store",
+    "start": "start",
+    "end": "end",
+    "window_start": "window_start",
+    "horizon": "horizon",
+    "backtest": "backtest file",
 }
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from simcore.backtest import INTERVALS, interval_hits, read_backtest, wilson_interval
-from simcore.errors import SmasimInputError
+from simcore.errors import ParameterError, SmasimInputError, literal
 from simcore.render import TextTable, format_with_error
 from simcore.rows import record_number
 from simcore.sensitivity import NOT_APPLICABLE, SensitivityRow
@@ -167,7 +167,7 @@ def read_coverage(path: str | Path) -> list[CoverageRow]:
     try:
         forecast, realized, _, leads = read_backtest(Path(path))
     except SmasimInputError as err:
-        raise SmasimInputError(f"--backtest: {err}") from None
+        raise ParameterError(f"{{backtest}}: {literal(err)}") from None
     return coverage_rows(forecast, realized, leads)
 
 

@@ -110,9 +110,9 @@ def test_unreadable_or_foreign_files(tmp_path: Path,
         read_sensitivity(tmp_path / "missing.nc")
     text = tmp_path / "text.nc"
     text.write_text("not netcdf")
-    with pytest.raises(SmasimInputError, match=r"--backtest: .*text\.nc"):
+    with pytest.raises(SmasimInputError, match=r"backtest file: .*text\.nc"):
         read_coverage(text)
     with pytest.raises(ResultFileError, match=r"not a smasim sensitivity file"):
         read_sensitivity(backtest_file(tmp_path / "b.nc"))
-    with pytest.raises(SmasimInputError, match=r"--backtest: .*not a smasim backtest"):
+    with pytest.raises(SmasimInputError, match=r"backtest file: .*not a smasim backtest"):
         read_coverage(analysis[1])
