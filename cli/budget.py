@@ -10,7 +10,6 @@ from cli.options import (
     check_output_free,
     file_argument,
     format_option,
-    read_command,
     read_output_option,
     read_overwrite_option,
     real_option,
@@ -49,7 +48,6 @@ from simcore.render import format_for
 @format_option
 @read_output_option
 @read_overwrite_option
-@read_command
 def budget_command(
     file: Path,
     variable: str,
@@ -82,14 +80,8 @@ def budget_command(
             f"--level is a percentage (80 = P80); did you mean --level {100 * level:g}?"
         )
     check_output_free(output, overwrite)
-    try:
-        rows = budget_rows(file, variable=variable, level=level, years=years,
-                           scenarios=scenarios or None, real=real)
-    except SmasimInputError as err:
-        text = str(err)
-        if text.startswith("level:"):
-            raise type(err)(f"--level:{text.removeprefix('level:')}") from err
-        raise
+    rows = budget_rows(file, variable=variable, level=level, years=years,
+                       scenarios=scenarios or None, real=real)
     if format_for(fmt, output.suffix if output else "") != "json":
         emit(rows, budget_tables, fmt, output, overwrite)
     elif output is None:

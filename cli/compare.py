@@ -10,7 +10,6 @@ from cli.options import (
     check_output_free,
     file_argument,
     format_option,
-    read_command,
     read_output_option,
     read_overwrite_option,
     real_option,
@@ -53,7 +52,6 @@ from simcore.select import parse_percentiles
 @format_option
 @read_output_option
 @read_overwrite_option
-@read_command
 def compare_command(
     file: Path,
     other: Path | None,

@@ -38,6 +38,15 @@ OPTION_WORDING = {
     "window_start": "--window-start",
     "horizon": "--horizon",
     "backtest": "--backtest",
+    "variables": "--var",
+    "scenarios": "--scenario",
+    "years": "--years",
+    "percentiles": "--percentiles",
+    "real": "--real",
+    "exceed": "--exceed",
+    "precision": "--precision",
+    "fan": "--kind fan",
+    "level": "--level",
 }
 
 EXIT_INPUT = 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec
@@ -20,41 +19,6 @@ from simcore.select import HEADLINE_VARIABLES
 P = ParamSpec("P")
 
 # --- read side: summary, compare, plot -------------------------------------------------------
-
-#: Library error prefixes (the Python argument at fault) and the flag the CLI names instead.
-READ_FLAGS = {
-    "variables": "--var",
-    "scenarios": "--scenario",
-    "years": "--years",
-    "percentiles": "--percentiles",
-    "real": "--real",
-    "exceed": "--exceed",
-    "precision": "--precision",
-    "fan chart": "--kind fan",
-}
-
-
-def in_flags(error: SmasimInputError) -> SmasimInputError:
-    """The library's message with its leading argument name replaced by the CLI flag."""
-    text = str(error)
-    key, sep, rest = text.partition(":")
-    if sep and key in READ_FLAGS:
-        return type(error)(f"{READ_FLAGS[key]}:{rest}")
-    return error
-
-
-def read_command(callback: Callable[P, None]) -> Callable[P, None]:
-    """A read command's body, its library errors phrased with the CLI's flags."""
-
-    @functools.wraps(callback)
-    def run(*args: P.args, **kwargs: P.kwargs) -> None:
-        try:
-            callback(*args, **kwargs)
-        except SmasimInputError as err:
-            raise in_flags(err) from err
-
-    return run
-
 
 def check_output_free(output: Path | None, overwrite: bool) -> None:
     """Refuse an existing output before anything is read or written (use --overwrite)."""

@@ -10,7 +10,6 @@ import click
 from cli.options import (
     Choice,
     check_output_free,
-    read_command,
     read_overwrite_option,
     real_option,
     scenario_option,
@@ -66,7 +65,6 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
     help="Image file, .png or .svg (refused if it exists, unless --overwrite).",
 )
 @read_overwrite_option
-@read_command
 def plot_command(
     file: Path | None,
     kind: Literal[
@@ -115,7 +113,7 @@ def plot_command(
     check_output_free(output, overwrite)
     if kind == "budget":
         if len(variables) > 1:
-            raise SmasimInputError("variables: a budget figure shows one variable")
+            raise SmasimInputError("--var: a budget figure shows one variable")
         budget_figure(file, output, variable=variables[0] if variables else DEFAULT_VARIABLE,
                       years=years, scenarios=scenarios or None, real=real, overwrite=overwrite)
         click.echo(f"Wrote {output}")

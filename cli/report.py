@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import check_output_free, read_command, read_overwrite_option
+from cli.options import check_output_free, read_overwrite_option
 from simcore.errors import SmasimInputError
 from simcore.output import write_text
 from simcore.store import human_bytes
@@ -38,7 +38,6 @@ HTML_SUFFIXES = (".html", ".htm")
     help="A file written by `smasim backtest -o`: adds the forecast interval coverage.",
 )
 @read_overwrite_option
-@read_command
 def report_command(
     files: tuple[Path, ...],
     output: Path,

@@ -17,7 +17,6 @@ from cli.options import (
     load_config,
     overwrite_option,
     quiet_option,
-    read_command,
     scheduler_option,
     seed_option,
     single_set_option,
@@ -74,7 +73,6 @@ MAX_OUTER = 2**26
 @scheduler_option
 @overwrite_option
 @quiet_option
-@read_command
 def sensitivity_command(
     config: Path,
     variables: tuple[str, ...],

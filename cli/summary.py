@@ -20,7 +20,6 @@ from cli.options import (
     file_argument,
     format_option,
     percentiles_option,
-    read_command,
     read_output_option,
     read_overwrite_option,
     real_option,
@@ -154,7 +153,6 @@ def headline_text(rows: Sequence[Any], width: int) -> str:
 @format_option
 @read_output_option
 @read_overwrite_option
-@read_command
 def summary_command(
     file: Path,
     detail: bool,

@@ -92,7 +92,7 @@ def draw_response_plot(
     sensitivity_plots.check_output(output)
     check_output_free(output, overwrite)
     if len(variables) > 1:
-        raise SmasimInputError("variables: a response chart shows one variable; name one")
+        raise SmasimInputError("--var: a response chart shows one variable; name one")
     variable = variables[0] if variables else "contribution_usd"
     if years is None:
         # A response chart shows one year: without --years, the horizon's last.

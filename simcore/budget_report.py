@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simcore.budget import DEFAULT_LEVEL, BudgetResult, allocate_budget
-from simcore.errors import SmasimInputError
+from simcore.errors import ParameterError, literal
 from simcore.render import TextTable, axis_label, format_scaled, format_with_error, title
 from simcore.rows import record_number
 from simcore.select import Quantity, select
@@ -135,12 +135,13 @@ def budget_rows(
         Per scenario, then year; ``row.budget`` is the scenario's :class:`Budget`.
     """
     if not 0 < level < 100:
-        raise SmasimInputError(f"level: must lie strictly between 0 and 100 (got {level:g})")
+        raise ParameterError(f"{{level}}: must lie strictly between 0 and 100 (got {level:g})")
     selection = select(path, variables=[variable], scenarios=scenarios, years=years, real=real)
     (item,) = selection.quantities
     if item.spec.kind not in BUDGET_KINDS or not item.per_year:
-        raise SmasimInputError(
-            f"variables: {variable} is not a yearly amount of money; a budget needs one "
+        raise ParameterError(
+            f"{{variables}}: {literal(variable)} is not a yearly amount of money; a budget "
+            "needs one "
             "(e.g. contribution_usd, contribution_krw, total_cost_usd)"
         )
     rows: list[BudgetYearRow] = []
@@ -282,9 +283,9 @@ def budget_figure(
     budgets = _budgets(budget_rows(path, variable=variable, level=level, years=years,
                                    scenarios=scenarios, real=real))
     if len(budgets) != 1:
-        raise SmasimInputError(
-            "scenarios: a budget figure shows one scenario; choose one of "
-            f"{', '.join(b.scenario for b in budgets)}"
+        raise ParameterError(
+            "{scenarios}: a budget figure shows one scenario; choose one of "
+            f"{literal(', '.join(b.scenario for b in budgets))}"
         )
     (budget,) = budgets
     return budget_chart(

@@ -21,6 +21,15 @@ PARAMETER_WORDING = {
     "window_start": "window_start",
     "horizon": "horizon",
     "backtest": "backtest file",
+    "variables": "variables",
+    "scenarios": "scenarios",
+    "years": "years",
+    "percentiles": "percentiles",
+    "real": "real",
+    "exceed": "exceed",
+    "precision": "precision",
+    "fan": "fan chart",
+    "level": "level",
 }
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simcore.errors import SmasimInputError
+from simcore.errors import ParameterError
 from simcore.render import axis_label
 from simcore.report import selection_rows
 from simcore.select import Selection
@@ -60,8 +60,8 @@ def fan_panels(selection: Selection) -> list[Panel]:
     """
     flat = [q.name for q in selection.quantities if not q.per_year]
     if flat:
-        raise SmasimInputError(
-            f"fan chart: {', '.join(flat)} has no year axis (a horizon total); draw an "
+        raise ParameterError(
+            f"{{fan}}: {', '.join(flat)} has no year axis (a horizon total); draw an "
             "S-curve or a histogram"
         )
     rows = selection_rows(selection, FAN_LEVELS)
@@ -106,8 +106,8 @@ def distribution_panels(selection: Selection, *, years_given: bool) -> list[Pane
         elif not years_given:
             pick, description = -1, str(years[-1])
         else:
-            raise SmasimInputError(
-                f"years: {item.name} does not add up over years; choose one year "
+            raise ParameterError(
+                f"{{years}}: {item.name} does not add up over years; choose one year "
                 f"(e.g. {years[-1]})"
             )
         series = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from simcore.compare import DEFAULT_SECTIONS, paired_difference
 from simcore.convergence import DEFAULT_PRECISION, checkpoints
-from simcore.errors import SmasimInputError
+from simcore.errors import ParameterError, SmasimInputError, literal
 from simcore.rows import (
     ComparisonRow,
     HeadlineRow,
@@ -109,8 +109,9 @@ def summary_rows(
     fractions = [q.name for q in selection.quantities if q.spec.kind == "fraction"]
     if big and len(fractions) == len(selection.quantities):
         # Tables show shares and rates in %, but thresholds are in the file's units.
-        raise SmasimInputError(
-            f"exceed: thresholds for {', '.join(fractions)} are fractions (0.5 = 50%): "
+        raise ParameterError(
+            f"{{exceed}}: thresholds for {literal(', '.join(fractions))} are fractions "
+            "(0.5 = 50%): "
             f"give e.g. 0.5, not {', '.join(f'{t:g}' for t in big)}"
         )
     return selection_rows(selection, percentiles, thresholds)
@@ -157,7 +158,7 @@ def convergence_rows(
         and each percentile, :func:`simcore.convergence.paths_needed` from that checkpoint.
     """
     if not 0 < precision < 1:
-        raise SmasimInputError(f"precision: must lie in (0, 1), e.g. 0.01 (got {precision})")
+        raise ParameterError(f"{{precision}}: must lie in (0, 1), e.g. 0.01 (got {precision})")
     selection = select(path, variables=variables, scenarios=scenarios, years=years, real=real)
     wanted = levels(selection, percentiles)
     rows: list[SummaryRow] = []
@@ -221,8 +222,8 @@ def comparison_rows(
     """
     if other is None:
         if len(scenarios) != 2:
-            raise SmasimInputError(
-                "scenarios: give two scenarios of the batch file, A then B (B − A is reported)"
+            raise ParameterError(
+                "{scenarios}: give two scenarios of the batch file, A then B (B − A is reported)"
                 f" (got {len(scenarios)})"
             )
         side_a = select(path, variables=variables, scenarios=scenarios[:1], years=years,
@@ -232,8 +233,8 @@ def comparison_rows(
         labels = [side_a.scenarios[0].name, side_b.scenarios[0].name]
     else:
         if len(scenarios) not in (0, 2):
-            raise SmasimInputError(
-                "scenarios: with two files give none, or two (A in the first file, B in the "
+            raise ParameterError(
+                "{scenarios}: with two files give none, or two (A in the first file, B in the "
                 f"second) (got {len(scenarios)})"
             )
         picks: list[list[str] | None] = [[s] for s in scenarios] or [None, None]
@@ -241,9 +242,10 @@ def comparison_rows(
         side_b = select(other, variables=variables, scenarios=picks[1], years=years, real=real)
         for side in (side_a, side_b):
             if len(side.scenarios) != 1:
-                raise SmasimInputError(
-                    f"scenarios: {side.path} is a batch of "
-                    f"{', '.join(s.name for s in side.scenarios)}; name one scenario per file"
+                raise ParameterError(
+                    f"{{scenarios}}: {literal(side.path)} is a batch of "
+                    f"{literal(', '.join(s.name for s in side.scenarios))}; name one scenario "
+                    "per file"
                 )
         _check_same_design(side_a, side_b)
         labels = [f"{Path(s.path).name}:{s.scenarios[0].name}" for s in (side_a, side_b)]

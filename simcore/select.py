@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from simcore.drivers import price_index
-from simcore.errors import SmasimInputError, did_you_mean
+from simcore.errors import ParameterError, did_you_mean, literal
 from simcore.parallel import default_threads
 from simcore.store import OutcomeFrequency, read_outcome_frequency, read_samples, read_summary
 from simcore.summary import VariableSummary, percentile_intervals, summarize_values
@@ -47,11 +47,12 @@ def parse_percentiles(text: str) -> list[float]:
     try:
         values = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise SmasimInputError(
-            f"percentiles: expected numbers separated by commas, e.g. 5,50,95 (got {text!r})"
+        raise ParameterError(
+            f"{{percentiles}}: expected numbers separated by commas, e.g. 5,50,95 "
+            f"(got {literal(repr(text))})"
         ) from None
     if not values:
-        raise SmasimInputError("percentiles: give at least one percentile, e.g. 5,50,95")
+        raise ParameterError("{percentiles}: give at least one percentile, e.g. 5,50,95")
     return values
 
 
@@ -60,7 +61,7 @@ def check_levels(percentiles: Sequence[float]) -> list[float]:
     levels = list(dict.fromkeys(float(q) for q in percentiles))
     bad = [q for q in levels if not 0.0 <= q <= 100.0]
     if bad:
-        raise SmasimInputError(f"percentiles: each must lie in [0, 100] (got {bad})")
+        raise ParameterError(f"{{percentiles}}: each must lie in [0, 100] (got {bad})")
     return levels
 
 
@@ -86,19 +87,19 @@ def parse_years(text: str, available: Sequence[int]) -> list[int]:
     for item in text.split(","):
         match = _YEAR_ITEM.match(item)
         if match is None:
-            raise SmasimInputError(
-                f"years: expected a year, a range FIRST-LAST or a comma-separated list, "
-                f"e.g. 2027-2031 (got {text!r})"
+            raise ParameterError(
+                "{years}: expected a year, a range FIRST-LAST or a comma-separated list, "
+                f"e.g. 2027-2031 (got {literal(repr(text))})"
             )
         first = int(match[1])
         last = int(match[2] or first)
         if last < first:
-            raise SmasimInputError(f"years: range {item.strip()} ends before it starts")
+            raise ParameterError(f"{{years}}: range {item.strip()} ends before it starts")
         years.update(range(first, last + 1))
     outside = sorted(years - set(available))
     if outside:
-        raise SmasimInputError(
-            f"years: {', '.join(map(str, outside))} outside the file's horizon "
+        raise ParameterError(
+            f"{{years}}: {', '.join(map(str, outside))} outside the file's horizon "
             f"{min(available)}-{max(available)}"
         )
     return sorted(years)
@@ -108,17 +109,18 @@ def check_thresholds(thresholds: Sequence[float]) -> list[float]:
     """Exceedance thresholds: finite numbers in the variable's units, without repeats."""
     bad = [t for t in thresholds if not math.isfinite(t)]
     if bad:
-        raise SmasimInputError(f"exceed: thresholds must be finite numbers (got {bad})")
+        raise ParameterError(f"{{exceed}}: thresholds must be finite numbers (got {bad})")
     return list(dict.fromkeys(float(t) for t in thresholds))
 
 
 def unknown_names(what: str, unknown: Sequence[str], available: Sequence[str],
-                  where: str | Path) -> SmasimInputError:
-    """``scenarios: unknown basline in f.h5; did you mean 'baseline'? (available: …)``."""
+                  where: str | Path) -> ParameterError:
+    """``scenarios: unknown basline in f.h5; did you mean 'baseline'? (available: …)``
+    (``--scenario: …`` on the command line)."""
     hint = did_you_mean(unknown[0], available) if len(unknown) == 1 else ""
-    return SmasimInputError(
-        f"{what}s: unknown {what}(s) {', '.join(unknown)} in {where}{hint} "
-        f"(available: {', '.join(available)})"
+    return ParameterError(
+        f"{{{what}s}}: unknown {what}(s) {literal(', '.join(unknown))} in {literal(where)}"
+        f"{literal(hint)} (available: {literal(', '.join(available))})"
     )
 
 
@@ -198,8 +200,8 @@ def quantity(name: str, *, real: bool) -> Quantity:
         return Quantity("cum_contribution_usd_real", spec, "contribution_usd_real", real=True,
                         horizon_sum=True, stored=False)
     if not spec.per_year:
-        raise SmasimInputError(
-            f"real: {name} is a present value (already discounted) and has no base-year "
+        raise ParameterError(
+            f"{{real}}: {name} is a present value (already discounted) and has no base-year "
             "prices; choose another variable or nominal values"
         )
     return Quantity(f"{name}_real", spec, name, real=True, deflator=spec.deflator,
@@ -418,8 +420,8 @@ def outcome_frequency(path: str | Path, scenarios: Sequence[str] | None = None
     unknown = [str(s) for s in wanted if s not in names]
     if unknown:
         hint = did_you_mean(unknown[0], available) if len(unknown) == 1 else ""
-        raise SmasimInputError(
-            f"scenarios: {', '.join(unknown)} not in {path}{hint} "
-            f"(scenarios: {', '.join(available) or 'none, a single run'})"
+        raise ParameterError(
+            f"{{scenarios}}: {literal(', '.join(unknown))} not in {literal(path)}"
+            f"{literal(hint)} (scenarios: {literal(', '.join(available)) or 'none, a single run'})"
         )
     return frequency, wanted

@@ -21,7 +21,7 @@ import numpy as np
 
 from simcore.config import Scenario
 from simcore.engine import simulate_paths
-from simcore.errors import SmasimInputError
+from simcore.errors import ParameterError, literal
 from simcore.params import ModelParams, resolve_params
 from simcore.rank_correlation import spearman
 from simcore.render import TextTable, format_with_error
@@ -334,8 +334,9 @@ def check_variables(params: ModelParams, variables: Sequence[str]) -> list[str]:
     allowed = [name for name in SUMMARIZED if name != "defense_growth" or params.uses_defense]
     unknown = [name for name in variables if name not in allowed]
     if unknown:
-        raise SmasimInputError(
-            f"variables: {', '.join(unknown)} not an output of this scenario; choose from "
+        raise ParameterError(
+            f"{{variables}}: {literal(', '.join(unknown))} not an output of this scenario; "
+            "choose from "
             f"{', '.join(allowed)}"
         )
     return list(dict.fromkeys(variables))

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from simcore.errors import ResultFileError, SmasimInputError
+from simcore.errors import ParameterError, ResultFileError, literal
 from simcore.output import replacing
 from simcore.provenance import provenance_attrs
 from simcore.rank_correlation import RankCorrelations, sorted_correlations
@@ -158,15 +158,16 @@ def tornado_selection(
                        (["contribution_usd"] if "contribution_usd" in dataset["variable"]
                         else list(dataset["variable"].values[:1])))
     if len(names) != 1:
-        raise SmasimInputError("variables: a tornado shows one variable; name one")
+        raise ParameterError("{variables}: a tornado shows one variable; name one")
     name = names[0]
     cell = dataset.sel(variable=name)
     applicable = [str(y) for y, s in zip(dataset["year"].values, cell["status"].values,
                                          strict=True) if s != NOT_APPLICABLE]
     year = applicable[-1] if years is None else years.strip()
     if year not in applicable:
-        raise SmasimInputError(
-            f"years: a tornado shows one year of {name}; choose one of {', '.join(applicable)}"
+        raise ParameterError(
+            f"{{years}}: a tornado shows one year of {name}; choose one of "
+            f"{', '.join(applicable)}"
         )
     rho = cell["rank_correlation"].sel(year=year).values
     correlations = sorted_correlations([str(i) for i in dataset["input"].values], rho)
@@ -177,8 +178,8 @@ def _variables(dataset: xr.Dataset, variables: Sequence[str]) -> list[str]:
     stored = [str(v) for v in dataset["variable"].values]
     unknown = [v for v in variables if v not in stored]
     if unknown:
-        raise SmasimInputError(
-            f"variables: {', '.join(unknown)} not in this sensitivity file; it has "
+        raise ParameterError(
+            f"{{variables}}: {literal(', '.join(unknown))} not in this sensitivity file; it has "
             f"{', '.join(stored)}"
         )
     return list(variables) or stored

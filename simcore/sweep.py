@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from simcore.config import Scenario, check_batch, load_scenario
-from simcore.errors import SmasimInputError
+from simcore.errors import ParameterError, SmasimInputError
 from simcore.overrides import OverrideError, parse_override
 from simcore.select import Quantity, select
 from simcore.store import read_scenario_coords
@@ -415,7 +415,7 @@ def response_curves(
     selection = select(path, variables=[variable], years=years, real=real)
     item = selection.quantities[0]
     if item.per_year and len(selection.years) != 1:
-        raise SmasimInputError("years: a response chart shows one year, e.g. 2031")
+        raise ParameterError("{years}: a response chart shows one year, e.g. 2031")
     order = np.argsort([values[s.index] for s in selection.scenarios], kind="stable")
     scenarios = [selection.scenarios[i] for i in order]
     columns = []
