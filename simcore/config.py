@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import re
 import tomllib
 import types
@@ -680,6 +681,9 @@ def format_validation_error(err: ValidationError, *, limit: int = 4) -> str:
 _TAGS = set(get_args(OutcomeKind)) | set(get_args(RuleKind))
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _key_path(loc: tuple[int | str, ...]) -> str:
     """``('negotiation', 'outcomes', 1, 'demand', 'term')`` → ``negotiation.outcomes[1].term``."""
     path = ""
@@ -692,7 +696,10 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
         elif "[" in part or "," in part:
             pass  # pydantic's name of a union member or a dict-key validator
         else:
-            path += f".{part}" if path else str(part)
+            # A key that is not a bare TOML key (a space, a newline) is written quoted, as
+            # TOML would, so that the message stays one line.
+            key = part if _BARE_KEY.fullmatch(part) else json.dumps(part)
+            path += f".{key}" if path else key
         previous = part
     return path
 

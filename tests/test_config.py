@@ -208,3 +208,15 @@ def test_file_errors(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(ConfigError, match="not a text file"):
         load_scenario(binary)
+
+
+@pytest.mark.parametrize(("key", "shown"), [("\n", r'run."\n"'), ("a b", 'run."a b"')])
+def test_a_key_that_is_not_bare_is_quoted_and_the_error_stays_one_line(
+    baseline_dict: dict[str, Any], key: str, shown: str
+) -> None:
+    """Found by the mutation property: a newline in a key broke the one-line error."""
+    baseline_dict["run"][key] = 1
+    with pytest.raises(ConfigError) as caught:
+        scenario_from_dict(baseline_dict, source="t")
+    assert "\n" not in str(caught.value)
+    assert f"{shown}: unknown key" in str(caught.value)
