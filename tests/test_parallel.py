@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import h5py
 import pytest
@@ -15,12 +15,11 @@ from simcore.errors import SmasimInputError
 from simcore.parallel import InProcessExecutor, SchedulerUnreachableError, open_executor
 from simcore.runner import run_scenarios
 from simcore.sampling import BLOCK_SIZE
+from simcore.store import DirectTarget, ResultWriter
 from simcore.variables import VARIABLES
 from tests.conftest import BASELINE
 
 Factory = Callable[..., Scenario]
-T = TypeVar("T", bound=Any)
-R = TypeVar("R")
 N = 2 * BLOCK_SIZE + 1_000
 
 
@@ -40,20 +39,20 @@ def scenarios() -> list[Scenario]:
     ]
 
 
-class ShippingExecutor(InProcessExecutor):
-    """Chunks come back to the writer (as from workers that do not see the file)."""
-
-    def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
-        return super().map_ordered(fn, (replace(task, target=None) for task in tasks))
+def run_written_by_h5py(scenarios: list[Scenario], path: Path, **options: Any) -> Path:
+    """The reference: one thread, every chunk written by h5py in the writing process (as for
+    a compressed file, which has no direct target)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ResultWriter, "direct_target", lambda self: None)
+        return run_scenarios(
+            scenarios, path, batch=True, executor=InProcessExecutor(), **options
+        ).path
 
 
 @pytest.fixture(scope="module")
 def serial_file(scenarios: list[Scenario], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The reference: one thread, every chunk written by h5py in the writing process."""
-    path = tmp_path_factory.mktemp("serial") / "serial.h5"
-    return run_scenarios(
-        scenarios, path, batch=True, chunk_size=1, executor=ShippingExecutor()
-    ).path
+    return run_written_by_h5py(scenarios, tmp_path_factory.mktemp("serial") / "serial.h5",
+                               chunk_size=1)
 
 
 @pytest.mark.parametrize(
@@ -100,6 +99,26 @@ def test_executor_options_are_checked() -> None:
             pass
 
 
+def test_threads_leave_the_writing_to_the_calling_thread(
+    scenarios: list[Scenario], serial_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes to one file serialize in the kernel, where a waiting thread spins: threads of
+    the run's process simulate, and only the thread that called the run writes."""
+    writers: list[threading.Thread] = []
+    write = DirectTarget.write
+
+    def recorded(self: DirectTarget, *args: Any, **kwargs: Any) -> None:
+        writers.append(threading.current_thread())
+        write(self, *args, **kwargs)
+
+    monkeypatch.setattr(DirectTarget, "write", recorded)
+    path = run_scenarios(scenarios, tmp_path / "x.h5", batch=True,
+                         executor=InProcessExecutor(threads=2)).path
+    assert len(writers) == 2 * 3  # 2 scenarios x 3 blocks
+    assert set(writers) == {threading.main_thread()}
+    assert _variables(path) == _variables(serial_file)
+
+
 def test_in_process_map_keeps_order() -> None:
     executor = InProcessExecutor(threads=3)
     assert list(executor.map_ordered(lambda x: x * x, range(20))) == [x * x for x in range(20)]
@@ -115,8 +134,7 @@ def test_a_million_paths_on_two_workers_equal_one_thread(tmp_path: Path) -> None
         load_scenario(ROOT / "configs" / name).with_overrides(samples=1_000_000)
         for name in ("baseline.toml", "lapse.toml")
     ]
-    serial = run_scenarios(scenarios, tmp_path / "serial.h5", batch=True,
-                           executor=ShippingExecutor()).path
+    serial = run_written_by_h5py(scenarios, tmp_path / "serial.h5")
     with open_executor(workers=2) as executor:
         spread = run_scenarios(scenarios, tmp_path / "spread.h5", batch=True,
                                executor=executor, chunk_size=3 * BLOCK_SIZE).path
