@@ -12,7 +12,8 @@ The engine's one BLAS call (the 4×4 correlation factor times a block's shocks) 
 for threads, yet OpenBLAS runs it on every core and its idle threads then spin: measured
 here, that doubled a block's CPU time (72 ms → 37 ms per 65,536 baseline paths with one
 BLAS thread) and took the other core from the run's second worker.
-:func:`configure_process` applies both settings.
+:func:`configure_process` applies both settings, and freezes the objects of the loaded
+modules out of the garbage collector's view (:func:`freeze_loaded_objects`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import gc
 
 from threadpoolctl import threadpool_limits
 
@@ -56,7 +58,21 @@ def configure_process() -> bool:
         True if the allocator settings were applied.
     """
     limit_blas_threads()
+    freeze_loaded_objects()
     return configure_allocator()
+
+
+@functools.cache
+def freeze_loaded_objects() -> None:
+    """Take the objects alive now (the loaded modules: numpy, scipy, xarray, dask …) out of
+    the cyclic garbage collector's view, for good.
+
+    A run makes many small objects per block (moments, tallies, futures), and each full
+    collection then traversed every loaded module's objects: 67 ms apiece with xarray and
+    dask loaded, 1% of a 1e7-path run's CPU in perf. Objects made later are collected as
+    before.
+    """
+    gc.freeze()
 
 
 @functools.cache

@@ -31,3 +31,21 @@ def test_a_run_limits_blas_to_one_thread() -> None:
 def test_dask_workers_start_with_one_blas_thread() -> None:
     assert ALLOCATOR_ENVIRONMENT["OPENBLAS_NUM_THREADS"] == "1"
     assert ALLOCATOR_ENVIRONMENT["MKL_NUM_THREADS"] == "1"
+
+
+def test_a_run_freezes_the_loaded_modules_out_of_the_collector() -> None:
+    """A full collection would otherwise traverse every loaded module's objects, again and
+    again during a run: after configure_process they are frozen, later objects are not."""
+    code = (
+        "import gc\n"
+        "import xarray\n"
+        "from simcore.memory import configure_process\n"
+        "before = gc.get_freeze_count()\n"
+        "configure_process()\n"
+        "frozen = gc.get_freeze_count()\n"
+        "junk = [[] for _ in range(1000)]\n"
+        "print(before, frozen > 10_000, gc.get_freeze_count() == frozen)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["0", "True", "True"]
