@@ -1,20 +1,25 @@
-"""End-to-end `smasim run` against its floor, a per-sample loop, and 1 vs 2 workers.
+"""End-to-end `smasim run` against its floor, onto disk and into memory, and 1 vs 2 cores.
 
 Everything is measured in this one run (never asserted; machines here are shared):
 
 - end-to-end ``smasim run`` of configs/baseline.toml (simulate + write + summary group), as a
-  child process: wall time and the child's peak RSS (``os.wait4``);
+  child process: wall time and the child's peak RSS (``os.wait4``), once with the file onto
+  the disk (``--dir``) and once into memory (``--memory-dir``, default /dev/shm), each
+  against its own floor;
 - the floor: numpy drawing the random numbers the model uses, spread over every core (one
   generator per thread), plus h5py writing the same bytes uncompressed (same dtypes and
-  shapes, flushed and fsynced like a run's file);
+  shapes, flushed and fsynced like a run's file) to the same place;
 - the per-sample Python loop of the same model (tests/reference_model.py) on a small N,
   scaled to the run's N;
-- ``--workers 1`` against ``--workers 2`` (dask LocalCluster processes), end to end and for
-  the simulation alone (chunk tasks whose values are dropped in the worker), which shows
-  how the engine scales when the disk is not the bound; the bound is named: the disk when
-  writing the bytes takes longer than simulating them on two workers, else the cores.
+- 1 core against 2: the default run (threads of one process) with the child confined to one
+  core, and ``--workers 1`` against ``--workers 2`` (dask LocalCluster processes), both into
+  memory where the disk is not the bound; and the simulation alone (chunks simulated and
+  reduced, nothing written) on 1 and 2 threads and on 1 and 2 dask workers. The bound is
+  named: the disk when writing the bytes takes longer than simulating them on two cores,
+  else the cores.
 
 Usage: python benchmarks/bench_run.py [--samples 1e7] [--quick] [--dir /tmp]
+       [--memory-dir /dev/shm] [--no-workers]
 """
 
 from __future__ import annotations
@@ -36,7 +41,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simcore.config import load_scenario  # noqa: E402
-from simcore.parallel import default_threads, open_executor  # noqa: E402
+from simcore.parallel import (  # noqa: E402
+    ChunkExecutor,
+    InProcessExecutor,
+    default_threads,
+    open_executor,
+)
 from simcore.params import resolve_params  # noqa: E402
 from simcore.runner import ChunkTask, plan_run, plan_summaries, simulate_chunk  # noqa: E402
 from simcore.sampling import (  # noqa: E402
@@ -53,10 +63,13 @@ BASELINE = ROOT / "configs" / "baseline.toml"
 SMASIM = Path(sys.executable).with_name("smasim")
 
 
-def run_child(args: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of a child process."""
+def run_child(args: list[str], *, cores: int | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of a child process, confined to the first ``cores``
+    cores this process may use if given."""
+    allowed = sorted(os.sched_getaffinity(0))
+    confine = None if cores is None else (lambda: os.sched_setaffinity(0, allowed[:cores]))
     start = time.perf_counter()
-    child = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, preexec_fn=confine)
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -64,9 +77,16 @@ def run_child(args: list[str]) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss * 1024
 
 
-def smasim_run(samples: int, out: Path, *extra: str) -> tuple[float, int]:
-    return run_child([str(SMASIM), "run", str(BASELINE), "--samples", str(samples),
-                      "-o", str(out), "--overwrite", "-q", *extra])
+def smasim_run(samples: int, out: Path, *extra: str, cores: int | None = None
+               ) -> tuple[float, int]:
+    """Wall seconds and peak RSS of ``smasim run`` (on the first ``cores`` cores if given)."""
+    args = [str(SMASIM), "run", str(BASELINE), "--samples", str(samples), "-o", str(out),
+            "--overwrite", "-q", *extra]
+    out.unlink(missing_ok=True)
+    try:
+        return run_child(args, cores=cores)
+    finally:
+        out.unlink(missing_ok=True)  # a leftover file would crowd the next run's memory
 
 
 def draw_floor(samples: int, horizon: int, threads: int) -> float:
@@ -119,19 +139,34 @@ def simulate_without_file(task: ChunkTask) -> int:
     return simulate_chunk(task).samples
 
 
-def engine_on_workers(samples: int, workers: int) -> float:
-    """Seconds for a LocalCluster of ``workers`` processes to run every chunk task of a run
-    (simulate, reduce the moments, tally the summary's brackets), writing nothing."""
+def chunk_tasks(samples: int) -> list[ChunkTask]:
+    """The run's chunk tasks with the pilot's brackets (no file)."""
     plan = plan_run([load_scenario(BASELINE).with_overrides(samples=samples)], seed=1)
     summaries = plan_summaries(plan)[0]
-    tasks = [replace(task, summaries=summaries) for task in plan.tasks()]
-    with open_executor(workers=workers) as executor:
-        list(executor.map_ordered(simulate_without_file, tasks[:workers]))  # warm the workers
-        start = time.perf_counter()
-        done = sum(executor.map_ordered(simulate_without_file, tasks))
-        elapsed = time.perf_counter() - start
-    assert done == samples
+    return [replace(task, summaries=summaries) for task in plan.tasks()]
+
+
+def engine_on(executor: ChunkExecutor, tasks: list[ChunkTask]) -> float:
+    """Seconds for ``executor`` to run every chunk task (simulate, reduce the moments, tally
+    the summary's brackets), writing nothing, after warming it on as many tasks as it has
+    slots."""
+    list(executor.map_ordered(simulate_without_file, tasks[: executor.slots]))
+    start = time.perf_counter()
+    done = sum(executor.map_ordered(simulate_without_file, tasks))
+    elapsed = time.perf_counter() - start
+    assert done == tasks[0].scenario.run.samples  # one scenario
     return elapsed
+
+
+def engine_on_threads(tasks: list[ChunkTask], threads: int) -> float:
+    """Simulation alone on ``threads`` threads of this process (the default run)."""
+    return engine_on(InProcessExecutor(threads), tasks)
+
+
+def engine_on_workers(tasks: list[ChunkTask], workers: int) -> float:
+    """Simulation alone on a LocalCluster of ``workers`` processes."""
+    with open_executor(workers=workers) as executor:
+        return engine_on(executor, tasks)
 
 
 def loop_rate(horizon: int, n: int = 2000) -> float:
@@ -143,55 +178,70 @@ def loop_rate(horizon: int, n: int = 2000) -> float:
     return n * horizon / (time.perf_counter() - start)
 
 
+def place_rows(label: str, folder: Path, samples: int, t_draw: float) -> tuple[float, float]:
+    """Run and floor writing into ``folder``; prints them; returns (run, write floor)."""
+    t_run, rss = smasim_run(samples, folder / "bench-run.h5")
+    t_write, nbytes = write_floor(samples, folder / "bench-floor.h5")
+    floor = t_draw + t_write
+    gib = 1024**3
+    print(f"{f'smasim run end to end, {label} ({folder})':<52}{t_run:>10.2f}"
+          f"   peak RSS {rss / gib:.2f} GiB (target <= 1.5 GiB at 1e7)")
+    print(f"{f'floor: h5py writes the same bytes (+fsync), {label}':<52}{t_write:>10.2f}"
+          f"   {nbytes / t_write / 1e9:.2f} GB/s")
+    print(f"  {label}: end to end / floor ({t_draw:.2f} + {t_write:.2f} s): "
+          f"{t_run / floor:.2f}x (target <= 2x)")
+    return t_run, t_write
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=float, default=1e7)
     parser.add_argument("--quick", action="store_true", help="1e6 paths")
-    parser.add_argument("--dir", default=tempfile.gettempdir(), help="where files are written")
-    parser.add_argument("--no-workers", action="store_true", help="skip the 1 vs 2 workers run")
+    parser.add_argument("--dir", default=tempfile.gettempdir(),
+                        help="where files go onto the disk (default: the temporary folder)")
+    parser.add_argument("--memory-dir", default="/dev/shm",
+                        help="a folder in memory (tmpfs); '' to skip the in-memory rows")
+    parser.add_argument("--no-workers", action="store_true",
+                        help="skip the 1 vs 2 cores and workers runs")
     args = parser.parse_args()
     samples = int(1e6 if args.quick else args.samples)
     horizon = load_scenario(BASELINE).run.horizon
-    work = Path(args.dir)
-    out = work / "bench-run.h5"
-
-    t_run, rss = smasim_run(samples, out)
-    out.unlink()
+    memory = Path(args.memory_dir) if args.memory_dir and Path(args.memory_dir).is_dir() else None
     cores = default_threads()
     t_draw = draw_floor(samples, horizon, cores)
-    t_write, nbytes = write_floor(samples, work / "bench-floor.h5")
-    floor = t_draw + t_write
     t_loop = samples * horizon / loop_rate(horizon)
+    layout = file_layout([load_scenario(BASELINE).with_overrides(samples=samples)], batch=False)
 
-    gib = 1024**3
-    print(f"baseline, {samples:,} paths x {horizon} years, {nbytes / 1e9:.2f} GB of samples, "
-          f"{os.cpu_count()} cores")
+    print(f"baseline, {samples:,} paths x {horizon} years, {layout.nbytes() / 1e9:.2f} GB of "
+          f"samples, {os.cpu_count()} cores")
     print(f"{'what':<52}{'seconds':>10}")
-    print(f"{'smasim run end to end (default: in process)':<52}{t_run:>10.2f}"
-          f"   peak RSS {rss / gib:.2f} GiB")
     print(f"{f'floor: numpy draws of the randoms ({cores} cores)':<52}{t_draw:>10.2f}")
-    print(f"{'floor: h5py writes the same bytes (+fsync)':<52}{t_write:>10.2f}"
-          f"   {nbytes / t_write / 1e9:.2f} GB/s")
-    print(f"{'per-sample Python loop, scaled from 2,000 paths':<52}{t_loop:>10.1f}")
-    print(f"end to end / floor: {t_run / floor:.2f}x (target <= 2x)   "
-          f"speed-up on the per-sample loop: {t_loop / t_run:.0f}x (target >= 100x)   "
-          f"peak RSS {rss / gib:.2f} GiB (target <= 1.5 GiB at 1e7)")
-    if args.no_workers:
+    t_run, _ = place_rows("onto disk", Path(args.dir), samples, t_draw)
+    if memory is not None:
+        place_rows("into memory", memory, samples, t_draw)
+    print(f"{'per-sample Python loop, scaled from 2,000 paths':<52}{t_loop:>10.1f}"
+          f"   the run is {t_loop / t_run:.0f}x faster")
+    if args.no_workers or cores < 2:
         return
-    t_one, rss_one = smasim_run(samples, out, "--workers", "1")
-    out.unlink()
-    t_two, rss_two = smasim_run(samples, out, "--workers", "2")
-    out.unlink()
-    for label, seconds, peak in (("1", t_one, rss_one), ("2", t_two, rss_two)):
-        print(f"{f'--workers {label} (dask LocalCluster)':<52}{seconds:>10.2f}"
-              f"   peak RSS {peak / gib:.2f} GiB")
-    print(f"2 workers vs 1: {t_one / t_two:.2f}x faster (target >= 1.6x)")
-    e_one, e_two = engine_on_workers(samples, 1), engine_on_workers(samples, 2)
-    print(f"{'simulation alone on 1 worker (no file)':<52}{e_one:>10.2f}")
-    print(f"{'simulation alone on 2 workers (no file)':<52}{e_two:>10.2f}")
-    print(f"simulation alone, 2 workers vs 1: {e_one / e_two:.2f}x faster")
+    where = memory or Path(args.dir)
+    out = where / "bench-cores.h5"
+    t_one, _ = smasim_run(samples, out, cores=1)
+    t_two, _ = smasim_run(samples, out, cores=2)
+    w_one, _ = smasim_run(samples, out, "--workers", "1")
+    w_two, _ = smasim_run(samples, out, "--workers", "2")
+    t_write, _ = write_floor(samples, where / "bench-floor.h5")
+    tasks = chunk_tasks(samples)
+    e_one, e_two = engine_on_threads(tasks, 1), engine_on_threads(tasks, 2)
+    d_one, d_two = engine_on_workers(tasks, 1), engine_on_workers(tasks, 2)
+    print(f"1 core vs 2, files in {where}:")
+    rows = (("smasim run on 1 core / on 2 cores (threads)", t_one, t_two),
+            ("smasim run --workers 1 / --workers 2 (dask)", w_one, w_two),
+            ("simulation alone, 1 thread / 2 threads", e_one, e_two),
+            ("simulation alone, 1 dask worker / 2", d_one, d_two))
+    for label, one, two in rows:
+        print(f"  {label:<50}{one:>7.2f} /{two:>6.2f} s   {one / two:.2f}x (target >= 1.6x)")
     bound = "the disk" if t_write > e_two else "the cores"
-    print(f"bound: {bound} (writing the bytes {t_write:.2f} s, simulating them on 2 workers "
+    print(f"bound: {bound} (writing the bytes {t_write:.2f} s, simulating them on 2 threads "
           f"{e_two:.2f} s)")
 
 

@@ -11,7 +11,7 @@ import click
 from simcore.config import MAX_SAMPLES, Scenario, load_scenario
 from simcore.errors import ConfigError, OutputExistsError, SmasimInputError, did_you_mean, literal
 from simcore.overrides import OverrideError
-from simcore.parallel import DEFAULT_CHUNK_SIZE
+from simcore.parallel import DASK_CHUNK_SIZE, DEFAULT_CHUNK_SIZE
 from simcore.render import FORMATS
 from simcore.sampling import BLOCK_SIZE
 from simcore.select import HEADLINE_VARIABLES
@@ -138,10 +138,10 @@ seed_option = click.option(
 chunk_size_option = click.option(
     "--chunk-size",
     type=Count(MAX_CHUNK_SIZE),
-    default=DEFAULT_CHUNK_SIZE,
-    show_default=True,
+    default=None,
     help=f"Samples per unit of work, rounded up to whole blocks of {BLOCK_SIZE:,}. Results do "
-    "not depend on it.",
+    f"not depend on it. [default: {DEFAULT_CHUNK_SIZE:,} in this process, "
+    f"{DASK_CHUNK_SIZE:,} per dask task]",
 )
 float32_option = click.option(
     "--float32", is_flag=True, help="Store floating-point variables as float32 (half the bytes)."

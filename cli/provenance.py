@@ -196,7 +196,7 @@ def validate_command(
 def rerun_command(
     file: Path,
     output: Path | None,
-    chunk_size: int,
+    chunk_size: int | None,
     workers: int | None,
     scheduler: str | None,
     overwrite: bool,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from simcore.config import Scenario, parse_scenario
 from simcore.errors import ResultFileError
-from simcore.parallel import DEFAULT_CHUNK_SIZE, ChunkExecutor, ProgressCallback
+from simcore.parallel import ChunkExecutor, ProgressCallback
 from simcore.sampling import BLOCK_SIZE
 from simcore.store import CF_CONVENTIONS, KIND_ATTR, SUMMARY_ONLY_ATTR, read_structure
 
@@ -329,7 +329,7 @@ def rerun(
     *,
     overwrite: bool = False,
     force: bool = False,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     command: str | None = None,
     executor: ChunkExecutor | None = None,

@@ -343,6 +343,10 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     moments: list[dict[str, Moments]] = []
     tallies: dict[str, SummaryTally] = {}
     counts = np.zeros((task.outcomes + 1, task.scenario.run.horizon), dtype=np.int64)
+    # The probe: a worker that sees the file the client created writes each block into it as
+    # it is made; one that does not (another machine, no shared file system) sends the values
+    # back.
+    target = task.target if task.target is not None and task.target.visible() else None
     for block in task.blocks:
         raw = simulate_block(task.scenario, block, seed=task.seed, with_defense=with_defense)
         raw["negotiation_outcome"] = lookup[raw["negotiation_outcome"].astype(np.intp) + 1]
@@ -360,19 +364,19 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
             tally = tally_summary(stored[name], plan)
             tallies[name] = tallies[name].merge(tally) if name in tallies else tally
         counts += outcome_counts(stored["negotiation_outcome"], task.outcomes)
-        parts.append({name: np.ascontiguousarray(stored[name]) for name in task.stored})
+        part = {name: np.ascontiguousarray(stored[name]) for name in task.stored}
+        if target is None:
+            parts.append(part)
+        else:
+            start, _ = block_bounds(block, task.scenario.run.samples)
+            target.write(start, part, scenario=task.file_scenario)
     values = (
-        parts[0]
-        if len(parts) == 1
+        {} if not parts
+        else parts[0] if len(parts) == 1
         else {name: np.concatenate([p[name] for p in parts]) for name in task.stored}
     )
     first = block_bounds(task.blocks.start, task.scenario.run.samples)[0]
     samples = block_bounds(task.blocks.stop - 1, task.scenario.run.samples)[1] - first
-    # The probe: a worker that sees the file the client created writes into it; one that
-    # does not (another machine, no shared file system) sends the values back.
-    if task.target is not None and task.target.visible():
-        task.target.write(first, values, scenario=task.file_scenario)
-        values = {}
     return ChunkResult(samples=samples, values=values, moments=moments, tallies=tallies,
                        outcome_counts=counts)
 
@@ -616,7 +620,7 @@ def run_scenarios(
     batch: bool = False,
     seed: int | None = None,
     seed_source: str | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int | None = None,
     float32: bool = False,
     compress: bool = False,
     store: Sequence[str] | None = None,
@@ -642,8 +646,9 @@ def run_scenarios(
         The seed of the run; default ``run.seed`` of the first scenario, else entropy.
     seed_source : str, optional
         Recorded origin of the seed (e.g. ``"command line"``).
-    chunk_size : int
+    chunk_size : int, optional
         Samples per unit of work, rounded up to whole blocks; results do not depend on it.
+        Default: the executor's (one block in this process, 4 per dask task).
     float32 : bool
         Store floating-point variables as float32 (half the bytes).
     compress : bool
@@ -671,8 +676,10 @@ def run_scenarios(
     RunResult
     """
     configure_process()
+    executor = executor or InProcessExecutor()
     plan = plan_run(
-        scenarios, batch=batch, seed=seed, seed_source=seed_source, chunk_size=chunk_size,
+        scenarios, batch=batch, seed=seed, seed_source=seed_source,
+        chunk_size=chunk_size or executor.chunk_size,
         float32=float32, compress=compress, store=store,
     )
     if scenario_coords:

@@ -12,7 +12,12 @@ import pytest
 
 from simcore.config import Scenario
 from simcore.errors import SmasimInputError
-from simcore.parallel import InProcessExecutor, SchedulerUnreachableError, open_executor
+from simcore.parallel import (
+    DaskExecutor,
+    InProcessExecutor,
+    SchedulerUnreachableError,
+    open_executor,
+)
 from simcore.runner import run_scenarios
 from simcore.sampling import BLOCK_SIZE
 from simcore.store import DirectTarget, ResultWriter
@@ -116,6 +121,32 @@ def test_threads_leave_the_writing_to_the_calling_thread(
                          executor=InProcessExecutor(threads=2)).path
     assert len(writers) == 2 * 3  # 2 scenarios x 3 blocks
     assert set(writers) == {threading.main_thread()}
+    assert _variables(path) == _variables(serial_file)
+
+
+def test_a_run_takes_its_chunk_size_from_the_executor(
+    scenarios: list[Scenario], serial_file: Path, tmp_path: Path
+) -> None:
+    """Unless the run says, tasks are as large as the executor wants them: one block in this
+    process, 4 on dask workers (whose fixed cost per task is larger)."""
+    assert InProcessExecutor.chunk_size == BLOCK_SIZE
+    assert DaskExecutor.chunk_size == 4 * BLOCK_SIZE
+    chunks: list[range] = []
+
+    class TwoBlocksPerTask(InProcessExecutor):
+        chunk_size = 2 * BLOCK_SIZE
+
+        def map_ordered(self, fn: Callable[[Any], Any], tasks: Any) -> Any:
+            def recorded(tasks: Any) -> Any:
+                for task in tasks:
+                    chunks.append(task.blocks)
+                    yield task
+            return super().map_ordered(fn, recorded(tasks))
+
+    path = run_scenarios(scenarios, tmp_path / "x.h5", batch=True,
+                         executor=TwoBlocksPerTask()).path
+    pilots = [range(0, 1)] * 2
+    assert chunks == pilots + [range(0, 2), range(2, 3)] * 2
     assert _variables(path) == _variables(serial_file)
 
 
