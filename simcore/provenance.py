@@ -22,7 +22,13 @@ from simcore.config import Scenario, parse_scenario
 from simcore.errors import ResultFileError
 from simcore.parallel import ChunkExecutor, ProgressCallback
 from simcore.sampling import BLOCK_SIZE
-from simcore.store import CF_CONVENTIONS, KIND_ATTR, SUMMARY_ONLY_ATTR, read_structure
+from simcore.store import (
+    CF_CONVENTIONS,
+    KIND_ATTR,
+    SUMMARY_FLOAT_ATTR,
+    SUMMARY_ONLY_ATTR,
+    read_structure,
+)
 
 if TYPE_CHECKING:  # the runner imports the engine: `smasim info` and `validate` must not
     from simcore.runner import RunResult
@@ -170,8 +176,10 @@ class FileInfo:
 
     @property
     def float32(self) -> bool:
-        """Floating-point variables are stored as float32 (``--float32``)."""
-        return any(v.dtype == "float32" for v in self.variables)
+        """Floating-point variables are stored, or were summarized, as float32 (``--float32``;
+        a ``--store none`` file records it in an attribute)."""
+        return (any(v.dtype == "float32" for v in self.variables)
+                or self.attrs.get(SUMMARY_FLOAT_ATTR) == "float32")
 
     @property
     def compressed(self) -> bool:

@@ -181,6 +181,9 @@ def file_layout(
 
 #: Global attribute listing the variables that have a summary but no paths in the file.
 SUMMARY_ONLY_ATTR = "summary_only_variables"
+#: Global attribute of a file with summary-only variables: the type their floating-point
+#: values were summarized in (``float32`` or ``float64``), which no stored variable may show.
+SUMMARY_FLOAT_ATTR = "summary_only_float_type"
 
 
 #: Meaning of the code −1 of ``negotiation_outcome``: no negotiation that year.
@@ -611,6 +614,7 @@ class ResultWriter:
         attrs = dict(self.attrs)
         if layout.summary_only:
             attrs[SUMMARY_ONLY_ATTR] = " ".join(layout.summary_only)
+            attrs[SUMMARY_FLOAT_ATTR] = "float32" if layout.float32 else "float64"
         dataset = xr.Dataset(data_vars, coords=_coordinates(layout), attrs=attrs)
         encoding = {name: _encoding(name, layout) for name in layout.variables}
         dataset.to_netcdf(

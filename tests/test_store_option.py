@@ -150,3 +150,25 @@ def test_store_names_variables_of_the_run(tmp_path: Path) -> None:
                                     "--store", "none", "-q"])
     assert none.exit_code == 0, none.output
     assert file_info(tmp_path / "none.h5").store == []
+
+
+def test_a_rerun_of_a_float32_run_without_paths_is_float32(tmp_path: Path) -> None:
+    """With --store none no variable shows the storage type; the file records it, so the
+    rerun's summary (of float32 values) is the original's, bit for bit."""
+    config = str(ROOT / "configs" / "baseline.toml")
+    path = tmp_path / "none.h5"
+    cli_runner = CliRunner()
+    first = cli_runner.invoke(cli, ["run", config, "--samples", "3000", "-o", str(path),
+                                    "--store", "none", "--float32", "-q"])
+    assert first.exit_code == 0, first.output
+    assert file_info(path).float32
+    again = cli_runner.invoke(cli, ["rerun", str(path), "-o", str(tmp_path / "again.h5"), "-q"])
+    assert again.exit_code == 0, again.output
+    assert file_info(tmp_path / "again.h5").float32
+    assert summary_group(tmp_path / "again.h5") == summary_group(path)
+    # Not the float64 summary: the type matters to the last bits.
+    wide = cli_runner.invoke(cli, ["run", config, "--samples", "3000", "-o",
+                                   str(tmp_path / "wide.h5"), "--store", "none", "-q"])
+    assert wide.exit_code == 0, wide.output
+    assert not file_info(tmp_path / "wide.h5").float32
+    assert summary_group(tmp_path / "wide.h5") != summary_group(path)
