@@ -185,7 +185,7 @@ def place_rows(label: str, folder: Path, samples: int, t_draw: float) -> tuple[f
     The write floor is taken before and after the run, after a first write that is not
     timed: on a virtual machine, writing into memory pages the machine has not touched
     lately can cost several times more (the hypervisor maps them in; measured here, 22 s
-    instead of 4 s for the first 5.7 GB after the page cache was dropped), and a floor
+    instead of 4 s for the first 5.7 GB onto disk after the page cache was dropped), and a floor
     taken right after the run reuses the pages the run's deleted file freed. The ratio is
     given against the mean of the two.
     """
