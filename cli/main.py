@@ -47,6 +47,7 @@ OPTION_WORDING = {
     "precision": "--precision",
     "fan": "--kind fan",
     "level": "--level",
+    "renormalize": "--renormalize",
 }
 
 EXIT_INPUT = 2

@@ -23,7 +23,8 @@ from cli.options import (
     workers_option,
 )
 from cli.run import simulate_with_progress
-from simcore.errors import SmasimInputError
+from simcore.errors import ConfigError, SmasimInputError
+from simcore.overrides import OverrideError
 from simcore.select import select
 from simcore.sweep import plan_sweep, response_curves
 
@@ -74,7 +75,11 @@ def sweep_command(
     validated before anything runs. summary, compare and plot read the file as any batch;
     plot --kind response draws percentiles against the swept value.
     """
-    plan = plan_sweep(config, assignments, renormalize=renormalize, samples=samples, seed=seed)
+    try:
+        plan = plan_sweep(config, assignments, renormalize=renormalize, samples=samples,
+                          seed=seed)
+    except OverrideError as err:
+        raise ConfigError(f"--set {err}") from err
     destination = output or DEFAULT_OUTPUT_DIR / f"{plan.name}-sweep.h5"
     simulate_with_progress(plan.scenarios, destination, batch=True, seed=seed,
               scenario_coords=plan.coords, **options)

@@ -30,6 +30,7 @@ PARAMETER_WORDING = {
     "precision": "precision",
     "fan": "fan chart",
     "level": "level",
+    "renormalize": "renormalize=True",
 }
 
 

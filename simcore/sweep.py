@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from simcore.config import Scenario, check_batch, load_scenario
-from simcore.errors import ParameterError, SmasimInputError
+from simcore.errors import ParameterError, SmasimInputError, literal
 from simcore.overrides import OverrideError, parse_override
 from simcore.select import Quantity, select
 from simcore.store import read_scenario_coords
@@ -96,8 +96,8 @@ def _toml_value(text: str, assignment: str) -> Any:
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
-        raise SmasimInputError(
-            f"--set {assignment}: value {text!r} is not a TOML value (quote strings: 'text')"
+        raise OverrideError(
+            assignment, f"value {text!r} is not a TOML value (quote strings: 'text')"
         ) from None
 
 
@@ -106,16 +106,14 @@ def _range_texts(start: str, stop: str, step: str, assignment: str) -> list[str]
     try:
         a, b, s = (Decimal(x.strip()) for x in (start, stop, step))
     except InvalidOperation:
-        raise SmasimInputError(
-            f"--set {assignment}: a range is START:STOP:STEP with numbers, e.g. 0:1:0.1"
+        raise OverrideError(
+            assignment, "a range is START:STOP:STEP with numbers, e.g. 0:1:0.1"
         ) from None
     if s <= 0 or b < a:
-        raise SmasimInputError(
-            f"--set {assignment}: a range needs STEP > 0 and STOP >= START"
-        )
+        raise OverrideError(assignment, "a range needs STEP > 0 and STOP >= START")
     count = int((b - a) / s) + 1
     if count > MAX_POINTS:
-        raise SmasimInputError(f"--set {assignment}: {count} values, at most {MAX_POINTS}")
+        raise OverrideError(assignment, f"{count} values, at most {MAX_POINTS}")
     integral = all(x == x.to_integral_value() for x in (a, s))
     # Decimal steps print exactly (0.30, not 0.30000000000000004); TOML reads them as floats.
     return [str(int(a + k * s)) if integral else str(float(a + k * s)) for k in range(count)]
@@ -133,11 +131,12 @@ def parse_axis(assignment: str) -> SweepAxis:
     """
     key, sep, raw = assignment.partition("=")
     if not sep or not raw.strip():
-        raise SmasimInputError(
-            f"--set {assignment}: expected KEY=V1,V2,... or KEY=START:STOP:STEP"
-        )
+        raise OverrideError(assignment, "expected KEY=V1,V2,... or KEY=START:STOP:STEP")
     # The key is checked by the overrides' own parser (a dotted path with indices).
-    parse_override(f"{key.strip()}=0")
+    try:
+        parse_override(f"{key.strip()}=0")
+    except OverrideError as err:
+        raise OverrideError(assignment, err.reason) from None
     quoted = raw.strip().startswith(("[", "{", "'", '"'))
     if (match := None if quoted else _RANGE.match(raw)) is not None:
         start, stop, step = match.groups()
@@ -146,7 +145,7 @@ def parse_axis(assignment: str) -> SweepAxis:
         texts = _split_top_level(raw)
     values = [_toml_value(text, assignment) for text in texts]
     if len(set(map(repr, values))) != len(values):
-        raise SmasimInputError(f"--set {assignment}: a value is repeated")
+        raise OverrideError(assignment, "a value is repeated")
     return SweepAxis(key=key.strip(), values=tuple(values), texts=tuple(texts))
 
 
@@ -232,8 +231,8 @@ def sweep_grid(
         raise SmasimInputError(f"sweep: {count} grid points, at most {MAX_POINTS}")
     balanced = [axis.key for axis in axes if _OUTCOME_PROBABILITY.match(axis.key)]
     if renormalize and not balanced:
-        raise SmasimInputError(
-            "--renormalize: no swept key is an outcome probability "
+        raise ParameterError(
+            "{renormalize}: no swept key is an outcome probability "
             "(negotiation.outcomes[N].probability); there is nothing to rescale"
         )
     base = load_scenario(config)
@@ -259,10 +258,11 @@ def sweep_grid(
             if isinstance(err, OverrideError) and err.assignment in (*assignments, *extra):
                 # Blamed alone, it was left out of its reason: name its key again.
                 reason = f"{err.assignment.partition('=')[0]}: {reason}"
+            hint = ""
             if balanced and not renormalize and "probabilities must sum to 1" in reason:
-                reason += ("; --renormalize rescales the other outcomes' probabilities to "
-                           "make up the rest")
-            raise SmasimInputError(f"sweep point {point}: {reason}") from None
+                hint = ("; {renormalize} rescales the other outcomes' probabilities to make up "
+                        "the rest")
+            raise ParameterError(literal(f"sweep point {point}: {reason}") + hint) from None
         points.append(GridPoint(scenario=scenario, values=values, texts=texts))
     names = [p.scenario.run.name for p in points]
     if len(set(names)) != len(names):

@@ -4,6 +4,7 @@ sweep file and what reads it."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,21 @@ def test_decimal_ranges_hit_their_end_exactly() -> None:
     ],
 )
 def test_bad_axes_are_refused(assignment: str, message: str) -> None:
-    with pytest.raises(SmasimInputError, match=message):
+    """From Python the error names the assignment; the command line adds --set."""
+    with pytest.raises(SmasimInputError, match=rf"^{re.escape(assignment)}: .*{message}"):
         parse_axis(assignment)
+
+
+def test_sweep_errors_name_the_option_on_the_command_line(tmp_path: Path) -> None:
+    result, out = _sweep(tmp_path, "--set", "fx.volatility=1:0:0.1")
+    assert result.exit_code == 2
+    assert result.output == ("Error: --set fx.volatility=1:0:0.1: a range needs STEP > 0 and "
+                             "STOP >= START\n")
+    result, out = _sweep(tmp_path, "--set", f"{DEMAND}=0.2")
+    assert result.exit_code == 2
+    assert result.output.endswith("; --renormalize rescales the other outcomes' probabilities "
+                                  "to make up the rest\n")
+    assert not out.exists()
 
 
 def test_grid_is_the_cartesian_product_named_by_its_values() -> None:
@@ -95,7 +109,8 @@ def test_an_unbalanced_point_suggests_renormalize_and_floats_are_compact() -> No
         sweep_grid(BASELINE, [parse_axis(f"{DEMAND}=0.2")])
     assert str(caught.value) == (
         f"sweep point {DEMAND}=0.2: negotiation.outcomes: probabilities must sum to 1 (sum to "
-        "0.85); --renormalize rescales the other outcomes' probabilities to make up the rest")
+        "0.85); renormalize=True rescales the other outcomes' probabilities to make up the "
+        "rest")
     with pytest.raises(SmasimInputError) as caught:
         sweep_grid(BASELINE, [parse_axis("fx.volatility=-0.4230769230769231")])
     assert str(caught.value) == ("sweep point fx.volatility=-0.423077: fx.volatility: must be "
@@ -112,7 +127,7 @@ def test_renormalize_without_a_swept_probability_is_refused() -> None:
     with pytest.raises(SmasimInputError) as caught:
         sweep_grid(BASELINE, [parse_axis("fx.volatility=0.1")], renormalize=True)
     assert str(caught.value) == (
-        "--renormalize: no swept key is an outcome probability "
+        "renormalize=True: no swept key is an outcome probability "
         "(negotiation.outcomes[N].probability); there is nothing to rescale")
 
 
