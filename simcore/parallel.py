@@ -36,10 +36,11 @@ from simcore.sampling import BLOCK_SIZE
 DEFAULT_CHUNK_SIZE = BLOCK_SIZE
 
 #: Samples per task on dask workers: 4 blocks. A task's fixed cost there (scheduling it,
-#: serializing it and its result: ~20 ms of Python across the worker and the client) was
-#: a quarter of a 1-block task's time; measured at 1e7 paths on 2 workers, 4 blocks ran
-#: 11% faster than 1. Workers that see the file write each block as it is made, so the
-#: chunk's values are held at once only by one that sends them back (~150 MB).
+#: serializing it and its result: ~40 ms of Python across the workers' and the client's
+#: threads in perf of a 1e7-path run on 2 workers, 7.4 s for 153 one-block tasks) was
+#: half a 1-block task's time again; 4 blocks ran 11% faster than 1 there. Workers that see
+#: the file write each block as it is made, so the chunk's values are held at once only by
+#: one that sends them back (~150 MB).
 DASK_CHUNK_SIZE = 4 * BLOCK_SIZE
 
 #: Called with (samples done, samples in all) as a run progresses.
