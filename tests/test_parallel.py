@@ -145,8 +145,30 @@ def test_a_run_takes_its_chunk_size_from_the_executor(
 
     path = run_scenarios(scenarios, tmp_path / "x.h5", batch=True,
                          executor=TwoBlocksPerTask()).path
-    pilots = [range(0, 1)] * 2
-    assert chunks == pilots + [range(0, 2), range(2, 3)] * 2
+    pilots = [range(0, 1)] * 2  # block 0 of each scenario, which its first chunk then skips
+    assert chunks == pilots + [range(1, 2), range(2, 3)] * 2
+    assert _variables(path) == _variables(serial_file)
+
+
+def test_every_block_is_simulated_once(
+    scenarios: list[Scenario], serial_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pilot that places the brackets is block 0 itself: it is written and folded in,
+    not simulated again (a third of the blocks of a batch of 1e5-path scenarios)."""
+    import simcore.runner as runner_module
+
+    simulated: list[tuple[str, int]] = []
+    simulate_block = runner_module.simulate_block
+
+    def recorded(scenario: Scenario, block: int, **options: Any) -> dict[str, Any]:
+        simulated.append((scenario.run.name, block))
+        return simulate_block(scenario, block, **options)
+
+    monkeypatch.setattr(runner_module, "simulate_block", recorded)
+    path = run_scenarios(scenarios, tmp_path / "x.h5", batch=True,
+                         executor=InProcessExecutor(threads=2)).path
+    names = [s.run.name for s in scenarios]
+    assert sorted(simulated) == sorted((name, b) for name in names for b in range(3))
     assert _variables(path) == _variables(serial_file)
 
 
