@@ -329,6 +329,13 @@ class ChunkResult:
         return object.__sizeof__(self) + kept + sum(v.nbytes for v in self.values.values())
 
 
+def visible_target(task: ChunkTask) -> DirectTarget | None:
+    """The probe: the task's target if this process sees the file the client created (this
+    machine, or a shared file system), where it then writes its blocks itself; None if it
+    must send the values back (another machine without the file system)."""
+    return task.target if task.target is not None and task.target.visible() else None
+
+
 def simulate_chunk(task: ChunkTask) -> ChunkResult:
     """Simulate a chunk's blocks, shape them as the file stores them, and reduce them while
     they are in cache: moments, tallies for the percentiles, outcome counts.
@@ -343,10 +350,7 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     moments: list[dict[str, Moments]] = []
     tallies: dict[str, SummaryTally] = {}
     counts = np.zeros((task.outcomes + 1, task.scenario.run.horizon), dtype=np.int64)
-    # The probe: a worker that sees the file the client created writes each block into it as
-    # it is made; one that does not (another machine, no shared file system) sends the values
-    # back.
-    target = task.target if task.target is not None and task.target.visible() else None
+    target = visible_target(task)
     for block in task.blocks:
         raw = simulate_block(task.scenario, block, seed=task.seed, with_defense=with_defense)
         raw["negotiation_outcome"] = lookup[raw["negotiation_outcome"].astype(np.intp) + 1]
@@ -442,18 +446,19 @@ def plan_summaries(
 
 
 def pilot_chunks(
-    plan: RunPlan, executor: ChunkExecutor | None = None
+    plan: RunPlan, executor: ChunkExecutor | None = None, target: DirectTarget | None = None
 ) -> Iterator[tuple[ChunkTask, tuple[SummaryPlans, ChunkResult]]]:
     """Each scenario's pilot, its block 0 as the file stores it: the task, the brackets it
     places and its chunk result (tallied against those brackets), in scenario order.
 
-    Simulated where ``executor`` runs tasks (default this thread); the values come back to
-    be written, so block 0 is simulated once, as the pilot. The brackets decide how much of
-    each block is kept for the exact selection, never a value.
+    Simulated where ``executor`` runs tasks (default this thread), and written into the file
+    by the pilot if it sees ``target``, else sent back with the result: block 0 is simulated
+    once, as the pilot. The brackets decide how much of each block is kept for the exact
+    selection, never a value.
     """
     pilot = functools.partial(simulate_pilot, samples=plan.samples,
                               percentiles=tuple(plan.scenarios[0].run.percentiles))
-    tasks = [replace(task, blocks=range(1)) for task in plan.tasks()
+    tasks = [replace(task, blocks=range(1)) for task in plan.tasks(target)
              if task.blocks.start == 0]
     yield from zip(tasks, (executor or InProcessExecutor()).map_ordered(pilot, tasks),
                    strict=True)
@@ -465,13 +470,18 @@ def simulate_pilot(
     """Simulate a pilot ``task`` (block 0), place the brackets of every summarized variable
     for a run of ``samples`` paths, and tally the block against them."""
     summarized = tuple(name for name in task.storage if name in SUMMARIZED)
-    first = simulate_chunk(replace(task, stored=tuple(dict.fromkeys((*task.stored,
-                                                                      *summarized)))))
+    first = simulate_chunk(replace(task, target=None,
+                                   stored=tuple(dict.fromkeys((*task.stored, *summarized)))))
     plans = {name: plan_summary(first.values[name], samples, percentiles)
              for name in summarized}
+    values = {name: first.values[name] for name in task.stored}
+    if (target := visible_target(task)) is not None:
+        target.write(block_bounds(task.blocks.start, task.scenario.run.samples)[0], values,
+                     scenario=task.file_scenario)
+        values = {}
     return plans, replace(
         first,
-        values={name: first.values[name] for name in task.stored},
+        values=values,
         tallies={name: tally_summary(first.values[name], plans[name]) for name in plans},
     )
 
@@ -540,7 +550,7 @@ def simulate_into(
         if progress is not None:
             progress(done, total)
 
-    for pilot, (plans, result) in pilot_chunks(plan, executor):
+    for pilot, (plans, result) in pilot_chunks(plan, executor, task_target):
         reductions.append(ScenarioReduction(dict(plans), np.zeros(outcomes, dtype=np.int64)))
         fold_in(replace(pilot, summaries=plans), result)
 
