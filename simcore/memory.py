@@ -12,16 +12,18 @@ The engine's one BLAS call (the 4×4 correlation factor times a block's shocks) 
 for threads, yet OpenBLAS runs it on every core and its idle threads then spin: measured
 here, that doubled a block's CPU time (72 ms → 37 ms per 65,536 baseline paths with one
 BLAS thread) and took the other core from the run's second worker.
-:func:`configure_process` applies both settings, and freezes the objects of the loaded
-modules out of the garbage collector's view (:func:`freeze_loaded_objects`).
+:func:`configure_process` applies both settings. :func:`objects_frozen` keeps the objects
+alive when a run starts out of the garbage collector's view while it runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
 import gc
+from collections.abc import Iterator
 
 from threadpoolctl import threadpool_limits
 
@@ -58,21 +60,29 @@ def configure_process() -> bool:
         True if the allocator settings were applied.
     """
     limit_blas_threads()
-    freeze_loaded_objects()
     return configure_allocator()
 
 
-@functools.cache
-def freeze_loaded_objects() -> None:
-    """Take the objects alive now (the loaded modules: numpy, scipy, xarray, dask …) out of
-    the cyclic garbage collector's view, for good.
+@contextlib.contextmanager
+def objects_frozen() -> Iterator[None]:
+    """Keep the objects alive on entry (the loaded modules: numpy, scipy, xarray, dask …)
+    out of the cyclic garbage collector's view until exit.
 
     A run makes many small objects per block (moments, tallies, futures), and each full
     collection then traversed every loaded module's objects: 67 ms apiece with xarray and
-    dask loaded, 1% of a 1e7-path run's CPU in perf. Objects made later are collected as
-    before.
+    dask loaded, 1% of a 1e7-path run's CPU in perf. Objects made inside are collected as
+    before; on exit the frozen ones are handed back, so a notebook's cyclic garbage from
+    before the run is still collected later. A process that froze objects itself is left
+    as it is.
     """
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @functools.cache

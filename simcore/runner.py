@@ -30,7 +30,7 @@ import xarray as xr
 
 from simcore.config import Scenario
 from simcore.engine import simulate_block
-from simcore.memory import configure_process, release_memory
+from simcore.memory import configure_process, objects_frozen, release_memory
 from simcore.moments import Moments
 from simcore.parallel import (
     DEFAULT_CHUNK_SIZE,
@@ -722,7 +722,7 @@ def run_scenarios(
     )
     with ResultWriter(
         Path(output), plan.layout, attrs, overwrite=overwrite, force=force
-    ) as writer:
+    ) as writer, objects_frozen():
         reductions = simulate_into(plan, writer, executor=executor, progress=progress)
         writer.release()
         summary = summarize_run(plan, writer.temp, reductions)
