@@ -3,8 +3,9 @@
 - :func:`plan_run` (pure, no file): the seed, the file's layout and the units of work;
 - :func:`simulate_into`: simulate every chunk into the file being written, and return what
   the summary needs, reduced from each block while it is in memory: moments, the tallies of
-  the percentiles' brackets (placed by a pilot block, :func:`plan_summaries`) and the counts
-  of negotiation outcomes;
+  the percentiles' brackets (placed by each scenario's block 0, the pilot, which is then
+  written and tallied like any block: :func:`pilot_chunks`) and the counts of negotiation
+  outcomes;
 - :func:`summarize_run`: the ``summary`` group from those reductions (no sample is read back
   but for a column whose brackets a pilot misplaced, which is rare);
 - :func:`commit_run`: write the summary and give the file its final name.
