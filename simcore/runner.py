@@ -30,6 +30,7 @@ import numpy as np
 import xarray as xr
 
 from simcore.config import Scenario
+from simcore.direct_io import aligned_copy
 from simcore.engine import simulate_block
 from simcore.memory import configure_process, objects_frozen, release_memory
 from simcore.moments import Moments
@@ -369,7 +370,8 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
             tally = tally_summary(stored[name], plan)
             tallies[name] = tallies[name].merge(tally) if name in tallies else tally
         counts += outcome_counts(stored["negotiation_outcome"], task.outcomes)
-        part = {name: np.ascontiguousarray(stored[name]) for name in task.stored}
+        # In memory a direct write can hand to the disk as it is (simcore.direct_io).
+        part = {name: aligned_copy(stored[name]) for name in task.stored}
         if target is None:
             parts.append(part)
         else:

@@ -32,6 +32,7 @@ import numpy as np
 import xarray as xr
 
 from simcore.config import Scenario
+from simcore.direct_io import ALIGNMENT, ALIGNMENT_THRESHOLD, DirectWriter
 from simcore.errors import (
     OutputExistsError,
     ParameterError,
@@ -448,9 +449,10 @@ class DirectTarget:
 
     A contiguous HDF5 dataset keeps its values as one C-order run of bytes at a fixed file
     offset, so a chunk computed anywhere on this machine can be written straight to its
-    place with ``pwrite``: no copy to a single writer, and the bytes are those h5py would
-    write. Picklable: a dask worker that sees the file (:meth:`visible`: this machine, or a
-    file system shared with it) writes its chunks itself.
+    place with ``pwrite`` (past the page cache where aligned: :mod:`simcore.direct_io`):
+    no copy to a single writer, and the bytes are those h5py would write. Picklable: a dask
+    worker that sees the file (:meth:`visible`: this machine, or a file system shared with
+    it) writes its chunks itself.
 
     Attributes
     ----------
@@ -491,16 +493,9 @@ class DirectTarget:
         """Write samples ``start …`` of every variable (of one scenario) to their place."""
         first_row = (scenario or 0) * self.samples + start
         try:
-            fd = os.open(self.path, os.O_WRONLY)
-            try:
+            with DirectWriter(self.path) as writer:
                 for name, offset in self.offsets.items():
-                    data = memoryview(np.ascontiguousarray(values[name]).data).cast("B")
-                    position = offset + first_row * self.row_bytes[name]
-                    while data:
-                        written = os.pwrite(fd, data, position)
-                        data, position = data[written:], position + written
-            finally:
-                os.close(fd)
+                    writer.write(values[name], offset + first_row * self.row_bytes[name])
         except OSError as err:
             # Name the file (a disk full has none): the error line then names the result.
             raise OSError(err.errno, err.strerror, self.path) from err
@@ -622,7 +617,10 @@ class ResultWriter:
             invalid_netcdf=False,
         )
         if not layout.compress:
-            with h5py.File(self._creating, "r+") as handle:
+            # Large datasets start on a disk-block boundary: whole blocks of samples then
+            # go to disk without the page cache (simcore.direct_io).
+            with h5py.File(self._creating, "r+", alignment_threshold=ALIGNMENT_THRESHOLD,
+                           alignment_interval=ALIGNMENT) as handle:
                 for name in layout.variables:
                     # Writing the last element allocates the whole contiguous region (no
                     # fill value, so nothing else is written); the samples overwrite it.
