@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import h5netcdf
 import h5py
 import numpy as np
 import xarray as xr
@@ -222,18 +223,18 @@ def _coordinates(layout: FileLayout) -> dict[str, Any]:
     return coords
 
 
-def _encoding(name: str, layout: FileLayout) -> dict[str, Any]:
+def _storage(name: str, layout: FileLayout) -> dict[str, Any]:
+    """h5netcdf's ``create_variable`` keywords for variable ``name``'s storage: contiguous,
+    or gzip-compressed chunks of a block of samples of one scenario."""
     # No fill value: every sample is written before a file is complete, and a defined fill
     # value would make HDF5 write the whole dataset once more when its storage is allocated.
-    encoding: dict[str, Any] = {"dtype": layout.dtype(name), "_FillValue": None}
+    storage: dict[str, Any] = {"dtype": layout.dtype(name)}
     if layout.compress:
-        shape = layout.shape(name)
-        chunks = tuple(min(size, 65536) if dim == "sample" else 1 if dim == "scenario" else size
-                       for dim, size in zip(layout.dims(name), shape, strict=True))
-        encoding.update(zlib=True, complevel=4, chunksizes=chunks)
-    else:
-        encoding["contiguous"] = True
-    return encoding
+        storage.update(compression="gzip", compression_opts=4, chunks=tuple(
+            min(size, 65536) if dim == "sample" else 1 if dim == "scenario" else size
+            for dim, size in zip(layout.dims(name), layout.shape(name), strict=True)
+        ))
+    return storage
 
 
 def temporary_path(final: Path) -> Path:
@@ -597,35 +598,61 @@ class ResultWriter:
                 folder.rmdir()
 
     def _create_structure(self) -> None:
-        import dask.array  # only here: its import costs ~0.2 s that reading commands skip
+        """Write the file's metadata: dimensions, coordinates, attributes, and every
+        variable's storage, allocated but not written.
 
+        Written through h5netcdf as xarray's ``to_netcdf`` writes a dataset with lazy
+        placeholders (CF ``coordinates`` attributes, ``_FillValue`` on float coordinates,
+        the same creation order), which would import dask for it (~0.3 s a run);
+        ``tests/test_store.py`` checks the two structures are the same.
+        """
         layout = self.layout
-        data_vars = {}
-        for name in layout.variables:
-            shape = layout.shape(name)
-            # Lazy placeholders: xarray writes metadata now; the data is written by blocks.
-            placeholder = dask.array.empty(shape, dtype=layout.dtype(name), chunks=shape)
-            data_vars[name] = (layout.dims(name), placeholder, _variable_attrs(name, layout))
+        coords = _coordinates(layout)
         attrs = dict(self.attrs)
         if layout.summary_only:
             attrs[SUMMARY_ONLY_ATTR] = " ".join(layout.summary_only)
             attrs[SUMMARY_FLOAT_ATTR] = "float32" if layout.float32 else "float64"
-        dataset = xr.Dataset(data_vars, coords=_coordinates(layout), attrs=attrs)
-        encoding = {name: _encoding(name, layout) for name in layout.variables}
-        dataset.to_netcdf(
-            self._creating, engine="h5netcdf", encoding=encoding, compute=False,
-            invalid_netcdf=False,
-        )
-        if not layout.compress:
-            # Large datasets start on a disk-block boundary: whole blocks of samples then
-            # go to disk without the page cache (simcore.direct_io).
-            with h5py.File(self._creating, "r+", alignment_threshold=ALIGNMENT_THRESHOLD,
+        # CF: each data variable names the non-dimension coordinates along its dimensions;
+        # those along none of them (no data variable at all) are named globally.
+        auxiliary = sorted(name for name, (dim, _, _) in coords.items() if name != dim)
+        unattached = set(auxiliary)
+        # Dimensions in the order the variables first use them, data variables first.
+        dims = {dim: size for name in layout.variables
+                for dim, size in zip(layout.dims(name), layout.shape(name), strict=True)}
+        for dim, values, _ in coords.values():
+            dims.setdefault(dim, len(values))
+        # Large datasets start on a disk-block boundary: whole blocks of samples then go to
+        # disk without the page cache (simcore.direct_io).
+        with h5netcdf.File(self._creating, "w", alignment_threshold=ALIGNMENT_THRESHOLD,
                            alignment_interval=ALIGNMENT) as handle:
+            handle.attrs.update(attrs)
+            handle.dimensions = dims
+            for name in layout.variables:
+                variable = handle.create_variable(name, layout.dims(name), **_storage(name, layout))
+                variable_attrs = _variable_attrs(name, layout)
+                # A scenario coordinate lies along `scenario`, which every batch variable has.
+                attached = [c for c in auxiliary if coords[c][0] in layout.dims(name)]
+                if attached:
+                    variable_attrs["coordinates"] = " ".join(attached)
+                    unattached.difference_update(attached)
+                variable.attrs.update(variable_attrs)
+            for name, (dim, values, coord_attrs) in coords.items():
+                values = np.asarray(values)
+                if values.dtype.kind == "O":
+                    coord = handle.create_variable(name, (dim,), dtype=h5py.string_dtype(),
+                                                   data=values)
+                else:
+                    # xarray's default: floats get a NaN fill value, integers none.
+                    fill = {"fillvalue": np.nan} if values.dtype.kind == "f" else {}
+                    coord = handle.create_variable(name, (dim,), data=values, **fill)
+                coord.attrs.update(coord_attrs)
+            if unattached:
+                handle.attrs["coordinates"] = " ".join(sorted(unattached))
+            if not layout.compress:
                 for name in layout.variables:
                     # Writing the last element allocates the whole contiguous region (no
                     # fill value, so nothing else is written); the samples overwrite it.
-                    data = handle[name]
-                    data[tuple(size - 1 for size in data.shape)] = 0
+                    handle.variables[name][tuple(size - 1 for size in layout.shape(name))] = 0
 
     def direct_target(self) -> DirectTarget | None:
         """Let other threads or processes on this machine write the samples themselves.
