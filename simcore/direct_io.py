@@ -37,18 +37,26 @@ ALIGNMENT_THRESHOLD = 65536
 _O_DIRECT: int = getattr(os, "O_DIRECT", 0)
 
 
-def aligned_empty(shape: int | tuple[int, ...], dtype: DTypeLike) -> np.ndarray:
-    """An uninitialised C-order array whose data starts on an :data:`ALIGNMENT` boundary."""
+def aligned_empty(
+    shape: int | tuple[int, ...], dtype: DTypeLike, *, phase: int = 0
+) -> np.ndarray:
+    """An uninitialised C-order array whose data starts ``phase`` bytes past an
+    :data:`ALIGNMENT` boundary.
+
+    Memory for bytes bound for file offset ``p`` takes ``phase = p``: its whole pages then
+    line up with the file's, and :meth:`DirectWriter.write` hands them to the disk as they
+    are.
+    """
     dtype = np.dtype(dtype)
     count = int(np.prod(shape, dtype=np.int64))
     raw = np.empty(count * dtype.itemsize + ALIGNMENT, dtype=np.uint8)
-    skip = -raw.ctypes.data % ALIGNMENT
+    skip = (phase - raw.ctypes.data) % ALIGNMENT
     return raw[skip : skip + count * dtype.itemsize].view(dtype).reshape(shape)
 
 
-def aligned_copy(array: np.ndarray) -> np.ndarray:
+def aligned_copy(array: np.ndarray, *, phase: int = 0) -> np.ndarray:
     """A C-order copy of ``array`` in :func:`aligned_empty` memory."""
-    copy = aligned_empty(array.shape, array.dtype)
+    copy = aligned_empty(array.shape, array.dtype, phase=phase)
     np.copyto(copy, array)
     return copy
 

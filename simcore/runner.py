@@ -353,6 +353,7 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     tallies: dict[str, SummaryTally] = {}
     counts = np.zeros((task.outcomes + 1, task.scenario.run.horizon), dtype=np.int64)
     target = visible_target(task)
+    first_row = (task.file_scenario or 0) * task.scenario.run.samples
     for block in task.blocks:
         raw = simulate_block(task.scenario, block, seed=task.seed, with_defense=with_defense)
         raw["negotiation_outcome"] = lookup[raw["negotiation_outcome"].astype(np.intp) + 1]
@@ -370,8 +371,11 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
             tally = tally_summary(stored[name], plan)
             tallies[name] = tallies[name].merge(tally) if name in tallies else tally
         counts += outcome_counts(stored["negotiation_outcome"], task.outcomes)
-        # In memory a direct write can hand to the disk as it is (simcore.direct_io).
-        part = {name: aligned_copy(stored[name]) for name in task.stored}
+        # In memory a direct write can hand to the disk as it is (simcore.direct_io): pages
+        # line up with the file's, whose large datasets start on a page, where this
+        # scenario's rows start after those of the scenarios before it.
+        part = {name: aligned_copy(stored[name], phase=first_row * stored[name][0].nbytes)
+                for name in task.stored}
         if target is None:
             parts.append(part)
         else:

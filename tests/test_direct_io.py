@@ -7,6 +7,7 @@ import errno
 import fcntl
 import itertools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 import simcore.direct_io as direct_io
-from simcore.config import load_scenario
+from simcore.config import Scenario, load_scenario
 from simcore.direct_io import ALIGNMENT, DirectWriter, aligned_copy, aligned_empty
 from simcore.runner import run_scenarios
 from simcore.sampling import BLOCK_SIZE
@@ -64,6 +65,16 @@ def test_aligned_memory_starts_on_a_disk_block(shape: tuple[int, ...], dtype: ty
     copy = aligned_copy(values)
     assert copy.ctypes.data % ALIGNMENT == 0 and copy.flags.c_contiguous
     assert np.array_equal(copy, values)
+
+
+@pytest.mark.parametrize("phase", [1, 100, ALIGNMENT - 8, ALIGNMENT + 24])
+def test_aligned_memory_can_start_at_a_phase(phase: int) -> None:
+    """Memory bound for a file offset with the same phase: whole pages line up."""
+    assert aligned_empty((10, 6), np.float64, phase=phase).ctypes.data % ALIGNMENT == (
+        phase % ALIGNMENT)
+    values = np.arange(60.0).reshape(6, 10).T
+    copy = aligned_copy(values, phase=phase)
+    assert copy.ctypes.data % ALIGNMENT == phase % ALIGNMENT and np.array_equal(copy, values)
 
 
 @pytest.mark.parametrize("position", [0, 1, ALIGNMENT - 1, ALIGNMENT, 3 * ALIGNMENT + 17])
@@ -193,3 +204,24 @@ def test_a_small_file_keeps_its_compact_layout(tmp_path: Path) -> None:
     # Each dataset starts where the one before it ends.
     assert all(start + size == following
                for (start, size), (following, _) in itertools.pairwise(extents))
+
+
+def test_a_batch_hands_its_blocks_to_the_disk_without_copying_them_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_scenario: Callable[..., Scenario]
+) -> None:
+    """A scenario's rows start mid-page when the samples do not fill whole pages; its blocks
+    are made in memory of the same phase, so no write copies them to line them up."""
+    recopied: list[int] = []
+    aligned = direct_io.aligned_copy
+
+    def recorded(array: np.ndarray, *, phase: int = 0) -> np.ndarray:
+        recopied.append(array.nbytes)
+        return aligned(array, phase=phase)
+
+    monkeypatch.setattr(direct_io, "aligned_copy", recorded)  # what DirectWriter calls
+    scenarios = [make_scenario({"run": {"name": name, "samples": BLOCK_SIZE + 1_000,
+                                        "seed": 3}}) for name in ("a", "b")]
+    path = run_scenarios(scenarios, tmp_path / "batch.h5", batch=True).path
+    with h5py.File(path) as handle:
+        assert handle["contribution_usd"].shape[:2] == (2, BLOCK_SIZE + 1_000)
+    assert recopied == []
