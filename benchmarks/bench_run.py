@@ -81,16 +81,18 @@ def run_child(args: list[str], *, cores: int | None = None) -> tuple[float, int]
     return elapsed, usage.ru_maxrss * 1024
 
 
-def smasim_run(samples: int, out: Path, *extra: str, cores: int | None = None
-               ) -> tuple[float, int]:
-    """Wall seconds and peak RSS of ``smasim run`` (on the first ``cores`` cores if given)."""
+def smasim_run(samples: int, out: Path, *extra: str, cores: int | None = None,
+               keep: bool = False) -> tuple[float, int]:
+    """Wall seconds and peak RSS of ``smasim run`` (on the first ``cores`` cores if given);
+    the file is removed afterwards unless ``keep``."""
     args = [str(SMASIM), "run", str(BASELINE), "--samples", str(samples), "-o", str(out),
             "--overwrite", "-q", *extra]
     out.unlink(missing_ok=True)
     try:
         return run_child(args, cores=cores)
     finally:
-        out.unlink(missing_ok=True)  # a leftover file would crowd the next run's memory
+        if not keep:
+            out.unlink(missing_ok=True)  # a leftover file would crowd the next run's memory
 
 
 def draw_floor(samples: int, horizon: int, threads: int) -> float:

@@ -84,7 +84,7 @@ def main() -> None:
     samples, work = int(args.samples), Path(args.dir)
     out = work / "bench-store.h5"
 
-    seconds, rss = smasim_run(samples, out, "--store", STORED)
+    seconds, rss = smasim_run(samples, out, "--store", STORED, keep=True)
     size = out.stat().st_size
     out.unlink()
     without, with_tallies = tally_share(samples)
