@@ -107,6 +107,9 @@ class DirectWriter:
         page cache.
         """
         data = np.ascontiguousarray(values).reshape(-1).view(np.uint8)
+        if self._direct is None:
+            self._write_buffered(data, position)
+            return
         head = min(-position % ALIGNMENT, data.size)
         body = (data.size - head) // ALIGNMENT * ALIGNMENT
         self._write_buffered(data[:head], position)

@@ -603,8 +603,8 @@ class ResultWriter:
 
         Written through h5netcdf as xarray's ``to_netcdf`` writes a dataset with lazy
         placeholders (CF ``coordinates`` attributes, ``_FillValue`` on float coordinates,
-        the same creation order), which would import dask for it (~0.3 s a run);
-        ``tests/test_store.py`` checks the two structures are the same.
+        the same dimension and creation order), which needs dask arrays for them (0.13 s
+        of a small run); ``tests/test_file_structure.py`` checks the two are the same.
         """
         layout = self.layout
         coords = _coordinates(layout)
