@@ -26,18 +26,21 @@ from tests.conftest import BASELINE
 SIZE = 5 * ALIGNMENT + 123
 
 
-def _direct_io_available(folder: Path) -> bool:
-    if not getattr(os, "O_DIRECT", 0):
-        return False
-    probe = folder / "probe"
+@pytest.fixture
+def direct_folder(tmp_path: Path) -> Path:
+    """``tmp_path``, where the tests that watch direct writes happen; they are skipped
+    where its file system (or the platform) has no direct I/O: there is nothing to watch."""
+    probe = tmp_path / "probe"
     probe.write_bytes(b"")
     try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_DIRECT))
+        os.close(os.open(probe, os.O_WRONLY | getattr(os, "O_DIRECT", 0)))
+        supported = bool(getattr(os, "O_DIRECT", 0))
     except OSError:
-        return False
-    finally:
-        probe.unlink()
-    return True
+        supported = False
+    probe.unlink()
+    if not supported:
+        pytest.skip("this file system has no direct I/O")
+    return tmp_path
 
 
 def _recorded_writes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, int, int]]:
@@ -99,11 +102,9 @@ def test_a_write_puts_exactly_its_bytes_at_its_place(
 
 
 def test_whole_pages_go_to_disk_directly_and_the_partial_ones_through_the_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    direct_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not _direct_io_available(tmp_path):
-        pytest.skip("this file system has no direct I/O")
-    path = tmp_path / "file"
+    path = direct_folder / "file"
     path.write_bytes(bytes(8 * ALIGNMENT))
     calls = _recorded_writes(monkeypatch)
     values = np.arange(SIZE // 8, dtype=np.float64)  # not aligned in memory, nor in length
@@ -136,13 +137,11 @@ def test_without_direct_io_every_write_goes_through_the_page_cache(
 
 
 def test_a_device_that_refuses_the_alignment_gets_buffered_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    direct_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """EINVAL from a direct write (a device with larger blocks): that write and every later
     one go through the page cache, and the file is still right."""
-    if not _direct_io_available(tmp_path):
-        pytest.skip("this file system has no direct I/O")
-    path = tmp_path / "file"
+    path = direct_folder / "file"
     path.write_bytes(bytes(8 * ALIGNMENT))
     pwrite = os.pwrite
     refused: list[int] = []
@@ -171,17 +170,15 @@ def test_other_errors_are_not_hidden(tmp_path: Path) -> None:
 
 
 def test_a_run_writes_its_full_blocks_directly_into_aligned_datasets(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    direct_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The run's large datasets start on a disk block, so every full block of samples goes
     to disk directly (no copy into the page cache); the file is the same as ever (the golden
     tests pin its values)."""
-    if not _direct_io_available(tmp_path):
-        pytest.skip("this file system has no direct I/O")
     samples = 2 * BLOCK_SIZE + 1_000
     calls = _recorded_writes(monkeypatch)
     scenario = load_scenario(BASELINE).with_overrides(samples=samples, seed=3)
-    path = run_scenarios([scenario], tmp_path / "run.h5").path
+    path = run_scenarios([scenario], direct_folder / "run.h5").path
     with h5py.File(path) as handle:
         datasets = [handle[name] for name in VARIABLES if name in handle]
         row_bytes = [d.nbytes // samples for d in datasets]
