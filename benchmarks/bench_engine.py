@@ -23,18 +23,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simcore.config import load_scenario  # noqa: E402
-from simcore.engine import simulate_block  # noqa: E402
-from simcore.memory import configure_process  # noqa: E402
-from simcore.params import resolve_params  # noqa: E402
-from simcore.sampling import (  # noqa: E402
-    BLOCK_SIZE,
-    N_SHOCKS,
-    N_UNIFORMS,
-    block_bounds,
-    block_count,
-    draw_block,
-)
+from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.core.design import BLOCK_SIZE, block_bounds, block_count  # noqa: E402
+from simcore.model.engine import simulate_block  # noqa: E402
+from simcore.model.params import resolve_params  # noqa: E402
+from simcore.model.sampling import N_SHOCKS, N_UNIFORMS, draw_block  # noqa: E402
+from simcore.run.process import configure_process  # noqa: E402
 from tests.reference_model import simulate_reference  # noqa: E402
 
 

@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simcore.backtest import DEFAULT_SAMPLES, backtest_drivers, backtest_sma  # noqa: E402
-from simcore.calibrate import calibrate  # noqa: E402
-from simcore.history import load_history  # noqa: E402
+from simcore.analysis.backtest import DEFAULT_SAMPLES, backtest_drivers, backtest_sma  # noqa: E402
+from simcore.evidence.calibrate import calibrate  # noqa: E402
+from simcore.evidence.history import load_history  # noqa: E402
 
 
 def _seconds(command: list[str]) -> float:

@@ -1,4 +1,4 @@
-"""Exact percentiles of long columns: simcore.quantiles against numpy (never asserted).
+"""Exact percentiles of long columns: simcore.stats.quantiles against numpy (never asserted).
 
 For 1e7 float64 standard normals and 1e7 lognormals (sigma 3) and the fan-chart levels
 q = 5, 10, 25, 50, 75, 90, 95, prints the wall time of
@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simcore.quantiles import exact_percentiles  # noqa: E402
+from simcore.stats.quantiles import exact_percentiles  # noqa: E402
 
 LEVELS = [5, 10, 25, 50, 75, 90, 95]
 # Columns cycled through between calls: 3 x 80 MB exceeds any last-level cache here.

@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_summary import evict  # noqa: E402
-from simcore.config import load_scenario  # noqa: E402
-from simcore.runner import run_scenarios  # noqa: E402
+from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.run.runner import run_scenarios  # noqa: E402
 
 SHIPPED = ("baseline", "drawdown", "lapse", "us-demand-2027")
 
@@ -43,9 +43,9 @@ OPERATIONS = {
 
 _CHILD = """
 import sys, time
-from simcore.budget_report import budget_rows
-from simcore.select import select
-from simcore.store import read_samples
+from simcore.report.budget import budget_rows  # noqa: E402
+from simcore.read.select import select  # noqa: E402
+from simcore.io.reader import read_samples  # noqa: E402
 path = sys.argv[1]
 start = time.perf_counter()
 {statement}

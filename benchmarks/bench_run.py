@@ -44,24 +44,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simcore.config import load_scenario  # noqa: E402
-from simcore.direct_io import ALIGNMENT, DirectWriter, aligned_copy  # noqa: E402
-from simcore.parallel import (  # noqa: E402
-    ChunkExecutor,
-    InProcessExecutor,
-    default_threads,
-    open_executor,
-)
-from simcore.params import resolve_params  # noqa: E402
-from simcore.runner import ChunkTask, plan_run, plan_summaries, simulate_chunk  # noqa: E402
-from simcore.sampling import (  # noqa: E402
-    BLOCK_SIZE,
-    N_SHOCKS,
-    N_UNIFORMS,
-    block_count,
-    draw_block,
-)
-from simcore.store import file_layout  # noqa: E402
+from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.core.design import BLOCK_SIZE, block_count  # noqa: E402
+from simcore.core.system import default_threads  # noqa: E402
+from simcore.io.direct_io import ALIGNMENT, DirectWriter, aligned_copy  # noqa: E402
+from simcore.io.layout import file_layout  # noqa: E402
+from simcore.model.params import resolve_params  # noqa: E402
+from simcore.model.sampling import N_SHOCKS, N_UNIFORMS, draw_block  # noqa: E402
+from simcore.run.parallel import ChunkExecutor, InProcessExecutor, open_executor  # noqa: E402
+from simcore.run.runner import ChunkTask, plan_run, plan_summaries, simulate_chunk  # noqa: E402
 from tests.reference_model import simulate_reference  # noqa: E402
 
 BASELINE = ROOT / "configs" / "baseline.toml"
@@ -143,7 +134,7 @@ def write_floor(samples: int, out: Path) -> tuple[float, int]:
 
 def direct_write_floor(samples: int, out: Path) -> float:
     """Seconds to write the file's bytes as a run does where the disk allows it: from aligned
-    memory, past the page cache (simcore.direct_io), each variable from a block boundary,
+    memory, past the page cache (simcore.io.direct_io), each variable from a block boundary,
     then fsync: what the disk itself takes."""
     scenario = load_scenario(BASELINE).with_overrides(samples=samples)
     layout = file_layout([scenario], batch=False)

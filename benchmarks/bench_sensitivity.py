@@ -26,16 +26,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simcore.config import load_scenario  # noqa: E402
-from simcore.engine import simulate_paths  # noqa: E402
-from simcore.memory import configure_process  # noqa: E402
-from simcore.parallel import open_executor  # noqa: E402
-from simcore.params import resolve_params  # noqa: E402
-from simcore.runner import run_scenarios  # noqa: E402
-from simcore.sampling import BLOCK_SIZE, block_count, draw_block  # noqa: E402
-from simcore.sensitivity import DEFAULT_OUTER, analyse_sensitivity, input_design  # noqa: E402
-from simcore.shapley import ShapleyPrecisionWarning  # noqa: E402
-from simcore.sweep import plan_sweep  # noqa: E402
+from simcore.analysis.sensitivity import DEFAULT_OUTER, analyse_sensitivity, input_design  # noqa: E402
+from simcore.analysis.sweep import plan_sweep  # noqa: E402
+from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.core.design import BLOCK_SIZE, block_count  # noqa: E402
+from simcore.model.engine import simulate_paths  # noqa: E402
+from simcore.model.params import resolve_params  # noqa: E402
+from simcore.model.sampling import draw_block  # noqa: E402
+from simcore.run.parallel import open_executor  # noqa: E402
+from simcore.run.process import configure_process  # noqa: E402
+from simcore.run.runner import run_scenarios  # noqa: E402
+from simcore.stats.shapley import ShapleyPrecisionWarning  # noqa: E402
 
 SWEPT = "negotiation.outcomes[1].probability"
 

@@ -27,8 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_engine import best_of  # noqa: E402
 from benchmarks.bench_run import BASELINE, smasim_run  # noqa: E402
-from simcore.config import load_scenario  # noqa: E402
-from simcore.runner import (  # noqa: E402
+from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.io.layout import file_layout  # noqa: E402
+from simcore.io.writer import ResultWriter  # noqa: E402
+from simcore.run.runner import (  # noqa: E402
     ScenarioReduction,
     plan_run,
     plan_summaries,
@@ -36,7 +38,6 @@ from simcore.runner import (  # noqa: E402
     simulate_into,
     summarize_run,
 )
-from simcore.store import ResultWriter, file_layout  # noqa: E402
 
 STORED = "contribution_usd"
 

@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simcore.config import load_scenario  # noqa: E402
-from simcore.runner import run_scenarios  # noqa: E402
-from simcore.select import HEADLINE_VARIABLES  # noqa: E402
+from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.read.choices import HEADLINE_VARIABLES  # noqa: E402
+from simcore.run.runner import run_scenarios  # noqa: E402
 
 #: What a child process times, after its imports: name → Python statement using ``path``.
 OPERATIONS = {
@@ -46,7 +46,7 @@ OPERATIONS = {
 _CHILD = """
 import sys, time
 import h5py
-from simcore.report import summary_rows
+from simcore.read.queries import summary_rows  # noqa: E402
 def read(path, names):
     with h5py.File(path, "r") as handle:
         for name in names:

@@ -10,7 +10,7 @@ import click
 
 from cli.history import data_option, echo_json, format_option, print_table
 from cli.options import Count, check_output_free, read_overwrite_option
-from simcore.backtest import (
+from simcore.analysis.backtest import (
     DEFAULT_FROM,
     DEFAULT_HORIZON,
     DEFAULT_SAMPLES,
@@ -20,7 +20,7 @@ from simcore.backtest import (
     driver_records,
     write_backtest,
 )
-from simcore.history import load_history
+from simcore.evidence.history import load_history
 
 #: Most paths per origin a backtest simulates.
 MAX_BACKTEST_SAMPLES = 10_000_000

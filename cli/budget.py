@@ -17,11 +17,11 @@ from cli.options import (
     years_option,
 )
 from cli.summary import emit
-from simcore.budget import DEFAULT_LEVEL
-from simcore.budget_report import DEFAULT_VARIABLE, budget_json, budget_rows, budget_tables
-from simcore.errors import SmasimInputError
-from simcore.output import write_text
-from simcore.render import format_for
+from simcore.core.errors import SmasimInputError
+from simcore.io.atomic import write_text
+from simcore.report.budget import DEFAULT_VARIABLE, budget_json, budget_rows, budget_tables
+from simcore.report.render import format_for
+from simcore.stats.budget import DEFAULT_LEVEL
 
 
 @click.command("budget")

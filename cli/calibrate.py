@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from cli.history import data_option, echo_json, format_option, print_table
-from simcore.calibrate import DEFAULT_START, Calibration, calibrate
-from simcore.calibrated_scenario import calibrated_toml, configured_concession_mean
-from simcore.config import Scenario, load_scenario
-from simcore.history import load_history
+from simcore.config.schema import Scenario, load_scenario
+from simcore.evidence.calibrate import DEFAULT_START, Calibration, calibrate
+from simcore.evidence.calibrated_scenario import calibrated_toml, configured_concession_mean
+from simcore.evidence.history import load_history
 
 DEFAULT_BASE = Path("configs/baseline.toml")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -141,7 +141,7 @@ def calibrate_command(base_path: Path, start: int, end: int | None, data: Path |
             _print_negotiations(calibration)
     if output is not None and text is not None:
         # Imported only to write: it brings in the store (xarray), a third of a second.
-        from simcore.output import write_text
+        from simcore.io.atomic import write_text
 
         write_text(output, text, overwrite=overwrite)
         if fmt != "json":

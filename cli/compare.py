@@ -17,10 +17,10 @@ from cli.options import (
     years_option,
 )
 from cli.summary import emit
-from simcore.compare import DEFAULT_SECTIONS
-from simcore.render import comparison_tables
-from simcore.report import comparison_rows
-from simcore.select import parse_percentiles
+from simcore.read.choices import parse_percentiles
+from simcore.read.queries import comparison_rows
+from simcore.report.render import comparison_tables
+from simcore.stats.compare import DEFAULT_SECTIONS
 
 
 @click.command("compare")

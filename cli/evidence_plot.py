@@ -10,9 +10,9 @@ import click
 def plot_evidence(kind: str, file: Path | None, output: Path, *, overwrite: bool) -> None:
     """Draw ``kind`` into ``output``: ``history`` from the data folder ``file`` (None: the
     shipped data), ``coverage`` from the backtest file ``file``."""
-    from simcore import evidence_plots
-    from simcore.backtest import read_backtest
-    from simcore.history import load_history
+    from simcore.analysis.backtest import read_backtest
+    from simcore.evidence.history import load_history
+    from simcore.report import evidence_plots
 
     if kind == "history":
         evidence_plots.history_chart(load_history(file), output, overwrite=overwrite)

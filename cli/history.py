@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from simcore.history import DATA_FILES, History, load_history, negotiation_records
+from simcore.evidence.history import DATA_FILES, History, load_history, negotiation_records
 
 SERIES = tuple(name.removesuffix(".csv") for name in DATA_FILES)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from simcore.errors import ParameterError, SmasimInputError, did_you_mean
+from simcore.core.errors import ParameterError, SmasimInputError, did_you_mean
 
 #: How the CLI names the library's parameters in messages (:class:`ParameterError`).
 OPTION_WORDING = {
@@ -123,7 +123,7 @@ def describe_os_error(err: OSError) -> str:
     reason = (reason or text or type(err).__name__).splitlines()[0]
     if filename is None:
         return reason
-    from simcore.store import final_path  # the store imports xarray: only on this error path
+    from simcore.io.partial import final_path
 
     temp = Path(os.fsdecode(filename))
     result = final_path(temp)
@@ -225,7 +225,7 @@ class SmasimGroup(click.Group):
         except OSError as err:
             if ctx.meta.get("smasim.debug"):
                 raise
-            from simcore.parallel import SchedulerUnreachableError  # only on this error path
+            from simcore.run.parallel import SchedulerUnreachableError  # only on this error path
 
             message = (
                 err.worded(OPTION_WORDING)

@@ -8,13 +8,19 @@ from typing import ParamSpec
 
 import click
 
-from simcore.config import MAX_SAMPLES, Scenario, load_scenario
-from simcore.errors import ConfigError, OutputExistsError, SmasimInputError, did_you_mean, literal
-from simcore.overrides import OverrideError
-from simcore.parallel import DASK_CHUNK_SIZE, DEFAULT_CHUNK_SIZE
-from simcore.render import FORMATS
-from simcore.sampling import BLOCK_SIZE
-from simcore.select import HEADLINE_VARIABLES
+from simcore.config.overrides import OverrideError
+from simcore.config.schema import MAX_SAMPLES, Scenario, load_scenario
+from simcore.core.design import BLOCK_SIZE
+from simcore.core.errors import (
+    ConfigError,
+    OutputExistsError,
+    SmasimInputError,
+    did_you_mean,
+    literal,
+)
+from simcore.read.choices import HEADLINE_VARIABLES
+from simcore.report.render import FORMATS
+from simcore.run.parallel import DASK_CHUNK_SIZE, DEFAULT_CHUNK_SIZE
 
 P = ParamSpec("P")
 

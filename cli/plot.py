@@ -15,10 +15,10 @@ from cli.options import (
     scenario_option,
     years_option,
 )
-from simcore.budget_report import DEFAULT_VARIABLE, budget_figure
-from simcore.errors import SmasimInputError
-from simcore.figures import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
-from simcore.select import select
+from simcore.core.errors import SmasimInputError
+from simcore.read.select import select
+from simcore.report.budget import DEFAULT_VARIABLE, budget_figure
+from simcore.report.panels import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
 
 KINDS = ("fan", "cdf", "hist", "budget")
 #: Kinds drawn from the shipped history (FILE: an optional data folder) and from a
@@ -107,8 +107,7 @@ def plot_command(
         draw_response_plot(file, variables, years, real, output, overwrite)
         return
     # matplotlib is imported only by this command: it would add ~0.5 s to every other one.
-    from simcore import plots
-
+    from simcore.report import plots
     plots.check_output(output)
     check_output_free(output, overwrite)
     if kind == "budget":

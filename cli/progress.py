@@ -19,8 +19,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from simcore.parallel import ProgressCallback
-from simcore.sampling import block_count
+from simcore.core.design import block_count
+from simcore.run.parallel import ProgressCallback
 
 
 class RateColumn(ProgressColumn):

@@ -24,11 +24,12 @@ from cli.options import (
     workers_option,
 )
 from cli.progress import progress_bar
-from simcore.config import Scenario, check_batch
-from simcore.errors import SmasimInputError
-from simcore.parallel import open_executor
-from simcore.provenance import FileInfo, default_rerun_path, file_info, rerun
-from simcore.store import OTHER_KINDS, file_layout, human_bytes
+from simcore.config.schema import Scenario, check_batch
+from simcore.core.errors import SmasimInputError
+from simcore.core.text import human_bytes
+from simcore.io.layout import OTHER_KINDS, file_layout
+from simcore.io.provenance import FileInfo, file_info
+from simcore.run.parallel import open_executor
 
 
 def render_info(info: FileInfo) -> str:
@@ -217,6 +218,8 @@ def rerun_command(
             "so values differ wherever the model changed.",
             err=True,
         )
+    from simcore.run.rerun import default_rerun_path, rerun  # the engine: only to rerun
+
     destination = output or default_rerun_path(file)
     with (
         open_executor(workers=workers, scheduler=scheduler) as executor,

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from cli.options import check_output_free, read_overwrite_option
-from simcore.errors import SmasimInputError
-from simcore.output import write_text
-from simcore.store import human_bytes
+from simcore.core.errors import SmasimInputError
+from simcore.core.text import human_bytes
+from simcore.io.atomic import write_text
 
 #: Suffixes accepted for the report file.
 HTML_SUFFIXES = (".html", ".htm")
@@ -61,7 +61,7 @@ def report_command(
         )
     check_output_free(output, overwrite)
     # matplotlib and the figures are imported only by the commands that draw.
-    from simcore.html_report import build_report
+    from simcore.report.html.report import build_report
 
     page = build_report(files, sensitivity=sensitivity, backtest=backtest)
     write_text(output, page, overwrite=overwrite)

@@ -16,9 +16,9 @@ from cli.options import (
     simulation_options,
 )
 from cli.progress import progress_bar
-from simcore.config import Scenario, check_batch
-from simcore.parallel import open_executor
-from simcore.runner import run_scenarios
+from simcore.config.schema import Scenario, check_batch
+from simcore.run.parallel import open_executor
+from simcore.run.runner import run_scenarios
 
 
 def simulate_with_progress(

@@ -25,17 +25,13 @@ from cli.options import (
 )
 from cli.progress import progress_bar
 from cli.summary import emit
-from simcore.parallel import open_executor
-from simcore.render import SUFFIX_FORMATS
-from simcore.runner import resolve_seed
-from simcore.select import HEADLINE_VARIABLES
-from simcore.sensitivity import (
-    DEFAULT_INNER,
-    DEFAULT_OUTER,
-    analyse_sensitivity,
-    sensitivity_tables,
-)
-from simcore.shapley import ShapleyPrecisionWarning
+from simcore.analysis.sensitivity import DEFAULT_INNER, DEFAULT_OUTER, analyse_sensitivity
+from simcore.read.choices import HEADLINE_VARIABLES
+from simcore.report.render import SUFFIX_FORMATS
+from simcore.report.sensitivity_tables import sensitivity_tables
+from simcore.run.parallel import open_executor
+from simcore.run.runner import resolve_seed
+from simcore.stats.shapley import ShapleyPrecisionWarning
 
 #: Outer draws at most (2^26: about 1.5e9 model paths with the baseline's 5 groups).
 MAX_OUTER = 2**26
@@ -123,7 +119,7 @@ def sensitivity_command(
             warnings.warn(warning.message, warning.category, stacklevel=1)
     if netcdf is not None:
         # Imported here: only this branch needs xarray.
-        from simcore.sensitivity_file import write_sensitivity
+        from simcore.analysis.sensitivity_file import write_sensitivity
 
         write_sensitivity(result, netcdf, command=shlex.join(["smasim", *sys.argv[1:]]),
                           overwrite=overwrite)
@@ -141,8 +137,9 @@ def draw_sensitivity_plot(
     overwrite: bool,
 ) -> None:
     """``smasim plot --kind shapley|tornado FILE``: figures of a sensitivity file."""
-    from simcore import sensitivity_plots
-    from simcore.sensitivity_file import read_sensitivity, shapley_panels, tornado_selection
+    from simcore.analysis.sensitivity_file import read_sensitivity
+    from simcore.report import sensitivity_plots
+    from simcore.report.sensitivity_panels import shapley_panels, tornado_selection
 
     sensitivity_plots.check_output(output)
     check_output_free(output, overwrite)

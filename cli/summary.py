@@ -27,10 +27,11 @@ from cli.options import (
     var_option,
     years_option,
 )
-from simcore.convergence import DEFAULT_PRECISION
-from simcore.errors import SmasimInputError
-from simcore.output import write_text
-from simcore.render import (
+from simcore.core.errors import SmasimInputError
+from simcore.io.atomic import write_text
+from simcore.read.choices import parse_percentiles
+from simcore.read.queries import convergence_rows, headline_rows, outcome_rows, summary_rows
+from simcore.report.render import (
     RENDERERS,
     Tables,
     TextTable,
@@ -39,8 +40,7 @@ from simcore.render import (
     outcome_tables,
     summary_tables,
 )
-from simcore.report import convergence_rows, headline_rows, outcome_rows, summary_rows
-from simcore.select import parse_percentiles
+from simcore.stats.convergence import DEFAULT_PRECISION
 
 #: Widest headline printed, whatever the terminal (columns wrap into blocks beyond it).
 HEADLINE_WIDTH = 100

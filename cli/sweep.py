@@ -23,10 +23,10 @@ from cli.options import (
     workers_option,
 )
 from cli.run import simulate_with_progress
-from simcore.errors import ConfigError, SmasimInputError
-from simcore.overrides import OverrideError
-from simcore.select import select
-from simcore.sweep import plan_sweep, response_curves
+from simcore.analysis.sweep import plan_sweep, response_curves
+from simcore.config.overrides import OverrideError
+from simcore.core.errors import ConfigError, SmasimInputError
+from simcore.read.select import select
 
 
 @click.command("sweep")
@@ -91,8 +91,8 @@ def draw_response_plot(
 ) -> None:
     """``smasim plot --kind response FILE --var V --years Y``: percentiles against the
     swept value of a sweep file."""
-    from simcore import sensitivity_plots
-    from simcore.render import axis_label
+    from simcore.report import sensitivity_plots
+    from simcore.report.render import axis_label
 
     sensitivity_plots.check_output(output)
     check_output_free(output, overwrite)

@@ -2,33 +2,193 @@
 
 Usable from a notebook without the command line::
 
-    from simcore import load_scenario, simulate, run_scenarios
-    scenario = load_scenario("configs/baseline.toml").with_overrides(samples=10_000)
-    paths = simulate(scenario, seed=1)                 # dict of (sample, year) arrays
-    run_scenarios([scenario], "outputs/baseline.h5")   # the same as `smasim run`
+    import simcore
+    scenario = simcore.load_scenario("configs/baseline.toml").with_overrides(samples=10_000)
+    paths = simcore.simulate(scenario, seed=1)                 # dict of (sample, year) arrays
+    simcore.run_scenarios([scenario], "outputs/baseline.h5")   # the same as `smasim run`
+    rows = simcore.summary_rows("outputs/baseline.h5")         # what `smasim summary` shows
+
+The code lives in layered subpackages (docs/architecture.md): ``core`` < ``stats`` <
+``config`` < ``model`` · ``io`` · ``evidence`` < ``run`` · ``read`` < ``analysis`` <
+``report``. The names below are the notebook workflow; each subpackage offers the rest.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import warnings
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 #: Public names and the modules that define them, imported on first use: importing one
 #: submodule (as each command does) must not import the engine, xarray and dask with it.
 _EXPORTS = {
-    "Scenario": "simcore.config",
-    "load_scenario": "simcore.config",
-    "parse_scenario": "simcore.config",
-    "scenario_from_dict": "simcore.config",
-    "simulate": "simcore.engine",
-    "simulate_block": "simcore.engine",
-    "RunResult": "simcore.runner",
-    "run_scenarios": "simcore.runner",
+    "Scenario": "simcore.config.schema",
+    "load_scenario": "simcore.config.schema",
+    "parse_scenario": "simcore.config.schema",
+    "scenario_from_dict": "simcore.config.schema",
+    "check_batch": "simcore.config.schema",
+    "apply_overrides": "simcore.config.overrides",
+    "resolve_params": "simcore.model.params",
+    "ModelParams": "simcore.model.params",
+    "draw_block": "simcore.model.sampling",
+    "BlockDraws": "simcore.model.sampling",
+    "simulate_paths": "simcore.model.engine",
+    "simulate_block": "simcore.model.engine",
+    "simulate": "simcore.model.engine",
+    "run_scenarios": "simcore.run.runner",
+    "RunResult": "simcore.run.runner",
+    "rerun": "simcore.run.rerun",
+    "open_executor": "simcore.run.parallel",
+    "file_info": "simcore.io.provenance",
+    "FileInfo": "simcore.io.provenance",
+    "read_summary": "simcore.io.reader",
+    "read_samples": "simcore.io.reader",
+    "select": "simcore.read.select",
+    "Selection": "simcore.read.select",
+    "summary_rows": "simcore.read.queries",
+    "comparison_rows": "simcore.read.queries",
+    "outcome_rows": "simcore.read.queries",
+    "headline_rows": "simcore.read.queries",
+    "exact_percentiles": "simcore.stats.quantiles",
+    "paired_difference": "simcore.stats.compare",
+    "allocate_budget": "simcore.stats.budget",
+    "analyse_sensitivity": "simcore.analysis.sensitivity",
+    "plan_sweep": "simcore.analysis.sweep",
+    "backtest_drivers": "simcore.analysis.backtest",
+    "build_report": "simcore.report.html.report",
+    "SmasimInputError": "simcore.core.errors",
+    "ConfigError": "simcore.core.errors",
+    "ResultFileError": "simcore.core.errors",
+    "ParameterError": "simcore.core.errors",
 }
 __all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # the same names, for type checkers and IDEs
+    from simcore.config.schema import Scenario, check_batch, load_scenario, parse_scenario, scenario_from_dict
+    from simcore.config.overrides import apply_overrides
+    from simcore.model.params import ModelParams, resolve_params
+    from simcore.model.sampling import BlockDraws, draw_block
+    from simcore.model.engine import simulate, simulate_block, simulate_paths
+    from simcore.run.runner import RunResult, run_scenarios
+    from simcore.run.rerun import rerun
+    from simcore.run.parallel import open_executor
+    from simcore.io.provenance import FileInfo, file_info
+    from simcore.io.reader import read_samples, read_summary
+    from simcore.read.select import Selection, select
+    from simcore.read.queries import comparison_rows, headline_rows, outcome_rows, summary_rows
+    from simcore.stats.quantiles import exact_percentiles
+    from simcore.stats.compare import paired_difference
+    from simcore.stats.budget import allocate_budget
+    from simcore.analysis.sensitivity import analyse_sensitivity
+    from simcore.analysis.sweep import plan_sweep
+    from simcore.analysis.backtest import backtest_drivers
+    from simcore.report.html.report import build_report
+    from simcore.core.errors import ConfigError, ParameterError, ResultFileError, SmasimInputError
 
 
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         raise AttributeError(f"module 'simcore' has no attribute {name!r}")
     return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+#: Module paths of 0.1 and where their names are now (removed in 0.3.0): importing an old
+#: path gives a module that finds each name in the new ones, with a FutureWarning.
+MOVED_MODULES: dict[str, tuple[str, ...]] = {
+    "simcore.errors": ('simcore.core.errors',),
+    "simcore.types": ('simcore.core.types',),
+    "simcore.variables": ('simcore.core.variables',),
+    "simcore.moments": ('simcore.stats.moments',),
+    "simcore.quantiles": ('simcore.stats.quantiles',),
+    "simcore.summary": ('simcore.stats.summary',),
+    "simcore.convergence": ('simcore.stats.convergence',),
+    "simcore.compare": ('simcore.stats.compare',),
+    "simcore.budget": ('simcore.stats.budget',),
+    "simcore.rank_correlation": ('simcore.stats.rank_correlation',),
+    "simcore.shapley": ('simcore.stats.shapley',),
+    "simcore.nearcorr": ('simcore.stats.nearcorr',),
+    "simcore.overrides": ('simcore.config.overrides',),
+    "simcore.params": ('simcore.model.params',),
+    "simcore.sampling": ('simcore.model.sampling', 'simcore.core.design'),
+    "simcore.shocks": ('simcore.model.shocks', 'simcore.stats.linalg'),
+    "simcore.drivers": ('simcore.model.drivers',),
+    "simcore.agreement": ('simcore.model.agreement',),
+    "simcore.costs": ('simcore.model.costs',),
+    "simcore.engine": ('simcore.model.engine',),
+    "simcore.history": ('simcore.evidence.history',),
+    "simcore.calibrate": ('simcore.evidence.calibrate',),
+    "simcore.calibrated_scenario": ('simcore.evidence.calibrated_scenario',),
+    "simcore.store": ('simcore.io.layout', 'simcore.io.partial', 'simcore.io.writer', 'simcore.io.reader', 'simcore.io.summary_group', 'simcore.core.text'),
+    "simcore.direct_io": ('simcore.io.direct_io',),
+    "simcore.provenance": ('simcore.io.provenance', 'simcore.run.rerun', 'simcore.core.design'),
+    "simcore.output": ('simcore.io.atomic',),
+    "simcore.runner": ('simcore.run.runner',),
+    "simcore.parallel": ('simcore.run.parallel', 'simcore.core.system'),
+    "simcore.memory": ('simcore.run.process',),
+    "simcore.select": ('simcore.read.select', 'simcore.read.choices'),
+    "simcore.rows": ('simcore.read.rows',),
+    "simcore.sensitivity": ('simcore.analysis.sensitivity', 'simcore.report.sensitivity_tables'),
+    "simcore.sensitivity_file": ('simcore.analysis.sensitivity_file', 'simcore.report.sensitivity_panels'),
+    "simcore.backtest": ('simcore.analysis.backtest',),
+    "simcore.sweep": ('simcore.analysis.sweep',),
+    "simcore.render": ('simcore.report.render',),
+    "simcore.figures": ('simcore.report.panels',),
+    "simcore.plots": ('simcore.report.plots',),
+    "simcore.budget_plot": ('simcore.report.budget_plot',),
+    "simcore.sensitivity_plots": ('simcore.report.sensitivity_plots',),
+    "simcore.evidence_plots": ('simcore.report.evidence_plots',),
+    "simcore.budget_report": ('simcore.report.budget',),
+    "simcore.report_attachments": ('simcore.report.attachments',),
+    "simcore.scenario_notes": ('simcore.report.scenario_notes',),
+    "simcore.html_document": ('simcore.report.html.document',),
+    "simcore.html_report": ('simcore.report.html.report',),
+}
+
+
+class _MovedModule(ModuleType):
+    """An old module path: each attribute is looked up in the modules that now hold it."""
+
+    def __init__(self, name: str, homes: tuple[str, ...]) -> None:
+        super().__init__(name, f"Moved to {', '.join(homes)} (docs/architecture.md).")
+        self._homes = homes
+
+    def __getattr__(self, attr: str) -> Any:
+        for home in self._homes:
+            module = importlib.import_module(home)
+            if hasattr(module, attr):
+                return getattr(module, attr)
+        raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
+
+
+class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds the old module paths of :data:`MOVED_MODULES` (dask pickles and notebooks)."""
+
+    def find_spec(self, fullname: str, path: object, target: object = None
+                  ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in MOVED_MODULES:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        homes = MOVED_MODULES[spec.name]
+        warnings.warn(
+            f"{spec.name} has moved to {' and '.join(homes)}; the old path goes in smasim "
+            "0.3.0 (CHANGELOG.md)", FutureWarning, stacklevel=2,
+        )
+        return _MovedModule(spec.name, homes)
+
+    def exec_module(self, module: ModuleType) -> None:
+        """Nothing to run: the names are looked up on use."""
+
+
+if not any(isinstance(finder, _MovedModuleFinder) for finder in sys.meta_path):
+    sys.meta_path.append(_MovedModuleFinder())

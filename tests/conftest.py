@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from simcore.config import Scenario, scenario_from_dict
+from simcore.config.schema import Scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "configs" / "baseline.toml"
@@ -76,8 +76,8 @@ def result_file(
     folder: Path, names: list[str], *, samples: int, seed: int, batch: bool = True
 ) -> Path:
     """A result file of shipped configs (``names`` without .toml), with samples and seed set."""
-    from simcore.config import load_scenario
-    from simcore.runner import run_scenarios
+    from simcore.config.schema import load_scenario
+    from simcore.run.runner import run_scenarios
 
     scenarios = [
         load_scenario(ROOT / "configs" / f"{name}.toml").with_overrides(samples=samples, seed=seed)
@@ -90,10 +90,10 @@ def result_file(
 def analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
     """A cheap sensitivity analysis of the baseline's KRW contribution (its 2026 amount is
     known) and its file; too cheap for SE <= 0.01, which is the warning it gives."""
-    from simcore.config import load_scenario
-    from simcore.sensitivity import analyse_sensitivity
-    from simcore.sensitivity_file import write_sensitivity
-    from simcore.shapley import ShapleyPrecisionWarning
+    from simcore.analysis.sensitivity import analyse_sensitivity
+    from simcore.analysis.sensitivity_file import write_sensitivity
+    from simcore.config.schema import load_scenario
+    from simcore.stats.shapley import ShapleyPrecisionWarning
 
     with pytest.warns(ShapleyPrecisionWarning):
         result = analyse_sensitivity(load_scenario(BASELINE), seed=3, outer=2_048,

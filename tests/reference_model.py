@@ -14,7 +14,7 @@ import math
 import numpy as np
 from scipy import special
 
-from simcore.config import (
+from simcore.config.schema import (
     AgreementSection,
     CpiRule,
     DemandOutcome,
@@ -25,7 +25,7 @@ from simcore.config import (
     Scenario,
     StatusQuoOutcome,
 )
-from simcore.sampling import BlockDraws
+from simcore.model.sampling import BlockDraws
 
 
 def _round(x: float, step: float) -> float:

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from scipy import special
 
-from simcore.agreement import NO_NEGOTIATION, escalation_rate, round_to_step
-from simcore.config import Scenario
-from simcore.engine import simulate
-from simcore.params import CpiRuleParams, resolve_params
-from simcore.sampling import NEGOTIATION_ROLES, draw_block
+from simcore.config.schema import Scenario
+from simcore.model.agreement import NO_NEGOTIATION, escalation_rate, round_to_step
+from simcore.model.engine import simulate
+from simcore.model.params import CpiRuleParams, resolve_params
+from simcore.model.sampling import NEGOTIATION_ROLES, draw_block
 from tests.conftest import deep_update
 
 Factory = Callable[..., Scenario]

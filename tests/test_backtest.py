@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from scipy import stats
 
 from cli.main import cli
-from simcore.backtest import (
+from simcore.analysis.backtest import (
     INTERVALS,
     LEVELS,
     backtest_drivers,
@@ -24,8 +24,8 @@ from simcore.backtest import (
     read_backtest,
     wilson_interval,
 )
-from simcore.history import load_history
-from simcore.types import DRIVERS
+from simcore.core.types import DRIVERS
+from simcore.evidence.history import load_history
 from tests.evidence_data import TRUE, simulate_series, write_synthetic
 from tests.test_history import copy_data
 
@@ -201,7 +201,7 @@ def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
 
 
 def test_every_history_panel_title_fits_in_the_figure(tmp_path: Path) -> None:
-    from simcore.evidence_plots import history_chart
+    from simcore.report.evidence_plots import history_chart
 
     figure = history_chart(load_history(), tmp_path / "h.png")
     renderer = figure.canvas.get_renderer()

@@ -11,10 +11,10 @@ import xarray as xr
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config import Scenario, check_batch
-from simcore.engine import simulate
-from simcore.errors import ConfigError
-from simcore.runner import run_scenarios
+from simcore.config.schema import Scenario, check_batch
+from simcore.core.errors import ConfigError
+from simcore.model.engine import simulate
+from simcore.run.runner import run_scenarios
 from tests.conftest import ROOT
 
 Factory = Callable[..., Scenario]
@@ -45,7 +45,7 @@ def test_batch_has_a_scenario_dimension(batch_file: Path) -> None:
 
 
 def test_each_scenario_equals_its_own_run(batch_file: Path) -> None:
-    from simcore.config import load_scenario
+    from simcore.config.schema import load_scenario
 
     with xr.open_dataset(batch_file, engine="h5netcdf") as ds:
         for path in CONFIGS:

@@ -1,4 +1,4 @@
-"""Budgets by year (simcore.budget): the Euler allocation of the total's percentile."""
+"""Budgets by year (simcore.stats.budget): the Euler allocation of the total's percentile."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import special
 
-import simcore.budget
-from simcore.budget import allocate_budget, default_window
+import simcore.stats.budget
+from simcore.stats.budget import allocate_budget, default_window
 
 MU = np.array([1.0, 2.0, 3.0])
 SD = np.array([1.0, 0.5, 2.0])
@@ -194,5 +194,5 @@ def test_bad_values() -> None:
 
 
 def test_docstring_examples_run() -> None:
-    failures, _ = doctest.testmod(simcore.budget, optionflags=doctest.ELLIPSIS)
+    failures, _ = doctest.testmod(simcore.stats.budget, optionflags=doctest.ELLIPSIS)
     assert failures == 0

@@ -13,7 +13,7 @@ import xarray as xr
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.budget import allocate_budget
+from simcore.stats.budget import allocate_budget
 from tests.conftest import result_file
 
 N = 4_000

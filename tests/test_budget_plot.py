@@ -1,4 +1,4 @@
-"""The budget figure (simcore.budget_plot): what is drawn equals the allocation."""
+"""The budget figure (simcore.report.budget_plot): what is drawn equals the allocation."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 
-from simcore.budget import allocate_budget
-from simcore.budget_plot import STACKS, budget_chart
-from simcore.errors import SmasimInputError
+from simcore.core.errors import SmasimInputError
+from simcore.report.budget_plot import STACKS, budget_chart
+from simcore.stats.budget import allocate_budget
 
 YEARS = [2026, 2027, 2028, 2029]
 

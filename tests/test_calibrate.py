@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from scipy import stats
 
 from cli.main import cli
-from simcore.calibrate import calibrate, dickey_fuller_critical, fit_fx, fit_inflation
-from simcore.config import load_scenario
-from simcore.engine import simulate
-from simcore.history import DriverHistory, load_history
+from simcore.config.schema import load_scenario
+from simcore.evidence.calibrate import calibrate, dickey_fuller_critical, fit_fx, fit_inflation
+from simcore.evidence.history import DriverHistory, load_history
+from simcore.model.engine import simulate
 from tests.conftest import BASELINE, ROOT
 from tests.evidence_data import TRUE, TRUE_R, simulate_series, write_synthetic
 from tests.test_history import SHIPPED

@@ -29,7 +29,7 @@ from pathlib import Path
 import h5py
 import pytest
 
-from simcore.sampling import BLOCK_SIZE
+from simcore.core.design import BLOCK_SIZE
 from tests.conftest import ROOT
 from tests.test_faults import partial_files, smasim_command
 

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from scipy import special, stats
 
 from cli.main import cli
-from simcore.compare import paired_difference
-from simcore.config import load_scenario
-from simcore.runner import run_scenarios
+from simcore.config.schema import load_scenario
+from simcore.run.runner import run_scenarios
+from simcore.stats.compare import paired_difference
 from tests.conftest import ROOT
 
 N = 4_000

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from simcore.config import load_scenario, parse_scenario, scenario_from_dict
-from simcore.errors import ConfigError
+from simcore.config.schema import load_scenario, parse_scenario, scenario_from_dict
+from simcore.core.errors import ConfigError
 from tests.conftest import ROOT, deep_update
 
 

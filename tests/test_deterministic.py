@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from simcore.config import Scenario
-from simcore.engine import simulate
+from simcore.config.schema import Scenario
+from simcore.model.engine import simulate
 from tests.conftest import DETERMINISTIC
 
 # π_kr,t = 0.0248 + 0.51 (π_kr,t−1 − 0.0248), π_kr,0 = 0.021

@@ -1,4 +1,4 @@
-"""Writing samples past the page cache (simcore.direct_io): the same bytes as a plain write,
+"""Writing samples past the page cache (simcore.io.direct_io): the same bytes as a plain write,
 whatever the alignment, and direct I/O where the file system allows it."""
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import h5py
 import numpy as np
 import pytest
 
-import simcore.direct_io as direct_io
-from simcore.config import Scenario, load_scenario
-from simcore.direct_io import ALIGNMENT, DirectWriter, aligned_copy, aligned_empty
-from simcore.runner import run_scenarios
-from simcore.sampling import BLOCK_SIZE
-from simcore.variables import VARIABLES
+import simcore.io.direct_io as direct_io
+from simcore.config.schema import Scenario, load_scenario
+from simcore.core.design import BLOCK_SIZE
+from simcore.core.variables import VARIABLES
+from simcore.io.direct_io import ALIGNMENT, DirectWriter, aligned_copy, aligned_empty
+from simcore.run.runner import run_scenarios
 from tests.conftest import BASELINE
 
 SIZE = 5 * ALIGNMENT + 123

@@ -23,16 +23,16 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli, describe_os_error
-from simcore.config import Scenario
-from simcore.errors import SmasimInputError
-from simcore.runner import run_scenarios
-from simcore.store import (
+from simcore.config.schema import Scenario
+from simcore.core.errors import SmasimInputError
+from simcore.io.partial import (
     TEMP_SUFFIX,
     final_path,
     is_stale_temporary,
     remove_stale_temporaries,
     temporary_path,
 )
+from simcore.run.runner import run_scenarios
 from tests.conftest import BASELINE, ROOT
 
 Factory = Callable[..., Scenario]
@@ -451,7 +451,7 @@ def result_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     import numpy as np
     import xarray as xr
 
-    from simcore.config import load_scenario
+    from simcore.config.schema import load_scenario
 
     folder = tmp_path_factory.mktemp("files")
     scenarios = [load_scenario(ROOT / "configs" / f"{name}.toml").with_overrides(samples=300)
@@ -541,8 +541,7 @@ def test_debug_shows_the_traceback_and_nothing_else_does(tmp_path: Path) -> None
 
 def test_out_of_memory_is_one_line_and_leaves_nothing(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from simcore import runner
-
+    from simcore.run import runner
     def exhausted(task: object) -> None:
         raise MemoryError("Unable to allocate 45.0 GiB for an array")
 

@@ -17,17 +17,17 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from simcore.config import load_scenario
-from simcore.provenance import provenance_attrs
-from simcore.store import (
+from simcore.config.schema import load_scenario
+from simcore.io.layout import (
     SUMMARY_FLOAT_ATTR,
     SUMMARY_ONLY_ATTR,
     FileLayout,
-    ResultWriter,
     _coordinates,
     _variable_attrs,
     file_layout,
 )
+from simcore.io.provenance import provenance_attrs
+from simcore.io.writer import ResultWriter
 from tests.conftest import ROOT
 
 SCENARIOS = [load_scenario(ROOT / "configs" / f"{name}.toml").with_overrides(samples=1_000)

@@ -19,8 +19,8 @@ import h5py
 import numpy as np
 import pytest
 
-from simcore.config import load_scenario, scenario_from_dict
-from simcore.engine import simulate
+from simcore.config.schema import load_scenario, scenario_from_dict
+from simcore.model.engine import simulate
 from tests.conftest import BASELINE, ROOT, result_file
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config import load_scenario
-from simcore.errors import did_you_mean
-from simcore.report import HEADLINE_QUANTITIES, headline_rows
-from simcore.runner import run_scenarios
-from simcore.variables import VARIABLES
+from simcore.config.schema import load_scenario
+from simcore.core.errors import did_you_mean
+from simcore.core.variables import VARIABLES
+from simcore.read.queries import HEADLINE_QUANTITIES, headline_rows
+from simcore.run.runner import run_scenarios
 from tests.conftest import ROOT, result_file
 
 SCENARIOS = ["baseline", "drawdown", "lapse", "us-demand-2027"]
@@ -160,7 +160,7 @@ def test_no_suggestion_when_nothing_is_close() -> None:
 
 
 def test_headline_rows_render_in_every_format(small: Path) -> None:
-    from simcore.render import RENDERERS, headline_tables
+    from simcore.report.render import RENDERERS, headline_tables
 
     rows = headline_rows(small)
     records = json.loads(RENDERERS["json"](rows, headline_tables))

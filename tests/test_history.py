@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.history import (
+from simcore.evidence.history import (
     DATA_FILES,
     HistoryDataError,
     load_history,

@@ -9,10 +9,10 @@ import numpy as np
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.calibrate import calibrate
-from simcore.config import load_scenario
-from simcore.engine import simulate
-from simcore.history import load_history
+from simcore.config.schema import load_scenario
+from simcore.evidence.calibrate import calibrate
+from simcore.evidence.history import load_history
+from simcore.model.engine import simulate
 from tests.conftest import BASELINE, ROOT
 
 HISTORY = ROOT / "configs" / "history.toml"

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from scipy import special
 
-from simcore.agreement import NO_NEGOTIATION, first_year_rate, round_to_step
-from simcore.config import Scenario
-from simcore.engine import simulate
-from simcore.errors import ConfigError
-from simcore.params import IncreaseParams, resolve_params
-from simcore.sampling import NEGOTIATION_ROLES, draw_block
+from simcore.config.schema import Scenario
+from simcore.core.errors import ConfigError
+from simcore.model.agreement import NO_NEGOTIATION, first_year_rate, round_to_step
+from simcore.model.engine import simulate
+from simcore.model.params import IncreaseParams, resolve_params
+from simcore.model.sampling import NEGOTIATION_ROLES, draw_block
 from tests.conftest import deep_update
 
 Factory = Callable[..., Scenario]

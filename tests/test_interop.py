@@ -23,11 +23,11 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from simcore.config import Scenario, load_scenario
-from simcore.engine import simulate
-from simcore.runner import run_scenarios
-from simcore.store import CF_CONVENTIONS
-from simcore.variables import VARIABLES
+from simcore.config.schema import Scenario, load_scenario
+from simcore.core.variables import VARIABLES
+from simcore.io.layout import CF_CONVENTIONS
+from simcore.model.engine import simulate
+from simcore.run.runner import run_scenarios
 from tests.conftest import BASELINE, ROOT
 
 Factory = Callable[..., Scenario]

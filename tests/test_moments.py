@@ -7,7 +7,7 @@ import functools
 import numpy as np
 import pytest
 
-from simcore.moments import Moments
+from simcore.stats.moments import Moments
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simcore.nearcorr import EIGENVALUE_FLOOR, nearest_correlation
+from simcore.stats.nearcorr import EIGENVALUE_FLOOR, nearest_correlation
 
 
 def test_matches_highams_published_example() -> None:

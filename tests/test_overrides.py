@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config import load_scenario, parse_scenario
-from simcore.errors import ConfigError
-from simcore.overrides import OverrideError, apply_overrides, parse_override
-from simcore.provenance import file_info
+from simcore.config.overrides import OverrideError, apply_overrides, parse_override
+from simcore.config.schema import load_scenario, parse_scenario
+from simcore.core.errors import ConfigError
+from simcore.io.provenance import file_info
 from tests.conftest import BASELINE, ROOT
 
 

@@ -10,18 +10,18 @@ from typing import Any
 import h5py
 import pytest
 
-from simcore.config import Scenario
-from simcore.errors import SmasimInputError
-from simcore.parallel import (
+from simcore.config.schema import Scenario
+from simcore.core.design import BLOCK_SIZE
+from simcore.core.errors import SmasimInputError
+from simcore.core.variables import VARIABLES
+from simcore.io.writer import DirectTarget, ResultWriter
+from simcore.run.parallel import (
     DaskExecutor,
     InProcessExecutor,
     SchedulerUnreachableError,
     open_executor,
 )
-from simcore.runner import run_scenarios
-from simcore.sampling import BLOCK_SIZE
-from simcore.store import DirectTarget, ResultWriter
-from simcore.variables import VARIABLES
+from simcore.run.runner import run_scenarios
 from tests.conftest import BASELINE
 
 Factory = Callable[..., Scenario]
@@ -35,7 +35,7 @@ def _variables(path: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def scenarios() -> list[Scenario]:
-    from simcore.config import load_scenario
+    from simcore.config.schema import load_scenario
     from tests.conftest import ROOT
 
     return [
@@ -155,7 +155,7 @@ def test_every_block_is_simulated_once(
 ) -> None:
     """The pilot that places the brackets is block 0 itself: it is written and folded in,
     not simulated again (a third of the blocks of a batch of 1e5-path scenarios)."""
-    import simcore.runner as runner_module
+    import simcore.run.runner as runner_module
 
     simulated: list[tuple[str, int]] = []
     simulate_block = runner_module.simulate_block
@@ -180,7 +180,7 @@ def test_in_process_map_keeps_order() -> None:
 @pytest.mark.slow
 def test_a_million_paths_on_two_workers_equal_one_thread(tmp_path: Path) -> None:
     """Scale: 2 scenarios x 1e6 paths (16 blocks each, a short last one), both ways."""
-    from simcore.config import load_scenario
+    from simcore.config.schema import load_scenario
     from tests.conftest import ROOT
 
     scenarios = [

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from simcore.config import Scenario
-from simcore.engine import simulate, simulate_block
-from simcore.sampling import BLOCK_SIZE
+from simcore.config.schema import Scenario
+from simcore.core.design import BLOCK_SIZE
+from simcore.model.engine import simulate, simulate_block
 
 Factory = Callable[..., Scenario]
 N = 5000

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore import plots
-from simcore.figures import FAN_LEVELS, distribution_panels, fan_panels, figure_title
-from simcore.report import summary_rows
-from simcore.select import select
+from simcore.read.queries import summary_rows
+from simcore.read.select import select
+from simcore.report import plots
+from simcore.report.panels import FAN_LEVELS, distribution_panels, fan_panels, figure_title
 from tests.conftest import result_file
 
 N = 3_000

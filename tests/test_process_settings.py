@@ -1,4 +1,4 @@
-"""Process settings for block-sized work (simcore.memory)."""
+"""Process settings for block-sized work (simcore.run.process)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from simcore.config import load_scenario
-from simcore.memory import ALLOCATOR_ENVIRONMENT
+from simcore.config.schema import load_scenario
+from simcore.run.process import ALLOCATOR_ENVIRONMENT
 from tests.conftest import BASELINE
 
 
@@ -22,7 +22,7 @@ def test_a_run_limits_blas_to_one_thread() -> None:
     code = (
         "from threadpoolctl import threadpool_info\n"
         "import numpy\n"
-        "from simcore.memory import configure_process\n"
+        "from simcore.run.process import configure_process\n"
         "configure_process()\n"
         "print(sorted({p['num_threads'] for p in threadpool_info() "
         "if p['user_api'] == 'blas'}))\n"
@@ -46,7 +46,7 @@ def test_a_run_keeps_the_loaded_objects_out_of_the_collector_while_it_runs(
     """A full collection would otherwise traverse every loaded module's objects again and
     again during a run; after the run they are handed back (a notebook's cyclic garbage
     from before the run must still be collectable)."""
-    import simcore.runner as runner_module
+    import simcore.run.runner as runner_module
 
     assert gc.get_freeze_count() == 0
     frozen: list[int] = []

@@ -17,19 +17,19 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from simcore.agreement import escalation_rate
-from simcore.config import (
+from simcore.config.schema import (
     CpiRule,
     DefenseBudgetRule,
     Scenario,
     parse_scenario,
     scenario_from_dict,
 )
-from simcore.engine import simulate
-from simcore.errors import ConfigError
-from simcore.params import resolve_rule
-from simcore.summary import summarize_values
-from simcore.variables import VARIABLES
+from simcore.core.errors import ConfigError
+from simcore.core.variables import VARIABLES
+from simcore.model.agreement import escalation_rate
+from simcore.model.engine import simulate
+from simcore.model.params import resolve_rule
+from simcore.stats.summary import summarize_values
 from tests.conftest import BASELINE
 
 BASE: dict[str, Any] = tomllib.loads(BASELINE.read_text())
@@ -407,7 +407,7 @@ def test_nan_and_inf_are_config_errors(value: str) -> None:
 def test_tiny_percentile_levels_get_valid_intervals(n: int) -> None:
     import warnings
 
-    from simcore.summary import order_statistic_ranks
+    from simcore.stats.summary import order_statistic_ranks
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

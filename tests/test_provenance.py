@@ -14,13 +14,14 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config import Scenario, load_scenario, parse_scenario
-from simcore.errors import ResultFileError
-from simcore.provenance import default_rerun_path, file_info, rerun, stored_scenarios
-from simcore.runner import run_scenarios
-from simcore.sampling import BLOCK_SIZE
-from simcore.store import check_result_file
-from simcore.variables import VARIABLES
+from simcore.config.schema import Scenario, load_scenario, parse_scenario
+from simcore.core.design import BLOCK_SIZE
+from simcore.core.errors import ResultFileError
+from simcore.core.variables import VARIABLES
+from simcore.io.provenance import file_info, stored_scenarios
+from simcore.io.reader import check_result_file
+from simcore.run.rerun import default_rerun_path, rerun
+from simcore.run.runner import run_scenarios
 from tests.conftest import BASELINE, ROOT
 
 Factory = Callable[..., Scenario]

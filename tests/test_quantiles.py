@@ -1,4 +1,4 @@
-"""simcore.quantiles: bit-for-bit equality with np.percentile, on every path of the selection.
+"""simcore.stats.quantiles: bit-for-bit equality with np.percentile, on every path of the selection.
 
 The reference is always ``np.percentile(x.astype(np.float64), q)`` (numpy's default "linear"
 method) and the comparison ``assert_array_equal``, i.e. exact equality (NaN equal to NaN,
@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import simcore.quantiles as quantiles_mod
-from simcore.quantiles import column_percentiles, exact_percentiles
+import simcore.stats.quantiles as quantiles_mod
+from simcore.stats.quantiles import column_percentiles, exact_percentiles
 
 Generator = Callable[[np.random.Generator, int], np.ndarray]
 BIG = 400_000  # above quantiles.SMALL: exercises the bracketing pass
@@ -382,7 +382,7 @@ def test_column_percentiles_rejects() -> None:
 
 @pytest.mark.parametrize("n", [7, 1_000, 300_000], ids=["tiny", "small", "bracketed"])
 def test_percentiles_and_order_statistics_in_one_selection(n: int) -> None:
-    from simcore.quantiles import percentiles_and_order_statistics
+    from simcore.stats.quantiles import percentiles_and_order_statistics
 
     x = np.random.default_rng(n).lognormal(0.0, 2.0, n)
     ranks = np.array([0, n // 3, n // 2, n - 1, n // 3])
@@ -403,7 +403,7 @@ def _tally_in_blocks(
     x: np.ndarray, block: int, levels: list[float], extra: np.ndarray, order: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Brackets from the first block, the blocks tallied in ``order``, merged, settled."""
-    from simcore.quantiles import bracket_column, settle_column, tally_column
+    from simcore.stats.quantiles import bracket_column, settle_column, tally_column
 
     brackets = bracket_column(x[:block], x.shape[0], levels, extra)
     assert brackets is not None
@@ -424,7 +424,7 @@ STREAMED = [
 @pytest.mark.parametrize("make", STREAMED, ids=lambda f: f.__name__.strip("_"))
 def test_a_column_tallied_in_blocks_gives_the_exact_percentiles(make: Generator) -> None:
     """Bit for bit what one pass over the whole column gives, whatever the blocks' order."""
-    from simcore.quantiles import percentiles_and_order_statistics
+    from simcore.stats.quantiles import percentiles_and_order_statistics
 
     rng = np.random.default_rng(11)
     n, block = 200_003, 8_192
@@ -451,7 +451,7 @@ def test_a_misplaced_bracket_is_reported_never_a_wrong_value(
 
 
 def test_nan_anywhere_in_the_column_makes_every_percentile_nan() -> None:
-    from simcore.quantiles import bracket_column, settle_column, tally_column
+    from simcore.stats.quantiles import bracket_column, settle_column, tally_column
 
     x = np.random.default_rng(13).standard_normal(50_000)
     for where in (10, 40_000):  # in the pilot block, in a later block
@@ -466,7 +466,7 @@ def test_nan_anywhere_in_the_column_makes_every_percentile_nan() -> None:
 
 
 def test_a_tally_must_cover_the_column() -> None:
-    from simcore.quantiles import bracket_column, settle_column, tally_column
+    from simcore.stats.quantiles import bracket_column, settle_column, tally_column
 
     x = np.random.default_rng(14).standard_normal(30_000)
     brackets = bracket_column(x[:10_000], x.shape[0], [50], np.array([], dtype=np.intp))
@@ -476,7 +476,7 @@ def test_a_tally_must_cover_the_column() -> None:
 
 
 def test_levels_too_dense_to_bracket_need_a_pass_of_their_own() -> None:
-    from simcore.quantiles import bracket_column
+    from simcore.stats.quantiles import bracket_column
 
     x = np.random.default_rng(15).standard_normal(10_000)
     assert bracket_column(x[:1_000], 1_000_000, np.linspace(0, 100, 101), np.array([])) is None
@@ -488,7 +488,7 @@ def test_levels_too_dense_to_bracket_need_a_pass_of_their_own() -> None:
 def test_brackets_narrowed_as_blocks_arrive_stay_exact(make: Generator) -> None:
     """Refined every few blocks, with blocks still tallied against older brackets (in flight
     on other workers) carried over: the same bits, and far fewer values kept."""
-    from simcore.quantiles import (
+    from simcore.stats.quantiles import (
         bracket_column,
         percentiles_and_order_statistics,
         refine_brackets,
@@ -534,7 +534,7 @@ def test_brackets_narrowed_as_blocks_arrive_stay_exact(make: Generator) -> None:
 
 
 def test_levels_at_the_ends_are_not_narrowed() -> None:
-    from simcore.quantiles import bracket_column, refine_brackets, tally_column
+    from simcore.stats.quantiles import bracket_column, refine_brackets, tally_column
 
     x = np.random.default_rng(19).standard_normal(100_000)
     brackets = bracket_column(x[:5_000], x.shape[0], [0, 50, 100], np.array([], dtype=np.intp))
@@ -543,7 +543,7 @@ def test_levels_at_the_ends_are_not_narrowed() -> None:
 
 
 def test_a_tally_carries_over_only_to_refined_brackets() -> None:
-    from simcore.quantiles import bracket_column, retally, tally_column
+    from simcore.stats.quantiles import bracket_column, retally, tally_column
 
     x = np.random.default_rng(20).standard_normal(100_000)
     none = np.array([], dtype=np.intp)
@@ -556,7 +556,7 @@ def test_a_tally_carries_over_only_to_refined_brackets() -> None:
 
 @pytest.mark.parametrize("make", SMALL_DISTRIBUTIONS, ids=lambda f: f.__name__.strip("_"))
 def test_a_carried_tally_equals_a_tally_made_against_the_new_brackets(make: Generator) -> None:
-    from simcore.quantiles import bracket_column, refine_brackets, retally, tally_column
+    from simcore.stats.quantiles import bracket_column, refine_brackets, retally, tally_column
 
     rng = np.random.default_rng(21)
     n = 120_000

@@ -17,13 +17,13 @@ from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.text import Text
 
 from cli.main import cli
-from simcore import plots
-from simcore.errors import OutputExistsError
-from simcore.figures import Panel, distribution_panels, fan_panels
-from simcore.output import replacing, write_text
-from simcore.render import summary_tables
-from simcore.report import summary_rows
-from simcore.select import select
+from simcore.core.errors import OutputExistsError
+from simcore.io.atomic import replacing, write_text
+from simcore.read.queries import summary_rows
+from simcore.read.select import select
+from simcore.report import plots
+from simcore.report.panels import Panel, distribution_panels, fan_panels
+from simcore.report.render import summary_tables
 from tests.conftest import result_file
 
 N = 2_000
@@ -196,7 +196,7 @@ def test_p0_p100_json_and_csv_intervals_are_empty(batch: Path) -> None:
 
 
 def test_convergence_has_no_precision_target_at_p0(batch: Path) -> None:
-    from simcore.report import convergence_rows
+    from simcore.read.queries import convergence_rows
 
     rows = convergence_rows(batch, variables=["cum_contribution_usd"], scenarios=["lapse"],
                             percentiles=[0, 50], smallest=500)
@@ -225,7 +225,7 @@ def test_convergence_has_no_precision_target_at_p0(batch: Path) -> None:
 )
 def test_library_errors_name_arguments_not_flags(batch: Path, call: Callable[[Path], object],
                                                  message: str) -> None:
-    from simcore.errors import SmasimInputError
+    from simcore.core.errors import SmasimInputError
 
     with pytest.raises(SmasimInputError) as caught:
         call(batch)

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from simcore.config import Scenario
-from simcore.engine import simulate_block
-from simcore.params import resolve_params
-from simcore.sampling import draw_block
+from simcore.config.schema import Scenario
+from simcore.model.engine import simulate_block
+from simcore.model.params import resolve_params
+from simcore.model.sampling import draw_block
 from tests.reference_model import simulate_reference
 
 Factory = Callable[..., Scenario]

@@ -13,14 +13,14 @@ import xarray as xr
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config import load_scenario
-from simcore.drivers import price_index
-from simcore.errors import SmasimInputError
-from simcore.render import format_with_error
-from simcore.report import convergence_rows, summary_rows
-from simcore.runner import run_scenarios
-from simcore.select import parse_years
-from simcore.summary import normal_quantile, order_statistic_ranks
+from simcore.config.schema import load_scenario
+from simcore.core.errors import SmasimInputError
+from simcore.model.drivers import price_index
+from simcore.read.choices import parse_years
+from simcore.read.queries import convergence_rows, summary_rows
+from simcore.report.render import format_with_error
+from simcore.run.runner import run_scenarios
+from simcore.stats.summary import normal_quantile, order_statistic_ranks
 from tests.conftest import ROOT, result_file
 
 N = 4_000
@@ -303,7 +303,7 @@ def test_output_format_follows_the_suffix(single: Path, tmp_path: Path, suffix: 
 
 
 def test_outcome_probabilities_equal_the_stored_codes(batch: Path) -> None:
-    from simcore.report import outcome_rows
+    from simcore.read.queries import outcome_rows
 
     rows = outcome_rows(batch, scenarios=["drawdown"])
     codes = samples(batch, "negotiation_outcome", "drawdown")

@@ -16,19 +16,19 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore import plots
-from simcore.config import load_scenario
-from simcore.figures import Panel
-from simcore.html_document import external_references
-from simcore.html_report import _dashed, build_report
-from simcore.provenance import file_info
-from simcore.render import format_estimate, format_scaled
-from simcore.report_attachments import read_sensitivity, sensitivity_tables
-from simcore.rows import Estimate
-from simcore.runner import run_scenarios
-from simcore.scenario_notes import SEE_FILES
-from simcore.sensitivity import SensitivityResult
-from simcore.variables import VARIABLES
+from simcore.analysis.sensitivity import SensitivityResult
+from simcore.config.schema import load_scenario
+from simcore.core.variables import VARIABLES
+from simcore.io.provenance import file_info
+from simcore.read.rows import Estimate
+from simcore.report import plots
+from simcore.report.attachments import read_sensitivity, sensitivity_tables
+from simcore.report.html.document import external_references
+from simcore.report.html.report import _dashed, build_report
+from simcore.report.panels import Panel
+from simcore.report.render import format_estimate, format_scaled
+from simcore.report.scenario_notes import SEE_FILES
+from simcore.run.runner import run_scenarios
 from tests.conftest import ROOT
 from tests.test_report_html_attachments import backtest_file
 from tests.test_report_html_document import Elements

@@ -1,4 +1,4 @@
-"""Sensitivity and backtest files attached to a report (simcore.report_attachments).
+"""Sensitivity and backtest files attached to a report (simcore.report.attachments).
 
 The sensitivity file is a small real one (`smasim sensitivity -o`'s writer, a cheap
 analysis of the baseline); the backtest file is written by the backtest's own writer, from
@@ -13,24 +13,24 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simcore.backtest import (
+from simcore.analysis.backtest import (
     LEVELS,
     DriverBacktest,
     driver_records,
     read_backtest,
     write_backtest,
 )
-from simcore.errors import ResultFileError, SmasimInputError
-from simcore.render import format_with_error
-from simcore.report_attachments import (
+from simcore.analysis.sensitivity import SensitivityResult
+from simcore.core.errors import ResultFileError, SmasimInputError
+from simcore.core.types import DRIVERS
+from simcore.report.attachments import (
     NO_VARIANCE,
     coverage_tables,
     read_coverage,
     read_sensitivity,
     sensitivity_tables,
 )
-from simcore.sensitivity import SensitivityResult
-from simcore.types import DRIVERS
+from simcore.report.render import format_with_error
 
 
 def backtest_file(path: Path) -> Path:

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from simcore.html_document import Section, document, figure_html, table_html
+from simcore.report.html.document import Section, document, figure_html, table_html
 from tests.test_report_html_document import small_figure
 
 #: Flags for a quiet, offline, reproducible headless Chromium (no background services,
@@ -162,7 +162,7 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
     from click.testing import CliRunner
 
     from cli.main import cli
-    from simcore.html_report import build_report
+    from simcore.report.html.report import build_report
     from tests.conftest import ROOT
     from tests.test_report_html import SHIPPED, shipped_batch
     from tests.test_report_html_attachments import backtest_file

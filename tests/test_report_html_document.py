@@ -1,4 +1,5 @@
-"""The HTML building blocks (simcore.html_document): self-contained, accessible, printable."""
+"""The HTML building blocks (simcore.report.html.document): self-contained, accessible,
+printable."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from simcore.html_document import (
+from simcore.report.html.document import (
     Cell,
     Section,
     document,

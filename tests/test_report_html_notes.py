@@ -1,10 +1,10 @@
-"""What each scenario asks and how scenarios differ (simcore.scenario_notes)."""
+"""What each scenario asks and how scenarios differ (simcore.report.scenario_notes)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from simcore.scenario_notes import (
+from simcore.report.scenario_notes import (
     ABSENT,
     SEE_FILES,
     config_differences,

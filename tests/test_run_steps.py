@@ -11,11 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simcore.config import Scenario, load_scenario
-from simcore.engine import simulate
-from simcore.moments import Moments
-from simcore.provenance import provenance_attrs
-from simcore.runner import (
+from simcore.config.schema import Scenario, load_scenario
+from simcore.core.design import BLOCK_SIZE
+from simcore.core.variables import SUMMARIZED
+from simcore.io.provenance import provenance_attrs
+from simcore.io.reader import read_samples, read_summary
+from simcore.io.writer import ResultWriter
+from simcore.model.engine import simulate
+from simcore.run.runner import (
     chunk_blocks,
     commit_run,
     plan_run,
@@ -23,9 +26,7 @@ from simcore.runner import (
     simulate_into,
     summarize_run,
 )
-from simcore.sampling import BLOCK_SIZE
-from simcore.store import ResultWriter, read_samples, read_summary
-from simcore.variables import SUMMARIZED
+from simcore.stats.moments import Moments
 from tests.conftest import BASELINE, ROOT
 
 Factory = Callable[..., Scenario]
@@ -117,5 +118,6 @@ def test_info_and_validate_do_not_import_the_engine(tmp_path: Path, command: str
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=True)
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
-    assert "simcore.config" in loaded  # the probe sees simcore modules at all
-    assert not loaded & {"simcore.engine", "simcore.runner", "simcore.agreement", "dask"}
+    assert "simcore.config.schema" in loaded  # the probe sees simcore modules at all
+    assert not loaded & {"simcore.model.engine", "simcore.run.runner", "simcore.model.agreement",
+                         "dask"}

@@ -15,12 +15,7 @@ import tomli_w
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config import Scenario
-from simcore.engine import simulate_paths
-from simcore.parallel import InProcessExecutor
-from simcore.params import resolve_params
-from simcore.sampling import draw_block
-from simcore.sensitivity import (
+from simcore.analysis.sensitivity import (
     ESTIMATED,
     GROUPS,
     NO_VARIANCE_STATUS,
@@ -29,16 +24,21 @@ from simcore.sensitivity import (
     input_design,
     model_inputs,
     outer_sizes,
-    sensitivity_tables,
     shocks_read,
 )
-from simcore.sensitivity_file import read_sensitivity, write_sensitivity
+from simcore.analysis.sensitivity_file import read_sensitivity, write_sensitivity
+from simcore.config.schema import Scenario
+from simcore.model.engine import simulate_paths
+from simcore.model.params import resolve_params
+from simcore.model.sampling import draw_block
+from simcore.report.sensitivity_tables import sensitivity_tables
+from simcore.run.parallel import InProcessExecutor
 from tests.conftest import BASELINE, DETERMINISTIC, deep_update
 
 #: Only the exchange rate is random: every other driver, the troops and the talks are fixed.
 FX_ONLY = deep_update(copy.deepcopy(DETERMINISTIC), {"fx": {"volatility": 0.074}})
 #: Small analyses, fast tests: imprecise effects are expected and not the point here.
-pytestmark = pytest.mark.filterwarnings("ignore::simcore.shapley.ShapleyPrecisionWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::simcore.stats.shapley.ShapleyPrecisionWarning")
 RECORD_KEYS = ["variable", "year", "group", "shapley", "shapley_se", "closed", "total"]
 
 

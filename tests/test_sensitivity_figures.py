@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simcore.rank_correlation import RankCorrelations, rank_correlations
-from simcore.sensitivity_plots import (
+from simcore.report.sensitivity_plots import (
     HATCHES,
     ShapleyPanel,
     response_chart,
     shapley_chart,
     tornado_chart,
 )
+from simcore.stats.rank_correlation import RankCorrelations, rank_correlations
 
 
 def test_spearman_of_a_bivariate_normal_is_the_arcsine_law(rng):

@@ -10,9 +10,9 @@ import math
 import numpy as np
 import pytest
 
-from simcore.errors import SmasimInputError
-from simcore.parallel import InProcessExecutor
-from simcore.shapley import (
+from simcore.core.errors import SmasimInputError
+from simcore.run.parallel import InProcessExecutor
+from simcore.stats.shapley import (
     GroupInputs,
     InputDesign,
     ShapleyEstimate,
@@ -198,7 +198,7 @@ def test_constant_output_is_no_variance():
     assert est.variance[1] == 0.0
 
 
-@pytest.mark.filterwarnings("ignore::simcore.shapley.ShapleyPrecisionWarning")
+@pytest.mark.filterwarnings("ignore::simcore.stats.shapley.ShapleyPrecisionWarning")
 def test_same_seed_same_bits_whatever_the_threads(ishigami_estimate):
     design = InputDesign(
         groups=("x1", "x2", "x3"), gaussian=(), correlation=np.zeros((1, 0, 0)),
@@ -224,7 +224,7 @@ def test_imprecise_effects_are_named_in_a_warning():
         )
 
 
-@pytest.mark.filterwarnings("ignore::simcore.shapley.ShapleyPrecisionWarning")
+@pytest.mark.filterwarnings("ignore::simcore.stats.shapley.ShapleyPrecisionWarning")
 def test_progress_counts_model_evaluations():
     design = InputDesign(groups=("A", "B"), gaussian=("A", "B"), correlation=_pair(0.5)[None])
     calls: list[tuple[int, int]] = []

@@ -8,11 +8,12 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from simcore.config import Scenario, load_scenario
-from simcore.engine import simulate
-from simcore.params import resolve_params
-from simcore.sampling import draw_block
-from simcore.shocks import correlation_factor, model_shocks
+from simcore.config.schema import Scenario, load_scenario
+from simcore.model.engine import simulate
+from simcore.model.params import resolve_params
+from simcore.model.sampling import draw_block
+from simcore.model.shocks import model_shocks
+from simcore.stats.linalg import correlation_factor
 from tests.conftest import BASELINE
 
 Factory = Callable[..., Scenario]

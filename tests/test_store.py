@@ -13,23 +13,22 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from simcore.config import Scenario, parse_scenario
-from simcore.engine import simulate
-from simcore.errors import OutputExistsError, ResultFileError
-from simcore.runner import run_scenarios
-from simcore.sampling import BLOCK_SIZE
-from simcore.store import (
-    COMPLETE_ATTR,
+from simcore.config.schema import Scenario, parse_scenario
+from simcore.core.design import BLOCK_SIZE
+from simcore.core.errors import OutputExistsError, ResultFileError
+from simcore.core.variables import VARIABLES
+from simcore.io.layout import COMPLETE_ATTR, file_layout
+from simcore.io.partial import (
     CREATING_SUFFIX,
     TEMP_SUFFIX,
-    ResultWriter,
-    check_result_file,
-    file_layout,
     final_path,
     remove_stale_temporaries,
     temporary_path,
 )
-from simcore.variables import VARIABLES
+from simcore.io.reader import check_result_file
+from simcore.io.writer import ResultWriter
+from simcore.model.engine import simulate
+from simcore.run.runner import run_scenarios
 
 Factory = Callable[..., Scenario]
 N = BLOCK_SIZE + 4_000  # two blocks, the second one short
@@ -226,7 +225,7 @@ def test_the_partial_file_appears_only_with_its_whole_structure(
         assert seen == [["smasim-creating"]]
         assert [p.name for p in tmp_path.iterdir()] == [writer.temp.name]
         # Read by another process, as `smasim info` would (this one holds the file open).
-        probe = ("import sys; from simcore.store import read_structure; "
+        probe = ("import sys; from simcore.io.reader import read_structure; "
                  "s = read_structure(sys.argv[1]); print(s['complete'], s['dims'])")
         done = subprocess.run([sys.executable, "-c", probe, str(writer.temp)],
                               capture_output=True, text=True, check=True, timeout=60)

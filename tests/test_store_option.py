@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import simcore.runner as runner_mod
+import simcore.run.runner as runner_mod
 from cli.main import cli
-from simcore.config import Scenario, load_scenario
-from simcore.errors import ParameterError, PathsNotStoredError
-from simcore.provenance import file_info
-from simcore.runner import run_scenarios
-from simcore.sampling import BLOCK_SIZE
-from simcore.store import read_samples
-from simcore.variables import VARIABLES
+from simcore.config.schema import Scenario, load_scenario
+from simcore.core.design import BLOCK_SIZE
+from simcore.core.errors import ParameterError, PathsNotStoredError
+from simcore.core.variables import VARIABLES
+from simcore.io.provenance import file_info
+from simcore.io.reader import read_samples
+from simcore.run.runner import run_scenarios
 from tests.conftest import ROOT
 
 #: Five blocks: the brackets are narrowed after the fourth (the last block uses the new ones).

@@ -10,12 +10,13 @@ import pytest
 import xarray as xr
 from scipy import stats
 
-from simcore.config import Scenario, parse_scenario
-from simcore.convergence import checkpoints, paths_needed
-from simcore.errors import ResultFileError
-from simcore.runner import run_scenarios
-from simcore.store import SUMMARY_STATISTICS, open_summary, read_samples, read_summary
-from simcore.summary import (
+from simcore.config.schema import Scenario, parse_scenario
+from simcore.core.errors import ResultFileError
+from simcore.io.layout import SUMMARY_STATISTICS
+from simcore.io.reader import open_summary, read_samples, read_summary
+from simcore.run.runner import run_scenarios
+from simcore.stats.convergence import checkpoints, paths_needed
+from simcore.stats.summary import (
     exceedance,
     normal_quantile,
     order_statistic_ranks,
@@ -73,7 +74,7 @@ def test_intervals_are_order_statistics_around_the_estimate(rng: np.random.Gener
 
 
 def test_long_columns_use_the_selection_path(rng: np.random.Generator) -> None:
-    """Beyond simcore.quantiles.SMALL the bounds come from the bracketing pass: still exact."""
+    """Beyond quantiles.SMALL the bounds come from the bracketing pass: still exact."""
     values = rng.standard_normal(400_000).astype(np.float32)
     _, lower, upper = percentile_intervals(values, [5.0, 50.0])
     lo_rank, hi_rank = order_statistic_ranks(values.shape[0], [5.0, 50.0])
@@ -233,7 +234,7 @@ def test_read_summary_equals_xarray_and_reads_only_what_is_asked(
 
 
 def test_threads_and_given_moments_do_not_change_the_summary() -> None:
-    from simcore.moments import Moments
+    from simcore.stats.moments import Moments
 
     values = np.random.default_rng(5).lognormal(0.0, 1.0, (200_000, 3))
     serial = summarize_values(values, [5, 50, 95])
@@ -258,8 +259,8 @@ def _summary_bytes(summary: object) -> dict[str, bytes]:
 def test_a_summary_from_block_tallies_equals_the_summary_of_all_values(
     dtype: type, shape: tuple[int, ...]
 ) -> None:
-    from simcore.moments import Moments
-    from simcore.summary import (
+    from simcore.stats.moments import Moments
+    from simcore.stats.summary import (
         plan_summary,
         refine_summary,
         retally_summary,
@@ -292,8 +293,8 @@ def test_a_summary_from_block_tallies_equals_the_summary_of_all_values(
 
 
 def test_columns_that_need_every_value_get_them_once() -> None:
-    from simcore.moments import Moments
-    from simcore.summary import plan_summary, settle_summary, tally_summary
+    from simcore.stats.moments import Moments
+    from simcore.stats.summary import plan_summary, settle_summary, tally_summary
 
     rng = np.random.default_rng(17)
     n = 100_000

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.errors import SmasimInputError
-from simcore.store import read_samples, read_scenario_coords
-from simcore.sweep import parse_axis, plan_sweep, response_curves, sweep_grid
+from simcore.analysis.sweep import parse_axis, plan_sweep, response_curves, sweep_grid
+from simcore.core.errors import SmasimInputError
+from simcore.io.reader import read_samples, read_scenario_coords
 from tests.conftest import BASELINE, result_file
 
 DEMAND = "negotiation.outcomes[1].probability"

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from scipy import special
 
-from simcore.agreement import round_to_step
-from simcore.config import Scenario
-from simcore.engine import simulate_block, simulate_paths
-from simcore.params import ModelParams, resolve_params
-from simcore.sampling import (
-    BLOCK_SIZE,
+from simcore.config.schema import Scenario
+from simcore.core.design import BLOCK_SIZE
+from simcore.model.agreement import round_to_step
+from simcore.model.engine import simulate_block, simulate_paths
+from simcore.model.params import ModelParams, resolve_params
+from simcore.model.sampling import (
     N_SHOCKS,
     N_UNIFORMS,
     NEGOTIATION_ROLES,

@@ -1,0 +1,404 @@
+"""Do the model's intervals cover what happened? Rolling-origin backtests (METHODS.md §C).
+
+**Drivers.** For each origin year ``T``: calibrate on the data from the window start up to
+``T`` only (:func:`simcore.evidence.calibrate.calibrate` cuts every later year away; a parameter the
+data do not identify takes a default fixed without data: ``κ = 0``, correlation 0), start
+the drivers at the values observed in ``T`` (and ``T − 1``), simulate ``h = 1 … H`` years
+ahead through the public engine (:func:`simcore.model.engine.simulate`), and score each realized
+value: the mid-PIT, whether it lies in the central 50/80/90% intervals, and the CRPS beside
+the no-change forecast's. A driver with fewer than :data:`MIN_PAIRS` pairs at an origin is
+not scored there (its forecast is NaN).
+
+**SMA amounts.** The 8th, 9th, 11th and 12th agreements, each from the year before its
+first year, given its known amounts, under its own escalation rule, drivers calibrated up to
+the origin; the ``official`` rows of ``sma_amounts.csv`` are scored, an amount the origin's
+data already fix is "determined".
+
+The simulations use point estimates of the parameters (intervals run narrow) and today's
+revised data, not what was known at the time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from simcore.config.schema import Scenario, scenario_from_dict
+from simcore.core.errors import ParameterError, SmasimInputError
+from simcore.core.types import DRIVERS, Driver
+from simcore.evidence.calibrate import Calibration, calibrate
+from simcore.evidence.history import KRW_PER_100M, History
+from simcore.io.layout import KIND_ATTR
+from simcore.model.engine import simulate
+
+#: Quantile levels stored per forecast (METHODS.md §C).
+LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+#: Central intervals scored; each one's bounds are levels of :data:`LEVELS`.
+INTERVALS = (0.5, 0.8, 0.9)
+DEFAULT_FROM = 2010
+DEFAULT_WINDOW_START = 2000
+DEFAULT_HORIZON = 6
+DEFAULT_SAMPLES = 100_000
+#: The seed of every backtest simulation (the shipped configs' seed): results reproduce.
+SEED = 20261128
+#: The value of :data:`~simcore.io.layout.KIND_ATTR` that marks a backtest file.
+BACKTEST_KIND = "backtest"
+#: A driver with fewer pairs (years, for defense) at an origin is not scored there.
+MIN_PAIRS = 10
+#: The 97.5% standard normal quantile of the Wilson 95% interval.
+_Z95 = 1.959963984540054
+#: The engine's variable of each driver.
+VARIABLE: dict[Driver, str] = {
+    "kr_inflation": "inflation_kr",
+    "us_inflation": "inflation_us",
+    "fx": "fx_krw_per_usd",
+    "defense": "defense_growth",
+}
+UNITS: dict[Driver, str] = {
+    "kr_inflation": "1", "us_inflation": "1", "fx": "KRW/USD", "defense": "1",
+}
+
+
+@dataclass(frozen=True)
+class SmaCase:
+    """An agreement with a formula, as the SMA backtest replays it."""
+
+    agreement: str
+    origin: int
+    known_years: tuple[int, ...]
+    escalation: dict[str, Any]
+
+
+#: The agreements with a formula (METHODS.md §C).
+SMA_CASES = (
+    SmaCase("8th", 2008, (2009,), {"rule": "cpi", "cap": 0.04, "lag": 2}),
+    SmaCase("9th", 2013, (2014,), {"rule": "cpi", "cap": 0.04, "lag": 2}),
+    SmaCase("11th", 2019, (2020, 2021), {"rule": "defense_budget", "lag": 1}),
+    SmaCase("12th", 2025, (2026,), {"rule": "cpi", "cap": 0.05, "lag": 2}),
+)
+
+
+def _minimal_scenario(calibration: Calibration, *, horizon: int, samples: int,
+                      agreement: dict[str, Any]) -> Scenario:
+    """A scenario that carries the calibrated drivers from the origin; troops and
+    negotiations inert (one troop level, no reopening, no negotiation inside the horizon)."""
+    c = calibration
+
+    def inflation(fit: Any) -> dict[str, float]:
+        return {"initial": fit.initial, "previous": fit.previous, "mean": fit.mean,
+                "persistence": fit.persistence, "volatility": fit.volatility}
+
+    data: dict[str, Any] = {
+        "run": {"name": "backtest", "base_year": c.end, "horizon": horizon,
+                "samples": samples, "seed": SEED},
+        "inflation": {"kr": inflation(c.kr), "us": inflation(c.us)},
+        "fx": {"initial": c.fx.initial, "anchor": c.fx.anchor, "reversion": c.fx.reversion,
+               "ppp": c.ppp, "volatility": c.fx.volatility},
+        "shocks": {"drivers": list(c.correlation.drivers),
+                   "correlation": c.correlation.matrix.tolist()},
+        "troops": {"levels": [1], "initial": 1, "transition": [[1.0]]},
+        "us_cost": {"base_usd": 0.0},
+        "agreement": agreement,
+        "negotiation": {"outcomes": [{"kind": "status_quo", "probability": 1.0, "term": 1}]},
+    }
+    if c.defense is not None:
+        data["defense"] = {"initial": c.defense.initial, "real_growth": c.defense.real_growth,
+                           "volatility": c.defense.volatility}
+    return scenario_from_dict(data, source=f"backtest origin {c.end}")
+
+
+def driver_paths(calibration: Calibration, *, horizon: int, samples: int
+                 ) -> dict[Driver, np.ndarray]:
+    """Simulated driver paths from the calibration's last year, shape (samples, horizon)."""
+    # An agreement whose rule reads defense growth makes the engine return it.
+    rule = ({"rule": "defense_budget"} if calibration.defense is not None
+            else {"rule": "fixed", "rate": 0.0})
+    scenario = _minimal_scenario(
+        calibration, horizon=horizon, samples=samples,
+        agreement={"name": "none", "base_year_amount_krw": 1e12,
+                   "last_year": calibration.end + horizon, "escalation": rule})
+    values = simulate(scenario, seed=SEED)
+    return {d: values[VARIABLE[d]] for d in DRIVERS if VARIABLE[d] in values}
+
+
+def mid_pit(sorted_samples: np.ndarray, realized: np.ndarray) -> np.ndarray:
+    """``(#{x < y} + ½ #{x = y}) / n`` per column; ``sorted_samples`` (n, m), ``realized`` (m,)."""
+    n = sorted_samples.shape[0]
+    below = np.array([np.searchsorted(sorted_samples[:, j], y, side="left")
+                      for j, y in enumerate(realized)])
+    upto = np.array([np.searchsorted(sorted_samples[:, j], y, side="right")
+                     for j, y in enumerate(realized)])
+    return (below + 0.5 * (upto - below)) / n
+
+
+def crps_sorted(sorted_samples: np.ndarray, realized: np.ndarray) -> np.ndarray:
+    """CRPS of the sample forecast per column: ``E|X − y| − ½ E|X − X'|``.
+
+    With the samples sorted, ``Σ_ij |x_i − x_j| = 2 Σ_i (2i − n − 1) x_(i)`` (i from 1).
+    """
+    n = sorted_samples.shape[0]
+    weights = 2.0 * np.arange(1, n + 1) - n - 1.0
+    spread = weights @ sorted_samples / n**2
+    return np.abs(sorted_samples - realized).mean(axis=0) - spread
+
+
+def wilson_interval(rate: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson 95% score interval of a proportion ``rate`` observed on ``n`` trials."""
+    rate, n = np.asarray(rate, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z2n = _Z95**2 / n
+        centre = (rate + z2n / 2.0) / (1.0 + z2n)
+        half = _Z95 * np.sqrt(rate * (1.0 - rate) / n + z2n / (4.0 * n)) / (1.0 + z2n)
+    return centre - half, centre + half
+
+
+def interval_hits(forecast: np.ndarray, realized: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Hits of the central intervals and the number scored.
+
+    Parameters
+    ----------
+    forecast : ndarray, shape (..., level)
+        Quantiles at :data:`LEVELS`; NaN where not scored.
+    realized : ndarray, shape (...)
+        NaN where not observed.
+
+    Returns
+    -------
+    hits : ndarray of int, shape (..., len(INTERVALS))
+        Whether the realized value lies in each closed central interval.
+    scored : ndarray of bool, shape (...)
+    """
+    scored = np.isfinite(realized) & np.isfinite(forecast[..., 0])
+    hits = []
+    for level in INTERVALS:
+        lo = forecast[..., LEVELS.index(round((1 - level) / 2, 10))]
+        hi = forecast[..., LEVELS.index(round((1 + level) / 2, 10))]
+        hits.append(scored & (lo <= realized) & (realized <= hi))
+    return np.stack(hits, axis=-1), scored
+
+
+@dataclass(frozen=True)
+class DriverBacktest:
+    """Per driver, origin and lead: the forecast quantiles, the data and the scores.
+
+    Arrays are shaped (driver, origin, lead) (``forecast`` with a last ``level`` axis);
+    NaN where a driver is not scored at an origin or the value is not yet observed.
+    """
+
+    origins: np.ndarray
+    leads: np.ndarray
+    forecast: np.ndarray
+    realized: np.ndarray
+    pit: np.ndarray
+    crps: np.ndarray
+    crps_no_change: np.ndarray
+    window_start: int
+    samples: int
+    source: str
+
+
+def backtest_drivers(history: History, *, start: int = DEFAULT_FROM, end: int | None = None,
+                     window_start: int = DEFAULT_WINDOW_START, horizon: int = DEFAULT_HORIZON,
+                     samples: int = DEFAULT_SAMPLES) -> DriverBacktest:
+    """Rolling-origin forecasts of the four drivers, scored against the data."""
+    observed = history.drivers()
+    last_data = int(observed.years[-1])
+    end = last_data - 1 if end is None else end
+    if not window_start < start <= end:
+        raise ParameterError(
+            f"{{window_start}} {window_start}, {{start}} {start}, {{end}} {end}: the origins "
+            "must lie after the window start, {start} not after {end}")
+    if horizon < 1 or samples < 2:
+        raise ParameterError("{horizon} must be ≥ 1 and {samples} ≥ 2")
+    origins = np.arange(start, end + 1)
+    leads = np.arange(1, horizon + 1)
+    shape = (len(DRIVERS), origins.size, horizon)
+    forecast = np.full((*shape, len(LEVELS)), np.nan)
+    realized, pit, crps, no_change = (np.full(shape, np.nan) for _ in range(4))
+    for o, origin in enumerate(origins):
+        calibration = calibrate(history, start=window_start, end=int(origin))
+        paths = driver_paths(calibration, horizon=horizon, samples=samples)
+        for d, driver in enumerate(DRIVERS):
+            realized[d, o] = [observed.at(driver, int(origin + h)) for h in leads]
+            if driver not in paths or _pairs(calibration, driver) < MIN_PAIRS:
+                continue
+            ordered = np.sort(paths[driver], axis=0)
+            forecast[d, o] = np.quantile(ordered, LEVELS, axis=0).T
+            seen = np.isfinite(realized[d, o])
+            pit[d, o, seen] = mid_pit(ordered[:, seen], realized[d, o, seen])
+            crps[d, o, seen] = crps_sorted(ordered[:, seen], realized[d, o, seen])
+            no_change[d, o, seen] = np.abs(realized[d, o, seen] - observed.at(driver, int(origin)))
+    return DriverBacktest(origins=origins, leads=leads, forecast=forecast, realized=realized,
+                          pit=pit, crps=crps, crps_no_change=no_change,
+                          window_start=window_start, samples=samples, source=history.source)
+
+
+class _Fit(Protocol):
+    @property
+    def n(self) -> int: ...
+
+
+def _pairs(calibration: Calibration, driver: Driver) -> int:
+    """Year pairs the driver's estimates rest on (0 where the data have none)."""
+    fits: dict[str, _Fit | None] = {"kr_inflation": calibration.kr, "us_inflation": calibration.us,
+            "fx": calibration.fx, "defense": calibration.defense}
+    fit = fits[driver]
+    return 0 if fit is None else fit.n
+
+
+def driver_records(result: DriverBacktest) -> list[dict[str, Any]]:
+    """The ``drivers`` records of the JSON contract: per driver, lead and interval level."""
+    hits, scored = interval_hits(result.forecast, result.realized)
+    records = []
+    for d, driver in enumerate(DRIVERS):
+        for k, lead in enumerate(result.leads):
+            mask = scored[d, :, k]
+            n = int(mask.sum())
+            if n == 0:
+                continue
+            pits = result.pit[d, mask, k]
+            n_eff = math.ceil(n / lead)
+            for j, level in enumerate(INTERVALS):
+                count = int(hits[d, mask, k, j].sum())
+                lower, upper = wilson_interval(np.array(count / n), np.array(n_eff))
+                records.append({
+                    "driver": driver, "lead": int(lead), "level": level, "hits": count,
+                    "n": n, "n_eff": n_eff, "rate": count / n,
+                    "rate_lower": float(lower), "rate_upper": float(upper),
+                    "mean_pit": float(pits.mean()),
+                    "sd_pit": float(pits.std(ddof=1)) if n > 1 else math.nan,
+                    "mean_crps": float(result.crps[d, mask, k].mean()),
+                    "mean_crps_no_change": float(result.crps_no_change[d, mask, k].mean()),
+                })
+    return records
+
+
+def backtest_sma(history: History, *, window_start: int = DEFAULT_WINDOW_START,
+                 samples: int = DEFAULT_SAMPLES) -> list[dict[str, Any]]:
+    """The ``sma`` records: each agreement's later years against ``sma_amounts.csv``."""
+    sma = history.sma
+    years, amounts, statuses = sma["year"], sma["amount_100m_krw"] * KRW_PER_100M, sma["status"]
+    negotiations = history.negotiations
+    records = []
+    for case in SMA_CASES:
+        row = np.flatnonzero(negotiations["agreement"] == case.agreement)
+        if row.size != 1:
+            raise SmasimInputError(f"negotiations.csv: no single row for the {case.agreement} "
+                                   "agreement, needed by the SMA backtest")
+        last_year = int(negotiations["last_year"][row[0]])
+        amount = dict(zip(years.tolist(), amounts.tolist(), strict=True))
+        calibration = calibrate(history, start=window_start, end=case.origin)
+        scenario = _minimal_scenario(
+            calibration, horizon=last_year - case.origin, samples=samples,
+            agreement={"name": case.agreement, "base_year_amount_krw": amount[case.origin],
+                       "amounts_krw": {str(y): amount[y] for y in case.known_years},
+                       "last_year": last_year, "escalation": case.escalation})
+        simulated = simulate(scenario, seed=SEED)["contribution_krw"]
+        for t, year in enumerate(scenario.years.tolist()):
+            k = np.flatnonzero(years == year)
+            if k.size == 0:
+                continue  # not in the data yet (the 12th after 2027)
+            column = np.sort(simulated[:, t])
+            status = (
+                "known" if year in case.known_years
+                else "determined" if column[0] == column[-1]
+                else str(statuses[k[0]])
+            )
+            record: dict[str, Any] = {
+                "agreement": case.agreement, "year": year,
+                "official_krw": float(amounts[k[0]]), "status": status,
+                "pit": None, "in_50": None, "in_80": None, "in_90": None,
+            }
+            if status == "official":
+                y = np.array([amounts[k[0]]])
+                record["pit"] = float(mid_pit(column[:, None], y)[0])
+                quantiles = np.quantile(column, LEVELS)
+                inside = interval_hits(quantiles, y[0])[0]
+                record.update({f"in_{round(100 * level)}": bool(inside[j])
+                               for j, level in enumerate(INTERVALS)})
+            records.append(record)
+    return records
+
+
+def backtest_settings(result: DriverBacktest) -> str:
+    """The backtest's settings as TOML-like text, stored in the file's ``config`` attribute."""
+    return "\n".join([
+        f"origins = [{int(result.origins[0])}, {int(result.origins[-1])}]",
+        f"window_start = {result.window_start}",
+        f"horizon = {int(result.leads[-1])}",
+        f"samples = {result.samples}",
+        f"seed = {SEED}",
+        f'data = "{result.source}"',
+    ]) + "\n"
+
+
+def write_backtest(result: DriverBacktest, path: Path, *, overwrite: bool = False) -> None:
+    """The forecasts as netCDF: ``forecast (driver, origin, lead, level)``,
+    ``realized (driver, origin, lead)`` and ``pit``, CF attributes and provenance."""
+    import xarray as xr
+
+    from simcore.io.atomic import replacing
+
+    dims = ("driver", "origin", "lead")
+    units = "; ".join(f"{d}: {UNITS[d]}" for d in DRIVERS)
+    dataset = xr.Dataset(
+        {
+            "forecast": ((*dims, "level"), result.forecast, {
+                "long_name": "forecast quantile of the driver at the lead after the origin",
+                "units_by_driver": units,
+                "comment": "NaN where the driver is not scored at the origin (fewer than "
+                           f"{MIN_PAIRS} pairs of data)"}),
+            "realized": (dims, result.realized, {
+                "long_name": "observed value of the driver in origin + lead",
+                "units_by_driver": units, "comment": "NaN where not yet observed"}),
+            "pit": (dims, result.pit, {
+                "long_name": "mid probability integral transform of the realized value",
+                "units": "1"}),
+        },
+        coords={
+            "driver": ("driver", list(DRIVERS), {"long_name": "model driver"}),
+            "origin": ("origin", result.origins.astype(np.int32),
+                       {"long_name": "forecast origin: last year of data used",
+                        "units": "year"}),
+            "lead": ("lead", result.leads.astype(np.int32),
+                     {"long_name": "years ahead of the origin", "units": "year"}),
+            "level": ("level", np.array(LEVELS), {"long_name": "quantile level",
+                                                   "units": "1"}),
+        },
+        attrs={
+            "Conventions": "CF-1.8",
+            "title": "smasim backtest: rolling-origin driver forecasts against the data",
+            "config": backtest_settings(result),
+            "seed": SEED,
+            "n_samples": result.samples,
+            "smasim_version": version("smasim"),
+            "source": f"smasim backtest on {result.source}",
+            KIND_ATTR: BACKTEST_KIND,
+        },
+    )
+    with replacing(path, overwrite=overwrite) as temp:
+        dataset.to_netcdf(temp, engine="h5netcdf")
+
+
+def read_backtest(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``forecast``, ``realized``, ``pit`` and the leads of a file of :func:`write_backtest`."""
+    import xarray as xr
+
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as dataset:
+            if "forecast" not in dataset or "realized" not in dataset:
+                raise SmasimInputError(f"{path}: not a smasim backtest file (no forecast)")
+            if list(dataset["driver"].values) != list(DRIVERS):
+                raise SmasimInputError(f"{path}: drivers differ from {', '.join(DRIVERS)}")
+            return (dataset["forecast"].values, dataset["realized"].values,
+                    dataset["pit"].values, dataset["lead"].values)
+    except (OSError, ValueError) as err:
+        if isinstance(err, SmasimInputError):
+            raise
+        raise SmasimInputError(f"{path}: not a readable netCDF backtest file ({err})") from None

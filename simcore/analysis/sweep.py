@@ -1,0 +1,437 @@
+"""Parameter sweeps: a grid of configurations run as one batch with common random numbers.
+
+``smasim sweep CONFIG --set KEY=V1,V2,... [--set ...]`` runs the Cartesian product of the
+listed values (``A:B:STEP`` ranges accepted), one scenario per grid point named by its
+values; the batch shares every sample's random inputs, so a difference between grid
+points is the parameter's effect, not sampling noise. Each grid point is the configuration
+with the assignments applied by :func:`simcore.config.overrides.apply_overrides` and validated
+before anything runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simcore.config.overrides import OverrideError, parse_override
+from simcore.config.schema import Scenario, check_batch, load_scenario
+from simcore.core.errors import ParameterError, SmasimInputError, literal
+from simcore.io.reader import read_scenario_coords
+from simcore.read.choices import Quantity
+from simcore.read.select import select
+from simcore.stats.summary import percentile_intervals
+
+#: Grid points at most (each is a scenario of the batch).
+MAX_POINTS = 1000
+#: ``A:B:STEP``: an inclusive numeric range.
+_RANGE = re.compile(r"^\s*([^:]+):([^:]+):([^:]+)\s*$")
+#: An outcome probability, which ``--renormalize`` balances against the others.
+_OUTCOME_PROBABILITY = re.compile(r"^negotiation\.outcomes\[(\d+)\]\.probability$")
+
+
+@dataclass(frozen=True)
+class SweepAxis:
+    """One swept key and its values.
+
+    Attributes
+    ----------
+    key : str
+        Dotted key path, e.g. ``negotiation.outcomes[1].probability``.
+    values : tuple
+        TOML values, in the order given.
+    texts : tuple of str
+        Each value as TOML source text (what is assigned).
+    """
+
+    key: str
+    values: tuple[Any, ...]
+    texts: tuple[str, ...]
+
+    def label(self, base: Scenario) -> str:
+        """A short name for the key in a scenario name: its last step, after the list
+        entry it belongs to (an outcome by its kind: ``demand.probability``)."""
+        steps = self.key.split(".")
+        tail = steps[-1]
+        if len(steps) > 1 and (entry := re.fullmatch(r"(\w+)\[(\d+)\]", steps[-2])):
+            outcomes = base.negotiation.outcomes
+            index = int(entry[2])
+            owner = (outcomes[index].kind if self.key.startswith("negotiation.outcomes[")
+                     and index < len(outcomes) else f"{entry[1]}{index}")
+            tail = f"{owner}.{tail}"
+        return re.sub(r"[^A-Za-z0-9_.\-]", "", tail)
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas outside brackets, braces and quotes (TOML arrays and tables)."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return [part.strip() for part in parts]
+
+
+def _toml_value(text: str, assignment: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        raise OverrideError(
+            assignment, f"value {text!r} is not a TOML value (quote strings: 'text')"
+        ) from None
+
+
+def _range_texts(start: str, stop: str, step: str, assignment: str) -> list[str]:
+    """``A:B:STEP`` as exact decimal steps from A to B inclusive (0:1:0.1 gives 11 values)."""
+    try:
+        a, b, s = (Decimal(x.strip()) for x in (start, stop, step))
+    except InvalidOperation:
+        raise OverrideError(
+            assignment, "a range is START:STOP:STEP with numbers, e.g. 0:1:0.1"
+        ) from None
+    if s <= 0 or b < a:
+        raise OverrideError(assignment, "a range needs STEP > 0 and STOP >= START")
+    count = int((b - a) / s) + 1
+    if count > MAX_POINTS:
+        raise OverrideError(assignment, f"{count} values, at most {MAX_POINTS}")
+    integral = all(x == x.to_integral_value() for x in (a, s))
+    # Decimal steps print exactly (0.30, not 0.30000000000000004); TOML reads them as floats.
+    return [str(int(a + k * s)) if integral else str(float(a + k * s)) for k in range(count)]
+
+
+def parse_axis(assignment: str) -> SweepAxis:
+    """``KEY=V1,V2,...`` or ``KEY=A:B:STEP`` → the key and its values.
+
+    Examples
+    --------
+    >>> parse_axis("negotiation.outcomes[1].probability=0:1:0.25").values
+    (0.0, 0.25, 0.5, 0.75, 1.0)
+    >>> parse_axis("pins.fx={2027=1300},{2027=1500}").values
+    ({'2027': 1300}, {'2027': 1500})
+    """
+    key, sep, raw = assignment.partition("=")
+    if not sep or not raw.strip():
+        raise OverrideError(assignment, "expected KEY=V1,V2,... or KEY=START:STOP:STEP")
+    # The key is checked by the overrides' own parser (a dotted path with indices).
+    try:
+        parse_override(f"{key.strip()}=0")
+    except OverrideError as err:
+        raise OverrideError(assignment, err.reason) from None
+    quoted = raw.strip().startswith(("[", "{", "'", '"'))
+    if (match := None if quoted else _RANGE.match(raw)) is not None:
+        start, stop, step = match.groups()
+        texts = _range_texts(start, stop, step, assignment)
+    else:
+        texts = _split_top_level(raw)
+    values = [_toml_value(text, assignment) for text in texts]
+    if len(set(map(repr, values))) != len(values):
+        raise OverrideError(assignment, "a value is repeated")
+    return SweepAxis(key=key.strip(), values=tuple(values), texts=tuple(texts))
+
+
+def _value_text(value: Any) -> str:
+    """A value as a scenario name shows it (``0.35``, ``5000000000.0`` → ``5e+09``)."""
+    if isinstance(value, float):
+        text = f"{value:.6g}"
+    elif isinstance(value, (bool, int, str)):
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+    else:
+        text = re.sub(r"[\s'\"{}\[\]=,]+", "_", str(value)).strip("_")
+    return re.sub(r"[^A-Za-z0-9_.\-+]", "", text).replace("+", "")
+
+
+def _shown(value: Any, text: str) -> str:
+    """A swept value as a message shows it: a float compactly (``-0.423077``), else as
+    given."""
+    return f"{value:g}" if isinstance(value, float) else text
+
+
+def _renormalizing(
+    base: Scenario, axes: Sequence[SweepAxis], values: Sequence[Any]
+) -> list[str]:
+    """Assignments that rescale the outcome probabilities not swept so that all sum to 1.
+
+    The probabilities not swept keep their proportions from the base configuration.
+    """
+    swept: dict[int, float] = {}
+    for axis, value in zip(axes, values, strict=True):
+        if (match := _OUTCOME_PROBABILITY.match(axis.key)) is not None:
+            swept[int(match[1])] = float(value)
+    if not swept:
+        return []
+    outcomes = base.negotiation.outcomes
+    others = [k for k in range(len(outcomes)) if k not in swept]
+    rest = math.fsum(outcomes[k].probability for k in others)
+    left = 1.0 - math.fsum(swept.values())
+    if rest == 0:
+        return []  # nothing to rescale: validation says whether the sum is 1
+    return [
+        f"negotiation.outcomes[{k}].probability={outcomes[k].probability * left / rest!r}"
+        for k in others
+    ]
+
+
+@dataclass(frozen=True)
+class GridPoint:
+    """One configuration of the grid: its scenario and the swept values that made it
+    (``texts``: the same values as TOML text)."""
+
+    scenario: Scenario
+    values: tuple[Any, ...]
+    texts: tuple[str, ...]
+
+
+def sweep_grid(
+    config: str | Path, axes: Sequence[SweepAxis], *, renormalize: bool = False
+) -> list[GridPoint]:
+    """Every grid point (Cartesian product, the last axis fastest), validated.
+
+    Parameters
+    ----------
+    config : str or Path
+        The base configuration (TOML file).
+    axes : sequence of SweepAxis
+        The swept keys; their values form the grid.
+    renormalize : bool
+        Rescale the outcome probabilities not swept whenever one is swept, keeping their
+        proportions, so that they still sum to 1.
+
+    Raises
+    ------
+    SmasimInputError
+        One line naming the first invalid grid point and what is wrong with it.
+    """
+    if not axes:
+        raise SmasimInputError("sweep: give at least one KEY=V1,V2,... to sweep")
+    keys = [axis.key for axis in axes]
+    if len(set(keys)) != len(keys):
+        raise SmasimInputError("sweep: each key may be swept once")
+    count = math.prod(len(axis.values) for axis in axes)
+    if count > MAX_POINTS:
+        raise SmasimInputError(f"sweep: {count} grid points, at most {MAX_POINTS}")
+    balanced = [axis.key for axis in axes if _OUTCOME_PROBABILITY.match(axis.key)]
+    if renormalize and not balanced:
+        raise ParameterError(
+            "{renormalize}: no swept key is an outcome probability "
+            "(negotiation.outcomes[N].probability); there is nothing to rescale"
+        )
+    base = load_scenario(config)
+    points = []
+    for indices in itertools.product(*(range(len(axis.values)) for axis in axes)):
+        values = tuple(axis.values[i] for axis, i in zip(axes, indices, strict=True))
+        name = "_".join(
+            [base.run.name, *(f"{axis.label(base)}-{_value_text(v)}" for axis, v in
+                              zip(axes, values, strict=True))]
+        )
+        texts = tuple(axis.texts[i] for axis, i in zip(axes, indices, strict=True))
+        assignments = [f"{axis.key}={text}" for axis, text in zip(axes, texts, strict=True)]
+        extra = _renormalizing(base, axes, values) if renormalize else []
+        try:
+            scenario = load_scenario(
+                config, overrides=[*assignments, *extra, f"run.name='{name[:100]}'"]
+            )
+        except SmasimInputError as err:
+            point = ", ".join(f"{axis.key}={_shown(value, text)}"
+                              for axis, value, text in zip(axes, values, texts, strict=True))
+            # An assignment error repeats the point's assignments: keep its reason only.
+            reason = err.reason if isinstance(err, OverrideError) else str(err)
+            if isinstance(err, OverrideError) and err.assignment in (*assignments, *extra):
+                # Blamed alone, it was left out of its reason: name its key again.
+                reason = f"{err.assignment.partition('=')[0]}: {reason}"
+            hint = ""
+            if balanced and not renormalize and "probabilities must sum to 1" in reason:
+                hint = ("; {renormalize} rescales the other outcomes' probabilities to make up "
+                        "the rest")
+            raise ParameterError(literal(f"sweep point {point}: {reason}") + hint) from None
+        points.append(GridPoint(scenario=scenario, values=values, texts=texts))
+    names = [p.scenario.run.name for p in points]
+    if len(set(names)) != len(names):
+        raise SmasimInputError("sweep: grid points would share a name (values too long); "
+                               "sweep fewer keys at once")
+    return points
+
+
+def _coordinate_name(key: str) -> str:
+    """A netCDF/CF variable name for a key path: ``negotiation_outcomes_1_probability``."""
+    return "sweep_" + re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")
+
+
+def sweep_coordinates(
+    axes: Sequence[SweepAxis], points: Sequence[GridPoint]
+) -> dict[str, tuple[np.ndarray, dict[str, str]]]:
+    """The swept values of each grid point, as coordinates along ``scenario``.
+
+    Numbers stay numbers (float64, or int32 when every value is an integer); anything
+    else (a table, an array, text) is stored as its TOML text. Each carries the key path
+    in ``long_name``.
+    """
+    coords = {}
+    for k, axis in enumerate(axes):
+        column = [point.values[k] for point in points]
+        numbers = [v for v in column if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if len(numbers) < len(column):
+            data = np.asarray([point.texts[k] for point in points], dtype=object)
+        elif all(isinstance(v, int) for v in column):
+            data = np.asarray(column, dtype=np.int32)  # CF-1.8 has no int64
+        else:
+            data = np.asarray(column, dtype=np.float64)
+        coords[_coordinate_name(axis.key)] = (
+            data, {"long_name": f"swept value of {axis.key}"}
+        )
+    return coords
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """What a sweep runs: one scenario per grid point, and the swept values by point.
+
+    Attributes
+    ----------
+    name : str
+        ``run.name`` of the base configuration.
+    scenarios : list of Scenario
+        The grid points, validated and ready to run as one batch.
+    coords : dict
+        :func:`sweep_coordinates`, for the file's ``scenario`` dimension.
+    """
+
+    name: str
+    scenarios: list[Scenario]
+    coords: dict[str, tuple[np.ndarray, dict[str, str]]]
+
+
+def plan_sweep(
+    config: str | Path,
+    assignments: Sequence[str],
+    *,
+    renormalize: bool = False,
+    samples: int | None = None,
+    seed: int | None = None,
+) -> SweepPlan:
+    """Parse, expand and validate a sweep before anything runs.
+
+    Parameters
+    ----------
+    config : str or Path
+        The base configuration.
+    assignments : sequence of str
+        ``KEY=V1,V2,...`` or ``KEY=START:STOP:STEP``, one per swept key.
+    renormalize : bool
+        See :func:`sweep_grid`.
+    samples, seed : int, optional
+        Paths per grid point and seed, replacing the configuration's.
+
+    Raises
+    ------
+    SmasimInputError
+        A malformed assignment, an invalid grid point (named), or grid points that cannot
+        share random numbers.
+    """
+    axes = [parse_axis(text) for text in assignments]
+    points = sweep_grid(config, axes, renormalize=renormalize)
+    scenarios = [p.scenario.with_overrides(samples=samples, seed=seed) for p in points]
+    check_batch(scenarios, [s.run.name for s in scenarios])
+    return SweepPlan(name=load_scenario(config).run.name, scenarios=scenarios,
+                     coords=sweep_coordinates(axes, points))
+
+
+#: Percentiles a response chart shows.
+RESPONSE_LEVELS = (5.0, 50.0, 80.0, 95.0)
+
+
+@dataclass(frozen=True)
+class ResponseCurves:
+    """Percentiles of one output at each grid point of a one-key sweep, by swept value.
+
+    Attributes
+    ----------
+    key : str
+        The swept key path.
+    swept : ndarray, shape (k,)
+        The swept values, increasing.
+    item : Quantity
+        The output (its name, units and display scale).
+    year : int or None
+        Its year (None for a horizon variable).
+    levels : tuple of float, shape (L,)
+        Percentile levels.
+    estimate, lower, upper : ndarray, shape (L, k)
+        The percentiles and their 95 % order-statistic intervals, in the output's units.
+    """
+
+    key: str
+    swept: np.ndarray
+    item: Quantity
+    year: int | None
+    levels: tuple[float, ...]
+    estimate: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+def response_curves(
+    path: str | Path,
+    variable: str,
+    *,
+    years: str | None = None,
+    real: bool = False,
+    levels: Sequence[float] = RESPONSE_LEVELS,
+) -> ResponseCurves:
+    """P5/P50/P80/P95 of ``variable`` in one year against the swept value of a sweep file.
+
+    Raises
+    ------
+    SmasimInputError
+        The file is not a sweep of one numeric key, or more than one year is asked for.
+    """
+    numeric = {name: (values, attrs) for name, (values, attrs) in
+               read_scenario_coords(path).items() if values.dtype.kind in "fi"}
+    if len(numeric) != 1:
+        raise SmasimInputError(
+            f"{path} is not a sweep of one numeric key (swept: "
+            f"{', '.join(numeric) or 'none'}); a response chart needs one"
+        )
+    (values, attrs), = numeric.values()
+    selection = select(path, variables=[variable], years=years, real=real)
+    item = selection.quantities[0]
+    if item.per_year and len(selection.years) != 1:
+        raise ParameterError("{years}: a response chart shows one year, e.g. 2031")
+    order = np.argsort([values[s.index] for s in selection.scenarios], kind="stable")
+    scenarios = [selection.scenarios[i] for i in order]
+    columns = []
+    for scenario in scenarios:
+        samples = selection.values(item, scenario)
+        columns.append(percentile_intervals(samples[:, 0] if samples.ndim == 2 else samples,
+                                            levels))
+    estimate, lower, upper = (np.column_stack([c[k] for c in columns]) for k in range(3))
+    return ResponseCurves(
+        key=str(attrs.get("long_name", "")).removeprefix("swept value of "),
+        swept=np.asarray([values[s.index] for s in scenarios], dtype=float),
+        item=item,
+        year=selection.years[0] if item.per_year else None,
+        levels=tuple(levels),
+        estimate=estimate,
+        lower=lower,
+        upper=upper,
+    )

@@ -1,0 +1,61 @@
+"""Layer 2, scenarios: the TOML schema (pydantic), loading, ``--set`` overrides, and the
+wording of validation errors.
+
+Every public name is importable from here (``from simcore.config import …``) and is loaded
+from its module on first use.
+"""
+
+from __future__ import annotations
+
+from simcore.core.lazy import lazy_exports
+
+_EXPORTS = {
+    "AgreementSection": "schema",
+    "BetaDistribution": "schema",
+    "CpiRule": "schema",
+    "DefenseBudgetRule": "schema",
+    "DefenseSection": "schema",
+    "DemandOutcome": "schema",
+    "DiscreteDistribution": "schema",
+    "Escalation": "schema",
+    "FirstYearChange": "schema",
+    "FixedRule": "schema",
+    "FxSection": "schema",
+    "IncreaseOutcome": "schema",
+    "InflationProcess": "schema",
+    "InflationSection": "schema",
+    "Int": "schema",
+    "LapseOutcome": "schema",
+    "MAX_SAMPLES": "schema",
+    "NegotiationSection": "schema",
+    "NonNegative": "schema",
+    "Outcome": "schema",
+    "Override": "overrides",
+    "OverrideError": "overrides",
+    "PinsSection": "schema",
+    "Probability": "schema",
+    "RokOtherSupportSection": "schema",
+    "RunSection": "schema",
+    "SHARED_RUN_KEYS": "schema",
+    "SUM_TOLERANCE": "schema",
+    "Scenario": "schema",
+    "ShocksSection": "schema",
+    "StatusQuoOutcome": "schema",
+    "TroopsSection": "schema",
+    "UsCostSection": "schema",
+    "UsdCpiRule": "schema",
+    "YearTable": "schema",
+    "YearTableInt": "schema",
+    "apply_overrides": "overrides",
+    "check_batch": "schema",
+    "format_path": "overrides",
+    "format_validation_error": "schema",
+    "load_scenario": "schema",
+    "parse_override": "overrides",
+    "parse_scenario": "schema",
+    "scenario_from_dict": "schema",
+}
+__all__ = sorted(_EXPORTS)
+#: Names ``simcore.config`` had in 0.1 that live elsewhere now.
+_MOVED = {"PSD_TOLERANCE": "simcore.stats.linalg"}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, _MOVED)

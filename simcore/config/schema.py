@@ -1,0 +1,782 @@
+"""Scenario configuration: parse TOML, validate it against docs/spec/CONFIG.md, resolve defaults.
+
+The public entry points are :func:`load_scenario` (a file), :func:`parse_scenario` (TOML
+text) and :func:`scenario_from_dict` (a mapping, e.g. built in a notebook). Every error is a
+:class:`~simcore.core.errors.ConfigError` whose message names the key path
+(``inflation.kr.persistence``) and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import numpy as np
+import tomli_w
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from simcore.config.overrides import OverrideError, apply_overrides, format_path, parse_override
+from simcore.core.errors import ConfigError
+from simcore.core.types import DRIVERS, Driver, OutcomeKind, RuleKind, Sampler, ShockDistribution
+from simcore.stats.linalg import PSD_TOLERANCE
+
+#: Largest sample count accepted: 1e10 paths of 6 years is ~7 TB of float64 output.
+MAX_SAMPLES = 10_000_000_000
+#: Tolerance for "sums to 1" (docs/spec/CONFIG.md).
+SUM_TOLERANCE = 1e-9
+
+
+def _integral(value: Any) -> Any:
+    """Accept an integral float (``1e6`` in TOML is a float) as an integer; bools are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_integral)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+
+class _Section(BaseModel):
+    """Base of every section: unknown keys are errors, numbers are never parsed from strings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+def _year_keys(value: Any) -> Any:
+    """TOML table keys are strings: ``{ 2026 = 1.5e12 }`` arrives as ``{"2026": 1.5e12}``."""
+    if not isinstance(value, dict):
+        return value
+    out: dict[Any, Any] = {}
+    for key, item in value.items():
+        if isinstance(key, str) and key.strip().lstrip("-").isdigit():
+            out[int(key)] = item
+        else:
+            out[key] = item
+    return out
+
+
+YearTable = Annotated[dict[Int, float], BeforeValidator(_year_keys)]
+YearTableInt = Annotated[dict[Int, Int], BeforeValidator(_year_keys)]
+
+
+class RunSection(_Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)
+    base_year: Int = Field(ge=1900, le=2200)
+    horizon: Int = Field(ge=1, le=100)
+    samples: Int = Field(ge=1, le=MAX_SAMPLES)
+    seed: Int | None = Field(default=None, ge=0, le=2**63 - 1)
+    sampler: Sampler = "mc"
+    percentiles: list[float] = Field(default=[5, 10, 25, 50, 75, 90, 95], min_length=1)
+    discount_rate: float = Field(default=0.03, gt=-1.0)
+
+    @field_validator("percentiles")
+    @classmethod
+    def _percentiles_in_range(cls, value: list[float]) -> list[float]:
+        bad = [p for p in value if not 0.0 <= p <= 100.0]
+        if bad:
+            raise ValueError(f"percentiles must lie in [0, 100] (got {bad})")
+        return sorted(set(value))
+
+
+class InflationProcess(_Section):
+    """AR(1) annual CPI inflation of one country (docs/spec/MODEL.md §2)."""
+
+    initial: float
+    previous: float
+    mean: float
+    persistence: float = Field(gt=-1.0, lt=1.0)
+    volatility: NonNegative
+
+
+class InflationSection(_Section):
+    kr: InflationProcess
+    us: InflationProcess
+
+
+class DefenseSection(_Section):
+    """ROK defense budget growth (docs/spec/MODEL.md §3)."""
+
+    initial: float
+    real_growth: float
+    volatility: NonNegative
+
+
+class FxSection(_Section):
+    """KRW per USD, log scale, relative PPP and reversion (docs/spec/MODEL.md §4)."""
+
+    initial: float = Field(gt=0.0)
+    anchor: float = Field(gt=0.0)
+    reversion: float = Field(ge=0.0, le=1.0)
+    ppp: float
+    volatility: NonNegative
+
+
+class ShocksSection(_Section):
+    """Correlated standard shocks (docs/spec/MODEL.md §1)."""
+
+    distribution: ShockDistribution = "normal"
+    dof: float | None = Field(default=None, gt=2.0)
+    drivers: list[Driver] = Field(default=list(DRIVERS), min_length=1)
+    correlation: list[list[float]] | None = None
+
+    @field_validator("drivers")
+    @classmethod
+    def _unique_drivers(cls, value: list[Driver]) -> list[Driver]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"drivers must be distinct (got {value})")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> ShocksSection:
+        if self.distribution == "student_t" and self.dof is None:
+            raise ValueError("shocks.dof: required when distribution = 'student_t' (dof > 2)")
+        if self.correlation is not None:
+            _check_correlation(np.asarray(self.correlation, dtype=float), len(self.drivers))
+        return self
+
+    def full_correlation(self) -> np.ndarray:
+        """The 4x4 correlation over all drivers in canonical order (unlisted: independent)."""
+        full = np.eye(len(DRIVERS))
+        if self.correlation is not None:
+            index = [DRIVERS.index(d) for d in self.drivers]
+            full[np.ix_(index, index)] = np.asarray(self.correlation, dtype=float)
+        return full
+
+
+def _check_correlation(matrix: np.ndarray, size: int) -> None:
+    where = "shocks.correlation"
+    if matrix.ndim != 2 or matrix.shape != (size, size):
+        raise ValueError(
+            f"{where}: must be a {size}x{size} matrix, one row and column per entry of "
+            f"shocks.drivers (got shape {matrix.shape})"
+        )
+    bad_diag = [i for i in range(size) if matrix[i, i] != 1.0]
+    if bad_diag:
+        raise ValueError(f"{where}: diagonal must be 1 (entries {[(i, i) for i in bad_diag]})")
+    asym = np.argwhere(np.triu(np.abs(matrix - matrix.T) > 1e-12))
+    if asym.size:
+        pairs = [(int(i), int(j)) for i, j in asym[:4]]
+        raise ValueError(f"{where}: must be symmetric (entries {pairs} differ from their mirror)")
+    out_of_range = np.argwhere(np.abs(matrix) > 1.0)
+    if out_of_range.size:
+        pairs = [(int(i), int(j)) for i, j in out_of_range[:4]]
+        raise ValueError(f"{where}: entries must lie in [-1, 1] (entries {pairs})")
+    smallest = float(np.linalg.eigvalsh(matrix).min())
+    if smallest < -PSD_TOLERANCE:
+        raise ValueError(
+            f"{where}: must be positive semi-definite (smallest eigenvalue {smallest:.3g})"
+        )
+
+
+class TroopsSection(_Section):
+    """Markov chain over discrete troop levels (docs/spec/MODEL.md §5)."""
+
+    levels: list[Int] = Field(min_length=1)
+    initial: Int
+    transition: list[list[Probability]]
+
+    @model_validator(mode="after")
+    def _check(self) -> TroopsSection:
+        m = len(self.levels)
+        if any(level <= 0 for level in self.levels):
+            raise ValueError(f"troops.levels: must be positive head counts (got {self.levels})")
+        if len(set(self.levels)) != m:
+            raise ValueError(f"troops.levels: must be distinct (got {self.levels})")
+        if self.initial not in self.levels:
+            raise ValueError(
+                f"troops.initial: must be one of troops.levels {self.levels} (got {self.initial})"
+            )
+        if len(self.transition) != m or any(len(row) != m for row in self.transition):
+            raise ValueError(
+                f"troops.transition: must be a {m}x{m} matrix, one row and column per level"
+            )
+        for i, row in enumerate(self.transition):
+            if abs(sum(row) - 1.0) > SUM_TOLERANCE:
+                raise ValueError(
+                    f"troops.transition[{i}]: row must sum to 1 (sums to {sum(row):.12g})"
+                )
+        return self
+
+
+class RokOtherSupportSection(_Section):
+    base_krw: NonNegative = 0.0
+
+
+class UsCostSection(_Section):
+    base_usd: NonNegative
+    troop_elasticity: float = 1.0
+
+
+class _BoundedRule(_Section):
+    cap: float | None = None
+    floor: float | None = None
+
+    @model_validator(mode="after")
+    def _cap_above_floor(self) -> _BoundedRule:
+        if self.cap is not None and self.floor is not None and self.cap < self.floor:
+            raise ValueError(f"cap ({self.cap}) must not be below floor ({self.floor})")
+        return self
+
+
+class FixedRule(_Section):
+    rule: Literal["fixed"]
+    rate: float
+
+
+class CpiRule(_BoundedRule):
+    rule: Literal["cpi"]
+    # A strict integer range, not Literal[0, 1, 2]: True == 1 would pass as a literal.
+    lag: Int = Field(default=2, ge=0, le=2)
+
+
+class DefenseBudgetRule(_BoundedRule):
+    rule: Literal["defense_budget"]
+    lag: Int = Field(default=1, ge=0, le=1)
+
+
+class UsdCpiRule(_Section):
+    rule: Literal["usd_cpi"]
+
+
+Escalation = Annotated[
+    FixedRule | CpiRule | DefenseBudgetRule | UsdCpiRule, Field(discriminator="rule")
+]
+
+
+class AgreementSection(_Section):
+    """The agreement in force at the base year (docs/spec/MODEL.md §6)."""
+
+    name: str
+    base_year_amount_krw: float = Field(gt=0.0)
+    amounts_krw: YearTable = Field(default_factory=dict)
+    last_year: Int
+    escalation: Escalation
+    rate_step: NonNegative = 0.001
+    amount_step: NonNegative = 1e8
+    reopen_probability: Probability = 0.0
+
+    @field_validator("amounts_krw")
+    @classmethod
+    def _positive_amounts(cls, value: dict[int, float]) -> dict[int, float]:
+        bad = {year: amount for year, amount in value.items() if amount < 0}
+        if bad:
+            raise ValueError(f"amounts must be non-negative (got {bad})")
+        return value
+
+
+class DiscreteDistribution(_Section):
+    values: list[float] = Field(min_length=1)
+    probabilities: list[Probability] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> DiscreteDistribution:
+        if len(self.values) != len(self.probabilities):
+            raise ValueError(
+                f"values and probabilities must have the same length "
+                f"({len(self.values)} != {len(self.probabilities)})"
+            )
+        if any(v <= 0 for v in self.values):
+            raise ValueError(f"values must be positive amounts (got {self.values})")
+        if abs(sum(self.probabilities) - 1.0) > SUM_TOLERANCE:
+            raise ValueError(
+                f"probabilities must sum to 1 (sum to {sum(self.probabilities):.12g})"
+            )
+        return self
+
+
+class BetaDistribution(_Section):
+    a: float = Field(gt=0.0)
+    b: float = Field(gt=0.0)
+
+
+class StatusQuoOutcome(_Section):
+    kind: Literal["status_quo"]
+    probability: Probability
+    term: Int = Field(ge=1, le=100)
+
+
+class DemandOutcome(_Section):
+    kind: Literal["demand"]
+    probability: Probability
+    demand_usd: DiscreteDistribution
+    concession: BetaDistribution
+    term: Int = Field(ge=1, le=100)
+    escalation: Escalation | None = None
+
+
+class LapseOutcome(_Section):
+    kind: Literal["lapse"]
+    probability: Probability
+    funding_fraction: NonNegative = 1.0
+
+
+class FirstYearChange(_Section):
+    """Normal first-year rate ``r = mean + sd · Φ⁻¹(u)`` of an ``increase`` (per year)."""
+
+    mean: float = Field(gt=-1.0)
+    sd: NonNegative
+
+
+class IncreaseOutcome(_Section):
+    kind: Literal["increase"]
+    probability: Probability
+    first_year: FirstYearChange
+    term: Int = Field(ge=1, le=100)
+    escalation: Escalation | None = None
+
+
+Outcome = Annotated[
+    StatusQuoOutcome | DemandOutcome | LapseOutcome | IncreaseOutcome,
+    Field(discriminator="kind"),
+]
+
+
+class NegotiationSection(_Section):
+    outcomes: list[Outcome] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> NegotiationSection:
+        total = sum(o.probability for o in self.outcomes)
+        if abs(total - 1.0) > SUM_TOLERANCE:
+            raise ValueError(
+                f"negotiation.outcomes: probabilities must sum to 1 (sum to {total:.12g})"
+            )
+        return self
+
+
+class PinsSection(_Section):
+    """Values fixed in given years in every sample (docs/spec/MODEL.md §4b)."""
+
+    kr_inflation: YearTable = Field(default_factory=dict)
+    us_inflation: YearTable = Field(default_factory=dict)
+    defense: YearTable = Field(default_factory=dict)
+    fx: YearTable = Field(default_factory=dict)
+    troops: YearTableInt = Field(default_factory=dict)
+
+
+class Scenario(_Section):
+    """A validated scenario: the whole configuration of one simulation (docs/spec/CONFIG.md)."""
+
+    run: RunSection
+    inflation: InflationSection
+    defense: DefenseSection | None = None
+    fx: FxSection
+    shocks: ShocksSection = Field(default_factory=ShocksSection)
+    troops: TroopsSection
+    rok_other_support: RokOtherSupportSection = Field(default_factory=RokOtherSupportSection)
+    us_cost: UsCostSection
+    agreement: AgreementSection
+    negotiation: NegotiationSection
+    pins: PinsSection = Field(default_factory=PinsSection)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        base, last = self.run.base_year, self.run.base_year + self.run.horizon
+        for driver, table in self.pins:
+            for year, value in table.items():
+                if not base < year <= last:
+                    raise ValueError(
+                        f"pins.{driver}.{year}: pin years must be simulated years "
+                        f"{base + 1}–{last}"
+                    )
+                if driver == "troops" and value not in self.troops.levels:
+                    raise ValueError(
+                        f"pins.troops.{year}: must be one of troops.levels "
+                        f"{self.troops.levels} (got {value})"
+                    )
+                if driver == "fx" and not value > 0:
+                    raise ValueError(f"pins.fx.{year}: must be a positive KRW/USD rate")
+        agreement = self.agreement
+        if agreement.last_year < base:
+            raise ValueError(
+                f"agreement.last_year: must be >= run.base_year {base} (got {agreement.last_year})"
+            )
+        for year in agreement.amounts_krw:
+            if not base < year <= agreement.last_year:
+                raise ValueError(
+                    f"agreement.amounts_krw.{year}: known-amount years must lie in "
+                    f"{base + 1}–{agreement.last_year} (after run.base_year, not after "
+                    "agreement.last_year)"
+                )
+        if self.defense is None and self.uses_defense_budget:
+            raise ValueError(
+                "defense: the [defense] section is required when an escalation rule is "
+                "'defense_budget'"
+            )
+        return self
+
+    @property
+    def escalation_rules(self) -> list[Escalation]:
+        """Distinct escalation rules: the agreement's first, then the new agreements' own."""
+        rules: list[Escalation] = [self.agreement.escalation]
+        for outcome in self.negotiation.outcomes:
+            if (
+                isinstance(outcome, DemandOutcome | IncreaseOutcome)
+                and outcome.escalation is not None
+            ):
+                if outcome.escalation not in rules:
+                    rules.append(outcome.escalation)
+        return rules
+
+    @property
+    def uses_defense_budget(self) -> bool:
+        """Whether any escalation rule reads defense budget growth (then it is stored)."""
+        return any(rule.rule == "defense_budget" for rule in self.escalation_rules)
+
+    @property
+    def years(self) -> np.ndarray:
+        """Calendar years simulated, ``base_year + 1 … base_year + horizon``; shape (H,)."""
+        return np.arange(self.run.base_year + 1, self.run.base_year + self.run.horizon + 1)
+
+    @property
+    def outcome_labels(self) -> list[str]:
+        """One word per negotiation outcome: its kind, numbered when a kind repeats.
+
+        These are the ``flag_meanings`` of ``negotiation_outcome`` (after
+        ``no_negotiation``).
+        """
+        labels: list[str] = []
+        for outcome in self.negotiation.outcomes:
+            label: str = outcome.kind
+            k = 2
+            while label in labels:
+                label, k = f"{outcome.kind}_{k}", k + 1
+            labels.append(label)
+        return labels
+
+    def to_toml(self) -> str:
+        """The resolved configuration (defaults filled in) as TOML text."""
+        return tomli_w.dumps(_toml_ready(self.model_dump(mode="json", exclude_none=True)))
+
+    def config_hash(self) -> str:
+        """SHA-256 of :meth:`to_toml`: two runs with the same hash ran the same model."""
+        return hashlib.sha256(self.to_toml().encode()).hexdigest()
+
+    def with_overrides(self, *, samples: int | None = None, seed: int | None = None) -> Scenario:
+        """A copy with ``run.samples`` and/or ``run.seed`` replaced, validated again."""
+        data = self.model_dump(mode="python")
+        if samples is not None:
+            data["run"]["samples"] = samples
+        if seed is not None:
+            data["run"]["seed"] = seed
+        return scenario_from_dict(data, source="command line")
+
+
+def _toml_ready(value: Any) -> Any:
+    """Drop empty tables (TOML cannot say 'empty pins' more clearly than by omission)."""
+    if isinstance(value, dict):
+        return {k: _toml_ready(v) for k, v in value.items() if v != {}}
+    if isinstance(value, list):
+        return [_toml_ready(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and error translation
+
+
+def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
+    """Read and validate a scenario TOML file, with values changed by ``overrides``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file.
+    overrides : sequence of str
+        ``KEY=VALUE`` assignments (dotted key paths, TOML values) applied to the parsed
+        file before validation (:func:`simcore.config.overrides.apply_overrides`).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario with defaults resolved.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, unreadable, not TOML, or breaks the contract; the message names
+        the file and the key path.
+    OverrideError
+        An assignment cannot be applied, or the scenario it makes breaks the contract; the
+        message starts with the assignment.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory, not a scenario TOML file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except PermissionError:
+        raise ConfigError(f"{path}: not readable (permission denied)") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (TOML must be UTF-8)") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read ({err.strerror})") from None
+    return parse_scenario(text, source=str(path), overrides=overrides)
+
+
+def parse_scenario(
+    text: str, *, source: str = "<string>", overrides: Sequence[str] = ()
+) -> Scenario:
+    """Validate a scenario given as TOML text; ``source`` names it in error messages.
+
+    ``overrides`` are ``KEY=VALUE`` assignments applied before validation, as for
+    :func:`load_scenario`.
+    """
+    if not text.strip():
+        raise ConfigError(f"{source}: the file is empty; a scenario needs at least [run]")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{source}: not valid TOML: {err}") from None
+    if not overrides:
+        return scenario_from_dict(data, source=source)
+    try:
+        changed = apply_overrides(data, overrides)
+    except OverrideError as err:
+        raise OverrideError(err.assignment, err.reason, source=source) from None
+    try:
+        return Scenario.model_validate(changed)
+    except ValidationError as err:
+        reason = format_validation_error(err)
+        added = _added_table(data, overrides, err)
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as err:
+        # The file itself is invalid: report it as without the assignments.
+        raise ConfigError(f"{source}: {format_validation_error(err)}") from None
+    if added:
+        raise OverrideError(", ".join(overrides), added, source=source)
+    blamed = [a for a in overrides if _names_key(reason, parse_override(a).key)]
+    if len(blamed) == 1:
+        # The assignment names the key already: "fx.volatility=-1: must be >= 0".
+        reason = reason.removeprefix(f"{parse_override(blamed[0]).key}: ")
+    raise OverrideError(", ".join(blamed or overrides), reason, source=source)
+
+
+def _added_table(data: dict[str, Any], overrides: Sequence[str], err: ValidationError
+                 ) -> str | None:
+    """Why assignments into a table the file lacks fail for its missing required keys.
+
+    ``--set defense.volatility=0.02`` on a file without ``[defense]`` creates the table with
+    one key; the message says so and names the keys such a table needs, rather than listing
+    them as missing as if the file had a broken ``[defense]``.
+    """
+    missing = [tuple(e["loc"]) for e in err.errors(include_url=False) if e["type"] == "missing"]
+    for assignment in overrides:
+        path = parse_override(assignment).path
+        node: Any = data
+        for depth, part in enumerate(path[:-1]):
+            if isinstance(node, dict) and isinstance(part, str) and part not in node:
+                table = path[: depth + 1]
+                needed = [loc[-1] for loc in missing if loc[:-1] == table]
+                if needed:
+                    name = format_path(table)
+                    return (f"the configuration has no [{name}] table; one needs its required "
+                            f"keys {', '.join(f'{name}.{key}' for key in needed)} as well")
+                break
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+    return None
+
+
+def _names_key(message: str, key: str) -> bool:
+    """Whether a validation message names the key path ``key`` (or a key below it)."""
+    return re.search(rf"(?<![\w.\]]){re.escape(key)}(?![\w])", message) is not None
+
+
+def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scenario:
+    """Validate a scenario given as a mapping (the parsed TOML)."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(f"{source}: {format_validation_error(err)}") from None
+
+
+#: Keys on which the scenarios of a batch must agree, so that they share random inputs.
+SHARED_RUN_KEYS = ("base_year", "horizon", "samples", "seed", "sampler", "percentiles")
+
+
+def check_batch(scenarios: Sequence[Scenario], sources: Sequence[str]) -> None:
+    """Raise :class:`ConfigError` unless the scenarios can run as one batch.
+
+    They must have distinct names and agree on :data:`SHARED_RUN_KEYS`, so that they share
+    each sample's random inputs (common random numbers) and one summary layout.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        The batch, after overrides.
+    sources : sequence of str
+        Where each scenario came from (file names), for the messages.
+    """
+    names = [s.run.name for s in scenarios]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        where = ", ".join(
+            f"{n} ({', '.join(src for src, m in zip(sources, names, strict=True) if m == n)})"
+            for n in duplicates
+        )
+        raise ConfigError(f"run.name: scenario names in a batch must be unique; repeated: {where}")
+    first = scenarios[0]
+    for key in SHARED_RUN_KEYS:
+        expected = getattr(first.run, key)
+        for scenario, source in zip(scenarios[1:], sources[1:], strict=True):
+            if getattr(scenario.run, key) != expected:
+                raise ConfigError(
+                    f"run.{key}: scenarios of a batch must agree"
+                    + (" (common random numbers)" if key != "percentiles" else "")
+                    + f"; {sources[0]} has {expected!r}, {source} has "
+                    f"{getattr(scenario.run, key)!r}"
+                )
+
+
+def format_validation_error(err: ValidationError, *, limit: int = 4) -> str:
+    """One line naming each offending key path and what is allowed.
+
+    A misspelt key is reported once, as an unknown key with its suggestion: the "missing"
+    error of the key it was meant to be is dropped, and unknown keys come first.
+    """
+    errors = err.errors(include_url=False)
+    meant: set[tuple[int | str, ...]] = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            loc = tuple(error["loc"])
+            close = difflib.get_close_matches(
+                str(loc[-1]), _allowed_keys(loc[:-1]), n=1, cutoff=0.6
+            )
+            meant.update((*loc[:-1], key) for key in close)
+    kept = [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
+    kept.sort(key=lambda e: e["type"] != "extra_forbidden")
+    messages = [_format_one(e) for e in kept]
+    unique = list(dict.fromkeys(messages))
+    line = "; ".join(unique[:limit])
+    if len(unique) > limit:
+        line += f" (and {len(unique) - limit} more)"
+    return line
+
+
+_TAGS = set(get_args(OutcomeKind)) | set(get_args(RuleKind))
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    """``('negotiation', 'outcomes', 1, 'demand', 'term')`` → ``negotiation.outcomes[1].term``."""
+    path = ""
+    previous: int | str | None = None
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in _TAGS and (isinstance(previous, int) or previous == "escalation"):
+            pass  # the discriminator pydantic adds to the location: not a key the user wrote
+        elif "[" in part or "," in part:
+            pass  # pydantic's name of a union member or a dict-key validator
+        else:
+            # A key that is not a bare TOML key (a space, a newline) is written quoted, as
+            # TOML would, so that the message stays one line.
+            key = part if _BARE_KEY.fullmatch(part) else json.dumps(part)
+            path += f".{key}" if path else key
+        previous = part
+    return path
+
+
+def _format_one(error: Any) -> str:
+    loc: tuple[int | str, ...] = tuple(error["loc"])
+    path = _key_path(loc)
+    kind = error["type"]
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+        # Messages from cross-field checks already start with their own key path.
+        if ":" in message.split(" ")[0]:
+            return message
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        key = str(loc[-1])
+        hint = ""
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        if close:
+            hint = f"; did you mean '{close[0]}'?"
+        return f"{path}: unknown key{hint} (allowed: {', '.join(allowed)})"
+    if kind == "missing":
+        return f"{path}: required key is missing"
+    if kind == "model_type":
+        return f"{path} is a table: set its keys ({', '.join(_allowed_keys(loc))}), not a value"
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        key = str(ctx.get("discriminator", "")).strip("'")
+        return (
+            f"{path}.{key}: unknown value {ctx.get('tag')!r} "
+            f"(allowed: {ctx.get('expected_tags')})"
+        )
+    message = message.replace("Input should be", "must be")
+    got = error.get("input")
+    # A float computed from others (a renormalized probability) is shown to 6 digits.
+    long = isinstance(got, float) and float(f"{got:.6g}") != got
+    value = f"{got:.6g}" if long else repr(got)
+    shown = "" if isinstance(got, dict | list) else f" (got {value})"
+    return f"{path or 'scenario'}: {message}{shown}"
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """Field names of the section at ``loc``, walking the model's annotations."""
+    target: Any = Scenario
+    for part in loc:
+        target = _unwrap(target, part)
+        if target is None:
+            return []
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        return list(target.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any, part: int | str) -> Any:
+    """The annotation one step down ``part`` (a field name, a list index or a union tag)."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        if isinstance(part, str):
+            for member in members:
+                if isinstance(member, type) and issubclass(member, BaseModel):
+                    tag = member.model_fields.get("kind") or member.model_fields.get("rule")
+                    if tag is not None and part in get_args(tag.annotation):
+                        return member
+                    if part in member.model_fields and len(members) == 1:
+                        return _unwrap(member, part)
+        if len(members) == 1:
+            return _unwrap(members[0], part)
+        return None
+    if isinstance(part, int):
+        return get_args(annotation)[0] if origin is list else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(part)
+        if field is None:
+            return None
+        hints = typing.get_type_hints(annotation, include_extras=True)
+        return hints.get(part, field.annotation)
+    return None

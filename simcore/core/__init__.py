@@ -1,0 +1,42 @@
+"""Layer 0, the vocabulary every layer shares: errors, closed name sets, the table of
+output variables, the design constants, and small helpers. Imports only numpy and the
+standard library.
+
+Every public name is importable from here (``from simcore.core import …``) and is loaded
+from its module on first use.
+"""
+
+from __future__ import annotations
+
+from simcore.core.lazy import lazy_exports
+
+_EXPORTS = {
+    "BIT_GENERATOR": "design",
+    "BLOCK_SIZE": "design",
+    "ConfigError": "errors",
+    "DRIVERS": "types",
+    "Deflator": "variables",
+    "Driver": "types",
+    "OutcomeKind": "types",
+    "OutputExistsError": "errors",
+    "PARAMETER_WORDING": "errors",
+    "ParameterError": "errors",
+    "PathsNotStoredError": "errors",
+    "ResultFileError": "errors",
+    "RuleKind": "types",
+    "SUMMARIZED": "variables",
+    "Sampler": "types",
+    "ShockDistribution": "types",
+    "SmasimInputError": "errors",
+    "VARIABLES": "variables",
+    "VariableKind": "variables",
+    "VariableSpec": "variables",
+    "block_bounds": "design",
+    "block_count": "design",
+    "default_threads": "system",
+    "did_you_mean": "errors",
+    "human_bytes": "text",
+    "literal": "errors",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,59 @@
+"""Layer 3, files: the result file's layout, writing and reading it, partial files and
+atomic replacement, direct I/O, provenance. The only package that knows h5py and h5netcdf.
+
+Every public name is importable from here (``from simcore.io import …``) and is loaded
+from its module on first use.
+"""
+
+from __future__ import annotations
+
+from simcore.core.lazy import lazy_exports
+
+_EXPORTS = {
+    "ALIGNMENT": "direct_io",
+    "ALIGNMENT_THRESHOLD": "direct_io",
+    "CF_CONVENTIONS": "layout",
+    "COMPLETE_ATTR": "layout",
+    "CREATING_SUFFIX": "partial",
+    "DirectTarget": "writer",
+    "DirectWriter": "direct_io",
+    "FILE_OVERHEAD": "writer",
+    "FileInfo": "provenance",
+    "FileLayout": "layout",
+    "KIND_ATTR": "layout",
+    "NO_NEGOTIATION": "layout",
+    "OTHER_KINDS": "layout",
+    "OutcomeFrequency": "layout",
+    "RECORDED_PACKAGES": "provenance",
+    "ResultWriter": "writer",
+    "SUMMARY_FLOAT_ATTR": "layout",
+    "SUMMARY_GROUP": "layout",
+    "SUMMARY_ONLY_ATTR": "layout",
+    "SUMMARY_STATISTICS": "layout",
+    "TEMP_SUFFIX": "partial",
+    "VariableInfo": "provenance",
+    "aligned_copy": "direct_io",
+    "aligned_empty": "direct_io",
+    "check_free_space": "writer",
+    "check_result_file": "reader",
+    "file_info": "provenance",
+    "file_layout": "layout",
+    "final_path": "partial",
+    "is_stale_temporary": "partial",
+    "open_summary": "reader",
+    "package_versions": "provenance",
+    "provenance_attrs": "provenance",
+    "read_outcome_frequency": "reader",
+    "read_samples": "reader",
+    "read_scenario_coords": "reader",
+    "read_structure": "reader",
+    "read_summary": "reader",
+    "remove_stale_temporaries": "partial",
+    "replacing": "atomic",
+    "stored_scenarios": "provenance",
+    "summary_dataset": "summary_group",
+    "temporary_path": "partial",
+    "write_text": "atomic",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

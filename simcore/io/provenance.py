@@ -1,0 +1,313 @@
+"""What a result file says about itself.
+
+Every result file carries the resolved configuration of each scenario, the seed (or the
+entropy an unseeded run drew), the block size, sampler and versions:
+:func:`provenance_attrs` writes them, :func:`file_info` gathers them for ``smasim info``,
+and :func:`stored_scenarios` gives back the configurations that
+:func:`simcore.run.rerun.rerun` runs again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import platform
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simcore.config.schema import Scenario, parse_scenario
+from simcore.core.design import BIT_GENERATOR, BLOCK_SIZE
+from simcore.core.errors import ResultFileError
+from simcore.io.layout import CF_CONVENTIONS, KIND_ATTR, SUMMARY_FLOAT_ATTR, SUMMARY_ONLY_ATTR
+from simcore.io.reader import read_structure
+
+#: Packages whose versions a result file records.
+RECORDED_PACKAGES = ("smasim", "numpy", "scipy", "xarray", "h5netcdf", "h5py", "pydantic")
+
+
+def package_versions() -> dict[str, str]:
+    """Installed version of each of :data:`RECORDED_PACKAGES` (``"unknown"`` if absent)."""
+    versions = {}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+def provenance_attrs(
+    scenarios: Sequence[Scenario], *, seed: int, seed_source: str, command: str
+) -> dict[str, object]:
+    """Global attributes that let anyone run the file again (:func:`simcore.run.rerun.rerun`).
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        The scenarios as validated; each one's resolved TOML is stored.
+    seed : int
+        The run's seed (may exceed a configuration's 64 bits: drawn entropy).
+    seed_source : str
+        Where the seed came from.
+    command : str
+        The command line, for ``history``.
+    """
+    first = scenarios[0]
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    versions = package_versions()
+    attrs: dict[str, object] = {
+        "Conventions": CF_CONVENTIONS,
+        "title": "smasim: US-ROK Special Measures Agreement cost-sharing simulation",
+        "source": f"smasim {versions['smasim']}",
+        "history": f"{created} {command}",
+        "created": created,
+        "smasim_version": versions["smasim"],
+        "library_versions": " ".join(f"{k}={v}" for k, v in versions.items())
+        + f" python={platform.python_version()}",
+        "scenario_names": " ".join(s.run.name for s in scenarios),
+        "seed": str(seed),
+        "seed_source": seed_source,
+        "sampler": first.run.sampler,
+        "bit_generator": BIT_GENERATOR,
+        "block_size": BLOCK_SIZE,
+        "n_samples": first.run.samples,
+        "base_year": first.run.base_year,
+        "horizon": first.run.horizon,
+    }
+    if len(scenarios) == 1:
+        attrs["config_toml"] = first.to_toml()
+        attrs["config_sha256"] = first.config_hash()
+    else:
+        # Numbered in the order of the ``scenario`` coordinate: scenario names may hold '-'
+        # and '.', which CF does not allow in attribute names.
+        for index, scenario in enumerate(scenarios):
+            attrs[f"config_toml_{index}"] = scenario.to_toml()
+            attrs[f"config_sha256_{index}"] = scenario.config_hash()
+    return attrs
+
+
+@dataclass(frozen=True)
+class VariableInfo:
+    """One stored variable as ``smasim info`` lists it.
+
+    Attributes
+    ----------
+    name : str
+        Variable name.
+    dims : tuple of str
+        Dimension names.
+    dtype : str
+        Storage type (``float64``, ``float32``, ``int32``, ``int8``).
+    units, long_name : str
+        CF attributes.
+    compression : str or None
+        ``"zlib"`` (``--compress``) or None.
+    """
+
+    name: str
+    dims: tuple[str, ...]
+    dtype: str
+    units: str
+    long_name: str
+    compression: str | None
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """Provenance and layout of a result file.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    complete : bool
+        The run finished: the summary group is written and the file marked complete.
+    dims : dict of str to int
+        Dimension sizes (``sample``, ``year``, and ``scenario`` for a batch).
+    years : list of int
+        Calendar years simulated.
+    scenarios : list of str
+        Scenario names (one for a single run).
+    batch : bool
+        The file has a ``scenario`` dimension.
+    variables : list of VariableInfo
+        Stored variables, in file order.
+    attrs : dict
+        Every global attribute, decoded.
+    """
+
+    path: Path
+    complete: bool
+    dims: dict[str, int]
+    years: list[int]
+    scenarios: list[str]
+    batch: bool
+    variables: list[VariableInfo]
+    attrs: dict[str, Any]
+
+    @property
+    def seed(self) -> int:
+        """The seed the run used (configured, or the entropy an unseeded run drew)."""
+        try:
+            return int(self.attrs["seed"])
+        except (KeyError, TypeError, ValueError):
+            raise ResultFileError(
+                f"{self.path}: no usable 'seed' attribute (got {self.attrs.get('seed')!r})"
+            ) from None
+
+    @property
+    def kind(self) -> str:
+        """What the file holds: ``"run"``, or one of :data:`~simcore.io.layout.OTHER_KINDS`."""
+        return str(self.attrs.get(KIND_ATTR, "run"))
+
+    @property
+    def float32(self) -> bool:
+        """Floating-point variables are stored, or were summarized, as float32 (``--float32``;
+        a ``--store none`` file records it in an attribute)."""
+        return (any(v.dtype == "float32" for v in self.variables)
+                or self.attrs.get(SUMMARY_FLOAT_ATTR) == "float32")
+
+    @property
+    def compressed(self) -> bool:
+        """The samples are compressed (``--compress``)."""
+        return any(v.compression for v in self.variables)
+
+    @property
+    def summary_only(self) -> list[str]:
+        """Variables the file summarizes without their paths (the run's ``store``)."""
+        return str(self.attrs.get(SUMMARY_ONLY_ATTR, "")).split()
+
+    @property
+    def store(self) -> list[str] | None:
+        """The ``store`` the run was given: the variables with paths, or None (all)."""
+        return [v.name for v in self.variables] if self.summary_only else None
+
+    def configs(self) -> dict[str, str]:
+        """The resolved configuration of each scenario as TOML text, by scenario name."""
+        if not self.batch:
+            keys = {self.scenarios[0]: "config_toml"}
+        else:
+            keys = {name: f"config_toml_{i}" for i, name in enumerate(self.scenarios)}
+        missing = [key for key in keys.values() if not isinstance(self.attrs.get(key), str)]
+        if missing:
+            raise ResultFileError(
+                f"{self.path}: lacks the stored configuration ({', '.join(missing)})"
+            )
+        return {name: self.attrs[key] for name, key in keys.items()}
+
+    def config_hashes(self) -> dict[str, str]:
+        """SHA-256 of each scenario's resolved configuration, by scenario name."""
+        if not self.batch:
+            return {self.scenarios[0]: str(self.attrs.get("config_sha256", ""))}
+        return {
+            name: str(self.attrs.get(f"config_sha256_{i}", ""))
+            for i, name in enumerate(self.scenarios)
+        }
+
+    def as_record(self) -> dict[str, Any]:
+        """A JSON-ready mapping of everything ``smasim info`` shows."""
+        attrs = self.attrs
+        return {
+            "path": str(self.path),
+            "kind": self.kind,
+            "complete": self.complete,
+            "dims": self.dims,
+            "years": self.years,
+            "scenarios": self.scenarios,
+            "variables": [
+                {
+                    "name": v.name,
+                    "dims": list(v.dims),
+                    "dtype": v.dtype,
+                    "units": v.units,
+                    "long_name": v.long_name,
+                }
+                for v in self.variables
+            ],
+            "summary_only": self.summary_only,
+            "seed": attrs.get("seed"),
+            "seed_source": attrs.get("seed_source"),
+            "sampler": attrs.get("sampler"),
+            "bit_generator": attrs.get("bit_generator"),
+            "block_size": attrs.get("block_size"),
+            "n_samples": attrs.get("n_samples"),
+            "float32": self.float32,
+            "compressed": self.compressed,
+            "smasim_version": attrs.get("smasim_version"),
+            "library_versions": attrs.get("library_versions"),
+            "created": attrs.get("created"),
+            "history": attrs.get("history"),
+            "conventions": attrs.get("Conventions"),
+            "config_sha256": self.config_hashes(),
+        }
+
+
+def file_info(path: str | Path) -> FileInfo:
+    """Describe a result file, complete or not, without reading its samples.
+
+    Parameters
+    ----------
+    path : str or Path
+        A smasim result file, or the partial file an interrupted run left.
+
+    Returns
+    -------
+    FileInfo
+
+    Raises
+    ------
+    ResultFileError
+        The file is missing, unreadable, truncated, or not written by smasim.
+    """
+    structure = read_structure(path)
+    coords: Mapping[str, list[Any]] = structure["coords"]
+    attrs: dict[str, Any] = structure["attrs"]
+    batch = "scenario" in structure["dims"]
+    if batch:
+        scenarios = [str(name) for name in coords["scenario"]]
+    else:
+        scenarios = [str(attrs.get("scenario_names", "")).strip() or "?"]
+    return FileInfo(
+        path=Path(path),
+        complete=structure["complete"],
+        dims=structure["dims"],
+        # A sensitivity file's years end with "horizon" (its totals).
+        years=[int(y) for y in coords.get("year", []) if str(y).isdigit()],
+        scenarios=scenarios,
+        batch=batch,
+        variables=[
+            VariableInfo(name=name, **spec) for name, spec in structure["variables"].items()
+        ],
+        attrs=attrs,
+    )
+
+
+def stored_scenarios(info: FileInfo) -> list[Scenario]:
+    """The scenarios a file was run from, validated again (the seed is :attr:`FileInfo.seed`).
+
+    Raises
+    ------
+    ResultFileError
+        The file lacks its configuration or seed, or was written with another block size
+        or bit generator (this version could not reproduce it).
+    ConfigError
+        A stored configuration does not satisfy this version's contract.
+    """
+    block_size = info.attrs.get("block_size")
+    if block_size != BLOCK_SIZE:
+        raise ResultFileError(
+            f"{info.path}: written with blocks of {block_size} samples; this smasim draws "
+            f"blocks of {BLOCK_SIZE}, so it cannot reproduce the file"
+        )
+    generator = info.attrs.get("bit_generator")
+    if generator != BIT_GENERATOR:
+        raise ResultFileError(
+            f"{info.path}: written with bit generator {generator!r}; this smasim uses "
+            f"{BIT_GENERATOR!r}, so it cannot reproduce the file"
+        )
+    return [
+        parse_scenario(text, source=f"{info.path} ({name}'s stored configuration)")
+        for name, text in info.configs().items()
+    ]

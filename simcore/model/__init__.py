@@ -1,0 +1,61 @@
+"""Layer 3, the model: parameters resolved from a scenario, the random inputs of a block,
+and the pure kernels (shocks, drivers, agreement, costs) composed by the engine.
+
+Every public name is importable from here (``from simcore.model import …``) and is loaded
+from its module on first use.
+"""
+
+from __future__ import annotations
+
+from simcore.core.lazy import lazy_exports
+
+_EXPORTS = {
+    "AgreementParams": "params",
+    "BlockDraws": "sampling",
+    "CostParams": "params",
+    "CpiRuleParams": "params",
+    "DefenseBudgetRuleParams": "params",
+    "DefenseParams": "params",
+    "DemandParams": "params",
+    "FixedRuleParams": "params",
+    "FxParams": "params",
+    "IncreaseParams": "params",
+    "InflationParams": "params",
+    "LapseParams": "params",
+    "ModelParams": "params",
+    "NEGOTIATION_ROLES": "sampling",
+    "NO_NEGOTIATION": "agreement",
+    "N_SHOCKS": "sampling",
+    "N_UNIFORMS": "sampling",
+    "NewAgreementParams": "params",
+    "OutcomeParams": "params",
+    "PINNABLE": "params",
+    "Pins": "drivers",
+    "RuleParams": "params",
+    "StatusQuoParams": "params",
+    "TroopParams": "params",
+    "UNIFORM_ROLES": "sampling",
+    "UsdCpiRuleParams": "params",
+    "correlate_shocks": "shocks",
+    "derive_costs": "costs",
+    "draw_block": "sampling",
+    "escalation_rate": "agreement",
+    "first_year_rate": "agreement",
+    "model_shocks": "shocks",
+    "price_index": "drivers",
+    "resolve_params": "params",
+    "resolve_rule": "params",
+    "round_to_step": "agreement",
+    "simulate": "engine",
+    "simulate_block": "engine",
+    "simulate_contributions": "agreement",
+    "simulate_defense_growth": "drivers",
+    "simulate_exchange_rate": "drivers",
+    "simulate_inflation": "drivers",
+    "simulate_paths": "engine",
+    "simulate_troop_states": "drivers",
+    "sum_over_years": "costs",
+    "troop_cost_factor": "costs",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

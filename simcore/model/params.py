@@ -1,0 +1,389 @@
+"""Resolved model parameters: everything the kernels read, as plain values.
+
+:func:`resolve_params` turns a validated :class:`~simcore.config.schema.Scenario` into a
+:class:`ModelParams` once per run; the drawing (:func:`simcore.model.sampling.draw_block`) and the
+simulating (:func:`simcore.model.engine.simulate_paths`) read only this value, never the pydantic
+configuration. Calendar years become year indices ``t = 0 … H−1`` (0 = the first simulated
+year, ``base_year + 1``); money is in KRW or USD, rates are fractions per year. Sections
+refer to docs/spec/MODEL.md.
+
+A caller may build or change a ``ModelParams`` itself (``dataclasses.replace``); the arrays
+inside are read-only so that one value can be shared by many blocks and threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from simcore.config.schema import (
+    CpiRule,
+    DefenseBudgetRule,
+    DemandOutcome,
+    Escalation,
+    FixedRule,
+    IncreaseOutcome,
+    LapseOutcome,
+    Scenario,
+    StatusQuoOutcome,
+)
+from simcore.core.types import DRIVERS, OutcomeKind, RuleKind, Sampler
+from simcore.stats.linalg import correlation_factor
+
+#: Drivers that can be pinned (MODEL.md §4b): the continuous ones and ``troops``.
+PINNABLE = (*DRIVERS, "troops")
+
+
+@dataclass(frozen=True)
+class InflationParams:
+    """AR(1) CPI inflation of one country (MODEL.md §2), fractions per year."""
+
+    initial: float
+    previous: float
+    mean: float
+    persistence: float
+    volatility: float
+
+
+@dataclass(frozen=True)
+class DefenseParams:
+    """ROK defense budget growth (MODEL.md §3), fractions per year."""
+
+    initial: float
+    real_growth: float
+    volatility: float
+
+
+@dataclass(frozen=True)
+class FxParams:
+    """KRW per USD (MODEL.md §4): levels in KRW per USD, the rest per year."""
+
+    initial: float
+    anchor: float
+    reversion: float
+    ppp: float
+    volatility: float
+
+
+@dataclass(frozen=True)
+class TroopParams:
+    """Markov chain over troop levels (MODEL.md §5).
+
+    ``levels`` in persons; ``transition`` is the (m, m) yearly matrix; ``initial_state`` the
+    index of the base-year level in ``levels``.
+    """
+
+    levels: tuple[int, ...]
+    transition: np.ndarray
+    initial_state: int
+
+
+@dataclass(frozen=True)
+class FixedRuleParams:
+    """``g_t = rate``."""
+
+    kind: ClassVar[RuleKind] = "fixed"
+    rate: float
+
+
+@dataclass(frozen=True)
+class _LaggedRuleParams:
+    """A rule that reads a driver ``lag`` years back, clipped to [floor, cap] (None: no bound)."""
+
+    lag: int
+    cap: float | None
+    floor: float | None
+
+
+@dataclass(frozen=True)
+class CpiRuleParams(_LaggedRuleParams):
+    """``g_t = clip(π_kr,t−lag, floor, cap)``."""
+
+    kind: ClassVar[RuleKind] = "cpi"
+
+
+@dataclass(frozen=True)
+class DefenseBudgetRuleParams(_LaggedRuleParams):
+    """``g_t = clip(d_t−lag, floor, cap)``."""
+
+    kind: ClassVar[RuleKind] = "defense_budget"
+
+
+@dataclass(frozen=True)
+class UsdCpiRuleParams:
+    """The amount is fixed in real USD: ``C_t = C_t−1 (X_t / X_t−1)(1 + π_us,t)``."""
+
+    kind: ClassVar[RuleKind] = "usd_cpi"
+
+
+RuleParams = FixedRuleParams | CpiRuleParams | DefenseBudgetRuleParams | UsdCpiRuleParams
+
+
+@dataclass(frozen=True)
+class StatusQuoParams:
+    """The rule in force goes on; a scheduled negotiation renews it for ``term`` years."""
+
+    kind: ClassVar[OutcomeKind] = "status_quo"
+    probability: float
+    term: int
+
+
+@dataclass(frozen=True)
+class NewAgreementParams:
+    """An outcome that ends the agreement in force and starts one of ``term`` years.
+
+    ``escalation`` is the new agreement's rule; None keeps the rule in force.
+    """
+
+    probability: float
+    term: int
+    escalation: RuleParams | None
+
+
+@dataclass(frozen=True)
+class DemandParams(NewAgreementParams):
+    """A US demand (USD a year, discrete) and a Beta(a, b) concession share of the gap."""
+
+    kind: ClassVar[OutcomeKind] = "demand"
+    demand_values_usd: tuple[float, ...]
+    demand_probabilities: tuple[float, ...]
+    concession_a: float
+    concession_b: float
+
+
+@dataclass(frozen=True)
+class LapseParams:
+    """No agreement this year: ``C_t = funding_fraction · C_t−1``."""
+
+    kind: ClassVar[OutcomeKind] = "lapse"
+    probability: float
+    funding_fraction: float
+
+
+@dataclass(frozen=True)
+class IncreaseParams(NewAgreementParams):
+    """A first year that moves by ``r = mean + sd · Φ⁻¹(u)`` (fraction per year)."""
+
+    kind: ClassVar[OutcomeKind] = "increase"
+    first_year_mean: float
+    first_year_sd: float
+
+
+OutcomeParams = StatusQuoParams | DemandParams | LapseParams | IncreaseParams
+
+
+@dataclass(frozen=True)
+class AgreementParams:
+    """The agreement in force at the base year (MODEL.md §6).
+
+    ``amounts_krw`` maps a year index to a known amount (KRW); ``last_year_index`` is the
+    index of the agreement's last year (−1 when it ends with the base year).
+    """
+
+    base_year_amount_krw: float
+    amounts_krw: Mapping[int, float]
+    last_year_index: int
+    escalation: RuleParams
+    rate_step: float
+    amount_step: float
+    reopen_probability: float
+
+
+@dataclass(frozen=True)
+class CostParams:
+    """Inputs of the costs (MODEL.md §7)."""
+
+    base_troops: float
+    other_support_krw: float
+    us_cost_usd: float
+    troop_elasticity: float
+    discount_rate: float
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """Everything the drawing and the simulating read, resolved from a scenario.
+
+    Attributes
+    ----------
+    base_year, horizon : int
+        ``B`` and ``H``: the simulated years are ``B+1 … B+H`` (indices 0 … H−1).
+    sampler : {'mc', 'sobol', 'lhs'}
+        How :func:`simcore.model.sampling.draw_block` draws.
+    dof : float or None
+        Student-t degrees of freedom ``ν``; None for normal shocks.
+    correlation, correlation_factor : ndarray, shape (4, 4)
+        ``R`` over all drivers in :data:`simcore.core.types.DRIVERS` order, and ``L`` with
+        ``L Lᵀ = R`` (:func:`simcore.model.shocks.correlation_factor`).
+    kr_inflation, us_inflation : InflationParams
+    defense : DefenseParams or None
+        None when the scenario has no ``[defense]`` section.
+    fx : FxParams
+    troops : TroopParams
+    pins : mapping of str to mapping of int to float
+        For each driver of :data:`PINNABLE`, year index → pinned value (a troop pin is a
+        level in persons, an ``fx`` pin a level in KRW per USD).
+    agreement : AgreementParams
+    outcomes : tuple of OutcomeParams
+        The negotiation outcomes in configuration order (their index is the stored code).
+    costs : CostParams
+    uses_defense : bool
+        Whether ``defense_growth`` is simulated and returned.
+    """
+
+    base_year: int
+    horizon: int
+    sampler: Sampler
+    dof: float | None
+    correlation: np.ndarray
+    correlation_factor: np.ndarray
+    kr_inflation: InflationParams
+    us_inflation: InflationParams
+    defense: DefenseParams | None
+    fx: FxParams
+    troops: TroopParams
+    pins: Mapping[str, Mapping[int, float]]
+    agreement: AgreementParams
+    outcomes: tuple[OutcomeParams, ...]
+    costs: CostParams
+    uses_defense: bool
+
+    @property
+    def years(self) -> np.ndarray:
+        """Calendar years simulated, ``base_year + 1 … base_year + horizon``; shape (H,)."""
+        return np.arange(self.base_year + 1, self.base_year + self.horizon + 1)
+
+    @property
+    def escalation_rules(self) -> tuple[RuleParams, ...]:
+        """Distinct rules: the agreement's first, then the outcomes' own, in order."""
+        rules = [self.agreement.escalation]
+        for outcome in self.outcomes:
+            if isinstance(outcome, NewAgreementParams):
+                if outcome.escalation is not None and outcome.escalation not in rules:
+                    rules.append(outcome.escalation)
+        return tuple(rules)
+
+
+def resolve_rule(rule: Escalation) -> RuleParams:
+    """The plain form of a configured escalation rule."""
+    if isinstance(rule, FixedRule):
+        return FixedRuleParams(rate=rule.rate)
+    if isinstance(rule, CpiRule):
+        return CpiRuleParams(lag=rule.lag, cap=rule.cap, floor=rule.floor)
+    if isinstance(rule, DefenseBudgetRule):
+        return DefenseBudgetRuleParams(lag=rule.lag, cap=rule.cap, floor=rule.floor)
+    return UsdCpiRuleParams()
+
+
+def _resolve_outcome(
+    outcome: StatusQuoOutcome | DemandOutcome | LapseOutcome | IncreaseOutcome,
+) -> OutcomeParams:
+    if isinstance(outcome, StatusQuoOutcome):
+        return StatusQuoParams(probability=outcome.probability, term=outcome.term)
+    if isinstance(outcome, DemandOutcome):
+        return DemandParams(
+            probability=outcome.probability,
+            demand_values_usd=tuple(outcome.demand_usd.values),
+            demand_probabilities=tuple(outcome.demand_usd.probabilities),
+            concession_a=outcome.concession.a,
+            concession_b=outcome.concession.b,
+            term=outcome.term,
+            escalation=_resolve_optional_rule(outcome.escalation),
+        )
+    if isinstance(outcome, IncreaseOutcome):
+        return IncreaseParams(
+            probability=outcome.probability,
+            first_year_mean=outcome.first_year.mean,
+            first_year_sd=outcome.first_year.sd,
+            term=outcome.term,
+            escalation=_resolve_optional_rule(outcome.escalation),
+        )
+    return LapseParams(probability=outcome.probability, funding_fraction=outcome.funding_fraction)
+
+
+def _resolve_optional_rule(rule: Escalation | None) -> RuleParams | None:
+    return None if rule is None else resolve_rule(rule)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+def resolve_params(scenario: Scenario, *, with_defense: bool = False) -> ModelParams:
+    """Resolve a validated scenario into the plain parameters the engine reads.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated configuration.
+    with_defense : bool
+        Also simulate ``defense_growth`` when no rule reads it (a batch in which another
+        scenario does); it is produced only when the scenario has a ``[defense]`` section.
+
+    Returns
+    -------
+    ModelParams
+    """
+    run, shocks = scenario.run, scenario.shocks
+    correlation = _read_only(shocks.full_correlation())
+    base = run.base_year + 1
+    pins = {
+        driver: {year - base: value for year, value in getattr(scenario.pins, driver).items()}
+        for driver in PINNABLE
+    }
+    kr, us, fx = scenario.inflation.kr, scenario.inflation.us, scenario.fx
+    agreement = scenario.agreement
+    defense = scenario.defense
+    troops = scenario.troops
+    return ModelParams(
+        base_year=run.base_year,
+        horizon=run.horizon,
+        sampler=run.sampler,
+        dof=shocks.dof if shocks.distribution == "student_t" else None,
+        correlation=correlation,
+        correlation_factor=_read_only(correlation_factor(correlation)),
+        kr_inflation=InflationParams(
+            initial=kr.initial, previous=kr.previous, mean=kr.mean,
+            persistence=kr.persistence, volatility=kr.volatility,
+        ),
+        us_inflation=InflationParams(
+            initial=us.initial, previous=us.previous, mean=us.mean,
+            persistence=us.persistence, volatility=us.volatility,
+        ),
+        defense=None if defense is None else DefenseParams(
+            initial=defense.initial, real_growth=defense.real_growth,
+            volatility=defense.volatility,
+        ),
+        fx=FxParams(
+            initial=fx.initial, anchor=fx.anchor, reversion=fx.reversion, ppp=fx.ppp,
+            volatility=fx.volatility,
+        ),
+        troops=TroopParams(
+            levels=tuple(troops.levels),
+            transition=_read_only(np.asarray(troops.transition, dtype=float)),
+            initial_state=troops.levels.index(troops.initial),
+        ),
+        pins=pins,
+        agreement=AgreementParams(
+            base_year_amount_krw=agreement.base_year_amount_krw,
+            amounts_krw={year - base: amount for year, amount in agreement.amounts_krw.items()},
+            last_year_index=agreement.last_year - base,
+            escalation=resolve_rule(agreement.escalation),
+            rate_step=agreement.rate_step,
+            amount_step=agreement.amount_step,
+            reopen_probability=agreement.reopen_probability,
+        ),
+        outcomes=tuple(_resolve_outcome(o) for o in scenario.negotiation.outcomes),
+        costs=CostParams(
+            base_troops=float(troops.initial),
+            other_support_krw=scenario.rok_other_support.base_krw,
+            us_cost_usd=scenario.us_cost.base_usd,
+            troop_elasticity=scenario.us_cost.troop_elasticity,
+            discount_rate=run.discount_rate,
+        ),
+        uses_defense=defense is not None and (with_defense or scenario.uses_defense_budget),
+    )

@@ -1,0 +1,174 @@
+"""Random inputs of one block of samples (docs/spec/MODEL.md §8), grouped as the model reads.
+
+Samples are produced in fixed blocks of :data:`BLOCK_SIZE` (a power of two). Block ``b``
+draws only from streams derived from ``SeedSequence(seed, spawn_key=(b,))``, so a run's
+values depend on the seed and the configuration, never on the chunk size, the number of
+workers or the machine. Each kind of random input has its own child stream (spawn key
+``(b, 0)`` normals, ``(b, 1)`` uniforms, ``(b, 2)`` chi-square), so scenarios whose rules use
+different inputs still share every input they have in common (common random numbers).
+
+For the quasi-random samplers each sample owns a fixed uniform vector of dimension
+``10 * horizon``: per year, 4 shock coordinates, 5 uniform coordinates and 1 chi-square
+coordinate, mapped by inverse CDFs.
+
+:func:`draw_block` returns the inputs as :class:`BlockDraws`, in the groups of a path's
+uncertainty (the drivers' correlated Gaussian shocks, the Student-t mixing variables, the
+troop uniforms, the negotiation uniforms); a caller may build a ``BlockDraws`` itself (mixed,
+conditioned or historical inputs) and pass it to :func:`simcore.model.engine.simulate_paths`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from simcore.core.design import BLOCK_SIZE
+from simcore.core.types import DRIVERS, Sampler
+from simcore.model.params import ModelParams
+from simcore.model.shocks import correlate_shocks
+
+#: Number of continuous drivers, hence of shocks per sample-year (MODEL.md §1).
+N_SHOCKS = len(DRIVERS)
+#: Roles of the negotiation uniforms, by position on the middle axis of
+#: :attr:`BlockDraws.negotiation_u`: early reopening, outcome, demand value, concession share.
+NEGOTIATION_ROLES = ("reopen", "outcome", "demand", "concession")
+#: Uniforms per sample-year as the streams lay them out (which coordinate of the uniform
+#: stream, or of a quasi-random point's uniform part, feeds which role): the troop move, then
+#: :data:`NEGOTIATION_ROLES`. Changing this order changes every run's numbers.
+UNIFORM_ROLES = ("troops", *NEGOTIATION_ROLES)
+N_UNIFORMS = len(UNIFORM_ROLES)
+_QMC_DIM_PER_YEAR = N_SHOCKS + N_UNIFORMS + 1
+# Keeps ndtri and chi-square quantiles finite when a quasi-random point sits on 0 or 1.
+_OPEN_UNIT = (2.0**-53, 1.0 - 2.0**-53)
+
+
+@dataclass(frozen=True)
+class BlockDraws:
+    """The random inputs of one block, in the groups of a path's uncertainty.
+
+    Arrays may be views of larger ones (a short last block is the start of a full one); the
+    engine only reads them.
+
+    Attributes
+    ----------
+    g : ndarray, shape (4, horizon, n)
+        Correlated standard Gaussian shocks ``g_t = L e_t``, drivers in
+        :data:`simcore.core.types.DRIVERS` order.
+    w : ndarray, shape (horizon, n), or None
+        Student-t mixing variables ``W_t ~ chi²(ν)``, one per sample-year shared by the four
+        shocks; None for normal shocks.
+    troop_u : ndarray, shape (horizon, n)
+        U(0, 1) troop-move uniforms.
+    negotiation_u : ndarray, shape (horizon, 4, n)
+        U(0, 1) negotiation uniforms per year, roles in :data:`NEGOTIATION_ROLES` order.
+    """
+
+    g: np.ndarray
+    w: np.ndarray | None
+    troop_u: np.ndarray
+    negotiation_u: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Samples in the block."""
+        return self.g.shape[2]
+
+    @property
+    def horizon(self) -> int:
+        """Years per sample."""
+        return self.g.shape[1]
+
+
+def draw_block(params: ModelParams, *, seed: int, block: int, n: int) -> BlockDraws:
+    """Draw the random inputs of block ``block``.
+
+    Parameters
+    ----------
+    params : ModelParams
+        Reads ``sampler``, ``horizon``, ``dof`` (None draws no ``w``) and
+        ``correlation_factor``.
+    seed : int
+        The run's seed (or recorded entropy).
+    block : int
+        Block index ``b``; the block covers samples ``b * BLOCK_SIZE`` onwards.
+    n : int
+        Samples wanted, at most :data:`BLOCK_SIZE`; a short last block is the first ``n``
+        samples of a full block, so its values do not depend on the run's length.
+
+    Returns
+    -------
+    BlockDraws
+    """
+    if not 0 < n <= BLOCK_SIZE:
+        raise ValueError(f"a block holds 1 to {BLOCK_SIZE} samples (asked for {n})")
+    horizon, dof = params.horizon, params.dof
+    block_seq = np.random.SeedSequence(seed, spawn_key=(block,))
+    if params.sampler == "mc":
+        normals, uniforms, w = _draw_mc(block_seq, n=n, horizon=horizon, dof=dof)
+    else:
+        points = _qmc_points(
+            params.sampler, seed=seed, block_seq=block_seq, dim=_QMC_DIM_PER_YEAR * horizon
+        )
+        normals, uniforms, w = _from_uniform_points(points[:n], horizon=horizon, dof=dof)
+    # UNIFORM_ROLES is the troop move, then NEGOTIATION_ROLES: both groups stay views.
+    return BlockDraws(
+        g=correlate_shocks(normals, params.correlation_factor),
+        w=w,
+        troop_u=uniforms[:, 0, :],
+        negotiation_u=uniforms[:, 1:, :],
+    )
+
+
+_Raw = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+
+
+def _draw_mc(
+    block_seq: np.random.SeedSequence, *, n: int, horizon: int, dof: float | None
+) -> _Raw:
+    """Normals ``e`` (4, H, n), uniforms (H, 5, n) and chi-square ``W`` (H, n) or None."""
+    normal_seq, uniform_seq, chi2_seq = block_seq.spawn(3)
+    # Always a full block, then the first n: a short last block equals the start of a full one.
+    normals = np.random.default_rng(normal_seq).standard_normal((N_SHOCKS, horizon, BLOCK_SIZE))
+    uniforms = np.random.default_rng(uniform_seq).random((horizon, N_UNIFORMS, BLOCK_SIZE))
+    chi2 = None
+    if dof is not None:
+        chi2 = np.random.default_rng(chi2_seq).chisquare(dof, (horizon, BLOCK_SIZE))[:, :n]
+    if n < BLOCK_SIZE:
+        normals = np.ascontiguousarray(normals[..., :n])
+    return normals, uniforms[..., :n], chi2
+
+
+def _qmc_points(
+    sampler: Sampler, *, seed: int, block_seq: np.random.SeedSequence, dim: int
+) -> np.ndarray:
+    """A full block of quasi-random points in [0, 1)^dim, shape (BLOCK_SIZE, dim)."""
+    # Imported here: scipy.stats costs a third of a second to import, and mc runs skip it.
+    from scipy.stats import qmc
+
+    if sampler == "sobol":
+        # One scrambled sequence per run, seeded from the run's seed; block b is its
+        # b-th stretch of BLOCK_SIZE points, so blocks together keep Sobol' balance.
+        engine = qmc.Sobol(dim, scramble=True, rng=np.random.default_rng(seed))
+        skip = block_seq.spawn_key[0] * BLOCK_SIZE
+        if skip:  # scipy rejects fast_forward(0)
+            engine.fast_forward(skip)
+        return engine.random(BLOCK_SIZE)
+    if sampler == "lhs":
+        engine = qmc.LatinHypercube(dim, rng=np.random.default_rng(block_seq))
+        return engine.random(BLOCK_SIZE)
+    raise ValueError(f"unknown sampler {sampler!r}")
+
+
+def _from_uniform_points(points: np.ndarray, *, horizon: int, dof: float | None) -> _Raw:
+    """Map per-sample uniform vectors to normals, uniforms and chi-square variates."""
+    n = points.shape[0]
+    per_year = np.clip(points.T, *_OPEN_UNIT).reshape(horizon, _QMC_DIM_PER_YEAR, n)
+    normals = special.ndtri(per_year[:, :N_SHOCKS, :].transpose(1, 0, 2))
+    uniforms = np.ascontiguousarray(per_year[:, N_SHOCKS : N_SHOCKS + N_UNIFORMS, :])
+    chi2 = None
+    if dof is not None:
+        # The chi-square quantile: chdtri inverts the upper tail, so 1 − u.
+        chi2 = special.chdtri(dof, 1.0 - per_year[:, -1, :])
+    return normals, uniforms, chi2

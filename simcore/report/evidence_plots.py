@@ -1,0 +1,139 @@
+"""Figures of the evidence: the shipped history, and the backtest's coverage and PIT.
+
+Drawn like :mod:`simcore.report.plots`: matplotlib's object API on an Agg canvas (no pyplot, no
+display), the file written under a temporary name and renamed, the
+:class:`~matplotlib.figure.Figure` returned.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from simcore.analysis.backtest import INTERVALS, interval_hits, wilson_interval
+from simcore.core.types import DRIVERS
+from simcore.evidence.history import History
+from simcore.io.atomic import replacing
+from simcore.report.plots import check_output
+
+_PANEL = (5.2, 3.6)
+_DPI = 120
+_STATUS_MARKER = {"official": "o", "derived": "s", "approximate": "^"}
+#: Bins of the PIT histogram (a uniform PIT puts 1/10 in each).
+PIT_BINS = 10
+
+
+def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
+    figure = Figure(figsize=(_PANEL[0] * columns, _PANEL[1] * rows + 0.5), dpi=_DPI,
+                    layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure, figure.subplots(rows, columns, squeeze=False)
+
+
+def _save(figure: Figure, output: Path, overwrite: bool) -> Figure:
+    with replacing(output, overwrite=overwrite) as temp:
+        figure.savefig(temp, format=output.suffix.lower().lstrip("."))
+    return figure
+
+
+def history_chart(history: History, output: str | Path, *, overwrite: bool = False) -> Figure:
+    """The SMA amounts by agreement (marker: status), inflation, exchange rate, defense."""
+    output = check_output(output)
+    figure, axes = _figure(2, 2)
+    sma = history.sma
+    ax = axes[0, 0]
+    krw = ~np.isnan(sma["amount_100m_krw"])
+    agreements = list(dict.fromkeys(sma["agreement"][krw].tolist()))
+    for k, agreement in enumerate(agreements):
+        rows = krw & (sma["agreement"] == agreement)
+        colour = colormaps["tab20"](k % 20)
+        ax.plot(sma["year"][rows], sma["amount_100m_krw"][rows] / 1e4, color=colour, lw=1)
+        for status, marker in _STATUS_MARKER.items():
+            pick = rows & (sma["status"] == status)
+            if pick.any():
+                ax.scatter(sma["year"][pick], sma["amount_100m_krw"][pick] / 1e4,
+                           marker=marker, color=colour,
+                           facecolors=colour if status == "official" else "none",
+                           label=agreement if status == "official" else None, zorder=3)
+    # Two lines: on one, the title is wider than its panel and runs off the figure's edge.
+    ax.set_title("SMA amounts in KRW by agreement\n(filled: official; open: derived or "
+                 "approximate; years set in USD only not shown)", fontsize=8)
+    ax.set_ylabel("KRW tn")
+    ax.legend(fontsize=7, ncol=3)
+    drivers = history.drivers()
+    years = drivers.years
+    ax = axes[0, 1]
+    ax.plot(years, 100 * drivers.values["kr_inflation"], marker=".", label="Korea CPI")
+    ax.plot(years, 100 * drivers.values["us_inflation"], marker=".", label="US CPI")
+    ax.set_title("CPI inflation (World Bank, Statistics Korea, BLS)", fontsize=9)
+    ax.set_ylabel("% a year")
+    ax.legend(fontsize=8)
+    ax = axes[1, 0]
+    ax.plot(years, drivers.values["fx"], marker=".", color="C2")
+    ax.set_title("KRW per USD, annual average (FRED AEXKOUS)", fontsize=9)
+    ax.set_ylabel("KRW/USD")
+    ax = axes[1, 1]
+    ax.bar(years, 100 * np.nan_to_num(drivers.values["defense"]), color="C3")
+    ax.set_title("ROK defense budget growth (Ministry of National Defense)", fontsize=9)
+    ax.set_ylabel("% a year")
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("year")
+    figure.suptitle(f"smasim history ({history.source})")
+    return _save(figure, output, overwrite)
+
+
+def coverage_chart(forecast: np.ndarray, realized: np.ndarray, pit: np.ndarray,
+                   leads: np.ndarray, output: str | Path, *, overwrite: bool = False) -> Figure:
+    """Per driver: empirical vs nominal coverage by lead (Wilson band), and the PIT histogram.
+
+    Parameters
+    ----------
+    forecast : ndarray, shape (driver, origin, lead, level)
+    realized, pit : ndarray, shape (driver, origin, lead)
+    leads : ndarray, shape (lead,)
+    """
+    output = check_output(output)
+    hits, scored = interval_hits(forecast, realized)
+    n = scored.sum(axis=1)  # (driver, lead)
+    figure, axes = _figure(2, len(DRIVERS))
+    for d, driver in enumerate(DRIVERS):
+        ax = axes[0, d]
+        seen = n[d] > 0
+        for j, level in enumerate(INTERVALS):
+            colour = f"C{j}"
+            ax.axhline(level, color=colour, ls="--", lw=0.8)
+            if not seen.any():
+                continue
+            rate = hits[d, :, :, j].sum(axis=0)[seen] / n[d, seen]
+            n_eff = np.ceil(n[d, seen] / leads[seen])
+            lower, upper = wilson_interval(rate, n_eff)
+            ax.fill_between(leads[seen], lower, upper, color=colour, alpha=0.15)
+            ax.plot(leads[seen], rate, marker="o", color=colour,
+                    label=f"{100 * level:.0f}% interval")
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"{driver}: coverage (dashed: nominal)", fontsize=9)
+        ax.set_xlabel("lead (years)")
+        ax.set_ylabel("share of realized values inside")
+        if seen.any():
+            ax.legend(fontsize=7, loc="lower left")
+        ax = axes[1, d]
+        values = pit[d][np.isfinite(pit[d])]
+        if values.size:
+            ax.hist(values, bins=PIT_BINS, range=(0, 1), density=True, color="C7")
+        ax.axhline(1.0, color="k", ls="--", lw=0.8)
+        ax.set_title(f"{driver}: PIT, all leads (n = {values.size})"
+                     + ("" if values.size else ": not scored"), fontsize=9)
+        ax.set_xlabel("PIT")
+        ax.set_ylabel("density (uniform = 1)")
+        ax.set_xlim(0, 1)
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+    figure.suptitle("smasim backtest: nominal vs empirical coverage, Wilson 95% band on "
+                    f"n_eff = ceil(n / lead); max lead {math.floor(leads[-1])}")
+    return _save(figure, output, overwrite)

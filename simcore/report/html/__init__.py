@@ -1,0 +1,1 @@
+"""The HTML report: its building blocks (document) and its sections (report)."""

@@ -1,0 +1,300 @@
+"""Figures for briefings: fan charts over the years, S-curves (CDF), histograms.
+
+Pure: each function takes arrays and labels, draws with matplotlib's object API on an Agg
+canvas (no pyplot, so no global state and no display needed), writes the file and returns
+the :class:`~matplotlib.figure.Figure`, so that a caller can read back what was drawn.
+Values are plotted in the file's units (USD, KRW, fractions); only the tick labels are
+divided by the display scale ("USD bn", "%"), so the plotted data equal the summary's.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from simcore.core.errors import SmasimInputError
+from simcore.io.atomic import replacing
+from simcore.report.panels import Panel
+from simcore.stats.quantiles import exact_percentiles
+
+#: Levels read off an S-curve in cost-risk practice (P50 budget, P70/P80 confidence).
+#: Where a legend goes (matplotlib's ``loc`` names used here).
+LegendPlace = Literal["best", "upper left"]
+
+CDF_MARKS = (50.0, 70.0, 80.0)
+#: Levels at which an S-curve is drawn: every quarter of a percent.
+CDF_LEVELS = np.linspace(0.0, 100.0, 401)
+#: Percentiles that bound the x axis of an S-curve.
+_FRAME = (0.5, 99.5)
+#: File types written, by suffix.
+SUFFIXES = (".png", ".svg")
+
+#: Most panels side by side: more scenarios wrap onto further rows.
+MAX_COLUMNS = 3
+
+_PANEL_SIZE = (6.4, 3.8)
+_DPI = 120
+
+
+def check_output(path: str | Path) -> Path:
+    """Raise unless ``path`` ends in a suffix of :data:`SUFFIXES`."""
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise SmasimInputError(
+            f"-o: {path} must end in {' or '.join(SUFFIXES)} (got {path.suffix or 'no suffix'})"
+        )
+    return path
+
+
+def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
+    figure = Figure(
+        figsize=(_PANEL_SIZE[0] * columns, _PANEL_SIZE[1] * rows + 0.6),
+        dpi=_DPI,
+        layout="constrained",
+    )
+    # The Agg canvas renders without a display; savefig picks SVG from the format.
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(rows, columns, squeeze=False)
+    return figure, axes
+
+
+def _scaled_ticks(ax: Axes, which: str, scale: float) -> None:
+    """Tick labels in display units (values divided by ``scale``), thousands grouped."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / scale:,.4g}"))
+
+
+def _finish_axes(
+    ax: Axes, *, title: str, xlabel: str, ylabel: str, scaled: str, scale: float,
+    legend: LegendPlace = "best", entries: tuple[Sequence[Line2D], Sequence[str]] | None = None,
+) -> None:
+    """Titles, labels, display-unit ticks on the ``scaled`` axis, grid and legend (of the
+    labelled artists, or of ``entries``: handles and their texts)."""
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    _scaled_ticks(ax, scaled, scale)
+    ax.grid(alpha=0.3)
+    if entries is None:
+        ax.legend(fontsize=8, loc=legend)
+    else:
+        handles, labels = entries
+        ax.legend(handles, labels, fontsize=8, loc=legend)
+
+
+def _save(figure: Figure, path: Path, title: str, overwrite: bool) -> Figure:
+    # Wrapped to the figure's width (about 10 characters of 12-point text per inch) so that
+    # it is never cut off.
+    width = max(40, int(figure.get_figwidth() * 10))
+    figure.suptitle(textwrap.fill(title, width))
+    with replacing(path, overwrite=overwrite) as temp:
+        figure.savefig(temp, format=path.suffix.lower().lstrip("."))
+    return figure
+
+
+def fan_chart(
+    years: Sequence[int] | np.ndarray,
+    panels: Sequence[Panel],
+    path: str | Path,
+    *,
+    title: str,
+    overlay: bool = False,
+    overwrite: bool = False,
+) -> Figure:
+    """Bands P5–P95 and P25–P75 and the median over the years.
+
+    Parameters
+    ----------
+    years : sequence of int, shape (H,)
+        Calendar years (x axis).
+    panels : sequence of Panel
+        One block of panels per variable (a panel per scenario, at most
+        :data:`MAX_COLUMNS` side by side); each series holds percentiles at
+        :data:`simcore.report.panels.FAN_LEVELS`, shape (5, H), in the file's units.
+    path : str or Path
+        ``.png`` or ``.svg``.
+    title : str
+        Figure title (name the file and the scenarios).
+    overlay : bool
+        All scenarios in one panel per variable (else one panel per scenario).
+    overwrite : bool
+        Replace ``path`` if it exists.
+
+    Returns
+    -------
+    Figure
+    """
+    path = check_output(path)
+    names = list(panels[0].series)
+    # One block of panels per variable, at most MAX_COLUMNS wide, scenarios filling rows.
+    columns = 1 if overlay else min(MAX_COLUMNS, len(names))
+    block = 1 if overlay else math.ceil(len(names) / columns)
+    figure, axes = _figure(len(panels) * block, columns)
+    x = np.asarray(years)
+    colors = [f"C{k}" for k in range(len(names))]
+    for row, panel in enumerate(panels):
+        used: list[Axes] = []
+        for k, name in enumerate(names):
+            ax = axes[row * block + k // columns, k % columns] if not overlay else axes[row, 0]
+            if not overlay:
+                # A variable's scenarios share a y-scale so that panels compare by eye.
+                if used:
+                    ax.sharey(used[0])
+                used.append(ax)
+            p5, p25, p50, p75, p95 = panel.series[name]
+            fill = 0.12 if overlay else 0.2
+            ax.fill_between(x, p5, p95, color=colors[k], alpha=fill, linewidth=0,
+                            label=f"{name} P5–P95" if overlay else "P5–P95")
+            ax.fill_between(x, p25, p75, color=colors[k], alpha=2 * fill, linewidth=0,
+                            label=f"{name} P25–P75" if overlay else "P25–P75")
+            ax.plot(x, p50, color=colors[k], marker="o", markersize=3,
+                    label=f"{name} median" if overlay else "median")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            _finish_axes(
+                ax, title=panel.label if overlay else f"{name}: {panel.label}",
+                xlabel="year", ylabel=panel.label, scaled="y", scale=panel.scale,
+                legend="upper left",
+            )
+    for ax in axes.flat:
+        if not ax.has_data():
+            figure.delaxes(ax)
+    return _save(figure, path, title, overwrite)
+
+
+def cdf_chart(
+    panels: Sequence[Panel],
+    path: str | Path,
+    *,
+    title: str,
+    marks: Sequence[float] = CDF_MARKS,
+    overwrite: bool = False,
+) -> Figure:
+    """S-curves: the probability of not exceeding each value, with P50/P70/P80 marked.
+
+    The curve joins the exact percentiles at :data:`CDF_LEVELS` (every 0.25 %, and the
+    marks), so it is the empirical CDF read at 401 levels whatever the number of paths; each
+    mark is the exact percentile of the samples (numpy's linear definition), as the summary
+    reports it.
+
+    Parameters
+    ----------
+    panels : sequence of Panel
+        One panel per variable; each series holds samples, shape (n,), in the file's units.
+    path : str or Path
+        ``.png`` or ``.svg``.
+    title : str
+        Figure title.
+    marks : sequence of float
+        Percentile levels marked on each curve; their values are listed in the legend,
+        one entry per scenario (entries never overlap).
+    overwrite : bool
+        Replace ``path`` if it exists.
+
+    Returns
+    -------
+    Figure
+        Each mark is a line with gid ``"<scenario> P<level>"`` whose single point is
+        ``(percentile, level / 100)``.
+    """
+    path = check_output(path)
+    # One exact selection per curve gives the curve, the marks and the frame (P0.5-P99.5).
+    levels = np.union1d(CDF_LEVELS, [*marks, *_FRAME])
+    figure, axes = _figure(len(panels), 1)
+    for row, panel in enumerate(panels):
+        ax = axes[row, 0]
+        frame = []
+        curves: list[Line2D] = []
+        entries: list[str] = []
+        for k, (name, values) in enumerate(panel.series.items()):
+            curve = exact_percentiles(values, levels)
+            curves += ax.plot(curve, levels / 100, color=f"C{k}", label=name)
+            frame.append(curve[np.searchsorted(levels, _FRAME)])
+            at = curve[np.searchsorted(levels, marks)]
+            for level, value in zip(marks, at, strict=True):
+                # Out of the legend (label starts with "_"); the gid names the mark.
+                ax.plot([value], [level / 100], marker="o", color=f"C{k}", linestyle="none",
+                        label=f"_P{level:g}", gid=f"{name} P{level:g}")
+            # The marks' values go into the legend, one entry per scenario: labels beside
+            # the points would collide whenever two scenarios' percentiles are close.
+            entries.append(f"{name}: " + ", ".join(
+                f"P{level:g} {value / panel.scale:,.4g}"
+                for level, value in zip(marks, at, strict=True)
+            ))
+        for level in marks:
+            ax.axhline(level / 100, color="0.6", linewidth=0.6, linestyle=":")
+        # Long right tails (a $5B demand) would squeeze the curve: frame P0.5-P99.5 of all
+        # scenarios; the curve runs on beyond the frame.
+        low, high = min(f[0] for f in frame), max(f[1] for f in frame)
+        margin = 0.05 * (high - low)
+        if margin > 0:
+            ax.set_xlim(low - margin, high + margin)
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        _finish_axes(
+            ax, title=f"{panel.label}, {panel.description}", xlabel=panel.label,
+            ylabel="probability of not exceeding", scaled="x", scale=panel.scale,
+            legend="best", entries=(curves, entries),
+        )
+    return _save(figure, path, title, overwrite)
+
+
+def histogram(
+    panels: Sequence[Panel],
+    path: str | Path,
+    *,
+    title: str,
+    bins: int = 60,
+    overwrite: bool = False,
+) -> Figure:
+    """Share of paths per bin, scenarios overlaid as outlines on common bins.
+
+    Parameters
+    ----------
+    panels : sequence of Panel
+        One panel per variable; each series holds samples, shape (n,), in the file's units.
+    path : str or Path
+        ``.png`` or ``.svg``.
+    title : str
+        Figure title.
+    bins : int
+        Bins spanning the range of all scenarios' values.
+    overwrite : bool
+        Replace ``path`` if it exists.
+
+    Returns
+    -------
+    Figure
+        Each scenario is one step patch labelled with its name; its heights are shares of
+        paths (summing to 1), and a dashed vertical line labelled ``"<scenario> mean"`` marks
+        the mean.
+    """
+    path = check_output(path)
+    figure, axes = _figure(len(panels), 1)
+    for row, panel in enumerate(panels):
+        ax = axes[row, 0]
+        finite = [v[np.isfinite(v)] for v in panel.series.values()]
+        low = min(float(v.min()) for v in finite)
+        high = max(float(v.max()) for v in finite)
+        edges = np.histogram_bin_edges(np.array([low, high]), bins=bins)
+        for k, (name, values) in enumerate(panel.series.items()):
+            counts, _ = np.histogram(values, bins=edges)
+            ax.stairs(counts / values.shape[0], edges, color=f"C{k}", label=name,
+                      fill=len(panel.series) == 1, alpha=0.6 if len(panel.series) == 1 else 1)
+            ax.axvline(float(np.mean(values)), color=f"C{k}", linestyle="--", linewidth=1,
+                       label=f"{name} mean")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        _finish_axes(
+            ax, title=f"{panel.label}, {panel.description}", xlabel=panel.label,
+            ylabel="share of paths", scaled="x", scale=panel.scale,
+        )
+    return _save(figure, path, title, overwrite)

@@ -1,0 +1,67 @@
+"""Running a result file again from what it says about itself (``smasim rerun``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simcore.io.provenance import file_info, stored_scenarios
+from simcore.run.parallel import ChunkExecutor, ProgressCallback
+from simcore.run.runner import RunResult, run_scenarios
+
+
+def default_rerun_path(path: str | Path) -> Path:
+    """``outputs/baseline.h5`` → ``outputs/baseline.rerun.h5``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.rerun{path.suffix or '.h5'}")
+
+
+def rerun(
+    path: str | Path,
+    output: str | Path | None = None,
+    *,
+    overwrite: bool = False,
+    force: bool = False,
+    chunk_size: int | None = None,
+    progress: ProgressCallback | None = None,
+    command: str | None = None,
+    executor: ChunkExecutor | None = None,
+) -> RunResult:
+    """Run a result file's stored configuration and seed again into a new file.
+
+    The scenarios, seed, batch layout and storage types (float32, compression) are the
+    file's, so the new file's variables are identical to the old one's when the same
+    version of smasim runs them. Only the provenance attributes (creation time, history,
+    ``seed_source``) differ.
+
+    Parameters
+    ----------
+    path : str or Path
+        The result file (complete or not: its configuration is written first).
+    output : str or Path, optional
+        The new file; default :func:`default_rerun_path`.
+    overwrite, force, chunk_size, progress, command, executor
+        As for :func:`simcore.run.runner.run_scenarios`.
+
+    Returns
+    -------
+    RunResult
+    """
+    info = file_info(path)
+    return run_scenarios(
+        stored_scenarios(info),
+        Path(output) if output is not None else default_rerun_path(path),
+        batch=info.batch,
+        # The seed is passed beside the configurations, never written into them: an
+        # unseeded run's entropy has 128 bits, more than a configuration's seed may.
+        seed=info.seed,
+        seed_source=f"rerun of {path}",
+        chunk_size=chunk_size,
+        float32=info.float32,
+        compress=info.compressed,
+        store=info.store,
+        overwrite=overwrite,
+        force=force,
+        progress=progress,
+        command=command,
+        executor=executor,
+    )
