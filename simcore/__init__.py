@@ -16,13 +16,11 @@ The code lives in layered subpackages (docs/architecture.md): ``core`` < ``stats
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
-import importlib.util
 import sys
 import warnings
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 #: Public names and the modules that define them, imported on first use: importing one
 #: submodule (as each command does) must not import the engine, xarray and dask with it.
@@ -69,6 +67,8 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # the same names, for type checkers and IDEs
+    from importlib.abc import Loader
+
     from simcore.config.schema import Scenario, check_batch, load_scenario, parse_scenario, scenario_from_dict
     from simcore.config.overrides import apply_overrides
     from simcore.model.params import ModelParams, resolve_params
@@ -169,14 +169,16 @@ class _MovedModule(ModuleType):
         raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
 
 
-class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds the old module paths of :data:`MOVED_MODULES` (dask pickles and notebooks)."""
+class _MovedModuleFinder:
+    """Finds the old module paths of :data:`MOVED_MODULES` (dask pickles and notebooks): a
+    meta path finder and loader (importlib.abc is not imported: it costs a third of
+    ``import simcore``)."""
 
     def find_spec(self, fullname: str, path: object, target: object = None
                   ) -> importlib.machinery.ModuleSpec | None:
         if fullname not in MOVED_MODULES:
             return None
-        return importlib.util.spec_from_loader(fullname, self)
+        return importlib.machinery.ModuleSpec(fullname, cast("Loader", self))
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
         homes = MOVED_MODULES[spec.name]
