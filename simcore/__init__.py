@@ -64,31 +64,47 @@ _EXPORTS = {
     "ResultFileError": "simcore.core.errors",
     "ParameterError": "simcore.core.errors",
 }
-__all__ = sorted(_EXPORTS)
+#: Hard-coded so that type checkers see the public names (as xarray's __init__ does).
+__all__ = [
+    "BlockDraws", "ConfigError", "FileInfo", "ModelParams", "ParameterError", "ResultFileError",
+    "RunResult", "Scenario", "Selection", "SmasimInputError", "allocate_budget",
+    "analyse_sensitivity", "apply_overrides", "backtest_drivers", "build_report", "check_batch",
+    "comparison_rows", "draw_block", "exact_percentiles", "file_info", "headline_rows",
+    "load_scenario", "open_executor", "outcome_rows", "paired_difference", "parse_scenario",
+    "plan_sweep", "read_samples", "read_summary", "rerun", "resolve_params", "run_scenarios",
+    "scenario_from_dict", "select", "simulate", "simulate_block", "simulate_paths",
+    "summary_rows",
+]
 
 if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from importlib.abc import Loader
 
-    from simcore.config.schema import Scenario, check_batch, load_scenario, parse_scenario, scenario_from_dict
-    from simcore.config.overrides import apply_overrides
-    from simcore.model.params import ModelParams, resolve_params
-    from simcore.model.sampling import BlockDraws, draw_block
-    from simcore.model.engine import simulate, simulate_block, simulate_paths
-    from simcore.run.runner import RunResult, run_scenarios
-    from simcore.run.rerun import rerun
-    from simcore.run.parallel import open_executor
-    from simcore.io.provenance import FileInfo, file_info
-    from simcore.io.reader import read_samples, read_summary
-    from simcore.read.select import Selection, select
-    from simcore.read.queries import comparison_rows, headline_rows, outcome_rows, summary_rows
-    from simcore.stats.quantiles import exact_percentiles
-    from simcore.stats.compare import paired_difference
-    from simcore.stats.budget import allocate_budget
+    from simcore.analysis.backtest import backtest_drivers
     from simcore.analysis.sensitivity import analyse_sensitivity
     from simcore.analysis.sweep import plan_sweep
-    from simcore.analysis.backtest import backtest_drivers
-    from simcore.report.html.report import build_report
+    from simcore.config.overrides import apply_overrides
+    from simcore.config.schema import (
+        Scenario,
+        check_batch,
+        load_scenario,
+        parse_scenario,
+        scenario_from_dict,
+    )
     from simcore.core.errors import ConfigError, ParameterError, ResultFileError, SmasimInputError
+    from simcore.io.provenance import FileInfo, file_info
+    from simcore.io.reader import read_samples, read_summary
+    from simcore.model.engine import simulate, simulate_block, simulate_paths
+    from simcore.model.params import ModelParams, resolve_params
+    from simcore.model.sampling import BlockDraws, draw_block
+    from simcore.read.queries import comparison_rows, headline_rows, outcome_rows, summary_rows
+    from simcore.read.select import Selection, select
+    from simcore.report.html.report import build_report
+    from simcore.run.parallel import open_executor
+    from simcore.run.rerun import rerun
+    from simcore.run.runner import RunResult, run_scenarios
+    from simcore.stats.budget import allocate_budget
+    from simcore.stats.compare import paired_difference
+    from simcore.stats.quantiles import exact_percentiles
 
 
 def __getattr__(name: str) -> Any:
@@ -104,53 +120,63 @@ def __dir__() -> list[str]:
 #: Module paths of 0.1 and where their names are now (removed in 0.3.0): importing an old
 #: path gives a module that finds each name in the new ones, with a FutureWarning.
 MOVED_MODULES: dict[str, tuple[str, ...]] = {
-    "simcore.errors": ('simcore.core.errors',),
-    "simcore.types": ('simcore.core.types',),
-    "simcore.variables": ('simcore.core.variables',),
-    "simcore.moments": ('simcore.stats.moments',),
-    "simcore.quantiles": ('simcore.stats.quantiles',),
-    "simcore.summary": ('simcore.stats.summary',),
-    "simcore.convergence": ('simcore.stats.convergence',),
-    "simcore.compare": ('simcore.stats.compare',),
-    "simcore.budget": ('simcore.stats.budget',),
-    "simcore.rank_correlation": ('simcore.stats.rank_correlation',),
-    "simcore.shapley": ('simcore.stats.shapley',),
-    "simcore.nearcorr": ('simcore.stats.nearcorr',),
-    "simcore.overrides": ('simcore.config.overrides',),
-    "simcore.params": ('simcore.model.params',),
-    "simcore.sampling": ('simcore.model.sampling', 'simcore.core.design'),
-    "simcore.shocks": ('simcore.model.shocks', 'simcore.stats.linalg'),
-    "simcore.drivers": ('simcore.model.drivers',),
-    "simcore.agreement": ('simcore.model.agreement',),
-    "simcore.costs": ('simcore.model.costs',),
-    "simcore.engine": ('simcore.model.engine',),
-    "simcore.history": ('simcore.evidence.history',),
-    "simcore.calibrate": ('simcore.evidence.calibrate',),
-    "simcore.calibrated_scenario": ('simcore.evidence.calibrated_scenario',),
-    "simcore.store": ('simcore.io.layout', 'simcore.io.partial', 'simcore.io.writer', 'simcore.io.reader', 'simcore.io.summary_group', 'simcore.core.text'),
-    "simcore.direct_io": ('simcore.io.direct_io',),
-    "simcore.provenance": ('simcore.io.provenance', 'simcore.run.rerun', 'simcore.core.design'),
-    "simcore.output": ('simcore.io.atomic',),
-    "simcore.runner": ('simcore.run.runner',),
-    "simcore.parallel": ('simcore.run.parallel', 'simcore.core.system'),
-    "simcore.memory": ('simcore.run.process',),
-    "simcore.select": ('simcore.read.select', 'simcore.read.choices'),
-    "simcore.rows": ('simcore.read.rows',),
-    "simcore.sensitivity": ('simcore.analysis.sensitivity', 'simcore.report.sensitivity_tables'),
-    "simcore.sensitivity_file": ('simcore.analysis.sensitivity_file', 'simcore.report.sensitivity_panels'),
-    "simcore.backtest": ('simcore.analysis.backtest',),
-    "simcore.sweep": ('simcore.analysis.sweep',),
-    "simcore.render": ('simcore.report.render',),
-    "simcore.figures": ('simcore.report.panels',),
-    "simcore.plots": ('simcore.report.plots',),
-    "simcore.budget_plot": ('simcore.report.budget_plot',),
-    "simcore.sensitivity_plots": ('simcore.report.sensitivity_plots',),
-    "simcore.evidence_plots": ('simcore.report.evidence_plots',),
-    "simcore.budget_report": ('simcore.report.budget',),
-    "simcore.report_attachments": ('simcore.report.attachments',),
-    "simcore.scenario_notes": ('simcore.report.scenario_notes',),
-    "simcore.html_document": ('simcore.report.html.document',),
-    "simcore.html_report": ('simcore.report.html.report',),
+    "simcore.errors": ("simcore.core.errors",),
+    "simcore.types": ("simcore.core.types",),
+    "simcore.variables": ("simcore.core.variables",),
+    "simcore.moments": ("simcore.stats.moments",),
+    "simcore.quantiles": ("simcore.stats.quantiles",),
+    "simcore.summary": ("simcore.stats.summary",),
+    "simcore.convergence": ("simcore.stats.convergence",),
+    "simcore.compare": ("simcore.stats.compare",),
+    "simcore.budget": ("simcore.stats.budget",),
+    "simcore.rank_correlation": ("simcore.stats.rank_correlation",),
+    "simcore.shapley": ("simcore.stats.shapley",),
+    "simcore.nearcorr": ("simcore.stats.nearcorr",),
+    "simcore.overrides": ("simcore.config.overrides",),
+    "simcore.params": ("simcore.model.params",),
+    "simcore.sampling": ("simcore.model.sampling", "simcore.core.design"),
+    "simcore.shocks": ("simcore.model.shocks", "simcore.stats.linalg"),
+    "simcore.drivers": ("simcore.model.drivers",),
+    "simcore.agreement": ("simcore.model.agreement",),
+    "simcore.costs": ("simcore.model.costs",),
+    "simcore.engine": ("simcore.model.engine",),
+    "simcore.history": ("simcore.evidence.history",),
+    "simcore.calibrate": ("simcore.evidence.calibrate",),
+    "simcore.calibrated_scenario": ("simcore.evidence.calibrated_scenario",),
+    "simcore.store": (
+        "simcore.io.layout",
+        "simcore.io.partial",
+        "simcore.io.writer",
+        "simcore.io.reader",
+        "simcore.io.summary_group",
+        "simcore.core.text",
+    ),
+    "simcore.direct_io": ("simcore.io.direct_io",),
+    "simcore.provenance": ("simcore.io.provenance", "simcore.run.rerun", "simcore.core.design"),
+    "simcore.output": ("simcore.io.atomic",),
+    "simcore.runner": ("simcore.run.runner",),
+    "simcore.parallel": ("simcore.run.parallel", "simcore.core.system"),
+    "simcore.memory": ("simcore.run.process",),
+    "simcore.select": ("simcore.read.select", "simcore.read.choices"),
+    "simcore.rows": ("simcore.read.rows",),
+    "simcore.sensitivity": ("simcore.analysis.sensitivity", "simcore.report.sensitivity_tables"),
+    "simcore.sensitivity_file": (
+        "simcore.analysis.sensitivity_file",
+        "simcore.report.sensitivity_panels",
+    ),
+    "simcore.backtest": ("simcore.analysis.backtest",),
+    "simcore.sweep": ("simcore.analysis.sweep",),
+    "simcore.render": ("simcore.report.render",),
+    "simcore.figures": ("simcore.report.panels",),
+    "simcore.plots": ("simcore.report.plots",),
+    "simcore.budget_plot": ("simcore.report.budget_plot",),
+    "simcore.sensitivity_plots": ("simcore.report.sensitivity_plots",),
+    "simcore.evidence_plots": ("simcore.report.evidence_plots",),
+    "simcore.budget_report": ("simcore.report.budget",),
+    "simcore.report_attachments": ("simcore.report.attachments",),
+    "simcore.scenario_notes": ("simcore.report.scenario_notes",),
+    "simcore.html_document": ("simcore.report.html.document",),
+    "simcore.html_report": ("simcore.report.html.report",),
 }
 
 

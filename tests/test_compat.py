@@ -86,3 +86,7 @@ def test_the_root_lists_the_notebook_workflow_for_completion() -> None:
     assert {"load_scenario", "simulate", "run_scenarios", "summary_rows", "build_report",
             "ConfigError"} <= set(simcore.__all__)
     assert all(getattr(simcore, name) is not None for name in simcore.__all__)
+
+
+def test_the_hard_coded_all_is_the_export_table() -> None:
+    assert simcore.__all__ == sorted(simcore._EXPORTS)
