@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench bench-full lint clean
+.PHONY: run test test-fast bench bench-full portable lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench-full: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py --samples 1e6
 	$(BIN)/python benchmarks/bench_sensitivity.py
 	$(BIN)/python benchmarks/bench_store.py --samples 1e8
+
+## Stored numbers under other BLAS kernels, BLAS thread counts and numpy SIMD levels (several
+## minutes; run it before you stop after a change to numeric code; not part of `make test`,
+## because CI must not change these settings).
+portable: $(STAMP)
+	$(BIN)/python benchmarks/portability.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,10 +1,74 @@
-"""Costs and derived quantities (docs/spec/MODEL.md §7): pure array arithmetic, shapes (n, H)."""
+"""Costs and derived quantities (docs/spec/MODEL.md §7): pure array arithmetic, shapes (n, H).
+
+Sums over years run in year order and powers of scalars are Python floats, so that no stored
+number depends on a BLAS kernel or on numpy's SIMD level.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 from simcore.params import CostParams
+
+
+def troop_cost_factor(states: np.ndarray, levels: Sequence[int], costs: CostParams) -> np.ndarray:
+    """``(N_t / N_0)^e`` per sample and year, looked up by troop state.
+
+    The power is taken once per level in Python floats rather than per sample with numpy's
+    ``power``, whose SIMD implementation differs between CPUs in the last bit.
+
+    Parameters
+    ----------
+    states : ndarray of int, shape (n, H)
+        Troop state indices (:func:`simcore.drivers.simulate_troop_states`).
+    levels : sequence of int
+        Troop level of each state, persons.
+    costs : CostParams
+        ``base_troops`` (``N_0``) and ``troop_elasticity`` (``e``).
+
+    Returns
+    -------
+    ndarray, shape (n, H)
+        The dimensionless factor.
+
+    Examples
+    --------
+    >>> costs = CostParams(base_troops=20.0, other_support_krw=0.0, us_cost_usd=1.0,
+    ...                    troop_elasticity=0.5, discount_rate=0.0)
+    >>> troop_cost_factor(np.array([[0, 1]]), [20, 5], costs).tolist()
+    [[1.0, 0.5]]
+    """
+    by_state = np.array(
+        [(level / costs.base_troops) ** costs.troop_elasticity for level in levels]
+    )
+    return by_state[states]
+
+
+def sum_over_years(values: np.ndarray, weights: Sequence[float] | None = None) -> np.ndarray:
+    """``Σ_t w_t x_t`` per sample, added in year order (shape (n, H) → (n,)).
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, H)
+    weights : sequence of float, optional
+        One per year; none sums the values as they are.
+
+    Examples
+    --------
+    >>> sum_over_years(np.array([[1.0, 2.0, 3.0]]), [1.0, 0.5, 0.25]).tolist()
+    [2.75]
+    """
+    if weights is None:
+        total = values[:, 0].copy()
+        for t in range(1, values.shape[1]):
+            total += values[:, t]
+        return total
+    total = values[:, 0] * weights[0]
+    for t in range(1, values.shape[1]):
+        total += values[:, t] * weights[t]
+    return total
 
 
 def derive_costs(
@@ -14,6 +78,7 @@ def derive_costs(
     kr_price: np.ndarray,
     us_price: np.ndarray,
     troops: np.ndarray,
+    troop_factor: np.ndarray,
     costs: CostParams,
 ) -> dict[str, np.ndarray]:
     """Every cost of MODEL.md §7 from the contribution and the drivers.
@@ -28,6 +93,8 @@ def derive_costs(
         Price indices ``P_kr,t``, ``P_us,t`` (base year = 1).
     troops : ndarray, shape (n, H)
         ``N_t``, persons.
+    troop_factor : ndarray, shape (n, H)
+        ``(N_t / N_0)^e`` (:func:`troop_cost_factor`).
     costs : CostParams
         ``base_troops`` (``N_0``, persons), ``other_support_krw`` (``O_0``, KRW at
         base-year prices), ``us_cost_usd`` (``U_0``, USD at base-year prices),
@@ -44,15 +111,13 @@ def derive_costs(
     """
     contribution_usd = contribution_krw / fx
     other_usd = costs.other_support_krw * kr_price / fx
-    troop_ratio = troops / costs.base_troops
     us_cost = costs.us_cost_usd * us_price
-    troop_elasticity = costs.troop_elasticity
-    if troop_elasticity != 0:
-        us_cost *= troop_ratio if troop_elasticity == 1 else troop_ratio**troop_elasticity
+    if costs.troop_elasticity != 0:
+        us_cost *= troop_factor
     rok_paid = contribution_usd + other_usd
     total = us_cost + rok_paid
     horizon = contribution_krw.shape[1]
-    discount = (1.0 + costs.discount_rate) ** -np.arange(1, horizon + 1)
+    discount = [(1.0 + costs.discount_rate) ** -t for t in range(1, horizon + 1)]
     return {
         "contribution_usd": contribution_usd,
         "contribution_usd_real": contribution_usd / us_price,
@@ -61,6 +126,6 @@ def derive_costs(
         "total_cost_usd": total,
         "rok_share": rok_paid / total,
         "cost_per_troop_usd": total / troops,
-        "cum_contribution_usd": contribution_usd.sum(axis=1),
-        "pv_contribution_usd": contribution_usd @ discount,
+        "cum_contribution_usd": sum_over_years(contribution_usd),
+        "pv_contribution_usd": sum_over_years(contribution_usd, discount),
     }

@@ -10,9 +10,11 @@ shock is drawn and discarded, and later years evolve from the pinned value.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
+from scipy import special
 
 from simcore.params import DefenseParams, FxParams, InflationParams, TroopParams
 
@@ -28,7 +30,8 @@ def simulate_inflation(
 ) -> np.ndarray:
     """AR(1) annual CPI inflation (MODEL.md §2).
 
-    ``π_t = μ + φ (π_{t−1} − μ) + σ z_t`` with ``π_0 = initial``.
+    ``π_t = μ + φ (π_{t−1} − μ) + σ z_t`` with ``π_0 = initial``, computed as
+    ``π_t = π_0 + d_t`` (see the comment in the code).
 
     Parameters
     ----------
@@ -48,17 +51,23 @@ def simulate_inflation(
     n, horizon = shocks.shape
     pins = pins or {}
     rate = _year_columns(n, horizon)
-    mean, persistence = process.mean, process.persistence
-    previous: np.ndarray | float = process.initial
+    initial, persistence = process.initial, process.persistence
+    # The recursion runs on the change since π_0, d_t = (1 − φ)(μ − π_0) + φ d_{t−1} + σ z_t,
+    # so a rate with no shock and no drift (σ = 0 and μ = π_0, or φ = 1) stays π_0 exactly.
+    drift = (1.0 - persistence) * (process.mean - initial)
+    previous: np.ndarray | float = 0.0
     for t in range(horizon):
         column = rate[:, t]
         if t in pins:
-            column.fill(pins[t])
+            column.fill(pins[t] - initial)
         else:
             np.multiply(shocks[:, t], process.volatility, out=column)
-            column += mean * (1.0 - persistence)
+            column += drift
             column += persistence * previous
         previous = column
+    rate += initial
+    for t, value in pins.items():
+        rate[:, t] = value
     return rate
 
 
@@ -117,7 +126,8 @@ def simulate_exchange_rate(
 ) -> np.ndarray:
     """KRW per USD on a log scale with PPP pass-through and reversion (MODEL.md §4).
 
-    ``x_t = x_{t−1} + β (π_kr,t − π_us,t) + κ (ln X̄ − x_{t−1}) + σ z_t``, ``X_t = exp(x_t)``.
+    ``x_t = x_{t−1} + β (π_kr,t − π_us,t) + κ (ln X̄ − x_{t−1}) + σ z_t``, ``X_t = exp(x_t)``,
+    computed on the change since the base year (see the comment in the code).
 
     Parameters
     ----------
@@ -138,22 +148,29 @@ def simulate_exchange_rate(
     """
     n, horizon = shocks.shape
     pins = pins or {}
-    log_rate = _year_columns(n, horizon)
+    # The recursion runs on y_t = x_t − x_0, the log change since the base year, and the rate
+    # is X_0 (1 + expm1(y_t)): with no shock and no drift y_t = 0 and the rate is X_0 exactly
+    # (exp(log X_0) can miss it by an ulp). scipy's expm1 is the same scalar code on every CPU;
+    # numpy's exp has an AVX-512 implementation whose last bit differs from the others.
+    log_change = _year_columns(n, horizon)
     reversion, ppp, volatility = fx.reversion, fx.ppp, fx.volatility
-    previous: np.ndarray | float = float(np.log(fx.initial))
-    pull = reversion * float(np.log(fx.anchor))
+    log_initial = math.log(fx.initial)
+    pull = reversion * (math.log(fx.anchor) - log_initial)
+    previous: np.ndarray | float = 0.0
     for t in range(horizon):
-        column = log_rate[:, t]
+        column = log_change[:, t]
         if t in pins:
-            column.fill(np.log(pins[t]))
+            column.fill(math.log(pins[t]) - log_initial)
         else:
             np.subtract(kr_inflation[:, t], us_inflation[:, t], out=column)
             column *= ppp
             column += volatility * shocks[:, t]
             column += (1.0 - reversion) * previous + pull
         previous = column
-    rate = np.exp(log_rate, out=log_rate)
-    # exp(log(x)) can miss x by an ulp; later years already evolved from log(x).
+    rate = special.expm1(log_change, out=log_change)
+    rate *= fx.initial
+    rate += fx.initial
+    # Pinned years are stored exactly as given; later years already evolved from log(pin).
     for t, value in pins.items():
         rate[:, t] = value
     return rate

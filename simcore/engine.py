@@ -14,7 +14,7 @@ import numpy as np
 
 from simcore.agreement import simulate_contributions
 from simcore.config import Scenario
-from simcore.costs import derive_costs
+from simcore.costs import derive_costs, troop_cost_factor
 from simcore.drivers import (
     price_index,
     simulate_defense_growth,
@@ -91,6 +91,7 @@ def simulate_paths(params: ModelParams, draws: BlockDraws) -> dict[str, np.ndarr
         kr_price=price_index(kr_inflation),
         us_price=price_index(us_inflation),
         troops=troops,
+        troop_factor=troop_cost_factor(states, params.troops.levels, params.costs),
         costs=params.costs,
     )
     values: dict[str, np.ndarray] = {

@@ -32,10 +32,14 @@ class Moments:
 
     @classmethod
     def of(cls, values: np.ndarray) -> Moments:
-        """Moments of ``values`` along the first axis (sums in float64, two passes)."""
+        """Moments of ``values`` along the first axis (sums in float64, two passes).
+
+        Both sums are numpy's reductions (pairwise, in an order fixed by the algorithm), not
+        ``einsum``, whose inner loops add in an order that depends on the CPU's vector width.
+        """
         mean = values.mean(axis=0, dtype=np.float64)
-        deviation = values - mean
-        m2 = np.einsum("i...,i...->...", deviation, deviation)
+        deviation = np.subtract(values, mean, dtype=np.float64)
+        m2 = np.square(deviation, out=deviation).sum(axis=0)
         return cls(count=values.shape[0], mean=mean, m2=np.asarray(m2))
 
     def merge(self, other: Moments) -> Moments:

@@ -9,6 +9,7 @@ The expected numbers were computed with plain Python floats from the formulas of
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -73,3 +74,30 @@ def test_horizon_totals(paths: dict[str, np.ndarray]) -> None:
 
 def test_defense_growth_is_not_stored_when_no_rule_reads_it(paths: dict[str, np.ndarray]) -> None:
     assert "defense_growth" not in paths
+
+
+#: Drivers with no shock and no drift: each must stay at its initial value, bit for bit
+#: (``exp(log x)`` and ``μ(1 − φ) + φμ`` can each miss it by an ulp).
+CONSTANT_DRIVERS: dict[str, tuple[dict[str, Any], str, float]] = {
+    "fx, no reversion": (
+        {"fx": {"volatility": 0.0, "ppp": 0.0, "reversion": 0.0}}, "fx_krw_per_usd", 1421.4),
+    "fx, reverting to its start": (
+        {"fx": {"volatility": 0.0, "ppp": 0.0, "reversion": 0.3, "anchor": 1421.4}},
+        "fx_krw_per_usd", 1421.4),
+    "kr inflation at its mean": (
+        {"inflation": {"kr": {"volatility": 0.0, "initial": 0.0248, "mean": 0.0248}}},
+        "inflation_kr", 0.0248),
+    "us inflation at its mean": (
+        {"inflation": {"us": {"volatility": 0.0, "initial": 0.0313, "mean": 0.0313,
+                              "persistence": 0.93}}},
+        "inflation_us", 0.0313),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONSTANT_DRIVERS))
+def test_a_driver_with_no_shock_and_no_drift_keeps_its_initial_value_exactly(
+    make_scenario: Callable[..., Scenario], case: str
+) -> None:
+    changes, variable, initial = CONSTANT_DRIVERS[case]
+    paths = simulate(make_scenario({**DETERMINISTIC, **changes}), seed=0)
+    assert np.all(paths[variable] == initial), paths[variable][0].tolist()
