@@ -10,7 +10,14 @@ import click
 
 from cli.history import data_option, echo_json, format_option, print_table
 from simcore.config.schema import Scenario, load_scenario
-from simcore.evidence.calibrate import DEFAULT_START, Calibration, calibrate
+from simcore.evidence.calibrate import (
+    CORRELATION_DECIMALS,
+    DEFAULT_START,
+    ESTIMATE_DIGITS,
+    SE_DIGITS,
+    Calibration,
+    calibrate,
+)
 from simcore.evidence.calibrated_scenario import calibrated_toml, configured_concession_mean
 from simcore.evidence.history import load_history
 
@@ -63,7 +70,12 @@ def _caption(c: Calibration) -> str:
         "correlation: pairwise over shared years" + (
             f"; repaired to the nearest correlation matrix (Frobenius distance "
             f"{c.correlation.distance:.3g})" if c.correlation.repaired
-            else "; positive semi-definite as estimated, no repair needed."),
+            else "; positive semi-definite as estimated, no repair needed.")
+        + ("" if c.correlation.shrink == 1.0 else
+           f" Off-diagonals × {c.correlation.shrink:g} to stay positive definite once rounded."),
+        f"Estimates rounded to {ESTIMATE_DIGITS} significant digits, SEs to {SE_DIGITS}, "
+        f"correlations to {CORRELATION_DECIMALS} decimals: the same on every machine"
+        + (f" except {len(c.ties)} tie(s) (warned above)." if c.ties else "."),
     ]
     return "\n".join(lines)
 
@@ -116,12 +128,14 @@ def calibrate_command(base_path: Path, start: int, end: int | None, data: Path |
     Prints the estimates beside the base config's values and, with -o, writes the base
     config with [inflation.*], [defense], [fx] and [shocks] (and with --negotiations the
     negotiation outcomes) replaced, its header naming the data, the years and each
-    estimate ± SE. Methods: docs/data.md.
+    estimate ± SE and how the estimates are rounded. Methods: docs/data.md.
     """
     base = load_scenario(base_path)
     calibration = calibrate(
         load_history(data), start=start, end=end, ppp=base.fx.ppp, negotiations=negotiations,
         configured_concession_mean=configured_concession_mean(base))
+    for tie in calibration.ties:
+        click.echo(f"Warning: {tie}", err=True)
     text = None
     if output is not None:
         name = output.stem if _NAME.match(output.stem) else "calibrated"

@@ -50,6 +50,17 @@ def test_crps_from_sorted_samples_equals_the_double_sum() -> None:
     assert crps_sorted(point, np.array([3.5]))[0] == pytest.approx(1.5, abs=1e-15)
 
 
+def test_crps_spread_matches_the_matrix_product_and_a_hand_case() -> None:
+    x = np.sort(np.random.default_rng(3).normal(size=(2000, 5)), axis=0)
+    y = np.linspace(-1.0, 1.0, 5)
+    weights = 2.0 * np.arange(1, 2001) - 2001.0
+    expected = np.abs(x - y).mean(axis=0) - weights @ x / 2000**2
+    np.testing.assert_allclose(crps_sorted(x, y), expected, rtol=1e-13)
+    # E|X − 2.5| = 1 and ½ E|X − X'| = (−3·1 − 1·2 + 1·3 + 3·4) / 16 for X on 1, 2, 3, 4.
+    samples = np.array([[1.0], [2.0], [3.0], [4.0]])
+    assert crps_sorted(samples, np.array([2.5]))[0] == 1.0 - 10.0 / 16.0
+
+
 def test_wilson_interval_of_five_in_ten() -> None:
     lower, upper = wilson_interval(np.array(0.5), np.array(10))
     assert (float(lower), float(upper)) == pytest.approx((0.2366, 0.7634), abs=1e-4)

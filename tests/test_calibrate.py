@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,8 +16,18 @@ from click.testing import CliRunner
 from scipy import stats
 
 from cli.main import cli
-from simcore.config.schema import load_scenario
-from simcore.evidence.calibrate import calibrate, dickey_fuller_critical, fit_fx, fit_inflation
+from simcore.config.schema import ShocksSection, load_scenario
+from simcore.evidence.calibrate import (
+    Calibration,
+    calibrate,
+    dickey_fuller_critical,
+    estimate,
+    fit_fx,
+    fit_inflation,
+    ols,
+    round_estimates,
+)
+from simcore.evidence.calibrated_scenario import calibrated_toml
 from simcore.evidence.history import DriverHistory, load_history
 from simcore.model.engine import simulate
 from tests.conftest import BASELINE, ROOT
@@ -36,8 +49,47 @@ def _lstsq(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     return coef, s2 * np.linalg.inv(design.T @ design), y - design @ coef
 
 
+def test_ols_is_the_closed_form_by_hand() -> None:
+    # x̄ = 1.5, ȳ = 2.75, Sxx = 5, Sxy = 5.5: slope 1.1, intercept 1.1; residuals
+    # (−0.1, 0.8, −1.3, 0.6), RSS 2.7, s² = 1.35: Var(slope) = 1.35/5, Var(intercept) =
+    # 1.35 (1/4 + 2.25/5), Cov = −1.35 · 1.5/5.
+    fit = ols(np.array([0.0, 1.0, 2.0, 3.0]), np.array([1.0, 3.0, 2.0, 5.0]))
+    assert fit.slope == pytest.approx(1.1, rel=1e-15)
+    assert fit.intercept == pytest.approx(1.1, rel=1e-15)
+    np.testing.assert_allclose(fit.residuals, [-0.1, 0.8, -1.3, 0.6], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(fit.covariance, [[0.945, -0.405], [-0.405, 0.27]], rtol=1e-14)
+    assert fit.slope_se == pytest.approx(math.sqrt(0.27), rel=1e-15)
+    assert fit.sigma == pytest.approx(math.sqrt(1.35), rel=1e-15)
+
+
+def test_ols_equals_polyfit() -> None:
+    rng = np.random.default_rng(4)
+    for n in (3, 25, 400):
+        x = 7.0 + 0.3 * rng.standard_normal(n)  # a log exchange rate: far from 0, narrow
+        y = 0.2 - 0.03 * x + 0.05 * rng.standard_normal(n)
+        (slope, intercept), cov = np.polyfit(x, y, 1, cov="unscaled")
+        fit = ols(x, y)
+        s2 = fit.sigma**2
+        assert fit.slope == pytest.approx(slope, rel=1e-12)
+        assert fit.intercept == pytest.approx(intercept, rel=1e-12)
+        np.testing.assert_allclose(fit.covariance, s2 * cov[::-1, ::-1], rtol=1e-9)
+        np.testing.assert_allclose(fit.residuals, y - intercept - slope * x, rtol=0,
+                                   atol=1e-12 * np.abs(y).max())
+
+
+def _exact_t_ratio(x: np.ndarray, y: np.ndarray) -> float:
+    """−slope / SE(slope) of y on [1, x] in exact rational arithmetic on the doubles given."""
+    xs, ys = [Fraction(v) for v in x], [Fraction(v) for v in y]
+    n = len(xs)
+    x_bar, y_bar = sum(xs) / n, sum(ys) / n
+    sxx = sum((a - x_bar) ** 2 for a in xs)
+    slope = sum((a - x_bar) * (b - y_bar) for a, b in zip(xs, ys, strict=True)) / sxx
+    rss = sum((b - y_bar - slope * (a - x_bar)) ** 2 for a, b in zip(xs, ys, strict=True))
+    return -float(slope) / math.sqrt(float(rss / (n - 2) / sxx))
+
+
 def test_shipped_estimates_equal_an_independent_lstsq() -> None:
-    fit = calibrate(load_history())
+    fit = estimate(load_history())
     assert (fit.start, fit.end) == (2000, 2025)
     kr = {y: v / 100 for y, v in _column("macro.csv", "kr_cpi_inflation_pct").items()}
     us = {y: v / 100 for y, v in _column("macro.csv", "us_cpi_inflation_pct").items()}
@@ -62,9 +114,11 @@ def test_shipped_estimates_equal_an_independent_lstsq() -> None:
     # FX: Dickey–Fuller regression of the PPP-adjusted log change on the lagged log level.
     y = np.array([math.log(fx[t] / fx[t - 1]) - (kr[t] - us[t]) for t in years])
     lagged = np.log([fx[t - 1] for t in years])
+    t_ratio = _exact_t_ratio(lagged, y)
     (_, slope), cov, _ = _lstsq(lagged, y)
-    t_ratio = -slope / math.sqrt(cov[1, 1])
-    assert fit.fx.t_ratio == pytest.approx(t_ratio, abs=1e-12)
+    # lstsq's s² (XᵀX)⁻¹ loses digits to XᵀX's condition (about 1e5: x ≈ 7, sd 0.2).
+    assert -slope / math.sqrt(cov[1, 1]) == pytest.approx(t_ratio, rel=1e-10)
+    assert fit.fx.t_ratio == pytest.approx(t_ratio, rel=1e-14)
     assert t_ratio < 2.99 and not fit.fx.identified  # a random walk in the shipped data
     assert fit.fx.reversion == 0.0 and fit.fx.anchor == fx[2025]
     assert fit.fx.volatility == pytest.approx(y.std(ddof=1), abs=1e-12)
@@ -150,7 +204,7 @@ def test_a_random_walk_is_identified_about_five_percent_of_the_time() -> None:
 
 
 def test_negotiations_equal_an_independent_computation() -> None:
-    fit = calibrate(load_history(), negotiations=True).negotiations
+    fit = estimate(load_history(), negotiations=True).negotiations
     assert fit is not None
     pct = [18.2, 10.0, -15.4, 6.8, -8.9, 6.6, 2.5, 5.8, 8.2, 13.9, 8.3]
     changes = np.array(pct) / 100
@@ -254,3 +308,119 @@ def test_bad_years_are_one_line_errors() -> None:
     assert result.exit_code == 2 and "--from 2025 must be before --to 2020" in result.output
     result = runner.invoke(cli, ["calibrate", "--from", "2023", "--to", "2025"])
     assert result.exit_code == 2 and "at least 3 are needed" in result.output
+
+
+#: Fields the data give (observations) or counts fix exactly: never rounded, never perturbed
+#: (nor a value exactly 0: a default such as κ = 0 of a random walk, not a computed one).
+_EXACT = {"initial", "previous", "increase_probability", "lapse_probability",
+          "increase_interval", "lapse_interval", "implied_concession",
+          "configured_concession_mean"}
+
+
+def _perturbed(raw: Calibration, direction: float) -> Calibration:
+    """Every computed number of ``raw`` moved by one ulp towards ``direction``."""
+
+    def nudge(fit: Any) -> Any:
+        if fit is None:
+            return None
+        changes = {f.name: float(np.nextafter(getattr(fit, f.name), direction))
+                   for f in dataclasses.fields(fit)
+                   if isinstance(getattr(fit, f.name), float) and f.name not in _EXACT
+                   and getattr(fit, f.name) != 0.0
+                   and not (f.name == "anchor" and not fit.identified)}  # an observed rate
+        return dataclasses.replace(fit, **changes)
+
+    corr = raw.correlation
+    matrix = np.nextafter(corr.matrix, direction)
+    matrix = np.triu(matrix, 1) + np.triu(matrix, 1).T + np.eye(len(matrix))
+    return dataclasses.replace(
+        raw, kr=nudge(raw.kr), us=nudge(raw.us), defense=nudge(raw.defense), fx=nudge(raw.fx),
+        negotiations=nudge(raw.negotiations),
+        correlation=dataclasses.replace(nudge(corr), matrix=matrix))
+
+
+def _written(calibration: Calibration) -> str:
+    """What the command writes of a calibration: the JSON and, for a 2025 base, the TOML."""
+    text = json.dumps(calibration.as_json())
+    if calibration.end == 2025:
+        text += calibrated_toml(BASELINE.read_text(encoding="utf-8"), calibration,
+                                name="calibrated", base_name="baseline.toml", command="c")
+    return text
+
+
+@pytest.mark.parametrize(("start", "end"), [(2000, None), (1996, None), (2000, 2021),
+                                            (1996, 2021), (2000, 2012)])
+def test_a_last_ulp_change_of_any_estimate_changes_no_written_digit(
+    start: int, end: int | None
+) -> None:
+    # What another machine's BLAS kernel, SIMD level or libm could do to the raw estimates:
+    # move each by an ulp. 2000–2021 and 1996–2021 are repaired, 1996 identifies κ.
+    raw = estimate(load_history(), start=start, end=end, negotiations=True)
+    rounded = round_estimates(raw)
+    assert rounded.ties == ()
+    for direction in (math.inf, -math.inf):
+        moved = _perturbed(raw, direction)
+        assert moved.kr.mean != raw.kr.mean and moved.fx.t_ratio != raw.fx.t_ratio
+        again = round_estimates(moved)
+        assert again.ties == ()
+        assert _written(again) == _written(rounded)
+        np.testing.assert_array_equal(again.correlation.matrix, rounded.correlation.matrix)
+
+
+def test_calibrate_returns_the_estimates_rounded_as_stated() -> None:
+    raw = estimate(load_history(), start=1996, negotiations=True)
+    fit = calibrate(load_history(), start=1996, negotiations=True)
+    assert _written(fit) == _written(round_estimates(raw))  # what the backtest gets too
+    for name in ("mean", "persistence", "volatility"):
+        assert getattr(fit.kr, name) == float(f"{getattr(raw.kr, name):.4g}"), name
+        assert getattr(fit.kr, f"{name}_se") == float(f"{getattr(raw.kr, f'{name}_se'):.2g}")
+    assert (fit.kr.mean, fit.kr.persistence, fit.kr.volatility) == (0.02615, 0.3362, 0.01506)
+    assert (fit.fx.reversion, fit.fx.anchor, fit.fx.anchor_se) == (0.4569, 1181.0, 43.0)
+    assert (fit.fx.t_ratio, fit.fx.critical_value) == (3.43, -2.97)
+    assert fit.fx.identified
+    assert fit.negotiations is not None and raw.negotiations is not None
+    assert (fit.negotiations.increase_mean, fit.negotiations.increase_sd) == (0.05091, 0.096)
+    assert fit.negotiations.lapse_interval == raw.negotiations.lapse_interval  # not rounded
+    np.testing.assert_array_equal(fit.correlation.matrix, np.round(raw.correlation.matrix, 3))
+    assert fit.correlation.shrink == 1.0
+    # Observations are the data's.
+    assert (fit.kr.initial, fit.kr.previous, fit.fx.initial) == (0.021, 0.0232, 1421.4)
+    assert _written(round_estimates(fit)) == _written(fit)  # rounding twice: no change
+
+
+def test_a_repaired_backtest_origin_is_rounded_to_a_matrix_the_config_accepts() -> None:
+    fit = calibrate(load_history(), start=2000, end=2021)
+    assert fit.correlation.repaired and fit.correlation.distance == 0.0712
+    matrix = fit.correlation.matrix
+    np.testing.assert_array_equal(matrix, np.round(matrix, 3))
+    ShocksSection(drivers=list(fit.correlation.drivers), correlation=matrix.tolist())
+
+
+def _with_tie(history: Any, **options: Any) -> Calibration:
+    raw = estimate(history, **options)
+    # 0.015625 = 1/64 exactly: the midpoint of 0.01562 and 0.01563.
+    return round_estimates(dataclasses.replace(raw, kr=dataclasses.replace(raw.kr,
+                                                                           mean=0.015625)))
+
+
+def test_a_tie_is_warned_and_written_in_the_header(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("cli.calibrate.calibrate", _with_tie)
+    out = tmp_path / "tied.toml"
+    result = CliRunner().invoke(cli, ["calibrate", "--base", str(BASELINE), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    message = ("inflation.kr.mean = 0.015625 is within 1e-12 (relative) of 0.015625: 0.01562 "
+               "is written, another machine may write 0.01563")
+    assert f"Warning: {message}" in result.stderr
+    assert "the same on every machine except 1 tie(s)" in " ".join(result.stdout.split())
+    text = out.read_text(encoding="utf-8")
+    assert f"#   TIE {message}\n" in text and "mean = 0.01562 " in text
+    assert "1\n# tie(s) lie within 1e-12 (relative) of a rounding boundary, and may be" in text
+
+
+@pytest.mark.parametrize("name", ["calibrated", "history", "variants/calibrated-1996"])
+def test_the_shipped_headers_say_how_estimates_are_rounded(name: str) -> None:
+    header = (ROOT / "configs" / f"{name}.toml").read_text(encoding="utf-8").split("[run]")[0]
+    assert ("# Rounding: estimates to 4 significant digits, standard errors to 2, correlations "
+            "to 3\n# decimals (kept positive definite), so that every machine writes the same "
+            "digits; no value\n# lay within 1e-12 (relative) of a rounding boundary.\n") in header

@@ -15,7 +15,7 @@ from simcore.report.sensitivity_plots import (
     shapley_chart,
     tornado_chart,
 )
-from simcore.stats.rank_correlation import RankCorrelations, rank_correlations
+from simcore.stats.rank_correlation import RankCorrelations, rank_correlations, spearman
 
 
 def test_spearman_of_a_bivariate_normal_is_the_arcsine_law(rng):
@@ -49,6 +49,23 @@ def test_ties_get_average_ranks():
     y = np.array([0.0, 0.0, 1.0, 1.0])
     result = rank_correlations(y, {"u": np.array([0.1, 0.2, 0.3, 0.4])})
     assert result.rho[0] == pytest.approx(0.894427191, abs=1e-9)
+
+
+def test_spearman_matches_pearson_of_the_ranks_and_a_hand_case(rng):
+    from scipy.stats import rankdata
+
+    outputs = np.column_stack([rng.standard_normal(3000), rng.integers(0, 5, 3000)])
+    inputs = np.column_stack([outputs[:, 0] + rng.standard_normal(3000), rng.random(3000),
+                              np.full(3000, 2.0)])
+    y, x = rankdata(outputs, axis=0), rankdata(inputs[:, :2], axis=0)
+    rho = spearman(outputs, inputs)
+    assert rho.shape == (2, 3)
+    np.testing.assert_allclose(rho[:, :2], np.corrcoef(y.T, x.T)[:2, 2:], rtol=1e-14)
+    assert np.isnan(rho[:, 2]).all()  # a constant input
+    # Ranks 1, 2, 3, 4 against 1, 3, 2, 4: centred products sum to 4, squares to 5 each.
+    result = spearman(np.array([1.0, 2.0, 3.0, 4.0]), np.array([[10.0, 4.0], [30.0, 3.0],
+                                                                [20.0, 2.0], [40.0, 1.0]]))
+    assert result.tolist() == [[0.8, -1.0]]
 
 
 def test_shapley_chart_stacks_to_one_per_year_with_hatches(tmp_path: Path):

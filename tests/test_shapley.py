@@ -17,8 +17,10 @@ from simcore.stats.shapley import (
     InputDesign,
     ShapleyEstimate,
     ShapleyPrecisionWarning,
+    _shapley_numerators,
     estimate_shapley,
     inner_variance,
+    pseudo_solve,
     shapley_weights,
     subsets,
 )
@@ -241,6 +243,102 @@ def test_inner_variance_is_exactly_zero_for_equal_values():
     assert np.all(inner_variance(values) == 0.0)
     x = np.array([[1.0], [2.0], [4.0]])
     np.testing.assert_allclose(inner_variance(x), np.var(x, axis=0, ddof=1))
+
+
+def test_inner_variance_matches_numpy_and_a_hand_case():
+    values = np.random.default_rng(2).normal(size=(5, 40, 3))
+    np.testing.assert_allclose(inner_variance(values), np.var(values, axis=0, ddof=1),
+                               rtol=1e-14)
+    # Deviations 1, 2, 3 from 0: (14 − 6²/4) / 3.
+    assert inner_variance(np.array([[0.0], [1.0], [2.0], [3.0]]))[0] == 5 / 3
+
+
+def _random_correlation(rng: np.random.Generator, size: int, rank: int) -> np.ndarray:
+    """A random correlation matrix of the given rank (B Bᵀ scaled to unit diagonal)."""
+    b = rng.standard_normal((size, rank))
+    scale = 1.0 / np.sqrt(np.einsum("ij,ij->i", b, b))
+    r = (b * scale[:, None]) @ (b * scale[:, None]).T
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+@pytest.mark.parametrize("singular", [False, True])
+def test_pseudo_solve_is_the_moore_penrose_solution(singular):
+    """Against LAPACK's pinv on random blocks of correlation matrices (up to 4 × 4, as for
+    the four drivers): the same within 1e-12 where the block is well conditioned, and
+    always a solution orthogonal to the null space."""
+    rng = np.random.default_rng(5)
+    compared = 0
+    for _ in range(1500):
+        size = int(rng.integers(1 + singular, 5))
+        rank = int(rng.integers(1, size)) if singular else size
+        full = _random_correlation(rng, size + 1, rank)
+        r, b = full[:size, :size], full[:size, size]
+        x = np.array(pseudo_solve(r, b))
+        eigenvalues, vectors = np.linalg.eigh(r)
+        null = vectors[:, eigenvalues < 1e-9]
+        assert null.shape[1] == size - rank
+        np.testing.assert_allclose(r @ x, b, atol=1e-9)
+        np.testing.assert_allclose(null.T @ x, 0.0, atol=1e-9)
+        spanned = eigenvalues[eigenvalues >= 1e-9]
+        if spanned.max() / spanned.min() < 100:
+            compared += 1
+            np.testing.assert_allclose(x, np.linalg.pinv(r, hermitian=True) @ b, rtol=0,
+                                       atol=1e-12)
+    assert compared > 1000
+
+
+def test_pseudo_solve_of_hand_cases_is_exact():
+    assert pseudo_solve(np.eye(3), np.array([0.1, -0.2, 0.3])) == [0.1, -0.2, 0.3]
+    assert pseudo_solve(_pair(0.5), np.array([0.5, 1.0])) == [0.0, 1.0]
+    assert pseudo_solve(_pair(0.6), np.array([0.3, 0.5])) == [0.0, 0.5]
+    # Perfectly correlated sources share the coefficient equally (the minimum norm).
+    assert pseudo_solve(np.ones((2, 2)), np.array([0.8, 0.8])) == [0.4, 0.4]
+    assert pseudo_solve(np.ones((3, 3)), np.array([0.9, 0.9, 0.9])) == [0.3, 0.3, 0.3]
+    block = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    assert pseudo_solve(block, np.array([0.3, 0.3, 0.5])) == [0.15, 0.15, 0.5]
+    assert pseudo_solve(np.zeros((0, 0)), np.zeros(0)) == []
+
+
+def test_draws_are_the_factor_times_the_normals_year_by_year():
+    """Per year its own factor (a singular and an unread coordinate included): the matrix
+    product within rounding, and the fixed-order multiply-add exactly."""
+    r = np.array([[1.0, 0.64, 0.22], [0.64, 1.0, -0.3], [0.22, -0.3, 1.0]])
+    design = InputDesign(
+        groups=("a", "b", "c"), gaussian=("a", "b", "c"),
+        correlation=np.stack([r, np.ones((3, 3)), r]),
+        read=np.array([[True] * 3, [True] * 3, [True, False, True]]),
+    )
+    drawn = design.draw(np.random.default_rng(4), 1000).gaussian
+    normals = np.random.default_rng(4).standard_normal((3, 3, 1000))
+    np.testing.assert_allclose(drawn, np.einsum("tij,jtn->itn", design.factors, normals),
+                               rtol=0, atol=1e-15)
+    factor = design.factors[0]
+    expected = factor[2, 0] * normals[0, 0] + factor[2, 1] * normals[1, 0]
+    expected += factor[2, 2] * normals[2, 0]
+    np.testing.assert_array_equal(drawn[2, 0], expected)
+    np.testing.assert_array_equal(drawn[:, 1], np.broadcast_to(normals[0, 1], (3, 1000)))
+    np.testing.assert_array_equal(drawn[1, 2], normals[1, 2])  # unread: independent
+
+
+def test_shapley_numerators_match_the_weighted_sum_and_hand_cases():
+    rng = np.random.default_rng(6)
+    for k in (1, 3, 5):
+        costs = rng.random((2**k, 4))
+        weight = shapley_weights(k)
+        for j, got in enumerate(_shapley_numerators(costs, k)):
+            without = [m for m in range(2**k) if not m >> j & 1]
+            weights = np.array([weight[m.bit_count()] for m in without])
+            expected = np.tensordot(weights, costs[np.array(without) | 1 << j]
+                                    - costs[without], axes=1)
+            np.testing.assert_allclose(got, expected, rtol=1e-14)
+    # c(∅) = 0, c({0}) = 1, c({1}) = 2, c({0, 1}) = 4: ½·1 + ½·2 and ½·2 + ½·3.
+    np.testing.assert_array_equal(
+        _shapley_numerators(np.array([[0.0], [1.0], [2.0], [4.0]]), 2)[:, 0], [1.5, 2.5])
+    # Of three groups, one adds 0.9 to every subset and the others nothing: exactly 0.9
+    # (0.9 times the weights 1/3, 1/6, 1/6, 1/3, summed in order, is 0.8999999999999999).
+    costs = np.array([[(m >> 2 & 1) * 0.9] for m in range(8)])
+    np.testing.assert_array_equal(_shapley_numerators(costs, 3)[:, 0], [0.0, 0.0, 0.9])
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simcore.model.shocks import correlate_shocks
-from simcore.stats.linalg import ZERO_PIVOT, correlation_factor
+from simcore.stats.linalg import ZERO_PIVOT, correlate_shocks, correlation_factor
 
 
 def _random_correlation(rng: np.random.Generator, size: int, rank: int) -> np.ndarray:

@@ -139,11 +139,13 @@ def mid_pit(sorted_samples: np.ndarray, realized: np.ndarray) -> np.ndarray:
 def crps_sorted(sorted_samples: np.ndarray, realized: np.ndarray) -> np.ndarray:
     """CRPS of the sample forecast per column: ``E|X − y| − ½ E|X − X'|``.
 
-    With the samples sorted, ``Σ_ij |x_i − x_j| = 2 Σ_i (2i − n − 1) x_(i)`` (i from 1).
+    With the samples sorted, ``Σ_ij |x_i − x_j| = 2 Σ_i (2i − n − 1) x_(i)`` (i from 1),
+    summed as numpy's pairwise reduction of elementwise products over contiguous samples
+    (an order fixed by ``n``, not the BLAS kernel's).
     """
     n = sorted_samples.shape[0]
     weights = 2.0 * np.arange(1, n + 1) - n - 1.0
-    spread = weights @ sorted_samples / n**2
+    spread = (np.ascontiguousarray(sorted_samples.T) * weights).sum(axis=1) / n**2
     return np.abs(sorted_samples - realized).mean(axis=0) - spread
 
 

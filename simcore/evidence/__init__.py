@@ -10,15 +10,18 @@ from __future__ import annotations
 from simcore.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "CORRELATION_DECIMALS": "calibrate",
     "CURRENCIES": "history",
     "Calibration": "calibrate",
     "CorrelationFit": "calibrate",
     "DATA_FILES": "history",
     "DEFAULT_START": "calibrate",
     "DICKEY_FULLER_5PCT": "calibrate",
+    "DISTANCE_DIGITS": "calibrate",
     "DataTable": "history",
     "DefenseFit": "calibrate",
     "DriverHistory": "history",
+    "ESTIMATE_DIGITS": "calibrate",
     "FileSchema": "history",
     "FxFit": "calibrate",
     "History": "history",
@@ -32,13 +35,16 @@ _EXPORTS = {
     "NegotiationRecord": "history",
     "Regression": "calibrate",
     "SCHEMAS": "history",
+    "SE_DIGITS": "calibrate",
     "STATUSES": "history",
+    "T_RATIO_DECIMALS": "calibrate",
     "USD_PER_M": "history",
     "amount_usd": "history",
     "calibrate": "calibrate",
     "calibrated_toml": "calibrated_scenario",
     "configured_concession_mean": "calibrated_scenario",
     "dickey_fuller_critical": "calibrate",
+    "estimate": "calibrate",
     "fit_correlation": "calibrate",
     "fit_defense": "calibrate",
     "fit_fx": "calibrate",
@@ -50,6 +56,7 @@ _EXPORTS = {
     "negotiation_records": "history",
     "ols": "calibrate",
     "parse_table": "history",
+    "round_estimates": "calibrate",
     "sources_text": "history",
 }
 __all__ = sorted(_EXPORTS)

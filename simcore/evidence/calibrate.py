@@ -22,21 +22,32 @@ share of the one demand episode.
 
 Everything here is a pure function of the data and the years; nothing reads a config's
 parameters except ``ppp`` (β), which the data do not identify.
+
+No number goes through BLAS or LAPACK (whose last bits depend on the machine's kernel):
+the regressions are closed forms of centred sums, every sum is :func:`math.fsum` (correctly
+rounded), logs are :func:`math.log`. :func:`estimate` gives the estimates at full
+precision; :func:`calibrate` rounds them (:func:`round_estimates`: 4 significant digits,
+standard errors 2, correlations 3 decimals), so that what a scenario, the backtest and the
+written file use is the same on every machine, and reports the values too close to a
+rounding boundary for that to be certain (:class:`~simcore.core.rounding.Tie`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy import special
 
 from simcore.core.errors import ParameterError, SmasimInputError, literal
+from simcore.core.rounding import Rounder, Tie
 from simcore.core.types import DRIVERS, Driver
 from simcore.evidence.history import DriverHistory, History, negotiation_records
-from simcore.stats.nearcorr import nearest_correlation
+from simcore.stats.linalg import PSD_TOLERANCE
+from simcore.stats.nearcorr import nearest_correlation, round_correlation
 
 #: First year of the default calibration window (METHODS.md §C).
 DEFAULT_START = 2000
@@ -47,6 +58,14 @@ MIN_SHARED_YEARS = 8
 DICKEY_FULLER_5PCT = (-2.86154, -2.8903, -4.234, -40.040)
 #: Level of the Jeffreys intervals printed beside the outcome probabilities.
 INTERVAL_LEVEL = 0.95
+#: Significant digits of every estimate a scenario uses (METHODS.md §C).
+ESTIMATE_DIGITS = 4
+#: Significant digits of a standard error (and of the repair's Frobenius distance: 3).
+SE_DIGITS = 2
+DISTANCE_DIGITS = 3
+#: Decimals of a correlation, and of the Dickey–Fuller t-ratio and critical value.
+CORRELATION_DECIMALS = 3
+T_RATIO_DECIMALS = 2
 
 
 def dickey_fuller_critical(n: int) -> float:
@@ -57,6 +76,37 @@ def dickey_fuller_critical(n: int) -> float:
     """
     b_inf, b1, b2, b3 = DICKEY_FULLER_5PCT
     return b_inf + b1 / n + b2 / n**2 + b3 / n**3
+
+
+def _mean(values: Iterable[float]) -> float:
+    """The mean, summed exactly (the same bits whatever the order or SIMD width)."""
+    values = [float(v) for v in values]
+    return math.fsum(values) / len(values)
+
+
+def _sum_of_products(a: np.ndarray, b: np.ndarray) -> float:
+    """``Σ aᵢ bᵢ`` correctly rounded: each product is one IEEE operation, the sum fsum."""
+    return math.fsum((np.asarray(a, dtype=float) * np.asarray(b, dtype=float)).tolist())
+
+
+def _sd(values: np.ndarray, ddof: int) -> float:
+    """The standard deviation with ``ddof``, from exactly summed centred squares."""
+    centred = values - _mean(values)
+    return math.sqrt(_sum_of_products(centred, centred) / (values.size - ddof))
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson's correlation from exactly summed centred products, clipped to [−1, 1]."""
+    da, db = a - _mean(a), b - _mean(b)
+    r = _sum_of_products(da, db) / math.sqrt(_sum_of_products(da, da) * _sum_of_products(db, db))
+    return min(1.0, max(-1.0, r))
+
+
+def _quadratic_form(gradient: tuple[float, float], covariance: np.ndarray) -> float:
+    """``gᵀ V g`` of a 2-vector and a 2×2 covariance (the delta method), summed exactly."""
+    g0, g1 = gradient
+    return math.fsum([g0 * g0 * float(covariance[0, 0]), 2.0 * g0 * g1 * float(covariance[0, 1]),
+                      g1 * g1 * float(covariance[1, 1])])
 
 
 @dataclass(frozen=True)
@@ -84,17 +134,29 @@ class Regression:
     @property
     def sigma(self) -> float:
         """Residual standard deviation with ddof = 2."""
-        return math.sqrt(float(self.residuals @ self.residuals) / (self.residuals.size - 2))
+        return math.sqrt(_sum_of_products(self.residuals, self.residuals)
+                         / (self.residuals.size - 2))
 
 
 def ols(x: np.ndarray, y: np.ndarray) -> Regression:
-    """Ordinary least squares of ``y`` on ``[1, x]`` (needs at least 3 points)."""
-    design = np.column_stack([np.ones_like(x), x])
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-    residuals = y - design @ coef
-    s2 = float(residuals @ residuals) / (y.size - 2)
-    covariance = s2 * np.linalg.inv(design.T @ design)
-    return Regression(float(coef[0]), float(coef[1]), covariance, residuals)
+    """Ordinary least squares of ``y`` on ``[1, x]`` (needs at least 3 points).
+
+    The closed form from centred sums: ``slope = Sxy / Sxx``, ``intercept = ȳ − slope x̄``,
+    ``Var(slope) = s² / Sxx``, ``Var(intercept) = s² (1/n + x̄² / Sxx)``, ``Cov = −s² x̄ /
+    Sxx`` with ``s² = RSS / (n − 2)``; every sum is :func:`math.fsum`, so the estimates are
+    the same on every machine (no BLAS or LAPACK).
+    """
+    n = y.size
+    x_bar, y_bar = _mean(x), _mean(y)
+    dx, dy = x - x_bar, y - y_bar
+    sxx = _sum_of_products(dx, dx)
+    slope = _sum_of_products(dx, dy) / sxx
+    intercept = y_bar - slope * x_bar
+    residuals = dy - slope * dx
+    s2 = _sum_of_products(residuals, residuals) / (n - 2)
+    covariance = np.array([[s2 * (1.0 / n + x_bar * x_bar / sxx), -s2 * x_bar / sxx],
+                           [-s2 * x_bar / sxx, s2 / sxx]])
+    return Regression(intercept, slope, covariance, residuals)
 
 
 @dataclass(frozen=True)
@@ -149,7 +211,13 @@ class FxFit:
 
 @dataclass(frozen=True)
 class CorrelationFit:
-    """Residual correlation of the shocks, pair by pair, repaired if not PSD."""
+    """Residual correlation of the shocks, pair by pair, repaired if not PSD.
+
+    ``smallest`` is the pairwise matrix's smallest eigenvalue (repaired below
+    −PSD_TOLERANCE); ``shrink`` the factor its off-diagonals were multiplied by to stay
+    positive definite when rounded (1.0: not needed;
+    :func:`~simcore.stats.nearcorr.round_correlation`).
+    """
 
     drivers: tuple[Driver, ...]
     matrix: np.ndarray
@@ -157,6 +225,8 @@ class CorrelationFit:
     shared_years: np.ndarray
     repaired: bool
     distance: float
+    smallest: float
+    shrink: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -180,7 +250,11 @@ class NegotiationFit:
 
 @dataclass(frozen=True)
 class Calibration:
-    """Everything :func:`calibrate` estimates, in the config's units (fractions, KRW/USD)."""
+    """Everything :func:`calibrate` estimates, in the config's units (fractions, KRW/USD).
+
+    ``ties`` are the values that :func:`round_estimates` found too close to a rounding
+    boundary (or a decision's threshold) for the result to be the same on every machine.
+    """
 
     start: int
     end: int
@@ -192,6 +266,7 @@ class Calibration:
     fx: FxFit
     correlation: CorrelationFit
     negotiations: NegotiationFit | None = field(default=None)
+    ties: tuple[Tie, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The JSON object of ``smasim calibrate --format json`` (METHODS.md §C keys)."""
@@ -268,11 +343,11 @@ def fit_inflation(observed: DriverHistory, driver: Driver, start: int, end: int
     lagged = _values(observed, driver, years - 1)
     fit = ols(lagged, rate)
     phi, c = fit.slope, fit.intercept
-    gradient = np.array([1.0 / (1.0 - phi), c / (1.0 - phi) ** 2])
+    gradient = (1.0 / (1.0 - phi), c / (1.0 - phi) ** 2)
     sigma = fit.sigma
     return InflationFit(
         mean=c / (1.0 - phi),
-        mean_se=math.sqrt(float(gradient @ fit.covariance @ gradient)),
+        mean_se=math.sqrt(_quadratic_form(gradient, fit.covariance)),
         persistence=phi,
         persistence_se=fit.slope_se,
         volatility=sigma,
@@ -293,7 +368,7 @@ def fit_defense(observed: DriverHistory, start: int, end: int) -> DefenseFit | N
     if years.size < 2 or math.isnan(observed.at("defense", end)):
         return None
     real = _values(observed, "defense", years) - _values(observed, "kr_inflation", years)
-    mean, sd = float(real.mean()), float(real.std(ddof=1))
+    mean, sd = _mean(real), _sd(real, ddof=1)
     return DefenseFit(
         real_growth=mean,
         real_growth_se=sd / math.sqrt(years.size),
@@ -310,8 +385,9 @@ def fit_fx(observed: DriverHistory, start: int, end: int, *, ppp: float) -> FxFi
     """Dickey–Fuller regression of the log rate net of the PPP term."""
     years = _pair_years(observed, ("fx", "kr_inflation", "us_inflation"), start, end)
     _enough(years, "fx", start, end)
-    log_rate = np.log(_values(observed, "fx", years))
-    lagged = np.log(_values(observed, "fx", years - 1))
+    # math.log, not np.log: numpy's SIMD logs differ from libm's in the last bit.
+    log_rate = np.array([math.log(v) for v in _values(observed, "fx", years)])
+    lagged = np.array([math.log(v) for v in _values(observed, "fx", years - 1)])
     gap = _values(observed, "kr_inflation", years) - _values(observed, "us_inflation", years)
     y = (log_rate - lagged) - ppp * gap
     fit = ols(lagged, y)
@@ -322,14 +398,14 @@ def fit_fx(observed: DriverHistory, start: int, end: int, *, ppp: float) -> FxFi
     identified = 0.0 < kappa <= 1.0 and t_ratio > -critical
     if identified:
         log_anchor = fit.intercept / kappa
-        gradient = math.exp(log_anchor) * np.array([1.0 / kappa, fit.intercept / kappa**2])
         anchor = math.exp(log_anchor)
-        anchor_se = math.sqrt(float(gradient @ fit.covariance @ gradient))
+        gradient = (anchor / kappa, anchor * fit.intercept / kappa**2)
+        anchor_se = math.sqrt(_quadratic_form(gradient, fit.covariance))
         volatility, df, residuals = fit.sigma, years.size - 2, fit.residuals
     else:
         # A random walk: no reversion, no anchor to estimate; the shock is the whole change.
         kappa, kappa_se, anchor, anchor_se = 0.0, math.nan, initial, math.nan
-        volatility, df, residuals = float(y.std(ddof=1)), years.size - 1, y - y.mean()
+        volatility, df, residuals = _sd(y, ddof=1), years.size - 1, y - _mean(y)
     return FxFit(
         volatility=volatility,
         volatility_se=volatility / math.sqrt(2.0 * df),
@@ -365,12 +441,12 @@ def fit_correlation(residuals: dict[Driver, tuple[np.ndarray, np.ndarray]]) -> C
             common, ia, ib = np.intersect1d(years_a, years_b, return_indices=True)
             shared[i, j] = shared[j, i] = common.size
             if common.size >= MIN_SHARED_YEARS:
-                pairwise[i, j] = pairwise[j, i] = np.corrcoef(res_a[ia], res_b[ib])[0, 1]
+                pairwise[i, j] = pairwise[j, i] = _correlation(res_a[ia], res_b[ib])
         shared[i, i] = residuals[a][0].size
     repair = nearest_correlation(pairwise)
     return CorrelationFit(drivers=DRIVERS, matrix=repair.matrix, pairwise=pairwise,
                           shared_years=shared, repaired=repair.repaired,
-                          distance=repair.distance)
+                          distance=repair.distance, smallest=repair.smallest)
 
 
 def jeffreys_interval(successes: int, n: int, level: float = INTERVAL_LEVEL
@@ -395,14 +471,14 @@ def fit_negotiations(history: History, *, configured_concession_mean: float | No
         n=n,
         first_year=records[0].first_year,
         last_year=records[-1].first_year,
-        increase_mean=float(changes.mean()),
-        increase_sd=float(changes.std(ddof=1)),
+        increase_mean=_mean(changes),
+        increase_sd=_sd(changes, ddof=1),
         increase_probability=(n - lapses + 0.5) / (n + 1),
         increase_interval=jeffreys_interval(n - lapses, n),
         lapses=lapses,
         lapse_probability=(lapses + 0.5) / (n + 1),
         lapse_interval=jeffreys_interval(lapses, n),
-        implied_concession=(float(np.mean([r.implied_concession for r in episodes]))
+        implied_concession=(_mean(r.implied_concession for r in episodes)
                             if episodes else math.nan),
         concession_episodes=tuple(r.agreement for r in episodes),
         configured_concession_mean=configured_concession_mean,
@@ -417,7 +493,7 @@ def last_complete_year(observed: DriverHistory) -> int:
     return int(observed.years[complete][-1])
 
 
-def calibrate(
+def estimate(
     history: History,
     *,
     start: int = DEFAULT_START,
@@ -426,7 +502,9 @@ def calibrate(
     negotiations: bool = False,
     configured_concession_mean: float | None = None,
 ) -> Calibration:
-    """Estimate the driver parameters over ``[start, end]`` (METHODS.md §C).
+    """The driver parameters over ``[start, end]`` at full precision (METHODS.md §C).
+
+    What :func:`calibrate` rounds; for tests of the estimators and of the rounding.
 
     Parameters
     ----------
@@ -465,3 +543,86 @@ def calibrate(
             history, configured_concession_mean=configured_concession_mean)
         if negotiations else None,
     )
+
+
+_Fit = TypeVar("_Fit", InflationFit, DefenseFit, FxFit, NegotiationFit)
+
+
+def _round_fields(fit: _Fit, prefix: str, digits: dict[str, int], rounder: Rounder) -> _Fit:
+    """``fit`` with each named field rounded to its significant digits."""
+    rounded: dict[str, Any] = {
+        name: rounder.significant(f"{prefix}.{name}", getattr(fit, name), d)
+        for name, d in digits.items()}
+    return replace(fit, **rounded)
+
+
+def _estimates(*names: str) -> dict[str, int]:
+    """Each estimate to :data:`ESTIMATE_DIGITS` and its ``_se`` to :data:`SE_DIGITS`."""
+    return {key: digits for name in names
+            for key, digits in ((name, ESTIMATE_DIGITS), (f"{name}_se", SE_DIGITS))}
+
+
+def round_estimates(raw: Calibration) -> Calibration:
+    """The estimates rounded as METHODS.md §C states, with the ties found.
+
+    Estimates a scenario uses to :data:`ESTIMATE_DIGITS` significant digits, their standard
+    errors to :data:`SE_DIGITS`, correlations to :data:`CORRELATION_DECIMALS` decimals (kept
+    positive definite: :func:`~simcore.stats.nearcorr.round_correlation`), the Dickey–Fuller
+    t-ratio and critical value to :data:`T_RATIO_DECIMALS` decimals, the repair's distance
+    to :data:`DISTANCE_DIGITS` digits. Observations (``initial``, ``previous``, the
+    anchor of a random walk) are the data's, and the outcome probabilities exact ratios of
+    counts: neither is touched. Ties are values within
+    :data:`~simcore.core.rounding.TIE_BAND` of a rounding boundary, and the two decisions taken
+    on computed numbers (the Dickey–Fuller test, whether to repair) within it of their
+    thresholds.
+    """
+    rounder = Rounder()
+    inflation = _estimates("mean", "persistence", "volatility")
+    kr = _round_fields(raw.kr, "inflation.kr", inflation, rounder)
+    us = _round_fields(raw.us, "inflation.us", inflation, rounder)
+    defense = (None if raw.defense is None else _round_fields(
+        raw.defense, "defense", _estimates("real_growth", "volatility"), rounder))
+    fx = raw.fx
+    identified = ("identified", "a random walk")
+    rounder.decision("fx: Dickey–Fuller κ̂/SE against the critical value", fx.t_ratio,
+                     -fx.critical_value, *(identified if fx.identified else identified[::-1]))
+    fx = _round_fields(fx, "fx", _estimates("volatility", "reversion")
+                       | ({"anchor": ESTIMATE_DIGITS, "anchor_se": SE_DIGITS}
+                          if fx.identified else {}), rounder)
+    fx = replace(fx, t_ratio=rounder.decimals("fx.t_ratio", fx.t_ratio, T_RATIO_DECIMALS),
+                 critical_value=rounder.decimals("fx.critical_value", fx.critical_value,
+                                                 T_RATIO_DECIMALS))
+    correlation = raw.correlation
+    repair = ("repaired", "as estimated")
+    rounder.decision("shocks.correlation: smallest eigenvalue against the repair threshold",
+                     correlation.smallest, -PSD_TOLERANCE,
+                     *(repair if correlation.repaired else repair[::-1]))
+    matrix, shrink = round_correlation(correlation.matrix, CORRELATION_DECIMALS, rounder,
+                                       correlation.drivers)
+    correlation = replace(correlation, matrix=matrix, shrink=shrink, distance=rounder.significant(
+        "shocks.correlation distance", correlation.distance, DISTANCE_DIGITS))
+    negotiations = (None if raw.negotiations is None else _round_fields(
+        raw.negotiations, "negotiation.increase",
+        {"increase_mean": ESTIMATE_DIGITS, "increase_sd": ESTIMATE_DIGITS}, rounder))
+    return replace(raw, kr=kr, us=us, defense=defense, fx=fx, correlation=correlation,
+                   negotiations=negotiations, ties=tuple(rounder.ties))
+
+
+def calibrate(
+    history: History,
+    *,
+    start: int = DEFAULT_START,
+    end: int | None = None,
+    ppp: float = 1.0,
+    negotiations: bool = False,
+    configured_concession_mean: float | None = None,
+) -> Calibration:
+    """Estimate the driver parameters over ``[start, end]``, rounded (METHODS.md §C).
+
+    :func:`estimate` (the parameters are its), then :func:`round_estimates`: what a
+    scenario, the backtest and the written file use, the same on every machine except at
+    a reported tie (:attr:`Calibration.ties`).
+    """
+    return round_estimates(estimate(
+        history, start=start, end=end, ppp=ppp, negotiations=negotiations,
+        configured_concession_mean=configured_concession_mean))

@@ -4,8 +4,10 @@ The base config's TOML text is cut into its tables; the calibrated ones (``[infl
 ``[inflation.us]``, ``[defense]``, ``[fx]``, ``[shocks]``, and with negotiations the
 ``[[negotiation.outcomes]]``) are replaced by text that says where each number came from,
 ``run.base_year`` becomes the calibration's last year, and everything else, comments
-included, is kept as the base has it. A header names the data, the years and each
-estimate ± SE. The result is validated before it is returned.
+included, is kept as the base has it. A header names the data, the years, each
+estimate ± SE, how the estimates are rounded and any value too close to a rounding boundary
+to be written the same on every machine (a tie). The result is validated before it is
+returned.
 """
 
 from __future__ import annotations
@@ -16,7 +18,17 @@ from dataclasses import dataclass
 
 from simcore.config.schema import DemandOutcome, LapseOutcome, Scenario, parse_scenario
 from simcore.core.errors import ConfigError, SmasimInputError
-from simcore.evidence.calibrate import Calibration, FxFit, InflationFit, NegotiationFit
+from simcore.core.rounding import TIE_BAND
+from simcore.evidence.calibrate import (
+    CORRELATION_DECIMALS,
+    ESTIMATE_DIGITS,
+    SE_DIGITS,
+    Calibration,
+    CorrelationFit,
+    FxFit,
+    InflationFit,
+    NegotiationFit,
+)
 
 #: A table header line: ``[name]`` or ``[[name]]``, optionally followed by a comment.
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(#.*)?$")
@@ -57,7 +69,8 @@ def _line(assignment: str, comment: str = "") -> str:
 
 
 def _num(value: float) -> str:
-    """A number at full precision (Python's shortest round-trip repr, valid TOML)."""
+    """A number as stored (Python's shortest round-trip repr, valid TOML): a rounded
+    estimate reads as its digits, 0.02483."""
     return repr(value) if isinstance(value, int) else repr(float(value))
 
 
@@ -86,7 +99,7 @@ def _fx_chunk(fit: FxFit, ppp_line: str, years: str) -> list[str]:
     if fit.identified:
         reversion = (f"κ ± {fit.reversion_se:.2g}: identified (Dickey–Fuller "
                      f"{fit.t_ratio:.2f} > {-fit.critical_value:.2f})")
-        anchor = f"X̄ = exp(intercept / κ) ± {fit.anchor_se:.3g}"
+        anchor = f"X̄ = exp(intercept / κ) ± {fit.anchor_se:.2g}"
         volatility = f"residual sd (ddof 2) ± {fit.volatility_se:.2g}"
     else:
         reversion = (f"not identified (Dickey–Fuller κ̂/SE {fit.t_ratio:.2f} < "
@@ -104,10 +117,16 @@ def _fx_chunk(fit: FxFit, ppp_line: str, years: str) -> list[str]:
     ]
 
 
+def _shrunk(fit: CorrelationFit) -> str:
+    return ("" if fit.shrink == 1.0 else
+            f"; off-diagonals × {fit.shrink:g} to stay positive definite once rounded")
+
+
 def _shocks_chunk(calibration: Calibration, base: Scenario) -> list[str]:
     fit = calibration.correlation
     how = (f"repaired to the nearest correlation matrix (Higham 2002), Frobenius distance "
            f"{fit.distance:.3g}" if fit.repaired else "positive semi-definite as estimated")
+    how += _shrunk(fit)
     lines = [
         "[shocks]",
         _line(f'distribution = "{base.shocks.distribution}"', "judgment: normal | student_t"),
@@ -212,12 +231,13 @@ def _header(calibration: Calibration, base_name: str, command: str) -> list[str]
         + f", volatility {_pm(fx.volatility, fx.volatility_se)}")
     rows.append("#   correlation   pairwise residual correlations"
                 + (f", repaired (distance {c.correlation.distance:.3g})"
-                   if c.correlation.repaired else ""))
+                   if c.correlation.repaired else "") + _shrunk(c.correlation))
     if c.negotiations is not None:
         n = c.negotiations
-        rows.append(f"#   negotiations  increase p {n.increase_probability:.3f}, first year "
-                    f"{n.increase_mean:.4f} ± sd {n.increase_sd:.4f}; lapse p "
-                    f"{n.lapse_probability:.3f} (negotiations.csv)")
+        rows.append(f"#   negotiations  increase p {n.increase_probability:.4g}, first year "
+                    f"{n.increase_mean:.4g} ± sd {n.increase_sd:.4g}; lapse p "
+                    f"{n.lapse_probability:.4g} (negotiations.csv)")
+    rows += _rounding_lines(c)
     rows += [
         "# Judgment, kept from the base: troop transitions, the agreement and its reopening "
         "probability,",
@@ -225,6 +245,20 @@ def _header(calibration: Calibration, base_name: str, command: str) -> list[str]
             ", each outcome's term and funding fraction." if c.negotiations is not None
             else ", the negotiation outcomes (probabilities, demands, concession)."),
     ]
+    return rows
+
+
+def _rounding_lines(c: Calibration) -> list[str]:
+    """How the estimates are rounded, and the ties (values that may be written otherwise)."""
+    rows = [
+        f"# Rounding: estimates to {ESTIMATE_DIGITS} significant digits, standard errors to "
+        f"{SE_DIGITS}, correlations to {CORRELATION_DECIMALS}",
+        "# decimals (kept positive definite), so that every machine writes the same digits; "
+        + ("no value" if not c.ties else f"{len(c.ties)}"),
+        f"# {'lay' if not c.ties else 'tie(s) lie'} within {TIE_BAND:g} (relative) of a "
+        "rounding boundary" + ("." if not c.ties else ", and may be written otherwise:"),
+    ]
+    rows += [f"#   TIE {tie}" for tie in c.ties]
     return rows
 
 

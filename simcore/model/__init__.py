@@ -36,7 +36,6 @@ _EXPORTS = {
     "TroopParams": "params",
     "UNIFORM_ROLES": "sampling",
     "UsdCpiRuleParams": "params",
-    "correlate_shocks": "shocks",
     "derive_costs": "costs",
     "draw_block": "sampling",
     "escalation_rate": "agreement",

@@ -27,7 +27,7 @@ from scipy import special
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.types import DRIVERS, Sampler
 from simcore.model.params import ModelParams
-from simcore.model.shocks import correlate_shocks
+from simcore.stats.linalg import correlate_shocks
 
 #: Number of continuous drivers, hence of shocks per sample-year (MODEL.md §1).
 N_SHOCKS = len(DRIVERS)

