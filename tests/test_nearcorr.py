@@ -22,6 +22,15 @@ from simcore.stats.nearcorr import (
 HIGHAM = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]])
 
 
+def _unit_diagonal_symmetric(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A random symmetric matrix with entries in [−1, 1] and a unit diagonal: a candidate
+    correlation matrix, often not positive semi-definite."""
+    b = rng.uniform(-1, 1, (size, size))
+    a = (b + b.T) / 2
+    np.fill_diagonal(a, 1.0)
+    return a
+
+
 def test_matches_highams_published_example() -> None:
     # Higham (2002), IMA J. Numer. Anal. 22, §5: A = [[1,1,0],[1,1,1],[0,1,1]] has nearest
     # correlation matrix with off-diagonals 0.7607 (twice) and 0.1573 (to four decimals);
@@ -40,9 +49,7 @@ def test_matches_highams_published_example() -> None:
 def test_result_is_a_correlation_matrix_above_the_floor() -> None:
     rng = np.random.default_rng(7)
     for _ in range(20):
-        b = rng.uniform(-1, 1, (5, 5))
-        a = (b + b.T) / 2
-        np.fill_diagonal(a, 1.0)
+        a = _unit_diagonal_symmetric(rng, 5)
         if np.linalg.eigvalsh(a)[0] >= 0:
             continue
         x = nearest_correlation(a).matrix
@@ -131,9 +138,7 @@ def test_rounding_a_definite_matrix_needs_no_shrink_and_reports_a_tie() -> None:
 def test_rounding_always_ends_at_a_definite_matrix() -> None:
     rng = np.random.default_rng(5)
     for _ in range(10):
-        b = rng.uniform(-1, 1, (4, 4))
-        a = (b + b.T) / 2
-        np.fill_diagonal(a, 1.0)
+        a = _unit_diagonal_symmetric(rng, 4)
         repaired = nearest_correlation(a).matrix
         rounded, shrink = round_correlation(repaired, 3, Rounder(), tuple("abcd"))
         assert 0.0 <= shrink <= 1.0 and _accepted(rounded)
