@@ -37,7 +37,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SMALL", "SUBSAMPLE", "WINDOW_SIGMAS", "column_percentiles", "exact_percentiles"]
+__all__ = [
+    "SMALL",
+    "SUBSAMPLE",
+    "WINDOW_SIGMAS",
+    "Brackets",
+    "Tally",
+    "bracket_column",
+    "column_percentiles",
+    "exact_percentiles",
+    "percentiles_and_order_statistics",
+    "refine_brackets",
+    "retally",
+    "settle_column",
+    "tally_column",
+]
 
 #: Columns (or kept subsets) at most this long are sorted directly: below this size the
 #: bookkeeping of the bracketing pass costs more than the SIMD sort numpy ships.
