@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
+from cli.main import OPTION_WORDING, cli
+from simcore.core.errors import PARAMETER_WORDING
 from tests.conftest import BASELINE
 
 
@@ -137,6 +138,12 @@ def test_usage_errors_exit_2(runner: CliRunner, command: list[str], message: str
     assert res.exit_code == 2
     assert message in res.output
     assert "Traceback" not in res.output
+
+
+def test_every_parameter_is_worded_both_in_python_and_on_the_command_line() -> None:
+    """A ParameterError names its parameters from either table: a key missing from one would
+    raise KeyError while the error is being worded."""
+    assert set(OPTION_WORDING) == set(PARAMETER_WORDING)
 
 
 def test_summary_of_a_foreign_file(tmp_path: Path, runner: CliRunner) -> None:
