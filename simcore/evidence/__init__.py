@@ -26,7 +26,6 @@ _EXPORTS = {
     "FxFit": "calibrate",
     "History": "history",
     "HistoryDataError": "history",
-    "INTERVAL_LEVEL": "calibrate",
     "InflationFit": "calibrate",
     "KRW_PER_100M": "history",
     "Kind": "history",

@@ -48,6 +48,7 @@ from simcore.core.types import DRIVERS, Driver
 from simcore.evidence.history import DriverHistory, History, negotiation_records
 from simcore.stats.linalg import PSD_TOLERANCE
 from simcore.stats.nearcorr import nearest_correlation, round_correlation
+from simcore.stats.summary import INTERVAL_LEVEL
 
 #: First year of the default calibration window (METHODS.md §C).
 DEFAULT_START = 2000
@@ -56,8 +57,6 @@ MIN_SHARED_YEARS = 8
 #: MacKinnon (2010), Table 2, τ_c (constant, no trend), 5%: β∞, β1, β2, β3 of
 #: ``β∞ + β1/T + β2/T² + β3/T³``.
 DICKEY_FULLER_5PCT = (-2.86154, -2.8903, -4.234, -40.040)
-#: Level of the Jeffreys intervals printed beside the outcome probabilities.
-INTERVAL_LEVEL = 0.95
 #: Significant digits of every estimate a scenario uses (METHODS.md §C).
 ESTIMATE_DIGITS = 4
 #: Significant digits of a standard error (and of the repair's Frobenius distance: 3).

@@ -33,9 +33,10 @@ from simcore.stats.quantiles import (
     tally_column,
 )
 
-#: Coverage of every Monte Carlo interval the summaries report (percentile bounds); not to be
-#: confused with the level of a budget. The file records it as the CF-style attribute
-#: ``confidence_level`` of the bounds, which readers of existing files rely on.
+#: Coverage of every interval smasim reports: the summaries' Monte Carlo intervals (percentile
+#: bounds), those of comparisons and budgets, and the calibration's Jeffreys intervals; not to
+#: be confused with the level a budget is set at (P80). The file records it as the CF-style
+#: attribute ``confidence_level`` of the bounds, which readers of existing files rely on.
 INTERVAL_LEVEL = 0.95
 
 
