@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pytest
@@ -25,6 +25,7 @@ from simcore.config.schema import (
     scenario_from_dict,
 )
 from simcore.core.errors import ConfigError
+from simcore.core.types import Sampler
 from simcore.core.variables import VARIABLES
 from simcore.model.agreement import escalation_rate
 from simcore.model.engine import simulate
@@ -96,7 +97,7 @@ def valid_configs(draw: st.DrawFn) -> dict[str, Any]:
         horizon=horizon,
         samples=draw(st.integers(1, 200)),
         seed=draw(st.integers(0, 2**63 - 1)),
-        sampler=draw(st.sampled_from(["mc", "sobol", "lhs"])),
+        sampler=draw(st.sampled_from(get_args(Sampler))),
         percentiles=draw(st.lists(fractions(0, 100), min_size=1, max_size=6)),
         discount_rate=draw(fractions(-0.05, 0.1)),
     )
@@ -306,7 +307,7 @@ OUT_OF_RANGE = [
     (("run", "base_year"), st.integers(0, 1899) | st.integers(2201, 9999)),
     (("run", "percentiles"), st.lists(fractions(100.01, 1e6) | fractions(-1e6, -0.01),
                                       min_size=1, max_size=3)),
-    (("run", "sampler"), st.text(max_size=8).filter(lambda s: s not in ("mc", "sobol", "lhs"))),
+    (("run", "sampler"), st.text(max_size=8).filter(lambda s: s not in get_args(Sampler))),
     (("inflation", "kr", "persistence"), fractions(1, 10) | fractions(-10, -1)),
     (("inflation", "us", "volatility"), fractions(-1, -1e-9)),
     (("fx", "initial"), fractions(-1e4, 0)),

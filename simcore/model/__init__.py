@@ -12,6 +12,7 @@ from simcore.core.lazy import lazy_exports
 _EXPORTS = {
     "AgreementParams": "params",
     "BlockDraws": "sampling",
+    "BlockSampler": "sampling",
     "CostParams": "params",
     "CpiRuleParams": "params",
     "DefenseBudgetRuleParams": "params",
@@ -31,7 +32,9 @@ _EXPORTS = {
     "OutcomeParams": "params",
     "PINNABLE": "params",
     "Pins": "drivers",
+    "RawDraws": "sampling",
     "RuleParams": "params",
+    "SAMPLERS": "sampling",
     "StatusQuoParams": "params",
     "TroopParams": "params",
     "UNIFORM_ROLES": "sampling",

@@ -11,6 +11,11 @@ For the quasi-random samplers each sample owns a fixed uniform vector of dimensi
 ``10 * horizon``: per year, 4 shock coordinates, 5 uniform coordinates and 1 chi-square
 coordinate, mapped by inverse CDFs.
 
+Each sampler is one entry of :data:`SAMPLERS`: a function of the seed and the block index
+returning the block's independent inputs (:class:`RawDraws`), which :func:`draw_block`
+correlates and groups. A new sampler is a name in :data:`simcore.core.types.Sampler` and one
+entry here; the tests hold every entry to the same contract.
+
 :func:`draw_block` returns the inputs as :class:`BlockDraws`, in the groups of a path's
 uncertainty (the drivers' correlated Gaussian shocks, the Student-t mixing variables, the
 troop uniforms, the negotiation uniforms); a caller may build a ``BlockDraws`` itself (mixed,
@@ -20,6 +25,7 @@ conditioned or historical inputs) and pass it to :func:`simcore.model.engine.sim
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
 import numpy as np
 from scipy import special
@@ -103,15 +109,14 @@ def draw_block(params: ModelParams, *, seed: int, block: int, n: int) -> BlockDr
     """
     if not 0 < n <= BLOCK_SIZE:
         raise ValueError(f"a block holds 1 to {BLOCK_SIZE} samples (asked for {n})")
-    horizon, dof = params.horizon, params.dof
-    block_seq = np.random.SeedSequence(seed, spawn_key=(block,))
-    if params.sampler == "mc":
-        normals, uniforms, w = _draw_mc(block_seq, n=n, horizon=horizon, dof=dof)
-    else:
-        points = _qmc_points(
-            params.sampler, seed=seed, block_seq=block_seq, dim=_QMC_DIM_PER_YEAR * horizon
-        )
-        normals, uniforms, w = _from_uniform_points(points[:n], horizon=horizon, dof=dof)
+    try:
+        sampler = SAMPLERS[params.sampler]
+    except KeyError:
+        raise ValueError(
+            f"unknown sampler {params.sampler!r} (samplers: {', '.join(SAMPLERS)})"
+        ) from None
+    normals, uniforms, w = sampler(seed=seed, block=block, n=n, horizon=params.horizon,
+                                   dof=params.dof)
     # UNIFORM_ROLES is the troop move, then NEGOTIATION_ROLES: both groups stay views.
     return BlockDraws(
         g=correlate_shocks(normals, params.correlation_factor),
@@ -121,14 +126,46 @@ def draw_block(params: ModelParams, *, seed: int, block: int, n: int) -> BlockDr
     )
 
 
-_Raw = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+class RawDraws(NamedTuple):
+    """A block's independent random inputs, as a sampler draws them.
+
+    Attributes
+    ----------
+    normals : ndarray, shape (4, horizon, n)
+        Independent standard normal shocks ``e``, drivers in
+        :data:`simcore.core.types.DRIVERS` order (correlated by :func:`draw_block`).
+    uniforms : ndarray, shape (horizon, 5, n)
+        U(0, 1) uniforms per year, roles in :data:`UNIFORM_ROLES` order.
+    chi2 : ndarray, shape (horizon, n), or None
+        ``chi²(ν)`` mixing variables for Student-t shocks; None for normal shocks.
+    """
+
+    normals: np.ndarray
+    uniforms: np.ndarray
+    chi2: np.ndarray | None
 
 
-def _draw_mc(
-    block_seq: np.random.SeedSequence, *, n: int, horizon: int, dof: float | None
-) -> _Raw:
-    """Normals ``e`` (4, H, n), uniforms (H, 5, n) and chi-square ``W`` (H, n) or None."""
-    normal_seq, uniform_seq, chi2_seq = block_seq.spawn(3)
+class BlockSampler(Protocol):
+    """The contract of a sampler: block ``block``'s inputs from the run's ``seed`` alone.
+
+    ``n`` (at most :data:`BLOCK_SIZE`) samples over ``horizon`` years, and chi-square
+    variables with ``dof`` degrees of freedom unless it is None. The first ``n`` samples of
+    a block do not depend on ``n``, so a short last block is the start of a full one.
+    """
+
+    def __call__(
+        self, *, seed: int, block: int, n: int, horizon: int, dof: float | None
+    ) -> RawDraws: ...
+
+
+def _block_stream(seed: int, block: int) -> np.random.SeedSequence:
+    """Block ``block``'s own stream of the run seeded ``seed``."""
+    return np.random.SeedSequence(seed, spawn_key=(block,))
+
+
+def _draw_mc(*, seed: int, block: int, n: int, horizon: int, dof: float | None) -> RawDraws:
+    """Plain Monte Carlo: PCG64 normals, uniforms and chi-square from the block's streams."""
+    normal_seq, uniform_seq, chi2_seq = _block_stream(seed, block).spawn(3)
     # Always a full block, then the first n: a short last block equals the start of a full one.
     normals = np.random.default_rng(normal_seq).standard_normal((N_SHOCKS, horizon, BLOCK_SIZE))
     uniforms = np.random.default_rng(uniform_seq).random((horizon, N_UNIFORMS, BLOCK_SIZE))
@@ -137,31 +174,36 @@ def _draw_mc(
         chi2 = np.random.default_rng(chi2_seq).chisquare(dof, (horizon, BLOCK_SIZE))[:, :n]
     if n < BLOCK_SIZE:
         normals = np.ascontiguousarray(normals[..., :n])
-    return normals, uniforms[..., :n], chi2
+    return RawDraws(normals, uniforms[..., :n], chi2)
 
 
-def _qmc_points(
-    sampler: Sampler, *, seed: int, block_seq: np.random.SeedSequence, dim: int
-) -> np.ndarray:
-    """A full block of quasi-random points in [0, 1)^dim, shape (BLOCK_SIZE, dim)."""
+def _draw_sobol(*, seed: int, block: int, n: int, horizon: int, dof: float | None) -> RawDraws:
+    """Scrambled Sobol' points: one sequence per run, block ``b`` its ``b``-th stretch."""
     # Imported here: scipy.stats costs a third of a second to import, and mc runs skip it.
     from scipy.stats import qmc
 
-    if sampler == "sobol":
-        # One scrambled sequence per run, seeded from the run's seed; block b is its
-        # b-th stretch of BLOCK_SIZE points, so blocks together keep Sobol' balance.
-        engine = qmc.Sobol(dim, scramble=True, rng=np.random.default_rng(seed))
-        skip = block_seq.spawn_key[0] * BLOCK_SIZE
-        if skip:  # scipy rejects fast_forward(0)
-            engine.fast_forward(skip)
-        return engine.random(BLOCK_SIZE)
-    if sampler == "lhs":
-        engine = qmc.LatinHypercube(dim, rng=np.random.default_rng(block_seq))
-        return engine.random(BLOCK_SIZE)
-    raise ValueError(f"unknown sampler {sampler!r}")
+    # Seeded from the run's seed, so blocks together keep Sobol' balance.
+    engine = qmc.Sobol(_QMC_DIM_PER_YEAR * horizon, scramble=True,
+                       rng=np.random.default_rng(seed))
+    if block:  # scipy rejects fast_forward(0)
+        engine.fast_forward(block * BLOCK_SIZE)
+    return _from_uniform_points(engine.random(BLOCK_SIZE)[:n], horizon=horizon, dof=dof)
 
 
-def _from_uniform_points(points: np.ndarray, *, horizon: int, dof: float | None) -> _Raw:
+def _draw_lhs(*, seed: int, block: int, n: int, horizon: int, dof: float | None) -> RawDraws:
+    """A Latin hypercube of a full block per block, from the block's stream."""
+    from scipy.stats import qmc  # as for Sobol'
+
+    engine = qmc.LatinHypercube(_QMC_DIM_PER_YEAR * horizon,
+                                rng=np.random.default_rng(_block_stream(seed, block)))
+    return _from_uniform_points(engine.random(BLOCK_SIZE)[:n], horizon=horizon, dof=dof)
+
+
+#: Every sampler of :data:`simcore.core.types.Sampler`, by name (``run.sampler``).
+SAMPLERS: dict[Sampler, BlockSampler] = {"mc": _draw_mc, "sobol": _draw_sobol, "lhs": _draw_lhs}
+
+
+def _from_uniform_points(points: np.ndarray, *, horizon: int, dof: float | None) -> RawDraws:
     """Map per-sample uniform vectors to normals, uniforms and chi-square variates."""
     n = points.shape[0]
     per_year = np.clip(points.T, *_OPEN_UNIT).reshape(horizon, _QMC_DIM_PER_YEAR, n)
@@ -171,4 +213,4 @@ def _from_uniform_points(points: np.ndarray, *, horizon: int, dof: float | None)
     if dof is not None:
         # The chi-square quantile: chdtri inverts the upper tail, so 1 − u.
         chi2 = special.chdtri(dof, 1.0 - per_year[:, -1, :])
-    return normals, uniforms, chi2
+    return RawDraws(normals, uniforms, chi2)
