@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.config.load import load_scenario  # noqa: E402
 from simcore.core.design import BLOCK_SIZE, block_bounds, block_count  # noqa: E402
 from simcore.model.engine import simulate_block  # noqa: E402
 from simcore.model.params import resolve_params  # noqa: E402

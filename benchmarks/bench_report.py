@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_summary import evict  # noqa: E402
-from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.config.load import load_scenario  # noqa: E402
 from simcore.run.runner import run_scenarios  # noqa: E402
 
 SHIPPED = ("baseline", "drawdown", "lapse", "us-demand-2027")

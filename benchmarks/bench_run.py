@@ -44,7 +44,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.config.load import load_scenario  # noqa: E402
 from simcore.core.design import BLOCK_SIZE, block_count  # noqa: E402
 from simcore.core.system import default_threads  # noqa: E402
 from simcore.io.direct_io import ALIGNMENT, DirectWriter, aligned_copy  # noqa: E402

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from simcore.analysis.sensitivity import DEFAULT_OUTER, analyse_sensitivity, input_design  # noqa: E402
 from simcore.analysis.sweep import plan_sweep  # noqa: E402
-from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.config.load import load_scenario  # noqa: E402
 from simcore.core.design import BLOCK_SIZE, block_count  # noqa: E402
 from simcore.model.engine import simulate_paths  # noqa: E402
 from simcore.model.params import resolve_params  # noqa: E402

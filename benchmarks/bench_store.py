@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_engine import best_of  # noqa: E402
 from benchmarks.bench_run import BASELINE, smasim_run  # noqa: E402
-from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.config.load import load_scenario  # noqa: E402
 from simcore.io.layout import file_layout  # noqa: E402
 from simcore.io.writer import ResultWriter  # noqa: E402
 from simcore.run.runner import (  # noqa: E402

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simcore.config.schema import load_scenario  # noqa: E402
+from simcore.config.load import load_scenario  # noqa: E402
 from simcore.read.choices import HEADLINE_VARIABLES  # noqa: E402
 from simcore.run.runner import run_scenarios  # noqa: E402
 

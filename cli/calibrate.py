@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from cli.history import data_option, echo_json, format_option, print_table
-from simcore.config.schema import Scenario, load_scenario
+from simcore.config.load import load_scenario
+from simcore.config.schema import Scenario
 from simcore.evidence.calibrate import (
     CORRELATION_DECIMALS,
     DEFAULT_START,

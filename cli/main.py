@@ -29,6 +29,8 @@ OPTION_WORDING = {
     "overwrite": "--overwrite",
     "force": "--force",
     "samples": "--samples",
+    "seed": "--seed",
+    "overrides": "--set ",
     "float32": "--float32",
     "workers": "--workers",
     "scheduler": "--scheduler",
@@ -102,6 +104,12 @@ def install_signal_handlers() -> None:
 #: HDF5 puts the file and errno inside its message text rather than in the exception.
 _HDF5_FILENAME = re.compile(r"\b(?:file)?name = '([^']*)'")
 _HDF5_ERRNO = re.compile(r"errno = (\d+)")
+
+
+def describe_input_error(err: SmasimInputError) -> str:
+    """An input error as the command line words it: a :class:`ParameterError` names the
+    options (``--set``, ``--samples``) where the library names its arguments."""
+    return err.worded(OPTION_WORDING) if isinstance(err, ParameterError) else str(err)
 
 
 def describe_os_error(err: OSError) -> str:
@@ -220,8 +228,7 @@ class SmasimGroup(click.Group):
         except SmasimInputError as err:
             if ctx.meta.get("smasim.debug"):
                 raise
-            message = err.worded(OPTION_WORDING) if isinstance(err, ParameterError) else str(err)
-            raise InputError(message) from err
+            raise InputError(describe_input_error(err)) from err
         except OSError as err:
             if ctx.meta.get("smasim.debug"):
                 raise

@@ -8,11 +8,10 @@ from typing import ParamSpec
 
 import click
 
-from simcore.config.overrides import OverrideError
-from simcore.config.schema import MAX_SAMPLES, Scenario, load_scenario
+from simcore.config.load import load_scenario
+from simcore.config.schema import MAX_SAMPLES, Scenario
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.errors import (
-    ConfigError,
     OutputExistsError,
     SmasimInputError,
     did_you_mean,
@@ -262,10 +261,9 @@ def load_config(
 ) -> Scenario:
     """The scenario in ``path`` with the ``--set`` assignments, then --samples and --seed.
 
-    An assignment that fails is one line naming it: ``Error: --set KEY=VALUE: …``.
+    An assignment that fails is one line naming it: ``Error: --set KEY=VALUE: …`` (an
+    :class:`~simcore.config.overrides.OverrideError` names its option as any
+    :class:`~simcore.core.errors.ParameterError` does).
     """
-    try:
-        scenario = load_scenario(path, overrides=assignments)
-    except OverrideError as err:
-        raise ConfigError(f"--set {err}") from err
+    scenario = load_scenario(path, overrides=assignments)
     return scenario.with_overrides(samples=samples, seed=seed)

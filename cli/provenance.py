@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from cli.main import describe_input_error
 from cli.options import (
     chunk_size_option,
     force_option,
@@ -24,7 +25,8 @@ from cli.options import (
     workers_option,
 )
 from cli.progress import progress_bar
-from simcore.config.schema import Scenario, check_batch
+from simcore.config.load import check_batch
+from simcore.config.schema import Scenario
 from simcore.core.errors import SmasimInputError
 from simcore.core.text import human_bytes
 from simcore.io.layout import OTHER_KINDS, file_layout
@@ -172,7 +174,7 @@ def validate_command(
                 click.echo(f"# {source}")
             click.echo(scenario.to_toml())
     for error in errors[:-1]:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(f"Error: {describe_input_error(error)}", err=True)
     if errors:
         raise errors[-1]
     if as_batch:

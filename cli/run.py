@@ -16,7 +16,8 @@ from cli.options import (
     simulation_options,
 )
 from cli.progress import progress_bar
-from simcore.config.schema import Scenario, check_batch
+from simcore.config.load import check_batch
+from simcore.config.schema import Scenario
 from simcore.run.parallel import open_executor
 from simcore.run.runner import run_scenarios
 

@@ -24,8 +24,7 @@ from cli.options import (
 )
 from cli.run import simulate_with_progress
 from simcore.analysis.sweep import plan_sweep, response_curves
-from simcore.config.overrides import OverrideError
-from simcore.core.errors import ConfigError, SmasimInputError
+from simcore.core.errors import SmasimInputError
 from simcore.read.select import select
 
 
@@ -75,11 +74,7 @@ def sweep_command(
     validated before anything runs. summary, compare and plot read the file as any batch;
     plot --kind response draws percentiles against the swept value.
     """
-    try:
-        plan = plan_sweep(config, assignments, renormalize=renormalize, samples=samples,
-                          seed=seed)
-    except OverrideError as err:
-        raise ConfigError(f"--set {err}") from err
+    plan = plan_sweep(config, assignments, renormalize=renormalize, samples=samples, seed=seed)
     destination = output or DEFAULT_OUTPUT_DIR / f"{plan.name}-sweep.h5"
     simulate_with_progress(plan.scenarios, destination, batch=True, seed=seed,
               scenario_coords=plan.coords, **options)

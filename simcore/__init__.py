@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, cast
 #: submodule (as each command does) must not import the engine, xarray and dask with it.
 _EXPORTS = {
     "Scenario": "simcore.config.schema",
-    "load_scenario": "simcore.config.schema",
-    "parse_scenario": "simcore.config.schema",
+    "load_scenario": "simcore.config.load",
+    "parse_scenario": "simcore.config.load",
     "scenario_from_dict": "simcore.config.schema",
-    "check_batch": "simcore.config.schema",
+    "check_batch": "simcore.config.load",
     "apply_overrides": "simcore.config.overrides",
     "resolve_params": "simcore.model.params",
     "ModelParams": "simcore.model.params",
@@ -82,14 +82,9 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from simcore.analysis.backtest import backtest_drivers
     from simcore.analysis.sensitivity import analyse_sensitivity
     from simcore.analysis.sweep import plan_sweep
+    from simcore.config.load import check_batch, load_scenario, parse_scenario
     from simcore.config.overrides import apply_overrides
-    from simcore.config.schema import (
-        Scenario,
-        check_batch,
-        load_scenario,
-        parse_scenario,
-        scenario_from_dict,
-    )
+    from simcore.config.schema import Scenario, scenario_from_dict
     from simcore.core.errors import ConfigError, ParameterError, ResultFileError, SmasimInputError
     from simcore.io.provenance import FileInfo, file_info
     from simcore.io.reader import read_samples, read_summary

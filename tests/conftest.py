@@ -76,7 +76,7 @@ def result_file(
     folder: Path, names: list[str], *, samples: int, seed: int, batch: bool = True
 ) -> Path:
     """A result file of shipped configs (``names`` without .toml), with samples and seed set."""
-    from simcore.config.schema import load_scenario
+    from simcore.config.load import load_scenario
     from simcore.run.runner import run_scenarios
 
     scenarios = [
@@ -92,7 +92,7 @@ def analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
     known) and its file; too cheap for SE <= 0.01, which is the warning it gives."""
     from simcore.analysis.sensitivity import analyse_sensitivity
     from simcore.analysis.sensitivity_file import write_sensitivity
-    from simcore.config.schema import load_scenario
+    from simcore.config.load import load_scenario
     from simcore.stats.shapley import ShapleyPrecisionWarning
 
     with pytest.warns(ShapleyPrecisionWarning):

@@ -11,7 +11,8 @@ import xarray as xr
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config.schema import Scenario, check_batch
+from simcore.config.load import check_batch
+from simcore.config.schema import Scenario
 from simcore.core.errors import ConfigError
 from simcore.model.engine import simulate
 from simcore.run.runner import run_scenarios
@@ -45,7 +46,7 @@ def test_batch_has_a_scenario_dimension(batch_file: Path) -> None:
 
 
 def test_each_scenario_equals_its_own_run(batch_file: Path) -> None:
-    from simcore.config.schema import load_scenario
+    from simcore.config.load import load_scenario
 
     with xr.open_dataset(batch_file, engine="h5netcdf") as ds:
         for path in CONFIGS:

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from scipy import stats
 
 from cli.main import cli
-from simcore.config.schema import ShocksSection, load_scenario
+from simcore.config.load import load_scenario
+from simcore.config.schema import ShocksSection
 from simcore.evidence.calibrate import (
     Calibration,
     calibrate,

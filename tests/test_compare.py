@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from scipy import special, stats
 
 from cli.main import cli
-from simcore.config.schema import load_scenario
+from simcore.config.load import load_scenario
 from simcore.run.runner import run_scenarios
 from simcore.stats.compare import paired_difference
 from tests.conftest import ROOT

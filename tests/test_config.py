@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from simcore.config.schema import load_scenario, parse_scenario, scenario_from_dict
-from simcore.core.errors import ConfigError
+from simcore.config.load import load_scenario, parse_scenario
+from simcore.config.schema import scenario_from_dict
+from simcore.core.errors import ConfigError, ParameterError
 from tests.conftest import ROOT, deep_update
 
 
@@ -73,6 +74,21 @@ def test_overrides_are_validated(baseline_dict: dict[str, Any]) -> None:
     assert scenario.with_overrides(samples=7, seed=0).run.seed == 0
     with pytest.raises(ConfigError, match=r"run\.samples"):
         scenario.with_overrides(samples=0)
+
+
+def test_an_override_refused_names_the_argument_not_the_command_line(
+    baseline_dict: dict[str, Any],
+) -> None:
+    scenario = scenario_from_dict(baseline_dict)
+    with pytest.raises(ParameterError) as caught:
+        scenario.with_overrides(samples=0, seed=3)
+    assert str(caught.value) == ("samples: run.samples: must be greater than or equal to 1 "
+                                 "(got 0)")
+    assert caught.value.worded({"samples": "--samples", "seed": "--seed"}).startswith(
+        "--samples: run.samples:")
+    with pytest.raises(ConfigError) as caught:
+        scenario.with_overrides(samples=10, seed=-1)
+    assert str(caught.value).startswith("seed: run.seed: must be greater than or equal to 0")
 
 
 BAD = [

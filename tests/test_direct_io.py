@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import simcore.io.direct_io as direct_io
-from simcore.config.schema import Scenario, load_scenario
+from simcore.config.load import load_scenario
+from simcore.config.schema import Scenario
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.variables import VARIABLES
 from simcore.io.direct_io import ALIGNMENT, DirectWriter, aligned_copy, aligned_empty

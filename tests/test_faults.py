@@ -451,7 +451,7 @@ def result_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     import numpy as np
     import xarray as xr
 
-    from simcore.config.schema import load_scenario
+    from simcore.config.load import load_scenario
 
     folder = tmp_path_factory.mktemp("files")
     scenarios = [load_scenario(ROOT / "configs" / f"{name}.toml").with_overrides(samples=300)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from simcore.config.schema import load_scenario
+from simcore.config.load import load_scenario
 from simcore.io.layout import (
     SUMMARY_FLOAT_ATTR,
     SUMMARY_ONLY_ATTR,

@@ -21,7 +21,8 @@ import h5py
 import numpy as np
 import pytest
 
-from simcore.config.schema import load_scenario, scenario_from_dict
+from simcore.config.load import load_scenario
+from simcore.config.schema import scenario_from_dict
 from simcore.model.engine import simulate
 from tests.conftest import BASELINE, ROOT, result_file
 

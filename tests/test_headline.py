@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config.schema import load_scenario
+from simcore.config.load import load_scenario
 from simcore.core.errors import did_you_mean
 from simcore.core.variables import VARIABLES
 from simcore.read.queries import HEADLINE_QUANTITIES, headline_rows

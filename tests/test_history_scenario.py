@@ -9,7 +9,7 @@ import numpy as np
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config.schema import load_scenario
+from simcore.config.load import load_scenario
 from simcore.evidence.calibrate import calibrate
 from simcore.evidence.history import load_history
 from simcore.model.engine import simulate

@@ -23,7 +23,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from simcore.config.schema import Scenario, load_scenario
+from simcore.config.load import load_scenario
+from simcore.config.schema import Scenario
 from simcore.core.variables import VARIABLES
 from simcore.io.layout import CF_CONVENTIONS
 from simcore.model.engine import simulate

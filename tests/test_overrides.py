@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
+from cli.main import OPTION_WORDING, cli
+from simcore.config.load import load_scenario, parse_scenario
 from simcore.config.overrides import OverrideError, apply_overrides, parse_override
-from simcore.config.schema import load_scenario, parse_scenario
-from simcore.core.errors import ConfigError
+from simcore.core.errors import ConfigError, ParameterError
 from simcore.io.provenance import file_info
 from tests.conftest import BASELINE, ROOT
 
@@ -165,6 +165,28 @@ def test_a_bad_set_is_one_line_exit_2_nothing_written(
         assert code == 2
         assert output == message.format(config=BASELINE)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_assignment_names_itself_from_python_and_the_option_on_the_command_line() -> None:
+    with pytest.raises(OverrideError) as caught:
+        load_scenario(BASELINE, overrides=["fx.volatility=-1"])
+    assert isinstance(caught.value, ParameterError)
+    reason = "must be greater than or equal to 0 (got -1)"
+    assert str(caught.value) == f"fx.volatility=-1 on {BASELINE}: {reason}"
+    assert caught.value.worded(OPTION_WORDING) == f"--set fx.volatility=-1 on {BASELINE}: {reason}"
+
+
+def test_validate_words_every_bad_assignment_with_its_option(tmp_path: Path) -> None:
+    """The errors validate prints before the last are worded as the last one is."""
+    other = tmp_path / "other.toml"
+    other.write_text(BASELINE.read_text())
+    result = CliRunner().invoke(cli, ["validate", str(BASELINE), str(other),
+                                      "--set", "fx.volatility=-1"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: --set fx.volatility=-1 on {config}: must be greater than or equal to 0 "
+        "(got -1)" for config in (BASELINE, other)
+    ]
 
 
 def test_the_file_stores_the_configuration_as_run_and_rerun_reproduces_it(

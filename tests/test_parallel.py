@@ -35,7 +35,7 @@ def _variables(path: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def scenarios() -> list[Scenario]:
-    from simcore.config.schema import load_scenario
+    from simcore.config.load import load_scenario
     from tests.conftest import ROOT
 
     return [
@@ -180,7 +180,7 @@ def test_in_process_map_keeps_order() -> None:
 @pytest.mark.slow
 def test_a_million_paths_on_two_workers_equal_one_thread(tmp_path: Path) -> None:
     """Scale: 2 scenarios x 1e6 paths (16 blocks each, a short last one), both ways."""
-    from simcore.config.schema import load_scenario
+    from simcore.config.load import load_scenario
     from tests.conftest import ROOT
 
     scenarios = [

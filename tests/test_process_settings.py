@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from simcore.config.schema import load_scenario
+from simcore.config.load import load_scenario
 from simcore.run.process import ALLOCATOR_ENVIRONMENT
 from tests.conftest import BASELINE
 

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from simcore.config.load import parse_scenario
 from simcore.config.schema import (
     CpiRule,
     DefenseBudgetRule,
     Scenario,
-    parse_scenario,
     scenario_from_dict,
 )
 from simcore.core.errors import ConfigError

@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config.schema import Scenario, load_scenario, parse_scenario
+from simcore.config.load import load_scenario, parse_scenario
+from simcore.config.schema import Scenario
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.errors import ResultFileError
 from simcore.core.variables import VARIABLES

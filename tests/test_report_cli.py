@@ -13,7 +13,7 @@ import xarray as xr
 from click.testing import CliRunner
 
 from cli.main import cli
-from simcore.config.schema import load_scenario
+from simcore.config.load import load_scenario
 from simcore.core.errors import SmasimInputError
 from simcore.model.drivers import price_index
 from simcore.read.choices import parse_years

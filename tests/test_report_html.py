@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from simcore.analysis.sensitivity import SensitivityResult
-from simcore.config.schema import load_scenario
+from simcore.config.load import load_scenario
 from simcore.core.variables import VARIABLES
 from simcore.io.provenance import file_info
 from simcore.read.rows import Estimate

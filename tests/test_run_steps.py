@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simcore.config.schema import Scenario, load_scenario
+from simcore.config.load import load_scenario
+from simcore.config.schema import Scenario
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.variables import SUMMARIZED
 from simcore.io.provenance import provenance_attrs

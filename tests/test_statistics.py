@@ -8,7 +8,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from simcore.config.schema import Scenario, load_scenario
+from simcore.config.load import load_scenario
+from simcore.config.schema import Scenario
 from simcore.model.engine import simulate
 from simcore.model.params import resolve_params
 from simcore.model.sampling import draw_block

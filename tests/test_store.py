@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from simcore.config.schema import Scenario, parse_scenario
+from simcore.config.load import parse_scenario
+from simcore.config.schema import Scenario
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.errors import OutputExistsError, ResultFileError
 from simcore.core.variables import VARIABLES

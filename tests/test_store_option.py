@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 import simcore.run.runner as runner_mod
 from cli.main import cli
-from simcore.config.schema import Scenario, load_scenario
+from simcore.config.load import load_scenario
+from simcore.config.schema import Scenario
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.errors import ParameterError, PathsNotStoredError
 from simcore.core.variables import VARIABLES

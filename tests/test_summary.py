@@ -10,7 +10,8 @@ import pytest
 import xarray as xr
 from scipy import stats
 
-from simcore.config.schema import Scenario, parse_scenario
+from simcore.config.load import parse_scenario
+from simcore.config.schema import Scenario
 from simcore.core.errors import ResultFileError
 from simcore.io.layout import SUMMARY_STATISTICS
 from simcore.io.reader import open_summary, read_samples, read_summary

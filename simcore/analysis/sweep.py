@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from simcore.config.load import check_batch, load_scenario
 from simcore.config.overrides import OverrideError, parse_override
-from simcore.config.schema import Scenario, check_batch, load_scenario
+from simcore.config.schema import Scenario
 from simcore.core.errors import ParameterError, SmasimInputError, literal
 from simcore.io.reader import read_scenario_coords
 from simcore.read.choices import Quantity

@@ -16,27 +16,30 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simcore.core.errors import ConfigError
+from simcore.core.errors import ConfigParameterError, literal
 
 #: One step of a key path: a bare key, then any number of ``[index]``.
 _STEP = re.compile(r"^(?P<key>[A-Za-z0-9_-]+)(?P<indices>(?:\[\d+\])*)$")
 
 
-class OverrideError(ConfigError):
+class OverrideError(ConfigParameterError):
     """An assignment that cannot be applied or whose result is not a valid scenario.
+
+    The message starts with the assignment, then names the configuration it was applied to
+    (``source``) if known; the command line puts the option that gave it first
+    (``--set fx.volatility=-1 on baseline.toml: …``).
 
     Attributes
     ----------
     assignment : str
-        The assignment as given (``KEY=VALUE``); the message starts with it, then names
-        the configuration it was applied to (``source``) if known.
+        The assignment as given (``KEY=VALUE``).
     reason : str
         What is wrong.
     """
 
     def __init__(self, assignment: str, reason: str, *, source: str | None = None) -> None:
         where = f" on {source}" if source else ""
-        super().__init__(f"{assignment}{where}: {reason}")
+        super().__init__("{overrides}" + literal(f"{assignment}{where}: {reason}"))
         self.assignment = assignment
         self.reason = reason
 

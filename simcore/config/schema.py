@@ -1,23 +1,16 @@
-"""Scenario configuration: parse TOML, validate it against docs/spec/CONFIG.md, resolve defaults.
+"""The scenario's schema: the pydantic models of docs/spec/CONFIG.md and :class:`Scenario`.
 
-The public entry points are :func:`load_scenario` (a file), :func:`parse_scenario` (TOML
-text) and :func:`scenario_from_dict` (a mapping, e.g. built in a notebook). Every error is a
-:class:`~simcore.core.errors.ConfigError` whose message names the key path
-(``inflation.kr.persistence``) and what is allowed.
+Every section forbids unknown keys and never parses a number from a string; a rule across
+keys (sums to 1, pins in simulated years) is a validator of the section that holds them.
+:func:`scenario_from_dict` validates a mapping (the parsed TOML, or one built in a notebook);
+reading a file or TOML text, with overrides, is :mod:`simcore.config.load`; the wording of
+validation errors is :mod:`simcore.config.messages`.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import json
-import re
-import tomllib
-import types
-import typing
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import tomli_w
@@ -31,9 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-from simcore.config.overrides import OverrideError, apply_overrides, format_path, parse_override
-from simcore.core.errors import ConfigError
-from simcore.core.types import DRIVERS, Driver, OutcomeKind, RuleKind, Sampler, ShockDistribution
+from simcore.config.messages import format_validation_error
+from simcore.core.errors import ConfigError, ConfigParameterError, literal
+from simcore.core.types import DRIVERS, Driver, Sampler, ShockDistribution
 from simcore.stats.linalg import PSD_TOLERANCE
 
 #: Largest sample count accepted: 1e10 paths of 6 years is ~7 TB of float64 output.
@@ -471,13 +464,37 @@ class Scenario(_Section):
         return hashlib.sha256(self.to_toml().encode()).hexdigest()
 
     def with_overrides(self, *, samples: int | None = None, seed: int | None = None) -> Scenario:
-        """A copy with ``run.samples`` and/or ``run.seed`` replaced, validated again."""
+        """A copy with ``run.samples`` and/or ``run.seed`` replaced, validated again.
+
+        Raises
+        ------
+        ConfigParameterError
+            A value the contract refuses; the message names the argument (``samples: …``
+            from Python, ``--samples: …`` on the command line) and the key.
+        """
+        given = {key: value for key, value in (("samples", samples), ("seed", seed))
+                 if value is not None}
         data = self.model_dump(mode="python")
-        if samples is not None:
-            data["run"]["samples"] = samples
-        if seed is not None:
-            data["run"]["seed"] = seed
-        return scenario_from_dict(data, source="command line")
+        data["run"].update(given)
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as err:
+            locations = {tuple(e["loc"][:2]) for e in err.errors(include_url=False)}
+            # Only these keys changed, so the error is theirs.
+            named = [key for key in given if ("run", key) in locations] or list(given)
+            raise ConfigParameterError(
+                " and ".join(f"{{{key}}}" for key in named)
+                + f": {literal(format_validation_error(err, Scenario))}"
+            ) from None
+
+
+def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scenario:
+    """Validate a scenario given as a mapping (the parsed TOML); ``source`` names it in the
+    :class:`~simcore.core.errors.ConfigError` that a mapping breaking the contract raises."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(f"{source}: {format_validation_error(err, Scenario)}") from None
 
 
 def _toml_ready(value: Any) -> Any:
@@ -487,296 +504,3 @@ def _toml_ready(value: Any) -> Any:
     if isinstance(value, list):
         return [_toml_ready(v) for v in value]
     return value
-
-
-# --------------------------------------------------------------------------------------------
-# Loading and error translation
-
-
-def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
-    """Read and validate a scenario TOML file, with values changed by ``overrides``.
-
-    Parameters
-    ----------
-    path : str or Path
-        The TOML file.
-    overrides : sequence of str
-        ``KEY=VALUE`` assignments (dotted key paths, TOML values) applied to the parsed
-        file before validation (:func:`simcore.config.overrides.apply_overrides`).
-
-    Returns
-    -------
-    Scenario
-        The validated scenario with defaults resolved.
-
-    Raises
-    ------
-    ConfigError
-        The file is missing, unreadable, not TOML, or breaks the contract; the message names
-        the file and the key path.
-    OverrideError
-        An assignment cannot be applied, or the scenario it makes breaks the contract; the
-        message starts with the assignment.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise ConfigError(f"{path}: is a directory, not a scenario TOML file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except PermissionError:
-        raise ConfigError(f"{path}: not readable (permission denied)") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a text file (TOML must be UTF-8)") from None
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot be read ({err.strerror})") from None
-    return parse_scenario(text, source=str(path), overrides=overrides)
-
-
-def parse_scenario(
-    text: str, *, source: str = "<string>", overrides: Sequence[str] = ()
-) -> Scenario:
-    """Validate a scenario given as TOML text; ``source`` names it in error messages.
-
-    ``overrides`` are ``KEY=VALUE`` assignments applied before validation, as for
-    :func:`load_scenario`.
-    """
-    if not text.strip():
-        raise ConfigError(f"{source}: the file is empty; a scenario needs at least [run]")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{source}: not valid TOML: {err}") from None
-    if not overrides:
-        return scenario_from_dict(data, source=source)
-    try:
-        changed = apply_overrides(data, overrides)
-    except OverrideError as err:
-        raise OverrideError(err.assignment, err.reason, source=source) from None
-    try:
-        return Scenario.model_validate(changed)
-    except ValidationError as err:
-        reason = format_validation_error(err)
-        added = _added_table(data, overrides, err)
-    try:
-        Scenario.model_validate(data)
-    except ValidationError as err:
-        # The file itself is invalid: report it as without the assignments.
-        raise ConfigError(f"{source}: {format_validation_error(err)}") from None
-    if added:
-        raise OverrideError(", ".join(overrides), added, source=source)
-    blamed = [a for a in overrides if _names_key(reason, parse_override(a).key)]
-    if len(blamed) == 1:
-        # The assignment names the key already: "fx.volatility=-1: must be >= 0".
-        reason = reason.removeprefix(f"{parse_override(blamed[0]).key}: ")
-    raise OverrideError(", ".join(blamed or overrides), reason, source=source)
-
-
-def _added_table(data: dict[str, Any], overrides: Sequence[str], err: ValidationError
-                 ) -> str | None:
-    """Why assignments into a table the file lacks fail for its missing required keys.
-
-    ``--set defense.volatility=0.02`` on a file without ``[defense]`` creates the table with
-    one key; the message says so and names the keys such a table needs, rather than listing
-    them as missing as if the file had a broken ``[defense]``.
-    """
-    missing = [tuple(e["loc"]) for e in err.errors(include_url=False) if e["type"] == "missing"]
-    for assignment in overrides:
-        path = parse_override(assignment).path
-        node: Any = data
-        for depth, part in enumerate(path[:-1]):
-            if isinstance(node, dict) and isinstance(part, str) and part not in node:
-                table = path[: depth + 1]
-                needed = [loc[-1] for loc in missing if loc[:-1] == table]
-                if needed:
-                    name = format_path(table)
-                    return (f"the configuration has no [{name}] table; one needs its required "
-                            f"keys {', '.join(f'{name}.{key}' for key in needed)} as well")
-                break
-            try:
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
-                break
-    return None
-
-
-def _names_key(message: str, key: str) -> bool:
-    """Whether a validation message names the key path ``key`` (or a key below it)."""
-    return re.search(rf"(?<![\w.\]]){re.escape(key)}(?![\w])", message) is not None
-
-
-def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scenario:
-    """Validate a scenario given as a mapping (the parsed TOML)."""
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as err:
-        raise ConfigError(f"{source}: {format_validation_error(err)}") from None
-
-
-#: Keys on which the scenarios of a batch must agree, so that they share random inputs.
-SHARED_RUN_KEYS = ("base_year", "horizon", "samples", "seed", "sampler", "percentiles")
-
-
-def check_batch(scenarios: Sequence[Scenario], sources: Sequence[str]) -> None:
-    """Raise :class:`ConfigError` unless the scenarios can run as one batch.
-
-    They must have distinct names and agree on :data:`SHARED_RUN_KEYS`, so that they share
-    each sample's random inputs (common random numbers) and one summary layout.
-
-    Parameters
-    ----------
-    scenarios : sequence of Scenario
-        The batch, after overrides.
-    sources : sequence of str
-        Where each scenario came from (file names), for the messages.
-    """
-    names = [s.run.name for s in scenarios]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        where = ", ".join(
-            f"{n} ({', '.join(src for src, m in zip(sources, names, strict=True) if m == n)})"
-            for n in duplicates
-        )
-        raise ConfigError(f"run.name: scenario names in a batch must be unique; repeated: {where}")
-    first = scenarios[0]
-    for key in SHARED_RUN_KEYS:
-        expected = getattr(first.run, key)
-        for scenario, source in zip(scenarios[1:], sources[1:], strict=True):
-            if getattr(scenario.run, key) != expected:
-                raise ConfigError(
-                    f"run.{key}: scenarios of a batch must agree"
-                    + (" (common random numbers)" if key != "percentiles" else "")
-                    + f"; {sources[0]} has {expected!r}, {source} has "
-                    f"{getattr(scenario.run, key)!r}"
-                )
-
-
-def format_validation_error(err: ValidationError, *, limit: int = 4) -> str:
-    """One line naming each offending key path and what is allowed.
-
-    A misspelt key is reported once, as an unknown key with its suggestion: the "missing"
-    error of the key it was meant to be is dropped, and unknown keys come first.
-    """
-    errors = err.errors(include_url=False)
-    meant: set[tuple[int | str, ...]] = set()
-    for error in errors:
-        if error["type"] == "extra_forbidden":
-            loc = tuple(error["loc"])
-            close = difflib.get_close_matches(
-                str(loc[-1]), _allowed_keys(loc[:-1]), n=1, cutoff=0.6
-            )
-            meant.update((*loc[:-1], key) for key in close)
-    kept = [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
-    kept.sort(key=lambda e: e["type"] != "extra_forbidden")
-    messages = [_format_one(e) for e in kept]
-    unique = list(dict.fromkeys(messages))
-    line = "; ".join(unique[:limit])
-    if len(unique) > limit:
-        line += f" (and {len(unique) - limit} more)"
-    return line
-
-
-_TAGS = set(get_args(OutcomeKind)) | set(get_args(RuleKind))
-
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    """``('negotiation', 'outcomes', 1, 'demand', 'term')`` → ``negotiation.outcomes[1].term``."""
-    path = ""
-    previous: int | str | None = None
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part in _TAGS and (isinstance(previous, int) or previous == "escalation"):
-            pass  # the discriminator pydantic adds to the location: not a key the user wrote
-        elif "[" in part or "," in part:
-            pass  # pydantic's name of a union member or a dict-key validator
-        else:
-            # A key that is not a bare TOML key (a space, a newline) is written quoted, as
-            # TOML would, so that the message stays one line.
-            key = part if _BARE_KEY.fullmatch(part) else json.dumps(part)
-            path += f".{key}" if path else key
-        previous = part
-    return path
-
-
-def _format_one(error: Any) -> str:
-    loc: tuple[int | str, ...] = tuple(error["loc"])
-    path = _key_path(loc)
-    kind = error["type"]
-    message = str(error["msg"])
-    if message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
-        # Messages from cross-field checks already start with their own key path.
-        if ":" in message.split(" ")[0]:
-            return message
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
-        key = str(loc[-1])
-        hint = ""
-        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-        if close:
-            hint = f"; did you mean '{close[0]}'?"
-        return f"{path}: unknown key{hint} (allowed: {', '.join(allowed)})"
-    if kind == "missing":
-        return f"{path}: required key is missing"
-    if kind == "model_type":
-        return f"{path} is a table: set its keys ({', '.join(_allowed_keys(loc))}), not a value"
-    if kind == "union_tag_invalid":
-        ctx = error.get("ctx", {})
-        key = str(ctx.get("discriminator", "")).strip("'")
-        return (
-            f"{path}.{key}: unknown value {ctx.get('tag')!r} "
-            f"(allowed: {ctx.get('expected_tags')})"
-        )
-    message = message.replace("Input should be", "must be")
-    got = error.get("input")
-    # A float computed from others (a renormalized probability) is shown to 6 digits.
-    long = isinstance(got, float) and float(f"{got:.6g}") != got
-    value = f"{got:.6g}" if long else repr(got)
-    shown = "" if isinstance(got, dict | list) else f" (got {value})"
-    return f"{path or 'scenario'}: {message}{shown}"
-
-
-def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
-    """Field names of the section at ``loc``, walking the model's annotations."""
-    target: Any = Scenario
-    for part in loc:
-        target = _unwrap(target, part)
-        if target is None:
-            return []
-    if isinstance(target, type) and issubclass(target, BaseModel):
-        return list(target.model_fields)
-    return []
-
-
-def _unwrap(annotation: Any, part: int | str) -> Any:
-    """The annotation one step down ``part`` (a field name, a list index or a union tag)."""
-    while get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    origin = get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        members = [a for a in get_args(annotation) if a is not type(None)]
-        if isinstance(part, str):
-            for member in members:
-                if isinstance(member, type) and issubclass(member, BaseModel):
-                    tag = member.model_fields.get("kind") or member.model_fields.get("rule")
-                    if tag is not None and part in get_args(tag.annotation):
-                        return member
-                    if part in member.model_fields and len(members) == 1:
-                        return _unwrap(member, part)
-        if len(members) == 1:
-            return _unwrap(members[0], part)
-        return None
-    if isinstance(part, int):
-        return get_args(annotation)[0] if origin is list else None
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        field = annotation.model_fields.get(part)
-        if field is None:
-            return None
-        hints = typing.get_type_hints(annotation, include_extras=True)
-        return hints.get(part, field.annotation)
-    return None

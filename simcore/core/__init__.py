@@ -14,6 +14,7 @@ _EXPORTS = {
     "BIT_GENERATOR": "design",
     "BLOCK_SIZE": "design",
     "ConfigError": "errors",
+    "ConfigParameterError": "errors",
     "DRIVERS": "types",
     "Deflator": "variables",
     "Driver": "types",

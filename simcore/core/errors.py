@@ -6,12 +6,15 @@ import difflib
 from collections.abc import Iterable, Mapping
 
 #: How a :class:`ParameterError` names each parameter when the library is called from
-#: Python (the CLI names its options instead).
+#: Python (the CLI names its options instead). An override names itself: the assignment
+#: (``fx.volatility=-1``) is the item of whichever argument listed it.
 PARAMETER_WORDING = {
     "output": "output path",
     "overwrite": "overwrite=True",
     "force": "force=True",
     "samples": "samples",
+    "seed": "seed",
+    "overrides": "",
     "float32": "float32=True",
     "workers": "workers",
     "scheduler": "scheduler",
@@ -71,6 +74,11 @@ class ParameterError(SmasimInputError):
     def worded(self, names: Mapping[str, str]) -> str:
         """The message with each parameter named as ``names`` says."""
         return self.template.format_map(names)
+
+
+class ConfigParameterError(ParameterError, ConfigError):
+    """A scenario that an argument of the call makes invalid (``samples``, ``overrides``): a
+    configuration error whose message names the argument as :class:`ParameterError` does."""
 
 
 class OutputExistsError(ParameterError):

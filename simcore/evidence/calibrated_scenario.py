@@ -16,7 +16,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from simcore.config.schema import DemandOutcome, LapseOutcome, Scenario, parse_scenario
+from simcore.config.load import parse_scenario
+from simcore.config.schema import DemandOutcome, LapseOutcome, Scenario
 from simcore.core.errors import ConfigError, SmasimInputError
 from simcore.core.rounding import TIE_BAND
 from simcore.evidence.calibrate import (

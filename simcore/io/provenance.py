@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simcore.config.schema import Scenario, parse_scenario
+from simcore.config.load import parse_scenario
+from simcore.config.schema import Scenario
 from simcore.core.design import BIT_GENERATOR, BLOCK_SIZE
 from simcore.core.errors import ResultFileError
 from simcore.io.layout import CF_CONVENTIONS, KIND_ATTR, SUMMARY_FLOAT_ATTR, SUMMARY_ONLY_ATTR
