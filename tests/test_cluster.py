@@ -286,37 +286,34 @@ def http_server() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("where", ["nobody listens", "a web server"])
-def test_an_unreachable_scheduler_is_one_line_within_10_s(tmp_path: Path, where: str) -> None:
+def test_an_unreachable_scheduler_is_one_line(tmp_path: Path, where: str) -> None:
+    """The time it takes (the spec: within 10 s) is measured by benchmarks/bench_stop.py."""
     with (contextlib.nullcontext(f"tcp://127.0.0.1:{free_port()}") if where == "nobody listens"
           else http_server()) as address:
-        started = time.monotonic()
         done = subprocess.run(batch(tmp_path / "x.h5", 1000, "--scheduler", address),
-                              capture_output=True, text=True, timeout=60)
-        took = time.monotonic() - started
+                              capture_output=True, text=True, timeout=BOUND)
     assert done.returncode == 1, done.stderr
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith(f"Error: --scheduler {address}: cannot connect to a dask scheduler")
-    assert took < 10, f"took {took:.1f} s"
     assert list(tmp_path.iterdir()) == []
 
 
-def test_ctrl_c_of_a_local_cluster_run_does_not_wait_for_its_running_tasks(
+def test_ctrl_c_of_a_local_cluster_run_ends_its_workers_and_removes_the_partial_file(
     tmp_path: Path,
 ) -> None:
-    """`--workers`: the workers are ended at once, not asked to finish their blocks first."""
-    from tests.test_faults import BIG, STOP_WITHIN, start_run, wait_for_partial
+    """`--workers`: the workers are ended, not asked to finish their blocks first (how fast:
+    benchmarks/bench_stop.py)."""
+    from tests.test_faults import BIG, HANG, start_run, wait_for_partial
 
     process = start_run(tmp_path, "--samples", BIG, "--workers", "2")
     wait_for_partial(process, tmp_path)
     time.sleep(1.0)  # the workers are inside their tasks
     assert process.poll() is None
-    sent = time.monotonic()
     process.send_signal(signal.SIGINT)
-    _, errors = process.communicate(timeout=60)
-    stopped = time.monotonic() - sent
+    _, errors = process.communicate(timeout=HANG)
     assert process.returncode == 130, errors
-    assert stopped < 2 * STOP_WITHIN, f"took {stopped:.2f} s to stop"
+    assert "Traceback" not in errors
     assert partial_files(tmp_path) == []
 
 
