@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from cli.main import cli
 from simcore.evidence.history import (
     DATA_FILES,
+    DOMAIN_RULES,
+    SCHEMAS,
     HistoryDataError,
     load_history,
     negotiation_records,
@@ -118,6 +120,47 @@ def test_every_data_error_names_file_row_and_column(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {message}")
     assert "Traceback" not in result.output
+
+
+#: One value outside its column's domain per kind of domain (and file): what is edited, and
+#: the one line `smasim calibrate --data` prints.
+OUT_OF_DOMAIN = [
+    ("macro.csv", "2019,1165.80,", "2019,-1165.80,",
+     "macro.csv, row 26, column krw_per_usd: '-1165.80' must be positive"),
+    ("macro.csv", "2019,1165.80,0.38,", "2019,1165.80,-100,",
+     "macro.csv, row 26, column kr_cpi_inflation_pct: '-100' is a percent change, which must "
+     "be above -100"),
+    ("macro.csv", "2019,1165.80,0.38,1.81,255.657,", "2019,1165.80,0.38,1.81,0,",
+     "macro.csv, row 26, column us_cpi_u_index: '0' must be positive"),
+    ("defense_budget.csv", "2015,374560,4.9,", "2015,374560,-120,",
+     "defense_budget.csv, row 3, column growth_pct: '-120' is a percent change, which must be "
+     "above -100"),
+    ("sma_amounts.csv", "1991,1st,1073,150,", "1991,1st,-1073,150,",
+     "sma_amounts.csv, row 2, column amount_100m_krw: '-1073' must be positive"),
+    ("negotiations.csv", "10389,11833,13.9,5000,1,15,", "10389,11833,13.9,5000,1,-3,",
+     "negotiations.csv, row 11, column lapse_months: '-3' must be 0 or more"),
+    ("negotiations.csv", "2nd,1994,1995,USD_m,220,", "2nd,1994,1995,USD_m,0,",
+     "negotiations.csv, row 2, column previous_amount: '0' must be positive"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "message"), OUT_OF_DOMAIN)
+def test_a_value_outside_its_columns_domain_is_one_line_from_calibrate(
+    tmp_path: Path, name: str, old: str, new: str, message: str
+) -> None:
+    folder = copy_data(tmp_path / "data")
+    edit(folder, name, old, new)
+    result = CliRunner().invoke(cli, ["calibrate", "--data", str(folder), "--negotiations"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [f"Error: {message}"]
+
+
+def test_every_numeric_column_has_a_domain_and_the_shipped_data_are_inside() -> None:
+    for schema in SCHEMAS.values():
+        numeric = {c for c, kind in schema.columns.items() if kind in ("number", "optional")}
+        assert set(schema.domains) == numeric, schema.name
+        assert set(schema.domains.values()) <= set(DOMAIN_RULES)
+    load_history()  # the shipped files pass every check
 
 
 def test_a_missing_file_or_folder_is_an_input_error(tmp_path: Path) -> None:

@@ -8,7 +8,9 @@ of the same layout (``--data DIR``) replaces them, so that a user with newer num
 copy. This module is the only one that opens them.
 
 Validation is strict and names the place: a missing column, a non-numeric or missing
-required cell, an unknown status, a duplicated or missing year inside the range is one
+required cell, a value outside its column's domain (:data:`DOMAIN_RULES`: amounts and
+exchange rates positive, percent changes above −100), an unknown status, a duplicated or
+missing year inside the range is one
 :class:`HistoryDataError` line ``<file>, row <r>, column <c>: <what is wrong>`` (row 1 is
 the header, so row r is line r of the file).
 """
@@ -18,7 +20,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +42,17 @@ KRW_PER_100M = 1e8
 USD_PER_M = 1e6
 
 Kind = Literal["year", "whole", "number", "optional", "text", "status", "currency", "flag", "label"]
+#: What a numeric column's values may be: ``positive`` (amounts, exchange rates, index
+#: levels), ``rate_pct`` (a percent change, above −100: a price or budget cannot fall by all
+#: of itself), ``non_negative`` (a count of months).
+Domain = Literal["positive", "rate_pct", "non_negative"]
+#: Each domain's test and how a violation is worded.
+DOMAIN_RULES: dict[Domain, tuple[Callable[[float], bool], str]] = {
+    "positive": (lambda value: value > 0.0, "must be positive"),
+    "rate_pct": (lambda value: value > -100.0,
+                 "is a percent change, which must be above -100"),
+    "non_negative": (lambda value: value >= 0.0, "must be 0 or more"),
+}
 
 
 @dataclass(frozen=True)
@@ -49,13 +63,15 @@ class FileSchema:
     ``whole``: a required whole number;
     ``number``: a required number; ``optional``: a number or empty; ``text``: free text;
     ``status``: one of :data:`STATUSES`; ``currency``: one of :data:`CURRENCIES`;
-    ``flag``: 0 or 1; ``label``: non-empty text.
+    ``flag``: 0 or 1; ``label``: non-empty text. ``domains`` restricts the values of
+    numeric columns (:data:`DOMAIN_RULES`; an empty optional cell is not checked).
     """
 
     name: str
     columns: dict[str, Kind]
     #: Columns of which at least one must hold a number in every row.
     one_of: tuple[str, ...] = ()
+    domains: dict[str, Domain] = field(default_factory=dict)
 
 
 SCHEMAS: dict[str, FileSchema] = {
@@ -64,16 +80,20 @@ SCHEMAS: dict[str, FileSchema] = {
         {"year": "year", "agreement": "label", "amount_100m_krw": "optional",
          "amount_usd_m": "optional", "status": "status", "note": "text"},
         one_of=("amount_100m_krw", "amount_usd_m"),
+        domains={"amount_100m_krw": "positive", "amount_usd_m": "positive"},
     ),
     "macro.csv": FileSchema(
         "macro.csv",
         {"year": "year", "krw_per_usd": "number", "kr_cpi_inflation_pct": "number",
          "us_cpi_inflation_pct": "number", "us_cpi_u_index": "number", "note": "text"},
+        domains={"krw_per_usd": "positive", "kr_cpi_inflation_pct": "rate_pct",
+                 "us_cpi_inflation_pct": "rate_pct", "us_cpi_u_index": "positive"},
     ),
     "defense_budget.csv": FileSchema(
         "defense_budget.csv",
         {"year": "year", "budget_100m_krw": "number", "growth_pct": "number",
          "status": "status"},
+        domains={"budget_100m_krw": "positive", "growth_pct": "rate_pct"},
     ),
     "negotiations.csv": FileSchema(
         "negotiations.csv",
@@ -81,6 +101,9 @@ SCHEMAS: dict[str, FileSchema] = {
          "currency": "currency", "previous_amount": "number", "first_amount": "number",
          "first_year_change_pct": "number", "us_ask_usd_m": "optional", "lapse": "flag",
          "lapse_months": "optional", "concluded": "text", "note": "text"},
+        domains={"previous_amount": "positive", "first_amount": "positive",
+                 "first_year_change_pct": "rate_pct", "us_ask_usd_m": "positive",
+                 "lapse_months": "non_negative"},
     ),
 }
 
@@ -223,6 +246,11 @@ def _cell(schema: FileSchema, row: int, column: str, kind: Kind, text: str) -> o
         raise _fail(name, row, column, f"{text!r} is not a whole number")
     if kind == "flag" and value not in (0.0, 1.0):
         raise _fail(name, row, column, f"{text!r} must be 0 or 1")
+    domain = schema.domains.get(column)
+    if domain is not None:
+        allowed, wording = DOMAIN_RULES[domain]
+        if not allowed(value):
+            raise _fail(name, row, column, f"{text!r} {wording}")
     return value
 
 
