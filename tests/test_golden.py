@@ -3,8 +3,9 @@
 The checksums in ``tests/golden/`` were re-pinned once, when the arithmetic became the same on
 every machine (no BLAS, no SIMD-dependent exp or log: docs/model-notes.md), and the
 calibrated configs were rounded to stated digits; they hold on any CPU, BLAS kernel and
-thread count. A restructuring that changes a single bit of any output fails here. Regenerate them only for a change that is meant to move the
-numbers, and say so in its commit.
+thread count. A restructuring that changes a single bit of any output fails here.
+Regenerate them only for a change that is meant to move the numbers, and say so in its
+commit.
 """
 
 from __future__ import annotations
