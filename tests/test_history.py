@@ -106,24 +106,8 @@ BAD_DATA = [
 ]
 
 
-@pytest.mark.parametrize(("name", "old", "new", "message"), BAD_DATA)
-def test_every_data_error_names_file_row_and_column(
-    tmp_path: Path, name: str, old: str, new: str, message: str
-) -> None:
-    folder = copy_data(tmp_path / "data")
-    edit(folder, name, old, new)
-    with pytest.raises(HistoryDataError, match=None) as caught:
-        load_history(folder)
-    assert str(caught.value).startswith(message)
-    result = CliRunner().invoke(cli, ["history", "--data", str(folder)])
-    assert result.exit_code == 2
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"Error: {message}")
-    assert "Traceback" not in result.output
-
-
 #: One value outside its column's domain per kind of domain (and file): what is edited, and
-#: the one line `smasim calibrate --data` prints.
+#: the one line it is reported as.
 OUT_OF_DOMAIN = [
     ("macro.csv", "2019,1165.80,", "2019,-1165.80,",
      "macro.csv, row 26, column krw_per_usd: '-1165.80' must be positive"),
@@ -144,15 +128,21 @@ OUT_OF_DOMAIN = [
 ]
 
 
-@pytest.mark.parametrize(("name", "old", "new", "message"), OUT_OF_DOMAIN)
-def test_a_value_outside_its_columns_domain_is_one_line_from_calibrate(
+@pytest.mark.parametrize(("name", "old", "new", "message"), BAD_DATA + OUT_OF_DOMAIN)
+def test_every_data_error_names_file_row_and_column(
     tmp_path: Path, name: str, old: str, new: str, message: str
 ) -> None:
     folder = copy_data(tmp_path / "data")
     edit(folder, name, old, new)
-    result = CliRunner().invoke(cli, ["calibrate", "--data", str(folder), "--negotiations"])
-    assert result.exit_code == 2, result.output
-    assert result.output.strip().splitlines() == [f"Error: {message}"]
+    with pytest.raises(HistoryDataError, match=None) as caught:
+        load_history(folder)
+    assert str(caught.value).startswith(message)
+    for command in (["history"], ["calibrate", "--negotiations"]):
+        result = CliRunner().invoke(cli, [*command, "--data", str(folder)])
+        assert result.exit_code == 2, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"Error: {message}")
+        assert "Traceback" not in result.output
 
 
 def test_every_numeric_column_has_a_domain_and_the_shipped_data_are_inside() -> None:
