@@ -28,6 +28,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simcore.io.partial import TEMP_SUFFIX  # noqa: E402
+
 BASELINE = ROOT / "configs" / "baseline.toml"
 #: Seconds after which the script gives up on a process (it then kills it).
 HANG = 120.0
@@ -40,7 +44,7 @@ def _smasim() -> list[str]:
 
 
 def _partial(folder: Path) -> bool:
-    return any(folder.glob(".*.smasim-partial"))
+    return any(folder.glob(f".*{TEMP_SUFFIX}"))
 
 
 def stop_seconds(signum: int, options: list[str], samples: int, settle: float) -> float:
