@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.test_history import copy_data
+from tests.test_evidence_history import copy_data
 
 #: The parameters the synthetic data are drawn with (config units).
 TRUE = {

@@ -258,7 +258,7 @@ class ResultWriter:
         Written through h5netcdf as xarray's ``to_netcdf`` writes a dataset with lazy
         placeholders (CF ``coordinates`` attributes, ``_FillValue`` on float coordinates,
         the same dimension and creation order), which needs dask arrays for them (0.13 s
-        of a small run); ``tests/test_file_structure.py`` checks the two are the same.
+        of a small run); ``tests/test_io_file_structure.py`` checks the two are the same.
         """
         layout = self.layout
         coords = _coordinates(layout)

@@ -27,7 +27,7 @@ from simcore.analysis.backtest import (
 from simcore.core.types import DRIVERS
 from simcore.evidence.history import load_history
 from tests.evidence_data import TRUE, simulate_series, write_synthetic
-from tests.test_history import copy_data
+from tests.test_evidence_history import copy_data
 
 
 def test_mid_pit_counts_ties_by_half() -> None:

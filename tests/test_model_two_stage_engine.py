@@ -25,11 +25,11 @@ from simcore.model.sampling import (
     draw_block,
 )
 from tests.conftest import DETERMINISTIC, deep_update
-from tests.test_deterministic import EXPECTED
+from tests.test_model_deterministic import EXPECTED
 
 Factory = Callable[..., Scenario]
 
-#: The deterministic scenario of test_deterministic.py with the baseline's volatilities back:
+#: The deterministic scenario of test_model_deterministic.py with the baseline's volatilities back:
 #: all-zero shocks g must give the same hand-computed paths.
 ZERO_SHOCKS = deep_update(
     copy.deepcopy(DETERMINISTIC),

@@ -33,7 +33,7 @@ from simcore.evidence.history import DriverHistory, load_history
 from simcore.model.engine import simulate
 from tests.conftest import BASELINE, ROOT
 from tests.evidence_data import TRUE, TRUE_R, simulate_series, write_synthetic
-from tests.test_history import SHIPPED
+from tests.test_evidence_history import SHIPPED
 
 CALIBRATED = ROOT / "configs" / "calibrated.toml"
 

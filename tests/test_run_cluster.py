@@ -31,7 +31,7 @@ import pytest
 
 from simcore.core.design import BLOCK_SIZE
 from tests.conftest import ROOT
-from tests.test_faults import partial_files, smasim_command
+from tests.test_cli_faults import partial_files, smasim_command
 
 pytestmark = pytest.mark.slow
 
@@ -304,7 +304,7 @@ def test_ctrl_c_of_a_local_cluster_run_ends_its_workers_and_removes_the_partial_
 ) -> None:
     """`--workers`: the workers are ended, not asked to finish their blocks first (how fast:
     benchmarks/bench_stop.py)."""
-    from tests.test_faults import BIG, HANG, start_run, wait_for_partial
+    from tests.test_cli_faults import BIG, HANG, start_run, wait_for_partial
 
     process = start_run(tmp_path, "--samples", BIG, "--workers", "2")
     wait_for_partial(process, tmp_path)
