@@ -40,7 +40,7 @@ HANG = 120.0
 def _smasim() -> list[str]:
     script = Path(sys.executable).with_name("smasim")
     return [str(script)] if script.exists() else [sys.executable, "-c",
-                                                  "from cli.main import main; main()"]
+                                                  "from simcore.cli.main import main; main()"]
 
 
 def _partial(folder: Path) -> bool:

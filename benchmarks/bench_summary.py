@@ -122,9 +122,9 @@ def main() -> None:
     stored_cold = child_time("stored", path, repeats=r, cold=True)
     print(f"{'stored percentiles, 5 headline variables':<58}{stored:>9.3f}{stored_cold:>9.3f}")
     command = wall_time([str(bin_dir / "smasim"), "summary", str(path)], repeats=r)
-    startup = wall_time([sys.executable, "-c", "import cli.main"], repeats=r)
+    startup = wall_time([sys.executable, "-c", "import simcore.cli.main"], repeats=r)
     print(f"{'`smasim summary FILE`, whole command (wall)':<58}{command:>9.3f}")
-    print(f"{'  of which Python start-up + `import cli.main`':<58}{startup:>9.3f}")
+    print(f"{'  of which Python start-up + `import simcore.cli.main`':<58}{startup:>9.3f}")
 
     pairs = [
         ("read contribution_usd with h5py", "read-one",

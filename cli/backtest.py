@@ -8,8 +8,6 @@ from typing import Any
 
 import click
 
-from cli.history import data_option, echo_json, format_option, print_table
-from cli.options import Count, check_output_free, read_overwrite_option
 from simcore.analysis.backtest import (
     DEFAULT_FROM,
     DEFAULT_HORIZON,
@@ -21,6 +19,9 @@ from simcore.analysis.backtest import (
     write_backtest,
 )
 from simcore.evidence.history import load_history
+
+from .history import data_option, echo_json, format_option, print_table
+from .options import Count, check_output_free, read_overwrite_option
 
 #: Most paths per origin a backtest simulates.
 MAX_BACKTEST_SAMPLES = 10_000_000

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from cli.options import (
+from simcore.core.errors import SmasimInputError
+from simcore.io.atomic import write_text
+from simcore.report.budget import DEFAULT_VARIABLE, budget_json, budget_rows, budget_tables
+from simcore.report.render import format_for
+from simcore.stats.budget import DEFAULT_LEVEL
+
+from .options import (
     check_output_free,
     file_argument,
     format_option,
@@ -16,12 +22,7 @@ from cli.options import (
     scenario_option,
     years_option,
 )
-from cli.summary import emit
-from simcore.core.errors import SmasimInputError
-from simcore.io.atomic import write_text
-from simcore.report.budget import DEFAULT_VARIABLE, budget_json, budget_rows, budget_tables
-from simcore.report.render import format_for
-from simcore.stats.budget import DEFAULT_LEVEL
+from .summary import emit
 
 
 @click.command("budget")

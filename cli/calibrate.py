@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from cli.history import data_option, echo_json, format_option, print_table
 from simcore.config.load import load_scenario
 from simcore.config.schema import Scenario
 from simcore.evidence.calibrate import (
@@ -21,6 +20,8 @@ from simcore.evidence.calibrate import (
 )
 from simcore.evidence.calibrated_scenario import calibrated_toml, configured_concession_mean
 from simcore.evidence.history import load_history
+
+from .history import data_option, echo_json, format_option, print_table
 
 DEFAULT_BASE = Path("configs/baseline.toml")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")

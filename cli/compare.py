@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from cli.options import (
+from simcore.read.choices import parse_percentiles
+from simcore.read.queries import comparison_rows
+from simcore.report.render import comparison_tables
+from simcore.stats.compare import DEFAULT_SECTIONS
+
+from .options import (
     check_output_free,
     file_argument,
     format_option,
@@ -16,11 +21,7 @@ from cli.options import (
     var_option,
     years_option,
 )
-from cli.summary import emit
-from simcore.read.choices import parse_percentiles
-from simcore.read.queries import comparison_rows
-from simcore.report.render import comparison_tables
-from simcore.stats.compare import DEFAULT_SECTIONS
+from .summary import emit
 
 
 @click.command("compare")

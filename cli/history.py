@@ -2,8 +2,8 @@
 
 Also holds what the three evidence commands (history, calibrate, backtest) share: the
 ``--data`` and ``--format`` options and the rich table printer. They stay apart from
-``cli.summary`` so that these commands do not import xarray (calibrate runs in well under a
-second).
+``simcore.cli.summary`` so that these commands do not import xarray (calibrate runs in well
+under a second).
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def history_command(series: str | None, negotiations: bool, fmt: str, data: Path
 
     --data reads a folder of the same layout instead (a copy with newer numbers).
     """
-    from cli.main import InputError
+    from .main import InputError
 
     history = load_history(data)
     if negotiations:

@@ -166,24 +166,25 @@ def _silence_stdout() -> None:
         os.close(null)
 
 
-#: Each command and where it lives, imported only when used: a command then pays only for
-#: the libraries it needs (``smasim summary`` does not import the engine, dask or scipy).
+#: Each command and the module of this package that holds it, imported only when used: a
+#: command then pays only for the libraries it needs (``smasim summary`` does not import the
+#: engine, dask or scipy).
 COMMANDS = {
-    "run": "cli.run:run_command",
-    "batch": "cli.run:batch_command",
-    "summary": "cli.summary:summary_command",
-    "compare": "cli.compare:compare_command",
-    "plot": "cli.plot:plot_command",
-    "budget": "cli.budget:budget_command",
-    "report": "cli.report:report_command",
-    "sensitivity": "cli.sensitivity:sensitivity_command",
-    "sweep": "cli.sweep:sweep_command",
-    "info": "cli.provenance:info_command",
-    "validate": "cli.provenance:validate_command",
-    "rerun": "cli.provenance:rerun_command",
-    "history": "cli.history:history_command",
-    "calibrate": "cli.calibrate:calibrate_command",
-    "backtest": "cli.backtest:backtest_command",
+    "run": "run:run_command",
+    "batch": "run:batch_command",
+    "summary": "summary:summary_command",
+    "compare": "compare:compare_command",
+    "plot": "plot:plot_command",
+    "budget": "budget:budget_command",
+    "report": "report:report_command",
+    "sensitivity": "sensitivity:sensitivity_command",
+    "sweep": "sweep:sweep_command",
+    "info": "provenance:info_command",
+    "validate": "provenance:validate_command",
+    "rerun": "provenance:rerun_command",
+    "history": "history:history_command",
+    "calibrate": "calibrate:calibrate_command",
+    "backtest": "backtest:backtest_command",
 }
 
 
@@ -197,7 +198,8 @@ class SmasimGroup(click.Group):
         if name not in COMMANDS:
             return None
         module, attribute = COMMANDS[name].split(":")
-        command: click.Command = getattr(importlib.import_module(module), attribute)
+        found = importlib.import_module(f".{module}", __package__)
+        command: click.Command = getattr(found, attribute)
         return command
 
     def resolve_command(

@@ -7,7 +7,12 @@ from typing import Literal
 
 import click
 
-from cli.options import (
+from simcore.core.errors import SmasimInputError
+from simcore.read.select import select
+from simcore.report.budget import DEFAULT_VARIABLE, budget_figure
+from simcore.report.panels import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
+
+from .options import (
     Choice,
     check_output_free,
     read_overwrite_option,
@@ -15,10 +20,6 @@ from cli.options import (
     scenario_option,
     years_option,
 )
-from simcore.core.errors import SmasimInputError
-from simcore.read.select import select
-from simcore.report.budget import DEFAULT_VARIABLE, budget_figure
-from simcore.report.panels import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
 
 KINDS = ("fan", "cdf", "hist", "budget")
 #: Kinds drawn from the shipped history (FILE: an optional data folder) and from a
@@ -84,7 +85,7 @@ def plot_command(
     chosen (default: the whole horizon).
     """
     if kind in EVIDENCE_KINDS:
-        from cli.evidence_plot import plot_evidence
+        from .evidence_plot import plot_evidence
 
         if kind == "history" and file is not None and not file.is_dir():
             raise SmasimInputError(
@@ -97,12 +98,12 @@ def plot_command(
     if file is None:
         raise click.UsageError(f"--kind {kind} needs a result FILE")
     if kind in SENSITIVITY_KINDS:
-        from cli.sensitivity import draw_sensitivity_plot
+        from .sensitivity import draw_sensitivity_plot
 
         draw_sensitivity_plot(kind, file, variables, years, output, overwrite)
         return
     if kind in SWEEP_KINDS:
-        from cli.sweep import draw_response_plot
+        from .sweep import draw_response_plot
 
         draw_response_plot(file, variables, years, real, output, overwrite)
         return

@@ -10,8 +10,16 @@ from pathlib import Path
 
 import click
 
-from cli.main import describe_input_error
-from cli.options import (
+from simcore.config.load import check_batch
+from simcore.config.schema import Scenario
+from simcore.core.errors import SmasimInputError
+from simcore.core.text import human_bytes
+from simcore.io.layout import OTHER_KINDS, file_layout
+from simcore.io.provenance import FileInfo, file_info
+from simcore.run.parallel import open_executor
+
+from .main import describe_input_error
+from .options import (
     chunk_size_option,
     force_option,
     load_config,
@@ -24,14 +32,7 @@ from cli.options import (
     set_option,
     workers_option,
 )
-from cli.progress import progress_bar
-from simcore.config.load import check_batch
-from simcore.config.schema import Scenario
-from simcore.core.errors import SmasimInputError
-from simcore.core.text import human_bytes
-from simcore.io.layout import OTHER_KINDS, file_layout
-from simcore.io.provenance import FileInfo, file_info
-from simcore.run.parallel import open_executor
+from .progress import progress_bar
 
 
 def render_info(info: FileInfo) -> str:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from cli.options import check_output_free, read_overwrite_option
 from simcore.core.errors import SmasimInputError
 from simcore.core.text import human_bytes
 from simcore.io.atomic import write_text
+
+from .options import check_output_free, read_overwrite_option
 
 #: Suffixes accepted for the report file.
 HTML_SUFFIXES = (".html", ".htm")

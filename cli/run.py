@@ -9,17 +9,18 @@ from typing import Any
 
 import click
 
-from cli.options import (
+from simcore.config.load import check_batch
+from simcore.config.schema import Scenario
+from simcore.run.parallel import open_executor
+from simcore.run.runner import run_scenarios
+
+from .options import (
     DEFAULT_OUTPUT_DIR,
     load_config,
     run_output_option,
     simulation_options,
 )
-from cli.progress import progress_bar
-from simcore.config.load import check_batch
-from simcore.config.schema import Scenario
-from simcore.run.parallel import open_executor
-from simcore.run.runner import run_scenarios
+from .progress import progress_bar
 
 
 def simulate_with_progress(

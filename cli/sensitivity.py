@@ -9,7 +9,15 @@ from pathlib import Path
 
 import click
 
-from cli.options import (
+from simcore.analysis.sensitivity import DEFAULT_INNER, DEFAULT_OUTER, analyse_sensitivity
+from simcore.read.choices import HEADLINE_VARIABLES
+from simcore.report.render import SUFFIX_FORMATS
+from simcore.report.sensitivity_tables import sensitivity_tables
+from simcore.run.parallel import open_executor
+from simcore.run.runner import resolve_seed
+from simcore.stats.shapley import ShapleyPrecisionWarning
+
+from .options import (
     DEFAULT_OUTPUT_DIR,
     Count,
     check_output_free,
@@ -23,15 +31,8 @@ from cli.options import (
     workers_option,
     years_option,
 )
-from cli.progress import progress_bar
-from cli.summary import emit
-from simcore.analysis.sensitivity import DEFAULT_INNER, DEFAULT_OUTER, analyse_sensitivity
-from simcore.read.choices import HEADLINE_VARIABLES
-from simcore.report.render import SUFFIX_FORMATS
-from simcore.report.sensitivity_tables import sensitivity_tables
-from simcore.run.parallel import open_executor
-from simcore.run.runner import resolve_seed
-from simcore.stats.shapley import ShapleyPrecisionWarning
+from .progress import progress_bar
+from .summary import emit
 
 #: Outer draws at most (2^26: about 1.5e9 model paths with the baseline's 5 groups).
 MAX_OUTER = 2**26

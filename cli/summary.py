@@ -15,18 +15,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cli.options import (
-    check_output_free,
-    file_argument,
-    format_option,
-    percentiles_option,
-    read_output_option,
-    read_overwrite_option,
-    real_option,
-    scenario_option,
-    var_option,
-    years_option,
-)
 from simcore.core.errors import SmasimInputError
 from simcore.io.atomic import write_text
 from simcore.read.choices import parse_percentiles
@@ -41,6 +29,19 @@ from simcore.report.render import (
     summary_tables,
 )
 from simcore.stats.convergence import DEFAULT_PRECISION
+
+from .options import (
+    check_output_free,
+    file_argument,
+    format_option,
+    percentiles_option,
+    read_output_option,
+    read_overwrite_option,
+    real_option,
+    scenario_option,
+    var_option,
+    years_option,
+)
 
 #: Widest headline printed, whatever the terminal (columns wrap into blocks beyond it).
 HEADLINE_WIDTH = 100

@@ -7,7 +7,11 @@ from typing import Any
 
 import click
 
-from cli.options import (
+from simcore.analysis.sweep import plan_sweep, response_curves
+from simcore.core.errors import SmasimInputError
+from simcore.read.select import select
+
+from .options import (
     DEFAULT_OUTPUT_DIR,
     check_output_free,
     chunk_size_option,
@@ -22,10 +26,7 @@ from cli.options import (
     seed_option,
     workers_option,
 )
-from cli.run import simulate_with_progress
-from simcore.analysis.sweep import plan_sweep, response_curves
-from simcore.core.errors import SmasimInputError
-from simcore.read.select import select
+from .run import simulate_with_progress
 
 
 @click.command("sweep")

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from scipy import stats
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.analysis.backtest import (
     INTERVALS,
     LEVELS,
@@ -232,8 +232,8 @@ def test_bad_backtest_options_are_one_line_errors(tmp_path: Path) -> None:
 
 
 def test_backtest_samples_take_scientific_notation_like_run() -> None:
-    from cli.backtest import backtest_command
-    from cli.options import Count
+    from simcore.cli.backtest import backtest_command
+    from simcore.cli.options import Count
 
     (samples,) = [p for p in backtest_command.params if p.name == "samples"]
     assert isinstance(samples.type, Count)

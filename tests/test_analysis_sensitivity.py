@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import tomli_w
 from click.testing import CliRunner
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.analysis.sensitivity import (
     ESTIMATED,
     GROUPS,

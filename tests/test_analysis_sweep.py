@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.analysis.sweep import parse_axis, plan_sweep, response_curves, sweep_grid
 from simcore.core.errors import SmasimInputError
 from simcore.io.reader import read_samples, read_scenario_coords

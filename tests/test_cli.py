@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from simcore.cli.main import OPTION_WORDING, cli
 
-from cli.main import OPTION_WORDING, cli
 from simcore.core.errors import PARAMETER_WORDING
 from tests.conftest import BASELINE
 

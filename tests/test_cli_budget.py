@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import xarray as xr
 from click.testing import CliRunner
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.stats.budget import allocate_budget
 from tests.conftest import result_file
 

@@ -21,8 +21,8 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
+from simcore.cli.main import cli, describe_os_error
 
-from cli.main import cli, describe_os_error
 from simcore.config.schema import Scenario
 from simcore.core.errors import SmasimInputError
 from simcore.io.partial import (
@@ -46,11 +46,11 @@ HANG = 60.0
 
 
 def smasim_command() -> list[str]:
-    """The installed console script (``smasim = cli.main:main``), or the same entry point."""
+    """The installed console script (``smasim = simcore.cli.main:main``), or its entry point."""
     script = Path(sys.executable).with_name("smasim")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from cli.main import main; main()"]
+    return [sys.executable, "-c", "from simcore.cli.main import main; main()"]
 
 
 def partial_files(folder: Path) -> list[Path]:

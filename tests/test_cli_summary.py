@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import xarray as xr
 from click.testing import CliRunner
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.config.load import load_scenario
 from simcore.core.errors import SmasimInputError
 from simcore.model.drivers import price_index

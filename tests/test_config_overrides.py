@@ -11,8 +11,8 @@ import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from simcore.cli.main import OPTION_WORDING, cli
 
-from cli.main import OPTION_WORDING, cli
 from simcore.config.load import load_scenario, parse_scenario
 from simcore.config.overrides import OverrideError, apply_overrides, parse_override
 from simcore.core.errors import ConfigError, ParameterError

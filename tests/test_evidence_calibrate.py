@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from scipy import stats
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.config.load import load_scenario
 from simcore.config.schema import ShocksSection
 from simcore.evidence.calibrate import (
@@ -406,7 +406,7 @@ def _with_tie(history: Any, **options: Any) -> Calibration:
 
 def test_a_tie_is_warned_and_written_in_the_header(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cli.calibrate.calibrate", _with_tie)
+    monkeypatch.setattr("simcore.cli.calibrate.calibrate", _with_tie)
     out = tmp_path / "tied.toml"
     result = CliRunner().invoke(cli, ["calibrate", "--base", str(BASELINE), "-o", str(out)])
     assert result.exit_code == 0, result.output

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.evidence.history import (
     DATA_FILES,
     DOMAIN_RULES,

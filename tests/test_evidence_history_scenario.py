@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 from click.testing import CliRunner
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.config.load import load_scenario
 from simcore.evidence.calibrate import calibrate
 from simcore.evidence.history import load_history

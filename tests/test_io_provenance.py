@@ -12,8 +12,8 @@ import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.config.load import load_scenario, parse_scenario
 from simcore.config.schema import Scenario
 from simcore.core.design import BLOCK_SIZE

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.config.load import load_scenario
 from simcore.core.errors import did_you_mean
 from simcore.core.variables import VARIABLES

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.text import Text
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.core.errors import OutputExistsError
 from simcore.io.atomic import replacing, write_text
 from simcore.read.queries import summary_rows

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.analysis.sensitivity import SensitivityResult
 from simcore.config.load import load_scenario
 from simcore.core.variables import VARIABLES

@@ -160,8 +160,8 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
                                      analysis: tuple[Any, Path]) -> None:
     # Imported here: the document tests above need no result file, nor the read side.
     from click.testing import CliRunner
+    from simcore.cli.main import cli
 
-    from cli.main import cli
     from simcore.report.html.report import build_report
     from tests.conftest import ROOT
     from tests.test_report_html import SHIPPED, shipped_batch

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.read.queries import summary_rows
 from simcore.read.select import select
 from simcore.report import plots

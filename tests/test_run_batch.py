@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import xarray as xr
 from click.testing import CliRunner
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.config.load import check_batch
 from simcore.config.schema import Scenario
 from simcore.core.errors import ConfigError

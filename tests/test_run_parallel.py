@@ -202,8 +202,7 @@ def test_a_million_paths_on_two_workers_equal_one_thread(tmp_path: Path) -> None
 
 def test_the_cli_names_its_options_where_the_library_names_parameters(tmp_path: Path) -> None:
     from click.testing import CliRunner
-
-    from cli.main import cli
+    from simcore.cli.main import cli
 
     result = CliRunner().invoke(cli, ["run", str(BASELINE), "-o", str(tmp_path / "x.h5"),
                                       "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])

@@ -111,7 +111,7 @@ def test_info_and_validate_do_not_import_the_engine(tmp_path: Path, command: str
         ).path
     script = (
         "import json, sys\n"
-        "from cli.main import cli\n"
+        "from simcore.cli.main import cli\n"
         f"try:\n    cli.main([{command!r}, {str(target)!r}], standalone_mode=False)\n"
         "finally:\n"
         "    print(json.dumps(sorted(m for m in sys.modules if m.startswith(('simcore', 'dask')))))"

@@ -10,8 +10,8 @@ import pytest
 import xarray as xr
 from click.testing import CliRunner
 from scipy import special, stats
+from simcore.cli.main import cli
 
-from cli.main import cli
 from simcore.config.load import load_scenario
 from simcore.run.runner import run_scenarios
 from simcore.stats.compare import paired_difference
