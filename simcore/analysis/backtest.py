@@ -102,7 +102,7 @@ def _minimal_scenario(calibration: Calibration, *, horizon: int, samples: int,
         "shocks": {"drivers": list(c.correlation.drivers),
                    "correlation": c.correlation.matrix.tolist()},
         "troops": {"levels": [1], "initial": 1, "transition": [[1.0]]},
-        "us_cost": {"base_usd": 0.0},
+        "us_cost": {"base_usd": 0.0, "offset_share": 0.0},
         "agreement": agreement,
         "negotiation": {"outcomes": [{"kind": "status_quo", "probability": 1.0, "term": 1}]},
     }

@@ -51,6 +51,7 @@ _EXPORTS = {
     "ZERO_PIVOT": "linalg",
     "allocate_budget": "budget",
     "bracket_column": "quantiles",
+    "chain_marginals": "markov",
     "checkpoints": "convergence",
     "column_percentiles": "quantiles",
     "combine_batches": "shapley",
