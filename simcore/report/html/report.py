@@ -31,6 +31,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.typing import LineStyleType
 
+from simcore.analysis.backtest import read_negotiation_backtest
 from simcore.core.errors import SmasimInputError
 from simcore.core.variables import VARIABLES
 from simcore.io.provenance import FileInfo, file_info
@@ -64,6 +65,7 @@ from simcore.report.html.document import (
     table_html,
     tiles,
 )
+from simcore.report.negotiation_tables import negotiation_tables
 from simcore.report.panels import distribution_panels, fan_panels
 from simcore.report.render import (
     TextTable,
@@ -553,6 +555,13 @@ def _backtest(path: Path) -> Section:
         f"simulations use point estimates of the parameters (intervals run narrow), from "
         f"{path.name}."
     ) + "".join(_tables_html(coverage_tables(rows)))
+    negotiations = read_negotiation_backtest(path)
+    if negotiations is not None:
+        body += paragraph(
+            "How the negotiation outcomes fared against the agreements since 1994: each one "
+            "forecast by the history model fitted to the agreements before it, by the status "
+            "quo and by each judgment scenario."
+        ) + "".join(_tables_html(negotiation_tables(negotiations)))
     return Section("backtest", "Backtest coverage", body, new_page=False)
 
 
