@@ -150,8 +150,8 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
             if scheduled or reopen:
                 index = _pick(outcome_cdf, u[2])
                 outcome = outcomes[index]
-                # MODEL.md §9: the kind's code, + 4 for each earlier entry of the same kind.
-                code = KIND_CODES[outcome.kind] + 4 * sum(
+                # MODEL.md §9: the kind's code, + 8 for each earlier entry of the same kind.
+                code = KIND_CODES[outcome.kind] + 8 * sum(
                     other.kind == outcome.kind for other in outcomes[:index])
                 if isinstance(outcome, StatusQuoOutcome):
                     if scheduled:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -321,3 +322,20 @@ def test_validate_show_prints_the_configuration_with_the_change() -> None:
     assert code == 0, output
     toml_text = output[output.index("[run]"):]
     assert tomllib.loads(toml_text)["agreement"]["escalation"]["cap"] == 0.04
+
+
+def test_the_readme_changes_the_demand_by_name(tmp_path: Path) -> None:
+    """The README's example runs as written, and the file records the changed demand."""
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index("**Change the demand's size and probability.**"):]
+    block = block[: block.index("From Python:")]
+    assignments = re.findall(r"--set (\S+)", block)
+    assert len(assignments) == 3
+    out = tmp_path / "demand.h5"
+    code, output = invoke("run", str(BASELINE), "-o", str(out), "-q", "--samples", "2000",
+                          *[arg for a in assignments for arg in ("--set", a)])
+    assert code == 0, output
+    stored = parse_scenario(file_info(out).configs()["baseline"])
+    status_quo, demand, lapse = stored.negotiation.outcomes
+    assert (status_quo.probability, demand.probability, lapse.probability) == (0.4, 0.5, 0.1)
+    assert demand.demand_usd.values == [10e9] and demand.demand_usd.probabilities == [1.0]

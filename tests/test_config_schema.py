@@ -195,7 +195,7 @@ def test_an_outcome_without_a_name_is_named_by_its_kind(baseline_dict: dict[str,
     baseline_dict["negotiation"]["outcomes"].append(extra)
     scenario = scenario_from_dict(baseline_dict)
     assert scenario.outcome_names == ["status_quo", "demand", "lapse", "demand_2"]
-    assert scenario.outcome_codes == [0, 1, 2, 5]
+    assert scenario.outcome_codes == [0, 1, 2, 9]
     # The resolved TOML (stored in every result file) carries the names.
     assert 'name = "demand_2"' in scenario.to_toml()
     assert parse_scenario(scenario.to_toml()) == scenario
@@ -229,9 +229,9 @@ def test_outcome_names_are_unique_keys(
 
 def test_too_many_outcomes_of_one_kind(baseline_dict: dict[str, Any]) -> None:
     lapse = {"kind": "lapse", "probability": 0.0}
-    baseline_dict["negotiation"]["outcomes"] += [copy.deepcopy(lapse) for _ in range(32)]
-    with pytest.raises(ConfigError, match=r"negotiation\.outcomes: at most 32 outcomes of one "
-                                          r"kind \('lapse' has 33\)"):
+    baseline_dict["negotiation"]["outcomes"] += [copy.deepcopy(lapse) for _ in range(16)]
+    with pytest.raises(ConfigError, match=r"negotiation\.outcomes: at most 16 outcomes of one "
+                                          r"kind \('lapse' has 17\)"):
         scenario_from_dict(baseline_dict)
 
 

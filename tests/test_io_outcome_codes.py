@@ -96,24 +96,24 @@ def test_a_repeated_kind_has_a_stable_code_and_the_file_names_each_entry(
     baseline_dict: dict[str, Any], tmp_path: Path
 ) -> None:
     two = _two_demands(baseline_dict)
-    assert two.outcome_codes == [0, 1, 2, 5]
+    assert two.outcome_codes == [0, 1, 2, 9]
     base = load_scenario(BASELINE).with_overrides(samples=N)
     path = run_scenarios([base, two], tmp_path / "two.h5", batch=True, seed=SEED).path
     with (xr.open_dataset(path, engine="h5netcdf") as ds,
           xr.open_dataset(path, engine="h5netcdf", group="summary") as summary):
         attrs = ds["negotiation_outcome"].attrs
-        assert list(attrs["flag_values"]) == [-1, 0, 1, 2, 3, 5]
+        assert list(attrs["flag_values"]) == [-1, 0, 1, 2, 3, 9]
         assert attrs["flag_meanings"].split()[-1] == "demand_2"
         codes = ds["negotiation_outcome"].sel(scenario="two-demands").values
-        assert list(summary["outcome"].values) == [-1, 0, 1, 2, 5]
+        assert list(summary["outcome"].values) == [-1, 0, 1, 2, 9]
         assert summary["outcome_name"].values.tolist() == [
             ["no_negotiation", "status_quo", "demand", "lapse", ""],
             ["no_negotiation", "status_quo", "small", "lapse", "big"],
         ]
-    assert set(np.unique(codes)) == {-1, 0, 1, 2, 5}
+    assert set(np.unique(codes)) == {-1, 0, 1, 2, 9}
     rows = outcome_rows(path, scenarios=["two-demands"])
     assert [(r.outcome, r.code) for r in rows if r.year == 2031] == [
-        ("no_negotiation", -1), ("status_quo", 0), ("small", 1), ("lapse", 2), ("big", 5)]
+        ("no_negotiation", -1), ("status_quo", 0), ("small", 1), ("lapse", 2), ("big", 9)]
     for row in rows:
         share = np.mean(codes[:, row.year - 2026] == row.code)
         assert row.probability == pytest.approx(share, abs=1e-15)

@@ -121,7 +121,7 @@ def test_names_and_codes_know_the_kind(make_scenario: Factory) -> None:
         {"kind": "status_quo", "probability": 0.5, "term": 5},
         _increase(probability=0.25), _increase(probability=0.25)]}})
     assert scenario.outcome_names == ["status_quo", "increase", "increase_2"]
-    assert scenario.outcome_codes == [0, 3, 7]
+    assert scenario.outcome_codes == [0, 3, 11]
 
 
 def test_its_rule_joins_the_rules(make_scenario: Factory) -> None:

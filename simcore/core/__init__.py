@@ -20,6 +20,7 @@ _EXPORTS = {
     "DRIVERS": "types",
     "Deflator": "variables",
     "KIND_CODES": "outcomes",
+    "KIND_SLOTS": "outcomes",
     "MAX_PER_KIND": "outcomes",
     "NO_NEGOTIATION": "outcomes",
     "NO_NEGOTIATION_MEANING": "outcomes",

@@ -5,19 +5,17 @@ smasim writes, so that files can be concatenated, compared and decoded without t
 configurations: −1 is a year without a negotiation; each kind has a fixed code
 (:data:`KIND_CODES`) for its first entry in a scenario's ``[[negotiation.outcomes]]``; the
 ``m``-th entry of one kind (a scenario with two ``demand`` outcomes) has the stable
-extension ``code + 4 (m − 1)``, whose meaning is ``<kind>_<m>`` (``demand_2``). Which
+extension ``code + 8 (m − 1)``, whose meaning is ``<kind>_<m>`` (``demand_2`` = 9). Which
 configured entry, and so which name, a code stands for in a scenario is the ``m``-th entry
 of that kind in the scenario's list (docs/spec/MODEL.md §9).
 
 An outcome's name addresses it in ``--set`` keys (``negotiation.outcomes.demand.probability``)
-and labels it in tables; by default it is its kind, numbered when a kind repeats, which is the
-meaning of its code.
+and labels it in tables; by default it is the meaning of its code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import get_args
 
 from simcore.core.types import OutcomeKind
 
@@ -25,18 +23,20 @@ from simcore.core.types import OutcomeKind
 NO_NEGOTIATION = -1
 NO_NEGOTIATION_MEANING = "no_negotiation"
 
-#: Code of each kind's first entry in a scenario: status_quo 0, demand 1, lapse 2, increase 3.
-KIND_CODES: dict[OutcomeKind, int] = {
-    kind: code for code, kind in enumerate(get_args(OutcomeKind))
-}
+#: Code of each kind's first entry in a scenario. Codes are stored in files: a kind keeps its
+#: code for good, and a new kind takes the next free one below :data:`KIND_SLOTS`.
+KIND_CODES: dict[OutcomeKind, int] = {"status_quo": 0, "demand": 1, "lapse": 2, "increase": 3}
+
+#: Codes ``0 … KIND_SLOTS − 1`` are kinds' first entries (4–7 are free for kinds to come); the
+#: m-th entry of a kind is its code + ``KIND_SLOTS`` (m − 1), so no new kind moves a code.
+KIND_SLOTS = 8
 
 #: Codes every result file declares (``flag_values``), whatever its scenarios configure:
 #: no negotiation, then each kind's first entry.
 BASE_CODES = (NO_NEGOTIATION, *KIND_CODES.values())
 
-
 #: Entries of one kind a scenario may have: codes are int8 (at most 127).
-MAX_PER_KIND = (127 - max(KIND_CODES.values())) // len(KIND_CODES) + 1
+MAX_PER_KIND = (127 - (KIND_SLOTS - 1)) // KIND_SLOTS + 1
 
 
 def _occurrences(kinds: Sequence[str]) -> list[int]:
@@ -64,13 +64,13 @@ def outcome_codes(kinds: Sequence[OutcomeKind]) -> list[int]:
     >>> outcome_codes(["increase", "lapse"])
     [3, 2]
     >>> outcome_codes(["demand", "status_quo", "demand"])
-    [1, 0, 5]
+    [1, 0, 9]
     """
     codes: list[int] = []
     for kind, occurrence in zip(kinds, _occurrences(kinds), strict=True):
         if occurrence > MAX_PER_KIND:
             raise ValueError(f"at most {MAX_PER_KIND} outcomes of one kind ({kind!r})")
-        codes.append(KIND_CODES[kind] + len(KIND_CODES) * (occurrence - 1))
+        codes.append(KIND_CODES[kind] + KIND_SLOTS * (occurrence - 1))
     return codes
 
 
@@ -89,16 +89,16 @@ def outcome_meaning(code: int) -> str:
 
     Examples
     --------
-    >>> [outcome_meaning(c) for c in (-1, 0, 1, 2, 3, 5)]
+    >>> [outcome_meaning(c) for c in (-1, 0, 1, 2, 3, 9)]
     ['no_negotiation', 'status_quo', 'demand', 'lapse', 'increase', 'demand_2']
     """
     if code == NO_NEGOTIATION:
         return NO_NEGOTIATION_MEANING
-    kinds = list(KIND_CODES)
-    occurrence, index = divmod(int(code), len(kinds))
-    if code < NO_NEGOTIATION or occurrence >= MAX_PER_KIND:
+    occurrence, slot = divmod(int(code), KIND_SLOTS)
+    kind = next((k for k, c in KIND_CODES.items() if c == slot), None)
+    if code < NO_NEGOTIATION or occurrence >= MAX_PER_KIND or kind is None:
         raise ValueError(f"{code} is not a negotiation outcome code")
-    return _numbered(kinds[index], occurrence + 1)
+    return _numbered(kind, occurrence + 1)
 
 
 def default_outcome_names(kinds: Sequence[str], names: Sequence[str | None]) -> list[str]:
