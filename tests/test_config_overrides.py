@@ -18,6 +18,7 @@ from simcore.config.load import load_scenario, parse_scenario
 from simcore.config.overrides import (
     OverrideError,
     apply_overrides,
+    outcome_key,
     parse_key,
     parse_override,
     resolve_key,
@@ -161,6 +162,12 @@ def test_the_key_parser_is_public_for_other_commands(baseline_dict: dict[str, An
     assert resolve_key(baseline_dict, "negotiation.outcomes[1].probability") == (
         "negotiation", "outcomes", 1, "probability")
     assert resolve_key(baseline_dict, "pins.fx.2027") == ("pins", "fx", "2027")
+    # What reweight or explore needs to know of a key: which outcome's which value it sets.
+    assert outcome_key(resolve_key(baseline_dict, "negotiation.outcomes.lapse.probability")) \
+        == (2, "probability")
+    assert outcome_key(resolve_key(baseline_dict, "negotiation.outcomes.demand.concession.a")) \
+        is None
+    assert outcome_key(("fx", "volatility")) is None
     # A validated scenario's mapping works as well as the parsed file.
     dumped = load_scenario(BASELINE).model_dump()
     assert resolve_key(dumped, "negotiation.outcomes.demand") == ("negotiation", "outcomes", 1)

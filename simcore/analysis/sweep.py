@@ -24,9 +24,9 @@ import numpy as np
 
 from simcore.config.load import check_batch, load_scenario
 from simcore.config.overrides import (
-    NAMED_LIST,
     KeyPath,
     OverrideError,
+    outcome_key,
     parse_key,
     resolve_key,
 )
@@ -69,20 +69,18 @@ class SweepAxis:
 
     def outcome_probability(self, base: Scenario) -> int | None:
         """The index of the outcome whose probability the key is, or None."""
-        path = self.path(base)
-        if path[:-2] == NAMED_LIST and isinstance(path[-2], int) and path[-1] == "probability":
-            return path[-2]
-        return None
+        found = outcome_key(self.path(base))
+        return found[0] if found is not None and found[1] == "probability" else None
 
     def label(self, base: Scenario) -> str:
         """A short name for the key in a scenario name: its last step, after the list
         entry it belongs to (an outcome by its name: ``demand.probability``)."""
         steps = self.key.split(".")
         tail = steps[-1]
-        path = self.path(base)
+        found = outcome_key(self.path(base))
         names = base.outcome_names
-        if path[:-2] == NAMED_LIST and isinstance(path[-2], int) and path[-2] < len(names):
-            tail = f"{names[path[-2]]}.{tail}"
+        if found is not None and found[0] < len(names):
+            tail = f"{names[found[0]]}.{tail}"
         elif len(steps) > 1 and (entry := re.fullmatch(r"(\w+)\[(\d+)\]", steps[-2])):
             tail = f"{entry[1]}{entry[2]}.{tail}"
         return re.sub(r"[^A-Za-z0-9_.\-]", "", tail)

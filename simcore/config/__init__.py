@@ -54,6 +54,7 @@ _EXPORTS = {
     "format_validation_error": "messages",
     "load_scenario": "load",
     "outcome_entry_names": "schema",
+    "outcome_key": "overrides",
     "parse_key": "overrides",
     "parse_override": "overrides",
     "parse_scenario": "load",

@@ -11,7 +11,8 @@ set to one number, that value with probability 1.
 
 The key parser is public for every command that names configuration keys:
 :func:`parse_key` reads a key's syntax, :func:`resolve_key` finds it in a configuration,
-outcome names turned into the indices they stand for.
+outcome names turned into the indices they stand for, and :func:`outcome_key` says which
+outcome's key (``probability``) a resolved path sets.
 """
 
 from __future__ import annotations
@@ -191,6 +192,22 @@ def resolve_key(data: Mapping[str, Any], key: str | KeyPath, *,
         else:
             node = None
     return tuple(resolved)
+
+
+def outcome_key(path: KeyPath) -> tuple[int, str] | None:
+    """The outcome index and its key that a resolved path sets
+    (``('negotiation', 'outcomes', 1, 'probability')`` → ``(1, 'probability')``), or None
+    for a path that is not one key of one outcome.
+
+    >>> outcome_key(("negotiation", "outcomes", 2, "probability"))
+    (2, 'probability')
+    >>> outcome_key(("fx", "volatility")) is None
+    True
+    """
+    if (len(path) == len(NAMED_LIST) + 2 and path[:len(NAMED_LIST)] == NAMED_LIST
+            and isinstance(path[-2], int) and isinstance(path[-1], str)):
+        return path[-2], path[-1]
+    return None
 
 
 def parse_override(assignment: str) -> Override:
