@@ -221,8 +221,8 @@ class RokOtherSupportSection(_Section):
 #: silent default would change the meaning of "total cost" for one kind of file or the other.
 OFFSET_SHARE_REQUIRED = (
     "us_cost.offset_share: required key is missing: the share of a larger ROK payment that "
-    "replaces US spending (MODEL.md §7), 1 = it replaces it (the shipped scenarios), 0 = it "
-    "pays for new spending (the rule before 0.2.0, when the key did not exist)"
+    "replaces US spending (docs/spec/MODEL.md §7), 1 = it replaces it (the shipped scenarios), "
+    "0 = it pays for new spending (the rule before 0.2.0, when the key did not exist)"
 )
 
 
