@@ -224,6 +224,17 @@ def test_rerun_of_a_batch(batch: Path, tmp_path: Path) -> None:
     assert_same_variables(batch, result.path)
 
 
+def test_a_batch_of_one_scenario_gives_back_its_configuration(tmp_path: Path) -> None:
+    """It is stored unnumbered, as a single run's: info, rerun and the readers find it."""
+    scenario = load_scenario(BASELINE).with_overrides(samples=300, seed=2)
+    path = run_scenarios([scenario], tmp_path / "one.h5", batch=True).path
+    info = file_info(path)
+    assert info.batch and info.scenarios == ["baseline"]
+    assert info.configs() == {"baseline": scenario.to_toml()}
+    assert info.config_hashes() == {"baseline": scenario.config_hash()}
+    assert_same_variables(path, rerun(path, tmp_path / "again.h5").path)
+
+
 def test_rerun_refuses_what_it_cannot_reproduce(single: Path, tmp_path: Path) -> None:
     other = tmp_path / "other-blocks.h5"
     other.write_bytes(single.read_bytes())
