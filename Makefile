@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench bench-full portable lint clean
+.PHONY: run test test-fast docs bench bench-full portable lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench,docs]"
 	touch $(STAMP)
 
 ## Simulate every scenario in configs/ as one batch (100,000 paths each), print the headline
@@ -34,6 +34,12 @@ test: $(STAMP)
 ## The quick subset: everything but tests marked slow.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+## The documentation site (docs/: tutorials, how-to guides, the reference generated from the
+## docstrings and the click commands, the methods), warnings as errors, the notebook executed.
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -q -b html -d docs/_build/doctrees docs docs/_build/html
+	@echo "docs/_build/html/index.html"
 
 ## Throughput, floors and ratios (printed, never asserted).
 bench: $(STAMP)
@@ -65,4 +71,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) outputs/*.h5 .pytest_cache
+	rm -rf $(VENV) outputs/*.h5 .pytest_cache docs/_build

@@ -38,7 +38,7 @@ def simulate_inflation(
     shocks : ndarray, shape (n, H)
         Unit-variance shocks ``z_t`` of this driver.
     process : InflationParams
-        ``initial`` (``π_0``), ``mean`` (``μ``), ``persistence`` (``φ``, |φ| < 1) and
+        ``initial`` (``π_0``), ``mean`` (``μ``), ``persistence`` (``φ``, ``|φ| < 1``) and
         ``volatility`` (``σ``); rates as fractions per year (0.021 = 2.1%).
     pins : mapping of int to float, optional
         Year index → rate in every sample.
