@@ -47,6 +47,8 @@ nb_execution_mode = os.environ.get("SMASIM_DOCS_EXECUTE", "force")
 nb_execution_raise_on_error = True
 nb_execution_timeout = 300
 nb_execution_show_tb = True
+# In a temporary folder: the notebook writes outputs/ where it runs.
+nb_execution_in_temp = True
 
 # API reference: each package's __all__, in source order within classes, numpydoc sections.
 autodoc_default_options = {
