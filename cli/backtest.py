@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -15,52 +13,19 @@ from simcore.analysis.backtest import (
     DEFAULT_WINDOW_START,
     backtest_drivers,
     backtest_sma,
-    driver_records,
+    coverage_rows,
     write_backtest,
 )
 from simcore.evidence.history import load_history
+from simcore.io.atomic import refuse_existing
+from simcore.report.backtest import driver_tables, sma_tables
 
-from .history import data_option, echo_json, format_option, print_table
-from .options import Count, check_output_free, read_overwrite_option
+from .history import data_option, format_option, print_table
+from .options import Count, read_overwrite_option
+from .tables import echo_json
 
 #: Most paths per origin a backtest simulates.
 MAX_BACKTEST_SAMPLES = 10_000_000
-
-CAVEAT = ("Simulations use point estimates of the parameters (intervals run narrow) and "
-          "today's revised data, not what was known at the time. Wilson 95% intervals on "
-          "n_eff = ceil(n / lead): overlapping horizons are dependent.")
-
-
-def _driver_table(records: list[dict[str, Any]]) -> None:
-    rows = []
-    for r in records:
-        rows.append([
-            r["driver"], str(r["lead"]), f"{100 * r['level']:.0f}%",
-            f"{r['hits']} of {r['n']}", f"{100 * r['rate']:.0f}%",
-            f"{100 * r['rate_lower']:.0f}–{100 * r['rate_upper']:.0f}%", str(r["n_eff"]),
-            f"{r['mean_pit']:.2f}", "—" if math.isnan(r["sd_pit"]) else f"{r['sd_pit']:.2f}",
-            f"{r['mean_crps']:.4g}", f"{r['mean_crps_no_change']:.4g}",
-        ])
-    print_table("Driver backtest: central intervals against the data",
-                ["driver", "lead", "interval", "held", "rate", "Wilson 95%", "n_eff",
-                 "mean PIT", "sd PIT", "CRPS", "CRPS no-change"], rows,
-                "A calibrated model: rate near the interval level, mean PIT 0.5, sd PIT 0.29. "
-                + CAVEAT)
-
-
-def _sma_table(records: list[dict[str, Any]]) -> None:
-    def flag(value: bool | None) -> str:
-        return "" if value is None else ("yes" if value else "NO")
-
-    rows = [[r["agreement"], str(r["year"]), f"{r['official_krw'] / 1e8:,.0f}", r["status"],
-             "" if r["pit"] is None else f"{r['pit']:.3f}", flag(r["in_50"]),
-             flag(r["in_80"]), flag(r["in_90"])] for r in records]
-    print_table("SMA backtest: each agreement's later years from the year before it began",
-                ["agreement", "year", "amount [100m KRW]", "status", "PIT", "in 50%", "in 80%",
-                 "in 90%"], rows,
-                "Only official rows are scored; 'determined': fixed by data observed at the "
-                "origin; 'known': given to the model. About five points: illustrative.")
-
 
 @click.command("backtest")
 @click.option("--from", "start", type=int, default=DEFAULT_FROM, show_default=True,
@@ -88,18 +53,18 @@ def backtest_command(start: int, end: int | None, window_start: int, horizon: in
     For each origin, calibrate on the data up to it only, simulate the drivers HORIZON years
     ahead, and score the data: PIT, 50/80/90% interval hits, CRPS beside no-change.
     """
-    check_output_free(output, overwrite)  # before minutes of work, not after
+    refuse_existing(output, overwrite)  # before minutes of work, not after
     history = load_history(data)
     result = backtest_drivers(history, start=start, end=end, window_start=window_start,
                               horizon=horizon, samples=samples)
-    drivers = driver_records(result)
+    coverage = coverage_rows(result)
     sma = backtest_sma(history, window_start=window_start, samples=samples)
     if output is not None:
         write_backtest(result, output, overwrite=overwrite)
     if fmt == "json":
-        echo_json({"drivers": drivers, "sma": sma})
+        echo_json({"drivers": [row.as_record() for row in coverage], "sma": sma})
         return
-    _driver_table(drivers)
-    _sma_table(sma)
+    for table in (*driver_tables(coverage), *sma_tables(sma)):
+        print_table(table)
     if output is not None:
         click.echo(f"Wrote {output}")

@@ -1,49 +1,37 @@
 """Figures of the evidence: the shipped history, and the backtest's coverage and PIT.
 
 Drawn like :mod:`simcore.report.plots`: matplotlib's object API on an Agg canvas (no pyplot, no
-display), the file written under a temporary name and renamed, the
-:class:`~matplotlib.figure.Figure` returned.
+display), the :class:`~matplotlib.figure.Figure` returned and nothing written
+(:func:`simcore.report.figure.save_figure` writes it).
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simcore.analysis.backtest import INTERVALS, interval_hits, wilson_interval
 from simcore.core.types import DRIVERS
 from simcore.evidence.history import History
-from simcore.io.atomic import replacing
-from simcore.report.plots import check_output
+from simcore.report.figure import panel_grid
 
+#: Inches per panel (width, height), and above the panels for the title.
 _PANEL = (5.2, 3.6)
-_DPI = 120
+_TITLE_HEIGHT = 0.5
 _STATUS_MARKER = {"official": "o", "derived": "s", "approximate": "^"}
 #: Bins of the PIT histogram (a uniform PIT puts 1/10 in each).
 PIT_BINS = 10
 
 
 def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
-    figure = Figure(figsize=(_PANEL[0] * columns, _PANEL[1] * rows + 0.5), dpi=_DPI,
-                    layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure, figure.subplots(rows, columns, squeeze=False)
+    return panel_grid(rows, columns, panel=_PANEL, title_height=_TITLE_HEIGHT)
 
 
-def _save(figure: Figure, output: Path, overwrite: bool) -> Figure:
-    with replacing(output, overwrite=overwrite) as temp:
-        figure.savefig(temp, format=output.suffix.lower().lstrip("."))
-    return figure
-
-
-def history_chart(history: History, output: str | Path, *, overwrite: bool = False) -> Figure:
+def history_chart(history: History) -> Figure:
     """The SMA amounts by agreement (marker: status), inflation, exchange rate, defense."""
-    output = check_output(output)
     figure, axes = _figure(2, 2)
     sma = history.sma
     ax = axes[0, 0]
@@ -85,11 +73,11 @@ def history_chart(history: History, output: str | Path, *, overwrite: bool = Fal
         ax.grid(alpha=0.3)
         ax.set_xlabel("year")
     figure.suptitle(f"smasim history ({history.source})")
-    return _save(figure, output, overwrite)
+    return figure
 
 
 def coverage_chart(forecast: np.ndarray, realized: np.ndarray, pit: np.ndarray,
-                   leads: np.ndarray, output: str | Path, *, overwrite: bool = False) -> Figure:
+                   leads: np.ndarray) -> Figure:
     """Per driver: empirical vs nominal coverage by lead (Wilson band), and the PIT histogram.
 
     Parameters
@@ -98,7 +86,6 @@ def coverage_chart(forecast: np.ndarray, realized: np.ndarray, pit: np.ndarray,
     realized, pit : ndarray, shape (driver, origin, lead)
     leads : ndarray, shape (lead,)
     """
-    output = check_output(output)
     hits, scored = interval_hits(forecast, realized)
     n = scored.sum(axis=1)  # (driver, lead)
     figure, axes = _figure(2, len(DRIVERS))
@@ -136,4 +123,4 @@ def coverage_chart(forecast: np.ndarray, realized: np.ndarray, pit: np.ndarray,
         ax.grid(alpha=0.3)
     figure.suptitle("smasim backtest: nominal vs empirical coverage, Wilson 95% band on "
                     f"n_eff = ceil(n / lead); max lead {math.floor(leads[-1])}")
-    return _save(figure, output, overwrite)
+    return figure

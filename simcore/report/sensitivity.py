@@ -1,10 +1,23 @@
-"""A sensitivity analysis laid out as text tables: Shapley shares with their standard errors."""
+"""A sensitivity analysis laid out as text tables: Shapley shares with their standard errors.
+
+:func:`sensitivity_tables` is what ``smasim sensitivity`` prints (with the ĉ(K)/Var check of
+each year), :func:`variance_share_tables` what the report shows of a sensitivity file.
+"""
 
 from __future__ import annotations
 
-from simcore.analysis.sensitivity import NO_VARIANCE_STATUS, NOT_APPLICABLE, SensitivityResult
+import math
+from collections.abc import Sequence
+
+from simcore.analysis.sensitivity import (
+    NO_VARIANCE_STATUS,
+    NOT_APPLICABLE,
+    SensitivityResult,
+    SensitivityRow,
+)
 from simcore.core.variables import VARIABLES
-from simcore.report.render import TextTable, format_with_error
+from simcore.report.formats import TextTable
+from simcore.report.render import format_with_error
 from simcore.stats.shapley import NO_VARIANCE
 
 
@@ -19,7 +32,8 @@ def _share_cell(value: float, error: float) -> str:
 
 
 def sensitivity_tables(result: SensitivityResult) -> list[TextTable]:
-    """A table per variable: years as rows, groups as columns, each effect ± SE in %."""
+    """A table per variable: years as rows, groups as columns, each effect ± SE in %, and
+    each year's ĉ(K)/Var (what ``smasim sensitivity`` prints)."""
     tables = []
     for v, name in enumerate(result.variables):
         rows = []
@@ -46,4 +60,31 @@ def sensitivity_tables(result: SensitivityResult) -> list[TextTable]:
                 "each row sums to 100%.",
             )
         )
+    return tables
+
+
+def variance_share_tables(rows: Sequence[SensitivityRow]) -> list[TextTable]:
+    """Per variable: years as rows, one column per group, Shapley share ± SE in %: the
+    report's layout of a sensitivity file's rows
+    (:func:`simcore.report.attachments.read_sensitivity`)."""
+    tables = []
+    for variable in dict.fromkeys(r.variable for r in rows):
+        mine = [r for r in rows if r.variable == variable]
+        groups = list(dict.fromkeys(r.group for r in mine))
+        cell = {(r.year, r.group): r for r in mine}
+        body = []
+        for year in dict.fromkeys(r.year for r in mine):
+            line = [str(year)]
+            for group in groups:
+                row = cell[year, group]
+                line.append(NO_VARIANCE if math.isnan(row.shapley)
+                            else format_with_error(row.shapley, row.shapley_se, 0.01))
+            body.append(line)
+        tables.append(TextTable(
+            title=f"{variable}: share of each year's variance by group of inputs [%]",
+            header=["year", *groups],
+            rows=body,
+            caption="Shapley effects: each group's share of the variance (a year's shares "
+            "add up to 100 %), ± one standard error; a known amount has no variance.",
+        ))
     return tables

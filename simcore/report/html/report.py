@@ -20,16 +20,12 @@ from __future__ import annotations
 import html
 import re
 import shlex
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.typing import LineStyleType
 
 from simcore.core.errors import SmasimInputError
 from simcore.core.variables import VARIABLES
@@ -40,12 +36,8 @@ from simcore.read.queries import comparison_rows, outcome_rows, summary_rows
 from simcore.read.rows import ComparisonRow, SummaryRow, percentile_label
 from simcore.read.select import select
 from simcore.report import plots
-from simcore.report.attachments import (
-    coverage_tables,
-    read_coverage,
-    read_sensitivity,
-    sensitivity_tables,
-)
+from simcore.report.attachments import read_coverage, read_sensitivity
+from simcore.report.backtest import coverage_tables
 from simcore.report.budget import (
     DEFAULT_VARIABLE,
     budget_explanation,
@@ -53,6 +45,8 @@ from simcore.report.budget import (
     budget_tables,
 )
 from simcore.report.budget_plot import budget_chart
+from simcore.report.figure import dashed
+from simcore.report.formats import TextTable
 from simcore.report.html.document import (
     Cell,
     Section,
@@ -60,13 +54,11 @@ from simcore.report.html.document import (
     external_references,
     figure_html,
     paragraph,
-    svg_settings,
     table_html,
     tiles,
 )
 from simcore.report.panels import distribution_panels, fan_panels
 from simcore.report.render import (
-    TextTable,
     comparison_tables,
     format_estimate,
     format_scaled,
@@ -74,6 +66,7 @@ from simcore.report.render import (
     outcome_tables,
 )
 from simcore.report.scenario_notes import config_differences, scenario_questions
+from simcore.report.sensitivity import variance_share_tables
 
 __all__ = ["HEADLINE_LEVELS", "HEADLINE_VARIABLES", "build_report"]
 
@@ -88,10 +81,6 @@ HEADLINE_LEVELS = (50.0, 80.0)
 FIGURE_VARIABLE = "contribution_usd"
 #: Significant digits of the numbers in the configuration differences.
 CONFIG_DIGITS = 4
-#: Dash patterns that tell overlaid scenario curves apart in black and white, in order.
-DASHES: tuple[LineStyleType, ...] = (
-    "-", "--", ":", "-.", (0, (8, 2)), (0, (3, 1, 1, 1, 1, 1)),
-)
 
 
 @dataclass(frozen=True)
@@ -146,39 +135,6 @@ def _in_words(table: TextTable) -> TextTable:
 def _tables_html(tables: Sequence[TextTable]) -> list[str]:
     """The read side's text tables as HTML tables (one more renderer of the same layout)."""
     return [table_html(t.title or "(continued)", t.header, t.rows, t.caption) for t in tables]
-
-
-def _drawn(ident: str, draw: Callable[..., Figure], *args: Any, **kwargs: Any) -> str:
-    """The SVG text of a :mod:`simcore.report.plots` figure, which writes a file: saved into a
-    scratch folder under the page's settings, so it is rendered once."""
-    with (tempfile.TemporaryDirectory(prefix="smasim-report-") as folder,
-          matplotlib.rc_context(svg_settings(ident))):
-        path = Path(folder) / "figure.svg"
-        draw(*args, path, **kwargs)
-        return path.read_text(encoding="utf-8")
-
-
-def _dashed(figure: Figure, names: Sequence[str]) -> Figure:
-    """Each scenario's curve (a line labelled with its name) and its legend entry (a text
-    starting with its name) drawn with its own dash pattern, so that the overlaid curves
-    stay apart when printed in black and white; other lines are left as they are."""
-    def style(label: str) -> LineStyleType | None:
-        matches = [k for k, name in enumerate(names) if label == name
-                   or label.startswith(f"{name}:")]
-        return DASHES[matches[0] % len(DASHES)] if matches else None
-
-    for ax in figure.axes:
-        pairs: list[tuple[Any, object]] = [(line, line.get_label()) for line in ax.get_lines()]
-        legend = ax.get_legend()
-        if legend is not None:
-            pairs += [(handle, text.get_text())
-                      for handle, text in zip(legend.legend_handles, legend.get_texts(),
-                                              strict=True)]
-        for artist, label in pairs:
-            dash = style(str(label))
-            if dash is not None and hasattr(artist, "set_linestyle"):
-                artist.set_linestyle(dash)
-    return figure
 
 
 def _label(source: _Source, scenario: str, sources: Sequence[_Source]) -> str:
@@ -355,8 +311,8 @@ def _distributions(sources: Sequence[_Source]) -> Section:
         named = _named(item)
         # Axes and panel titles name the variable in words, not by its code.
         panels = [replace(p, label=named) for p in fan_panels(selection)]
-        fan = _drawn(f"fan-{k}", plots.fan_chart, selection.years, panels,
-                     title=f"{item.description} by year — {source.path.name}")
+        fan = plots.fan_chart(selection.years, panels,
+                              title=f"{item.description} by year — {source.path.name}")
         description = " ".join(
             _series_text(name, series, selection.years, panels[0].scale, unit)
             for name, series in panels[0].series.items()
@@ -366,13 +322,11 @@ def _distributions(sources: Sequence[_Source]) -> Section:
                                  description=description + " Bands: P5–P95 and P25–P75."))
         totals = [replace(p, label=named)
                   for p in distribution_panels(selection, years_given=False)]
-        with tempfile.TemporaryDirectory(prefix="smasim-report-") as folder:
-            curve = _dashed(
-                plots.cdf_chart(totals, Path(folder) / "figure.svg",
-                                title=f"{item.description}, {totals[0].description} — "
-                                f"{source.path.name}"),
-                list(totals[0].series),
-            )
+        curve = dashed(
+            plots.cdf_chart(totals, title=f"{item.description}, {totals[0].description} — "
+                            f"{source.path.name}"),
+            list(totals[0].series),
+        )
         marks = plots.CDF_MARKS
         description = " ".join(
             f"{name}: " + ", ".join(
@@ -537,7 +491,7 @@ def _sensitivity(path: Path) -> Section:
     body = paragraph(
         "Which uncertainty drives each year: the share of the variance that each group of "
         f"random inputs explains (grouped Shapley effects), from {path.name}."
-    ) + tiles(_tables_html([_in_words(t) for t in sensitivity_tables(rows)]))
+    ) + tiles(_tables_html([_in_words(t) for t in variance_share_tables(rows)]))
     # Short: follows the budgets in print.
     return Section("sensitivity", "What drives the uncertainty", body, new_page=False)
 
