@@ -20,7 +20,6 @@ from simcore.evidence.calibrate import (
 )
 from simcore.evidence.calibrated_scenario import calibrated_toml, configured_concession_mean
 from simcore.evidence.history import load_history
-from simcore.io.atomic import write_text
 from simcore.report.formats import TextTable
 
 from .history import data_option, format_option, print_table
@@ -159,6 +158,8 @@ def calibrate_command(base_path: Path, start: int, end: int | None, data: Path |
         if calibration.negotiations is not None:
             _print_negotiations(calibration)
     if output is not None and text is not None:
+        from simcore.io.atomic import write_text  # only to write: calibrate stays light
+
         write_text(output, text, overwrite=overwrite)
         if fmt != "json":
             click.echo(f"Wrote {output}")

@@ -12,11 +12,11 @@ if TYPE_CHECKING:
 def evidence_figure(kind: str, file: Path | None) -> Figure:
     """``history`` from the data folder ``file`` (None: the shipped data), ``coverage`` from
     the backtest file ``file``, drawn."""
-    from simcore.analysis.backtest import read_backtest
+    from simcore.analysis.backtest import StoredBacktest, read_backtest
     from simcore.evidence.history import load_history
     from simcore.report import evidence_plots
 
     if kind == "history":
         return evidence_plots.history_chart(load_history(file))
     assert file is not None  # checked by plot_command
-    return evidence_plots.coverage_chart(*read_backtest(file))
+    return evidence_plots.coverage_chart(StoredBacktest(*read_backtest(file)))

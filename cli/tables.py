@@ -1,7 +1,7 @@
 """Tables on the terminal, and the one way every command prints or writes its rows.
 
 Light: rich, click and :mod:`simcore.report.formats` only, so that the evidence commands
-(history, calibrate) print through it without importing xarray or the read side.
+(history, calibrate) print through it without importing the read side or scipy.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from simcore.io.atomic import write_text
 from simcore.report.formats import RENDERERS, Tables, TextTable, format_for, json_text
 
 #: Narrowest console the tables are laid out for: titles and captions wrap at it.
@@ -80,5 +79,9 @@ def emit(rows: Sequence[Any], tables: Tables, fmt: str | None, output: Path | No
         text = RENDERERS[fmt](rows, tables)
     if output is None:
         click.echo(text, nl=False)
-    else:
-        write_text(output, text, overwrite=overwrite)
+        return
+    # Imported to write only: the evidence commands that print through this module stay
+    # as light as they were.
+    from simcore.io.atomic import write_text
+
+    write_text(output, text, overwrite=overwrite)
