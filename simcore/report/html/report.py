@@ -68,15 +68,17 @@ from simcore.report.render import (
 from simcore.report.scenario_notes import config_differences, scenario_questions
 from simcore.report.sensitivity import variance_share_tables
 
-__all__ = ["HEADLINE_LEVELS", "HEADLINE_VARIABLES", "build_report"]
+__all__ = ["KEY_LEVELS", "KEY_VARIABLES", "build_report"]
 
-#: The headline: each year's contribution and the horizon total (stored as a variable).
-HEADLINE_VARIABLES = ("contribution_usd", "cum_contribution_usd")
+#: The key findings' numbers (the report's own headline; ``smasim summary``'s is
+#: :data:`simcore.read.queries.HEADLINE_QUANTITIES`): each year's contribution and the
+#: horizon total (stored as a variable).
+KEY_VARIABLES = ("contribution_usd", "cum_contribution_usd")
 #: Also in the headline and the differences, by year: what the alliance costs and the
 #: ROK's share of it (a drawdown changes these, not the SMA contribution).
 COST_VARIABLES = ("total_cost_usd", "rok_share")
-#: Percentiles of the headline: the median and the P80 a budget office plans at.
-HEADLINE_LEVELS = (50.0, 80.0)
+#: Percentiles of the key findings: the median and the P80 a budget office plans at.
+KEY_LEVELS = (50.0, 80.0)
 #: The variable of the fan charts and the S-curves (its horizon total).
 FIGURE_VARIABLE = "contribution_usd"
 #: Significant digits of the numbers in the configuration differences.
@@ -194,7 +196,7 @@ def _configuration(sources: Sequence[_Source]) -> Section | None:
 def _headline_cells(row: SummaryRow) -> list[Cell]:
     scale = row.quantity.spec.display_scale
     cells = []
-    for level in HEADLINE_LEVELS:
+    for level in KEY_LEVELS:
         estimate = row.percentiles[level]
         cells.append(Cell(format_estimate(estimate, scale), estimate.value))
     return cells
@@ -212,8 +214,8 @@ def _findings(sources: Sequence[_Source], headline: Mapping[str, list[SummaryRow
     """Key findings in words, from the headline's and the differences' own numbers."""
     sentences = []
     for name, rows in headline.items():
-        yearly = [r for r in rows if r.quantity.name == HEADLINE_VARIABLES[0]]
-        (total,) = [r for r in rows if r.quantity.name == HEADLINE_VARIABLES[1]]
+        yearly = [r for r in rows if r.quantity.name == KEY_VARIABLES[0]]
+        (total,) = [r for r in rows if r.quantity.name == KEY_VARIABLES[1]]
         (share,) = [r for r in rows if r.quantity.name == COST_VARIABLES[1]
                     and r.year == yearly[-1].year]
         last = yearly[-1]
@@ -228,7 +230,7 @@ def _findings(sources: Sequence[_Source], headline: Mapping[str, list[SummaryRow
     paired = [p for p in pairs if p.rows]
     if paired:
         reference = paired[0].reference
-        for variable, year, what in ((HEADLINE_VARIABLES[1], None, "horizon total of the "
+        for variable, year, what in ((KEY_VARIABLES[1], None, "horizon total of the "
                                       "ROK contribution"),
                                      (COST_VARIABLES[0], "last", "total stationing cost in "
                                       "the last year")):
@@ -259,16 +261,16 @@ def _headline(sources: Sequence[_Source], pairs: Sequence[_Pair]) -> Section:
     headline: dict[str, list[SummaryRow]] = {}
     tables = []
     for source in sources:
-        rows = summary_rows(source.path, variables=[*HEADLINE_VARIABLES, *COST_VARIABLES],
-                            percentiles=HEADLINE_LEVELS)
+        rows = summary_rows(source.path, variables=[*KEY_VARIABLES, *COST_VARIABLES],
+                            percentiles=KEY_LEVELS)
         for scenario in source.scenarios:
             name = _label(source, scenario, sources)
             mine = headline[name] = [r for r in rows if r.scenario == scenario]
             by = {(r.quantity.name, r.year): r for r in mine}
-            yearly = [r for r in mine if r.quantity.name == HEADLINE_VARIABLES[0]]
-            (total,) = [r for r in mine if r.quantity.name == HEADLINE_VARIABLES[1]]
+            yearly = [r for r in mine if r.quantity.name == KEY_VARIABLES[0]]
+            (total,) = [r for r in mine if r.quantity.name == KEY_VARIABLES[1]]
             n = total.n
-            columns = [HEADLINE_VARIABLES[0], *COST_VARIABLES]
+            columns = [KEY_VARIABLES[0], *COST_VARIABLES]
             body = [[Cell(str(r.year), None),
                      *(c for v in columns for c in _headline_cells(by[v, r.year]))]
                     for r in yearly]
@@ -277,9 +279,9 @@ def _headline(sources: Sequence[_Source], pairs: Sequence[_Pair]) -> Section:
                          *([Cell("—", None)] * (2 * len(COST_VARIABLES)))])
             tables.append(table_html(
                 f"{name}: P50 and P80 by year",
-                ["year", *(f"P{q:g} ±" for _ in columns for q in HEADLINE_LEVELS)],
+                ["year", *(f"P{q:g} ±" for _ in columns for q in KEY_LEVELS)],
                 body,
-                groups=[("", 1), *((_named(by[v, yearly[0].year].quantity), len(HEADLINE_LEVELS))
+                groups=[("", 1), *((_named(by[v, yearly[0].year].quantity), len(KEY_LEVELS))
                                    for v in columns)],
             ))
     parts = [_findings(sources, headline, pairs), "<h3>Headline numbers</h3>\n", paragraph(
@@ -376,8 +378,8 @@ def _pairs(sources: Sequence[_Source]) -> list[_Pair]:
         other = None if source.path == first.path else source.path
         try:
             rows = comparison_rows(first.path, other, scenarios=[a, b],
-                                   variables=[*HEADLINE_VARIABLES, *COST_VARIABLES],
-                                   percentiles=HEADLINE_LEVELS)
+                                   variables=[*KEY_VARIABLES, *COST_VARIABLES],
+                                   percentiles=KEY_LEVELS)
         except SmasimInputError as err:
             # Files of different designs have no paired paths: say so instead of guessing.
             pairs.append(_Pair(reference, _label(source, b, sources), [], str(err)))
@@ -411,9 +413,9 @@ def _differences(pairs: Sequence[_Pair]) -> Section | None:
             (found,) = comparison_tables([r for r in rows if r.quantity.name == variable])
             return found
 
-        yearly, horizon = (table(v) for v in HEADLINE_VARIABLES)
+        yearly, horizon = (table(v) for v in KEY_VARIABLES)
         caption = yearly.caption
-        item = next(r.quantity for r in pair.rows if r.quantity.name == HEADLINE_VARIABLES[0])
+        item = next(r.quantity for r in pair.rows if r.quantity.name == KEY_VARIABLES[0])
         # Per scenario: its years, then the horizon total (the same columns); the caption,
         # the same for every pair, is printed once below them.
         tables += _tables_html([TextTable(
@@ -438,7 +440,7 @@ def _cost_differences(costs: Sequence[tuple[str, list[TextTable]]],
     parts = []
     for k, variable in enumerate(COST_VARIABLES):
         first = costs[0][1][k]
-        column = first.header.index(f"Δ{percentile_label(HEADLINE_LEVELS[0]).upper()} ±ci")
+        column = first.header.index(f"Δ{percentile_label(KEY_LEVELS[0]).upper()} ±ci")
         parts.append(table_html(
             f"{named[variable]}: difference of the median (ΔP50) from {reference}",
             ["year", *(label for label, _ in costs)],
