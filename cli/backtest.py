@@ -14,6 +14,7 @@ from simcore.analysis.backtest import (
     backtest_drivers,
     backtest_sma,
     coverage_rows,
+    driver_records,
     write_backtest,
 )
 from simcore.evidence.history import load_history
@@ -57,14 +58,13 @@ def backtest_command(start: int, end: int | None, window_start: int, horizon: in
     history = load_history(data)
     result = backtest_drivers(history, start=start, end=end, window_start=window_start,
                               horizon=horizon, samples=samples)
-    coverage = coverage_rows(result)
     sma = backtest_sma(history, window_start=window_start, samples=samples)
     if output is not None:
         write_backtest(result, output, overwrite=overwrite)
     if fmt == "json":
-        echo_json({"drivers": [row.as_record() for row in coverage], "sma": sma})
+        echo_json({"drivers": driver_records(result), "sma": sma})
         return
-    for table in (*driver_tables(coverage), *sma_tables(sma)):
+    for table in (*driver_tables(coverage_rows(result)), *sma_tables(sma)):
         print_table(table)
     if output is not None:
         click.echo(f"Wrote {output}")
