@@ -185,9 +185,15 @@ class FileInfo:
         """The ``store`` the run was given: the variables with paths, or None (all)."""
         return [v.name for v in self.variables] if self.summary_only else None
 
+    @property
+    def _one_config(self) -> bool:
+        """The file stores one configuration unnumbered: a single run, or a batch of one
+        scenario (:func:`provenance_attrs` numbers them only when there are several)."""
+        return not self.batch or (len(self.scenarios) == 1 and "config_toml" in self.attrs)
+
     def configs(self) -> dict[str, str]:
         """The resolved configuration of each scenario as TOML text, by scenario name."""
-        if not self.batch:
+        if self._one_config:
             keys = {self.scenarios[0]: "config_toml"}
         else:
             keys = {name: f"config_toml_{i}" for i, name in enumerate(self.scenarios)}
@@ -200,7 +206,7 @@ class FileInfo:
 
     def config_hashes(self) -> dict[str, str]:
         """SHA-256 of each scenario's resolved configuration, by scenario name."""
-        if not self.batch:
+        if self._one_config:
             return {self.scenarios[0]: str(self.attrs.get("config_sha256", ""))}
         return {
             name: str(self.attrs.get(f"config_sha256_{i}", ""))

@@ -91,6 +91,8 @@ _EXPORTS = {
     "info_facts": "file_info",
     "info_text": "file_info",
     "json_text": "formats",
+    "model_label": "negotiation_tables",
+    "negotiation_tables": "negotiation_tables",
     "outcome_tables": "render",
     "panel_grid": "figure",
     "paragraph": "html.document",
