@@ -21,8 +21,7 @@ from simcore.analysis.negotiation_backtest import backtest_negotiations
 from simcore.config.load import load_scenario
 from simcore.evidence.history import load_history
 from simcore.io.atomic import refuse_existing
-from simcore.report.backtest import driver_tables, sma_tables
-from simcore.report.negotiation_tables import negotiation_tables
+from simcore.report.backtest import driver_tables, negotiation_tables, sma_tables
 
 from .history import data_option, format_option, print_table
 from .options import Count, read_overwrite_option

@@ -38,7 +38,7 @@ from simcore.read.rows import ComparisonRow, SummaryRow, percentile_label
 from simcore.read.select import select
 from simcore.report import plots
 from simcore.report.attachments import read_coverage, read_sensitivity
-from simcore.report.backtest import coverage_tables
+from simcore.report.backtest import coverage_tables, negotiation_tables
 from simcore.report.budget import (
     DEFAULT_VARIABLE,
     budget_explanation,
@@ -58,7 +58,6 @@ from simcore.report.html.document import (
     table_html,
     tiles,
 )
-from simcore.report.negotiation_tables import negotiation_tables
 from simcore.report.panels import distribution_panels, fan_panels
 from simcore.report.render import (
     comparison_tables,
