@@ -11,6 +11,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+import tomli_w
 from click.testing import CliRunner
 from simcore.cli.main import cli
 
@@ -233,6 +234,23 @@ def test_a_batch_of_one_scenario_gives_back_its_configuration(tmp_path: Path) ->
     assert info.configs() == {"baseline": scenario.to_toml()}
     assert info.config_hashes() == {"baseline": scenario.config_hash()}
     assert_same_variables(path, rerun(path, tmp_path / "again.h5").path)
+
+
+def test_a_file_written_before_the_offset_share_reruns_under_its_old_rule(
+    make_scenario: Factory, tmp_path: Path
+) -> None:
+    """A 0.1 file's stored configuration has no ``us_cost.offset_share``: it meant 0."""
+    scenario = make_scenario({"run": {"samples": 500, "seed": 4},
+                              "us_cost": {"offset_share": 0.0}})
+    original = run_scenarios([scenario], tmp_path / "old.h5").path
+    text = file_info(original).configs()["baseline"]
+    stored = tomllib.loads(text)
+    del stored["us_cost"]["offset_share"]
+    with h5py.File(original, "r+") as handle:
+        handle.attrs["config_toml"] = tomli_w.dumps(stored)
+    (again,) = stored_scenarios(file_info(original))
+    assert again.us_cost.offset_share == 0.0
+    assert_same_variables(original, rerun(original, tmp_path / "again.h5").path)
 
 
 def test_rerun_refuses_what_it_cannot_reproduce(single: Path, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import platform
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -315,6 +316,19 @@ def stored_scenarios(info: FileInfo) -> list[Scenario]:
             f"{BIT_GENERATOR!r}, so it cannot reproduce the file"
         )
     return [
-        parse_scenario(text, source=f"{info.path} ({name}'s stored configuration)")
+        parse_scenario(text, source=f"{info.path} ({name}'s stored configuration)",
+                       overrides=_rules_written_under(text))
         for name, text in info.configs().items()
     ]
+
+
+#: A stored configuration written before ``us_cost.offset_share`` existed (0.1) priced every
+#: ROK payment as new spending: that is offset share 0 (docs/spec/MODEL.md §7), which a
+#: rerun must keep, although a configuration written today has to state the key.
+OFFSET_SHARE_BEFORE_THE_KEY = "us_cost.offset_share=0"
+
+
+def _rules_written_under(text: str) -> tuple[str, ...]:
+    """The assignments that give a stored configuration the rules its file was written under."""
+    us_cost = tomllib.loads(text).get("us_cost", {})
+    return () if "offset_share" in us_cost else (OFFSET_SHARE_BEFORE_THE_KEY,)
