@@ -37,10 +37,12 @@ extensions = [
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 root_doc = "index"
 
-# Markdown: $…$ maths, ::: fences, and anchors for headings down to ### so that
-# [text](page.md#a-heading) links are checked.
-myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]
+# Markdown: ::: fences, and anchors for headings down to ### so that [text](page.md#a-heading)
+# links are checked. No $…$ maths: a dollar sign in these pages is a dollar.
+myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
+# Options are written --like-this: no typographic dashes or quotes in the pages.
+smartquotes = False
 
 # The notebook tutorial runs while the site is built; an error in a cell fails the build.
 nb_execution_mode = os.environ.get("SMASIM_DOCS_EXECUTE", "force")

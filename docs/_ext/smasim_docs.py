@@ -115,7 +115,8 @@ def _constant_doc(app: Sphinx, what: str, name: str, obj: Any,
         lines.clear()
 
 
-_LITERAL = re.compile(r"`([^`]+)`")
+#: A literal as sphinx-click writes it (kept), or as a help text quotes one (made literal).
+_LITERAL = re.compile(r"(``.+?``|`[^`]+`)")
 _SPECIAL = re.compile(r"([*|_\\])")
 
 
@@ -130,7 +131,8 @@ def _plain_text(line: str) -> str:
         bar, text = "| ", text[2:]
     pieces = _LITERAL.split(text)
     escaped = [
-        f"``{piece}``" if index % 2 else _SPECIAL.sub(r"\\\1", piece)
+        (piece if piece.startswith("``") else f"`{piece}`") if index % 2
+        else _SPECIAL.sub(r"\\\1", piece)
         for index, piece in enumerate(pieces)
     ]
     return indent + bar + "".join(escaped)
