@@ -15,7 +15,7 @@ from simcore.config.schema import Scenario
 from simcore.core.errors import SmasimInputError
 from simcore.core.text import human_bytes
 from simcore.io.layout import OTHER_KINDS, file_layout
-from simcore.io.provenance import FileInfo, file_info
+from simcore.io.provenance import FileInfo, file_info, version_differences
 from simcore.run.parallel import open_executor
 
 from .main import describe_input_error
@@ -60,6 +60,19 @@ def render_info(info: FileInfo) -> str:
         ("history", str(attrs.get("history", "?"))),
         ("smasim", str(attrs.get("smasim_version", "?"))),
         ("libraries", str(attrs.get("library_versions", "?"))),
+    ]
+    differences = version_differences(info)
+    if differences:
+        changed = ", ".join(f"{name} {written} → {installed}"
+                            for name, (written, installed) in differences.items())
+        facts.append(("versions", f"differ from this installation (written → installed): "
+                                  f"{changed}; a rerun here may differ in the last bits"))
+    recorded = info.platform
+    facts += [
+        ("platform", ", ".join(recorded[name] for name in
+                               ("platform", "platform_cpu", "platform_python") if name in recorded)
+                     or "?"),
+        ("blas", recorded.get("platform_blas", "?")),
         ("conventions", str(attrs.get("Conventions", "?"))),
     ]
     facts += [
@@ -105,7 +118,8 @@ def render_info(info: FileInfo) -> str:
 )
 def info_command(file: Path, fmt: str) -> None:
     """Describe a result FILE: dimensions, scenarios, variables and units, seed, sampler,
-    block size, versions, creation time, configuration hash, and whether it is complete.
+    block size, versions (and which differ from the installed ones), the platform that
+    wrote it, creation time, configuration hash, and whether it is complete.
 
     Reads only metadata, never the samples; a partial file left by an interrupted run is
     described too (complete: NO). A file of `smasim sensitivity -o` or `smasim backtest -o`
