@@ -56,6 +56,7 @@ _EXPORTS = {
     "read_structure": "reader",
     "read_summary": "reader",
     "recorded_versions": "provenance",
+    "refuse_existing": "atomic",
     "remove_stale_temporaries": "partial",
     "replacing": "atomic",
     "stored_scenarios": "provenance",
