@@ -168,3 +168,29 @@ def test_every_file_a_page_cites_exists() -> None:
                     and not re.search(r"[*<>{}…]|\.\.\.", path) and not (ROOT / path).exists()):
                 missing.append(f"{page.relative_to(ROOT)}: {cited}")
     assert not missing, "\n".join(missing)
+
+
+def test_every_link_of_the_readme_lands_on_a_file_and_heading() -> None:
+    """The README is read on its own (a forge renders it): its links into docs/ are checked
+    here, as Sphinx checks the site's."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert links
+    broken = []
+    for link in links:
+        parts = urlsplit(link)
+        if parts.scheme:
+            continue
+        target = ROOT / unquote(parts.path) if parts.path else ROOT / "README.md"
+        if not target.is_file():
+            broken.append(link)
+        elif parts.fragment and parts.fragment not in _heading_slugs(target):
+            broken.append(f"{link} (no such heading)")
+    assert not broken, broken
+
+
+def _heading_slugs(page: Path) -> set[str]:
+    """The anchors a forge gives a Markdown page's headings (lower case, punctuation
+    dropped, spaces to hyphens)."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
