@@ -13,13 +13,23 @@ from tests.conftest import ROOT
 
 def test_every_package_folder_is_in_the_distribution() -> None:
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    folders = {
-        ".".join(p.relative_to(ROOT).parts)
-        for p in [ROOT / "simcore", *(ROOT / "simcore").rglob("*")]
-        if p.is_dir() and p.name != "__pycache__"
-    } | {"simcore.cli"}
+
+    def packages(folder: str, package: str) -> set[str]:
+        return {
+            ".".join((package, *p.relative_to(ROOT / folder).parts))
+            for p in [ROOT / folder, *(ROOT / folder).rglob("*")]
+            if p.is_dir() and p.name != "__pycache__"
+        }
+
+    folders = packages("simcore", "simcore") | {"simcore.cli"} | packages("configs",
+                                                                          "simcore.configs")
+    assert "simcore.configs.variants" in folders
     assert set(setuptools["packages"]) == folders
-    assert setuptools["package-dir"] == {"simcore.cli": "cli"}
+    assert setuptools["package-dir"] == {"simcore.cli": "cli", "simcore.configs": "configs"}
+    # Every shipped scenario is package data of its folder's package.
+    data = setuptools["package-data"]
+    assert all(data[package] == ["*.toml"] for package in folders
+               if package.startswith("simcore.configs"))
 
 
 def test_the_cli_folder_cannot_be_imported_as_a_top_level_package() -> None:
