@@ -16,6 +16,8 @@ from simcore.run.runner import run_scenarios
 
 from .options import (
     DEFAULT_OUTPUT_DIR,
+    config_argument,
+    configs_argument,
     load_config,
     run_output_option,
     simulation_options,
@@ -60,7 +62,7 @@ def simulate_with_progress(
 
 
 @click.command("run")
-@click.argument("config", type=click.Path(path_type=Path))
+@config_argument
 @run_output_option(f"{DEFAULT_OUTPUT_DIR}/<run.name>.h5")
 @simulation_options
 def run_command(
@@ -83,7 +85,7 @@ def run_command(
 
 
 @click.command("batch")
-@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@configs_argument
 @run_output_option(f"{DEFAULT_OUTPUT_DIR}/batch.h5")
 @simulation_options
 def batch_command(

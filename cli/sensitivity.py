@@ -21,6 +21,7 @@ from .options import (
     DEFAULT_OUTPUT_DIR,
     Count,
     check_output_free,
+    config_argument,
     format_option,
     load_config,
     overwrite_option,
@@ -39,7 +40,7 @@ MAX_OUTER = 2**26
 
 
 @click.command("sensitivity")
-@click.argument("config", type=click.Path(path_type=Path))
+@config_argument
 @click.option(
     "--var",
     "variables",

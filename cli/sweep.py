@@ -16,6 +16,7 @@ from .options import (
     check_output_free,
     chunk_size_option,
     compress_option,
+    config_argument,
     float32_option,
     force_option,
     overwrite_option,
@@ -30,7 +31,7 @@ from .run import simulate_with_progress
 
 
 @click.command("sweep")
-@click.argument("config", type=click.Path(path_type=Path))
+@config_argument
 @click.option(
     "--set",
     "assignments",
