@@ -42,3 +42,30 @@ def test_python_dash_m_simcore_is_the_command_line() -> None:
                           text=True, check=False, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Usage: smasim")
+
+
+def test_one_version_matching_the_changelog(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+    import re
+
+    from packaging.version import Version
+
+    import simcore
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert simcore.__version__ == importlib.metadata.version("smasim") == version
+    # The CHANGELOG's newest section: "## 0.2.0 (unreleased)" is a development release of
+    # 0.2.0; "## 0.2.0" is 0.2.0 itself.
+    section = re.search(r"^## (\S+)( \(unreleased\))?$", (ROOT / "CHANGELOG.md").read_text(),
+                        re.MULTILINE)
+    assert section is not None
+    parsed = Version(version)
+    assert parsed.base_version == section[1]
+    assert parsed.is_devrelease == bool(section[2])
+    # Run from a source tree that was never installed, the version says it is unknown.
+    def missing(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert simcore.__version__ == "0+unknown"
+    assert "__version__" in dir(simcore)
