@@ -73,7 +73,8 @@ def run_command(
     assignments: tuple[str, ...],
     **options: Any,
 ) -> None:
-    """Simulate the scenario in CONFIG (a TOML file) into a netCDF-4/HDF5 result file.
+    """Simulate the scenario in CONFIG (a TOML file, or a shipped scenario's name such as
+    baseline) into a netCDF-4/HDF5 result file.
 
     The file holds every simulated path, CF metadata, the configuration as run (after
     --set, --samples, --seed) and seed, and a `summary` group (mean, sd, Monte Carlo
