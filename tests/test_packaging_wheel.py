@@ -102,6 +102,10 @@ def test_a_session_from_an_empty_folder(environment: Path, tmp_path: Path) -> No
     assert python[0] == VERSION
     assert Path(python[1]).is_relative_to(environment.parent)  # the wheel's, not the repo's
     assert smasim("--version").stdout == f"smasim, version {VERSION}\n"
+    module = _check([environment / "python", "-m", "simcore", "--version"], cwd=folder, env=env)
+    assert module.stdout == f"smasim, version {VERSION}\n"
+    # The command line lives in simcore's namespace: no top-level `cli` was installed.
+    assert not (Path(python[1]).parent.parent / "cli").exists()
 
     # The shipped scenarios, by name, with no file of that name here: said on stderr.
     run = smasim("run", "baseline", "--samples", "2000", "-q")
