@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import platform
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,8 +90,8 @@ def provenance_attrs(
 
 
 def _config_keys(count: int) -> list[str]:
-    """The suffix of each scenario's configuration attributes: ``""`` for a single run,
-    ``_0``, ``_1``, … for a batch."""
+    """The suffix of each scenario's configuration attributes: ``""`` for one scenario (a
+    single run, or a batch of one), ``_0``, ``_1``, … for several."""
     return [""] if count == 1 else [f"_{index}" for index in range(count)]
 
 
@@ -190,9 +191,15 @@ class FileInfo:
         """The ``store`` the run was given: the variables with paths, or None (all)."""
         return [v.name for v in self.variables] if self.summary_only else None
 
+    @property
+    def _one_config(self) -> bool:
+        """The file stores one configuration unnumbered: a single run, or a batch of one
+        scenario (:func:`provenance_attrs` numbers them only when there are several)."""
+        return not self.batch or (len(self.scenarios) == 1 and "config_toml" in self.attrs)
+
     def _keys(self, attribute: str) -> dict[str, str]:
         """Each scenario's name and the name of its ``attribute`` (``config_toml``, …)."""
-        if not self.batch:
+        if self._one_config:
             return {self.scenarios[0]: attribute}
         return {name: f"{attribute}_{i}" for i, name in enumerate(self.scenarios)}
 
@@ -320,7 +327,20 @@ def stored_scenarios(info: FileInfo) -> list[Scenario]:
         )
     comments = info.comments()
     return [
-        parse_scenario(text, source=f"{info.path} ({name}'s stored configuration)")
+        parse_scenario(text, source=f"{info.path} ({name}'s stored configuration)",
+                       overrides=_rules_written_under(text))
         .with_comment(comments[name])
         for name, text in info.configs().items()
     ]
+
+
+#: A stored configuration written before ``us_cost.offset_share`` existed (0.1) priced every
+#: ROK payment as new spending: that is offset share 0 (docs/spec/MODEL.md §7), which a
+#: rerun must keep, although a configuration written today has to state the key.
+OFFSET_SHARE_BEFORE_THE_KEY = "us_cost.offset_share=0"
+
+
+def _rules_written_under(text: str) -> tuple[str, ...]:
+    """The assignments that give a stored configuration the rules its file was written under."""
+    us_cost = tomllib.loads(text).get("us_cost", {})
+    return () if "offset_share" in us_cost else (OFFSET_SHARE_BEFORE_THE_KEY,)
