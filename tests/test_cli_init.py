@@ -114,3 +114,16 @@ def test_calibrate_uses_the_shipped_baseline_in_any_folder(empty: Path) -> None:
     missing = smasim("calibrate", "--base", "nowhere.toml")
     assert missing.exit_code == 2
     assert missing.output.startswith("Error: nowhere.toml: no such file, nor a shipped scenario")
+
+
+def test_backtest_scores_the_shipped_judgments_in_any_folder(empty: Path) -> None:
+    args = ["backtest", "--from", "2024", "--horizon", "1", "--samples", "200", "--format",
+            "json"]
+    default = smasim(*args)
+    assert default.exit_code == 0, default.output
+    top_level = [name for name in shipped_scenarios() if "/" not in name]
+    named = smasim(*args, *(word for name in top_level for word in ("--judgment", name)))
+    assert named.exit_code == 0, named.output
+    assert json.loads(default.stdout)["negotiation_models"] == json.loads(
+        named.stdout)["negotiation_models"]
+    assert "baseline" in {m["model"] for m in json.loads(default.stdout)["negotiation_models"]}
