@@ -49,6 +49,7 @@ _EXPORTS = {
     "read_scenario_coords": "reader",
     "read_structure": "reader",
     "read_summary": "reader",
+    "refuse_existing": "atomic",
     "remove_stale_temporaries": "partial",
     "replacing": "atomic",
     "stored_scenarios": "provenance",
