@@ -28,7 +28,7 @@ from simcore.config.schema import Scenario
 from simcore.core.variables import VARIABLES
 from simcore.io.layout import CF_CONVENTIONS
 from simcore.model.engine import simulate
-from simcore.run.runner import run_scenarios
+from simcore.run.runner import StorageOptions, run_scenarios
 from tests.conftest import BASELINE, ROOT
 
 Factory = Callable[..., Scenario]
@@ -265,8 +265,8 @@ def test_cf_float32_compressed_with_defense_growth(make_scenario: Factory,
                                                   tmp_path: Path) -> None:
     scenario = make_scenario({"run": {"samples": 300},
                               "agreement": {"escalation": {"rule": "defense_budget"}}})
-    path = run_scenarios([scenario], tmp_path / "defense.nc", float32=True,
-                         compress=True).path
+    path = run_scenarios([scenario], tmp_path / "defense.nc",
+                         storage=StorageOptions(float32=True, compress=True)).path
     with xr.open_dataset(path) as ds:
         assert "defense_growth" in ds and ds["defense_growth"].dtype == np.float32
     assert_only_accepted_findings(path)

@@ -225,8 +225,13 @@ def read_samples(
         return dataset[scenario] if scenario is not None else dataset[()]
 
 
-def read_scenario_coords(path: str | Path) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+def read_scenario_coords(
+    path: str | Path, *, complete: bool = True
+) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
     """The extra coordinates along ``scenario`` of a batch file (a sweep's swept values).
+
+    ``complete=False`` also reads the file of a run that did not finish (its structure,
+    coordinates included, is written first).
 
     Returns
     -------
@@ -235,7 +240,8 @@ def read_scenario_coords(path: str | Path) -> dict[str, tuple[np.ndarray, dict[s
         single run or a batch without them.
     """
     coords = {}
-    with h5py.File(check_result_file(path), "r") as handle:
+    path = check_result_file(path, complete=complete)
+    with h5py.File(path, "r", locking=complete) as handle:
         for name, item in handle.items():
             # Dimension scales (scenario, sample, year) are not coordinates of this kind.
             if (isinstance(item, h5py.Dataset) and item.ndim == 1
