@@ -169,6 +169,18 @@ SUMMARY_ONLY_ATTR = "summary_only_variables"
 SUMMARY_FLOAT_ATTR = "summary_only_float_type"
 
 
+def global_attrs(layout: FileLayout, provenance: Mapping[str, Any]) -> dict[str, Any]:
+    """A result file's global attributes: its ``provenance``
+    (:func:`simcore.io.provenance.provenance_attrs`), then, when some variables are summarized
+    without their paths, which ones (:data:`SUMMARY_ONLY_ATTR`) and in which floating-point
+    type (:data:`SUMMARY_FLOAT_ATTR`)."""
+    attrs = dict(provenance)
+    if layout.summary_only:
+        attrs[SUMMARY_ONLY_ATTR] = " ".join(layout.summary_only)
+        attrs[SUMMARY_FLOAT_ATTR] = "float32" if layout.float32 else "float64"
+    return attrs
+
+
 #: Meaning of the code −1 of ``negotiation_outcome``: no negotiation that year.
 NO_NEGOTIATION = "no_negotiation"
 
