@@ -1,5 +1,6 @@
 """Layer 3, files: the result file's layout, writing and reading it, partial files and
-atomic replacement, direct I/O, provenance. The only package that knows h5py and h5netcdf.
+atomic replacement, direct I/O, provenance, and the one writer and reader of the files that
+are not runs (sensitivity, backtest). The only package that knows h5py and h5netcdf.
 
 Every public name is importable from here (``from simcore.io import …``) and is loaded
 from its module on first use.
@@ -34,15 +35,19 @@ _EXPORTS = {
     "VariableInfo": "provenance",
     "aligned_copy": "direct_io",
     "aligned_empty": "direct_io",
+    "check_dataset": "dataset_file",
     "check_free_space": "writer",
     "check_result_file": "reader",
     "file_info": "provenance",
     "file_layout": "layout",
     "final_path": "partial",
+    "global_attrs": "layout",
     "is_stale_temporary": "partial",
     "open_summary": "reader",
+    "origin_attrs": "provenance",
     "package_versions": "provenance",
     "provenance_attrs": "provenance",
+    "read_dataset": "dataset_file",
     "read_outcome_frequency": "reader",
     "read_samples": "reader",
     "read_scenario_coords": "reader",
@@ -50,9 +55,11 @@ _EXPORTS = {
     "read_summary": "reader",
     "remove_stale_temporaries": "partial",
     "replacing": "atomic",
+    "sample_dataset": "sample_group",
     "stored_scenarios": "provenance",
     "summary_dataset": "summary_group",
     "temporary_path": "partial",
+    "write_dataset": "dataset_file",
     "write_text": "atomic",
 }
 __all__ = sorted(_EXPORTS)

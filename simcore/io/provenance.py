@@ -39,10 +39,33 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def origin_attrs(command: str) -> dict[str, object]:
+    """What every file smasim writes records about its making: the CF conventions, the
+    versions of smasim and its libraries, when (UTC), and the command (``history``).
+
+    Parameters
+    ----------
+    command : str
+        The command line (or what a notebook says it ran).
+    """
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    versions = package_versions()
+    return {
+        "Conventions": CF_CONVENTIONS,
+        "source": f"smasim {versions['smasim']}",
+        "history": f"{created} {command}",
+        "created": created,
+        "smasim_version": versions["smasim"],
+        "library_versions": " ".join(f"{k}={v}" for k, v in versions.items())
+        + f" python={platform.python_version()}",
+    }
+
+
 def provenance_attrs(
     scenarios: Sequence[Scenario], *, seed: int, seed_source: str, command: str
 ) -> dict[str, object]:
-    """Global attributes that let anyone run the file again (:func:`simcore.run.rerun.rerun`).
+    """Global attributes that let anyone run the file again (:func:`simcore.run.rerun.rerun`):
+    :func:`origin_attrs`, the scenarios' resolved configurations and the seed.
 
     Parameters
     ----------
@@ -56,17 +79,11 @@ def provenance_attrs(
         The command line, for ``history``.
     """
     first = scenarios[0]
-    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    versions = package_versions()
+    origin = origin_attrs(command)
     attrs: dict[str, object] = {
-        "Conventions": CF_CONVENTIONS,
+        "Conventions": origin.pop("Conventions"),
         "title": "smasim: US-ROK Special Measures Agreement cost-sharing simulation",
-        "source": f"smasim {versions['smasim']}",
-        "history": f"{created} {command}",
-        "created": created,
-        "smasim_version": versions["smasim"],
-        "library_versions": " ".join(f"{k}={v}" for k, v in versions.items())
-        + f" python={platform.python_version()}",
+        **origin,
         "scenario_names": " ".join(s.run.name for s in scenarios),
         "seed": str(seed),
         "seed_source": seed_source,
