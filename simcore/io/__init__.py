@@ -38,6 +38,7 @@ _EXPORTS = {
     "check_dataset": "dataset_file",
     "check_free_space": "writer",
     "check_result_file": "reader",
+    "existing_file": "reader",
     "file_info": "provenance",
     "file_layout": "layout",
     "final_path": "partial",

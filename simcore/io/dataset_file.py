@@ -33,6 +33,7 @@ import xarray as xr
 from simcore.core.errors import ResultFileError
 from simcore.io.atomic import replacing
 from simcore.io.layout import CF_CONVENTIONS, KIND_ATTR, OTHER_KINDS
+from simcore.io.reader import existing_file
 
 __all__ = ["check_dataset", "read_dataset", "write_dataset"]
 
@@ -124,11 +125,7 @@ def read_dataset(path: str | Path, *, kind: str) -> xr.Dataset:
         named with what reads it.
     """
     _check_kind(kind)
-    path = Path(path)
-    if not path.exists():
-        raise ResultFileError(f"{path}: no such file")
-    if path.is_dir():
-        raise ResultFileError(f"{path}: is a directory, not a smasim {kind} file")
+    path = existing_file(path, f"a smasim {kind} file")
     try:
         with xr.open_dataset(path, engine="h5netcdf") as dataset:
             loaded = dataset.load()

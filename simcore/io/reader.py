@@ -94,6 +94,17 @@ def read_structure(path: str | Path) -> dict[str, Any]:
     }
 
 
+def existing_file(path: str | Path, what: str) -> Path:
+    """``path``, or :class:`ResultFileError` if it does not exist or is a directory (not
+    ``what`` a command expected, e.g. ``"a result file"``)."""
+    path = Path(path)
+    if not path.exists():
+        raise ResultFileError(f"{path}: no such file")
+    if path.is_dir():
+        raise ResultFileError(f"{path}: is a directory, not {what}")
+    return path
+
+
 def check_result_file(path: str | Path, *, complete: bool = True) -> Path:
     """Raise :class:`ResultFileError` unless ``path`` is a smasim result file.
 
@@ -117,11 +128,7 @@ def check_result_file(path: str | Path, *, complete: bool = True) -> Path:
         HDF5 (a netCDF-3 file is named as such), truncated, not written by smasim, or
         incomplete.
     """
-    path = Path(path)
-    if not path.exists():
-        raise ResultFileError(f"{path}: no such file")
-    if path.is_dir():
-        raise ResultFileError(f"{path}: is a directory, not a result file")
+    path = existing_file(path, "a result file")
     try:
         if not h5py.is_hdf5(path):
             with path.open("rb") as handle:
