@@ -254,11 +254,12 @@ def check_run(scenarios: Sequence[Scenario], *, batch: bool, seed: int | None = 
     ------
     ParameterError
         No scenario; an item that is not a :class:`~simcore.config.schema.Scenario`; several
-        scenarios without ``batch``; a negative ``seed``.
+        scenarios without ``batch`` (they would share one file's rows); a negative ``seed``.
     ConfigError
         A batch whose scenarios cannot share random inputs
         (:func:`simcore.config.load.check_batch`): a repeated name, or a disagreement on
-        :data:`~simcore.config.load.SHARED_RUN_KEYS` (``samples``, ``horizon`` …).
+        :data:`~simcore.config.load.SHARED_RUN_KEYS` (``samples``, ``horizon`` …; ``seed``
+        only when the run is not given one, which then wins over all of theirs).
     """
     if not scenarios:
         raise ParameterError("scenarios: none given; pass a list of Scenario objects "
