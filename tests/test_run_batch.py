@@ -73,10 +73,9 @@ def test_common_random_numbers_pair_the_samples(batch_file: Path) -> None:
         assert np.all(diff[:, 0] == 0)
 
 
-def test_outcome_codes_use_batch_wide_labels(batch_file: Path) -> None:
+def test_outcome_codes_are_the_fixed_table(batch_file: Path) -> None:
     with xr.open_dataset(batch_file, engine="h5netcdf") as ds:
         meanings = ds["negotiation_outcome"].attrs["flag_meanings"].split()
-        # history.toml (outcomes from the record) adds the kind `increase` after the others.
         assert meanings == ["no_negotiation", "status_quo", "demand", "lapse", "increase"]
         codes = ds["negotiation_outcome"]
         assert set(np.unique(codes.sel(scenario="history"))) <= {-1, 2, 3}
@@ -180,8 +179,10 @@ def test_batch_cli_names_the_files_of_disagreeing_samples(tmp_path: Path) -> Non
     files = []
     for name, samples in (("a", 1000), ("b", 2000)):
         path = tmp_path / f"{name}.toml"
+        # The first `name =` is run.name (the outcomes have names too).
         path.write_text(re.sub(r'(?m)^name = "\w+"', f'name = "{name}"',
-                               re.sub(r"(?m)^samples = [\d_]+", f"samples = {samples}", text)))
+                               re.sub(r"(?m)^samples = [\d_]+", f"samples = {samples}", text),
+                               count=1))
         files.append(path)
     out = tmp_path / "x.h5"
     res = CliRunner().invoke(cli, ["batch", *map(str, files), "-o", str(out), "-q"])
