@@ -80,7 +80,7 @@ def test_it_checks_its_scenarios_as_a_run_does(make_scenario: Factory) -> None:
 
 def test_a_run_above_the_limit_is_refused_with_the_way_to_a_file(make_scenario: Factory) -> None:
     scenario = make_scenario({"run": {"samples": 2_000_000}})
-    message = (r"^max_bytes: 2,000,000 paths hold 1\.1 GB, more than the 1\.0 GB an in-memory "
+    message = (r"^max_bytes: 2,000,000 paths hold 1\.\d GB, more than the 1\.0 GB an in-memory "
                r"run may; run to a file \(run_scenarios\) and open it lazily with "
                r"xarray\.open_dataset\(path, chunks=\{'sample': 65536\}\), keep fewer "
                r"variables \(StorageOptions\(store=\[\.\.\.\]\)\), or raise max_bytes$")

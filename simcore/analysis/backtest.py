@@ -28,6 +28,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from simcore.analysis.negotiation_backtest import (
+    NegotiationBacktest,
+    negotiation_backtest_of,
+    negotiation_dataset,
+)
 from simcore.config.schema import Scenario, scenario_from_dict
 from simcore.core.errors import ParameterError, SmasimInputError
 from simcore.core.types import DRIVERS, Driver
@@ -104,7 +109,7 @@ def _minimal_scenario(calibration: Calibration, *, horizon: int, samples: int,
         "shocks": {"drivers": list(c.correlation.drivers),
                    "correlation": c.correlation.matrix.tolist()},
         "troops": {"levels": [1], "initial": 1, "transition": [[1.0]]},
-        "us_cost": {"base_usd": 0.0},
+        "us_cost": {"base_usd": 0.0, "offset_share": 0.0},
         "agreement": agreement,
         "negotiation": {"outcomes": [{"kind": "status_quo", "probability": 1.0, "term": 1}]},
     }
@@ -342,14 +347,18 @@ def backtest_settings(result: DriverBacktest) -> str:
     ]) + "\n"
 
 
-def backtest_dataset(result: DriverBacktest) -> xr.Dataset:
+def backtest_dataset(
+    result: DriverBacktest, negotiations: NegotiationBacktest | None = None
+) -> xr.Dataset:
     """The forecasts as the backtest file stores them: ``forecast (driver, origin, lead,
-    level)``, ``realized (driver, origin, lead)`` and ``pit``, with CF attributes."""
+    level)``, ``realized (driver, origin, lead)`` and ``pit``, with CF attributes; with
+    ``negotiations``, its scores per ``(model, agreement)`` too
+    (:func:`simcore.analysis.negotiation_backtest.negotiation_dataset`)."""
     import xarray as xr
 
     dims = ("driver", "origin", "lead")
     units = "; ".join(f"{d}: {UNITS[d]}" for d in DRIVERS)
-    return xr.Dataset(
+    dataset = xr.Dataset(
         {
             "forecast": ((*dims, "level"), result.forecast, {
                 "long_name": "forecast quantile of the driver at the lead after the origin",
@@ -381,19 +390,37 @@ def backtest_dataset(result: DriverBacktest) -> xr.Dataset:
             "source": f"smasim backtest on {result.source}",
         },
     )
+    if negotiations is not None:
+        dataset = xr.merge([dataset, negotiation_dataset(negotiations)],
+                           combine_attrs="override")
+    return dataset
 
 
 def write_backtest(
-    result: DriverBacktest, path: Path, *, overwrite: bool = False, command: str | None = None
+    result: DriverBacktest, path: Path, *, overwrite: bool = False,
+    negotiations: NegotiationBacktest | None = None, command: str | None = None,
 ) -> None:
-    """Write :func:`backtest_dataset` of the result to ``path`` (under a temporary name,
-    renamed when complete), with provenance; ``command`` is recorded in ``history``
-    (default: this process's command line)."""
+    """Write :func:`backtest_dataset` of the result (and ``negotiations``) to ``path`` (under
+    a temporary name, renamed when complete), with provenance; ``command`` is recorded in
+    ``history`` (default: this process's command line)."""
     from simcore.io.dataset_file import write_dataset
     from simcore.io.provenance import origin_attrs
 
-    write_dataset(backtest_dataset(result), path, kind=BACKTEST_KIND, overwrite=overwrite,
-                  provenance=origin_attrs(command or " ".join(sys.argv)))
+    write_dataset(backtest_dataset(result, negotiations), path, kind=BACKTEST_KIND,
+                  overwrite=overwrite, provenance=origin_attrs(command or " ".join(sys.argv)))
+
+
+def read_negotiation_backtest(path: Path) -> NegotiationBacktest | None:
+    """The negotiation backtest a file of :func:`write_backtest` holds (None: none).
+
+    Raises
+    ------
+    ResultFileError
+        Missing, unreadable, or not a smasim backtest file.
+    """
+    from simcore.io.dataset_file import read_dataset
+
+    return negotiation_backtest_of(read_dataset(path, kind=BACKTEST_KIND))
 
 
 def read_backtest(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -29,7 +29,7 @@ from simcore.run.runner import ChunkTask, StorageOptions, plan_run, stored_block
 __all__ = ["IN_MEMORY_LIMIT", "chunk_values", "simulate_dataset"]
 
 #: Bytes of paths an in-memory run may hold by default: 1 GB, about 1.7 million baseline
-#: paths of every variable in float64 (574 bytes a path); above it, a run to a file.
+#: paths of every variable in float64 (582 bytes a path); above it, a run to a file.
 IN_MEMORY_LIMIT = 10**9
 
 
