@@ -54,6 +54,7 @@ _EXPORTS = {
     "read_scenario_coords": "reader",
     "read_structure": "reader",
     "read_summary": "reader",
+    "refuse_existing": "atomic",
     "remove_stale_temporaries": "partial",
     "replacing": "atomic",
     "sample_dataset": "sample_group",
