@@ -1,6 +1,6 @@
 """Layer 1, pure estimators over arrays: moments, exact percentiles and their intervals,
 convergence, paired differences, budgets, rank correlations, Shapley effects, small linear
-algebra, expert judgment (fits and pools). No files, no configuration.
+algebra, expert judgment (fits and pools), importance weights. No files, no configuration.
 
 Every public name is importable from here (``from simcore.stats import …``) and is loaded
 from its module on first use.
@@ -57,6 +57,7 @@ _EXPORTS = {
     "Tally": "quantiles",
     "VariableSummary": "summary",
     "WINDOW_SIGMAS": "quantiles",
+    "WeightedColumn": "importance",
     "ZERO_PIVOT": "linalg",
     "allocate_budget": "budget",
     "best_fit": "elicitation",
@@ -71,6 +72,7 @@ _EXPORTS = {
     "correlation_factor": "linalg",
     "default_window": "budget",
     "dirichlet_from_betas": "elicitation",
+    "effective_sample_size": "importance",
     "estimate_batch": "shapley",
     "estimate_shapley": "shapley",
     "exact_percentiles": "quantiles",
@@ -115,6 +117,8 @@ _EXPORTS = {
     "symmetric_eigen": "nearcorr",
     "tally_column": "quantiles",
     "tally_summary": "summary",
+    "weighted_exceedance": "importance",
+    "weighted_summary": "importance",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
