@@ -18,7 +18,9 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -27,6 +29,7 @@ from pydantic import (
 from simcore.config.messages import format_validation_error
 from simcore.core.errors import ConfigError, ConfigParameterError, literal
 from simcore.core.types import DRIVERS, Driver, Sampler, ShockDistribution
+from simcore.stats.elicitation import Discrete, Distribution, Mixture
 from simcore.stats.linalg import PSD_TOLERANCE
 
 #: Largest sample count accepted: 1e10 paths of 6 years is ~7 TB of float64 output.
@@ -276,6 +279,8 @@ class AgreementSection(_Section):
 
 
 class DiscreteDistribution(_Section):
+    """A demand in USD a year on finitely many values (MODEL.md §6)."""
+
     values: list[float] = Field(min_length=1)
     probabilities: list[Probability] = Field(min_length=1)
 
@@ -294,10 +299,126 @@ class DiscreteDistribution(_Section):
             )
         return self
 
+    def law(self) -> Discrete:
+        """The law the model draws from (its quantile function is the model's rule)."""
+        return Discrete(tuple(self.values), tuple(self.probabilities))
+
 
 class BetaDistribution(_Section):
+    """A fraction ``~ Beta(a, b)``."""
+
     a: float = Field(gt=0.0)
     b: float = Field(gt=0.0)
+
+    def law(self) -> Distribution:
+        """``Beta(a, b)`` as the model samples it."""
+        return Distribution("beta", (self.a, self.b))
+
+
+class _Component(_Section):
+    """One weighted component of a mixture (one expert's law in a linear pool)."""
+
+    weight: float = Field(gt=0.0, le=1.0)
+
+
+class BetaComponent(_Component):
+    a: float = Field(gt=0.0)
+    b: float = Field(gt=0.0)
+
+    def law(self) -> Distribution:
+        return Distribution("beta", (self.a, self.b))
+
+
+class LognormalComponent(_Component):
+    """``ln X ~ N(meanlog, sdlog²)``, X in USD."""
+
+    family: Literal["lognormal"]
+    meanlog: float
+    sdlog: float = Field(gt=0.0)
+
+    def law(self) -> Distribution:
+        return Distribution("lognormal", (self.meanlog, self.sdlog))
+
+
+class GammaComponent(_Component):
+    """``X ~ Gamma(shape, scale)`` in USD (mean ``shape · scale``)."""
+
+    family: Literal["gamma"]
+    shape: float = Field(gt=0.0)
+    scale: float = Field(gt=0.0)
+
+    def law(self) -> Distribution:
+        return Distribution("gamma", (self.shape, self.scale))
+
+
+def _mixture_law(components: list[BetaComponent] | list[AmountComponent]) -> Mixture:
+    try:
+        return Mixture(tuple(c.law() for c in components), tuple(c.weight for c in components))
+    except ValueError as err:
+        raise ValueError(str(err)) from None
+
+
+class BetaMixture(_Section):
+    """A fraction drawn from a weighted mixture of Betas (a linear pool of experts) by the
+    mixture's exact inverse CDF (MODEL.md §6)."""
+
+    mixture: list[BetaComponent] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> BetaMixture:
+        _mixture_law(self.mixture)
+        return self
+
+    def law(self) -> Mixture:
+        return _mixture_law(self.mixture)
+
+
+AmountComponent = Annotated[LognormalComponent | GammaComponent, Field(discriminator="family")]
+
+
+class AmountMixture(_Section):
+    """A demand in USD a year drawn from a weighted mixture of lognormal and gamma laws by
+    its exact inverse CDF (MODEL.md §6)."""
+
+    mixture: list[AmountComponent] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> AmountMixture:
+        _mixture_law(self.mixture)
+        return self
+
+    def law(self) -> Mixture:
+        return _mixture_law(self.mixture)
+
+
+def _form(value: Any, *, table: str, number: str | None = None) -> str:
+    """Which form a law's value takes: a ``mixture`` table, another table, or a number (from
+    the TOML when validating, from the section when writing)."""
+    if isinstance(value, BetaMixture | AmountMixture) or (
+            isinstance(value, dict) and "mixture" in value):
+        return "mixture"
+    if isinstance(value, dict | BaseModel):
+        return table
+    return number or table
+
+
+#: A fraction: ``{ a, b }`` or ``{ mixture = [{ weight, a, b }, …] }``.
+Fraction = Annotated[
+    Annotated[BetaDistribution, Tag("beta")] | Annotated[BetaMixture, Tag("mixture")],
+    Discriminator(lambda v: _form(v, table="beta")),
+]
+#: A lapse's funding fraction: a number, or a fraction's law.
+FundingFraction = Annotated[
+    Annotated[NonNegative, Tag("fixed")]
+    | Annotated[BetaDistribution, Tag("beta")]
+    | Annotated[BetaMixture, Tag("mixture")],
+    Discriminator(lambda v: _form(v, table="beta", number="fixed")),
+]
+#: A demand: ``{ values, probabilities }`` or ``{ mixture = [{ weight, family, … }, …] }``.
+Demand = Annotated[
+    Annotated[DiscreteDistribution, Tag("discrete")] | Annotated[AmountMixture, Tag("mixture")],
+    Discriminator(lambda v: _form(v, table="discrete")),
+]
 
 
 class StatusQuoOutcome(_Section):
@@ -309,8 +430,8 @@ class StatusQuoOutcome(_Section):
 class DemandOutcome(_Section):
     kind: Literal["demand"]
     probability: Probability
-    demand_usd: DiscreteDistribution
-    concession: BetaDistribution
+    demand_usd: Demand
+    concession: Fraction
     term: Int = Field(ge=1, le=100)
     escalation: Escalation | None = None
 
@@ -318,7 +439,7 @@ class DemandOutcome(_Section):
 class LapseOutcome(_Section):
     kind: Literal["lapse"]
     probability: Probability
-    funding_fraction: NonNegative = 1.0
+    funding_fraction: FundingFraction = 1.0
 
 
 class FirstYearChange(_Section):

@@ -252,9 +252,11 @@ def simulate_contributions(
                 if new_rule is not None:
                     rule_in_force[chosen] = new_rule
             elif isinstance(outcome, LapseParams):
-                current[chosen] = round_to_step(
-                    outcome.funding_fraction * previous[chosen], amount_step
-                )
+                law = outcome.funding_fraction
+                # A law is drawn by the concession uniform (unused in a lapse year).
+                fraction = (law if isinstance(law, float)
+                            else law.ppf(negotiation_u[t, _U_CONCESSION, chosen]))
+                current[chosen] = round_to_step(fraction * previous[chosen], amount_step)
                 # No agreement this year: the next year opens a scheduled negotiation.
                 last_year[chosen] = t - 1
                 base_agreement_holds[chosen] = False
@@ -271,13 +273,12 @@ def _demand_amount(
     u_concession: np.ndarray,
     amount_step: float,
 ) -> np.ndarray:
-    """``C_t = (V + s (D − V)) X_t`` with ``V = C_{t−1} / X_t``, rounded to the amount step."""
-    demand_cdf = np.cumsum(outcome.demand_probabilities)
-    index = np.minimum(
-        np.searchsorted(demand_cdf, u_demand, side="right"), len(demand_cdf) - 1
-    )
-    demand = np.asarray(outcome.demand_values_usd)[index]
-    concession = special.betaincinv(outcome.concession_a, outcome.concession_b, u_concession)
+    """``C_t = (V + s (D − V)) X_t`` with ``V = C_{t−1} / X_t``, rounded to the amount step.
+
+    ``D`` and ``s`` are their laws' quantiles of the demand and concession uniforms.
+    """
+    demand = outcome.demand_usd.ppf(u_demand)
+    concession = outcome.concession.ppf(u_concession)
     value_usd = previous / fx
     return round_to_step((value_usd + concession * (demand - value_usd)) * fx, amount_step)
 

@@ -18,6 +18,7 @@ _EXPORTS = {
     "DEFAULT_LEVEL": "budget",
     "DEFAULT_PRECISION": "convergence",
     "DEFAULT_SECTIONS": "compare",
+    "Discrete": "elicitation",
     "Distribution": "elicitation",
     "EIGENVALUE_FLOOR": "nearcorr",
     "Exceedance": "summary",

@@ -207,6 +207,43 @@ class Distribution:
         return f"{self.family}({inner})"
 
 
+@dataclass(frozen=True)
+class Discrete:
+    """A law on finitely many values: ``P(X = values[k]) = probabilities[k]``.
+
+    Its quantile function is the model's rule for every discrete draw (MODEL.md §5): the
+    first value whose cumulative probability exceeds ``u``.
+
+    >>> demand = Discrete((5e9, 10e9), (0.6, 0.4))
+    >>> demand.ppf(np.array([0.0, 0.59, 0.6, 0.99])).tolist()
+    [5000000000.0, 5000000000.0, 10000000000.0, 10000000000.0]
+    >>> demand.mean
+    7000000000.0
+    """
+
+    values: tuple[float, ...]
+    probabilities: tuple[float, ...]
+
+    def cdf(self, x: np.ndarray | float) -> np.ndarray:
+        """``P(X ≤ x)``."""
+        x = np.asarray(x, dtype=float)
+        total = np.zeros(x.shape)
+        for value, probability in zip(self.values, self.probabilities, strict=True):
+            total = total + np.where(value <= x, probability, 0.0)
+        return total
+
+    def ppf(self, u: np.ndarray | float) -> np.ndarray:
+        """The value of the first cumulative probability above ``u``."""
+        cumulative = np.cumsum(self.probabilities)
+        index = np.minimum(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1)
+        return np.asarray(self.values)[index]
+
+    @property
+    def mean(self) -> float:
+        """``Σ_k p_k v_k``."""
+        return math.fsum(p * v for p, v in zip(self.probabilities, self.values, strict=True))
+
+
 def check_weights(weights: Sequence[float], what: str = "weights") -> tuple[float, ...]:
     """Weights as floats, each positive, summing to 1 within :data:`SUM_TOLERANCE`."""
     values = tuple(float(w) for w in weights)
