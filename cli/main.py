@@ -185,6 +185,7 @@ COMMANDS = {
     "history": "history:history_command",
     "calibrate": "calibrate:calibrate_command",
     "backtest": "backtest:backtest_command",
+    "elicit": "elicit:elicit_command",
 }
 
 

@@ -486,6 +486,60 @@ class PinsSection(_Section):
     troops: YearTableInt = Field(default_factory=dict)
 
 
+class ElicitedExpert(_Section):
+    """One expert of an elicitation: name, date, pool weight (normalized), a note."""
+
+    name: str = Field(min_length=1)
+    weight: float = Field(gt=0.0, le=1.0)
+    date: str | None = None
+    note: str | None = None
+
+
+class ElicitedAnswer(_Section):
+    """What one expert gave for one judgment, and the law fitted to it.
+
+    Quantile judgments give ``levels`` and ``values`` (``P(X ≤ value) = level``), with the
+    fitted ``family``, its ``parameters`` (as written), the least-squares ``sse`` and the
+    ``fitted`` quantiles at the levels; probability judgments give ``probabilities`` (one
+    per outcome, or ``{ reopen = p }``), as given or as the mean of the ``dirichlet`` (or
+    Beta) fitted to quantiles of each probability (``quantiles``).
+    """
+
+    expert: str
+    weight: float = Field(gt=0.0, le=1.0)
+    levels: list[float] | None = None
+    values: list[float] | None = None
+    family: str | None = None
+    parameters: dict[str, float] | None = None
+    sse: float | None = None
+    fitted: list[float] | None = None
+    probabilities: dict[str, float] | None = None
+    quantiles: dict[str, list[float]] | None = None
+    dirichlet: dict[str, float] | None = None
+
+
+class ElicitedJudgment(_Section):
+    """One judgment: the configuration key it sets, each expert's answer, and the pool."""
+
+    judgment: str
+    key: str
+    experts: list[ElicitedAnswer] = Field(min_length=1)
+    pooled: str
+
+
+class ElicitationRecord(_Section):
+    """Whose judgment a scenario's inputs are (``smasim elicit``): a record the model does
+    not read, stored with the configuration in every result file."""
+
+    title: str
+    source: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    pool: Literal["linear", "log"]
+    date: str | None = None
+    experts: list[ElicitedExpert] = Field(min_length=1)
+    judgments: list[ElicitedJudgment] = Field(min_length=1)
+
+
 class Scenario(_Section):
     """A validated scenario: the whole configuration of one simulation (docs/spec/CONFIG.md)."""
 
@@ -500,6 +554,7 @@ class Scenario(_Section):
     agreement: AgreementSection
     negotiation: NegotiationSection
     pins: PinsSection = Field(default_factory=PinsSection)
+    elicitation: ElicitationRecord | None = None
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
