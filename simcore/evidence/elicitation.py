@@ -824,17 +824,39 @@ def _assignment_lines(key: str, value: Any, comment: str, experts: Sequence[str]
             "] }"]
 
 
+def _assignments(lines: Sequence[str]) -> dict[str, list[str]]:
+    """The assignments of a table's lines by key, each with its continuation lines (an
+    array written over several lines)."""
+    found: dict[str, list[str]] = {}
+    block: list[str] = []
+    for line in lines:
+        if not block:
+            key = _assignment_key(line)
+            if key is None:
+                continue
+            block, found[key] = [line], []
+        else:
+            block.append(line)
+        try:
+            tomllib.loads("\n".join(block))
+        except tomllib.TOMLDecodeError:
+            continue
+        found[key] = block
+        block = []
+    return found
+
+
 def _outcome_chunk(lead: list[str], raw: Mapping[str, Any], original: list[str],
                    changed: Mapping[str, list[str]]) -> list[str]:
     """One ``[[negotiation.outcomes]]`` table: the judged keys replaced (``changed``: their
     lines), the others as the base wrote them."""
-    own = {_assignment_key(line): line for line in original if _assignment_key(line)}
+    own = _assignments(original)
     lines = [*lead, "[[negotiation.outcomes]]"]
     for key in [*raw, *(k for k in changed if k not in raw)]:
         if key in changed:
             lines += changed[key]
         else:
-            lines.append(own.get(key) or f"{key} = {inline_toml(raw[key])}")
+            lines += own.get(key) or [f"{key} = {inline_toml(raw[key])}"]
     return [*lines, ""]
 
 

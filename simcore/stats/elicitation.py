@@ -68,7 +68,7 @@ SUM_TOLERANCE = 1e-9
 LOW_LEVEL, HIGH_LEVEL = 0.4, 0.6
 #: Nelder–Mead: convergence in the transformed parameters and in the SSE, iterations per
 #: start, and restarts from the point found (a simplex can stall short of the optimum).
-_XATOL, _FATOL, _MAXITER, _RESTARTS = 1e-11, 1e-22, 4000, 3
+_XATOL, _FATOL, _MAXITER, _RESTARTS = 1e-11, 1e-16, 4000, 3
 #: Levels of the table that brackets a mixture's quantiles (:meth:`Mixture.ppf`): 1/1024
 #: steps, and finer into each tail.
 _TAILS = 10.0 ** -np.arange(4.0, 13.0)
