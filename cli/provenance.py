@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from simcore.config.load import check_batch
-from simcore.config.schema import Scenario
+from simcore.config.schema import ElicitationRecord, Scenario
 from simcore.core.errors import SmasimInputError
 from simcore.core.text import human_bytes
 from simcore.io.layout import OTHER_KINDS, file_layout
@@ -33,6 +33,15 @@ from .options import (
     workers_option,
 )
 from .progress import progress_bar
+
+
+def describe_elicitation(record: ElicitationRecord) -> str:
+    """Whose judgment, on one line: title, date, experts and weights, pool, judgments."""
+    experts = ", ".join(f"{e.name} {e.weight:.3g}" for e in record.experts)
+    judgments = ", ".join(j.judgment for j in record.judgments)
+    return (f"{record.title}" + (f" ({record.date})" if record.date else "")
+            + f": {record.pool} pool of {len(record.experts)} experts ({experts}); "
+            f"judgments {judgments}; from {record.source} (sha256 {record.sha256[:12]}…)")
 
 
 def render_info(info: FileInfo) -> str:
@@ -65,6 +74,10 @@ def render_info(info: FileInfo) -> str:
     facts += [
         (f"config sha256{'' if not info.batch else f' ({name})'}", digest)
         for name, digest in hashes.items()
+    ]
+    facts += [
+        (f"elicitation{'' if not info.batch else f' ({name})'}", describe_elicitation(record))
+        for name, record in info.elicitations().items()
     ]
     if info.kind in OTHER_KINDS:
         # Not a run: no sampler, storage or run history; show only the facts it carries.

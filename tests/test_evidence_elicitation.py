@@ -285,3 +285,33 @@ def test_elicit_errors_are_one_line_with_exit_2(tmp_path: Path) -> None:
     assert result.output.count("\n") == 1 and "values must increase" in result.output
     pool = CliRunner().invoke(cli, ["elicit", str(WORKSHOP), "--pool", "geometric"])
     assert pool.exit_code == 2 and "--pool: unknown value 'geometric'" in pool.output
+
+
+# --- The record in result files, smasim info and the report -----------------------------------
+
+
+def test_every_result_file_carries_the_record_and_info_and_the_report_show_it(
+    tmp_path: Path,
+) -> None:
+    from simcore.io.provenance import file_info
+    from simcore.report.html.judgment import judgment_section
+    from simcore.run.runner import run_scenarios
+
+    _, scenario = _written(_pooled(WORKSHOP))
+    baseline = load_scenario(BASELINE)
+    scenarios = [s.with_overrides(samples=2_000, seed=5) for s in (baseline, scenario)]
+    path = run_scenarios(scenarios, tmp_path / "batch.h5", batch=True).path
+    records = file_info(path).elicitations()
+    assert list(records) == ["pooled"] and records["pooled"] == scenario.elicitation
+    info = CliRunner().invoke(cli, ["info", str(path)])
+    assert info.exit_code == 0
+    line = next(x for x in info.output.splitlines() if x.strip().startswith("elicitation"))
+    assert ("13th SMA negotiation, three analysts (2026-01-15): linear pool of 3 experts "
+            "(A 0.333, B 0.333, C 0.333)") in line
+    data = json.loads(CliRunner().invoke(cli, ["info", str(path), "--format", "json"]).output)
+    assert data["elicitation"]["pooled"]["sha256"] == read_elicitation(WORKSHOP).sha256
+    section = judgment_section(records)
+    assert section is not None and section.title == "Whose judgment"
+    assert "P25 / P50 / P75: 0.05 / 0.12 / 0.22" in section.body
+    assert "beta(a=1.001, b=5.524)" in section.body
+    assert judgment_section({}) is None

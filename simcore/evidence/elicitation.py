@@ -829,20 +829,20 @@ def _assignments(lines: Sequence[str]) -> dict[str, list[str]]:
     array written over several lines)."""
     found: dict[str, list[str]] = {}
     block: list[str] = []
+    key = ""
     for line in lines:
         if not block:
-            key = _assignment_key(line)
-            if key is None:
+            started = _assignment_key(line)
+            if started is None:
                 continue
-            block, found[key] = [line], []
+            key, block = started, [line]
         else:
             block.append(line)
         try:
             tomllib.loads("\n".join(block))
         except tomllib.TOMLDecodeError:
             continue
-        found[key] = block
-        block = []
+        found[key], block = block, []
     return found
 
 
