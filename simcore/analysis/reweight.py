@@ -1,0 +1,453 @@
+"""The answer under other outcome probabilities, from the stored paths (``smasim reweight``).
+
+A path's negotiation history (which years negotiated, by schedule or by an early reopening,
+and which outcome each drew) is in the file: ``negotiation_outcome`` and the stored
+configuration give it exactly (:func:`simcore.model.agreement.negotiation_chances`).
+Changing the outcome probabilities ``w_k`` or the reopening probability ``ρ`` changes only
+the probability of each history, not what a history does to the amounts, so the stored
+paths weighted by the likelihood ratio of their history,
+
+    L_i = Π_k (w'_k / w_k)^{n_ik} · (ρ' / ρ)^{r_i} · ((1 − ρ') / (1 − ρ))^{s_i}
+
+(``n_ik`` negotiations of path ``i`` drawing outcome ``k``, ``r_i`` early reopenings,
+``s_i`` years in which a reopening could have happened and did not), are an exact sample
+under the new judgment (importance sampling; docs/spec/METHODS.md §W). Their summary, with
+Monte Carlo errors that account for the weights (:mod:`simcore.stats.importance`), is what
+this module returns; :func:`history_counts` and :func:`likelihood_ratios` are the library
+functions a report calls to recompute it with other probabilities.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simcore.config.load import parse_scenario
+from simcore.config.overrides import NAMED_LIST, OverrideError, apply_overrides, resolve_key
+from simcore.config.schema import Scenario
+from simcore.core.errors import ParameterError, SmasimInputError, literal
+from simcore.io.provenance import file_info
+from simcore.io.reader import read_samples
+from simcore.model.agreement import negotiation_chances
+from simcore.model.params import resolve_params
+from simcore.read.choices import check_thresholds
+from simcore.read.queries import HEADLINE_LEVELS, HEADLINE_QUANTITIES, levels, selection_rows
+from simcore.read.rows import HeadlineRow, SummaryRow, headline_rows_of, summary_rows_of
+from simcore.read.select import Selection, select, summary_arrays
+from simcore.stats.importance import (
+    effective_sample_size,
+    weighted_exceedance,
+    weighted_summary,
+)
+
+#: Fewest effective paths a re-weighted summary may rest on, unless told otherwise.
+DEFAULT_MIN_ESS = 1000
+#: The keys re-weighting can change: the discrete judgment probabilities of a history.
+REWEIGHTABLE = ("negotiation.outcomes.NAME.probability", "agreement.reopen_probability")
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """The discrete judgment probabilities a path's history depends on.
+
+    Attributes
+    ----------
+    outcomes : tuple of float
+        ``w_k``, each negotiation outcome's probability, in configuration order.
+    reopen : float
+        ``ρ``, the yearly probability of an early reopening.
+    """
+
+    outcomes: tuple[float, ...]
+    reopen: float
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Judgment:
+        """The judgment a scenario configures."""
+        return cls(tuple(o.probability for o in scenario.negotiation.outcomes),
+                   scenario.agreement.reopen_probability)
+
+
+@dataclass(frozen=True)
+class HistoryCounts:
+    """Per path, the events whose probabilities re-weighting changes.
+
+    Attributes
+    ----------
+    outcomes : ndarray of int, shape (n, K)
+        ``n_ik``: negotiations of path ``i`` that drew outcome ``k``.
+    reopened : ndarray of int, shape (n,)
+        ``r_i``: early reopenings.
+    not_reopened : ndarray of int, shape (n,)
+        ``s_i``: years in which a reopening could have happened and did not.
+    """
+
+    outcomes: np.ndarray
+    reopened: np.ndarray
+    not_reopened: np.ndarray
+
+    def patterns(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct rows ``(n_i1 … n_iK, r_i, s_i)`` and each path's row index: paths
+        with one pattern share one likelihood ratio."""
+        table = np.column_stack([self.outcomes, self.reopened, self.not_reopened])
+        rows, index = np.unique(table, axis=0, return_inverse=True)
+        return rows, index.ravel()
+
+
+def history_counts(scenario: Scenario, negotiation_outcome: np.ndarray) -> HistoryCounts:
+    """The counts of :class:`HistoryCounts` of stored paths, from the scenario they ran.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The configuration the paths were simulated with (stored in the file).
+    negotiation_outcome : ndarray of int, shape (n, H)
+        The stored codes.
+
+    Raises
+    ------
+    SmasimInputError
+        The paths do not follow the configuration (a negotiation in a year that could have
+        none, or none where one was scheduled): not the paths of this scenario.
+    """
+    chances = negotiation_chances(resolve_params(scenario), negotiation_outcome)
+    drawn = chances.outcome
+    negotiated = drawn >= 0
+    outcomes = np.stack([np.count_nonzero(drawn == k, axis=1)
+                         for k in range(len(scenario.negotiation.outcomes))], axis=1)
+    reopened = np.count_nonzero(chances.reopenable & negotiated, axis=1)
+    not_reopened = np.count_nonzero(chances.reopenable & ~negotiated, axis=1)
+    return HistoryCounts(outcomes, reopened, not_reopened)
+
+
+def _ratio(new: float, old: float, count: int) -> float:
+    """``(new / old)^count`` by repeated multiplication (the same bits everywhere)."""
+    factor = new / old if count else 1.0
+    value = 1.0
+    for _ in range(count):
+        value *= factor
+    return value
+
+
+def likelihood_ratios(counts: HistoryCounts, old: Judgment, new: Judgment) -> np.ndarray:
+    """``L_i``, the likelihood ratio of each path's history, new judgment over old.
+
+    Computed once per distinct pattern of counts (:meth:`HistoryCounts.patterns`), in a
+    fixed order of Python float products: outcomes in configuration order, then the
+    reopenings, then the years without one.
+
+    Raises
+    ------
+    ValueError
+        A history the old judgment could not produce (probability 0) was counted.
+    """
+    rows, index = counts.patterns()
+    k = len(old.outcomes)
+    ratios = np.empty(len(rows))
+    for j, row in enumerate(rows.tolist()):
+        value = 1.0
+        events = [(new.outcomes[m], old.outcomes[m], row[m]) for m in range(k)]
+        events += [(new.reopen, old.reopen, row[k]), (1 - new.reopen, 1 - old.reopen, row[k + 1])]
+        for numerator, denominator, count in events:
+            if count and denominator == 0:
+                raise ValueError("a counted event has probability 0 under the old judgment")
+            value *= _ratio(numerator, denominator, count)
+        ratios[j] = value
+    return ratios[index]
+
+
+@dataclass(frozen=True)
+class ScenarioWeights:
+    """One scenario's paths re-weighted.
+
+    Attributes
+    ----------
+    scenario : str
+    old, new : Judgment
+    ratios : ndarray, shape (n,)
+        ``L_i``.
+    effective_paths : float
+        Kish's effective sample size of the ratios.
+    """
+
+    scenario: str
+    old: Judgment
+    new: Judgment
+    ratios: np.ndarray
+
+    @property
+    def effective_paths(self) -> float:
+        return effective_sample_size(self.ratios)
+
+    @property
+    def unchanged(self) -> bool:
+        """Every ratio is exactly 1: the summary is the unweighted one, bit for bit."""
+        return bool(np.all(self.ratios == 1.0))
+
+    def describe(self, names: Sequence[str]) -> str:
+        """What changed and what it costs, on one line."""
+        changes = [f"{name} {a:g} → {b:g}" for name, a, b in
+                   zip(names, self.old.outcomes, self.new.outcomes, strict=True) if a != b]
+        if self.old.reopen != self.new.reopen:
+            changes.append(f"reopening {self.old.reopen:g} → {self.new.reopen:g}")
+        n = self.ratios.size
+        share = self.ratios.max() / self.ratios.sum() if self.ratios.sum() > 0 else math.nan
+        return (f"{self.scenario}: " + (", ".join(changes) or "probabilities unchanged")
+                + f"; effective sample size {self.effective_paths:,.0f} of {n:,} paths "
+                f"({self.effective_paths / n:.0%}); largest weight {share:.2g} of the total")
+
+
+def _changed_key(old: Any, new: Any, path: str = "") -> str | None:
+    """The first key path at which two configuration mappings differ."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in dict.fromkeys([*old, *new]):
+            found = _changed_key(old.get(key), new.get(key), f"{path}.{key}" if path else key)
+            if found is not None:
+                return found
+        return None
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for k, (a, b) in enumerate(zip(old, new, strict=True)):
+            found = _changed_key(a, b, f"{path}[{k}]")
+            if found is not None:
+                return found
+        return None
+    return None if old == new else path
+
+
+def _renormalized(base: Scenario, data: dict[str, Any], changed: set[int]) -> list[str]:
+    """Assignments that rescale the outcomes not assigned so that all sum to 1, keeping the
+    base's proportions among them."""
+    outcomes = data["negotiation"]["outcomes"]
+    others = [k for k in range(len(outcomes)) if k not in changed]
+    rest = math.fsum(base.negotiation.outcomes[k].probability for k in others)
+    left = 1.0 - math.fsum(float(outcomes[k]["probability"]) for k in changed)
+    if rest == 0:
+        return []
+    return [f"negotiation.outcomes[{k}].probability="
+            f"{base.negotiation.outcomes[k].probability * left / rest!r}" for k in others]
+
+
+def rerun_command(file: str | Path, scenario: Scenario, assignments: Sequence[str]) -> str:
+    """The command that simulates the new judgment afresh: the configuration the file ran
+    (named in its history when it was a file), with the assignments."""
+    history = str(file_info(file).attrs.get("history", ""))
+    config = next((word for word in shlex.split(history.split(" ", 1)[-1])
+                   if word.endswith(".toml")), "CONFIG.toml") if history else "CONFIG.toml"
+    words = ["smasim", "run", config, *(f"--set={a}" for a in assignments),
+             "--samples", str(scenario.run.samples)]
+    return shlex.join(words)
+
+
+def new_judgment(
+    scenario: Scenario, assignments: Sequence[str], *, renormalize: bool = False,
+    source: str = "the stored configuration",
+) -> Judgment:
+    """The judgment the assignments make of a scenario's, checked: only discrete judgment
+    probabilities may change, and none may be given to an event the run could not draw.
+
+    Raises
+    ------
+    SmasimInputError
+        An assignment that changes anything else, or gives probability to an outcome (or a
+        reopening) the run had at 0; the message says why and what to run instead.
+    """
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    changed_outcomes: set[int] = set()
+    for assignment in assignments:
+        key = assignment.partition("=")[0].strip()
+        try:
+            path = resolve_key(data, key)
+        except OverrideError as err:
+            raise OverrideError(assignment, err.reason, source=source) from None
+        if path[:-2] == NAMED_LIST and isinstance(path[-2], int) and path[-1] == "probability":
+            changed_outcomes.add(path[-2])
+        elif path != ("agreement", "reopen_probability"):
+            raise SmasimInputError(
+                f"reweight: {key} is not a discrete judgment probability; re-weighting stored "
+                f"paths can change only {' and '.join(REWEIGHTABLE)} (a change to "
+                f"{key} changes what a path's history does, not how likely it is): simulate "
+                "it afresh")
+    if renormalize and not changed_outcomes:
+        raise ParameterError("{renormalize}: no assignment is an outcome probability; there "
+                             "is nothing to rescale")
+    changed = apply_overrides(data, assignments)
+    extra = _renormalized(scenario, changed, changed_outcomes) if renormalize else []
+    text = scenario.to_toml()
+    try:
+        new = parse_scenario(text, source=source, overrides=[*assignments, *extra])
+    except SmasimInputError as err:
+        hint = ("; --renormalize rescales the other outcomes' probabilities to make up the "
+                "rest") if "probabilities must sum to 1" in str(err) and not renormalize else ""
+        raise SmasimInputError(f"reweight: {err}{hint}") from None
+    moved = _changed_key(
+        _without_probabilities(scenario.model_dump(mode="json")),
+        _without_probabilities(new.model_dump(mode="json")))
+    if moved is not None:
+        raise SmasimInputError(f"reweight: the assignments change {moved}, which re-weighting "
+                               "cannot give; simulate it afresh")
+    old_judgment, new_judgment_ = Judgment.of(scenario), Judgment.of(new)
+    names = scenario.outcome_names
+    for name, old, value in zip(names, old_judgment.outcomes, new_judgment_.outcomes,
+                                strict=True):
+        if old == 0 and value > 0:
+            raise SmasimInputError(
+                f"reweight: outcome {name} gets probability {value:g}, but the run gave it 0, "
+                "so no stored path drew it: re-weighting cannot give it weight; simulate it "
+                "afresh")
+    if old_judgment.reopen == 0 and new_judgment_.reopen > 0:
+        raise SmasimInputError(
+            f"reweight: agreement.reopen_probability gets {new_judgment_.reopen:g}, but the run "
+            "had no early reopenings (0), so no stored path holds one; simulate it afresh")
+    return new_judgment_
+
+
+def _without_probabilities(data: dict[str, Any]) -> dict[str, Any]:
+    """A configuration mapping with the re-weightable probabilities (and the record) out."""
+    data = {**data, "agreement": {**data["agreement"], "reopen_probability": None},
+            "negotiation": {**data["negotiation"], "outcomes": [
+                {**o, "probability": None} for o in data["negotiation"]["outcomes"]]}}
+    data.pop("elicitation", None)
+    return data
+
+
+@dataclass(frozen=True)
+class Reweighted:
+    """A result file's paths under a new judgment, scenario by scenario.
+
+    Attributes
+    ----------
+    selection : Selection
+        What is summarized (variables, scenarios, years).
+    weights : list of ScenarioWeights
+        One per scenario of the selection.
+    """
+
+    selection: Selection
+    weights: list[ScenarioWeights]
+
+
+def reweight(
+    path: str | Path,
+    assignments: Sequence[str],
+    *,
+    renormalize: bool = False,
+    min_ess: float = DEFAULT_MIN_ESS,
+    variables: Sequence[str] | None = None,
+    scenarios: Sequence[str] | None = None,
+    years: str | None = None,
+    real: bool = False,
+) -> Reweighted:
+    """Weights per path, and their effective sample size, for a new judgment of a file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A complete smasim result file whose ``negotiation_outcome`` paths are stored.
+    assignments : sequence of str
+        ``KEY=VALUE`` of outcome probabilities (by name or index) and of
+        ``agreement.reopen_probability``, applied to each scenario's stored configuration.
+    renormalize : bool
+        Rescale the outcomes not assigned, keeping their proportions, to sum to 1.
+    min_ess : float
+        Refuse a scenario whose effective sample size falls below this many paths.
+    variables, scenarios, years, real
+        What will be summarized (:func:`simcore.read.select.select`).
+
+    Raises
+    ------
+    SmasimInputError
+        What re-weighting cannot give (see :func:`new_judgment`), or an effective sample
+        size below ``min_ess``: the message names the scenario and the rerun command.
+    """
+    if not assignments:
+        raise SmasimInputError("reweight: give at least one --set KEY=VALUE (an outcome "
+                               "probability or agreement.reopen_probability)")
+    if not min_ess >= 1:
+        raise ParameterError(f"{{min_ess}}: must be at least 1 path (got {min_ess:g})")
+    selection = select(path, variables=variables, scenarios=scenarios, years=years, real=real)
+    info = file_info(path)
+    stored = {name: parse_scenario(text, source=f"{path} ({name}'s stored configuration)")
+              for name, text in info.configs().items()}
+    weights = []
+    for ref in selection.scenarios:
+        scenario = stored[ref.name] if ref.name in stored else next(iter(stored.values()))
+        judgment = new_judgment(scenario, assignments, renormalize=renormalize,
+                                source=f"{path} ({scenario.run.name})")
+        codes = read_samples(path, "negotiation_outcome", scenario=ref.index)
+        ratios = likelihood_ratios(history_counts(scenario, codes), Judgment.of(scenario),
+                                   judgment)
+        found = ScenarioWeights(scenario.run.name, Judgment.of(scenario), judgment, ratios)
+        if not found.unchanged and found.effective_paths < min_ess:
+            raise SmasimInputError(
+                f"reweight: {scenario.run.name}: effective sample size "
+                f"{found.effective_paths:,.0f} of {ratios.size:,} paths is below the floor of "
+                f"{min_ess:,.0f} (--min-ess): the new judgment makes histories the run rarely "
+                f"drew carry the answer; simulate it afresh: "
+                f"{rerun_command(path, scenario, assignments)}")
+        weights.append(found)
+    return Reweighted(selection, weights)
+
+
+def reweighted_rows(
+    reweighted: Reweighted,
+    *,
+    percentiles: Sequence[float] | None = None,
+    exceed: Sequence[float] = (),
+) -> list[SummaryRow]:
+    """The summary rows of :func:`simcore.read.queries.summary_rows` under the new judgment.
+
+    A scenario whose weights are all 1 gets exactly the unweighted rows (stored statistics,
+    bit for bit); the others are summarized from their paths with
+    :func:`simcore.stats.importance.weighted_summary`.
+    """
+    selection = reweighted.selection
+    thresholds = check_thresholds(exceed)
+    wanted = levels(selection, percentiles)
+    rows: list[SummaryRow] = []
+    for ref, weights in zip(selection.scenarios, reweighted.weights, strict=True):
+        if weights.unchanged:
+            rows += selection_rows(_only(selection, ref), wanted, thresholds)
+            continue
+        for item in selection.quantities:
+            samples = selection.values(item, ref)
+            moments, pct = summary_arrays(weighted_summary(samples, weights.ratios, wanted),
+                                          selection.width(item))
+            tail = (weighted_exceedance(samples, weights.ratios, thresholds) if thresholds
+                    else None)
+            rows += summary_rows_of(item, ref.name, selection.years, selection.n, moments, pct,
+                                    wanted, tail)
+    return rows
+
+
+def _only(selection: Selection, ref: Any) -> Selection:
+    from dataclasses import replace
+
+    return replace(selection, scenarios=[ref])
+
+
+def reweighted_headline(reweighted: Reweighted) -> list[HeadlineRow]:
+    """The headline of :func:`simcore.read.queries.headline_rows` under the new judgment."""
+    return headline_rows_of(reweighted_rows(reweighted, percentiles=HEADLINE_LEVELS),
+                            HEADLINE_LEVELS)
+
+
+__all__ = [
+    "DEFAULT_MIN_ESS",
+    "HEADLINE_QUANTITIES",
+    "HistoryCounts",
+    "Judgment",
+    "Reweighted",
+    "ScenarioWeights",
+    "history_counts",
+    "likelihood_ratios",
+    "new_judgment",
+    "reweight",
+    "reweighted_headline",
+    "reweighted_rows",
+]
