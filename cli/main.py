@@ -50,6 +50,7 @@ OPTION_WORDING = {
     "fan": "--kind fan",
     "level": "--level",
     "renormalize": "--renormalize",
+    "min_ess": "--min-ess",
 }
 
 EXIT_INPUT = 2
@@ -186,6 +187,7 @@ COMMANDS = {
     "calibrate": "calibrate:calibrate_command",
     "backtest": "backtest:backtest_command",
     "elicit": "elicit:elicit_command",
+    "reweight": "reweight:reweight_command",
 }
 
 

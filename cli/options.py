@@ -80,6 +80,30 @@ percentiles_option = click.option(
     help="Comma-separated percentiles, e.g. 5,50,80,95 [default: those stored in the file]. "
     "Percentiles not stored are computed from the samples.",
 )
+exceed_option = click.option(
+    "--exceed",
+    "thresholds",
+    type=float,
+    multiple=True,
+    metavar="VALUE",
+    help="Threshold in the variable's units, e.g. 2e9 USD (repeatable): the probability of "
+    "exceeding it per year and in any year shown, with its standard error.",
+)
+
+
+def detail_option(also: str = "") -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--detail``: the summary tables instead of the headline (``also``: the command's own
+    options that imply it, named in the help)."""
+    implied = "--var, --scenario, --percentiles, --years, --real, --exceed" + (
+        f", {also}" if also else "")
+    return click.option(
+        "--detail",
+        is_flag=True,
+        help="The detailed tables (every variable of --var's default, mean and percentiles "
+        f"with their errors) instead of the headline. Implied by {implied}.",
+    )
+
+
 format_option = click.option(
     "--format",
     "fmt",

@@ -32,6 +32,8 @@ from simcore.stats.convergence import DEFAULT_PRECISION
 
 from .options import (
     check_output_free,
+    detail_option,
+    exceed_option,
     file_argument,
     format_option,
     percentiles_option,
@@ -111,27 +113,13 @@ def headline_text(rows: Sequence[Any], width: int) -> str:
 
 @click.command("summary")
 @file_argument
-@click.option(
-    "--detail",
-    is_flag=True,
-    help="The detailed tables (every variable of --var's default, mean and percentiles with "
-    "their errors) instead of the headline. Implied by --var, --scenario, --percentiles, "
-    "--years, --real, --exceed, --convergence and --outcomes.",
-)
+@detail_option("--convergence and --outcomes")
 @var_option
 @scenario_option
 @percentiles_option
 @years_option
 @real_option
-@click.option(
-    "--exceed",
-    "thresholds",
-    type=float,
-    multiple=True,
-    metavar="VALUE",
-    help="Threshold in the variable's units, e.g. 2e9 USD (repeatable): the probability of "
-    "exceeding it per year and in any year shown, with its standard error.",
-)
+@exceed_option
 @click.option(
     "--convergence",
     is_flag=True,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from simcore.io.reader import read_samples
 from simcore.model.agreement import negotiation_chances
 from simcore.model.params import resolve_params
 from simcore.read.choices import check_thresholds
-from simcore.read.queries import HEADLINE_LEVELS, HEADLINE_QUANTITIES, levels, selection_rows
+from simcore.read.queries import HEADLINE_LEVELS, levels, selection_rows
 from simcore.read.rows import HeadlineRow, SummaryRow, headline_rows_of, summary_rows_of
 from simcore.read.select import Selection, select, summary_arrays
 from simcore.stats.importance import (
@@ -177,6 +177,7 @@ class ScenarioWeights:
     """
 
     scenario: str
+    names: tuple[str, ...]
     old: Judgment
     new: Judgment
     ratios: np.ndarray
@@ -190,10 +191,10 @@ class ScenarioWeights:
         """Every ratio is exactly 1: the summary is the unweighted one, bit for bit."""
         return bool(np.all(self.ratios == 1.0))
 
-    def describe(self, names: Sequence[str]) -> str:
+    def describe(self) -> str:
         """What changed and what it costs, on one line."""
         changes = [f"{name} {a:g} → {b:g}" for name, a, b in
-                   zip(names, self.old.outcomes, self.new.outcomes, strict=True) if a != b]
+                   zip(self.names, self.old.outcomes, self.new.outcomes, strict=True) if a != b]
         if self.old.reopen != self.new.reopen:
             changes.append(f"reopening {self.old.reopen:g} → {self.new.reopen:g}")
         n = self.ratios.size
@@ -267,6 +268,11 @@ def new_judgment(
             raise OverrideError(assignment, err.reason, source=source) from None
         if path[:-2] == NAMED_LIST and isinstance(path[-2], int) and path[-1] == "probability":
             changed_outcomes.add(path[-2])
+        elif "demand_usd" in path:
+            raise SmasimInputError(
+                f"reweight: {key}: a demand's values and their probabilities cannot be "
+                "re-weighted: the stored paths do not record which value each demand drew; "
+                "simulate it afresh")
         elif path != ("agreement", "reopen_probability"):
             raise SmasimInputError(
                 f"reweight: {key} is not a discrete judgment probability; re-weighting stored "
@@ -382,14 +388,15 @@ def reweight(
         codes = read_samples(path, "negotiation_outcome", scenario=ref.index)
         ratios = likelihood_ratios(history_counts(scenario, codes), Judgment.of(scenario),
                                    judgment)
-        found = ScenarioWeights(scenario.run.name, Judgment.of(scenario), judgment, ratios)
+        found = ScenarioWeights(scenario.run.name, tuple(scenario.outcome_names),
+                                Judgment.of(scenario), judgment, ratios)
         if not found.unchanged and found.effective_paths < min_ess:
-            raise SmasimInputError(
+            raise ParameterError(literal(
                 f"reweight: {scenario.run.name}: effective sample size "
                 f"{found.effective_paths:,.0f} of {ratios.size:,} paths is below the floor of "
-                f"{min_ess:,.0f} (--min-ess): the new judgment makes histories the run rarely "
-                f"drew carry the answer; simulate it afresh: "
-                f"{rerun_command(path, scenario, assignments)}")
+                f"{min_ess:,.0f} (") + "{min_ess}" + literal(
+                "): the new judgment makes histories the run rarely drew carry the answer; "
+                f"simulate it afresh: {rerun_command(path, scenario, assignments)}"))
         weights.append(found)
     return Reweighted(selection, weights)
 
@@ -412,7 +419,7 @@ def reweighted_rows(
     rows: list[SummaryRow] = []
     for ref, weights in zip(selection.scenarios, reweighted.weights, strict=True):
         if weights.unchanged:
-            rows += selection_rows(_only(selection, ref), wanted, thresholds)
+            rows += selection_rows(replace(selection, scenarios=[ref]), wanted, thresholds)
             continue
         for item in selection.quantities:
             samples = selection.values(item, ref)
@@ -425,29 +432,8 @@ def reweighted_rows(
     return rows
 
 
-def _only(selection: Selection, ref: Any) -> Selection:
-    from dataclasses import replace
-
-    return replace(selection, scenarios=[ref])
-
-
 def reweighted_headline(reweighted: Reweighted) -> list[HeadlineRow]:
     """The headline of :func:`simcore.read.queries.headline_rows` under the new judgment."""
     return headline_rows_of(reweighted_rows(reweighted, percentiles=HEADLINE_LEVELS),
                             HEADLINE_LEVELS)
 
-
-__all__ = [
-    "DEFAULT_MIN_ESS",
-    "HEADLINE_QUANTITIES",
-    "HistoryCounts",
-    "Judgment",
-    "Reweighted",
-    "ScenarioWeights",
-    "history_counts",
-    "likelihood_ratios",
-    "new_judgment",
-    "reweight",
-    "reweighted_headline",
-    "reweighted_rows",
-]
