@@ -16,7 +16,13 @@ from scipy import stats
 from simcore.cli.main import cli
 
 from simcore.config.load import load_scenario, parse_scenario
-from simcore.config.schema import BetaMixture, DemandOutcome, LapseOutcome, Scenario
+from simcore.config.schema import (
+    BetaMixture,
+    DemandOutcome,
+    LapseOutcome,
+    Scenario,
+    scenario_from_dict,
+)
 from simcore.core.errors import SmasimInputError
 from simcore.evidence.elicitation import (
     elicited_toml,
@@ -230,15 +236,18 @@ def test_a_malformed_file_names_its_key(tmp_path: Path, text: str, message: str)
 
 
 def test_a_base_without_the_outcome_cannot_take_its_judgment(tmp_path: Path) -> None:
+    data = tomllib.loads(BASELINE.read_text())
+    status_quo, demand, _ = data["negotiation"]["outcomes"]
+    data["negotiation"]["outcomes"] = [status_quo | {"probability": 0.65}, demand]
+    data["run"]["name"] = "no-lapse"
     base = tmp_path / "no-lapse.toml"
-    data = BASELINE.read_text().replace('kind = "lapse"\nprobability = 0.10\n'
-                                        "funding_fraction = 1.0\n", "")
-    base.write_text(data.replace("[[negotiation.outcomes]]\n\n[pins]", "[pins]")
-                    .replace("probability = 0.55", "probability = 0.65"), encoding="utf-8")
+    base.write_text(scenario_from_dict(data).to_toml(), encoding="utf-8")
     path = _write(tmp_path, "[[expert]]\nname = 'A'\n[expert.judgments]\n"
                   "lapse.funding_fraction = [0.8, 0.9, 0.95]\n")
     with pytest.raises(SmasimInputError, match=r"judgments\.lapse\.funding_fraction: not a "
-                                               r"judgment no-lapse takes|not a judgment"):
+                                               r"judgment no-lapse takes \(judgments: "
+                                               r"probabilities, reopen_probability, "
+                                               r"demand\.concession, demand\.demand_usd\)"):
         pool_judgments(read_elicitation(path), load_scenario(base))
 
 

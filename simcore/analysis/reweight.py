@@ -24,12 +24,11 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from simcore.config.load import parse_scenario
-from simcore.config.overrides import NAMED_LIST, OverrideError, apply_overrides, resolve_key
+from simcore.config.overrides import outcome_key, parse_override, renormalizing, resolve_key
 from simcore.config.schema import Scenario
 from simcore.core.errors import ParameterError, SmasimInputError, literal
 from simcore.io.provenance import file_info
@@ -204,36 +203,6 @@ class ScenarioWeights:
                 f"({self.effective_paths / n:.0%}); largest weight {share:.2g} of the total")
 
 
-def _changed_key(old: Any, new: Any, path: str = "") -> str | None:
-    """The first key path at which two configuration mappings differ."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in dict.fromkeys([*old, *new]):
-            found = _changed_key(old.get(key), new.get(key), f"{path}.{key}" if path else key)
-            if found is not None:
-                return found
-        return None
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        for k, (a, b) in enumerate(zip(old, new, strict=True)):
-            found = _changed_key(a, b, f"{path}[{k}]")
-            if found is not None:
-                return found
-        return None
-    return None if old == new else path
-
-
-def _renormalized(base: Scenario, data: dict[str, Any], changed: set[int]) -> list[str]:
-    """Assignments that rescale the outcomes not assigned so that all sum to 1, keeping the
-    base's proportions among them."""
-    outcomes = data["negotiation"]["outcomes"]
-    others = [k for k in range(len(outcomes)) if k not in changed]
-    rest = math.fsum(base.negotiation.outcomes[k].probability for k in others)
-    left = 1.0 - math.fsum(float(outcomes[k]["probability"]) for k in changed)
-    if rest == 0:
-        return []
-    return [f"negotiation.outcomes[{k}].probability="
-            f"{base.negotiation.outcomes[k].probability * left / rest!r}" for k in others]
-
-
 def rerun_command(file: str | Path, scenario: Scenario, assignments: Sequence[str]) -> str:
     """The command that simulates the new judgment afresh: the configuration the file ran
     (named in its history when it was a file), with the assignments."""
@@ -256,70 +225,53 @@ def new_judgment(
     ------
     SmasimInputError
         An assignment that changes anything else, or gives probability to an outcome (or a
-        reopening) the run had at 0; the message says why and what to run instead.
+        reopening) the run had at 0; the message says why and what to do instead.
     """
     data = scenario.model_dump(mode="json", exclude_none=True)
-    changed_outcomes: set[int] = set()
+    assigned: dict[int, float] = {}
     for assignment in assignments:
-        key = assignment.partition("=")[0].strip()
-        try:
-            path = resolve_key(data, key)
-        except OverrideError as err:
-            raise OverrideError(assignment, err.reason, source=source) from None
-        if path[:-2] == NAMED_LIST and isinstance(path[-2], int) and path[-1] == "probability":
-            changed_outcomes.add(path[-2])
+        key = assignment.partition("=")[0]
+        path = resolve_key(data, key, assignment=assignment)
+        target = outcome_key(path)
+        if target is not None and target[1] == "probability":
+            value = parse_override(assignment).value
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                assigned[target[0]] = float(value)  # (else validation names the key)
         elif "demand_usd" in path:
             raise SmasimInputError(
-                f"reweight: {key}: a demand's values and their probabilities cannot be "
-                "re-weighted: the stored paths do not record which value each demand drew; "
+                f"reweight: {key.strip()}: a demand's values and their probabilities cannot "
+                "be re-weighted: the stored paths do not record which value each demand drew; "
                 "simulate it afresh")
         elif path != ("agreement", "reopen_probability"):
             raise SmasimInputError(
-                f"reweight: {key} is not a discrete judgment probability; re-weighting stored "
-                f"paths can change only {' and '.join(REWEIGHTABLE)} (a change to "
-                f"{key} changes what a path's history does, not how likely it is): simulate "
-                "it afresh")
-    if renormalize and not changed_outcomes:
+                f"reweight: {key.strip()} is not a discrete judgment probability; re-weighting "
+                f"stored paths can change only {' and '.join(REWEIGHTABLE)} (other keys "
+                "change what a path's history does, not how likely it is): simulate it afresh")
+    if renormalize and not assigned:
         raise ParameterError("{renormalize}: no assignment is an outcome probability; there "
                              "is nothing to rescale")
-    changed = apply_overrides(data, assignments)
-    extra = _renormalized(scenario, changed, changed_outcomes) if renormalize else []
-    text = scenario.to_toml()
+    old = Judgment.of(scenario)
+    extra = renormalizing(old.outcomes, assigned) if renormalize else []
     try:
-        new = parse_scenario(text, source=source, overrides=[*assignments, *extra])
+        new = parse_scenario(scenario.to_toml(), source=source,
+                             overrides=[*assignments, *extra])
     except SmasimInputError as err:
         hint = ("; --renormalize rescales the other outcomes' probabilities to make up the "
                 "rest") if "probabilities must sum to 1" in str(err) and not renormalize else ""
         raise SmasimInputError(f"reweight: {err}{hint}") from None
-    moved = _changed_key(
-        _without_probabilities(scenario.model_dump(mode="json")),
-        _without_probabilities(new.model_dump(mode="json")))
-    if moved is not None:
-        raise SmasimInputError(f"reweight: the assignments change {moved}, which re-weighting "
-                               "cannot give; simulate it afresh")
-    old_judgment, new_judgment_ = Judgment.of(scenario), Judgment.of(new)
-    names = scenario.outcome_names
-    for name, old, value in zip(names, old_judgment.outcomes, new_judgment_.outcomes,
-                                strict=True):
-        if old == 0 and value > 0:
+    judgment = Judgment.of(new)
+    for name, before, after in zip(scenario.outcome_names, old.outcomes, judgment.outcomes,
+                                   strict=True):
+        if before == 0 and after > 0:
             raise SmasimInputError(
-                f"reweight: outcome {name} gets probability {value:g}, but the run gave it 0, "
+                f"reweight: outcome {name} gets probability {after:g}, but the run gave it 0, "
                 "so no stored path drew it: re-weighting cannot give it weight; simulate it "
                 "afresh")
-    if old_judgment.reopen == 0 and new_judgment_.reopen > 0:
+    if old.reopen == 0 and judgment.reopen > 0:
         raise SmasimInputError(
-            f"reweight: agreement.reopen_probability gets {new_judgment_.reopen:g}, but the run "
+            f"reweight: agreement.reopen_probability gets {judgment.reopen:g}, but the run "
             "had no early reopenings (0), so no stored path holds one; simulate it afresh")
-    return new_judgment_
-
-
-def _without_probabilities(data: dict[str, Any]) -> dict[str, Any]:
-    """A configuration mapping with the re-weightable probabilities (and the record) out."""
-    data = {**data, "agreement": {**data["agreement"], "reopen_probability": None},
-            "negotiation": {**data["negotiation"], "outcomes": [
-                {**o, "probability": None} for o in data["negotiation"]["outcomes"]]}}
-    data.pop("elicitation", None)
-    return data
+    return judgment
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ funding fraction) or of an amount (a demand), and probabilities (or quantiles of
 probabilities) of the negotiation outcomes and of an early reopening. Judgments are named
 after the base scenario: ``probabilities``, ``reopen_probability``, and
 ``<outcome>.<input>`` (``demand.concession``, ``demand.demand_usd``,
-``lapse.funding_fraction``), outcomes by their label (:attr:`Scenario.outcome_labels`).
+``lapse.funding_fraction``), outcomes by their name (:attr:`Scenario.outcome_names`).
 
 Each quantile judgment is fitted as SHELF does (:mod:`simcore.stats.elicitation`), every
 candidate family with its sum of squares; the experts are pooled linearly (a mixture the
@@ -200,7 +200,7 @@ class Target:
         As the elicitation file spells it (``demand.concession``).
     kind : {'probabilities', 'probability', 'fraction', 'amount'}
     path : tuple of str or int
-        The key path in the scenario (``negotiation.outcomes[1].concession``); for
+        The key path in the scenario (``negotiation.outcomes.demand.concession``); for
         ``probabilities``, the outcomes' list.
     what : str
         What it is, for tables.
@@ -210,11 +210,15 @@ class Target:
     kind: JudgmentKind
     path: tuple[str | int, ...]
     what: str
+    outcome: str | None = None
 
     @property
     def key(self) -> str:
-        """The key path as a configuration error names it."""
-        return format_path(self.path)
+        """The key path as ``--set`` takes it, an outcome by its name
+        (``negotiation.outcomes.demand.concession``)."""
+        if self.outcome is None:
+            return format_path(self.path)
+        return format_path((*self.path[:2], self.outcome, *self.path[3:]))
 
     @property
     def families(self) -> tuple[Family, ...]:
@@ -232,19 +236,19 @@ def judgment_targets(base: Scenario) -> dict[str, Target]:
                                      "yearly probability of an early reopening"),
     }
     for k, (label, outcome) in enumerate(
-            zip(base.outcome_labels, base.negotiation.outcomes, strict=True)):
+            zip(base.outcome_names, base.negotiation.outcomes, strict=True)):
         where = ("negotiation", "outcomes", k)
         if isinstance(outcome, DemandOutcome):
             targets[f"{label}.concession"] = Target(
                 f"{label}.concession", "fraction", (*where, "concession"),
-                "share of the gap that ROK concedes")
+                "share of the gap that ROK concedes", label)
             targets[f"{label}.demand_usd"] = Target(
                 f"{label}.demand_usd", "amount", (*where, "demand_usd"),
-                "US demand, USD a year")
+                "US demand, USD a year", label)
         elif isinstance(outcome, LapseOutcome):
             targets[f"{label}.funding_fraction"] = Target(
                 f"{label}.funding_fraction", "fraction", (*where, "funding_fraction"),
-                "share of last year's amount paid in a lapse year")
+                "share of last year's amount paid in a lapse year", label)
     return targets
 
 
@@ -656,7 +660,7 @@ def _pool_vectors(vectors: Sequence[Sequence[float]], shares: Sequence[float],
 def _pool_outcomes(target: Target, answers: list[tuple[str, Any]], shares: Sequence[float],
                    method: PoolMethod, levels: Sequence[float], base: Scenario, prefix: str,
                    writer: _Writer) -> PooledJudgment:
-    labels = tuple(base.outcome_labels)
+    labels = tuple(base.outcome_names)
     experts = []
     for (name, value), share in zip(answers, shares, strict=True):
         where = f"{prefix}: expert {name}: judgments.probabilities"
