@@ -115,7 +115,11 @@ def history_counts(scenario: Scenario, negotiation_outcome: np.ndarray) -> Histo
         The paths do not follow the configuration (a negotiation in a year that could have
         none, or none where one was scheduled): not the paths of this scenario.
     """
-    chances = negotiation_chances(resolve_params(scenario), negotiation_outcome)
+    try:
+        chances = negotiation_chances(resolve_params(scenario), negotiation_outcome)
+    except ValueError as err:
+        raise SmasimInputError(f"reweight: {scenario.run.name}: {err}: the stored paths are "
+                               "not this configuration's") from None
     drawn = chances.outcome
     negotiated = drawn >= 0
     outcomes = np.stack([np.count_nonzero(drawn == k, axis=1)
@@ -203,15 +207,21 @@ class ScenarioWeights:
                 f"({self.effective_paths / n:.0%}); largest weight {share:.2g} of the total")
 
 
-def rerun_command(file: str | Path, scenario: Scenario, assignments: Sequence[str]) -> str:
-    """The command that simulates the new judgment afresh: the configuration the file ran
-    (named in its history when it was a file), with the assignments."""
+def rerun_command(file: str | Path, weights: ScenarioWeights, samples: int) -> str:
+    """The command that simulates the new judgment afresh: the configuration file the run
+    was made from (named in the file's history; else ``CONFIG.toml``) with the changed
+    probabilities set."""
     history = str(file_info(file).attrs.get("history", ""))
-    config = next((word for word in shlex.split(history.split(" ", 1)[-1])
-                   if word.endswith(".toml")), "CONFIG.toml") if history else "CONFIG.toml"
-    words = ["smasim", "run", config, *(f"--set={a}" for a in assignments),
-             "--samples", str(scenario.run.samples)]
-    return shlex.join(words)
+    words = shlex.split(history.split(" ", 1)[-1]) if history else []
+    config = next((word for word in words if word.endswith(".toml")), "CONFIG.toml")
+    changes = [f"negotiation.outcomes.{name}.probability={after:.12g}"
+               for name, before, after in zip(weights.names, weights.old.outcomes,
+                                              weights.new.outcomes, strict=True)
+               if before != after]
+    if weights.old.reopen != weights.new.reopen:
+        changes.append(f"agreement.reopen_probability={weights.new.reopen:.12g}")
+    return shlex.join(["smasim", "run", config, *(f"--set={c}" for c in changes),
+                       "--samples", str(samples)])
 
 
 def new_judgment(
@@ -334,7 +344,7 @@ def reweight(
               for name, text in info.configs().items()}
     weights = []
     for ref in selection.scenarios:
-        scenario = stored[ref.name] if ref.name in stored else next(iter(stored.values()))
+        scenario = stored[ref.name]
         judgment = new_judgment(scenario, assignments, renormalize=renormalize,
                                 source=f"{path} ({scenario.run.name})")
         codes = read_samples(path, "negotiation_outcome", scenario=ref.index)
@@ -348,7 +358,7 @@ def reweight(
                 f"{found.effective_paths:,.0f} of {ratios.size:,} paths is below the floor of "
                 f"{min_ess:,.0f} (") + "{min_ess}" + literal(
                 "): the new judgment makes histories the run rarely drew carry the answer; "
-                f"simulate it afresh: {rerun_command(path, scenario, assignments)}"))
+                f"simulate it afresh: {rerun_command(path, found, ratios.size)}"))
         weights.append(found)
     return Reweighted(selection, weights)
 
