@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import textwrap
+from functools import partial
 from pathlib import Path
 
 import click
@@ -15,7 +17,8 @@ from simcore.analysis.reweight import (
 )
 from simcore.read.choices import parse_percentiles
 from simcore.read.queries import HEADLINE_QUANTITIES
-from simcore.report.render import summary_tables
+from simcore.report.render import format_for
+from simcore.report.reweighting import reweighted_tables
 
 from .options import (
     check_output_free,
@@ -106,11 +109,16 @@ def reweight_command(
         variables=HEADLINE_QUANTITIES if headline else variables or None,
         scenarios=scenarios or None, years=years, real=real,
     )
-    for weights in result.weights:
-        click.echo(f"Re-weighted {weights.describe()}.", err=True)
+    facts = [f"Re-weighted {weights.describe()}." for weights in result.weights]
     if headline:
         width = min(HEADLINE_WIDTH, shutil.get_terminal_size((HEADLINE_WIDTH, 40)).columns)
         click.echo(headline_text(reweighted_headline(result), width), nl=False)
+        for line in facts:
+            click.echo(textwrap.fill(line, width))
         return
     rows = reweighted_rows(result, percentiles=wanted, exceed=thresholds)
-    emit(rows, summary_tables, fmt, output, overwrite)
+    emit(rows, partial(reweighted_tables, weights=result.weights), fmt, output, overwrite)
+    if format_for(fmt, output.suffix if output else "") in ("csv", "json") or output:
+        # The tables' captions say it; records have no caption: say it beside them.
+        for line in facts:
+            click.echo(line, err=True)

@@ -270,6 +270,16 @@ def test_the_command_prints_the_headline_and_the_tables_in_every_format(
                                            "cum_contribution_usd", "--format", "json"]).stdout)
     assert [set(r) for r in records] == [set(r) for r in plain]
     assert records[0]["p50"] != plain[0]["p50"]
+    markdown = runner.invoke(cli, ["reweight", str(path), *(f"--set={a}" for a in DEMAND_HALF),
+                                   "--var", "cum_contribution_usd", "--format", "markdown"])
+    assert "by Woodruff's method" in markdown.stdout
+    assert "order statistics" not in markdown.stdout and "effective" in markdown.stdout
+    same = runner.invoke(cli, ["reweight", str(path), "--set",
+                               "negotiation.outcomes.demand.probability=0.35", "--var",
+                               "cum_contribution_usd", "--format", "markdown"])
+    assert same.stdout == runner.invoke(cli, ["summary", str(path), "--var",
+                                              "cum_contribution_usd", "--format",
+                                              "markdown"]).stdout
     refused = runner.invoke(cli, ["reweight", str(path), "--set", "fx.volatility=0.1"])
     assert refused.exit_code == 2 and refused.output.count("\n") == 1
     missing = runner.invoke(cli, ["reweight", str(path)])
