@@ -324,3 +324,12 @@ def test_every_result_file_carries_the_record_and_info_and_the_report_show_it(
     assert "P25 / P50 / P75: 0.05 / 0.12 / 0.22" in section.body
     assert "beta(a=1.001, b=5.524)" in section.body
     assert judgment_section({}) is None
+
+
+def test_the_shipped_pooled_scenario_is_what_elicit_writes() -> None:
+    """configs/variants/pooled.toml (the README's workflow) is exactly `smasim elicit
+    configs/elicitation/workshop.toml -o pooled.toml` from configs/baseline.toml."""
+    text = elicited_toml(BASELINE.read_text(), _pooled(WORKSHOP), name="pooled",
+                         base_name="baseline.toml",
+                         command="smasim elicit configs/elicitation/workshop.toml -o pooled.toml")
+    assert text == (ROOT / "configs" / "variants" / "pooled.toml").read_text()
