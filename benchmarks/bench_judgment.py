@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_engine import best_of  # noqa: E402
 from simcore.analysis.reweight import Judgment, history_counts, likelihood_ratios  # noqa: E402
 from simcore.config.load import load_scenario  # noqa: E402
 from simcore.config.schema import Scenario  # noqa: E402
@@ -36,16 +35,6 @@ from simcore.run.runner import run_scenarios  # noqa: E402
 from simcore.stats.elicitation import Distribution, linear_pool  # noqa: E402
 from simcore.stats.importance import weighted_summary  # noqa: E402
 from simcore.stats.summary import summarize_values  # noqa: E402
-
-
-def best_of(repeats: int, work: Callable[[], object]) -> float:
-    """Smallest wall time of ``repeats`` calls: the least disturbed by a shared machine."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

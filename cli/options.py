@@ -91,6 +91,21 @@ exceed_option = click.option(
 )
 
 
+def selection_options(command: Callable[P, None]) -> Callable[P, None]:
+    """What ``summary`` and ``reweight`` summarize: ``--var``, ``--scenario``,
+    ``--percentiles``, ``--years``, ``--real`` and ``--exceed``."""
+    for option in (exceed_option, real_option, years_option, percentiles_option,
+                   scenario_option, var_option):
+        command = option(command)
+    return command
+
+
+def wants_headline(fmt: str | None, output: Path | None, *chosen: object) -> bool:
+    """The headline, rather than tables: a terminal table with nothing chosen (``--detail``
+    or any selection implies the tables)."""
+    return not any(chosen) and fmt in (None, "table") and output is None
+
+
 def detail_option(also: str = "") -> Callable[[Callable[..., None]], Callable[..., None]]:
     """``--detail``: the summary tables instead of the headline (``also``: the command's own
     options that imply it, named in the help)."""

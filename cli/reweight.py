@@ -23,16 +23,12 @@ from simcore.report.reweighting import reweighted_tables
 from .options import (
     check_output_free,
     detail_option,
-    exceed_option,
     file_argument,
     format_option,
-    percentiles_option,
     read_output_option,
     read_overwrite_option,
-    real_option,
-    scenario_option,
-    var_option,
-    years_option,
+    selection_options,
+    wants_headline,
 )
 from .summary import HEADLINE_WIDTH, emit, headline_text
 
@@ -64,12 +60,7 @@ from .summary import HEADLINE_WIDTH, emit, headline_text
     "(then simulate the new judgment afresh; the message gives the command).",
 )
 @detail_option()
-@var_option
-@scenario_option
-@percentiles_option
-@years_option
-@real_option
-@exceed_option
+@selection_options
 @format_option
 @read_output_option
 @read_overwrite_option
@@ -102,8 +93,8 @@ def reweight_command(
     """
     check_output_free(output, overwrite)
     wanted = parse_percentiles(percentiles) if percentiles is not None else None
-    chosen = detail or variables or scenarios or percentiles or years or real or thresholds
-    headline = not chosen and fmt in (None, "table") and output is None
+    headline = wants_headline(fmt, output, detail, variables, scenarios, percentiles, years,
+                              real, thresholds)
     result = reweight(
         file, assignments, renormalize=renormalize, min_ess=min_ess,
         variables=HEADLINE_QUANTITIES if headline else variables or None,

@@ -33,16 +33,12 @@ from simcore.stats.convergence import DEFAULT_PRECISION
 from .options import (
     check_output_free,
     detail_option,
-    exceed_option,
     file_argument,
     format_option,
-    percentiles_option,
     read_output_option,
     read_overwrite_option,
-    real_option,
-    scenario_option,
-    var_option,
-    years_option,
+    selection_options,
+    wants_headline,
 )
 
 #: Widest headline printed, whatever the terminal (columns wrap into blocks beyond it).
@@ -114,12 +110,7 @@ def headline_text(rows: Sequence[Any], width: int) -> str:
 @click.command("summary")
 @file_argument
 @detail_option("--convergence and --outcomes")
-@var_option
-@scenario_option
-@percentiles_option
-@years_option
-@real_option
-@exceed_option
+@selection_options
 @click.option(
     "--convergence",
     is_flag=True,
@@ -175,9 +166,8 @@ def summary_command(
         emit(outcome_rows(file, scenarios=scenarios or None), outcome_tables, fmt, output,
              overwrite)
         return
-    chosen = (detail or variables or scenarios or percentiles or years or real or thresholds
-              or convergence)
-    if not chosen and fmt in (None, "table") and output is None:
+    if wants_headline(fmt, output, detail, variables, scenarios, percentiles, years, real,
+                      thresholds, convergence):
         width = min(HEADLINE_WIDTH, shutil.get_terminal_size((HEADLINE_WIDTH, 40)).columns)
         click.echo(headline_text(headline_rows(file), width), nl=False)
         return
