@@ -324,6 +324,12 @@ def test_every_result_file_carries_the_record_and_info_and_the_report_show_it(
     assert "P25 / P50 / P75: 0.05 / 0.12 / 0.22" in section.body
     assert "beta(a=1.001, b=5.524)" in section.body
     assert judgment_section({}) is None
+    # The record is not a setting: the appendix of differences leaves it to that section.
+    from simcore.report.scenario_notes import config_differences
+
+    keys = [d.key for d in config_differences(file_info(path).configs(), whole=False)]
+    assert "agreement.reopen_probability" in keys
+    assert not any(key.startswith("elicitation") for key in keys)
 
 
 def test_the_shipped_pooled_scenario_is_what_elicit_writes() -> None:
