@@ -52,9 +52,7 @@ def _print_law_judgment(judgment: PooledJudgment, levels: list[float]) -> None:
             families.append(f"{expert.expert}: " + ", ".join(
                 f"{f.family} {f.sse:.2g}" for f in expert.fits))
     assert judgment.law is not None
-    asked = {e.answer.levels for e in judgment.experts if isinstance(e.answer, QuantileAnswer)}
-    if len(asked) == 1:
-        levels = list(asked.pop())  # the pool at the levels every expert was asked
+    levels = list(judgment.levels(levels))
     pooled = [float(judgment.law.ppf(level)) for level in levels]
     rows.append([f"{judgment.pool} pool", "1", "/".join(f"P{100 * p:g}" for p in levels),
                  "", _quantiles(pooled, amount),

@@ -178,6 +178,20 @@ def test_expert_weights_are_normalized_and_weight_the_pool(tmp_path: Path) -> No
         (0.425, 0.35, 0.225), abs=1e-12)
 
 
+def test_second_order_draws_of_a_reopening_use_each_experts_beta(tmp_path: Path) -> None:
+    reopen = _pooled(WORKSHOP).judgment("reopen_probability")
+    draws = reopen.draw_probabilities(np.random.default_rng(2), 30_000)[:, 0]
+    points = np.isin(draws, (0.03, 0.05))
+    assert points.mean() == pytest.approx(2 / 3, abs=0.01)
+    beta = reopen.experts[2].law
+    assert beta is not None
+    # C's draws follow C's Beta: their mean is the Beta's mean, within 4 standard errors.
+    spread = math.sqrt(beta.mean * (1 - beta.mean) / (sum(beta.parameters) + 1))
+    assert draws[~points].mean() == pytest.approx(beta.mean,
+                                                  abs=4 * spread / math.sqrt((~points).sum()))
+    assert draws.mean() == pytest.approx(reopen.probabilities[0], abs=0.002)
+
+
 def test_a_judgment_only_some_experts_gave_pools_those(tmp_path: Path) -> None:
     body = ('[[expert]]\nname = "A"\n[expert.judgments]\nreopen_probability = 0.02\n'
             '[[expert]]\nname = "B"\n[expert.judgments]\nreopen_probability = 0.04\n'

@@ -371,7 +371,7 @@ class PooledJudgment:
     probabilities: tuple[float, ...] | None = None
     note: str = ""
 
-    def config_value(self, base: Scenario) -> Any:
+    def config_value(self) -> Any:
         """What the scenario gets at :attr:`Target.path` (probabilities: one per outcome)."""
         if self.target.kind == "probabilities":
             assert self.probabilities is not None
@@ -391,10 +391,17 @@ class PooledJudgment:
         assert self.law is not None
         return f"{self.pool} pool of {len(self.experts)}: {self.law.describe()}"
 
+    def levels(self, default: Sequence[float]) -> tuple[float, ...]:
+        """The levels every expert was asked at (a 5/50/95 triple, quartiles), else
+        ``default``: where the pool's quantiles are shown beside theirs."""
+        asked = {e.answer.levels for e in self.experts if isinstance(e.answer, QuantileAnswer)}
+        return asked.pop() if len(asked) == 1 else tuple(default)
+
     def draw_probabilities(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` probability vectors from the linear pool of the experts' judgments of them:
-        an expert by weight, then their Dirichlet (or their probabilities as given). The
-        second-order uncertainty of a probability judgment, shape ``(n, outcomes)``."""
+        an expert by weight, then their Dirichlet (a reopening: their Beta), or their
+        probabilities as given. The second-order uncertainty of a probability judgment,
+        shape ``(n, events)``."""
         if self.probabilities is None:
             raise ValueError(f"{self.target.name} is not a probability judgment")
         chosen = rng.choice(len(self.experts), size=n, p=[e.weight for e in self.experts])
@@ -403,6 +410,8 @@ class PooledJudgment:
             rows = np.flatnonzero(chosen == j)
             if expert.dirichlet is not None:
                 draws[rows] = rng.dirichlet(expert.dirichlet, size=rows.size)
+            elif expert.law is not None:
+                draws[rows, 0] = rng.beta(*expert.law.parameters, size=rows.size)
             else:
                 assert expert.probabilities is not None
                 draws[rows] = expert.probabilities[: len(self.labels)]
@@ -459,9 +468,9 @@ class PooledElicitation:
         asked (``pooled_quantiles``)."""
         data = self.record().model_dump(mode="json", exclude_none=True)
         for judgment, entry in zip(self.judgments, data["judgments"], strict=True):
-            entry["value"] = judgment.config_value(self.base)
+            entry["value"] = judgment.config_value()
             if judgment.law is not None:
-                levels = self.elicitation.header.levels
+                levels = judgment.levels(self.elicitation.header.levels)
                 entry["pooled_quantiles"] = {
                     f"{level:g}": float(judgment.law.ppf(level)) for level in levels}
             if judgment.note:
@@ -880,14 +889,13 @@ def elicited_toml(base_text: str, pooled: PooledElicitation, *, name: str, base_
     SmasimInputError
         The result does not validate; the message names the key.
     """
-    base = pooled.base
     raw = tomllib.loads(base_text)
     raw_outcomes: list[dict[str, Any]] = raw["negotiation"]["outcomes"]
     changed: list[dict[str, list[str]]] = [{} for _ in raw_outcomes]
     reopen: float | None = None
     for judgment in pooled.judgments:
         path = judgment.target.path
-        value = judgment.config_value(base)
+        value = judgment.config_value()
         why = f"pooled ({judgment.pool}) from {len(judgment.experts)} experts: see header"
         if judgment.target.kind == "probabilities":
             for k, p in enumerate(value):
@@ -948,7 +956,7 @@ def _check_written(written: Scenario, pooled: PooledElicitation) -> None:
         node: Any = data
         for part in path:
             node = node[part]
-        expected = judgment.config_value(pooled.base)
+        expected = judgment.config_value()
         if judgment.target.kind == "probabilities":
             node = [outcome["probability"] for outcome in node]
         if node != expected:
