@@ -180,11 +180,12 @@ class ScenarioWeights:
     Attributes
     ----------
     scenario : str
+    names : tuple of str
+        The scenario's outcome names, in configuration order.
     old, new : Judgment
+        The judgment the paths were drawn under, and the one they are weighted to.
     ratios : ndarray, shape (n,)
-        ``L_i``.
-    effective_paths : float
-        Kish's effective sample size of the ratios.
+        ``L_i``, the weight of each path.
     """
 
     scenario: str
@@ -195,6 +196,7 @@ class ScenarioWeights:
 
     @property
     def effective_paths(self) -> float:
+        """Kish's effective sample size of the weights."""
         return effective_sample_size(self.ratios)
 
     @property
