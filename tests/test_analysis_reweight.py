@@ -209,6 +209,18 @@ def test_what_reweighting_cannot_give_is_refused(
     assert "\n" not in str(info.value)
 
 
+def test_outcomes_are_set_by_name_or_by_index(make_scenario: Factory) -> None:
+    scenario = make_scenario()
+    by_index = new_judgment(scenario, ["negotiation.outcomes[1].probability=0.5"],
+                            renormalize=True)
+    by_name = new_judgment(scenario, ["negotiation.outcomes.demand.probability=0.5"],
+                           renormalize=True)
+    assert by_index == by_name
+    assert by_name.outcomes == pytest.approx((0.55 * 0.5 / 0.65, 0.5, 0.10 * 0.5 / 0.65),
+                                             rel=1e-15)
+    assert new_judgment(scenario, ["agreement.reopen_probability=0.1"]).reopen == 0.1
+
+
 def test_probability_where_the_run_had_none_is_refused(make_scenario: Factory) -> None:
     scenario = make_scenario({"agreement": {"reopen_probability": 0.0}, "negotiation": {
         "outcomes": [{"kind": "status_quo", "probability": 0.9, "term": 5},
