@@ -26,7 +26,7 @@ from simcore.analysis.reweight import (
 from simcore.config.schema import Scenario
 from simcore.core.errors import SmasimInputError
 from simcore.model.engine import simulate
-from simcore.read.queries import headline_rows, summary_rows
+from simcore.read.queries import HEADLINE_QUANTITIES, headline_rows, summary_rows
 from simcore.run.runner import run_scenarios
 from simcore.stats.importance import effective_sample_size, weighted_summary
 from simcore.stats.summary import summarize_values
@@ -167,8 +167,7 @@ def test_the_unchanged_judgment_gives_the_unweighted_summary_bit_for_bit(
     assert reweighted_rows(result) == summary_rows(path)
     assert reweighted_rows(result, percentiles=[12.5, 80], exceed=[1.2e9]) == summary_rows(
         path, percentiles=[12.5, 80], exceed=[1.2e9])
-    headline = reweight(path, same, variables=["contribution_usd", "total_cost_usd",
-                                               "cum_contribution_usd"])
+    headline = reweight(path, same, variables=HEADLINE_QUANTITIES)
     assert reweighted_headline(headline) == headline_rows(path)
 
 

@@ -148,7 +148,7 @@ class NewAgreementParams:
 class DemandParams(NewAgreementParams):
     """A US demand ``D`` (USD a year) and the share ``s`` of the gap that ROK concedes.
 
-    Each is drawn by its law's quantile function (:class:`~simcore.stats.elicitation.Law`):
+    Each is drawn by its law's quantile function (:class:`~simcore.stats.elicitation.SampledLaw`):
     ``D`` from the demand uniform (a :class:`~simcore.stats.elicitation.Discrete` law, or a
     mixture of amounts), ``s`` from the concession uniform (a Beta, or a mixture of Betas).
     """
@@ -208,6 +208,7 @@ class CostParams:
     other_support_krw: float
     us_cost_usd: float
     troop_elasticity: float
+    offset_share: float
     discount_rate: float
 
 
@@ -399,6 +400,7 @@ def resolve_params(scenario: Scenario, *, with_defense: bool = False) -> ModelPa
             other_support_krw=scenario.rok_other_support.base_krw,
             us_cost_usd=scenario.us_cost.base_usd,
             troop_elasticity=scenario.us_cost.troop_elasticity,
+            offset_share=scenario.us_cost.offset_share,
             discount_rate=run.discount_rate,
         ),
         uses_defense=defense is not None and (with_defense or scenario.uses_defense_budget),

@@ -25,7 +25,7 @@ quantiles of each probability gets Beta marginals, made into a Dirichlet as SHEL
 ``fitDirichlet`` does (Zapata-Vázquez, O'Hagan & Soares Bastos 2014;
 :func:`dirichlet_from_betas`).
 
-:class:`Distribution` and :class:`Mixture` share one contract (:class:`Law`): ``cdf``,
+:class:`Distribution` and :class:`Mixture` share one contract (:class:`SampledLaw`): ``cdf``,
 ``ppf`` and ``mean``. That is what the model samples (``ppf`` of a uniform) and what any
 analysis that varies a judgment reads.
 
@@ -78,7 +78,7 @@ _MAX_SOLVER_STEPS = 200
 _EPS = float(np.finfo(float).eps)
 
 
-class Law(Protocol):
+class SampledLaw(Protocol):
     """A univariate distribution the model can sample: one contract for a fitted family, a
     pool, or anything an analysis builds (a distribution of a judgment)."""
 
