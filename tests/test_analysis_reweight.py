@@ -241,13 +241,13 @@ def test_probability_where_the_run_had_none_is_refused(make_scenario: Factory) -
 def test_an_effective_sample_size_below_the_floor_names_the_rerun(
     make_scenario: Factory, tmp_path: Path,
 ) -> None:
-    path = _file(tmp_path, make_scenario({"run": {"samples": 3000}}))
-    with pytest.raises(SmasimInputError, match=r"effective sample size \d+ of 3,000 paths is "
-                                               r"below the floor of 1,000 \(min_ess\).*smasim "
-                                               r"run CONFIG\.toml --set=negotiation\.outcomes"
-                                               r"\.status_quo\.probability=0\.0122222222222 "
-                                               r".* --set=negotiation\.outcomes\.lapse\."
-                                               r"probability=0\.98 --samples 3000$"):
+    path = run_scenarios([make_scenario({"run": {"samples": 3000}})], tmp_path / "run.h5",
+                         command="smasim run configs/baseline.toml --samples 3000").path
+    expected = (r"effective sample size \d+ of 3,000 paths is below the floor of 1,000 "
+                r"\(min_ess\).*smasim run configs/baseline\.toml "
+                r"--set=negotiation\.outcomes\.status_quo\.probability=0\.0122222222222 .* "
+                r"--set=negotiation\.outcomes\.lapse\.probability=0\.98 --samples 3000$")
+    with pytest.raises(SmasimInputError, match=expected):
         reweight(path, ["negotiation.outcomes.lapse.probability=0.98"], renormalize=True)
     assert reweight(path, ["negotiation.outcomes.lapse.probability=0.98"], renormalize=True,
                     min_ess=10).weights[0].effective_paths < 1000
