@@ -500,6 +500,12 @@ class Fit:
         return tuple(float(p) for p in self.distribution.cdf(np.array(self.values)))
 
 
+#: A valid member of each family (for its support).
+_UNIT: dict[Family, tuple[float, float]] = {
+    "beta": (1.0, 1.0), "normal": (0.0, 1.0), "lognormal": (0.0, 1.0), "gamma": (1.0, 1.0),
+}
+
+
 def check_quantile_judgment(
     values: Sequence[float], levels: Sequence[float], *, families: Sequence[Family]
 ) -> None:
@@ -530,12 +536,6 @@ def check_quantile_judgment(
         if outside:
             what = "fractions in [0, 1]" if family == "beta" else "positive amounts"
             raise ValueError(f"values must be {what} for a {family} fit (got {outside})")
-
-
-#: A valid member of each family (for its support).
-_UNIT: dict[Family, tuple[float, float]] = {
-    "beta": (1.0, 1.0), "normal": (0.0, 1.0), "lognormal": (0.0, 1.0), "gamma": (1.0, 1.0),
-}
 
 
 def _normal_approximation(values: np.ndarray, levels: np.ndarray) -> tuple[float, float]:
