@@ -72,7 +72,7 @@ _XATOL, _FATOL, _MAXITER, _RESTARTS = 1e-11, 1e-16, 4000, 3
 #: Levels of the table that brackets a mixture's quantiles (:meth:`Mixture.ppf`): 1/1024
 #: steps, and finer into each tail.
 _TAILS = 10.0 ** -np.arange(4.0, 13.0)
-_TABLE_LEVELS = np.unique(np.concatenate([np.linspace(0.0, 1.0, 1025)[1:-1], _TAILS, 1 - _TAILS]))
+_TABLE_LEVELS = np.unique(np.concatenate([np.linspace(0.0, 1.0, 4097)[1:-1], _TAILS, 1 - _TAILS]))
 #: Iteration cap of the inverse-CDF solver (it converges in about 10 on smooth laws).
 _MAX_SOLVER_STEPS = 200
 _EPS = float(np.finfo(float).eps)
@@ -334,7 +334,7 @@ class Mixture:
         if len(self.components) == 1:
             return self.components[0].ppf(u)
         u = np.asarray(u, dtype=float)
-        xs, fs = self._table
+        xs, fs = _cdf_table(self)
         cell = np.searchsorted(fs, u, side="right")
         upper = np.minimum(cell, xs.size - 1)
         lower = np.maximum(upper - 1, 0)
@@ -352,12 +352,6 @@ class Mixture:
             f_low[outside], f_high[outside] = self.cdf(low[outside]), self.cdf(high[outside])
         return inverse_cdf(self.cdf, u, low, high, cdf_low=f_low, cdf_high=f_high)
 
-    @functools.cached_property
-    def _table(self) -> tuple[np.ndarray, np.ndarray]:
-        """Points ``x`` (the components' quantiles, sorted) and the mixture's CDF there."""
-        points = np.unique(np.concatenate([c.ppf(_TABLE_LEVELS) for c in self.components]))
-        return points, self.cdf(points)
-
     @property
     def mean(self) -> float:
         """``Σ_j w_j μ_j``."""
@@ -367,6 +361,15 @@ class Mixture:
         """The components with their weights."""
         return " + ".join(f"{w:.3g}·{c.describe(digits)}"
                           for w, c in zip(self.weights, self.components, strict=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _cdf_table(mixture: Mixture) -> tuple[np.ndarray, np.ndarray]:
+    """Points ``x`` (the components' quantiles at :data:`_TABLE_LEVELS`, sorted) and the
+    mixture's CDF there; kept for the mixtures last used, since every block of a run resolves
+    its parameters (and so its mixtures) again."""
+    points = np.unique(np.concatenate([c.ppf(_TABLE_LEVELS) for c in mixture.components]))
+    return points, mixture.cdf(points)
 
 
 def inverse_cdf(
