@@ -20,9 +20,12 @@ from simcore.evidence.elicitation import (
     pool_judgments,
     read_elicitation,
 )
+from simcore.io.atomic import refuse_existing, write_text
+from simcore.report.formats import TextTable
 
-from .history import echo_json, format_option, print_table
+from .history import format_option, print_table
 from .options import Choice
+from .tables import echo_json
 
 DEFAULT_BASE = Path("configs/baseline.toml")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -64,9 +67,9 @@ def _print_law_judgment(judgment: PooledJudgment, levels: list[float]) -> None:
     if judgment.note:
         caption.append(f"Chosen: {judgment.note}.")
     unit = " [USD bn]" if amount else ""
-    print_table(f"{judgment.target.name}: {judgment.target.what}",
-                ["expert", "weight", "levels", f"given{unit}", f"fitted{unit}", "law", "SSE"],
-                rows, "\n".join(caption))
+    print_table(TextTable(f"{judgment.target.name}: {judgment.target.what}",
+                          ["expert", "weight", "levels", f"given{unit}", f"fitted{unit}", "law",
+                           "SSE"], rows, "\n".join(caption)))
 
 
 def _print_probability_judgment(judgment: PooledJudgment) -> None:
@@ -81,9 +84,9 @@ def _print_probability_judgment(judgment: PooledJudgment) -> None:
     if given:
         caption += (f" {', '.join(given)} gave quantiles of each probability: their Beta "
                     "marginals make a Dirichlet (SHELF's fitDirichlet), whose mean is shown.")
-    print_table(f"{judgment.target.name}: {judgment.target.what}",
-                ["outcome", *(e.expert for e in experts), f"{judgment.pool} pool"], rows,
-                caption)
+    print_table(TextTable(f"{judgment.target.name}: {judgment.target.what}",
+                          ["outcome", *(e.expert for e in experts), f"{judgment.pool} pool"],
+                          rows, caption))
 
 
 def _print(pooled: PooledElicitation) -> None:
@@ -121,9 +124,14 @@ def elicit_command(file: Path, base_path: Path | None, pool: str | None, output:
     judgment inputs and the record of who said what (also stored in every result file).
     Format of FILE: docs/spec/CONFIG.md, "Elicitation files".
     """
-    for path, flag in ((output, "-o"), (plot_path, "--plot")):
-        if path is not None and path.exists() and not overwrite:
-            raise SmasimInputError(f"{flag}: {path} exists; pass --overwrite to replace it")
+    refuse_existing(output, overwrite)
+    if plot_path is not None:
+        # Imported only to draw: matplotlib is slow to load.
+        from simcore.report.figure import check_output, save_figure
+
+        check_output(plot_path)
+        if plot_path.exists() and not overwrite:
+            raise SmasimInputError(f"--plot: {plot_path} exists; pass --overwrite to replace it")
     elicitation = read_elicitation(file)
     base_file = base_path or elicitation.base_path() or DEFAULT_BASE
     base = load_scenario(base_file)
@@ -142,16 +150,13 @@ def elicit_command(file: Path, base_path: Path | None, pool: str | None, output:
         echo_json(pooled.as_json())
     else:
         _print(pooled)
-    # Imported only to write: they bring in the store and matplotlib.
-    from simcore.io.atomic import write_text
-
     if output is not None and text is not None:
         write_text(output, text, overwrite=overwrite)
         if fmt != "json":
             click.echo(f"Wrote {output}")
     if plot_path is not None:
-        from simcore.report.elicitation_plot import save_elicitation_figure
+        from simcore.report.elicitation_plot import elicitation_figure
 
-        save_elicitation_figure(pooled, plot_path, overwrite=overwrite)
+        written = save_figure(elicitation_figure(pooled), plot_path, overwrite=overwrite)
         if fmt != "json":
-            click.echo(f"Wrote {plot_path}")
+            click.echo(f"Wrote {written}")

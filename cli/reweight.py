@@ -15,13 +15,13 @@ from simcore.analysis.reweight import (
     reweighted_headline,
     reweighted_rows,
 )
+from simcore.io.atomic import refuse_existing
 from simcore.read.choices import parse_percentiles
-from simcore.read.queries import HEADLINE_QUANTITIES
-from simcore.report.render import format_for
+from simcore.read.queries import HEADLINE_QUANTITIES, assumption_rows
+from simcore.report.formats import format_for
 from simcore.report.reweighting import reweighted_tables
 
 from .options import (
-    check_output_free,
     detail_option,
     file_argument,
     format_option,
@@ -30,7 +30,8 @@ from .options import (
     selection_options,
     wants_headline,
 )
-from .summary import HEADLINE_WIDTH, emit, headline_text
+from .summary import HEADLINE_WIDTH, headline_text
+from .tables import emit
 
 
 @click.command("reweight")
@@ -91,7 +92,7 @@ def reweight_command(
     effective sample size. Refused: a change of anything else, probability for an outcome
     the run never drew, an effective sample size below --min-ess.
     """
-    check_output_free(output, overwrite)
+    refuse_existing(output, overwrite)
     wanted = parse_percentiles(percentiles) if percentiles is not None else None
     headline = wants_headline(fmt, output, detail, variables, scenarios, percentiles, years,
                               real, thresholds)
@@ -103,7 +104,8 @@ def reweight_command(
     facts = [f"Re-weighted {weights.describe()}." for weights in result.weights]
     if headline:
         width = min(HEADLINE_WIDTH, shutil.get_terminal_size((HEADLINE_WIDTH, 40)).columns)
-        click.echo(headline_text(reweighted_headline(result), width), nl=False)
+        click.echo(headline_text(reweighted_headline(result), width, assumption_rows(file)),
+                   nl=False)
         for line in facts:
             click.echo(textwrap.fill(line, width))
         return

@@ -4,25 +4,21 @@ One panel per judgment of a fraction or an amount (each expert's density as a th
 with the quantiles they gave marked on the axis, and the pool's density as a thick black
 line), and one panel per probability judgment (each expert's probabilities and the pool's,
 as grouped bars). It is what a facilitator projects while the experts discuss (SHELF's
-feedback), and ``smasim elicit --plot`` writes it.
+feedback), and ``smasim elicit --plot`` saves it.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simcore.evidence.elicitation import PooledElicitation, PooledJudgment, QuantileAnswer
-from simcore.io.atomic import replacing
-from simcore.report.plots import check_output
+from simcore.report.figure import panel_grid
 
 _PANEL = (6.0, 3.6)
-_DPI = 120
 #: The densities are drawn between these levels of the pool (and of each expert).
 _RANGE = (0.002, 0.998)
 _POINTS = 400
@@ -86,14 +82,12 @@ def _probability_panel(ax: Axes, judgment: PooledJudgment) -> None:
 
 
 def elicitation_figure(pooled: PooledElicitation) -> Figure:
-    """Each judgment's experts and pool, one panel each (two columns)."""
+    """Each judgment's experts and pool, one panel each (two columns); writes nothing
+    (:func:`simcore.report.figure.save_figure` does)."""
     judgments = pooled.judgments
     columns = 2 if len(judgments) > 1 else 1
-    rows = math.ceil(len(judgments) / columns)
-    figure = Figure(figsize=(_PANEL[0] * columns, _PANEL[1] * rows + 0.6), dpi=_DPI,
-                    layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    figure, grid = panel_grid(math.ceil(len(judgments) / columns), columns, panel=_PANEL)
+    axes = grid.ravel()
     for ax, judgment in zip(axes, judgments, strict=False):
         if judgment.law is not None:
             _density_panel(ax, judgment)
@@ -105,13 +99,3 @@ def elicitation_figure(pooled: PooledElicitation) -> Figure:
     figure.suptitle(f"{e.header.title} ({e.path.name}): {len(pooled.weights)} experts, "
                     f"{pooled.pool} pool")
     return figure
-
-
-def save_elicitation_figure(pooled: PooledElicitation, output: str | Path, *,
-                            overwrite: bool = False) -> Path:
-    """Draw :func:`elicitation_figure` into ``output`` (.png or .svg), written whole."""
-    path = check_output(output)
-    figure = elicitation_figure(pooled)
-    with replacing(path, overwrite=overwrite) as temp:
-        figure.savefig(temp, format=path.suffix.lower().lstrip("."))
-    return path

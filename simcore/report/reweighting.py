@@ -8,7 +8,8 @@ from dataclasses import replace
 
 from simcore.analysis.reweight import ScenarioWeights
 from simcore.read.rows import SummaryRow
-from simcore.report.render import ERRORS_NOTE, TextTable, summary_tables
+from simcore.report.formats import TextTable
+from simcore.report.render import ERRORS_NOTE, summary_tables
 from simcore.stats.summary import INTERVAL_LEVEL
 
 #: What ± means in a re-weighted table (METHODS.md §W).
