@@ -35,6 +35,8 @@ PARAMETER_WORDING = {
     "level": "level",
     "renormalize": "renormalize=True",
     "min_ess": "min_ess",
+    "chunk_size": "chunk_size",
+    "batch": "batch=True",
 }
 
 
