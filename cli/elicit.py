@@ -10,6 +10,7 @@ from typing import cast
 import click
 
 from simcore.config.load import load_scenario
+from simcore.config.shipped import shipped_scenario
 from simcore.core.errors import SmasimInputError
 from simcore.evidence.elicitation import (
     PooledElicitation,
@@ -24,10 +25,11 @@ from simcore.io.atomic import refuse_existing, write_text
 from simcore.report.formats import TextTable
 
 from .history import format_option, print_table
-from .options import Choice
+from .options import Choice, ScenarioFile
 from .tables import echo_json
 
-DEFAULT_BASE = Path("configs/baseline.toml")
+#: The base scenario when neither --base nor the file names one (shipped, not looked up).
+DEFAULT_BASE = "baseline"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -100,10 +102,9 @@ def _print(pooled: PooledElicitation) -> None:
 
 @click.command("elicit")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--base", "base_path", type=click.Path(path_type=Path, dir_okay=False),
-              default=None,
-              help="Scenario the judgments go into [default: the file's elicitation.base, else "
-              f"{DEFAULT_BASE}].")
+@click.option("--base", "base_path", type=ScenarioFile(), default=None,
+              help="Scenario the judgments go into: a file or a shipped scenario's name "
+              f"[default: the file's elicitation.base, else the shipped {DEFAULT_BASE}].")
 @click.option("--pool", type=Choice(("linear", "log")), default=None,
               help="How experts are pooled: linear (a mixture) or log (the normalized "
               "product) [default: the file's elicitation.pool, else linear].")
@@ -133,7 +134,7 @@ def elicit_command(file: Path, base_path: Path | None, pool: str | None, output:
         if plot_path.exists() and not overwrite:
             raise SmasimInputError(f"--plot: {plot_path} exists; pass --overwrite to replace it")
     elicitation = read_elicitation(file)
-    base_file = base_path or elicitation.base_path() or DEFAULT_BASE
+    base_file = base_path or elicitation.base_path() or shipped_scenario(DEFAULT_BASE)
     base = load_scenario(base_file)
     pooled = pool_judgments(elicitation, base, pool=cast(PoolMethod | None, pool))
     for tie in pooled.ties:
