@@ -27,7 +27,7 @@ from simcore.config.schema import Scenario
 from simcore.core.errors import SmasimInputError
 from simcore.model.engine import simulate
 from simcore.read.queries import HEADLINE_QUANTITIES, headline_rows, summary_rows
-from simcore.run.runner import run_scenarios
+from simcore.run.runner import StorageOptions, run_scenarios
 from simcore.stats.importance import effective_sample_size, weighted_summary
 from simcore.stats.summary import summarize_values
 from tests.test_model_reference import MIXED_OUTCOMES
@@ -255,7 +255,7 @@ def test_an_effective_sample_size_below_the_floor_names_the_rerun(
 
 def test_reweight_needs_the_outcome_paths(make_scenario: Factory, tmp_path: Path) -> None:
     path = run_scenarios([make_scenario({"run": {"samples": 500}})], tmp_path / "s.h5",
-                         store=["contribution_usd"]).path
+                         storage=StorageOptions(store=["contribution_usd"])).path
     with pytest.raises(SmasimInputError, match="negotiation_outcome has a summary but no paths"):
         reweight(path, DEMAND_HALF, variables=["contribution_usd"])
 
