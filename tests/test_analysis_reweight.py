@@ -17,6 +17,7 @@ from simcore.cli.main import cli
 from simcore.analysis.reweight import (
     Judgment,
     history_counts,
+    history_tables,
     likelihood_ratios,
     new_judgment,
     reweight,
@@ -258,6 +259,60 @@ def test_reweight_needs_the_outcome_paths(make_scenario: Factory, tmp_path: Path
                          storage=StorageOptions(store=["contribution_usd"])).path
     with pytest.raises(SmasimInputError, match="negotiation_outcome has a summary but no paths"):
         reweight(path, DEMAND_HALF, variables=["contribution_usd"])
+
+
+def test_history_tables_let_a_page_recompute_the_weights_of_every_path(
+    make_scenario: Factory, tmp_path: Path,
+) -> None:
+    """What the report's page computes in JavaScript, here in plain Python from the JSON: each
+    pattern's ratio as a product of powers, each path's weight through its pattern, the
+    effective sample size from the pattern counts; against the library and an independent
+    replay of each path's history."""
+    baseline = make_scenario({"run": {"samples": 3000, "name": "baseline"}})
+    mixed = make_scenario({"run": {"samples": 3000, "name": "mixed"}, "agreement": {
+        "last_year": 2027, "reopen_probability": 0.2}, "negotiation": {
+            "outcomes": MIXED_OUTCOMES}})
+    path = run_scenarios([baseline, mixed], tmp_path / "batch.h5", batch=True, seed=4).path
+    tables = history_tables(path)
+    assert [t.scenario for t in tables] == ["baseline", "mixed"]
+    assert [t.scenario for t in history_tables(path, ["mixed"])] == ["mixed"]
+    new_of = {"baseline": Judgment((0.40, 0.50, 0.10), 0.05),
+              "mixed": Judgment((0.2, 0.3, 0.5), 0.35)}
+    for scenario, table in zip((baseline, mixed), tables, strict=True):
+        record = json.loads(json.dumps(table.as_json()))
+        assert record["outcomes"] == list(scenario.outcome_names)
+        assert record["columns"] == [*scenario.outcome_names, "reopened", "not_reopened"]
+        assert record["probabilities"] == [o.probability for o in scenario.negotiation.outcomes]
+        assert record["reopen_probability"] == scenario.agreement.reopen_probability
+        patterns, counts, of_path = (record["patterns"], record["paths"],
+                                     record["pattern_of_path"])
+        assert len({tuple(p) for p in patterns}) == len(patterns) == len(counts)
+        assert sum(counts) == len(of_path) == 3000
+        assert counts == [of_path.count(j) for j in range(len(patterns))]
+        new = new_of[scenario.run.name]
+        old = Judgment.of(scenario)
+        k = len(old.outcomes)
+        page = []
+        for row in patterns:
+            value = math.prod((b / a) ** n for a, b, n in zip(old.outcomes, new.outcomes,
+                                                              row[:k], strict=True) if n)
+            value *= (new.reopen / old.reopen) ** row[k] if row[k] else 1.0
+            value *= ((1 - new.reopen) / (1 - old.reopen)) ** row[k + 1]
+            page.append(value)
+        weights = np.array(page)[of_path]
+        codes = simulate(scenario, seed=4)["negotiation_outcome"]
+        library = likelihood_ratios(history_counts(scenario, codes), old, new)
+        np.testing.assert_array_equal(table.ratios(new)[table.pattern_of_path], library)
+        np.testing.assert_allclose(weights, library, rtol=1e-13)
+        replayed = (_history_probability(scenario, codes, new)
+                    / _history_probability(scenario, codes, old))
+        np.testing.assert_allclose(weights, replayed, rtol=1e-12)
+        c, lj = np.array(counts), np.array(page)
+        ess = math.fsum(c * lj) ** 2 / math.fsum(c * lj * lj)
+        assert ess == pytest.approx(effective_sample_size(library), rel=1e-12)
+    # The mixed scenario has histories of many kinds: reopenings, lapses after lapses.
+    mixed_table = tables[1]
+    assert len(mixed_table.patterns) > 10 and mixed_table.patterns[:, 3].max() >= 1
 
 
 # --- The command ----------------------------------------------------------------------------

@@ -13,15 +13,17 @@ paths weighted by the likelihood ratio of their history,
 ``s_i`` years in which a reopening could have happened and did not), are an exact sample
 under the new judgment (importance sampling; docs/spec/METHODS.md §W). Their summary, with
 Monte Carlo errors that account for the weights (:mod:`simcore.stats.importance`), is what
-this module returns; :func:`history_counts` and :func:`likelihood_ratios` are the library
-functions a report calls to recompute it with other probabilities.
+this module returns. :func:`reweight` gives a file's weights per path and their effective
+sample size; :func:`history_tables` gives each scenario's distinct history patterns, their
+path counts and each path's pattern, from which a page recomputes the weights for any
+probabilities (:class:`HistoryTable` says how).
 """
 
 from __future__ import annotations
 
 import math
 import shlex
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,7 +37,7 @@ from simcore.io.provenance import file_info
 from simcore.io.reader import read_samples
 from simcore.model.agreement import negotiation_chances
 from simcore.model.params import resolve_params
-from simcore.read.choices import check_thresholds
+from simcore.read.choices import ScenarioRef, check_thresholds
 from simcore.read.queries import HEADLINE_LEVELS, levels, selection_rows
 from simcore.read.rows import HeadlineRow, SummaryRow, headline_rows_of, summary_rows_of
 from simcore.read.select import Selection, select, summary_arrays
@@ -146,22 +148,21 @@ def _ratio(new: float, old: float, count: int) -> float:
     return value
 
 
-def likelihood_ratios(counts: HistoryCounts, old: Judgment, new: Judgment) -> np.ndarray:
-    """``L_i``, the likelihood ratio of each path's history, new judgment over old.
+def pattern_ratios(patterns: np.ndarray, old: Judgment, new: Judgment) -> np.ndarray:
+    """``L_j`` of each row ``(n_j1 … n_jK, r_j, s_j)`` of :meth:`HistoryCounts.patterns`.
 
-    Computed once per distinct pattern of counts (:meth:`HistoryCounts.patterns`), in a
-    fixed order of Python float products: outcomes in configuration order, then the
-    reopenings, then the years without one.
+    A fixed order of Python float products: outcomes in configuration order, then the
+    reopenings, then the years without one, each ``(new / old)^count`` by repeated
+    multiplication, so a ratio has the same bits on every machine.
 
     Raises
     ------
     ValueError
         A history the old judgment could not produce (probability 0) was counted.
     """
-    rows, index = counts.patterns()
     k = len(old.outcomes)
-    ratios = np.empty(len(rows))
-    for j, row in enumerate(rows.tolist()):
+    ratios = np.empty(len(patterns))
+    for j, row in enumerate(np.asarray(patterns).tolist()):
         value = 1.0
         events = [(new.outcomes[m], old.outcomes[m], row[m]) for m in range(k)]
         events += [(new.reopen, old.reopen, row[k]), (1 - new.reopen, 1 - old.reopen, row[k + 1])]
@@ -170,7 +171,132 @@ def likelihood_ratios(counts: HistoryCounts, old: Judgment, new: Judgment) -> np
                 raise ValueError("a counted event has probability 0 under the old judgment")
             value *= _ratio(numerator, denominator, count)
         ratios[j] = value
-    return ratios[index]
+    return ratios
+
+
+def likelihood_ratios(counts: HistoryCounts, old: Judgment, new: Judgment) -> np.ndarray:
+    """``L_i``, the likelihood ratio of each path's history, new judgment over old.
+
+    Computed once per distinct pattern of counts (:meth:`HistoryCounts.patterns`) by
+    :func:`pattern_ratios`.
+
+    Raises
+    ------
+    ValueError
+        A history the old judgment could not produce (probability 0) was counted.
+    """
+    rows, index = counts.patterns()
+    return pattern_ratios(rows, old, new)[index]
+
+
+@dataclass(frozen=True)
+class HistoryTable:
+    """One scenario's stored negotiation histories as a table of distinct patterns: all a
+    page needs to re-weight the paths to other outcome or reopening probabilities itself.
+
+    Pattern ``j`` is the row ``(n_j1 … n_jK, r_j, s_j)`` of :attr:`patterns` (``n_jk``
+    negotiations that drew outcome ``k``, ``r_j`` early reopenings, ``s_j`` years in which a
+    reopening could have happened and did not). Under new probabilities ``w'`` and ``ρ'``
+    every path of pattern ``j`` gets the weight
+
+        L_j = Π_k (w'_k / w_k)^{n_jk} · (ρ' / ρ)^{r_j} · ((1 − ρ') / (1 − ρ))^{s_j}
+
+    with ``w`` = :attr:`judgment` ``.outcomes`` and ``ρ`` = :attr:`judgment` ``.reopen``, the
+    probabilities the paths were drawn under (a factor whose count is 0 is 1; a count is
+    never positive where the old probability is 0). Path ``i``'s weight is
+    ``L[pattern_of_path[i]]``; Kish's effective sample size is
+    ``(Σ_j c_j L_j)² / Σ_j c_j L_j²`` with ``c_j`` = :attr:`paths`. :meth:`ratios` computes
+    ``L_j`` (the same bits as :func:`likelihood_ratios`); :meth:`as_json` is the table in
+    plain JSON types.
+
+    Attributes
+    ----------
+    scenario : str
+        The scenario's name.
+    names : tuple of str
+        Its outcome names, in configuration order (the first ``K`` columns).
+    judgment : Judgment
+        ``w`` and ``ρ``: the probabilities the paths were drawn under.
+    patterns : ndarray of int, shape (J, K + 2)
+        The distinct patterns, sorted (lexicographically by their counts).
+    paths : ndarray of int, shape (J,)
+        How many paths have each pattern (summing to the number of paths).
+    pattern_of_path : ndarray of int, shape (n,)
+        Each path's pattern, in the file's sample order.
+    """
+
+    scenario: str
+    names: tuple[str, ...]
+    judgment: Judgment
+    patterns: np.ndarray
+    paths: np.ndarray
+    pattern_of_path: np.ndarray
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The names of :attr:`patterns`' columns: each outcome, ``reopened``,
+        ``not_reopened``."""
+        return (*self.names, "reopened", "not_reopened")
+
+    def ratios(self, new: Judgment) -> np.ndarray:
+        """``L_j`` of each pattern under the judgment ``new`` (:func:`pattern_ratios`)."""
+        return pattern_ratios(self.patterns, self.judgment, new)
+
+    def as_json(self) -> dict[str, object]:
+        """The table in JSON types: ``scenario``, ``outcomes`` (names), ``probabilities``
+        (``w``), ``reopen_probability`` (``ρ``), ``columns``, ``patterns`` (rows of ints),
+        ``paths`` and ``pattern_of_path``."""
+        return {
+            "scenario": self.scenario,
+            "outcomes": list(self.names),
+            "probabilities": list(self.judgment.outcomes),
+            "reopen_probability": self.judgment.reopen,
+            "columns": list(self.columns),
+            "patterns": self.patterns.tolist(),
+            "paths": self.paths.tolist(),
+            "pattern_of_path": self.pattern_of_path.tolist(),
+        }
+
+
+def history_table(scenario: Scenario, negotiation_outcome: np.ndarray) -> HistoryTable:
+    """The :class:`HistoryTable` of stored paths, from the scenario they ran (a pure function
+    of the configuration and the stored codes; :func:`history_counts` says what it refuses)."""
+    patterns, index = history_counts(scenario, negotiation_outcome).patterns()
+    return HistoryTable(scenario.run.name, tuple(scenario.outcome_names), Judgment.of(scenario),
+                        patterns, np.bincount(index, minlength=len(patterns)), index)
+
+
+def history_tables(path: str | Path, scenarios: Sequence[str] | None = None
+                   ) -> list[HistoryTable]:
+    """The :class:`HistoryTable` of each scenario of a result file: what the report's page
+    re-weights in JavaScript when a reader moves the outcome probabilities.
+
+    Parameters
+    ----------
+    path : str or Path
+        A complete smasim result file whose ``negotiation_outcome`` paths are stored.
+    scenarios : sequence of str, optional
+        Scenario names; default every scenario of the file.
+
+    Raises
+    ------
+    SmasimInputError
+        The file stores no ``negotiation_outcome`` paths, or its paths do not follow their
+        stored configuration.
+    """
+    selection = select(path, scenarios=scenarios)
+    return [history_table(scenario, codes)
+            for _, scenario, codes in _stored_histories(path, selection)]
+
+
+def _stored_histories(
+    path: str | Path, selection: Selection
+) -> Iterator[tuple[ScenarioRef, Scenario, np.ndarray]]:
+    """Each selected scenario, its stored configuration and its stored outcome codes."""
+    stored = {name: parse_scenario(text, source=f"{path} ({name}'s stored configuration)")
+              for name, text in file_info(path).configs().items()}
+    for ref in selection.scenarios:
+        yield ref, stored[ref.name], read_samples(path, "negotiation_outcome", scenario=ref.index)
 
 
 @dataclass(frozen=True)
@@ -349,15 +475,10 @@ def reweight(
     if not min_ess >= 1:
         raise ParameterError(f"{{min_ess}}: must be at least 1 path (got {min_ess:g})")
     selection = select(path, variables=variables, scenarios=scenarios, years=years, real=real)
-    info = file_info(path)
-    stored = {name: parse_scenario(text, source=f"{path} ({name}'s stored configuration)")
-              for name, text in info.configs().items()}
     weights = []
-    for ref in selection.scenarios:
-        scenario = stored[ref.name]
+    for _, scenario, codes in _stored_histories(path, selection):
         judgment = new_judgment(scenario, assignments, renormalize=renormalize,
                                 source=f"{path} ({scenario.run.name})")
-        codes = read_samples(path, "negotiation_outcome", scenario=ref.index)
         ratios = likelihood_ratios(history_counts(scenario, codes), Judgment.of(scenario),
                                    judgment)
         found = ScenarioWeights(scenario.run.name, tuple(scenario.outcome_names),
