@@ -346,8 +346,17 @@ def test_the_command_prints_the_headline_and_the_tables_in_every_format(
     assert same.stdout == runner.invoke(cli, ["summary", str(path), "--var",
                                               "cum_contribution_usd", "--format",
                                               "markdown"]).stdout
-    refused = runner.invoke(cli, ["reweight", str(path), "--set", "fx.volatility=0.1"])
-    assert refused.exit_code == 2 and refused.output.count("\n") == 1
+    refusals = {
+        "fx.volatility=0.1": "is not a discrete judgment probability",
+        "negotiation.outcomes.demand.demand_usd=7e9": "do not record which value each demand",
+        "negotiation.outcomes.lapse.probability=0.98": "below the floor of 1,000 (--min-ess)",
+    }
+    for assignment, reason in refusals.items():
+        refused = runner.invoke(cli, ["reweight", str(path), "--set", assignment,
+                                      "--renormalize"])
+        assert refused.exit_code == 2 and refused.output.count("\n") == 1, refused.output
+        assert refused.output.startswith("Error: reweight: ") and reason in refused.output
+    assert "smasim run" in refused.output  # the floor's refusal names the rerun
     missing = runner.invoke(cli, ["reweight", str(path)])
     assert missing.exit_code == 2
 
