@@ -285,6 +285,33 @@ def test_elicit_writes_a_scenario_that_validates_and_runs(tmp_path: Path) -> Non
     assert again.exit_code == 2 and "exists; pass --overwrite" in again.output
 
 
+def test_the_workshop_figure_shows_each_expert_beside_the_pool() -> None:
+    """One panel per judgment, in order: each expert (by name) then the pool; a density
+    panel's pool curve is the pool's density, a probability panel's pool bars its vector."""
+    from simcore.report.elicitation_plot import elicitation_figure
+
+    pooled = _pooled(WORKSHOP)
+    figure = elicitation_figure(pooled)
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert len(panels) == len(pooled.judgments) == 5
+    for ax, judgment in zip(panels, pooled.judgments, strict=True):
+        assert ax.get_title().startswith(f"{judgment.target.name}: ")
+        labels = ax.get_legend_handles_labels()[1]
+        assert labels[-1] == "linear pool"
+        assert [label.split(":")[0] for label in labels[:-1]] == [
+            e.expert for e in judgment.experts]
+        if judgment.law is not None:
+            scale = 1e9 if judgment.target.kind == "amount" else 1.0
+            x, y = ax.get_lines()[-1].get_data()
+            np.testing.assert_allclose(y, judgment.law.pdf(np.asarray(x) * scale) * scale,
+                                       rtol=1e-12)
+        else:
+            pool_bars = ax.containers[-1]
+            np.testing.assert_allclose([bar.get_height() for bar in pool_bars],
+                                       [100 * p for p in judgment.probabilities[
+                                           :len(judgment.labels)]], rtol=1e-12)
+
+
 def test_elicit_json_has_the_record_the_values_and_the_pools_quantiles() -> None:
     result = CliRunner().invoke(cli, ["elicit", str(WORKSHOP), "--format", "json", "--pool",
                                       "log"])
