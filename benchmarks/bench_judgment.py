@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.bench_engine import best_of  # noqa: E402
 from simcore.analysis.reweight import Judgment, history_counts, likelihood_ratios  # noqa: E402
 from simcore.config.load import load_scenario  # noqa: E402
-from simcore.config.schema import Scenario  # noqa: E402
 from simcore.core.design import block_count  # noqa: E402
 from simcore.io.reader import read_samples  # noqa: E402
-from simcore.model.engine import simulate_block  # noqa: E402
+from simcore.model.engine import simulate_resolved_block  # noqa: E402
+from simcore.model.params import ModelParams, resolve_params  # noqa: E402
 from simcore.run.process import configure_process  # noqa: E402
 from simcore.run.runner import run_scenarios  # noqa: E402
 from simcore.stats.elicitation import Distribution, linear_pool  # noqa: E402
@@ -57,10 +57,13 @@ def main() -> None:
     for name, path in (("baseline", "configs/baseline.toml"),
                        ("pooled", "configs/variants/pooled.toml")):
         scenario = load_scenario(ROOT / path).with_overrides(samples=args.samples)
+        # As a run does: the parameters (and the pools' tables) resolved once, every block
+        # simulated from them.
+        params = resolve_params(scenario)
 
-        def engine(scenario: Scenario = scenario) -> None:
+        def engine(params: ModelParams = params) -> None:
             for block in range(block_count(args.samples)):
-                simulate_block(scenario, block, seed=1)
+                simulate_resolved_block(params, block, seed=1, samples=args.samples)
 
         seconds = best_of(args.repeats, engine)
         throughput[name] = args.samples * scenario.run.horizon / seconds
