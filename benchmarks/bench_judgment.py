@@ -54,9 +54,9 @@ def main() -> None:
           f"pool of 3 {args.draws / mixed:,.0f}/s (×{mixed / one:.1f} the time)")
 
     throughput = {}
-    for name, path in (("baseline", "configs/baseline.toml"),
-                       ("pooled", "configs/variants/pooled.toml")):
-        scenario = load_scenario(ROOT / path).with_overrides(samples=args.samples)
+    for name, config in (("baseline", "configs/baseline.toml"),
+                         ("pooled", "configs/variants/pooled.toml")):
+        scenario = load_scenario(ROOT / config).with_overrides(samples=args.samples)
         # As a run does: the parameters (and the pools' tables) resolved once, every block
         # simulated from them.
         params = resolve_params(scenario)
