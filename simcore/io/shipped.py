@@ -12,8 +12,8 @@ from simcore.io.atomic import replacing
 
 
 def write_shipped_scenarios(folder: str | Path, *, overwrite: bool = False) -> list[Path]:
-    """Copy every shipped scenario and elicitation file (:func:`~simcore.config.shipped.
-    shipped_files`), byte for byte (comments included), into ``folder``.
+    """Copy every shipped scenario and elicitation file, byte for byte (comments included),
+    into ``folder``.
 
     Each file keeps its path below the shipped folder (``variants/calibrated-1996.toml``)
     and is written under a temporary name, then renamed (:func:`simcore.io.atomic.replacing`).
