@@ -187,7 +187,7 @@ def test_cli_json_has_exactly_the_contract_keys(fx_only: Path, tmp_path: Path) -
                      "--var", "cum_contribution_usd", "--years", "2027-2028",
                      "--format", "json", "-o", str(out), "-q")
     assert result.exit_code == 0, result.output
-    records = json.loads(result.stdout)
+    records = json.loads(result.stdout)["records"]
     assert all(list(r) == RECORD_KEYS for r in records)
     assert {r["year"] for r in records} == {2027, 2028, "horizon"}
     assert len(records) == 3 * len(GROUPS)
