@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from simcore.config.load import check_batch
 from simcore.config.schema import Scenario
 from simcore.run.parallel import open_executor
-from simcore.run.runner import run_scenarios
+from simcore.run.runner import StorageOptions, run_scenarios
 
 from .options import (
     DEFAULT_OUTPUT_DIR,
+    config_argument,
+    configs_argument,
     load_config,
     run_output_option,
     simulation_options,
 )
 from .progress import progress_bar
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def simulate_with_progress(
@@ -31,11 +37,17 @@ def simulate_with_progress(
     seed: int | None,
     workers: int | None,
     scheduler: str | None,
+    chunk_size: int | None,
+    float32: bool,
+    compress: bool,
+    overwrite: bool,
+    force: bool,
     quiet: bool,
-    **options: Any,
+    store: tuple[str, ...] | None = None,
+    scenario_coords: Mapping[str, tuple[np.ndarray, dict[str, str]]] | None = None,
 ) -> None:
-    """Run ``scenarios`` with a progress bar; ``options`` are :func:`run_scenarios`'s
-    (chunk size, storage, overwrite, force)."""
+    """Run ``scenarios`` with a progress bar: :func:`run_scenarios` with the options of the
+    command line."""
     label = ", ".join(s.run.name for s in scenarios)
     with (
         open_executor(workers=workers, scheduler=scheduler) as executor,
@@ -45,11 +57,15 @@ def simulate_with_progress(
             scenarios,
             destination,
             batch=batch,
-            seed_source="command line" if seed is not None else None,
-            progress=progress,
-            command=shlex.join(["smasim", *sys.argv[1:]]),
+            storage=StorageOptions(float32=float32, compress=compress, store=store),
+            overwrite=overwrite,
+            force=force,
             executor=executor,
-            **options,
+            chunk_size=chunk_size,
+            progress=progress,
+            seed_source="command line" if seed is not None else None,
+            command=shlex.join(["smasim", *sys.argv[1:]]),
+            scenario_coords=scenario_coords,
         )
     many = len(result.scenarios)
     count = f"{many} scenario{'s' if many != 1 else ''} x " if batch else ""
@@ -60,7 +76,7 @@ def simulate_with_progress(
 
 
 @click.command("run")
-@click.argument("config", type=click.Path(path_type=Path))
+@config_argument
 @run_output_option(f"{DEFAULT_OUTPUT_DIR}/<run.name>.h5")
 @simulation_options
 def run_command(
@@ -71,7 +87,8 @@ def run_command(
     assignments: tuple[str, ...],
     **options: Any,
 ) -> None:
-    """Simulate the scenario in CONFIG (a TOML file) into a netCDF-4/HDF5 result file.
+    """Simulate the scenario in CONFIG (a TOML file, or a shipped scenario's name such as
+    baseline) into a netCDF-4/HDF5 result file.
 
     The file holds every simulated path, CF metadata, the configuration as run (after
     --set, --samples, --seed) and seed, and a `summary` group (mean, sd, Monte Carlo
@@ -83,7 +100,7 @@ def run_command(
 
 
 @click.command("batch")
-@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@configs_argument
 @run_output_option(f"{DEFAULT_OUTPUT_DIR}/batch.h5")
 @simulation_options
 def batch_command(

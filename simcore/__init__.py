@@ -3,9 +3,11 @@
 Usable from a notebook without the command line::
 
     import simcore
-    scenario = simcore.load_scenario("configs/baseline.toml").with_overrides(samples=10_000)
+    baseline = simcore.shipped_scenario("baseline")                # or a path to your own
+    scenario = simcore.load_scenario(baseline).with_overrides(samples=10_000)
     paths = simcore.simulate(scenario, seed=1)                 # dict of (sample, year) arrays
     simcore.run_scenarios([scenario], "outputs/baseline.h5")   # the same as `smasim run`
+    ds = simcore.simulate_dataset([scenario])                  # its samples in memory, no file
     rows = simcore.summary_rows("outputs/baseline.h5")         # what `smasim summary` shows
 
 The code lives in layered subpackages (docs/architecture.md): ``core`` < ``stats`` <
@@ -27,6 +29,8 @@ from typing import TYPE_CHECKING, Any, cast
 _EXPORTS = {
     "Scenario": "simcore.config.schema",
     "load_scenario": "simcore.config.load",
+    "shipped_scenario": "simcore.config.shipped",
+    "shipped_scenarios": "simcore.config.shipped",
     "parse_scenario": "simcore.config.load",
     "scenario_from_dict": "simcore.config.schema",
     "check_batch": "simcore.config.load",
@@ -39,7 +43,9 @@ _EXPORTS = {
     "simulate_block": "simcore.model.engine",
     "simulate": "simcore.model.engine",
     "run_scenarios": "simcore.run.runner",
+    "StorageOptions": "simcore.run.runner",
     "RunResult": "simcore.run.runner",
+    "simulate_dataset": "simcore.run.in_memory",
     "rerun": "simcore.run.rerun",
     "open_executor": "simcore.run.parallel",
     "file_info": "simcore.io.provenance",
@@ -67,13 +73,13 @@ _EXPORTS = {
 #: Hard-coded so that type checkers see the public names (as xarray's __init__ does).
 __all__ = [
     "BlockDraws", "ConfigError", "FileInfo", "ModelParams", "ParameterError", "ResultFileError",
-    "RunResult", "Scenario", "Selection", "SmasimInputError", "allocate_budget",
+    "RunResult", "Scenario", "Selection", "SmasimInputError", "StorageOptions", "allocate_budget",
     "analyse_sensitivity", "apply_overrides", "backtest_drivers", "build_report", "check_batch",
     "comparison_rows", "draw_block", "exact_percentiles", "file_info", "headline_rows",
     "load_scenario", "open_executor", "outcome_rows", "paired_difference", "parse_scenario",
     "plan_sweep", "read_samples", "read_summary", "rerun", "resolve_params", "run_scenarios",
-    "scenario_from_dict", "select", "simulate", "simulate_block", "simulate_paths",
-    "summary_rows",
+    "scenario_from_dict", "select", "shipped_scenario", "shipped_scenarios", "simulate",
+    "simulate_block", "simulate_dataset", "simulate_paths", "summary_rows",
 ]
 
 if TYPE_CHECKING:  # the same names, for type checkers and IDEs
@@ -85,6 +91,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from simcore.config.load import check_batch, load_scenario, parse_scenario
     from simcore.config.overrides import apply_overrides
     from simcore.config.schema import Scenario, scenario_from_dict
+    from simcore.config.shipped import shipped_scenario, shipped_scenarios
     from simcore.core.errors import ConfigError, ParameterError, ResultFileError, SmasimInputError
     from simcore.io.provenance import FileInfo, file_info
     from simcore.io.reader import read_samples, read_summary
@@ -94,15 +101,21 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from simcore.read.queries import comparison_rows, headline_rows, outcome_rows, summary_rows
     from simcore.read.select import Selection, select
     from simcore.report.html.report import build_report
+    from simcore.run.in_memory import simulate_dataset
     from simcore.run.parallel import open_executor
     from simcore.run.rerun import rerun
-    from simcore.run.runner import RunResult, run_scenarios
+    from simcore.run.runner import RunResult, StorageOptions, run_scenarios
     from simcore.stats.budget import allocate_budget
     from simcore.stats.compare import paired_difference
     from simcore.stats.quantiles import exact_percentiles
 
+    #: The installed distribution's version (PEP 440), as pyproject.toml states it.
+    __version__: str
+
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     if name not in _EXPORTS:
         raise AttributeError(f"module 'simcore' has no attribute {name!r}")
     return getattr(importlib.import_module(_EXPORTS[name]), name)
@@ -110,6 +123,17 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return __all__
+
+
+def _version() -> str:
+    """The version of the installed distribution ``smasim`` (pyproject.toml's, the one place
+    it is written); ``0+unknown`` when simcore runs without being installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("smasim")
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 #: Module paths of 0.1 and where their names are now (removed in 0.3.0): importing an old
