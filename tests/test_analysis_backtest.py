@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from scipy import stats
@@ -216,8 +217,6 @@ def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
 def test_cli_workbook_equals_the_json(tmp_path: Path) -> None:
     """-o FILE.xlsx writes the tables' workbook (no netCDF file): the driver sheet's rates,
     Wilson bounds, PITs and CRPS equal the JSON records in %, every digit."""
-    import openpyxl
-
     runner = CliRunner()
     args = ["backtest", "--from", "2021", "--to", "2024", "--horizon", "2", "--samples",
             "2000"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pytest
 import tomli_w
 import xarray as xr
@@ -285,8 +286,6 @@ def test_cli_workbook_equals_the_json(fx_only: Path, tmp_path: Path) -> None:
     """-o FILE.xlsx writes the Shapley table as a sheet (shares in %, their errors in columns
     of their own) and no netCDF file; every cell equals the JSON record, and the about sheet
     names the seed and the configuration's hash."""
-    import openpyxl
-
     args = [str(fx_only), "--samples", "1024", "--seed", "5", "--var", "contribution_usd",
             "--years", "2027-2028", "-q"]
     book_path, json_path = tmp_path / "s.xlsx", tmp_path / "s.json"

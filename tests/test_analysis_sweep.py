@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from simcore.cli.main import cli
@@ -223,6 +224,15 @@ def test_summary_compare_and_plots_read_a_sweep_file(sweep_file: Path, tmp_path:
                 if x.startswith("baseline_fx.volatility-0.074 "))
     assert line.split()[1] == "0.074"
     assert re.search(r"^scenario +fx\.volatility +2026", headline.output, re.MULTILINE)
+    # A workbook of the sweep: the swept value is a number in a column of its own.
+    book_path = tmp_path / "sweep.xlsx"
+    written = runner.invoke(cli, ["summary", str(sweep_file), "-o", str(book_path)])
+    assert written.exit_code == 0, written.output
+    sheet = list(openpyxl.load_workbook(book_path)["headline contribution_usd"]
+                 .iter_rows(values_only=True))
+    assert sheet[1][:3] == ("scenario", "fx.volatility", "2026 median [USD bn]")
+    assert [row[:2] for row in sheet[2:5]] == [(r["scenario"], r["fx.volatility"])
+                                               for r in records]
     compare = runner.invoke(cli, ["compare", str(sweep_file), "--scenario",
                                   "baseline_fx.volatility-0.05", "--scenario",
                                   "baseline_fx.volatility-0.1", "--var", "contribution_usd"])
