@@ -63,8 +63,9 @@ def selection_rows(
     for scenario in selection.scenarios:
         for item in selection.quantities:
             # A discrete variable (troops) is summarized by the share of paths at each of
-            # its values, not by percentiles.
-            discrete = item.spec.discrete
+            # its values, not by percentiles; from the stored percentiles only where the
+            # file keeps no paths of it (a run with --store).
+            discrete = item.spec.discrete and selection.has_paths(item)
             wanted = [] if discrete else chosen
             needs_samples = (discrete or bool(thresholds)
                              or bool(selection.missing_levels(item, wanted)))

@@ -19,7 +19,7 @@ import xarray as xr
 from simcore.core.errors import ParameterError, did_you_mean, literal
 from simcore.core.system import default_threads
 from simcore.core.variables import SUMMARIZED
-from simcore.io.layout import OutcomeFrequency
+from simcore.io.layout import SUMMARY_ONLY_ATTR, OutcomeFrequency
 from simcore.io.provenance import file_info
 from simcore.io.reader import (
     read_outcome_frequency,
@@ -101,6 +101,12 @@ class Selection:
             # A run of years is a view: no copy of a variable that may be gigabytes.
             return values[:, first : last + 1]
         return values[:, self.year_index]
+
+    def has_paths(self, item: Quantity) -> bool:
+        """The file keeps the paths ``item`` is read from (a run with ``store`` may keep
+        only its summary)."""
+        summary_only = set(str(self.summary.attrs.get(SUMMARY_ONLY_ATTR, "")).split())
+        return not summary_only & {item.source, item.deflator}
 
     def stored(self, item: Quantity, scenario: ScenarioRef, stat: str) -> np.ndarray:
         """A statistic of the summary group, for the years chosen (percentiles first)."""
