@@ -33,16 +33,14 @@ from simcore.report.render import (
 from simcore.stats.convergence import DEFAULT_PRECISION
 
 from .options import (
+    detail_option,
     file_argument,
     format_option,
     layout_option,
-    percentiles_option,
     read_output_option,
     read_overwrite_option,
-    real_option,
-    scenario_option,
-    var_option,
-    years_option,
+    selection_options,
+    wants_headline,
 )
 from .tables import emit, output_format
 
@@ -74,27 +72,8 @@ def headline_text(rows: Sequence[Any], width: int,
 
 @click.command("summary")
 @file_argument
-@click.option(
-    "--detail",
-    is_flag=True,
-    help="The detailed tables (every variable of --var's default, mean and percentiles with "
-    "their errors) instead of the headline. Implied by --var, --scenario, --percentiles, "
-    "--years, --real, --exceed, --convergence and --outcomes.",
-)
-@var_option
-@scenario_option
-@percentiles_option
-@years_option
-@real_option
-@click.option(
-    "--exceed",
-    "thresholds",
-    type=float,
-    multiple=True,
-    metavar="VALUE",
-    help="Threshold in the variable's units, e.g. 2e9 USD (repeatable): the probability of "
-    "exceeding it per year and in any year shown, with its standard error.",
-)
+@detail_option("--convergence and --outcomes")
+@selection_options
 @click.option(
     "--convergence",
     is_flag=True,
@@ -156,9 +135,8 @@ def summary_command(
         emit(outcome_rows(file, scenarios=scenarios or None), outcome_tables, written, output,
              overwrite, layout=layout, about=about)
         return
-    chosen = (detail or variables or scenarios or percentiles or years or real or thresholds
-              or convergence)
-    if not chosen and written == "table" and output is None:
+    chosen = (detail, variables, scenarios, percentiles, years, real, thresholds, convergence)
+    if wants_headline(written, output, *chosen):
         width = min(HEADLINE_WIDTH, shutil.get_terminal_size((HEADLINE_WIDTH, 40)).columns)
         click.echo(headline_text(headline_rows(file), width, assumption_rows(file)), nl=False)
         return
@@ -173,7 +151,7 @@ def summary_command(
             percentiles=wanted, real=real, exceed=thresholds,
         )
     tables: Tables = summary_tables
-    if not chosen and (written == "xlsx" or layout == "wide"):
+    if not any(chosen) and (written == "xlsx" or layout == "wide"):
         # A workbook opens on the headline (and what each scenario assumes), and a wide CSV
         # without a selection is the headline: scenarios as rows, years as columns.
         headline = headline_tables(headline_rows(file), width=None)
