@@ -147,7 +147,7 @@ def _toml_without(text: str, table: str) -> str:
     [
         (["--set", "fx.volatilty=0.1"],
          "Error: --set fx.volatilty=0.1 on {config}: unknown key; did you mean 'volatility'? "
-         "(allowed: initial, anchor, reversion, ppp, volatility)\n"),
+         "(allowed: initial, anchor, reversion, ppp, volatility, real_anchor, draws)\n"),
         (["--set", "negotiation.outcomes[5].probability=0.3"],
          "Error: --set negotiation.outcomes[5].probability=0.3 on {config}: negotiation.outcomes"
          " has 3 entries; index 5 is past its end (indices 0–2)\n"),

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from simcore.config.messages import format_validation_error
 from simcore.config.overrides import OverrideError, apply_overrides, format_path, parse_override
-from simcore.config.schema import Scenario, scenario_from_dict
+from simcore.config.schema import Scenario, scenario_from_dict, validate_scenario
 from simcore.core.errors import ConfigError
 
 
@@ -63,16 +63,18 @@ def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenari
         raise ConfigError(f"{path}: not a text file (TOML must be UTF-8)") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read ({err.strerror})") from None
-    return parse_scenario(text, source=str(path), overrides=overrides)
+    return parse_scenario(text, source=str(path), overrides=overrides, base_dir=path.parent)
 
 
 def parse_scenario(
-    text: str, *, source: str = "<string>", overrides: Sequence[str] = ()
+    text: str, *, source: str = "<string>", overrides: Sequence[str] = (),
+    base_dir: str | Path | None = None,
 ) -> Scenario:
     """Validate a scenario given as TOML text; ``source`` names it in error messages.
 
     ``overrides`` are ``KEY=VALUE`` assignments applied before validation, as for
-    :func:`load_scenario`.
+    :func:`load_scenario`; a ``draws`` file is found relative to ``base_dir`` (the file's
+    folder for :func:`load_scenario`; default: the working directory).
     """
     if not text.strip():
         raise ConfigError(f"{source}: the file is empty; a scenario needs at least [run]")
@@ -81,18 +83,18 @@ def parse_scenario(
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{source}: not valid TOML: {err}") from None
     if not overrides:
-        return scenario_from_dict(data, source=source)
+        return scenario_from_dict(data, source=source, base_dir=base_dir)
     try:
         changed = apply_overrides(data, overrides)
     except OverrideError as err:
         raise OverrideError(err.assignment, err.reason, source=source) from None
     try:
-        return Scenario.model_validate(changed)
+        return validate_scenario(changed, base_dir=base_dir)
     except ValidationError as err:
         reason = format_validation_error(err, Scenario)
         added = _added_table(data, overrides, err)
     try:
-        Scenario.model_validate(data)
+        validate_scenario(data, base_dir=base_dir)
     except ValidationError as err:
         # The file itself is invalid: report it as without the assignments.
         raise ConfigError(f"{source}: {format_validation_error(err, Scenario)}") from None
