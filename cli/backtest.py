@@ -9,12 +9,22 @@ from typing import Any
 import click
 
 from simcore.analysis.backtest import (
+    BERKOWITZ_LEVEL,
+    CRPS_RATIO_LIMIT,
     DEFAULT_FROM,
     DEFAULT_HORIZON,
+    DEFAULT_METHOD,
     DEFAULT_SAMPLES,
     DEFAULT_WINDOW_START,
+    METHODS,
+    PIT_BAND_SDS,
+    Method,
+    Verdict,
+    acceptance,
+    acceptance_checks,
     backtest_drivers,
     backtest_sma,
+    describe_check,
     driver_records,
     write_backtest,
 )
@@ -26,12 +36,17 @@ from .options import Count, check_output_free, read_overwrite_option
 #: Most paths per origin a backtest simulates.
 MAX_BACKTEST_SAMPLES = 10_000_000
 
-CAVEAT = ("Simulations use point estimates of the parameters (intervals run narrow) and "
-          "today's revised data, not what was known at the time. Wilson 95% intervals on "
-          "n_eff = ceil(n / lead): overlapping horizons are dependent.")
+CAVEAT = {
+    "posterior": "Simulations draw the parameters from the calibration's posterior at each "
+                 "origin (the shipped default's method)",
+    "plug-in": "Simulations use the 0.2 method: point estimates of the parameters (intervals "
+               "run narrow), beta = 1",
+}
+DATA_CAVEAT = ("; today's revised data, not what was known at the time. Wilson 95% intervals "
+               "on n_eff = ceil(n / lead): overlapping horizons are dependent.")
 
 
-def _driver_table(records: list[dict[str, Any]]) -> None:
+def _driver_table(records: list[dict[str, Any]], method: Method) -> None:
     rows = []
     for r in records:
         rows.append([
@@ -45,7 +60,26 @@ def _driver_table(records: list[dict[str, Any]]) -> None:
                 ["driver", "lead", "interval", "held", "rate", "Wilson 95%", "n_eff",
                  "mean PIT", "sd PIT", "CRPS", "CRPS no-change"], rows,
                 "A calibrated model: rate near the interval level, mean PIT 0.5, sd PIT 0.29. "
-                + CAVEAT)
+                + CAVEAT[method] + DATA_CAVEAT)
+
+
+def _verdict_table(verdicts: list[Verdict]) -> None:
+    rows = []
+    for v in verdicts:
+        verdict = ("too few origins" if v.passed is None else "PASS" if v.passed else "FAIL")
+        failed = [describe_check(c) for c in v.failed] or ["—"]
+        rows.append([v.driver, verdict, str(v.origins),
+                     "—" if math.isnan(v.berkowitz_p) else f"{v.berkowitz_p:.3f}",
+                     f"{v.crps_ratio:.3f}", failed[0]])
+        rows += [["", "", "", "", "", line] for line in failed[1:]]
+    print_table("Acceptance rule per driver (docs/spec/METHODS.md §C)",
+                ["driver", "verdict", "origins", "Berkowitz p", "CRPS / 0.2", "failed checks"],
+                rows,
+                f"PASS needs: at leads 1-2 the Wilson 95% interval of every hit rate contains "
+                f"its level; Berkowitz (2001) p >= {BERKOWITZ_LEVEL:g} at lead 1; mean PIT "
+                f"within {PIT_BAND_SDS:g} null sds of 0.5 at every lead; CRPS below "
+                f"no-change at every lead and, averaged over leads, at most "
+                f"{CRPS_RATIO_LIMIT:g} x the 0.2 method's (plug-in point estimates).")
 
 
 def _sma_table(records: list[dict[str, Any]]) -> None:
@@ -74,6 +108,10 @@ def _sma_table(records: list[dict[str, Any]]) -> None:
               show_default=True, help="Leads simulated from each origin, in years.")
 @click.option("--samples", type=Count(MAX_BACKTEST_SAMPLES), default=DEFAULT_SAMPLES,
               show_default=True, help="Paths per origin, at least 2 (e.g. 20000 or 2e4).")
+@click.option("--method", type=click.Choice(METHODS), default=DEFAULT_METHOD,
+              show_default=True,
+              help="posterior: the shipped default (parameter draws); plug-in: the 0.2 "
+              "method (point estimates), the acceptance rule's benchmark.")
 @data_option
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="netCDF file of the forecast quantiles and the data (for plot --kind "
@@ -81,25 +119,33 @@ def _sma_table(records: list[dict[str, Any]]) -> None:
 @read_overwrite_option
 @format_option("table", "json")
 def backtest_command(start: int, end: int | None, window_start: int, horizon: int,
-                     samples: int, data: Path | None, output: Path | None, overwrite: bool,
-                     fmt: str) -> None:
+                     samples: int, method: Method, data: Path | None, output: Path | None,
+                     overwrite: bool, fmt: str) -> None:
     """Rolling-origin backtest of the drivers and of the SMA amounts (docs/spec/METHODS.md §C).
 
     For each origin, calibrate on the data up to it only, simulate the drivers HORIZON years
-    ahead, and score the data: PIT, 50/80/90% interval hits, CRPS beside no-change.
+    ahead, and score the data: PIT, 50/80/90% interval hits, CRPS beside no-change and the
+    0.2 method, Berkowitz's test; then a verdict per driver under the acceptance rule.
     """
     check_output_free(output, overwrite)  # before minutes of work, not after
     history = load_history(data)
     result = backtest_drivers(history, start=start, end=end, window_start=window_start,
-                              horizon=horizon, samples=samples)
+                              horizon=horizon, samples=samples, method=method)
     drivers = driver_records(result)
-    sma = backtest_sma(history, window_start=window_start, samples=samples)
+    verdicts = acceptance(result)
+    sma = backtest_sma(history, window_start=window_start, samples=samples, method=method)
     if output is not None:
         write_backtest(result, output, overwrite=overwrite)
     if fmt == "json":
-        echo_json({"drivers": drivers, "sma": sma})
+        echo_json({
+            "drivers": drivers, "sma": sma,
+            "verdicts": [v.as_record() for v in verdicts],
+            "acceptance": [c.as_record() for v in verdicts
+                           for c in acceptance_checks(result, v.driver)],
+        })
         return
-    _driver_table(drivers)
+    _driver_table(drivers, method)
+    _verdict_table(verdicts)
     _sma_table(sma)
     if output is not None:
         click.echo(f"Wrote {output}")

@@ -13,7 +13,7 @@ from simcore.config.draws import draws_file_name, draws_file_text
 from simcore.config.load import load_scenario, parse_scenario
 from simcore.config.schema import scenario_from_dict
 from simcore.core.errors import ConfigError
-from tests.conftest import BASELINE
+from tests.conftest import SCALAR_BASELINE
 
 COLUMNS = {"mean": [0.02, 0.025, 0.03], "persistence": [0.5, 0.0, 0.9],
            "volatility": [0.011, 0.008, 0.004], "trend_volatility": [0.0, 0.004, 0.0]}
@@ -30,7 +30,7 @@ def _write_draws(folder: Path, columns: dict[str, list[float]]) -> str:
 
 def _config(folder: Path, kr: dict[str, Any]) -> Path:
     """The baseline with ``[inflation.kr]`` replaced by ``kr``, written into ``folder``."""
-    text = BASELINE.read_text(encoding="utf-8")
+    text = SCALAR_BASELINE.read_text(encoding="utf-8")
     start = text.index("[inflation.kr]")
     end = text.index("[inflation.us]")
     lines = ["[inflation.kr]"] + [f"{key} = {value!r}".replace("'", '"')

@@ -17,7 +17,7 @@ from simcore.config.load import load_scenario, parse_scenario
 from simcore.config.overrides import OverrideError, apply_overrides, parse_override
 from simcore.core.errors import ConfigError, ParameterError
 from simcore.io.provenance import file_info
-from tests.conftest import BASELINE, ROOT
+from tests.conftest import BASELINE, ROOT, SCALAR_BASELINE
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -115,7 +115,7 @@ def test_a_table_may_still_be_replaced_by_a_table() -> None:
 
 def test_a_set_into_a_table_the_file_lacks_names_its_required_keys(tmp_path: Path) -> None:
     config = tmp_path / "no-defense.toml"
-    config.write_text(_toml_without(BASELINE.read_text(), "defense"))
+    config.write_text(_toml_without(SCALAR_BASELINE.read_text(), "defense"))
     with pytest.raises(OverrideError) as caught:
         load_scenario(config, overrides=["defense.volatility=0.02"])
     assert str(caught.value) == (
@@ -125,7 +125,7 @@ def test_a_set_into_a_table_the_file_lacks_names_its_required_keys(tmp_path: Pat
 
 def test_a_value_where_a_table_belongs_is_named_a_table() -> None:
     # A top-level key comes before the first header.
-    scenario_text = "pins = 1\n" + _toml_without(BASELINE.read_text(), "pins")
+    scenario_text = "pins = 1\n" + _toml_without(SCALAR_BASELINE.read_text(), "pins")
     with pytest.raises(ConfigError, match=r"^<string>: pins is a table: set its keys "
                        r"\(kr_inflation, us_inflation, defense, fx, troops\), not a value$"):
         parse_scenario(scenario_text)
@@ -179,7 +179,7 @@ def test_an_assignment_names_itself_from_python_and_the_option_on_the_command_li
 def test_validate_words_every_bad_assignment_with_its_option(tmp_path: Path) -> None:
     """The errors validate prints before the last are worded as the last one is."""
     other = tmp_path / "other.toml"
-    other.write_text(BASELINE.read_text())
+    other.write_text(SCALAR_BASELINE.read_text())
     result = CliRunner().invoke(cli, ["validate", str(BASELINE), str(other),
                                       "--set", "fx.volatility=-1"])
     assert result.exit_code == 2

@@ -23,10 +23,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationInfo
 
 #: The validation-context key of the folder that relative ``draws`` paths start from.
 BASE_DIR = "base_dir"
+#: The validation-context key of draws files not written yet: relative path → text (a
+#: scenario checked before its files are written).
+PENDING_FILES = "pending_files"
 #: The name a draws file must have: the SHA-256 of its bytes, in lower-case hexadecimal.
 _SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
 
@@ -68,6 +72,13 @@ def parameter_validator(*, gt: float | None = None, ge: float | None = None,
         if isinstance(value, list | tuple):
             if not value:
                 raise ValueError("a table of draws needs at least one value")
+            if all(type(item) is float for item in value):
+                # The common case (thousands of draws), checked at once; a failure is then
+                # found and worded draw by draw below.
+                table = np.array(value)
+                if np.isfinite(table).all() and all(
+                        check(float(bound)) is None for bound in (table.min(), table.max())):
+                    return list(value)
             draws = []
             for k, item in enumerate(value):
                 number = _number(item)
@@ -105,13 +116,15 @@ def table_size(values: Iterable[Value]) -> int | None:
     return sizes.pop() if sizes else None
 
 
-def read_draws_file(path: Path, allowed: Iterable[str]) -> dict[str, list[float]]:
-    """The columns of a draws file, checked against its name (its SHA-256) and ``allowed``."""
+def read_draws_file(path: Path, allowed: Iterable[str], *, text: str | None = None
+                    ) -> dict[str, list[float]]:
+    """The columns of a draws file, checked against its name (its SHA-256) and ``allowed``;
+    ``text`` is the file's content when it is not on disk yet."""
     if not _SHA256_NAME.match(path.stem) or path.suffix != ".csv":
         raise ValueError(f"draws file {path}: the name must be the SHA-256 of the file's "
                          "bytes (64 lower-case hexadecimal digits) with the suffix .csv")
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if text is None else text.encode("utf-8")
     except FileNotFoundError:
         raise ValueError(f"draws file {path}: no such file") from None
     except OSError as err:
@@ -171,8 +184,10 @@ def merge_draws_file(data: Any, info: ValidationInfo, allowed: Iterable[str]) ->
     name = data["draws"]
     if not isinstance(name, str) or not name:
         raise ValueError(f"draws must be the path of a draws file (got {name!r})")
-    base = Path((info.context or {}).get(BASE_DIR, "."))
-    columns = read_draws_file(base / name, allowed)
+    context = info.context or {}
+    base = Path(context.get(BASE_DIR, "."))
+    columns = read_draws_file(base / name, allowed,
+                              text=context.get(PENDING_FILES, {}).get(name))
     merged = {key: value for key, value in data.items() if key != "draws"}
     for column, values in columns.items():
         merged.setdefault(column, values)

@@ -10,6 +10,8 @@ validation errors is :mod:`simcore.config.messages`.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -27,7 +29,14 @@ from pydantic import (
     model_validator,
 )
 
-from simcore.config.draws import BASE_DIR, Value, merge_draws_file, parameter_validator, table_size
+from simcore.config.draws import (
+    BASE_DIR,
+    PENDING_FILES,
+    Value,
+    merge_draws_file,
+    parameter_validator,
+    table_size,
+)
 from simcore.config.messages import format_validation_error
 from simcore.core.errors import ConfigError, ConfigParameterError, literal
 from simcore.core.types import DRIVERS, Driver, Sampler, ShockDistribution
@@ -517,8 +526,12 @@ class Scenario(_Section):
         return labels
 
     def to_toml(self) -> str:
-        """The resolved configuration (defaults filled in) as TOML text."""
-        return tomli_w.dumps(_toml_ready(self.model_dump(mode="json", exclude_none=True)))
+        """The resolved configuration (defaults filled in) as TOML text; a table of draws
+        (an array of more than :data:`_ONE_LINE_ARRAYS` numbers) on one line."""
+        text = tomli_w.dumps(_toml_ready(self.model_dump(mode="json", exclude_none=True)))
+        return _LONG_ARRAY.sub(
+            lambda m: "= [" + ", ".join(item.strip().rstrip(",")
+                                        for item in m[1].splitlines()) + "]", text)
 
     def config_hash(self) -> str:
         """SHA-256 of :meth:`to_toml`: two runs with the same hash ran the same model."""
@@ -560,11 +573,24 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>",
         raise ConfigError(f"{source}: {format_validation_error(err, Scenario)}") from None
 
 
-def validate_scenario(data: dict[str, Any], *, base_dir: str | Path | None = None) -> Scenario:
+def validate_scenario(data: dict[str, Any], *, base_dir: str | Path | None = None,
+                      pending_files: Mapping[str, str] | None = None) -> Scenario:
     """``Scenario.model_validate`` with ``draws`` files found relative to ``base_dir`` (default:
-    the working directory); raises pydantic's ValidationError."""
-    context = {BASE_DIR: str(base_dir)} if base_dir is not None else None
-    return Scenario.model_validate(data, context=context)
+    the working directory), or among ``pending_files`` (relative path → text) when not
+    written yet; raises pydantic's ValidationError."""
+    context: dict[str, Any] = {}
+    if base_dir is not None:
+        context[BASE_DIR] = str(base_dir)
+    if pending_files:
+        context[PENDING_FILES] = dict(pending_files)
+    return Scenario.model_validate(data, context=context or None)
+
+
+#: Arrays longer than this are written on one line by :meth:`Scenario.to_toml` (tomli_w
+#: writes one item per line: thousands of lines for a table of draws). No array of 0.2's
+#: configurations is this long, so their text is unchanged.
+_ONE_LINE_ARRAYS = 16
+_LONG_ARRAY = re.compile(rf"= \[\n((?:    [^\[\]\n][^\n]*,\n){{{_ONE_LINE_ARRAYS + 1},}})\]")
 
 
 def _toml_ready(value: Any) -> Any:

@@ -112,7 +112,8 @@ class BlockDraws:
 
 
 def draw_block(params: ModelParams, *, seed: int, block: int, n: int) -> BlockDraws:
-    """Draw the random inputs of block ``block``.
+    """Draw the random inputs of block ``block``: :func:`correlate_inputs` of
+    :func:`draw_inputs`.
 
     Parameters
     ----------
@@ -132,6 +133,28 @@ def draw_block(params: ModelParams, *, seed: int, block: int, n: int) -> BlockDr
     -------
     BlockDraws
     """
+    return correlate_inputs(params, draw_inputs(params, seed=seed, block=block, n=n))
+
+
+@dataclass(frozen=True)
+class BlockInputs:
+    """A block's independent random inputs before the shocks are correlated: what a
+    sampler draws and the further inputs of MODEL.md §2b (each None when not drawn)."""
+
+    raw: RawDraws
+    parameter_u: np.ndarray | None
+    trend_e: np.ndarray | None
+    log_variance_e: np.ndarray | None
+
+
+def draw_inputs(params: ModelParams, *, seed: int, block: int, n: int,
+                every_kind: bool = False) -> BlockInputs:
+    """The independent inputs of block ``block`` (see :func:`draw_block`).
+
+    ``every_kind`` also draws the further inputs the scenario does not read, so that one
+    draw serves several parameter sets with the same sampler, horizon and shock law (a
+    backtest simulating each origin's calibration from the same random numbers).
+    """
     if not 0 < n <= BLOCK_SIZE:
         raise ValueError(f"a block holds 1 to {BLOCK_SIZE} samples (asked for {n})")
     try:
@@ -140,24 +163,38 @@ def draw_block(params: ModelParams, *, seed: int, block: int, n: int) -> BlockDr
         raise ValueError(
             f"unknown sampler {params.sampler!r} (samplers: {', '.join(SAMPLERS)})"
         ) from None
-    normals, uniforms, w = sampler(seed=seed, block=block, n=n, horizon=params.horizon,
-                                   dof=params.dof)
+    raw = sampler(seed=seed, block=block, n=n, horizon=params.horizon, dof=params.dof)
     rows_seq, trend_seq, log_variance_seq = _block_stream(seed, block).spawn(6)[3:]
+    countries = len(INFLATION_DRIVERS)
+    return BlockInputs(
+        raw=raw,
+        parameter_u=(_block_prefix(np.random.default_rng(rows_seq).random, (N_SHOCKS,), n)
+                     if every_kind or params.uses_parameter_draws else None),
+        trend_e=(_block_prefix(np.random.default_rng(trend_seq).standard_normal,
+                               (countries, params.horizon), n)
+                 if every_kind or params.uses_trend_shocks else None),
+        log_variance_e=(
+            _block_prefix(np.random.default_rng(log_variance_seq).standard_normal,
+                          (countries, len(LOG_VARIANCE_ROLES), params.horizon), n)
+            if every_kind or params.uses_log_variance_shocks else None),
+    )
+
+
+def correlate_inputs(params: ModelParams, inputs: BlockInputs) -> BlockDraws:
+    """The engine's draws from a block's independent inputs: the shocks correlated by
+    ``params.correlation_factor``, the rest grouped as the model reads them."""
+    normals, uniforms, w = inputs.raw
+    if normals.shape[1] != params.horizon or (w is None) != (params.dof is None):
+        raise ValueError("the inputs were drawn for another horizon or shock law")
     # UNIFORM_ROLES is the troop move, then NEGOTIATION_ROLES: both groups stay views.
     return BlockDraws(
         g=correlate_shocks(normals, params.correlation_factor),
         w=w,
         troop_u=uniforms[:, 0, :],
         negotiation_u=uniforms[:, 1:, :],
-        parameter_u=(_block_prefix(np.random.default_rng(rows_seq).random, (N_SHOCKS,), n)
-                     if params.uses_parameter_draws else None),
-        trend_e=(_block_prefix(np.random.default_rng(trend_seq).standard_normal,
-                               (len(INFLATION_DRIVERS), params.horizon), n)
-                 if params.uses_trend_shocks else None),
-        log_variance_e=(
-            _block_prefix(np.random.default_rng(log_variance_seq).standard_normal,
-                          (len(INFLATION_DRIVERS), len(LOG_VARIANCE_ROLES), params.horizon), n)
-            if params.uses_log_variance_shocks else None),
+        parameter_u=inputs.parameter_u,
+        trend_e=inputs.trend_e,
+        log_variance_e=inputs.log_variance_e,
     )
 
 
