@@ -9,8 +9,8 @@ negotiation uniform (``negotiation``: reopening, outcome, demand value, concessi
 (``inflation_trend``) and the row uniforms of the drivers' tables of draws (``parameters``:
 the uncertainty about the parameters, MODEL.md §2a). Shocks the model never reads (a
 pinned year's, a driver's with volatility 0, ``defense`` when no rule uses it) are
-marginalised out, so their group shows exactly 0. Every evaluation goes through :func:`simcore.model.engine.simulate_paths`, a
-block of paths at a time."""
+marginalised out, so their group shows exactly 0. Every evaluation goes through
+:func:`simcore.model.engine.simulate_paths`, a block of paths at a time."""
 
 from __future__ import annotations
 
