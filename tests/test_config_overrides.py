@@ -144,7 +144,7 @@ def test_a_name_is_found_as_the_earlier_assignments_left_the_configuration() -> 
 
 def test_an_unnamed_outcome_is_addressed_by_its_default_name() -> None:
     """A file without names (written before outcomes had them): the kind, numbered."""
-    data = tomllib.loads(BASELINE.read_text())
+    data = tomllib.loads(SCALAR_BASELINE.read_text())
     for outcome in data["negotiation"]["outcomes"]:
         del outcome["name"]
     data["negotiation"]["outcomes"].append(

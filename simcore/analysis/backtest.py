@@ -287,6 +287,8 @@ class DriverBacktest:
 
     Arrays are shaped (driver, origin, lead) (``forecast`` with a last ``level`` axis);
     NaN where a driver is not scored at an origin or the value is not yet observed.
+    ``crps_benchmark`` is the 0.2 method's CRPS (None: not simulated, e.g. a backtest read
+    from a file; the acceptance rule then has no CRPS ratio).
     """
 
     origins: np.ndarray
@@ -296,11 +298,11 @@ class DriverBacktest:
     pit: np.ndarray
     crps: np.ndarray
     crps_no_change: np.ndarray
-    crps_benchmark: np.ndarray
     window_start: int
     samples: int
     source: str
     method: Method = DEFAULT_METHOD
+    crps_benchmark: np.ndarray | None = None
 
 
 def backtest_drivers(history: History, *, start: int = DEFAULT_FROM, end: int | None = None,
@@ -483,7 +485,8 @@ def acceptance_checks(result: DriverBacktest, driver: Driver) -> list[Check]:
         no_change = float(result.crps_no_change[d, mask, k].mean())
         checks.append(Check(driver, "CRPS, no-change's the bound", lead, None, crps, None,
                             no_change, crps < no_change))
-        ratios.append(crps / float(result.crps_benchmark[d, mask, k].mean()))
+        if result.crps_benchmark is not None:
+            ratios.append(crps / float(result.crps_benchmark[d, mask, k].mean()))
         if lead == 1 and n >= 3:
             order = np.argsort(result.origins[mask])
             test = berkowitz_test(result.pit[d, mask, k][order], floor=0.5 / result.samples)
