@@ -186,7 +186,8 @@ def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["drivers", "sma", "verdicts", "acceptance"]
+    assert list(data) == ["drivers", "sma", "verdicts", "acceptance", "negotiations",
+                          "negotiation_models"]
     assert [v["driver"] for v in data["verdicts"]] == list(DRIVERS)
     assert list(data["verdicts"][0]) == ["driver", "passed", "berkowitz_p", "crps_ratio",
                                          "origins", "failed"]

@@ -81,6 +81,8 @@ _EXPORTS = {
     "headline_tables": "render",
     "histogram": "plots",
     "history_chart": "evidence_plots",
+    "model_label": "negotiation_tables",
+    "negotiation_tables": "negotiation_tables",
     "outcome_tables": "render",
     "paragraph": "html.document",
     "question_of": "scenario_notes",

@@ -1,6 +1,6 @@
 """Layer 1, pure estimators over arrays: moments, exact percentiles and their intervals,
 convergence, paired differences, budgets, rank correlations, Shapley effects, small linear
-algebra. No files, no configuration.
+algebra, Markov-chain marginals, proper scores of mixed laws. No files, no configuration.
 
 Every public name is importable from here (``from simcore.stats import …``) and is loaded
 from its module on first use.
@@ -24,12 +24,15 @@ _EXPORTS = {
     "IndependentSampler": "shapley",
     "InputDesign": "shapley",
     "JACOBI_NEGLIGIBLE": "nearcorr",
+    "Law": "scores",
     "MAX_ITERATIONS": "nearcorr",
     "MAX_SWEEPS": "nearcorr",
     "Moments": "moments",
     "NO_VARIANCE": "shapley",
+    "Normal": "scores",
     "PSD_TOLERANCE": "linalg",
     "PairedDifference": "compare",
+    "PointMass": "scores",
     "R": "shapley",
     "RankCorrelations": "rank_correlation",
     "Repair": "nearcorr",
@@ -38,6 +41,7 @@ _EXPORTS = {
     "SMALL": "quantiles",
     "SUBSAMPLE": "quantiles",
     "SUM_CHUNK": "rank_correlation",
+    "ScaledBeta": "scores",
     "ShapleyBatchTask": "shapley",
     "ShapleyEstimate": "shapley",
     "ShapleyPrecisionWarning": "shapley",
@@ -51,11 +55,13 @@ _EXPORTS = {
     "ZERO_PIVOT": "linalg",
     "allocate_budget": "budget",
     "bracket_column": "quantiles",
+    "chain_marginals": "markov",
     "checkpoints": "convergence",
     "column_percentiles": "quantiles",
     "combine_batches": "shapley",
     "correlate_shocks": "linalg",
     "correlation_factor": "linalg",
+    "crps": "scores",
     "default_window": "budget",
     "estimate_batch": "shapley",
     "estimate_shapley": "shapley",
@@ -63,7 +69,10 @@ _EXPORTS = {
     "exceedance": "summary",
     "frobenius": "nearcorr",
     "inner_variance": "shapley",
+    "interval_mid_pit": "scores",
+    "interval_probability": "scores",
     "mean_standard_error": "moments",
+    "mixture": "scores",
     "nearest_correlation": "nearcorr",
     "normal_quantile": "summary",
     "order_statistic_ranks": "summary",
