@@ -2,104 +2,45 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Any
 
 import click
 
 from simcore.analysis.backtest import (
-    BERKOWITZ_LEVEL,
-    CRPS_RATIO_LIMIT,
     DEFAULT_FROM,
     DEFAULT_HORIZON,
     DEFAULT_METHOD,
     DEFAULT_SAMPLES,
     DEFAULT_WINDOW_START,
     METHODS,
-    PIT_BAND_SDS,
     Method,
-    Verdict,
     acceptance,
     acceptance_checks,
     backtest_drivers,
     backtest_sma,
-    describe_check,
+    coverage_rows,
     driver_records,
     write_backtest,
 )
 from simcore.analysis.negotiation_backtest import backtest_negotiations
 from simcore.config.load import load_scenario
 from simcore.evidence.history import load_history
-from simcore.report.negotiation_tables import negotiation_tables
+from simcore.io.atomic import refuse_existing
+from simcore.report.backtest import (
+    driver_tables,
+    negotiation_tables,
+    sma_tables,
+    verdict_tables,
+)
 
-from .history import data_option, echo_json, format_option, print_table
-from .options import Count, check_output_free, read_overwrite_option
-from .summary import print_tables
+from .history import data_option, format_option, print_table
+from .options import Count, read_overwrite_option
+from .tables import echo_json, print_tables
 
 #: Most paths per origin a backtest simulates.
 MAX_BACKTEST_SAMPLES = 10_000_000
 #: Where the judgment scenarios scored by the negotiation backtest are looked for by default.
 DEFAULT_JUDGMENTS = Path("configs")
-
-CAVEAT = {
-    "posterior": "Simulations draw the parameters from the calibration's posterior at each "
-                 "origin (the shipped default's method)",
-    "plug-in": "Simulations use the 0.2 method: point estimates of the parameters (intervals "
-               "run narrow), beta = 1",
-}
-DATA_CAVEAT = ("; today's revised data, not what was known at the time. Wilson 95% intervals "
-               "on n_eff = ceil(n / lead): overlapping horizons are dependent.")
-
-
-def _driver_table(records: list[dict[str, Any]], method: Method) -> None:
-    rows = []
-    for r in records:
-        rows.append([
-            r["driver"], str(r["lead"]), f"{100 * r['level']:.0f}%",
-            f"{r['hits']} of {r['n']}", f"{100 * r['rate']:.0f}%",
-            f"{100 * r['rate_lower']:.0f}–{100 * r['rate_upper']:.0f}%", str(r["n_eff"]),
-            f"{r['mean_pit']:.2f}", "—" if math.isnan(r["sd_pit"]) else f"{r['sd_pit']:.2f}",
-            f"{r['mean_crps']:.4g}", f"{r['mean_crps_no_change']:.4g}",
-        ])
-    print_table("Driver backtest: central intervals against the data",
-                ["driver", "lead", "interval", "held", "rate", "Wilson 95%", "n_eff",
-                 "mean PIT", "sd PIT", "CRPS", "CRPS no-change"], rows,
-                "A calibrated model: rate near the interval level, mean PIT 0.5, sd PIT 0.29. "
-                + CAVEAT[method] + DATA_CAVEAT)
-
-
-def _verdict_table(verdicts: list[Verdict]) -> None:
-    rows = []
-    for v in verdicts:
-        verdict = ("too few origins" if v.passed is None else "PASS" if v.passed else "FAIL")
-        failed = [describe_check(c) for c in v.failed] or ["—"]
-        rows.append([v.driver, verdict, str(v.origins),
-                     "—" if math.isnan(v.berkowitz_p) else f"{v.berkowitz_p:.3f}",
-                     f"{v.crps_ratio:.3f}", failed[0]])
-        rows += [["", "", "", "", "", line] for line in failed[1:]]
-    print_table("Acceptance rule per driver (docs/spec/METHODS.md §C)",
-                ["driver", "verdict", "origins", "Berkowitz p", "CRPS / 0.2", "failed checks"],
-                rows,
-                f"PASS needs: at leads 1-2 the Wilson 95% interval of every hit rate contains "
-                f"its level; Berkowitz (2001) p >= {BERKOWITZ_LEVEL:g} at lead 1; mean PIT "
-                f"within {PIT_BAND_SDS:g} null sds of 0.5 at every lead; CRPS below "
-                f"no-change at every lead and, averaged over leads, at most "
-                f"{CRPS_RATIO_LIMIT:g} x the 0.2 method's (plug-in point estimates).")
-
-
-def _sma_table(records: list[dict[str, Any]]) -> None:
-    def flag(value: bool | None) -> str:
-        return "" if value is None else ("yes" if value else "NO")
-
-    rows = [[r["agreement"], str(r["year"]), f"{r['official_krw'] / 1e8:,.0f}", r["status"],
-             "" if r["pit"] is None else f"{r['pit']:.3f}", flag(r["in_50"]),
-             flag(r["in_80"]), flag(r["in_90"])] for r in records]
-    print_table("SMA backtest: each agreement's later years from the year before it began",
-                ["agreement", "year", "amount [100m KRW]", "status", "PIT", "in 50%", "in 80%",
-                 "in 90%"], rows,
-                "Only official rows are scored; 'determined': fixed by data observed at the "
-                "origin; 'known': given to the model. About five points: illustrative.")
 
 
 @click.command("backtest")
@@ -141,31 +82,28 @@ def backtest_command(start: int, end: int | None, window_start: int, horizon: in
     agreement from the 5th is forecast by the history model fitted to the agreements before
     it, by the status quo and by each --judgment scenario, and scored: PIT, CRPS, log score.
     """
-    check_output_free(output, overwrite)  # before minutes of work, not after
+    refuse_existing(output, overwrite)  # before minutes of work, not after
     history = load_history(data)
     if not judgments and DEFAULT_JUDGMENTS.is_dir():
         judgments = tuple(sorted(DEFAULT_JUDGMENTS.glob("*.toml")))
     negotiations = backtest_negotiations(history, [load_scenario(p) for p in judgments])
     result = backtest_drivers(history, start=start, end=end, window_start=window_start,
                               horizon=horizon, samples=samples, method=method)
-    drivers = driver_records(result)
     verdicts = acceptance(result)
     sma = backtest_sma(history, window_start=window_start, samples=samples, method=method)
     if output is not None:
         write_backtest(result, output, overwrite=overwrite, negotiations=negotiations)
     if fmt == "json":
-        echo_json({
-            "drivers": drivers, "sma": sma,
-            "verdicts": [v.as_record() for v in verdicts],
-            "acceptance": [c.as_record() for v in verdicts
-                           for c in acceptance_checks(result, v.driver)],
-            "negotiations": negotiations.records(),
-            "negotiation_models": negotiations.totals(),
-        })
+        echo_json({"drivers": driver_records(result), "sma": sma,
+                   "verdicts": [v.as_record() for v in verdicts],
+                   "acceptance": [c.as_record() for v in verdicts
+                                  for c in acceptance_checks(result, v.driver)],
+                   "negotiations": negotiations.records(),
+                   "negotiation_models": negotiations.totals()})
         return
-    _driver_table(drivers, method)
-    _verdict_table(verdicts)
-    _sma_table(sma)
+    for table in (*driver_tables(coverage_rows(result), method=method),
+                  *verdict_tables(verdicts), *sma_tables(sma)):
+        print_table(table)
     print_tables(negotiation_tables(negotiations))
     if output is not None:
         click.echo(f"Wrote {output}")

@@ -23,8 +23,10 @@ from simcore.evidence.calibrate import (
 )
 from simcore.evidence.calibrated_scenario import calibrated_toml, configured_concession_mean
 from simcore.evidence.history import load_history
+from simcore.report.formats import TextTable
 
-from .history import data_option, echo_json, format_option, print_table
+from .history import data_option, format_option, print_table
+from .tables import echo_json
 
 DEFAULT_BASE = Path("configs/baseline.toml")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -121,11 +123,11 @@ def _print_negotiations(c: Calibration) -> None:
          _v(n.implied_concession, 3), "",
          "configured Beta mean " + _v(n.configured_concession_mean, 3)],
     ]
-    print_table(
+    print_table(TextTable(
         f"Negotiations from history (negotiations.csv {n.first_year}–{n.last_year}, n = {n.n})",
         ["outcome", "estimate", "95% Jeffreys", "evidence"], rows,
         f"Probabilities are Jeffreys posterior means (x + ½)/(n + 1); with n = {n.n} their "
-        "intervals are wide. A demand outcome is a scenario (judgment), not calibrated.")
+        "intervals are wide. A demand outcome is a scenario (judgment), not calibrated."))
 
 
 @click.command("calibrate")
@@ -182,18 +184,18 @@ def calibrate_command(base_path: Path, start: int, end: int | None, data: Path |
     if fmt == "json":
         echo_json(calibration.as_json())
     else:
-        print_table(f"Calibration {calibration.start}–{calibration.end}",
-                    ["parameter", "estimate", "± SE", f"base: {base_path.name}"],
-                    _rows(calibration, base), _caption(calibration))
-        print_table("Posterior draws (what a written scenario simulates)",
-                    ["parameter", "median", "5–95%", "OLS"], _posterior_rows(calibration),
-                    "Inflation: an equal-weight pool of the Bayesian AR(1) and the local level "
-                    "model; fx: a driftless random walk over the last years (METHODS.md §C).")
+        print_table(TextTable(f"Calibration {calibration.start}–{calibration.end}",
+                              ["parameter", "estimate", "± SE", f"base: {base_path.name}"],
+                              _rows(calibration, base), _caption(calibration)))
+        print_table(TextTable(
+            "Posterior draws (what a written scenario simulates)",
+            ["parameter", "median", "5–95%", "OLS"], _posterior_rows(calibration),
+            "Inflation: an equal-weight pool of the Bayesian AR(1) and the local level model; "
+            "fx: a driftless random walk over the last years (METHODS.md §C)."))
         if calibration.negotiations is not None:
             _print_negotiations(calibration)
     if output is not None and written is not None:
-        # Imported only to write: it brings in the store (xarray), a third of a second.
-        from simcore.io.atomic import write_text
+        from simcore.io.atomic import write_text  # only to write: calibrate stays light
 
         for relative, text in written.draws_files.items():
             # Named by their SHA-256: a file already there under the name is this table.

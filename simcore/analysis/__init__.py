@@ -12,6 +12,7 @@ from simcore.core.lazy import lazy_exports
 _EXPORTS = {
     "BACKTEST_KIND": "backtest",
     "ChiSquareSampler": "sensitivity",
+    "CoverageRow": "backtest",
     "DEFAULT_FROM": "backtest",
     "DEFAULT_HORIZON": "backtest",
     "DEFAULT_INNER": "sensitivity",
@@ -48,6 +49,7 @@ _EXPORTS = {
     "SensitivityResult": "sensitivity",
     "SensitivityRow": "sensitivity",
     "SmaCase": "backtest",
+    "StoredBacktest": "backtest",
     "SweepAxis": "sweep",
     "SweepPlan": "sweep",
     "UNITS": "backtest",
@@ -60,6 +62,7 @@ _EXPORTS = {
     "backtest_sma": "backtest",
     "block_draws": "sensitivity",
     "check_variables": "sensitivity",
+    "coverage_rows": "backtest",
     "crps_sorted": "backtest",
     "driver_paths": "backtest",
     "driver_records": "backtest",
