@@ -348,3 +348,19 @@ def test_the_ninth_smas_amounts_lie_inside_the_90_percent_interval() -> None:
     plug_in = backtest_sma(load_history(), samples=20_000, method="plug-in")
     assert not any(r["in_90"] for r in plug_in
                    if r["agreement"] == "9th" and r["status"] == "official")
+
+
+def test_the_verdict_table_lists_each_failed_check_on_its_own_line() -> None:
+    from simcore.report.backtest import driver_tables, verdict_tables
+
+    result = _handmade(np.linspace(0.05, 0.95, 12), 0.5, crps=1.06)
+    (verdict,) = acceptance(result)
+    (table,) = verdict_tables([verdict])
+    assert table.header == ["driver", "verdict", "origins", "Berkowitz p", "CRPS / 0.2",
+                            "failed checks"]
+    assert table.rows[0][:5] == ["kr_inflation", "FAIL", "12",
+                                 f"{verdict.berkowitz_p:.3f}", "1.060"]
+    assert [row[5] for row in table.rows] == [describe_check(c) for c in verdict.failed]
+    assert all(row[:5] == ["", "", "", "", ""] for row in table.rows[1:])
+    (drivers,) = driver_tables([], method="plug-in")
+    assert "the 0.2 method: point estimates" in drivers.caption
