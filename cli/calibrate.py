@@ -11,6 +11,7 @@ import numpy as np
 
 from simcore.config.load import load_scenario
 from simcore.config.schema import Scenario
+from simcore.config.shipped import shipped_scenario
 from simcore.evidence.calibrate import (
     CORRELATION_DECIMALS,
     DEFAULT_START,
@@ -26,9 +27,11 @@ from simcore.evidence.history import load_history
 from simcore.report.formats import TextTable
 
 from .history import data_option, format_option, print_table
+from .options import ScenarioFile
 from .tables import echo_json
 
-DEFAULT_BASE = Path("configs/baseline.toml")
+#: The shipped scenario calibrated when no --base is given, wherever smasim runs.
+DEFAULT_BASE = "baseline"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -131,9 +134,9 @@ def _print_negotiations(c: Calibration) -> None:
 
 
 @click.command("calibrate")
-@click.option("--base", "base_path", type=click.Path(path_type=Path, dir_okay=False),
-              default=DEFAULT_BASE, show_default=True,
-              help="Scenario whose calibrated sections are replaced (the rest is kept).")
+@click.option("--base", "base_path", type=ScenarioFile(), default=None,
+              help="Scenario whose calibrated sections are replaced (the rest is kept): a "
+              f"file or a shipped scenario's name [default: the shipped {DEFAULT_BASE}].")
 @click.option("--from", "start", type=int, default=DEFAULT_START, show_default=True,
               help="First year of the data used.")
 @click.option("--to", "end", type=int, default=None,
@@ -149,7 +152,7 @@ def _print_negotiations(c: Calibration) -> None:
               help="Write the calibrated scenario (TOML); its run.name is the file's stem.")
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 @format_option("table", "json")
-def calibrate_command(base_path: Path, start: int, end: int | None, data: Path | None,
+def calibrate_command(base_path: Path | None, start: int, end: int | None, data: Path | None,
                       seed: int, negotiations: bool, output: Path | None, overwrite: bool,
                       fmt: str) -> None:
     """Estimate the driver parameters from history: posterior draws, and OLS estimates with
@@ -161,6 +164,7 @@ def calibrate_command(base_path: Path, start: int, end: int | None, data: Path |
     estimate ± SE and how the estimates are rounded, and the tables of draws it names
     (OUTPUT's folder/draws/<sha256>.csv). Methods: docs/spec/METHODS.md §C.
     """
+    base_path = base_path or shipped_scenario(DEFAULT_BASE)
     base = load_scenario(base_path)
     if isinstance(base.fx.ppp, list):
         raise click.UsageError(f"{base_path}: fx.ppp is a table of draws; calibrate takes β "
