@@ -65,6 +65,8 @@ _EXPORTS = {
     "parse_scenario": "load",
     "resolve_key": "overrides",
     "scenario_from_dict": "schema",
+    "shipped_draws_files": "shipped",
+    "shipped_file": "shipped",
     "shipped_scenario": "shipped",
     "shipped_scenarios": "shipped",
 }

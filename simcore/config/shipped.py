@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 SHIPPED_PACKAGE = "simcore.configs"
 #: The suffix of a scenario file.
 SCENARIO_SUFFIX = ".toml"
+#: The folder, beside the scenarios that name them, of the tables of draws (MODEL.md §2a).
+DRAWS_FOLDER = "draws"
 
 
 def _names(folder: Traversable, prefix: str = "") -> list[str]:
@@ -76,7 +78,30 @@ def shipped_scenario(name: str) -> Path:
     stem = name.removesuffix(SCENARIO_SUFFIX)
     if stem not in shipped_scenarios():
         raise _unknown(name, "no shipped scenario has that name")
-    resource = resources.files(SHIPPED_PACKAGE).joinpath(*f"{stem}{SCENARIO_SUFFIX}".split("/"))
+    return shipped_file(f"{stem}{SCENARIO_SUFFIX}")
+
+
+def shipped_draws_files() -> tuple[str, ...]:
+    """The tables of draws the shipped scenarios name, as paths below the shipped folder
+    (``draws/<sha256>.csv``, ``variants/draws/<sha256>.csv``; MODEL.md §2a), sorted."""
+
+    def files(folder: Traversable, prefix: str) -> list[str]:
+        found = []
+        for entry in folder.iterdir():
+            if entry.is_dir() and entry.name == DRAWS_FOLDER:
+                found += [f"{prefix}{DRAWS_FOLDER}/{draws.name}" for draws in entry.iterdir()
+                          if draws.is_file() and draws.name.endswith(".csv")]
+            elif entry.is_dir() and entry.name != "__pycache__":
+                found += files(entry, f"{prefix}{entry.name}/")
+        return found
+
+    return tuple(sorted(files(resources.files(SHIPPED_PACKAGE), "")))
+
+
+def shipped_file(name: str) -> Path:
+    """The installed file ``name`` below the shipped folder (a scenario with its suffix, or
+    a draws file of :func:`shipped_draws_files`)."""
+    resource = resources.files(SHIPPED_PACKAGE).joinpath(*name.split("/"))
     # pip installs a wheel as files, so the resource is a file that any command can open by
     # its path (the scenarios are never imported from a zip archive).
     assert isinstance(resource, Path), resource

@@ -5,16 +5,25 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from simcore.config.shipped import SCENARIO_SUFFIX, shipped_scenario, shipped_scenarios
+from simcore.config.shipped import (
+    SCENARIO_SUFFIX,
+    shipped_draws_files,
+    shipped_file,
+    shipped_scenario,
+    shipped_scenarios,
+)
 from simcore.core.errors import OutputExistsError, literal
 from simcore.io.atomic import replacing
 
 
 def write_shipped_scenarios(folder: str | Path, *, overwrite: bool = False) -> list[Path]:
-    """Copy every shipped scenario, byte for byte (comments included), into ``folder``.
+    """Copy every shipped scenario, byte for byte (comments included), into ``folder``,
+    with the tables of draws they name.
 
-    Each file keeps its path below the shipped folder (``variants/calibrated-1996.toml``)
-    and is written under a temporary name, then renamed (:func:`simcore.io.atomic.replacing`).
+    Each file keeps its path below the shipped folder (``variants/calibrated-1996.toml``,
+    ``draws/<sha256>.csv``) and is written under a temporary name, then renamed
+    (:func:`simcore.io.atomic.replacing`). A draws file already there is the same table (its
+    name is its SHA-256) and is left as it is.
 
     Parameters
     ----------
@@ -26,7 +35,8 @@ def write_shipped_scenarios(folder: str | Path, *, overwrite: bool = False) -> l
     Returns
     -------
     list of Path
-        The files written, in the order of :func:`~simcore.config.shipped.shipped_scenarios`.
+        The scenarios written, in the order of
+        :func:`~simcore.config.shipped.shipped_scenarios` (not the draws files).
 
     Raises
     ------
@@ -47,7 +57,17 @@ def write_shipped_scenarios(folder: str | Path, *, overwrite: bool = False) -> l
             "or choose another folder"
         )
     written: list[Path] = []
+    made: list[Path] = []  # folders this call makes, removed again if it fails
+    draws = [(folder / name, name) for name in shipped_draws_files()
+             if not (folder / name).exists()]
     try:
+        for target, name in draws:
+            missing = [p for p in reversed(target.parents) if not p.exists()]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made += missing
+            with replacing(target, overwrite=False) as temp:
+                temp.write_bytes(shipped_file(name).read_bytes())
+            written.append(target)
         for name, target in targets.items():
             with replacing(target, overwrite=overwrite) as temp:
                 temp.write_bytes(shipped_scenario(name).read_bytes())
@@ -58,5 +78,8 @@ def write_shipped_scenarios(folder: str | Path, *, overwrite: bool = False) -> l
             if path not in existing:
                 with contextlib.suppress(OSError):
                     path.unlink()
+        for made_folder in reversed(made):
+            with contextlib.suppress(OSError):
+                made_folder.rmdir()
         raise
-    return written
+    return [path for path in written if path.suffix == SCENARIO_SUFFIX]
