@@ -63,6 +63,7 @@ _EXPORTS = {
     "simulate_exchange_rate": "drivers",
     "simulate_inflation": "inflation",
     "simulate_paths": "engine",
+    "simulate_resolved_block": "engine",
     "simulate_troop_states": "drivers",
     "sum_over_years": "costs",
     "table_rows": "params",
