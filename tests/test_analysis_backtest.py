@@ -12,11 +12,13 @@ from click.testing import CliRunner
 from scipy import stats
 from simcore.cli.main import cli
 
+from simcore.analysis import backtest as backtest_module
 from simcore.analysis.backtest import (
     CRPS_RATIO_CHECK,
     INTERVALS,
     LEVELS,
     DriverBacktest,
+    Method,
     acceptance,
     acceptance_checks,
     backtest_drivers,
@@ -29,8 +31,10 @@ from simcore.analysis.backtest import (
     read_backtest,
     wilson_interval,
 )
+from simcore.config.schema import Scenario
 from simcore.core.types import DRIVERS
 from simcore.evidence.history import load_history
+from simcore.model.engine import simulate
 from simcore.stats.forecast_tests import berkowitz_test, mean_pit_null_sd
 from tests.evidence_data import TRUE, simulate_series, write_synthetic
 from tests.test_evidence_history import copy_data
@@ -175,6 +179,28 @@ def test_sma_backtest_statuses() -> None:
         assert list(r) == ["agreement", "year", "official_krw", "status", "pit", "in_50",
                            "in_80", "in_90"]
     assert next(r for r in records if r["year"] == 2010)["official_krw"] == 7904e8
+
+
+@pytest.mark.parametrize("method", ["posterior", "plug-in"])
+def test_the_years_the_data_fix_replay_the_recorded_amounts_exactly(
+    method: Method, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every year an agreement's rule fixes from data observed at the origin (the 8th's 2010,
+    the 9th's 2015 by the CPI rule, the 12th's 2027 by its cap) is the recorded amount in
+    every path, to the won, whichever drivers draw the later years."""
+    replayed: dict[int, np.ndarray] = {}
+
+    def spy(scenario: Scenario, *, seed: int) -> dict[str, np.ndarray]:
+        paths = simulate(scenario, seed=seed)
+        replayed.update(zip(scenario.years.tolist(), paths["contribution_krw"].T, strict=True))
+        return paths
+
+    monkeypatch.setattr(backtest_module, "simulate", spy)
+    records = backtest_sma(load_history(), samples=200, method=method)
+    determined = {r["year"]: r["official_krw"] for r in records if r["status"] == "determined"}
+    assert determined == {2010: 7904e8, 2015: 9320e8, 2027: 15511e8}
+    for year, amount in determined.items():
+        assert np.all(replayed[year] == amount), (year, np.unique(replayed[year]))
 
 
 @pytest.mark.slow
