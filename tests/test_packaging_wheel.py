@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from simcore.config.shipped import shipped_draws_files, shipped_scenarios
+from simcore.config.shipped import shipped_draws_files, shipped_files
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -79,8 +79,8 @@ def test_the_wheel_holds_the_library_its_data_and_nothing_at_the_top_level(
     names = zipfile.ZipFile(wheel).namelist()
     assert wheel.name == f"smasim-{VERSION}-py3-none-any.whl"
     assert {name.split("/")[0] for name in names} == {"simcore", f"smasim-{VERSION}.dist-info"}
-    for scenario in shipped_scenarios():
-        assert f"simcore/configs/{scenario}.toml" in names
+    for name in shipped_files():  # the scenarios and the elicitation file
+        assert f"simcore/configs/{name}.toml" in names
     # The tables of draws the scenarios name (MODEL.md §2a) ship beside them.
     assert shipped_draws_files()
     for draws in shipped_draws_files():
@@ -126,8 +126,8 @@ def test_a_session_from_an_empty_folder(environment: Path, tmp_path: Path) -> No
 
     # Copies to edit, byte for byte, then a copy runs as any file.
     init = smasim("init")
-    assert init.stdout.startswith(f"Wrote {len(shipped_scenarios())} scenarios to configs:")
-    for name in shipped_scenarios():
+    assert init.stdout.startswith(f"Wrote {len(shipped_files())} files to configs:")
+    for name in shipped_files():
         assert ((folder / "configs" / f"{name}.toml").read_bytes()
                 == (ROOT / "configs" / f"{name}.toml").read_bytes())
     refused = subprocess.run([environment / "smasim", "init"], cwd=folder, env=env,
@@ -142,3 +142,6 @@ def test_a_session_from_an_empty_folder(environment: Path, tmp_path: Path) -> No
     # A copy in a subfolder reads the tables of draws beside it.
     variant = smasim("run", "configs/variants/calibrated-1996.toml", "--samples", "1000", "-q")
     assert variant.stderr == "" and (folder / "outputs" / "calibrated-1996.h5").is_file()
+    # The README's elicitation workflow starts from the copied workshop file and baseline.
+    elicit = smasim("elicit", "configs/elicitation/workshop.toml", "-o", "pooled.toml")
+    assert elicit.stdout.endswith("Wrote pooled.toml\n")

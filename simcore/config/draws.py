@@ -18,6 +18,7 @@ import csv
 import hashlib
 import io
 import math
+import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -33,6 +34,9 @@ BASE_DIR = "base_dir"
 PENDING_FILES = "pending_files"
 #: The name a draws file must have: the SHA-256 of its bytes, in lower-case hexadecimal.
 _SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
+#: A line of TOML text that names a draws file: ``draws = "<path>"`` (basic or literal
+#: string), any comment after it.
+_DRAWS_LINE = re.compile(r"""^(\s*draws\s*=\s*)(["'])([^"']+)\2(.*)$""")
 
 Value = float | list[float]
 
@@ -192,3 +196,24 @@ def merge_draws_file(data: Any, info: ValidationInfo, allowed: Iterable[str]) ->
     for column, values in columns.items():
         merged.setdefault(column, values)
     return merged
+
+
+def relocated_draws_lines(lines: Iterable[str], source_dir: Path, target_dir: Path
+                          ) -> list[str]:
+    """Lines of a scenario's TOML text written to ``target_dir`` from a base in
+    ``source_dir``: each relative ``draws`` path made to name the same file from the new
+    folder (``draws/<sha256>.csv`` of ``configs/baseline.toml`` is
+    ``../draws/<sha256>.csv`` from ``configs/variants/``); other lines unchanged.
+
+    >>> relocated_draws_lines(['draws = "draws/a.csv"  # note'], Path("configs"),
+    ...                       Path("configs/variants"))
+    ['draws = "../draws/a.csv"  # note']
+    """
+    out = []
+    for line in lines:
+        match = _DRAWS_LINE.match(line)
+        if match and not Path(match[3]).is_absolute():
+            moved = Path(os.path.relpath(source_dir / match[3], target_dir)).as_posix()
+            line = f"{match[1]}{match[2]}{moved}{match[2]}{match[4]}"
+        out.append(line)
+    return out

@@ -1,4 +1,5 @@
-"""Copies of the shipped scenarios in a folder a user can edit (``smasim init``)."""
+"""Copies of the shipped scenarios (and elicitation files) in a folder a user can edit
+(``smasim init``), with the tables of draws the scenarios name."""
 
 from __future__ import annotations
 
@@ -7,18 +8,19 @@ from pathlib import Path
 
 from simcore.config.shipped import (
     SCENARIO_SUFFIX,
+    shipped_draws_file,
     shipped_draws_files,
     shipped_file,
-    shipped_scenario,
-    shipped_scenarios,
+    shipped_files,
 )
 from simcore.core.errors import OutputExistsError, literal
 from simcore.io.atomic import replacing
 
 
 def write_shipped_scenarios(folder: str | Path, *, overwrite: bool = False) -> list[Path]:
-    """Copy every shipped scenario, byte for byte (comments included), into ``folder``,
-    with the tables of draws they name.
+    """Copy every shipped scenario and elicitation file (:func:`~simcore.config.shipped.
+    shipped_files`), byte for byte (comments included), into ``folder``, with the tables of
+    draws the scenarios name (:func:`~simcore.config.shipped.shipped_draws_files`).
 
     Each file keeps its path below the shipped folder (``variants/calibrated-1996.toml``,
     ``draws/<sha256>.csv``) and is written under a temporary name, then renamed
@@ -35,19 +37,20 @@ def write_shipped_scenarios(folder: str | Path, *, overwrite: bool = False) -> l
     Returns
     -------
     list of Path
-        The scenarios written, in the order of
-        :func:`~simcore.config.shipped.shipped_scenarios` (not the draws files).
+        The files written, in the order of :func:`~simcore.config.shipped.shipped_files`
+        (not the draws files).
 
     Raises
     ------
     OutputExistsError
         A file to write exists and ``overwrite`` is false, or ``folder`` is a file; nothing
-        is written. If writing fails part-way, the copies this call added are removed.
+        is written. If writing fails part-way, the copies (and subfolders) this call added are
+        removed.
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise OutputExistsError(f"{literal(folder)}: is a file; name a folder")
-    targets = {name: folder / f"{name}{SCENARIO_SUFFIX}" for name in shipped_scenarios()}
+    targets = {name: folder / f"{name}{SCENARIO_SUFFIX}" for name in shipped_files()}
     existing = [path for path in targets.values() if path.exists()]
     if existing and not overwrite:
         more = (f" (and {len(existing) - 1} more of the {len(targets)} copies)"
@@ -56,30 +59,33 @@ def write_shipped_scenarios(folder: str | Path, *, overwrite: bool = False) -> l
             f"{literal(existing[0])}: exists{more}; pass {{overwrite}} to replace the copies, "
             "or choose another folder"
         )
+    tables = {name: folder / name for name in shipped_draws_files()
+              if not (folder / name).exists()}
+    # Subfolders (variants/, elicitation/, draws/, …) this call makes: removed again on a
+    # failure, the deepest first.
+    new_folders = sorted({parent for target in [*tables.values(), *targets.values()]
+                          for parent in (target.parent, *target.parent.parents)
+                          if not parent.exists()},
+                         key=lambda p: len(p.parts), reverse=True)
     written: list[Path] = []
-    made: list[Path] = []  # folders this call makes, removed again if it fails
-    draws = [(folder / name, name) for name in shipped_draws_files()
-             if not (folder / name).exists()]
+    added: list[Path] = []  # the draws files, which never replace one
     try:
-        for target, name in draws:
-            missing = [p for p in reversed(target.parents) if not p.exists()]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made += missing
+        for name, target in tables.items():
             with replacing(target, overwrite=False) as temp:
-                temp.write_bytes(shipped_file(name).read_bytes())
-            written.append(target)
+                temp.write_bytes(shipped_draws_file(name).read_bytes())
+            added.append(target)
         for name, target in targets.items():
             with replacing(target, overwrite=overwrite) as temp:
-                temp.write_bytes(shipped_scenario(name).read_bytes())
+                temp.write_bytes(shipped_file(name).read_bytes())
             written.append(target)
     except BaseException:
         # All or nothing for the copies this call adds (those it replaced are already new).
-        for path in written:
+        for path in [*added, *written]:
             if path not in existing:
                 with contextlib.suppress(OSError):
                     path.unlink()
-        for made_folder in reversed(made):
+        for made in new_folders:
             with contextlib.suppress(OSError):
-                made_folder.rmdir()
+                made.rmdir()  # only if empty
         raise
-    return [path for path in written if path.suffix == SCENARIO_SUFFIX]
+    return written
