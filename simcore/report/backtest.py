@@ -24,7 +24,7 @@ from simcore.analysis.backtest import (
     describe_check,
 )
 from simcore.analysis.negotiation_backtest import CENTRAL_80, NegotiationBacktest
-from simcore.report.formats import TextTable
+from simcore.report.formats import Column, Number, TextTable, whole
 
 #: How the backtest's numbers were made, said under its driver table, by method.
 CAVEAT: dict[Method, str] = {
@@ -72,11 +72,12 @@ def driver_tables(rows: Sequence[CoverageRow], *, method: Method = DEFAULT_METHO
     the rate with its Wilson interval, the PIT's mean and spread, and the CRPS beside the
     no-change forecast's; its caption says how ``method`` simulated."""
     body = [
-        [r.driver, str(r.lead), f"{100 * r.level:.0f}%", f"{r.hits} of {r.n}",
-         f"{100 * r.rate:.0f}%", f"{100 * r.rate_lower:.0f}–{100 * r.rate_upper:.0f}%",
-         str(r.n_eff), f"{r.mean_pit:.2f}",
-         "—" if math.isnan(r.sd_pit) else f"{r.sd_pit:.2f}",
-         f"{r.mean_crps:.4g}", f"{r.mean_crps_no_change:.4g}"]
+        [r.driver, whole(r.lead), _percent(r.level), f"{r.hits} of {r.n}", _percent(r.rate),
+         Number(f"{100 * r.rate_lower:.0f}–{100 * r.rate_upper:.0f}%", 100 * r.rate_lower,
+                high=100 * r.rate_upper, decimals=0),
+         whole(r.n_eff), _fixed(r.mean_pit, 2), _fixed(r.sd_pit, 2),
+         Number(f"{r.mean_crps:.4g}", r.mean_crps),
+         Number(f"{r.mean_crps_no_change:.4g}", r.mean_crps_no_change)]
         for r in rows
     ]
     return [TextTable(
@@ -86,6 +87,12 @@ def driver_tables(rows: Sequence[CoverageRow], *, method: Method = DEFAULT_METHO
         rows=body,
         caption="A calibrated model: rate near the interval level, mean PIT 0.5, sd PIT 0.29. "
         + CAVEAT[method] + DATA_CAVEAT,
+        columns=(Column("driver"), Column("lead", "years"), Column("interval", "%"),
+                 Column("held"), Column("rate", "%"),
+                 Column("Wilson 95%", "%", statistic="lower", high="upper"), Column("n_eff"),
+                 Column("mean PIT"), Column("sd PIT"), Column("CRPS"),
+                 Column("CRPS no-change")),
+        sheet="driver backtest",
     )]
 
 
@@ -93,13 +100,12 @@ def verdict_tables(verdicts: Sequence[Verdict]) -> list[TextTable]:
     """One table of the acceptance rule (:func:`simcore.analysis.backtest.acceptance`): per
     driver its verdict, origins, Berkowitz p-value and CRPS ratio, then each failed check
     in words on a line of its own."""
-    body = []
+    body: list[list[str]] = []
     for v in verdicts:
         verdict = "too few origins" if v.passed is None else "PASS" if v.passed else "FAIL"
         failed = [describe_check(c) for c in v.failed] or ["—"]
-        body.append([v.driver, verdict, str(v.origins),
-                     "—" if math.isnan(v.berkowitz_p) else f"{v.berkowitz_p:.3f}",
-                     "—" if math.isnan(v.crps_ratio) else f"{v.crps_ratio:.3f}", failed[0]])
+        body.append([v.driver, verdict, whole(v.origins), _fixed(v.berkowitz_p, 3),
+                     _fixed(v.crps_ratio, 3), failed[0]])
         body += [["", "", "", "", "", line] for line in failed[1:]]
     return [TextTable(
         title="Acceptance rule per driver (docs/spec/METHODS.md §C)",
@@ -110,7 +116,21 @@ def verdict_tables(verdicts: Sequence[Verdict]) -> list[TextTable]:
         f"{PIT_BAND_SDS:g} null sds of 0.5 at every lead; CRPS below no-change at every lead "
         f"and, averaged over leads, at most {CRPS_RATIO_LIMIT:g} x the 0.2 method's (plug-in "
         "point estimates).",
+        columns=(Column("driver"), Column("verdict"), Column("origins"), Column("Berkowitz p"),
+                 Column("CRPS / 0.2"), Column("failed checks")),
+        sheet="verdicts",
     )]
+
+
+def _percent(fraction: float) -> Number:
+    """A fraction as a whole percent (``45%``), keeping every digit of ``100 × fraction``."""
+    return Number(f"{100 * fraction:.0f}%", 100 * fraction, decimals=0)
+
+
+def _fixed(value: float, decimals: int) -> Number:
+    """``value`` to ``decimals`` places, ``—`` where undefined."""
+    return Number("—" if math.isnan(value) else f"{value:.{decimals}f}", value,
+                  decimals=decimals)
 
 
 def sma_tables(records: Sequence[Mapping[str, Any]]) -> list[TextTable]:
@@ -119,8 +139,9 @@ def sma_tables(records: Sequence[Mapping[str, Any]]) -> list[TextTable]:
     def flag(value: object) -> str:
         return "" if value is None else ("yes" if value else "NO")
 
-    body = [[r["agreement"], str(r["year"]), f"{r['official_krw'] / 1e8:,.0f}", r["status"],
-             "" if r["pit"] is None else f"{r['pit']:.3f}", flag(r["in_50"]),
+    body = [[r["agreement"], whole(r["year"]),
+             Number(f"{r['official_krw'] / 1e8:,.0f}", r["official_krw"] / 1e8, decimals=0),
+             r["status"], "" if r["pit"] is None else _fixed(r["pit"], 3), flag(r["in_50"]),
              flag(r["in_80"]), flag(r["in_90"])] for r in records]
     return [TextTable(
         title="SMA backtest: each agreement's later years from the year before it began",
@@ -129,6 +150,7 @@ def sma_tables(records: Sequence[Mapping[str, Any]]) -> list[TextTable]:
         rows=body,
         caption="Only official rows are scored; 'determined': fixed by data observed at the "
         "origin; 'known': given to the model. About five points: illustrative.",
+        sheet="SMA backtest",
     )]
 
 
@@ -191,6 +213,7 @@ def negotiation_tables(result: NegotiationBacktest) -> list[TextTable]:
             "without the lapse, a demand as a ratio to the scenario's own base-year amount; a "
             "what-if (a demand that always happens) is scored for its distance from the "
             "record, not judged as a scenario; '—' events: it concludes no agreement.",
+            sheet="negotiation models",
         ),
         TextTable(
             title="Negotiation backtest by agreement: CRPS, pt (PIT)",
@@ -201,5 +224,6 @@ def negotiation_tables(result: NegotiationBacktest) -> list[TextTable]:
             "each one; the judgment scenarios use nothing from the record (an in-sample one "
             "was fitted to all of it); the status quo is the expiring agreement's rule applied "
             "to the new year.",
+            sheet="negotiations by agreement",
         ),
     ]
