@@ -12,6 +12,7 @@ import io
 import json
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,8 @@ CHROMIUM_ARGS = (
 )
 #: Width of the screenshot checked for content, in CSS pixels.
 SCREEN_WIDTH = 1280
+#: Most A4 pages of the shipped batch's report with a sensitivity and a backtest file.
+PAGES = 18
 _PDF_PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
 
 
@@ -89,10 +92,14 @@ class Rendered:
         pixels = imread(io.BytesIO(self.page.screenshot(full_page=True)), format="png")
         return float(np.var(pixels[..., :3].mean(axis=2)))
 
+    def pdf(self) -> bytes:
+        """The page printed to PDF on A4 (as a reader's "Print" would)."""
+        return bytes(self.page.pdf(format="A4", print_background=True,
+                                   prefer_css_page_size=True))
+
     def pdf_pages(self) -> int:
-        """Pages of the page printed to PDF on A4 (as a reader's "Print" would)."""
-        pdf = self.page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
-        return len(_PDF_PAGE.findall(pdf))
+        """Pages of the page printed to PDF on A4."""
+        return len(_PDF_PAGE.findall(self.pdf()))
 
 
 def render(browser: Any, path: Path) -> Rendered:
@@ -155,6 +162,18 @@ def test_an_external_request_is_caught(browser: Any, tmp_path: Path) -> None:
     assert rendered.errors  # the blocked image is reported on the console
 
 
+def pdf_page_text(pdf: bytes, page: int, folder: Path) -> str:
+    """The text of one page of a PDF (``pdftotext`` of poppler; skips without it), with
+    runs of white space as one space."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = folder / "printed.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    return " ".join(text.split())
+
+
 @pytest.mark.slow
 def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
                                      analysis: tuple[Any, Path]) -> None:
@@ -175,8 +194,29 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
     path = tmp_path / "report.html"
     path.write_text(page, encoding="utf-8")
     rendered = render(browser, path)
-    # Fan chart, S-curve, budget figure; every section printed, at most 12 A4 pages.
-    check_page(rendered, figures=3, max_pages=12)
+    # Fan chart, S-curve, budget figure, Shapley chart, tornado; every section printed.
+    check_page(rendered, figures=5, max_pages=PAGES)
+    # The first printed page answers: the bottom line, the chart and the table of numbers.
+    first = pdf_page_text(rendered.pdf(), 1, tmp_path)
+    bottom = rendered.page.inner_text("#bottom-line .bottom-line")
+    assert " ".join(bottom.split()) in first
+    assert "Simulation precision:" in first
+    chart = rendered.page.eval_on_selector_all(
+        "#fan svg text", "els => els.map(e => e.textContent)")
+    assert {"baseline", "us-demand-2027", "median", "USD bn"} <= set(chart)
+    assert "ROK SMA contribution, nominal: median and ranges by year" in first
+    caption = rendered.page.inner_text("#bottom-line table caption")
+    assert caption.startswith("South Korea's SMA payments: baseline and ") and caption in first
+    table = rendered.page.eval_on_selector_all(
+        "#bottom-line table tbody :is(th, td)", "els => els.map(e => e.innerText)")
+    assert len(table) == 15
+    for cell in table:
+        assert " ".join(cell.split()) in first
+    # No reading table shows a ±; the appendix does.
+    reading = rendered.page.eval_on_selector_all(
+        "section:not(#errors):not(#backtest) table", "els => els.map(e => e.innerText)")
+    assert reading and not any("±" in t for t in reading)
+    assert "±" in rendered.page.inner_text("#errors")
 
     result = CliRunner().invoke(cli, ["summary", str(batch), "--var", "contribution_usd",
                                       "--var", "cum_contribution_usd", "--var",
@@ -184,7 +224,7 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
                                       "50,80", "--format", "json"])
     records = {(r["scenario"], r["variable"], r["year"]): r for r in json.loads(result.output)}
     shown = rendered.page.eval_on_selector_all(
-        "#headline tbody td[data-value]", "els => els.map(e => Number(e.dataset.value))")
+        "#scenarios tbody td[data-value]", "els => els.map(e => Number(e.dataset.value))")
     # Row by row: each year's contribution, total cost and ROK share; then the total.
     years = range(2026, 2032)
     expected = [

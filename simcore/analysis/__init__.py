@@ -22,6 +22,7 @@ _EXPORTS = {
     "DRIVER_WORDS": "sensitivity",
     "DriverBacktest": "backtest",
     "GROUPS": "sensitivity",
+    "GROUP_WORDS": "sensitivity",
     "GridPoint": "sweep",
     "HORIZON": "sensitivity",
     "INTERVALS": "backtest",

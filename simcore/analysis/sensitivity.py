@@ -41,6 +41,17 @@ from simcore.stats.shapley import (
 
 #: Every group of inputs, in the order results list them.
 GROUPS = ("kr_inflation", "us_inflation", "fx", "defense", "tail", "troops", "negotiation")
+#: Each group in words, for titles, legends and sentences ("what moves the payment most:
+#: the negotiations").
+GROUP_WORDS = {
+    "kr_inflation": "Korean inflation",
+    "us_inflation": "US inflation",
+    "fx": "the exchange rate",
+    "defense": "the ROK defense budget",
+    "tail": "heavy tails of the shocks",
+    "troops": "troop cuts",
+    "negotiation": "the negotiations",
+}
 
 
 #: Outer draws ``N_o`` by default: SE ≤ 0.01 on every year of the baseline (METHODS.md §S).

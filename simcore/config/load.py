@@ -27,7 +27,7 @@ from simcore.config.overrides import (
     parse_override,
     resolve_key,
 )
-from simcore.config.schema import Scenario, scenario_from_dict
+from simcore.config.schema import ReportNotes, ReportSection, Scenario, scenario_from_dict
 from simcore.core.errors import ConfigError
 
 
@@ -56,11 +56,17 @@ def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenari
         An assignment cannot be applied, or the scenario it makes breaks the contract; the
         message starts with the assignment.
     """
+    return parse_scenario(_read_toml_text(path, "a scenario"), source=str(path),
+                          overrides=overrides)
+
+
+def _read_toml_text(path: str | Path, what: str) -> str:
+    """The text of a TOML file; a :class:`ConfigError` naming the file says why not."""
     path = Path(path)
     if path.is_dir():
-        raise ConfigError(f"{path}: is a directory, not a scenario TOML file")
+        raise ConfigError(f"{path}: is a directory, not {what} TOML file")
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except PermissionError:
@@ -69,7 +75,29 @@ def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenari
         raise ConfigError(f"{path}: not a text file (TOML must be UTF-8)") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read ({err.strerror})") from None
-    return parse_scenario(text, source=str(path), overrides=overrides)
+
+
+def load_report_notes(path: str | Path) -> ReportSection:
+    """The author's words for a report from a notes file (``smasim report --notes``).
+
+    The file holds one ``[report]`` table with the keys of a scenario's (``title``,
+    ``question``, ``bottom_line``; docs/spec/CONFIG.md).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, unreadable, not TOML, or holds anything else; the message
+        names the file and the key.
+    """
+    text = _read_toml_text(path, "a notes")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    try:
+        return ReportNotes.model_validate(data).report
+    except ValidationError as err:
+        raise ConfigError(f"{path}: {format_validation_error(err, ReportNotes)}") from None
 
 
 def parse_scenario(

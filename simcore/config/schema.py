@@ -476,6 +476,21 @@ class PinsSection(_Section):
     troops: YearTableInt = Field(default_factory=dict)
 
 
+class ReportSection(_Section):
+    """The author's words for ``smasim report`` (CONFIG.md ``[report]``): the model reads
+    none of them, the report puts them on its first page instead of its own."""
+
+    title: str | None = Field(default=None, min_length=1)
+    question: str | None = Field(default=None, min_length=1)
+    bottom_line: str | None = Field(default=None, min_length=1)
+
+
+class ReportNotes(_Section):
+    """A notes file (``smasim report --notes``): one ``[report]`` table, as a scenario's."""
+
+    report: ReportSection
+
+
 class Scenario(_Section):
     """A validated scenario: the whole configuration of one simulation (docs/spec/CONFIG.md)."""
 
@@ -490,6 +505,7 @@ class Scenario(_Section):
     agreement: AgreementSection
     negotiation: NegotiationSection
     pins: PinsSection = Field(default_factory=PinsSection)
+    report: ReportSection | None = None
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:

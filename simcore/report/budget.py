@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["BUDGET_KINDS", "DEFAULT_VARIABLE", "Budget", "BudgetYearRow", "budget_explanation",
-           "budget_figure", "budget_json", "budget_rows", "budget_tables"]
+           "budget_figure", "budget_json", "budget_rows", "budget_tables", "budgets_of"]
 
 #: The variable budgeted when none is given.
 DEFAULT_VARIABLE = "contribution_usd"
@@ -153,13 +153,14 @@ def budget_rows(
     return rows
 
 
-def _budgets(rows: Sequence[BudgetYearRow]) -> list[Budget]:
+def budgets_of(rows: Sequence[BudgetYearRow]) -> list[Budget]:
+    """The budgets the rows are years of, one per scenario, in order."""
     return list(dict.fromkeys(row.budget for row in rows))
 
 
 def budget_json(rows: Sequence[BudgetYearRow]) -> str:
     """The contract's JSON: one object for one scenario, else a list of them in order."""
-    objects = [budget.as_json() for budget in _budgets(rows)]
+    objects = [budget.as_json() for budget in budgets_of(rows)]
     return json_text(objects[0] if len(objects) == 1 else objects)
 
 
@@ -230,7 +231,7 @@ def budget_tables(rows: Sequence[BudgetYearRow], *, explain: bool = True) -> lis
     ``explain`` (a page showing several tables says it once instead).
     """
     tables = []
-    for budget in _budgets(rows):
+    for budget in budgets_of(rows):
         r = budget.result
         scale = budget.quantity.spec.display_scale
         level = f"P{r.level:g}"
@@ -276,7 +277,7 @@ def budget_figure(
     # matplotlib is imported only when drawing: `smasim budget` does not need it.
     from simcore.report.budget_plot import budget_chart
 
-    budgets = _budgets(budget_rows(path, variable=variable, level=level, years=years,
+    budgets = budgets_of(budget_rows(path, variable=variable, level=level, years=years,
                                    scenarios=scenarios, real=real))
     if len(budgets) != 1:
         raise ParameterError(
