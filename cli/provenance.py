@@ -48,7 +48,8 @@ from .tables import echo_json
 )
 def info_command(file: Path, fmt: str) -> None:
     """Describe a result FILE: dimensions, scenarios, variables and units, seed, sampler,
-    block size, versions, creation time, configuration hash, and whether it is complete.
+    block size, versions (and which differ from the installed ones), the platform that
+    wrote it, creation time, configuration hash, and whether it is complete.
 
     Reads only metadata, never the samples; a partial file left by an interrupted run is
     described too (complete: NO). A file of `smasim sensitivity -o` or `smasim backtest -o`

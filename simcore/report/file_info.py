@@ -8,7 +8,7 @@ samples); ``smasim info --format json`` prints the same facts as
 from __future__ import annotations
 
 from simcore.io.layout import OTHER_KINDS
-from simcore.io.provenance import FileInfo
+from simcore.io.provenance import FileInfo, version_differences
 
 #: Facts a file that is not a run (a sensitivity or backtest file) does not carry.
 RUN_ONLY_FACTS = frozenset({"sampler", "storage"})
@@ -18,7 +18,8 @@ def info_facts(info: FileInfo) -> list[tuple[str, str]]:
     """The file's facts as (label, value) rows, in the order ``smasim info`` shows them.
 
     A file that is not a run shows only the facts it carries (no sampler, storage or run
-    history).
+    history). A ``versions`` row appears only when recorded library versions differ from the
+    installed ones (:func:`~simcore.io.provenance.version_differences`).
     """
     attrs = info.attrs
     years = f" ({info.years[0]}–{info.years[-1]})" if info.years else ""
@@ -42,6 +43,19 @@ def info_facts(info: FileInfo) -> list[tuple[str, str]]:
         ("history", str(attrs.get("history", "?"))),
         ("smasim", str(attrs.get("smasim_version", "?"))),
         ("libraries", str(attrs.get("library_versions", "?"))),
+    ]
+    differences = version_differences(info)
+    if differences:
+        changed = ", ".join(f"{name} {written} → {installed}"
+                            for name, (written, installed) in differences.items())
+        facts.append(("versions", f"differ from this installation (written → installed): "
+                                  f"{changed}; a rerun here may differ in the last bits"))
+    recorded = info.platform
+    facts += [
+        ("platform", ", ".join(recorded[name] for name in
+                               ("platform", "platform_cpu", "platform_python") if name in recorded)
+                     or "?"),
+        ("blas", recorded.get("platform_blas", "?")),
         ("conventions", str(attrs.get("Conventions", "?"))),
     ]
     facts += [
