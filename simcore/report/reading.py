@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from simcore.core.variables import VariableSpec
 
 __all__ = ["MARK", "SIGNIFICANT", "Reading", "digits", "last_place", "precision_sentence",
-           "reading", "relative_error"]
+           "reading", "relative_error", "unit_words"]
 
 #: Significant digits of money and rates.
 SIGNIFICANT = 3
@@ -37,6 +37,11 @@ _UNITS = {
     "KRW tn": ("₩", " trillion"),
     "%": ("", "%"),
 }
+
+
+def unit_words(display_unit: str) -> tuple[str, str]:
+    """How a display unit reads around the digits: ``("$", " bn")`` for ``USD bn``."""
+    return _UNITS.get(display_unit, ("", f" {display_unit}" if display_unit else ""))
 
 
 def last_place(value: float, percent: bool = False) -> int:
@@ -151,7 +156,7 @@ def reading(
     if percent and signed:
         text = f"{number} points"
     else:
-        prefix, suffix = _UNITS.get(spec.display_unit, ("", f" {spec.display_unit}"))
+        prefix, suffix = unit_words(spec.display_unit)
         text = f"{sign}{prefix}{shown.lstrip('-')}{suffix}"
     mark = MARK if unsettled else ""
     return Reading(text + mark, number + mark, value, unsettled,

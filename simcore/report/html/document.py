@@ -81,7 +81,7 @@ footer { margin-top: 3rem; font-size: .8rem; color: #333; border-top: 1px solid 
   #bottom-line figure { margin: .4rem 0 .6rem; }
   #bottom-line figure svg { max-height: 86mm; }
   #bottom-line h2 { margin-top: 1rem; }
-  nav, footer { display: none; }
+  nav, footer, .screen-only { display: none; }
   main > section.new-page { break-before: page; }
   h2, h3 { break-after: avoid; }
   figure, pre, .tile, tr { break-inside: avoid; }
@@ -316,12 +316,16 @@ class Section:
     new_page : bool
         Printing starts it on a new page (else it follows the previous section, for a short
         section that belongs with it).
+    hidden : bool
+        Hidden until a script of the page shows it (controls that need the script); never
+        printed, and not in the contents.
     """
 
     ident: str
     title: str
     body: str
     new_page: bool = True
+    hidden: bool = False
 
 
 def document(
@@ -357,12 +361,19 @@ def document(
         raise ValueError(f"section ids repeat: {idents}")
     contents = "".join(
         f'<li><a href="#{s.ident}">{html.escape(s.title)}</a></li>' for s in sections
+        if not s.hidden
     )
-    page_break = ' class="new-page"'
+
+    def opening(k: int, section: Section) -> str:
+        # A hidden section is for the screen only, even once a script shows it.
+        attributes = (' class="screen-only" hidden' if section.hidden
+                      else ' class="new-page"' if section.new_page and k else "")
+        return (f'<section id="{section.ident}" aria-labelledby="{section.ident}-h"'
+                f"{attributes}>")
+
     parts = [
-        f'<section id="{s.ident}" aria-labelledby="{s.ident}-h"'
-        f'{page_break if s.new_page and k else ""}>\n'
-        f'<h2 id="{s.ident}-h">{html.escape(s.title)}</h2>\n{s.body}</section>\n'
+        f'{opening(k, s)}\n<h2 id="{s.ident}-h">{html.escape(s.title)}</h2>\n{s.body}'
+        "</section>\n"
         for k, s in enumerate(sections)
     ]
     nav = f'<nav aria-label="Contents"><h2>Contents</h2><ol>{contents}</ol></nav>\n'
