@@ -65,7 +65,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def page(batch: Path) -> str:
-    return build_report([batch], root=ROOT)
+    return build_report([batch])
 
 
 def smasim(*args: str | Path) -> tuple[int, str]:
@@ -163,7 +163,7 @@ def test_structure_is_accessible_and_self_contained(page: str) -> None:
 
 def test_no_reading_table_shows_an_error(page: str, batch: Path,
                                          analysis: tuple[SensitivityResult, Path]) -> None:
-    full = build_report([batch], sensitivity=analysis[1], root=ROOT)
+    full = build_report([batch], sensitivity=analysis[1])
     for ident in READING:
         tables = re.findall(r"<table.*?</table>", section(full, ident), re.DOTALL)
         assert tables or ident == "sensitivity"
@@ -430,7 +430,7 @@ def test_attached_sensitivity_and_backtest(batch: Path, tmp_path: Path,
                                            analysis: tuple[SensitivityResult, Path]) -> None:
     result, sensitivity = analysis
     backtest = backtest_file(tmp_path / "b.nc")
-    page = build_report([batch], sensitivity=sensitivity, backtest=backtest, root=ROOT)
+    page = build_report([batch], sensitivity=sensitivity, backtest=backtest)
     ids = [a["id"] for a in Elements(page).named("section")]
     assert ids == [*SECTIONS[:-3], "sensitivity", "backtest", *SECTIONS[-3:]]
     drivers = section(page, "sensitivity")
@@ -461,12 +461,22 @@ def test_attached_sensitivity_and_backtest(batch: Path, tmp_path: Path,
     assert f"--sensitivity {sensitivity}" in section(page, "method")
 
 
+def test_the_same_file_gives_the_same_report_in_any_folder(
+    batch: Path, page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The questions come from the file, not from configuration files near the reader."""
+    monkeypatch.chdir(tmp_path)  # no configs/ here
+    assert build_report([batch]) == page
+    assert "Lapse: what happens if no successor agreement" in section(page, "scenarios")
+
+
 def test_single_run_without_a_question(tmp_path: Path) -> None:
+    # A scenario built in Python has no comment, so the file keeps no question.
     scenario = load_scenario(ROOT / "configs" / "lapse.toml").with_overrides(samples=N,
                                                                               seed=2)
-    path = run_scenarios([scenario], tmp_path / "lapse.h5", batch=False,
+    path = run_scenarios([scenario.with_comment("")], tmp_path / "lapse.h5", batch=False,
                          command="smasim run elsewhere/lapse.toml").path
-    page = build_report([path], root=tmp_path)
+    page = build_report([path])
     ids = [a["id"] for a in Elements(page).named("section")]
     assert "differences" not in ids and "configuration" not in ids
     # Said once, where the questions are; never "Not stated" in the body.
@@ -486,7 +496,7 @@ def test_the_authors_words(tmp_path: Path, batch: Path) -> None:
     path = run_scenarios([scenario], tmp_path / "lapse.h5", batch=False,
                          command=f"smasim run {config}").path
     # The [report] table travels in the stored configuration.
-    page = build_report([path], root=tmp_path)
+    page = build_report([path])
     assert "<h1>If the talks fail</h1>" in page
     assert "The question.</strong> What does a lapse cost Korea?" in page
     assert "<dd>What does a lapse cost Korea? It assumes" in section(page, "scenarios")
@@ -504,7 +514,7 @@ def test_the_authors_words(tmp_path: Path, batch: Path) -> None:
     assert "In the central scenario" not in front
     assert f"--notes {notes}" in section(page, "method")
     # Its words never appear among the configuration differences.
-    assert "report." not in section(build_report([batch, path], root=ROOT), "configuration")
+    assert "report." not in section(build_report([batch, path]), "configuration")
     # A bad notes file: one line naming the file and the key.
     notes.write_text('[report]\ntitel = "x"\n')
     code, output = smasim("report", path, "--notes", notes, "-o", tmp_path / "x.html")
@@ -551,7 +561,7 @@ def test_several_files(tmp_path: Path) -> None:
                              command=f"smasim run configs/{name}.toml").path
 
     first, paired, other_seed = run("baseline", 1), run("lapse", 1), run("drawdown", 2)
-    page = build_report([first, paired, other_seed], root=ROOT)
+    page = build_report([first, paired, other_seed])
     assert external_references(page) == []
     text = section(page, "errors")
     # Scenarios are named with their file; the same design pairs, another seed cannot.
@@ -571,7 +581,7 @@ def test_several_files(tmp_path: Path) -> None:
 
 def test_titles_name_variables_in_words(batch: Path, tmp_path: Path,
                                         analysis: tuple[SensitivityResult, Path]) -> None:
-    page = build_report([batch], sensitivity=analysis[1], root=ROOT)
+    page = build_report([batch], sensitivity=analysis[1])
     codes = [name for name in VARIABLES if "_" in name]
     titles = re.findall(r"<caption>(.*?)</caption>", page) + re.findall(
         r"<title>(.*?)</title>", page) + re.findall(r'aria-label="([^"]*)"', page)

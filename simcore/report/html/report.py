@@ -183,14 +183,14 @@ def _stored_words(source: _Source) -> dict[str, dict[str, str]]:
             for name, text in source.info.configs().items()}
 
 
-def _questions(sources: Sequence[_Source], root: Path | None) -> dict[str, str | None]:
+def _questions(sources: Sequence[_Source]) -> dict[str, str | None]:
     """Each scenario's question: its ``[report]`` question, else the one its
-    configuration's opening comment asks; None where neither is found."""
+    configuration's opening comment asks (the result file keeps it); None where neither
+    is found."""
     found: dict[str, str | None] = {}
     for source in sources:
         words = _stored_words(source)
-        history = str(source.info.attrs.get("history", ""))
-        for question in scenario_questions(source.scenarios, history, root=root):
+        for question in scenario_questions(source.info.comments()):
             found[_label(source, question.scenario, sources)] = (
                 words[question.scenario].get("question") or question.question)
     return found
@@ -304,8 +304,8 @@ def _scenarios(sources: Sequence[_Source], numbers: Sequence[ScenarioNumbers],
     if unstated:
         parts.append(paragraph(
             f"No question is stated for {', '.join(unstated)}: the configuration sets no "
-            "[report] question, and the opening comment where the question would be was "
-            "not found.", css_class="note"))
+            "[report] question, and the result file keeps no opening comment of it, where "
+            "the question would be.", css_class="note"))
     if len(questions) > 1:
         parts.append(paragraph("The settings in which they differ are listed in the "
                                "appendix (Configuration differences)."))
@@ -685,7 +685,6 @@ def build_report(
     sensitivity: str | Path | None = None,
     backtest: str | Path | None = None,
     notes: str | Path | None = None,
-    root: Path | None = None,
 ) -> str:
     """The HTML report of one or more result files.
 
@@ -701,9 +700,6 @@ def build_report(
     notes : str or Path, optional
         A TOML file with a ``[report]`` table (title, question, bottom_line): the author's
         words, before any the central scenario's configuration gives.
-    root : Path, optional
-        Where configuration files named in the files' history are looked for (their header
-        comments state each scenario's question) [default: the working directory].
 
     Returns
     -------
@@ -725,7 +721,7 @@ def build_report(
     sources = [_Source(Path(path), file_info(check_result_file(path))) for path in paths]
     numbers = _numbers(sources)
     pairs = _pairs(sources)
-    questions = _questions(sources, root)
+    questions = _questions(sources)
     words = _author_words(sources, given, questions[numbers[0].label])
     readings: dict[str, Reading] = {}
     scenarios = _scenarios(sources, numbers, questions, readings.__setitem__)
