@@ -50,6 +50,8 @@ OPTION_WORDING = {
     "fan": "--kind fan",
     "level": "--level",
     "renormalize": "--renormalize",
+    "chunk_size": "--chunk-size",
+    "batch": "smasim batch",
 }
 
 EXIT_INPUT = 2

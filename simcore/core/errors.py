@@ -34,6 +34,8 @@ PARAMETER_WORDING = {
     "fan": "fan chart",
     "level": "level",
     "renormalize": "renormalize=True",
+    "chunk_size": "chunk_size",
+    "batch": "batch=True",
 }
 
 
