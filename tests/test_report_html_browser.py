@@ -204,6 +204,9 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
         "#fan svg text", "els => els.map(e => e.textContent)")
     assert {"baseline", "us-demand-2027", "median", "USD bn"} <= set(chart)
     assert "ROK SMA contribution, nominal: median and ranges by year" in first
+    # ... and the chart is drawn there (its text stays text in the printed SVG).
+    for drawn in (*SHIPPED, "USD bn", "90% of paths (P5–P95)", "half of paths (P25–P75)"):
+        assert drawn in first, drawn
     caption = rendered.page.inner_text("#bottom-line table caption")
     assert caption.startswith("South Korea's SMA payments: baseline and ") and caption in first
     table = rendered.page.eval_on_selector_all(
