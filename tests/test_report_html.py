@@ -512,6 +512,8 @@ def test_the_authors_words(tmp_path: Path, batch: Path) -> None:
     front = section(page, "bottom-line")
     assert '<div class="bottom-line"><p>Korea pays &lt;more&gt;.</p>' in front
     assert "In the central scenario" not in front
+    # Only the table's numbers are live (and counted in the sentence on precision).
+    assert re.findall(r'data-live="(\d+)"', front) == [str(k) for k in range(7)]
     assert f"--notes {notes}" in section(page, "method")
     # Its words never appear among the configuration differences.
     assert "report." not in section(build_report([batch, path]), "configuration")

@@ -267,9 +267,10 @@ def _front(numbers: Sequence[ScenarioNumbers], pairs: Sequence[_Pair], words: Au
     central, *others = numbers
     alternative = main_alternative(central, others)
     difference = None if alternative is None else _difference(central, alternative, pairs)
-    generated = bottom_line(central, alternative, difference, live)
+    # The author's bottom line replaces the generated one: its numbers are not on the page,
+    # so neither registered nor counted in the sentence on precision.
     said = (paragraph(words.bottom_line) if words.bottom_line is not None
-            else paragraph(generated))
+            else paragraph(bottom_line(central, alternative, difference, live)))
     years, panel = fan_panel(numbers)
     item = central.quantity(FIGURE_VARIABLE)
     chart = plots.fan_small_multiples(
