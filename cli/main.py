@@ -50,6 +50,7 @@ OPTION_WORDING = {
     "fan": "--kind fan",
     "level": "--level",
     "renormalize": "--renormalize",
+    "min_ess": "--min-ess",
     "chunk_size": "--chunk-size",
     "batch": "smasim batch",
 }
@@ -188,6 +189,8 @@ COMMANDS = {
     "history": "history:history_command",
     "calibrate": "calibrate:calibrate_command",
     "backtest": "backtest:backtest_command",
+    "elicit": "elicit:elicit_command",
+    "reweight": "reweight:reweight_command",
 }
 
 

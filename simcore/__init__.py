@@ -63,6 +63,10 @@ _EXPORTS = {
     "allocate_budget": "simcore.stats.budget",
     "analyse_sensitivity": "simcore.analysis.sensitivity",
     "plan_sweep": "simcore.analysis.sweep",
+    "reweight": "simcore.analysis.reweight",
+    "reweighted_rows": "simcore.analysis.reweight",
+    "read_elicitation": "simcore.evidence.elicitation",
+    "pool_judgments": "simcore.evidence.elicitation",
     "backtest_drivers": "simcore.analysis.backtest",
     "build_report": "simcore.report.html.report",
     "SmasimInputError": "simcore.core.errors",
@@ -77,15 +81,17 @@ __all__ = [
     "analyse_sensitivity", "apply_overrides", "backtest_drivers", "build_report", "check_batch",
     "comparison_rows", "draw_block", "exact_percentiles", "file_info", "headline_rows",
     "load_scenario", "open_executor", "outcome_rows", "paired_difference", "parse_scenario",
-    "plan_sweep", "read_samples", "read_summary", "rerun", "resolve_params", "run_scenarios",
-    "scenario_from_dict", "select", "shipped_scenario", "shipped_scenarios", "simulate",
-    "simulate_block", "simulate_dataset", "simulate_paths", "summary_rows",
+    "plan_sweep", "pool_judgments", "read_elicitation", "read_samples", "read_summary", "rerun",
+    "resolve_params", "reweight", "reweighted_rows", "run_scenarios", "scenario_from_dict",
+    "select", "shipped_scenario", "shipped_scenarios", "simulate", "simulate_block",
+    "simulate_dataset", "simulate_paths", "summary_rows",
 ]
 
 if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from importlib.abc import Loader
 
     from simcore.analysis.backtest import backtest_drivers
+    from simcore.analysis.reweight import reweight, reweighted_rows
     from simcore.analysis.sensitivity import analyse_sensitivity
     from simcore.analysis.sweep import plan_sweep
     from simcore.config.load import check_batch, load_scenario, parse_scenario
@@ -93,6 +99,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from simcore.config.schema import Scenario, scenario_from_dict
     from simcore.config.shipped import shipped_scenario, shipped_scenarios
     from simcore.core.errors import ConfigError, ParameterError, ResultFileError, SmasimInputError
+    from simcore.evidence.elicitation import pool_judgments, read_elicitation
     from simcore.io.provenance import FileInfo, file_info
     from simcore.io.reader import read_samples, read_summary
     from simcore.model.engine import simulate, simulate_block, simulate_paths

@@ -28,6 +28,7 @@ from simcore.config.overrides import (
     OverrideError,
     outcome_key,
     parse_key,
+    renormalizing,
     resolve_key,
 )
 from simcore.config.schema import Scenario
@@ -191,18 +192,7 @@ def _renormalizing(
     for axis, value in zip(axes, values, strict=True):
         if (index := axis.outcome_probability(base)) is not None:
             swept[index] = float(value)
-    if not swept:
-        return []
-    outcomes = base.negotiation.outcomes
-    others = [k for k in range(len(outcomes)) if k not in swept]
-    rest = math.fsum(outcomes[k].probability for k in others)
-    left = 1.0 - math.fsum(swept.values())
-    if rest == 0:
-        return []  # nothing to rescale: validation says whether the sum is 1
-    return [
-        f"negotiation.outcomes[{k}].probability={outcomes[k].probability * left / rest!r}"
-        for k in others
-    ]
+    return renormalizing([o.probability for o in base.negotiation.outcomes], swept)
 
 
 @dataclass(frozen=True)

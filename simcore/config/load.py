@@ -57,15 +57,16 @@ def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenari
         An assignment cannot be applied, or the scenario it makes breaks the contract; the
         message starts with the assignment.
     """
-    return parse_scenario(_read_toml_text(path, "a scenario"), source=str(path),
+    path = Path(path)
+    return parse_scenario(read_toml_text(path, "a scenario TOML file"), source=str(path),
                           overrides=overrides)
 
 
-def _read_toml_text(path: str | Path, what: str) -> str:
-    """The text of a TOML file; a :class:`ConfigError` naming the file says why not."""
-    path = Path(path)
+def read_toml_text(path: Path, what: str) -> str:
+    """The UTF-8 text of a TOML input file; a :class:`ConfigError` naming ``path`` if it
+    cannot be read (``what`` says what the file should have been)."""
     if path.is_dir():
-        raise ConfigError(f"{path}: is a directory, not {what} TOML file")
+        raise ConfigError(f"{path}: is a directory, not {what}")
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -90,7 +91,7 @@ def load_report_notes(path: str | Path) -> ReportSection:
         The file is missing, unreadable, not TOML, or holds anything else; the message
         names the file and the key.
     """
-    text = _read_toml_text(path, "a notes")
+    text = read_toml_text(Path(path), "a notes TOML file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

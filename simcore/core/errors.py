@@ -34,6 +34,7 @@ PARAMETER_WORDING = {
     "fan": "fan chart",
     "level": "level",
     "renormalize": "renormalize=True",
+    "min_ess": "min_ess",
     "chunk_size": "chunk_size",
     "batch": "batch=True",
 }

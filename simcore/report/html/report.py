@@ -10,7 +10,8 @@ draws, inlined as SVG (:mod:`simcore.report.html.document`).
 Sections, in order: the bottom line (the first page: the question, the answer in plain
 sentences built from the numbers, the fan chart of the payment for every scenario and five
 numbers; :mod:`simcore.report.html.front`); the scenarios (each one's question and
-assumptions, and its numbers by year); how the horizon totals spread (S-curves); the
+assumptions, and its numbers by year); whose judgment the negotiation inputs are, when they
+were elicited; how the horizon totals spread (S-curves); the
 negotiation outcomes; the differences from the central scenario; budgets by year; what
 drives the answer and the backtest, when their files are given; then the appendices: every
 number with its Monte Carlo error as the commands print it, what differs between the
@@ -79,6 +80,7 @@ from simcore.report.html.front import (
     key_table,
     main_alternative,
 )
+from simcore.report.html.judgment import judgment_section
 from simcore.report.html.reading_tables import (
     budget_table,
     by_year_table,
@@ -727,8 +729,12 @@ def build_report(
     readings: dict[str, Reading] = {}
     scenarios = _scenarios(sources, numbers, questions, readings.__setitem__)
     live = LiveNumbers()
-    sections = [_front(numbers, pairs, words, live, readings, _paths_text(sources)),
-                scenarios, _distributions(sources), _outcomes(sources)]
+    sections = [_front(numbers, pairs, words, live, readings, _paths_text(sources)), scenarios]
+    judgments = judgment_section({_label(s, name, sources): record for s in sources
+                                  for name, record in s.info.elicitations().items()})
+    if judgments is not None:
+        sections.append(judgments)
+    sections += [_distributions(sources), _outcomes(sources)]
     differences = _differences(pairs, numbers)
     if differences is not None:
         sections.append(differences)
