@@ -8,6 +8,7 @@ as the commands print them. Expectations come from the file, never from numbers 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from html.parser import HTMLParser
@@ -19,14 +20,17 @@ import pytest
 from click.testing import CliRunner
 from simcore.cli.main import cli
 
+from simcore.analysis.reweight import DEFAULT_MIN_ESS, Judgment
 from simcore.analysis.sensitivity import SensitivityResult
 from simcore.config.load import load_scenario
 from simcore.core.variables import VARIABLES
 from simcore.io.provenance import file_info
+from simcore.io.reader import read_samples
 from simcore.read.rows import Estimate
 from simcore.report import plots
 from simcore.report.attachments import read_sensitivity
 from simcore.report.figure import dashed
+from simcore.report.html.controls import kept_paths
 from simcore.report.html.document import external_references
 from simcore.report.html.report import build_report
 from simcore.report.panels import Panel
@@ -34,7 +38,7 @@ from simcore.report.reading import MARK, reading
 from simcore.report.render import format_estimate, format_scaled
 from simcore.report.scenario_notes import SEE_FILES
 from simcore.report.sensitivity import variance_share_tables
-from simcore.run.runner import run_scenarios
+from simcore.run.runner import StorageOptions, run_scenarios
 from tests.conftest import ROOT
 from tests.test_report_html_attachments import backtest_file
 from tests.test_report_html_document import Elements
@@ -42,8 +46,8 @@ from tests.test_report_html_document import Elements
 N = 4_000
 #: The shipped batch: every configuration of configs/, as `make run` simulates them.
 SHIPPED = sorted(path.stem for path in (ROOT / "configs").glob("*.toml"))
-SECTIONS = ["bottom-line", "scenarios", "distributions", "outcomes", "differences", "budgets",
-            "errors", "configuration", "method"]
+SECTIONS = ["bottom-line", "controls", "scenarios", "distributions", "outcomes", "differences",
+            "budgets", "errors", "configuration", "method"]
 #: Sections whose tables are read, not checked: no ± in any of them.
 READING = ["bottom-line", "scenarios", "outcomes", "differences", "budgets", "sensitivity"]
 YEARS = list(range(2026, 2032))
@@ -579,6 +583,22 @@ def test_several_files(tmp_path: Path) -> None:
     assert "Drawdown: what does the alliance cost" in section(page, "scenarios")
     # The unpaired alternative's difference is still stated, from the two medians.
     assert f"The main alternative, {paired.name}:lapse" in section(page, "bottom-line")
+    # Single runs have controls too (a lapse has no probability to move).
+    assert re.findall(r"<legend>(.*?)</legend>", section(page, "controls")) == [
+        f"{first.name}:baseline", f"{other_seed.name}:drawdown"]
+
+
+def test_no_controls_without_the_paths(batch: Path, tmp_path: Path) -> None:
+    # A run that kept every path but the negotiation codes': no history to weight.
+    scenario = load_scenario(ROOT / "configs" / "baseline.toml").with_overrides(samples=N,
+                                                                                 seed=3)
+    kept = [v.name for v in file_info(batch).variables if v.name != "negotiation_outcome"]
+    path = run_scenarios([scenario], tmp_path / "baseline.h5", batch=False,
+                         command="smasim run configs/baseline.toml",
+                         storage=StorageOptions(store=kept)).path
+    page = build_report([path])
+    assert 'id="controls"' not in page and "<script" not in page
+    assert section(page, "bottom-line").count('data-live="') == 13  # 6 said, 7 in the table
 
 
 def test_titles_name_variables_in_words(batch: Path, tmp_path: Path,
@@ -598,3 +618,72 @@ def test_titles_name_variables_in_words(batch: Path, tmp_path: Path,
         assert not any(re.search(rf"\b{code}\b", text) for code in codes), text
     groups = ("kr_inflation", "us_inflation", "negotiation")
     assert not any(code in drawn for code in groups)
+
+
+def reweighting_data(page: str) -> dict[str, Any]:
+    """The data the page's controls recompute from."""
+    found = re.search(r'<script type="application/json" id="reweighting-data">(.*?)</script>',
+                      page, re.DOTALL)
+    assert found is not None
+    return dict(json.loads(found.group(1)))
+
+
+def test_controls_for_each_negotiating_scenario(batch: Path, page: str) -> None:
+    # Hidden until the page's script shows them, and never printed.
+    assert '<section id="controls" aria-labelledby="controls-h" class="screen-only" hidden>' \
+        in page
+    text = section(page, "controls")
+    judgments = {name: Judgment.of(load_scenario(ROOT / "configs" / f"{name}.toml"))
+                 for name in SHIPPED}
+    movable = [name for name, j in judgments.items()
+               if sum(w > 0 for w in j.outcomes) > 1 or 0 < j.reopen < 1]
+    assert set(movable) < set(SHIPPED) and "baseline" in movable
+    assert re.findall(r"<legend>(.*?)</legend>", text) == movable
+    baseline = text[text.index("<legend>baseline</legend>"):text.index("</fieldset>")]
+    assert re.findall(r'data-outcome="\d+" [^>]*value="([^"]*)"', baseline) == [
+        repr(w) for w in judgments["baseline"].outcomes]
+    assert f'value="{judgments["baseline"].reopen!r}"' in baseline
+    data = reweighting_data(page)
+    assert data["minEss"] == DEFAULT_MIN_ESS == 1000
+    assert f"below {DEFAULT_MIN_ESS:,})" in text
+    infos = file_info(batch)
+    for scenario in data["scenarios"]:
+        name = scenario["label"]
+        # A file of at most PAGE_PATHS paths: every path, in 8-byte floats, so that the
+        # page's numbers are those of smasim reweight.
+        assert scenario["paths"] == scenario["carried"] == N and scenario["precision"] == "f8"
+        assert sum(scenario["counts"]) == N and set(scenario["multiplicity"]) == {1.0}
+        stored = read_samples(batch, "contribution_usd", scenario=infos.scenarios.index(name))
+        for k, year in enumerate(YEARS):
+            values = np.frombuffer(base64.b64decode(
+                scenario["values"][f"contribution_usd|{year}"]), dtype="<f8")
+            np.testing.assert_array_equal(values, stored[:, k])
+        pattern = np.frombuffer(base64.b64decode(scenario["pattern"]), dtype="<u2")
+        assert np.bincount(pattern).tolist() == scenario["counts"]
+    assert f"{N:,} of {N:,}" in text and "kB of the page" in text
+
+
+def test_live_numbers_are_the_printed_ones(page: str) -> None:
+    # At the configured probabilities the script shows what the page prints: each live
+    # number's stored value reads as its span does.
+    data = reweighting_data(page)
+    spans = re.findall(r'<span class="live" data-live="(\d+)">([^<]*)</span>', page)
+    assert [int(k) for k, _ in spans] == list(range(len(data["live"]))) and len(spans) > 20
+    for (_, shown), number in zip(spans, data["live"], strict=True):
+        if number["minus"] is not None:
+            continue  # the paired difference; its record is the scenario's own number
+        variable = number["column"].split("|")[0]
+        assert reading(number["value"], VARIABLES[variable], lower=number["lower"],
+                       upper=number["upper"]).text == text_of(shown)
+    assert sum(number["minus"] is not None for number in data["live"]) == 1
+
+
+def test_kept_paths_keep_rare_histories_whole() -> None:
+    pattern = np.repeat([0, 1, 2], [1_000, 10, 90])
+    kept, multiplicity = kept_paths(pattern, 200)
+    # The largest cap per pattern whose total fits: 100 + 10 + 90.
+    assert np.bincount(pattern[kept]).tolist() == [100, 10, 90]
+    assert multiplicity.tolist() == [10.0, 1.0, 1.0]
+    assert kept[:3].tolist() == [5, 15, 25]  # the middle of each tenth of the common one's
+    kept, multiplicity = kept_paths(pattern, 1_100)
+    assert kept.tolist() == list(range(1_100)) and set(multiplicity) == {1.0}

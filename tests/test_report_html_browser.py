@@ -238,3 +238,103 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
         for q in ("p50", "p80")
     ]
     assert shown == expected
+
+
+def _numbers_from_path(d: str) -> list[float]:
+    """The y coordinates of an SVG path of M/L commands."""
+    values = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", d)]
+    return values[1::2]
+
+
+@pytest.mark.slow
+def test_controls_recompute_the_first_page_as_reweight_does(browser: Any,
+                                                          tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from simcore.cli.main import cli
+
+    from simcore.core.variables import VARIABLES
+    from simcore.report.html.report import build_report
+    from simcore.report.reading import reading
+    from tests.test_report_html import shipped_batch
+
+    batch = shipped_batch(tmp_path)
+    path = tmp_path / "report.html"
+    path.write_text(build_report([batch]), encoding="utf-8")
+    rendered = render(browser, path)
+    page = rendered.page
+    assert page.is_visible("#controls")  # the script shows them
+    data = json.loads(page.text_content("#reweighting-data"))
+    (baseline,) = [k for k, s in enumerate(data["scenarios"]) if s["label"] == "baseline"]
+    fieldset = f'#controls fieldset[data-scenario="{baseline}"]'
+    median = "#fan-baseline-median path"
+
+    def spans() -> list[str]:
+        return list(page.eval_on_selector_all("[data-live]",
+                                              "els => els.map(e => e.textContent)"))
+
+    def move(outcome: int, value: str) -> str:
+        box = page.locator(f'{fieldset} [data-outcome="{outcome}"]')
+        box.fill(value)
+        box.dispatch_event("change")
+        return str(page.inner_text(f"{fieldset} .status"))
+
+    printed, drawn = spans(), page.get_attribute(median, "d")
+    assert page.inner_text(f"{fieldset} .status").startswith("As configured")
+
+    # Demand at 50%, the other outcomes rescaled: what smasim reweight --renormalize gives.
+    status = move(1, "0.5")
+    assert status.startswith("Re-weighted: effective sample size ")
+    assert "--set negotiation.outcomes.demand.probability=0.5" in status
+    result = CliRunner().invoke(cli, [
+        "reweight", str(batch), "--scenario", "baseline", "--set",
+        "negotiation.outcomes.demand.probability=0.5", "--renormalize",
+        "--var", "contribution_usd", "--var", "contribution_krw", "--var",
+        "cum_contribution_usd", "--var", "rok_share", "--percentiles", "5,25,50,75,80,95",
+        "--format", "json"])
+    assert result.exit_code == 0, result.output
+    records = {(r["variable"], r["year"]): r for r in json.loads(result.stdout)}
+    now = spans()
+    moved = 0
+    for k, number in enumerate(data["live"]):
+        variable, year = number["column"].split("|")
+        key = f"p{number['level']:g}"
+        if number["minus"] is not None:  # another scenario's total minus the baseline's
+            own = records[variable, None]
+            expected = reading(number["value"] - own[key], VARIABLES[variable],
+                               lower=number["lower"] - own[f"{key}_upper"],
+                               upper=number["upper"] - own[f"{key}_lower"],
+                               like=own[key]).text
+        elif number["scenario"] == "baseline":
+            record = records[variable, int(year) if year else None]
+            expected = reading(record[key], VARIABLES[variable], lower=record[f"{key}_lower"],
+                               upper=record[f"{key}_upper"]).text
+        else:
+            expected = printed[k]
+        assert now[k] == expected, (k, number)
+        moved += now[k] != printed[k]
+    assert moved >= 5
+    # The fan's median is redrawn through the re-weighted medians.
+    fan = next(s for s in data["scenarios"] if s["label"] == "baseline")["fan"]
+    heights = _numbers_from_path(str(page.get_attribute(median, "d")))
+    values = [(y - fan["y"][0]) / fan["y"][1] for y in heights]
+    np.testing.assert_allclose(values, [records["contribution_usd", year]["p50"]
+                                        for year in fan["years"]], rtol=1e-6)
+
+    # Everything on lapse: too few effective paths; the page keeps the printed numbers, and
+    # smasim reweight refuses the same probabilities.
+    status = move(2, "1")
+    assert status.startswith("Too few effective paths") and "below the floor of 1,000" in status
+    assert spans() == printed and page.get_attribute(median, "d") == drawn
+    result = CliRunner().invoke(cli, [
+        "reweight", str(batch), "--scenario", "baseline", "--set",
+        "negotiation.outcomes.lapse.probability=1", "--renormalize"])
+    assert result.exit_code == 2 and "below the floor of 1,000" in result.output
+
+    # Back to the configured probabilities: exactly the printed page.
+    move(1, "0.5")
+    page.click("#controls-reset")
+    assert spans() == printed and page.get_attribute(median, "d") == drawn
+    assert page.inner_text(f"{fieldset} .status").startswith("As configured")
+    assert rendered.errors == [] and rendered.requests == [rendered.url]
+    # Every one of 4 x 4,000 paths in 8-byte floats: the largest the page gets (PAGE_PATHS).
+    assert len(path.read_bytes()) < 2_000_000

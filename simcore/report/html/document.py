@@ -70,6 +70,13 @@ dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr);
 dd { overflow-wrap: anywhere; }
 dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
+/* The controls (a screen-only section): the status says in words when numbers stay put. */
+fieldset { margin: .6rem 0; border: 1px solid #777; }
+fieldset label { margin-right: 1rem; white-space: nowrap; }
+fieldset input { width: 5.5rem; }
+form { margin-bottom: 1.6rem; }
+.status { font-size: .86rem; overflow-wrap: anywhere; margin: .4rem 0 0; }
+.status.warning { font-weight: 700; border-left: 3px solid #111; padding-left: .5rem; }
 footer { margin-top: 3rem; font-size: .8rem; color: #333; border-top: 1px solid #777; }
 @page { size: A4; margin: 12mm 10mm; }
 @media print {

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from simcore.analysis.backtest import read_negotiation_backtest
 from simcore.analysis.sensitivity_file import read_sensitivity as read_sensitivity_file
@@ -56,6 +57,7 @@ from simcore.report.budget import (
 from simcore.report.budget_plot import budget_chart
 from simcore.report.figure import dashed
 from simcore.report.formats import TextTable
+from simcore.report.html.controls import controllables, controls_section, fan_geometry
 from simcore.report.html.document import (
     Cell,
     Markup,
@@ -263,14 +265,14 @@ def _difference(central: ScenarioNumbers, alternative: ScenarioNumbers,
 
 
 def _front(numbers: Sequence[ScenarioNumbers], pairs: Sequence[_Pair], words: AuthorWords,
-           live: LiveNumbers, readings: Mapping[str, Reading], paths: str) -> Section:
+           live: LiveNumbers, readings: Mapping[str, Reading], paths: str
+           ) -> tuple[Section, Figure]:
     """The first page: the bottom line, the fan chart of the payment, five numbers, and how
-    precise they are."""
+    precise they are; and the chart as drawn (the page's controls redraw its bands)."""
     central, *others = numbers
     alternative = main_alternative(central, others)
     difference = None if alternative is None else _difference(central, alternative, pairs)
-    # The author's bottom line replaces the generated one: its numbers are not on the page,
-    # so neither registered nor counted in the sentence on precision.
+    # The author's bottom line is theirs: only a generated one has live numbers.
     said = (paragraph(words.bottom_line) if words.bottom_line is not None
             else paragraph(bottom_line(central, alternative, difference, live)))
     years, panel = fan_panel(numbers)
@@ -289,7 +291,17 @@ def _front(numbers: Sequence[ScenarioNumbers], pairs: Sequence[_Pair], words: Au
                       "light band nine in ten (P5–P95).")
         + table
     )
-    return Section("bottom-line", "The bottom line", body, new_page=False)
+    return Section("bottom-line", "The bottom line", body, new_page=False), chart
+
+
+def _controls(sources: Sequence[_Source], numbers: Sequence[ScenarioNumbers],
+              live: LiveNumbers, chart: Figure) -> Section | None:
+    """Controls for each negotiating scenario's probabilities, which recompute the first
+    page in the page (:mod:`simcore.report.html.controls`); None when none can move."""
+    items = controllables([(_label(source, name, sources), source.path, text)
+                           for source in sources for name, text in source.info.configs().items()])
+    return controls_section(items, numbers, live,
+                            fan_geometry(chart, [n.label for n in numbers]))
 
 
 def _scenarios(sources: Sequence[_Source], numbers: Sequence[ScenarioNumbers],
@@ -729,7 +741,13 @@ def build_report(
     readings: dict[str, Reading] = {}
     scenarios = _scenarios(sources, numbers, questions, readings.__setitem__)
     live = LiveNumbers()
-    sections = [_front(numbers, pairs, words, live, readings, _paths_text(sources)), scenarios]
+    front, chart = _front(numbers, pairs, words, live, readings, _paths_text(sources))
+    sections = [front]
+    controls = _controls(sources, numbers, live, chart)
+    if controls is not None:
+        sections.append(controls)
+    first = len(sections)  # the first page, and its controls on the screen
+    sections.append(scenarios)
     judgments = judgment_section({_label(s, name, sources): record for s in sources
                                   for name, record in s.info.elicitations().items()})
     if judgments is not None:
@@ -760,7 +778,7 @@ def build_report(
         sections,
         lead=Markup(f"<strong>The question.</strong> {html.escape(words.question)}")
         if words.question else "",
-        before_contents=1,
+        before_contents=first,
         footer=f"Made by smasim {sources[0].info.attrs.get('smasim_version', '')} from "
         f"{', '.join(s.path.name for s in sources)}: {', '.join(_labels(sources))}. "
         "Self-contained: it loads nothing.",
