@@ -182,7 +182,7 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
     from simcore.cli.main import cli
 
     from simcore.report.html.report import build_report
-    from tests.test_report_html import SHIPPED, shipped_batch
+    from tests.test_report_html import SHIPPED, json_year, shipped_batch
     from tests.test_report_html_attachments import backtest_file
 
     batch = shipped_batch(tmp_path)
@@ -224,7 +224,8 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
                                       "--var", "cum_contribution_usd", "--var",
                                       "total_cost_usd", "--var", "rok_share", "--percentiles",
                                       "50,80", "--format", "json"])
-    records = {(r["scenario"], r["variable"], r["year"]): r for r in json.loads(result.output)}
+    records = {(r["scenario"], r["variable"], json_year(r["year"])): r
+               for r in json.loads(result.output)["records"]}
     shown = rendered.page.eval_on_selector_all(
         "#scenarios tbody td[data-value]", "els => els.map(e => Number(e.dataset.value))")
     # Row by row: each year's contribution, total cost and ROK share; then the total.
@@ -255,7 +256,7 @@ def test_controls_recompute_the_first_page_as_reweight_does(browser: Any,
     from simcore.core.variables import VARIABLES
     from simcore.report.html.report import build_report
     from simcore.report.reading import reading
-    from tests.test_report_html import shipped_batch
+    from tests.test_report_html import json_year, shipped_batch
 
     batch = shipped_batch(tmp_path)
     path = tmp_path / "report.html"
@@ -292,7 +293,8 @@ def test_controls_recompute_the_first_page_as_reweight_does(browser: Any,
         "cum_contribution_usd", "--var", "rok_share", "--percentiles", "5,25,50,75,80,95",
         "--format", "json"])
     assert result.exit_code == 0, result.output
-    records = {(r["variable"], r["year"]): r for r in json.loads(result.stdout)}
+    records = {(r["variable"], json_year(r["year"])): r
+               for r in json.loads(result.stdout)["records"]}
     now = spans()
     moved = 0
     for k, number in enumerate(data["live"]):

@@ -1,4 +1,4 @@
-"""Layer 6, what people read: text, CSV, JSON and Markdown tables, figures (and the one
+"""Layer 6, what people read: text, CSV, JSON, Markdown and Excel tables, figures (and the one
 function that saves them), and the HTML report.
 
 Every public name is importable from here (``from simcore.report import …``) and is loaded
@@ -28,7 +28,13 @@ _EXPORTS = {
     "FAN_GREYS": "plots",
     "FAN_LEVELS": "panels",
     "FIGURE_VARIABLE": "html.report",
+    "ABOUT_SHEET": "xlsx",
+    "Column": "formats",
     "FORMATS": "formats",
+    "Grid": "formats",
+    "JSON_SCHEMA_VERSION": "formats",
+    "LAYOUTS": "formats",
+    "Number": "formats",
     "GROUP_HATCHES": "sensitivity_plots",
     "KEY_LEVELS": "html.report",
     "KEY_VARIABLES": "html.report",
@@ -61,6 +67,7 @@ _EXPORTS = {
     "TextTable": "formats",
     "WEIGHTED_ERRORS_NOTE": "reweighting",
     "YEAR_HATCHES": "budget_plot",
+    "assumption_tables": "render",
     "axis_label": "render",
     "budget_chart": "budget_plot",
     "budget_explanation": "budget",
@@ -94,6 +101,7 @@ _EXPORTS = {
     "fan_small_multiples": "plots",
     "figure_html": "html.document",
     "figure_title": "panels",
+    "file_facts": "file_info",
     "format_estimate": "render",
     "format_for": "formats",
     "format_scaled": "render",
@@ -107,6 +115,7 @@ _EXPORTS = {
     "history_chart": "evidence_plots",
     "info_facts": "file_info",
     "info_text": "file_info",
+    "json_document": "formats",
     "json_text": "formats",
     "judgment_section": "html.judgment",
     "last_place": "reading",
@@ -125,6 +134,8 @@ _EXPORTS = {
     "render_csv": "formats",
     "render_json": "formats",
     "render_markdown": "formats",
+    "render_text": "formats",
+    "render_wide_csv": "formats",
     "response_chart": "sensitivity_plots",
     "reweighted_tables": "reweighting",
     "save_figure": "figure",
@@ -132,18 +143,23 @@ _EXPORTS = {
     "sensitivity_tables": "sensitivity",
     "shapley_chart": "sensitivity_plots",
     "shapley_panels": "sensitivity_panels",
+    "sheet_names": "xlsx",
     "sma_tables": "backtest",
     "summary_tables": "render",
     "svg_id": "html.document",
     "svg_markup": "html.document",
     "svg_settings": "html.document",
+    "table_grid": "formats",
     "table_html": "html.document",
     "tiles": "html.document",
     "title": "render",
     "tornado_chart": "sensitivity_plots",
     "tornado_selection": "sensitivity_panels",
     "variance_share_tables": "sensitivity",
+    "whole": "formats",
+    "workbook_about": "xlsx",
     "wrapped_title": "figure",
+    "write_workbook": "xlsx",
 }
 __all__ = sorted(_EXPORTS)
 #: What ``simcore.report`` held when it was a module (0.1): file + choices → rows.
