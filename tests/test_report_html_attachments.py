@@ -60,7 +60,8 @@ def test_sensitivity_rows_and_table(analysis: tuple[SensitivityResult, Path]) ->
     (table,) = variance_share_tables(rows)
     assert table.header == ["year", "Korean inflation", "US inflation", "the exchange rate",
                             "the ROK defense budget", "heavy tails of the shocks", "troop cuts",
-                            "the negotiations"]
+                            "the negotiations", "the inflation trends",
+                            "the drivers' uncertain parameters"]
     assert table.title == ("ROK SMA contribution, nominal [KRW tn]: share of each year's "
                            "variance by group of inputs [%]")
     assert table.rows[0] == ["2026", *[NO_VARIANCE] * len(result.groups)]
