@@ -24,6 +24,7 @@ _EXPORTS = {
     "DRIVER_WORDS": "sensitivity",
     "DriverBacktest": "backtest",
     "GROUPS": "sensitivity",
+    "GROUP_WORDS": "sensitivity",
     "GridPoint": "sweep",
     "HORIZON": "sensitivity",
     "HORIZON_SUFFIX": "sensitivity_file",
