@@ -162,6 +162,44 @@ def test_an_external_request_is_caught(browser: Any, tmp_path: Path) -> None:
     assert rendered.errors  # the blocked image is reported on the console
 
 
+def test_the_page_script_reads_and_marks_as_the_report(browser: Any) -> None:
+    # The reading rule of controls.js, run on its own, against simcore.report.reading: the
+    # same text and the same mark for values whose half-width lies about half a unit of
+    # their last digit (the mark's threshold), for amounts, shares and differences.
+    from simcore.core.variables import VARIABLES
+    from simcore.report.html.controls import SCRIPT
+    from simcore.report.reading import half_unit, last_place, reading, unit_words
+
+    rule = SCRIPT[SCRIPT.index("// --- the reading rule"):SCRIPT.index("// --- weighted")]
+    variables = [VARIABLES[name] for name in ("contribution_usd", "contribution_krw",
+                                              "rok_share")]
+    rng = np.random.default_rng(25)
+    cases, expected = [], []
+    for _ in range(400):
+        spec = variables[int(rng.integers(len(variables)))]
+        percent = spec.display_unit == "%"
+        value = float(rng.uniform(0.02, 0.6) if percent
+                      else 10.0 ** rng.uniform(-1.5, 3.5) * spec.display_scale)
+        like = float(value * rng.uniform(0.5, 3.0)) if rng.random() < 0.3 else None
+        place = last_place((value if like is None else like) / spec.display_scale, percent)
+        unit = half_unit(place) * spec.display_scale
+        lower = value - float(rng.uniform(0.0, 1.4)) * unit
+        upper = value + float(rng.uniform(0.0, 1.4)) * unit
+        ends = [None, None] if rng.random() < 0.05 else [lower, upper]
+        prefix, suffix = unit_words(spec.display_unit)
+        cases.append([value, {"scale": spec.display_scale, "percent": percent,
+                              "prefix": prefix, "suffix": suffix}, *ends, like])
+        expected.append(reading(value, spec, lower=ends[0], upper=ends[1], like=like).text)
+    page = browser.new_page()
+    found = page.evaluate(
+        "(cases) => { const MARK = '\\u2020'; const MINUS = '\\u2212';\n" + rule
+        + "\nreturn cases.map(([v, unit, lower, upper, like]) => "
+        "reading(v, unit, lower, upper, like)); }", cases)
+    page.close()
+    assert found == expected
+    assert 100 < sum(text.endswith("\u2020") for text in expected) < 300
+
+
 def pdf_page_text(pdf: bytes, page: int, folder: Path) -> str:
     """The text of one page of a PDF (``pdftotext`` of poppler; skips without it), with
     runs of white space as one space."""

@@ -66,8 +66,12 @@
     const percent = unit.percent;
     const place = lastPlace((like === null ? value : like) / unit.scale, percent);
     const shown = digits(value / unit.scale, percent, place);
-    const unsettled = [lower, upper].some((end) => end !== null && Number.isFinite(end)
-      && digits(end / unit.scale, percent, place) !== shown);
+    // Marked when the interval's larger half-width exceeds half a unit of the last digit
+    // shown (simcore.report.reading.half_width, half_unit: the same decimal text, parsed).
+    const distances = [0];
+    if (lower !== null && Number.isFinite(lower)) distances.push(value - lower);
+    if (upper !== null && Number.isFinite(upper)) distances.push(upper - value);
+    const unsettled = Math.max(...distances) / unit.scale > Number("5e" + (place - 1));
     const negative = shown.startsWith("-");
     const zero = /^[0.,]*$/.test(shown.replace("-", ""));
     const sign = negative ? MINUS : (like !== null && !zero ? "+" : "");
