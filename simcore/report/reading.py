@@ -26,7 +26,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from simcore.core.variables import VariableSpec
 
 __all__ = ["MARK", "SIGNIFICANT", "Reading", "digits", "half_unit", "half_width", "last_place",
-           "precision_sentence", "reading", "relative_error", "unit_words"]
+           "precision_sentence", "reading", "relative_error", "shown_difference", "shown_value",
+           "unit_words"]
 
 #: Significant digits of money and rates.
 SIGNIFICANT = 3
@@ -123,6 +124,7 @@ def reading(
     lower: float | None = None,
     upper: float | None = None,
     like: float | None = None,
+    to: float | None = None,
 ) -> Reading:
     """``value`` (in the file's units) as a reader reads it, checked against its interval.
 
@@ -139,6 +141,9 @@ def reading(
         ``value`` is a difference of amounts like this one (in the file's units): it is
         signed and shown to the last digit ``like`` shows (``+$4.55 bn``, ``−$0.02 bn``,
         ``0.00``; a difference of shares in points: ``+3 points``).
+    to : float, optional
+        ``value`` is shown, unsigned, to the last digit this amount shows (a total beside
+        the total it is compared with: ``$11.65 bn`` beside ``$7.08 bn``).
 
     Returns
     -------
@@ -147,7 +152,7 @@ def reading(
     percent = spec.display_unit == "%"
     scale = spec.display_scale
     signed = like is not None
-    place = last_place((value if like is None else like) / scale, percent)
+    place = last_place(next(v for v in (like, to, value) if v is not None) / scale, percent)
     shown = digits(value / scale, percent, place)
     unsettled = half_width(value, lower, upper) / scale > half_unit(place)
     negative = shown.startswith("-")
@@ -162,6 +167,44 @@ def reading(
     mark = MARK if unsettled else ""
     return Reading(text + mark, number + mark, value, unsettled,
                    relative_error(value, lower, upper))
+
+
+def shown_value(value: float, spec: VariableSpec, like: float) -> float:
+    """``value`` (in the file's units) rounded as the reading text shows it to the last
+    digit ``like`` shows, back in the file's units: ``1.1646e10`` → ``1.165e10`` beside
+    ``7.08e9``. The digits are parsed as a decimal, as the page's script parses them, so
+    both get the same binary number."""
+    percent = spec.display_unit == "%"
+    place = last_place(like / spec.display_scale, percent)
+    return float(digits(value / spec.display_scale, percent, place).replace(",", "")) \
+        * spec.display_scale
+
+
+def shown_difference(value: float, reference: float, spec: VariableSpec, *,
+                     lower: float, upper: float) -> Reading:
+    """``value − reference`` as the difference of the two numbers shown, both to the last
+    digit ``reference`` shows (:func:`shown_value`), signed: what a reader who subtracts
+    one shown number from the other finds (``$11.65 bn − $7.08 bn``: ``+$4.57 bn``), where
+    rounding the exact difference could differ from it by one in the last digit.
+
+    Parameters
+    ----------
+    value, reference : float
+        The two amounts, in the file's units.
+    spec : VariableSpec
+        Their variable.
+    lower, upper : float
+        The difference's 95 % Monte Carlo interval, for its mark and its error.
+
+    >>> from simcore.core.variables import VARIABLES
+    >>> usd = VARIABLES["contribution_usd"]
+    >>> shown_difference(1.1646e10, 7.0765e9, usd, lower=4.5e9, upper=4.6e9).text
+    '+$4.57 bn†'
+    >>> shown_difference(2.006e9, 1.004e9, usd, lower=1.0e9, upper=1.004e9).text  # 2.01 − 1.00
+    '+$1.01 bn†'
+    """
+    shown = shown_value(value, spec, reference) - shown_value(reference, spec, reference)
+    return reading(shown, spec, lower=lower, upper=upper, like=reference)
 
 
 def half_width(value: float, lower: float | None, upper: float | None) -> float:
