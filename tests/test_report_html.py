@@ -223,7 +223,9 @@ def test_first_page_says_the_bottom_line_from_the_numbers(batch: Path, page: str
     bottom = front[front.index('<div class="bottom-line">'):]
     assert text_of(bottom[: bottom.index("</div>")]).strip() == expected
     # The title, and the question (the central scenario's) under it.
-    assert "<h1>What South Korea pays for US forces under the SMA, 2026–2031</h1>" in page
+    # The agreement is spelled out where a reader meets it first.
+    assert ("<h1>What South Korea pays for US forces under the Special Measures Agreement "
+            "(SMA), 2026–2031</h1>") in page
     header = page[page.index("<header>"): page.index("</header>")]
     assert "The question.</strong> Baseline: what will South Korea pay" in header
     # The table: five numbers for the central scenario and the alternative.
@@ -518,7 +520,7 @@ def test_the_authors_words(tmp_path: Path, batch: Path) -> None:
                          command=f"smasim run {config}").path
     # The [report] table travels in the stored configuration.
     page = build_report([path])
-    assert "<h1>If the talks fail</h1>" in page
+    assert "<h1>If the talks fail</h1>" in page and "<h1>What South Korea pays" not in page
     assert "The question.</strong> What does a lapse cost Korea?" in page
     assert "<dd>What does a lapse cost Korea? It assumes" in section(page, "scenarios")
     # A notes file comes first; its bottom line replaces the generated one.

@@ -130,8 +130,14 @@ class AuthorWords:
 
 
 def default_title(years: Sequence[int]) -> str:
-    """The title when the author gives none."""
-    return f"What South Korea pays for US forces under the SMA, {years[0]}–{years[-1]}"
+    """The title when the author gives none: the agreement spelled out, since a reader
+    handed only the first page may not know what "SMA" stands for.
+
+    >>> default_title([2026, 2031])
+    'What South Korea pays for US forces under the Special Measures Agreement (SMA), 2026–2031'
+    """
+    return (f"What South Korea pays for US forces under the Special Measures Agreement (SMA), "
+            f"{years[0]}–{years[-1]}")
 
 
 def main_alternative(central: ScenarioNumbers, others: Sequence[ScenarioNumbers]
