@@ -50,6 +50,13 @@ OPTION_WORDING = {
     "fan": "--kind fan",
     "level": "--level",
     "renormalize": "--renormalize",
+    "vary": "--vary",
+    "levers": "--lever",
+    "points": "--points",
+    "design": "--design",
+    "thresholds": "--threshold",
+    "where": "--where",
+    "box": "--box",
 }
 
 EXIT_INPUT = 2

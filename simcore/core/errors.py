@@ -34,6 +34,13 @@ PARAMETER_WORDING = {
     "fan": "fan chart",
     "level": "level",
     "renormalize": "renormalize=True",
+    "vary": "vary",
+    "levers": "levers",
+    "points": "points",
+    "design": "design",
+    "thresholds": "thresholds",
+    "where": "where",
+    "box": "box",
 }
 
 
