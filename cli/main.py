@@ -57,6 +57,9 @@ OPTION_WORDING = {
     "thresholds": "--threshold",
     "where": "--where",
     "box": "--box",
+    "outcome": "--outcome",
+    "criterion": "--criterion",
+    "sense": "--sense",
 }
 
 EXIT_INPUT = 2
@@ -186,6 +189,9 @@ COMMANDS = {
     "report": "report:report_command",
     "sensitivity": "sensitivity:sensitivity_command",
     "sweep": "sweep:sweep_command",
+    "explore": "explore:explore_command",
+    "discover": "discover:discover_command",
+    "robust": "robust:robust_command",
     "info": "provenance:info_command",
     "validate": "provenance:validate_command",
     "rerun": "provenance:rerun_command",

@@ -66,6 +66,7 @@ def render_info(info: FileInfo) -> str:
         (f"config sha256{'' if not info.batch else f' ({name})'}", digest)
         for name, digest in hashes.items()
     ]
+    facts += _exploration(info)
     if info.kind in OTHER_KINDS:
         # Not a run: no sampler, storage or run history; show only the facts it carries.
         run_only = {"sampler", "storage"}
@@ -91,6 +92,25 @@ def render_info(info: FileInfo) -> str:
         lines.append("  summary only (no paths: the run used --store)")
         lines += [f"    {name}" for name in info.summary_only]
     return "\n".join(lines)
+
+
+def _exploration(info: FileInfo) -> list[tuple[str, str]]:
+    """What an exploration's ``explore`` group says of its design (``smasim explore``)."""
+    group = info.groups.get("explore")
+    if group is None:
+        return []
+    attrs = group["attrs"]
+    levers = int(attrs.get("lever_combinations", 1))
+    facts = [("exploration", f"{attrs.get('design')} design of {attrs.get('points')} points"
+              + (f" x {levers} lever combinations" if attrs.get("lever_keys") else "")
+              + f" (design seed {attrs.get('design_seed')}); read it with smasim discover "
+              "or smasim robust")]
+    facts += [(f"varies {spec['key']}", str(spec.get("distribution", "")))
+              for name, spec in group["variables"].items() if name.startswith("vary_")]
+    facts += [("lever", lever) for lever in str(attrs.get("levers", "")).split()]
+    facts += [("threshold", text) for text in str(attrs.get("thresholds", "")).split()]
+    facts.append(("per-point statistics", str(attrs.get("variables", ""))))
+    return facts
 
 
 @click.command("info")

@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from simcore.analysis.points import DesignPoint, design_points, outcome_probability
 from simcore.config.load import check_batch, load_scenario
 from simcore.config.overrides import OverrideError, parse_override
 from simcore.config.schema import Scenario
-from simcore.core.errors import ParameterError, SmasimInputError, literal
+from simcore.core.errors import ParameterError, SmasimInputError
 from simcore.io.reader import read_scenario_coords
 from simcore.read.choices import Quantity
 from simcore.read.select import select
@@ -35,8 +36,6 @@ from simcore.stats.summary import percentile_intervals
 MAX_POINTS = 1000
 #: ``A:B:STEP``: an inclusive numeric range.
 _RANGE = re.compile(r"^\s*([^:]+):([^:]+):([^:]+)\s*$")
-#: An outcome probability, which ``--renormalize`` balances against the others.
-_OUTCOME_PROBABILITY = re.compile(r"^negotiation\.outcomes\[(\d+)\]\.probability$")
 
 
 @dataclass(frozen=True)
@@ -162,50 +161,9 @@ def _value_text(value: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-+]", "", text).replace("+", "")
 
 
-def _shown(value: Any, text: str) -> str:
-    """A swept value as a message shows it: a float compactly (``-0.423077``), else as
-    given."""
-    return f"{value:g}" if isinstance(value, float) else text
-
-
-def _renormalizing(
-    base: Scenario, axes: Sequence[SweepAxis], values: Sequence[Any]
-) -> list[str]:
-    """Assignments that rescale the outcome probabilities not swept so that all sum to 1.
-
-    The probabilities not swept keep their proportions from the base configuration.
-    """
-    swept: dict[int, float] = {}
-    for axis, value in zip(axes, values, strict=True):
-        if (match := _OUTCOME_PROBABILITY.match(axis.key)) is not None:
-            swept[int(match[1])] = float(value)
-    if not swept:
-        return []
-    outcomes = base.negotiation.outcomes
-    others = [k for k in range(len(outcomes)) if k not in swept]
-    rest = math.fsum(outcomes[k].probability for k in others)
-    left = 1.0 - math.fsum(swept.values())
-    if rest == 0:
-        return []  # nothing to rescale: validation says whether the sum is 1
-    return [
-        f"negotiation.outcomes[{k}].probability={outcomes[k].probability * left / rest!r}"
-        for k in others
-    ]
-
-
-@dataclass(frozen=True)
-class GridPoint:
-    """One configuration of the grid: its scenario and the swept values that made it
-    (``texts``: the same values as TOML text)."""
-
-    scenario: Scenario
-    values: tuple[Any, ...]
-    texts: tuple[str, ...]
-
-
 def sweep_grid(
     config: str | Path, axes: Sequence[SweepAxis], *, renormalize: bool = False
-) -> list[GridPoint]:
+) -> list[DesignPoint]:
     """Every grid point (Cartesian product, the last axis fastest), validated.
 
     Parameters
@@ -231,46 +189,26 @@ def sweep_grid(
     count = math.prod(len(axis.values) for axis in axes)
     if count > MAX_POINTS:
         raise SmasimInputError(f"sweep: {count} grid points, at most {MAX_POINTS}")
-    balanced = [axis.key for axis in axes if _OUTCOME_PROBABILITY.match(axis.key)]
-    if renormalize and not balanced:
+    if renormalize and not any(outcome_probability(key) is not None for key in keys):
         raise ParameterError(
             "{renormalize}: no swept key is an outcome probability "
             "(negotiation.outcomes[N].probability); there is nothing to rescale"
         )
     base = load_scenario(config)
-    points = []
+    rows, names = [], []
     for indices in itertools.product(*(range(len(axis.values)) for axis in axes)):
         values = tuple(axis.values[i] for axis, i in zip(axes, indices, strict=True))
-        name = "_".join(
+        texts = tuple(axis.texts[i] for axis, i in zip(axes, indices, strict=True))
+        rows.append((values, texts))
+        names.append("_".join(
             [base.run.name, *(f"{axis.label(base)}-{_value_text(v)}" for axis, v in
                               zip(axes, values, strict=True))]
-        )
-        texts = tuple(axis.texts[i] for axis, i in zip(axes, indices, strict=True))
-        assignments = [f"{axis.key}={text}" for axis, text in zip(axes, texts, strict=True)]
-        extra = _renormalizing(base, axes, values) if renormalize else []
-        try:
-            scenario = load_scenario(
-                config, overrides=[*assignments, *extra, f"run.name='{name[:100]}'"]
-            )
-        except SmasimInputError as err:
-            point = ", ".join(f"{axis.key}={_shown(value, text)}"
-                              for axis, value, text in zip(axes, values, texts, strict=True))
-            # An assignment error repeats the point's assignments: keep its reason only.
-            reason = err.reason if isinstance(err, OverrideError) else str(err)
-            if isinstance(err, OverrideError) and err.assignment in (*assignments, *extra):
-                # Blamed alone, it was left out of its reason: name its key again.
-                reason = f"{err.assignment.partition('=')[0]}: {reason}"
-            hint = ""
-            if balanced and not renormalize and "probabilities must sum to 1" in reason:
-                hint = ("; {renormalize} rescales the other outcomes' probabilities to make up "
-                        "the rest")
-            raise ParameterError(literal(f"sweep point {point}: {reason}") + hint) from None
-        points.append(GridPoint(scenario=scenario, values=values, texts=texts))
-    names = [p.scenario.run.name for p in points]
-    if len(set(names)) != len(names):
+        ))
+    if len(set(name[:100] for name in names)) != len(names):
         raise SmasimInputError("sweep: grid points would share a name (values too long); "
                                "sweep fewer keys at once")
-    return points
+    return design_points(config, keys, rows, names, renormalize=renormalize,
+                         what="sweep point")
 
 
 def _coordinate_name(key: str) -> str:
@@ -279,7 +217,7 @@ def _coordinate_name(key: str) -> str:
 
 
 def sweep_coordinates(
-    axes: Sequence[SweepAxis], points: Sequence[GridPoint]
+    axes: Sequence[SweepAxis], points: Sequence[DesignPoint]
 ) -> dict[str, tuple[np.ndarray, dict[str, str]]]:
     """The swept values of each grid point, as coordinates along ``scenario``.
 

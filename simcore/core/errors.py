@@ -41,6 +41,9 @@ PARAMETER_WORDING = {
     "thresholds": "thresholds",
     "where": "where",
     "box": "box",
+    "outcome": "outcome",
+    "criterion": "criterion",
+    "sense": "sense",
 }
 
 

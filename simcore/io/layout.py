@@ -124,12 +124,16 @@ def file_layout(
     float32: bool = False,
     compress: bool = False,
     store: Sequence[str] | None = None,
+    summarize: Sequence[str] | None = None,
 ) -> FileLayout:
     """The layout of the file a run of ``scenarios`` writes.
 
     A batch holds the union of the scenarios' variables (``defense_growth`` if any rule
     reads it) and of their outcome labels. ``store`` names the variables whose paths are
-    written (default: all); the others are summarized only.
+    written (default: all); the others are summarized only. ``summarize`` (default: all)
+    names the variables the file has at all, stored or summarized: an exploration of many
+    points keeps the few it reports (``negotiation_outcome`` is always kept: its counts are
+    the summary's outcome frequencies).
 
     Raises
     ------
@@ -142,6 +146,9 @@ def file_layout(
         labels += [label for label in scenario.outcome_labels if label not in labels]
     first = scenarios[0]
     simulated = [n for n in VARIABLES if n != "defense_growth" or with_defense]
+    if summarize is not None:
+        kept = {*summarize, *(store or ()), "negotiation_outcome"}
+        simulated = [n for n in simulated if n in kept]
     unknown = [n for n in store or () if n not in simulated]
     if unknown:
         raise ParameterError(

@@ -13,7 +13,7 @@ import datetime as dt
 import importlib.metadata
 import platform
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +137,9 @@ class FileInfo:
         Stored variables, in file order.
     attrs : dict
         Every global attribute, decoded.
+    groups : dict
+        Per group but the summary (an exploration's ``explore``), its attributes and its
+        one-dimensional variables' attributes (:func:`simcore.io.reader.read_structure`).
     """
 
     path: Path
@@ -147,6 +150,7 @@ class FileInfo:
     batch: bool
     variables: list[VariableInfo]
     attrs: dict[str, Any]
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def seed(self) -> int:
@@ -242,6 +246,7 @@ class FileInfo:
             "history": attrs.get("history"),
             "conventions": attrs.get("Conventions"),
             "config_sha256": self.config_hashes(),
+            "groups": self.groups,
         }
 
 
@@ -282,6 +287,7 @@ def file_info(path: str | Path) -> FileInfo:
             VariableInfo(name=name, **spec) for name, spec in structure["variables"].items()
         ],
         attrs=attrs,
+        groups=structure["group_descriptions"],
     )
 
 

@@ -21,7 +21,7 @@ import collections
 import functools
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +31,7 @@ import xarray as xr
 
 from simcore.config.schema import Scenario
 from simcore.core.design import BLOCK_SIZE, block_bounds, block_count
+from simcore.core.errors import ParameterError, literal
 from simcore.core.system import default_threads
 from simcore.core.variables import SUMMARIZED
 from simcore.io.direct_io import aligned_copy
@@ -52,6 +53,7 @@ from simcore.stats.summary import (
     SummaryPlan,
     SummaryTally,
     VariableSummary,
+    exceedance_counts,
     outcome_counts,
     plan_summary,
     refine_summary,
@@ -76,6 +78,11 @@ __all__ = [
 
 #: Per summarized variable, how its percentiles are found from tallies of its blocks.
 SummaryPlans = dict[str, SummaryPlan]
+#: Per variable, the thresholds whose exceedances a run counts.
+Thresholds = Mapping[str, tuple[float, ...]]
+#: Per variable, samples above each threshold: by year (T, H) or (T,), and in some year (T,)
+#: (:func:`simcore.stats.summary.exceedance_counts`).
+ExceedanceCounts = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,9 @@ class RunPlan:
         Block indices of each unit of work (the same for every scenario).
     batch : bool
         The file has a ``scenario`` dimension.
+    thresholds : mapping of str to tuple of float
+        Per variable, the thresholds whose exceedances every block counts (an
+        exploration's ``--threshold``); none by default.
     """
 
     scenarios: tuple[Scenario, ...]
@@ -159,6 +169,7 @@ class RunPlan:
     layout: FileLayout
     chunks: tuple[range, ...]
     batch: bool
+    thresholds: Thresholds = field(default_factory=dict)
 
     @property
     def samples(self) -> int:
@@ -190,6 +201,7 @@ class RunPlan:
                 target=target,
                 file_scenario=self.file_scenario(index),
                 outcomes=len(self.layout.outcome_meanings),
+                thresholds=self.thresholds,
             )
             for index, scenario in enumerate(self.scenarios)
             for chunk in self.chunks
@@ -206,6 +218,8 @@ def plan_run(
     float32: bool = False,
     compress: bool = False,
     store: Sequence[str] | None = None,
+    summarize: Sequence[str] | None = None,
+    thresholds: Thresholds | None = None,
 ) -> RunPlan:
     """Decide a run: its seed, its file's layout and its units of work (no file is touched).
 
@@ -227,21 +241,36 @@ def plan_run(
     store : sequence of str, optional
         The variables whose paths the file keeps (default: all); every variable is
         summarized, exactly, either way.
+    summarize : sequence of str, optional
+        The variables the file has at all, stored or summarized (default: all).
+    thresholds : mapping of str to tuple of float, optional
+        Per variable, thresholds whose exceedances every block counts.
 
     Returns
     -------
     RunPlan
+
+    Raises
+    ------
+    ParameterError
+        ``store`` or ``thresholds`` names a variable the run does not keep.
     """
     first = scenarios[0]
     seed, source = resolve_seed(first, seed, seed_source)
+    layout = file_layout(scenarios, batch=batch, float32=float32, compress=compress,
+                         store=store, summarize=summarize)
+    unknown = [name for name in thresholds or {} if name not in layout.simulated]
+    if unknown:
+        raise ParameterError(f"{{thresholds}} {literal(unknown[0])}: not a variable this run "
+                             f"summarizes ({', '.join(layout.simulated)})")
     return RunPlan(
         scenarios=tuple(scenarios),
         seed=seed,
         seed_source=source,
-        layout=file_layout(scenarios, batch=batch, float32=float32, compress=compress,
-                           store=store),
+        layout=layout,
         chunks=tuple(chunk_blocks(first.run.samples, chunk_size)),
         batch=batch,
+        thresholds=dict(thresholds or {}),
     )
 
 
@@ -274,6 +303,8 @@ class ChunkTask:
         Index along the file's ``scenario`` dimension (a batch), for ``target``.
     summaries : dict of str to SummaryPlan
         The summarized variables whose blocks are tallied, and their brackets.
+    thresholds : mapping of str to tuple of float
+        Per variable, thresholds whose exceedances are counted.
     """
 
     scenario: Scenario
@@ -286,6 +317,7 @@ class ChunkTask:
     target: DirectTarget | None = None
     file_scenario: int | None = None
     summaries: SummaryPlans = field(default_factory=dict)
+    thresholds: Thresholds = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -306,6 +338,8 @@ class ChunkResult:
         The chunk's tally of each variable of the task's ``summaries``.
     outcome_counts : ndarray of int64, shape (outcomes + 1, H)
         Samples with each negotiation outcome code (row 0: none) per year.
+    exceedance : dict
+        Per variable of the task's ``thresholds``, the chunk's exceedance counts.
     """
 
     samples: int
@@ -313,6 +347,7 @@ class ChunkResult:
     moments: list[dict[str, Moments]]
     tallies: dict[str, SummaryTally]
     outcome_counts: np.ndarray
+    exceedance: ExceedanceCounts = field(default_factory=dict)
 
     def __sizeof__(self) -> int:
         """Bytes held: dask's memory accounting reads it (through ``sys.getsizeof``) to
@@ -348,6 +383,7 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     moments: list[dict[str, Moments]] = []
     tallies: dict[str, SummaryTally] = {}
     counts = np.zeros((task.outcomes + 1, task.scenario.run.horizon), dtype=np.int64)
+    exceeding: ExceedanceCounts = {}
     target = visible_target(task)
     first_row = (task.file_scenario or 0) * task.scenario.run.samples
     for block in task.blocks:
@@ -367,6 +403,9 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
             tally = tally_summary(stored[name], plan)
             tallies[name] = tallies[name].merge(tally) if name in tallies else tally
         counts += outcome_counts(stored["negotiation_outcome"], task.outcomes)
+        for name, levels in task.thresholds.items():
+            exceeding[name] = _add_counts(exceeding.get(name),
+                                          exceedance_counts(stored[name], levels))
         # In memory a direct write can hand to the disk as it is (simcore.io.direct_io): pages
         # line up with the file's, whose large datasets start on a page, where this
         # scenario's rows start after those of the scenarios before it.
@@ -385,7 +424,14 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     first = block_bounds(task.blocks.start, task.scenario.run.samples)[0]
     samples = block_bounds(task.blocks.stop - 1, task.scenario.run.samples)[1] - first
     return ChunkResult(samples=samples, values=values, moments=moments, tallies=tallies,
-                       outcome_counts=counts)
+                       outcome_counts=counts, exceedance=exceeding)
+
+
+def _add_counts(
+    total: tuple[np.ndarray, np.ndarray] | None, more: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exceedance counts of two sets of samples together."""
+    return more if total is None else (total[0] + more[0], total[1] + more[1])
 
 
 #: Blocks seen before the brackets are first narrowed; then each time 4x as many.
@@ -409,6 +455,8 @@ class ScenarioReduction:
         Samples with each negotiation outcome code per year.
     samples : int
         Samples folded in so far.
+    exceedance : dict
+        Per variable of the run's thresholds, exceedance counts over the samples folded in.
     """
 
     plans: SummaryPlans
@@ -416,6 +464,7 @@ class ScenarioReduction:
     moments: dict[str, Moments] = field(default_factory=dict)
     tallies: dict[str, SummaryTally] = field(default_factory=dict)
     samples: int = 0
+    exceedance: ExceedanceCounts = field(default_factory=dict)
 
     def add(self, result: ChunkResult, plans: SummaryPlans) -> None:
         """Fold in the next chunk, simulated with ``plans`` (chunks in block order: the
@@ -429,6 +478,8 @@ class ScenarioReduction:
                 self.tallies[name].merge(tally) if name in self.tallies else tally
             )
         self.outcome_counts = self.outcome_counts + result.outcome_counts
+        for name, counts in result.exceedance.items():
+            self.exceedance[name] = _add_counts(self.exceedance.get(name), counts)
         before, self.samples = self.samples, self.samples + result.samples
         # Narrowed after 4, 16, 64 … blocks: each time the kept share of later blocks halves.
         if any(
@@ -637,10 +688,16 @@ def summarize_run(
     return summary_dataset(summaries, frequencies, layout=layout, percentiles=percentiles)
 
 
-def commit_run(plan: RunPlan, writer: ResultWriter, summary: xr.Dataset) -> RunResult:
-    """Add the summary group, mark the file complete and give it its final name."""
+def commit_run(
+    plan: RunPlan,
+    writer: ResultWriter,
+    summary: xr.Dataset,
+    groups: Mapping[str, xr.Dataset] | None = None,
+) -> RunResult:
+    """Add the summary group (and any further ``groups``, by name), mark the file complete
+    and give it its final name."""
     return RunResult(
-        path=writer.commit(summary),
+        path=writer.commit(summary, groups),
         seed=plan.seed,
         seed_source=plan.seed_source,
         samples=plan.samples,
@@ -665,6 +722,10 @@ def run_scenarios(
     command: str | None = None,
     executor: ChunkExecutor | None = None,
     scenario_coords: Mapping[str, tuple[np.ndarray, dict[str, str]]] | None = None,
+    summarize: Sequence[str] | None = None,
+    thresholds: Thresholds | None = None,
+    groups: Callable[[xr.Dataset, Sequence[ScenarioReduction]],
+                     Mapping[str, xr.Dataset]] | None = None,
 ) -> RunResult:
     """Simulate scenarios block by block into one result file, then add its summary.
 
@@ -705,6 +766,14 @@ def run_scenarios(
     scenario_coords : mapping, optional
         Extra coordinates along ``scenario`` of a batch (a sweep's swept values), as
         :attr:`simcore.io.layout.FileLayout.scenario_coords`.
+    summarize : sequence of str, optional
+        The variables the file has at all, stored or summarized (default: all).
+    thresholds : mapping of str to tuple of float, optional
+        Per variable, thresholds whose exceedances every block counts, for ``groups``.
+    groups : callable, optional
+        ``groups(summary, reductions)`` → further groups of the file by name (an
+        exploration's ``explore`` group), written with the summary before the file is
+        complete.
 
     Returns
     -------
@@ -715,7 +784,8 @@ def run_scenarios(
     plan = plan_run(
         scenarios, batch=batch, seed=seed, seed_source=seed_source,
         chunk_size=chunk_size or executor.chunk_size,
-        float32=float32, compress=compress, store=store,
+        float32=float32, compress=compress, store=store, summarize=summarize,
+        thresholds=thresholds,
     )
     if scenario_coords:
         plan = replace(plan, layout=replace(plan.layout, scenario_coords=scenario_coords))
@@ -729,4 +799,5 @@ def run_scenarios(
         reductions = simulate_into(plan, writer, executor=executor, progress=progress)
         writer.release()
         summary = summarize_run(plan, writer.temp, reductions)
-        return commit_run(plan, writer, summary)
+        return commit_run(plan, writer, summary,
+                          groups(summary, reductions) if groups is not None else None)

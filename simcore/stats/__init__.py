@@ -80,6 +80,7 @@ _EXPORTS = {
     "estimate_shapley": "shapley",
     "exact_percentiles": "quantiles",
     "exceedance": "summary",
+    "exceedance_counts": "summary",
     "feature_scores": "trees",
     "frobenius": "nearcorr",
     "inner_variance": "shapley",

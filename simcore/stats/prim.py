@@ -26,10 +26,12 @@ Given points ``x`` (n, d) and a 0/1 label ``y`` per point (a case of interest or
 - **Significant and Pareto boxes.** Peeling picks the best of 2d candidates at every step, so
   far along the trajectory it also peels noise: in-sample density keeps creeping up while
   restrictions on irrelevant inputs appear. A box is *significant* when every restriction's
-  quasi-p value is at most ``significance`` (default 0.01: the trajectory tests each
-  restriction at many boxes, so the level is stricter than a single test's 0.05). The
-  *Pareto boxes* are the significant boxes that no other significant box beats on coverage,
-  density and number of restrictions at once.
+  quasi-p value is at most ``significance``, by default 0.05 divided by the number of
+  inputs ``d`` (Bonferroni over the inputs each peel chooses among; 0.01 for five inputs,
+  where restrictions of irrelevant inputs along the trajectory of a planted box stayed
+  above 0.018 in 40 of 40 simulations, and below 0.05 in 5). The *Pareto boxes* are the
+  significant boxes that no other significant box beats on coverage, density and number
+  of restrictions at once.
 - **The chosen box** is the Pareto box of greatest weighted relative accuracy
   ``mass · (density − base rate)`` (Lavrač, Flach & Zupan 1999), the subgroup-discovery
   measure that weighs how many points a box holds against how much denser than the whole
@@ -71,8 +73,9 @@ PEEL_ALPHA = 0.05
 PASTE_ALPHA = 0.05
 #: Smallest share of all points a peeled box may hold.
 MASS_MIN = 0.05
-#: Largest quasi-p value of a restriction of a significant box.
-SIGNIFICANCE = 0.01
+#: Level of the quasi-p values of a significant box's restrictions, before it is divided by
+#: the number of inputs.
+SIGNIFICANCE = 0.05
 #: Random halves PRIM is run again on by :func:`prim_stability`.
 RESAMPLES = 20
 
@@ -386,7 +389,7 @@ def prim(
     peel_alpha: float = PEEL_ALPHA,
     paste_alpha: float = PASTE_ALPHA,
     mass_min: float = MASS_MIN,
-    significance: float = SIGNIFICANCE,
+    significance: float | None = None,
 ) -> PrimTrajectory:
     """The PRIM peeling and pasting trajectory of cases ``y`` over points ``x``.
 
@@ -403,8 +406,9 @@ def prim(
         Share of a box's points removed by a peel, added by a paste at most.
     mass_min : float
         Smallest share of the points a peeled box may hold.
-    significance : float
-        Largest quasi-p value of a restriction of a significant box.
+    significance : float, optional
+        Largest quasi-p value of a restriction of a significant box (default
+        :data:`SIGNIFICANCE` over the number of inputs).
 
     Returns
     -------
@@ -425,6 +429,8 @@ def prim(
                          f"{y.shape})")
     if not np.all(np.isfinite(x)):
         raise ValueError("prim: every point must be finite")
+    if significance is None:
+        significance = SIGNIFICANCE / x.shape[1]
     for name, value in (("peel_alpha", peel_alpha), ("paste_alpha", paste_alpha),
                         ("mass_min", mass_min), ("significance", significance)):
         if not 0 < value < 1:

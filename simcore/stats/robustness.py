@@ -116,15 +116,21 @@ class Robustness:
         scores: np.ndarray = getattr(self, metric)
         return scores
 
-    def best(self, metric: str) -> int | None:
-        """The option ``metric`` prefers (the first of equals); None if it cannot say
-        (satisficing without a criterion)."""
+    def preferred(self, metric: str) -> list[int]:
+        """The options ``metric`` prefers: every one with the best score (equals tie);
+        none if it cannot say (satisficing without a criterion)."""
         scores = self.scores(metric)
         if np.all(np.isnan(scores)):
-            return None
+            return []
         larger_better = METRICS[metric][1] or (metric in ("expected", "worst")
                                                and self.sense == "max")
-        return int(np.nanargmax(scores) if larger_better else np.nanargmin(scores))
+        top = np.nanmax(scores) if larger_better else np.nanmin(scores)
+        return [int(j) for j in np.flatnonzero(scores == top)]
+
+    def best(self, metric: str) -> int | None:
+        """The option ``metric`` prefers (the first of equals); None if it cannot say."""
+        preferred = self.preferred(metric)
+        return preferred[0] if preferred else None
 
 
 def robustness(
