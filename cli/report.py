@@ -38,12 +38,21 @@ HTML_SUFFIXES = (".html", ".htm")
     default=None,
     help="A file written by `smasim backtest -o`: adds the forecast interval coverage.",
 )
+@click.option(
+    "--discover",
+    "discovery",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A file written by `smasim discover`: adds the judgments under which an outcome "
+    "happens (the PRIM box and trajectory).",
+)
 @read_overwrite_option
 def report_command(
     files: tuple[Path, ...],
     output: Path,
     sensitivity: Path | None,
     backtest: Path | None,
+    discovery: Path | None,
     overwrite: bool,
 ) -> None:
     """Write one HTML report of result FILES for readers who never open Python.
@@ -64,6 +73,6 @@ def report_command(
     # matplotlib and the figures are imported only by the commands that draw.
     from simcore.report.html.report import build_report
 
-    page = build_report(files, sensitivity=sensitivity, backtest=backtest)
+    page = build_report(files, sensitivity=sensitivity, backtest=backtest, discovery=discovery)
     write_text(output, page, overwrite=overwrite)
     click.echo(f"Wrote {output} ({human_bytes(len(page.encode()))})")

@@ -116,8 +116,8 @@ class Statistic:
     @property
     def label(self) -> str:
         """The statistic in words: ``P80 of contribution_usd in 2031``."""
-        what = {"mean": "mean", "percentile": f"P{self.level:g}",
-                "exceedance": f"P(> {self.level:g})"}[self.kind]
+        what = ("mean" if self.level is None
+                else f"P{self.level:g}" if self.kind == "percentile" else f"P(> {self.level:g})")
         when = (" in some year" if self.any_year
                 else f" in {self.year}" if self.year is not None else "")
         return f"{what} of {self.variable}{when}"
@@ -232,10 +232,10 @@ def _select(data: xr.Dataset, name: str, dim: str, level: float, text: str,
     found = np.flatnonzero(np.isclose(values, level, rtol=1e-12, atol=0.0))
     if found.size == 0:
         stored = ", ".join(f"{v:g}" for v in values)
-        option = "--percentiles" if dim == "percentile" else "--threshold"
+        store = "--percentiles" if dim == "percentile" else "--threshold"
+        what = "percentiles" if dim == "percentile" else f"thresholds of {dim[:-10]}"
         raise ParameterError(f"{{{option}}} {literal(text)!r}: {level:g} is not among the stored "
-                             f"{dim.replace('_', ' ')}s ({stored}); explore with {option} "
-                             "to store it")
+                             f"{what} ({stored}); explore with {store} to store it")
     return data[name].isel({dim: int(found[0])})
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -518,10 +519,12 @@ def exploration_dataset(
         "scenario_index": (lead, _point_lever(np.arange(len(plan.scenarios), dtype=np.int32),
                                               plan),
                            {"long_name": "index along the file's scenario dimension"}),
-        "assignments": (lead, _point_lever(np.asarray([" ".join(a) for a in plan.assignments],
-                                                      dtype=object), plan),
-                        {"long_name": "the --set assignments that make the scenario from the "
-                         "base configuration (smasim run CONFIG --set … reproduces its paths)"}),
+        "assignments": (lead, _point_lever(np.asarray(
+            [shlex.join(part for a in made for part in ("--set", a)) for made in
+             plan.assignments], dtype=object), plan),
+            {"long_name": "the --set options that make the scenario from the base "
+             "configuration: smasim run CONFIG with them, --samples and --seed reproduces its "
+             "paths"}),
     }
     for name in plan.variables:
         data_vars.update(_statistics(plan, summary, name))

@@ -15,7 +15,7 @@ from simcore.analysis.discover import NEAR, RULE, Discovery
 from simcore.report.plots import _figure, _save, check_output
 from simcore.report.render import TextTable
 
-__all__ = ["discovery_chart", "discovery_tables", "limits_text", "short_key"]
+__all__ = ["discovery_chart", "discovery_sentence", "discovery_tables", "limits_text", "short_key"]
 
 
 def _number(value: float) -> str:
@@ -52,6 +52,23 @@ def _percent(value: float) -> str:
 
 def _p_value(value: float) -> str:
     return "—" if not np.isfinite(value) else f"{value:.2g}"
+
+
+def discovery_sentence(discovery: Discovery) -> str:
+    """The box shown in one sentence: its restrictions, coverage and density.
+
+    For example: ``Cases (contribution_usd[2031].p80 > 2e9): 42 of 64 points. Box 6:
+    negotiation.outcomes[1].probability >= 0.2096; it holds 100.0% of the cases (coverage)
+    and 84.0% of its points are cases (density).``
+    """
+    t, box = discovery.trajectory, discovery.box
+    restrictions = [f"{key} {limits_text(t.lower[box, j], t.upper[box, j], t.bounds[:, j])}"
+                    for j, key in enumerate(discovery.inputs.keys) if t.restricted[box, j]]
+    where = "; ".join(restrictions) or "no restriction (the whole space)"
+    cases = int(np.count_nonzero(discovery.cases))
+    return (f"Cases ({discovery.case.text}): {cases} of {len(discovery.cases)} points. "
+            f"Box {box}: {where}; it holds {_percent(t.coverage[box])} of the cases "
+            f"(coverage) and {_percent(t.density[box])} of its points are cases (density).")
 
 
 def discovery_tables(discovery: Discovery) -> list[TextTable]:

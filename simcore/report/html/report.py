@@ -31,6 +31,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.typing import LineStyleType
 
+from simcore.analysis.discover import read_discovery
 from simcore.core.errors import SmasimInputError
 from simcore.core.variables import VARIABLES
 from simcore.io.provenance import FileInfo, file_info
@@ -53,6 +54,7 @@ from simcore.report.budget import (
     budget_tables,
 )
 from simcore.report.budget_plot import budget_chart
+from simcore.report.discovery import discovery_chart, discovery_sentence, discovery_tables
 from simcore.report.html.document import (
     Cell,
     Section,
@@ -553,6 +555,21 @@ def _backtest(path: Path) -> Section:
     return Section("backtest", "Backtest coverage", body, new_page=False)
 
 
+def _discovery(path: Path) -> Section:
+    found = read_discovery(path)
+    title = f"{found.case.text}: PRIM trajectory and box {found.box}"
+    body = paragraph(
+        f"Under which judgments the outcome happens: from the exploration {found.source} "
+        f"(smasim explore), each point marked a case when {found.case.text}, and PRIM's boxes "
+        f"of the varied judgments where the cases concentrate, from {path.name}. "
+        + discovery_sentence(found)
+    ) + figure_html(
+        _drawn("discovery-figure", discovery_chart, found, title=title), ident="discovery",
+        title=title, description=discovery_sentence(found),
+    ) + "".join(_tables_html(discovery_tables(found)))
+    return Section("discovery", "Under which judgments", body, new_page=False)
+
+
 def _provenance(sources: Sequence[_Source], extra: Sequence[str]) -> Section:
     parts = []
     for source in sources:
@@ -605,6 +622,7 @@ def build_report(
     *,
     sensitivity: str | Path | None = None,
     backtest: str | Path | None = None,
+    discovery: str | Path | None = None,
     root: Path | None = None,
 ) -> str:
     """The HTML report of one or more result files.
@@ -618,6 +636,8 @@ def build_report(
         A ``smasim sensitivity`` netCDF file: adds the Shapley section.
     backtest : str or Path, optional
         A ``smasim backtest -o`` file: adds the coverage section.
+    discovery : str or Path, optional
+        A ``smasim discover`` file: adds the boxes of judgments section.
     root : Path, optional
         Where configuration files named in the files' history are looked for (their header
         comments state each scenario's question) [default: the working directory].
@@ -637,7 +657,14 @@ def build_report(
         raise SmasimInputError("files: give at least one result file")
     sources = []
     for path in paths:
-        sources.append(_Source(Path(path), file_info(check_result_file(path))))
+        info = file_info(check_result_file(path))
+        if "explore" in info.groups:
+            raise SmasimInputError(
+                f"{path}: an exploration ({len(info.scenarios)} points and levers), not a "
+                "report's run; report a run or batch and attach the exploration's findings "
+                "with --discover (a smasim discover file)"
+            )
+        sources.append(_Source(Path(path), info))
     pairs = _pairs(sources)
     sections = [_headline(sources, pairs), _questions(sources, root), _distributions(sources),
                 _outcomes(sources)]
@@ -652,6 +679,9 @@ def build_report(
     if backtest is not None:
         sections.append(_backtest(Path(backtest)))
         extra.append(f" --backtest {shlex.quote(str(backtest))}")
+    if discovery is not None:
+        sections.append(_discovery(Path(discovery)))
+        extra.append(f" --discover {shlex.quote(str(discovery))}")
     configuration = _configuration(sources)  # an appendix: follows the budgets in print
     if configuration is not None:
         sections.append(configuration)
