@@ -48,7 +48,7 @@ def tally_share(samples: int, warm: int = 64, blocks: int = 8) -> tuple[float, f
     plan = plan_run([load_scenario(BASELINE).with_overrides(samples=samples)], seed=1,
                     store=[STORED])
     tasks = plan.tasks()
-    outcomes = (len(plan.layout.outcome_meanings) + 1, len(plan.layout.years))
+    outcomes = (len(plan.layout.outcome_codes), len(plan.layout.years))
     reduction = ScenarioReduction(plan_summaries(plan)[0], np.zeros(outcomes, dtype=np.int64))
     for task in tasks[:warm]:
         task = replace(task, summaries=dict(reduction.plans))

@@ -194,8 +194,8 @@ DEFAULT_OUTPUT_DIR = Path("outputs")
 _SET_HELP = (
     "Change one value of the configuration without editing the file (repeatable): a "
     "dotted key path and a TOML value, e.g. --set fx.volatility=0.1, --set "
-    "'negotiation.outcomes[1].probability=0.3', --set 'pins.fx={2027=1300}'. Applied "
-    "before validation"
+    "negotiation.outcomes.demand.probability=0.3 (an outcome by its name, or [1] by its "
+    "index), --set 'pins.fx={2027=1300}'. Applied before validation"
 )
 
 

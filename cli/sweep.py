@@ -39,7 +39,7 @@ from .run import simulate_with_progress
     required=True,
     help="A key to sweep and its values (repeatable: the grid is the Cartesian product): "
     "TOML values separated by commas, e.g. --set fx.volatility=0.05,0.074,0.1, or a range "
-    "START:STOP:STEP (ends included), e.g. --set 'negotiation.outcomes[1].probability=0:1:0.1'.",
+    "START:STOP:STEP (ends included), e.g. --set negotiation.outcomes.demand.probability=0:1:0.1.",
 )
 @click.option(
     "--renormalize",

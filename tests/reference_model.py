@@ -25,6 +25,7 @@ from simcore.config.schema import (
     Scenario,
     StatusQuoOutcome,
 )
+from simcore.core.outcomes import KIND_CODES
 from simcore.model.sampling import BlockDraws
 
 
@@ -147,8 +148,11 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
                             history_kr=history_kr, history_d=history_d)
             )
             if scheduled or reopen:
-                code = _pick(outcome_cdf, u[2])
-                outcome = outcomes[code]
+                index = _pick(outcome_cdf, u[2])
+                outcome = outcomes[index]
+                # MODEL.md §9: the kind's code, + 8 for each earlier entry of the same kind.
+                code = KIND_CODES[outcome.kind] + 8 * sum(
+                    other.kind == outcome.kind for other in outcomes[:index])
                 if isinstance(outcome, StatusQuoOutcome):
                     if scheduled:
                         last_year = year + outcome.term - 1

@@ -128,7 +128,37 @@ def test_renormalize_without_a_swept_probability_is_refused() -> None:
         sweep_grid(BASELINE, [parse_axis("fx.volatility=0.1")], renormalize=True)
     assert str(caught.value) == (
         "renormalize=True: no swept key is an outcome probability "
-        "(negotiation.outcomes[N].probability); there is nothing to rescale")
+        "(negotiation.outcomes.NAME.probability or negotiation.outcomes[N].probability); "
+        "there is nothing to rescale")
+
+
+def test_an_outcome_is_swept_by_its_name() -> None:
+    named = sweep_grid(BASELINE, [parse_axis("negotiation.outcomes.demand.probability=0,0.5"),
+                                  parse_axis("negotiation.outcomes.demand.demand_usd=5e9,10e9")],
+                       renormalize=True)
+    indexed = sweep_grid(BASELINE, [parse_axis(f"{DEMAND}=0,0.5"),
+                                    parse_axis("negotiation.outcomes[1].demand_usd=5e9,10e9")],
+                         renormalize=True)
+    assert [p.scenario for p in named] == [p.scenario for p in indexed]
+    assert [p.scenario.run.name for p in named] == [
+        "baseline_demand.probability-0_demand.demand_usd-5e09",
+        "baseline_demand.probability-0_demand.demand_usd-1e10",
+        "baseline_demand.probability-0.5_demand.demand_usd-5e09",
+        "baseline_demand.probability-0.5_demand.demand_usd-1e10",
+    ]
+    last = named[-1].scenario.negotiation.outcomes
+    assert [o.probability for o in last] == pytest.approx([0.5 * 0.55 / 0.65, 0.5,
+                                                           0.5 * 0.10 / 0.65])
+    assert last[1].demand_usd.values == [10e9]
+
+
+def test_an_outcome_named_and_indexed_is_one_key() -> None:
+    with pytest.raises(SmasimInputError, match=r"^sweep: each key may be swept once$"):
+        sweep_grid(BASELINE, [parse_axis("negotiation.outcomes.demand.probability=0,0.5"),
+                              parse_axis(f"{DEMAND}=0.2,0.3")])
+    with pytest.raises(SmasimInputError, match=r"^negotiation.outcomes.demnd.probability: no "
+                                               r"outcome named 'demnd' .*did you mean 'demand'"):
+        sweep_grid(BASELINE, [parse_axis("negotiation.outcomes.demnd.probability=0,0.5")])
 
 
 def _sweep(tmp_path: Path, *args: str) -> tuple[Any, Path]:
@@ -235,7 +265,8 @@ def test_renormalize_on_the_cli_without_a_probability_is_one_line_exit_2(
     result, out = _sweep(tmp_path, "--set", "fx.volatility=0.1", "--renormalize")
     assert result.exit_code == 2
     assert result.output == ("Error: --renormalize: no swept key is an outcome probability "
-                             "(negotiation.outcomes[N].probability); there is nothing to "
+                             "(negotiation.outcomes.NAME.probability or "
+                             "negotiation.outcomes[N].probability); there is nothing to "
                              "rescale\n")
     assert not out.exists()
 

@@ -307,11 +307,11 @@ def test_outcome_probabilities_equal_the_stored_codes(batch: Path) -> None:
 
     rows = outcome_rows(batch, scenarios=["drawdown"])
     codes = samples(batch, "negotiation_outcome", "drawdown")
-    labels = ["no_negotiation", "status_quo", "demand", "lapse"]
-    assert [r.outcome for r in rows[:4]] == labels
+    assert [(r.outcome, r.code) for r in rows[:4]] == [
+        ("no_negotiation", -1), ("status_quo", 0), ("demand", 1), ("lapse", 2)]
     for row in rows:
         j = row.year - 2026
-        share = np.mean(codes[:, j] == labels.index(row.outcome) - 1)
+        share = np.mean(codes[:, j] == row.code)
         assert row.probability == pytest.approx(share, abs=1e-15)
         assert row.se == pytest.approx(np.sqrt(share * (1 - share) / N), abs=1e-15)
     # Baseline/drawdown: the 12th SMA ends in 2030, so every path without a later-ending

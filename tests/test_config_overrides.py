@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,14 @@ from click.testing import CliRunner
 from simcore.cli.main import OPTION_WORDING, cli
 
 from simcore.config.load import load_scenario, parse_scenario
-from simcore.config.overrides import OverrideError, apply_overrides, parse_override
+from simcore.config.overrides import (
+    OverrideError,
+    apply_overrides,
+    outcome_key,
+    parse_key,
+    parse_override,
+    resolve_key,
+)
 from simcore.core.errors import ConfigError, ParameterError
 from simcore.io.provenance import file_info
 from tests.conftest import BASELINE, ROOT
@@ -64,10 +72,22 @@ def test_a_later_assignment_wins() -> None:
         ("fx[0]=1", "fx is not a list; it has no [0]"),
         ("fx.volatility.x=1", "fx.volatility is a value (0.074), not a table with key 'x'"),
         ("negotiation.outcomes.probability=0.3",
-         "negotiation.outcomes is a list: index it, e.g. negotiation.outcomes[1].probability"),
+         "negotiation.outcomes is a list: name or index an outcome first, e.g. "
+         "negotiation.outcomes.status_quo.probability (names: status_quo, demand, lapse)"),
+        ("negotiation.outcomes.demnd.probability=0.3",
+         "no outcome named 'demnd' in negotiation.outcomes; did you mean 'demand'? (names: "
+         "status_quo, demand, lapse)"),
+        ("negotiation.outcomes.war.probability=0.3",
+         "no outcome named 'war' in negotiation.outcomes (names: status_quo, demand, lapse)"),
+        ("troops.levels.first=1", "troops.levels is a list: index it, e.g. troops.levels[1]"),
         ("fx=1", "fx is a table: set one of its keys, e.g. fx.initial=1421.4"),
-        ("negotiation.outcomes=1", "negotiation.outcomes is a list of tables: index it, e.g. "
-         "negotiation.outcomes[0].kind=VALUE"),
+        ("negotiation.outcomes=1", "negotiation.outcomes is a list of tables: name or index an "
+         "outcome, e.g. negotiation.outcomes.status_quo.probability=VALUE or "
+         "negotiation.outcomes[0].probability=VALUE"),
+        ("negotiation.outcomes.demand.concession=1", "negotiation.outcomes.demand.concession is "
+         "a table: set one of its keys, e.g. negotiation.outcomes.demand.concession.a=2.0"),
+        ("negotiation.outcomes.demand.demand_usd.values[5]=1", "negotiation.outcomes.demand."
+         "demand_usd.values has 2 entries; index 5 is past its end (indices 0–1)"),
         ("negotiation.outcomes[0].term.x=1", "negotiation.outcomes[0].term is a value (5), not "
          "a table with key 'x'"),
     ],
@@ -86,6 +106,75 @@ def test_parse_override_reads_toml_values() -> None:
     assert parse_override("a.b = [1, 2]").value == [1, 2]
     assert parse_override("agreement.amounts_krw.2027=1.5e12").path == (
         "agreement", "amounts_krw", "2027")
+
+
+def test_an_outcome_is_set_by_its_name_or_its_index() -> None:
+    by_name = load_scenario(BASELINE, overrides=[
+        "negotiation.outcomes.demand.probability=0.5",
+        "negotiation.outcomes.status_quo.probability=0.4",
+        "negotiation.outcomes.demand.demand_usd=10e9",
+        "negotiation.outcomes.demand.concession.a=3",
+    ])
+    by_index = load_scenario(BASELINE, overrides=[
+        "negotiation.outcomes[1].probability=0.5",
+        "negotiation.outcomes[0].probability=0.4",
+        "negotiation.outcomes[1].demand_usd={values=[10e9], probabilities=[1.0]}",
+        "negotiation.outcomes[1].concession.a=3",
+    ])
+    assert by_name == by_index
+    demand = by_name.negotiation.outcomes[1]
+    assert (demand.probability, demand.concession.a) == (0.5, 3.0)
+    assert demand.demand_usd.values == [10e9] and demand.demand_usd.probabilities == [1.0]
+    # The rest of the distribution's table may be set by key as before.
+    two = load_scenario(BASELINE, overrides=[
+        "negotiation.outcomes.demand.demand_usd.values=[8e9, 12e9]"])
+    assert two.negotiation.outcomes[1].demand_usd.values == [8e9, 12e9]
+
+
+def test_a_name_is_found_as_the_earlier_assignments_left_the_configuration() -> None:
+    scenario = load_scenario(BASELINE, overrides=[
+        "negotiation.outcomes.demand.name='big'", "negotiation.outcomes.big.term=4"])
+    assert scenario.outcome_names == ["status_quo", "big", "lapse"]
+    assert scenario.negotiation.outcomes[1].term == 4
+    with pytest.raises(OverrideError, match=r"^negotiation.outcomes.big.term=0 on .*: must be "
+                                            r"greater than or equal to 1 \(got 0\)$"):
+        load_scenario(BASELINE, overrides=["negotiation.outcomes.demand.name='big'",
+                                           "negotiation.outcomes.big.term=0"])
+
+
+def test_an_unnamed_outcome_is_addressed_by_its_default_name() -> None:
+    """A file without names (written before outcomes had them): the kind, numbered."""
+    data = tomllib.loads(BASELINE.read_text())
+    for outcome in data["negotiation"]["outcomes"]:
+        del outcome["name"]
+    data["negotiation"]["outcomes"].append(
+        copy.deepcopy(data["negotiation"]["outcomes"][1]) | {"probability": 0.0})
+    changed = apply_overrides(data, ["negotiation.outcomes.demand_2.term=7"])
+    assert changed["negotiation"]["outcomes"][3]["term"] == 7
+    assert "name" not in changed["negotiation"]["outcomes"][3]
+
+
+def test_the_key_parser_is_public_for_other_commands(baseline_dict: dict[str, Any]) -> None:
+    assert parse_key("negotiation.outcomes.demand.probability") == (
+        "negotiation", "outcomes", "demand", "probability")
+    assert resolve_key(baseline_dict, "negotiation.outcomes.lapse.funding_fraction") == (
+        "negotiation", "outcomes", 2, "funding_fraction")
+    assert resolve_key(baseline_dict, "negotiation.outcomes[1].probability") == (
+        "negotiation", "outcomes", 1, "probability")
+    assert resolve_key(baseline_dict, "pins.fx.2027") == ("pins", "fx", "2027")
+    # What reweight or explore needs to know of a key: which outcome's which value it sets.
+    assert outcome_key(resolve_key(baseline_dict, "negotiation.outcomes.lapse.probability")) \
+        == (2, "probability")
+    assert outcome_key(resolve_key(baseline_dict, "negotiation.outcomes.demand.concession.a")) \
+        is None
+    assert outcome_key(("fx", "volatility")) is None
+    # A validated scenario's mapping works as well as the parsed file.
+    dumped = load_scenario(BASELINE).model_dump()
+    assert resolve_key(dumped, "negotiation.outcomes.demand") == ("negotiation", "outcomes", 1)
+    with pytest.raises(OverrideError, match=r"^--vary negotiation.outcomes.demnd.probability=0:1: "
+                                            r"no outcome named 'demnd'"):
+        resolve_key(baseline_dict, "negotiation.outcomes.demnd.probability",
+                    assignment="--vary negotiation.outcomes.demnd.probability=0:1")
 
 
 def test_load_scenario_with_overrides_validates_the_result() -> None:
@@ -154,6 +243,13 @@ def _toml_without(text: str, table: str) -> str:
         (["--set", "negotiation.outcomes[1].probability=0.3"],
          "Error: --set negotiation.outcomes[1].probability=0.3 on {config}: negotiation.outcomes:"
          " probabilities must sum to 1 (sum to 0.95)\n"),
+        (["--set", "negotiation.outcomes.demnd.probability=0.3"],
+         "Error: --set negotiation.outcomes.demnd.probability=0.3 on {config}: no outcome named "
+         "'demnd' in negotiation.outcomes; did you mean 'demand'? (names: status_quo, demand, "
+         "lapse)\n"),
+        (["--set", "negotiation.outcomes.demand.term=0"],
+         "Error: --set negotiation.outcomes.demand.term=0 on {config}: must be greater than or "
+         "equal to 1 (got 0)\n"),
     ],
 )
 def test_a_bad_set_is_one_line_exit_2_nothing_written(
@@ -233,3 +329,20 @@ def test_validate_show_prints_the_configuration_with_the_change() -> None:
     assert code == 0, output
     toml_text = output[output.index("[run]"):]
     assert tomllib.loads(toml_text)["agreement"]["escalation"]["cap"] == 0.04
+
+
+def test_the_readme_changes_the_demand_by_name(tmp_path: Path) -> None:
+    """The README's example runs as written, and the file records the changed demand."""
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index("**Change the demand's size and probability.**"):]
+    block = block[: block.index("From Python:")]
+    assignments = re.findall(r"--set (\S+)", block)
+    assert len(assignments) == 3
+    out = tmp_path / "demand.h5"
+    code, output = invoke("run", str(BASELINE), "-o", str(out), "-q", "--samples", "2000",
+                          *[arg for a in assignments for arg in ("--set", a)])
+    assert code == 0, output
+    stored = parse_scenario(file_info(out).configs()["baseline"])
+    status_quo, demand, lapse = stored.negotiation.outcomes
+    assert (status_quo.probability, demand.probability, lapse.probability) == (0.4, 0.5, 0.1)
+    assert demand.demand_usd.values == [10e9] and demand.demand_usd.probabilities == [1.0]

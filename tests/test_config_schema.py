@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,78 @@ def test_outcome_kind_must_be_known(baseline_dict: dict[str, Any]) -> None:
     baseline_dict["negotiation"]["outcomes"][1]["kind"] = "war"
     message = r"negotiation\.outcomes\[1\]\.kind: unknown value 'war' .*'status_quo'"
     with pytest.raises(ConfigError, match=message):
+        scenario_from_dict(baseline_dict)
+
+
+def test_shipped_outcomes_are_named_by_their_kind() -> None:
+    names = {path.stem: load_scenario(path).outcome_names
+             for path in sorted((ROOT / "configs").rglob("*.toml"))}
+    assert names["baseline"] == ["status_quo", "demand", "lapse"]
+    assert names["history"] == ["increase", "lapse"]
+    assert names["lapse"] == ["lapse"] and names["us-demand-2027"] == ["demand"]
+    for path in sorted((ROOT / "configs").rglob("*.toml")):
+        # Named in the file itself, not by default: a reader sees the name --set uses.
+        written = tomllib.loads(path.read_text())["negotiation"]["outcomes"]
+        assert [o["name"] for o in written] == [o["kind"] for o in written] == names[path.stem]
+
+
+def test_an_outcome_without_a_name_is_named_by_its_kind(baseline_dict: dict[str, Any]) -> None:
+    for outcome in baseline_dict["negotiation"]["outcomes"]:
+        outcome.pop("name", None)
+    extra = copy.deepcopy(baseline_dict["negotiation"]["outcomes"][1]) | {"probability": 0.0}
+    baseline_dict["negotiation"]["outcomes"].append(extra)
+    scenario = scenario_from_dict(baseline_dict)
+    assert scenario.outcome_names == ["status_quo", "demand", "lapse", "demand_2"]
+    assert scenario.outcome_codes == [0, 1, 2, 9]
+    # The resolved TOML (stored in every result file) carries the names.
+    assert 'name = "demand_2"' in scenario.to_toml()
+    assert parse_scenario(scenario.to_toml()) == scenario
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (["a", "b", "a"], r"^test: negotiation\.outcomes\[2\]\.name: 'a' is already the name of "
+                          r"negotiation\.outcomes\[0\]; outcome names must be unique within a "
+                          r"scenario$"),
+        # A given name that is another outcome's default is a repeat too.
+        ([None, "status_quo", None], r"negotiation\.outcomes\[1\]\.name: 'status_quo' is "
+                                     r"already the name of negotiation\.outcomes\[0\]"),
+        (["big demand", None, None], r"^test: negotiation\.outcomes\[0\]\.name: must be a "
+                                     r"letter, then up to 63 letters, digits, '_' or '-'"),
+        (["2x", None, None], r"negotiation\.outcomes\[0\]\.name: must be a letter"),
+        ([5, None, None], r"negotiation\.outcomes\[0\]\.name: must be a valid string"),
+    ],
+)
+def test_outcome_names_are_unique_keys(
+    baseline_dict: dict[str, Any], names: list[Any], message: str
+) -> None:
+    for outcome, name in zip(baseline_dict["negotiation"]["outcomes"], names, strict=True):
+        outcome.pop("name", None)
+        if name is not None:
+            outcome["name"] = name
+    with pytest.raises(ConfigError, match=message):
+        scenario_from_dict(baseline_dict, source="test")
+
+
+def test_too_many_outcomes_of_one_kind(baseline_dict: dict[str, Any]) -> None:
+    lapse = {"kind": "lapse", "probability": 0.0}
+    baseline_dict["negotiation"]["outcomes"] += [copy.deepcopy(lapse) for _ in range(16)]
+    with pytest.raises(ConfigError, match=r"negotiation\.outcomes: at most 16 outcomes of one "
+                                          r"kind \('lapse' has 17\)"):
+        scenario_from_dict(baseline_dict)
+
+
+def test_one_demand_amount_is_that_amount_with_probability_one(
+    baseline_dict: dict[str, Any],
+) -> None:
+    baseline_dict["negotiation"]["outcomes"][1]["demand_usd"] = 10e9
+    demand = scenario_from_dict(baseline_dict).negotiation.outcomes[1]
+    assert demand.demand_usd.values == [10e9] and demand.demand_usd.probabilities == [1.0]
+    baseline_dict["negotiation"]["outcomes"][1]["demand_usd"] = 0
+    with pytest.raises(ConfigError, match=r"negotiation\.outcomes\[1\]\.demand_usd: must be a "
+                                          r"positive amount, or a table of values and "
+                                          r"probabilities \(got 0\)$"):
         scenario_from_dict(baseline_dict)
 
 

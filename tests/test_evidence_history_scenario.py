@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from simcore.cli.main import cli
 
 from simcore.config.load import load_scenario
+from simcore.core.outcomes import KIND_CODES
 from simcore.evidence.calibrate import calibrate
 from simcore.evidence.history import load_history
 from simcore.model.engine import simulate
@@ -32,7 +33,7 @@ def test_history_outcomes_come_from_the_record_and_say_so() -> None:
     scenario = load_scenario(HISTORY)
     fit = calibrate(load_history(), negotiations=True).negotiations
     assert fit is not None
-    assert scenario.outcome_labels == ["increase", "lapse"]
+    assert scenario.outcome_names == ["increase", "lapse"]
     increase, lapse = scenario.negotiation.outcomes
     assert increase.probability == fit.increase_probability == 0.875
     assert lapse.probability == fit.lapse_probability == 0.125
@@ -50,7 +51,7 @@ def test_history_first_year_rates_have_the_recorded_mean() -> None:
     values = simulate(scenario, seed=3)
     outcome, krw = values["negotiation_outcome"], values["contribution_krw"]
     # Paths whose only negotiation is the scheduled one of 2031, ending in `increase`.
-    quiet = (outcome[:, :-1] == -1).all(axis=1) & (outcome[:, -1] == 0)
+    quiet = (outcome[:, :-1] == -1).all(axis=1) & (outcome[:, -1] == KIND_CODES["increase"])
     rate = krw[quiet, -1] / krw[quiet, -2] - 1.0
     fit = scenario.negotiation.outcomes[0].first_year
     # The rate is rounded to 0.001 and the amount to 1e8 KRW: at most 0.0006 apart.

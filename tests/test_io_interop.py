@@ -103,8 +103,8 @@ def test_netcdf4_library(single: Path, batch: Path, scenario: Scenario) -> None:
         np.testing.assert_array_equal(usd[:], expected["contribution_usd"])
         outcome = nc["negotiation_outcome"]
         assert outcome.dtype == np.int8
-        assert list(outcome.flag_values) == [-1, 0, 1, 2]
-        assert outcome.flag_meanings == "no_negotiation status_quo demand lapse"
+        assert list(outcome.flag_values) == [-1, 0, 1, 2, 3]
+        assert outcome.flag_meanings == "no_negotiation status_quo demand lapse increase"
         assert nc["troops"].dtype == np.int32
         assert "summary" in nc.groups
         assert nc.groups["summary"]["contribution_usd_percentile"].shape == (7, 6)

@@ -72,8 +72,9 @@ def test_cf_attributes_and_provenance(two_block_run: tuple[Scenario, Path]) -> N
             assert ds[name].attrs["units"] == VARIABLES[str(name)].units
             assert ds[name].attrs["long_name"]
         outcome = ds["negotiation_outcome"].attrs
-        assert list(outcome["flag_values"]) == [-1, 0, 1, 2]
-        assert outcome["flag_meanings"] == "no_negotiation status_quo demand lapse"
+        # Every kind, whether the scenario has it or not: one table for every file.
+        assert list(outcome["flag_values"]) == [-1, 0, 1, 2, 3]
+        assert outcome["flag_meanings"] == "no_negotiation status_quo demand lapse increase"
         attrs = ds.attrs
         assert attrs["Conventions"] == "CF-1.8"
         assert attrs["seed"] == "42" and attrs["seed_source"] == "config"
@@ -108,6 +109,9 @@ def test_summary_group_equals_numpy_on_the_stored_samples(
             )
         codes = ds["negotiation_outcome"].values
         freq = summary["negotiation_outcome_frequency"].values
+        # The summary counts the codes the scenario configures, named as it names them.
+        assert list(summary["outcome"].values) == [-1, 0, 1, 2]
+        assert list(summary["outcome_name"].values) == ["no_negotiation", *scenario.outcome_names]
         for k, code in enumerate([-1, 0, 1, 2]):
             np.testing.assert_allclose(freq[k], np.mean(codes == code, axis=0), rtol=1e-12)
 

@@ -11,6 +11,7 @@ import pytest
 from scipy import special
 
 from simcore.config.schema import Scenario
+from simcore.core.outcomes import KIND_CODES
 from simcore.model.agreement import NO_NEGOTIATION, escalation_rate, round_to_step
 from simcore.model.engine import simulate
 from simcore.model.params import CpiRuleParams, resolve_params
@@ -186,7 +187,8 @@ def test_lapse_repeats_and_cuts_funding(make_scenario: Factory) -> None:
          "negotiation": {"outcomes": [{"kind": "lapse", "probability": 1.0,
                                        "funding_fraction": 0.5}]}},
     )
-    assert np.all(paths["negotiation_outcome"] == [-1, -1, -1, 0, 0, 0])
+    lapse = KIND_CODES["lapse"]
+    assert np.all(paths["negotiation_outcome"] == [-1, -1, -1, lapse, lapse, lapse])
     krw = paths["contribution_krw"]
     for t in (3, 4, 5):
         assert np.all(krw[:, t] == round_to_step(0.5 * krw[:, t - 1], 1e8))
@@ -200,7 +202,7 @@ def test_lapse_ends_known_amounts_for_good(make_scenario: Factory) -> None:
                        "reopen_probability": 1.0},
          "negotiation": {"outcomes": [{"kind": "lapse", "probability": 1.0}]}},
     )
-    assert np.all(paths["negotiation_outcome"][:, 0] == 0)
+    assert np.all(paths["negotiation_outcome"][:, 0] == KIND_CODES["lapse"])
     assert np.all(paths["contribution_krw"] == 1.4028e12)  # frozen, f = 1, every year
 
 
@@ -259,7 +261,7 @@ def test_demand_outcome_formula(make_scenario: Factory) -> None:
     np.testing.assert_allclose(
         paths["contribution_krw"][:, 2], (value + share * (demand_usd - value)) * fx, rtol=1e-12
     )
-    assert np.all(paths["negotiation_outcome"][:, 2] == 0)
+    assert np.all(paths["negotiation_outcome"][:, 2] == KIND_CODES["demand"])
     assert np.all(paths["negotiation_outcome"][:, 3:] == NO_NEGOTIATION)  # term 5: to 2032
     # The demand agreement goes on with the cpi rule, lag 2: 2029 grows by π_kr,2027.
     g = np.clip(round_to_step(paths["inflation_kr"][:, 1], 0.001), None, 0.05)
@@ -310,7 +312,8 @@ def test_status_quo_after_lapse_renews_the_lapsed_rule(make_scenario: Factory) -
          "negotiation": {"outcomes": outcomes}},
     )
     codes, krw = paths["negotiation_outcome"], paths["contribution_krw"]
-    lapsed_then_renewed = (codes[:, 2] == 0) & (codes[:, 3] == 1)
+    lapsed_then_renewed = (codes[:, 2] == KIND_CODES["lapse"]) & (
+        codes[:, 3] == KIND_CODES["status_quo"])
     assert lapsed_then_renewed.sum() > 100
     rows = np.flatnonzero(lapsed_then_renewed)
     assert np.all(krw[rows, 2] == round_to_step(0.5 * krw[rows, 1], 1e8))

@@ -12,6 +12,7 @@ from scipy import special
 
 from simcore.config.schema import Scenario
 from simcore.core.errors import ConfigError
+from simcore.core.outcomes import KIND_CODES
 from simcore.model.agreement import NO_NEGOTIATION, first_year_rate, round_to_step
 from simcore.model.engine import simulate
 from simcore.model.params import IncreaseParams, resolve_params
@@ -45,7 +46,8 @@ def test_sd_zero_by_hand(make_scenario: Factory) -> None:
                                     "negotiation": {"outcomes": [outcome]}})
     expected = [1.5192e12, 1.5511e12, 1.6364e12, 1.6691e12, 1.7609e12, 1.7961e12]
     assert (paths["contribution_krw"] == expected).all()
-    assert (paths["negotiation_outcome"] == [-1, -1, 0, -1, 0, -1]).all()
+    increase = KIND_CODES["increase"]
+    assert (paths["negotiation_outcome"] == [-1, -1, increase, -1, increase, -1]).all()
 
 
 def test_default_rule_is_the_rule_in_force(make_scenario: Factory) -> None:
@@ -107,17 +109,19 @@ def test_a_new_agreement_ends_the_known_amounts(make_scenario: Factory,
                       "reopen_probability": 1.0},
         "negotiation": {"outcomes": [outcome]}})
     krw, codes = paths["contribution_krw"], paths["negotiation_outcome"]
-    assert (codes == [NO_NEGOTIATION, 0, 0, 0, 0, 0]).all()
+    code = KIND_CODES[outcome["kind"]]
+    assert (codes == [NO_NEGOTIATION, code, code, code, code, code]).all()
     assert (krw[:, 0] == 1.5192e12).all() and (krw[:, 2] != known_2028).all()
     if outcome["kind"] == "increase":
         assert (krw[:, 1] == 1.6711e12).all() and (krw[:, 2] == 1.8382e12).all()
 
 
-def test_labels_know_the_kind(make_scenario: Factory) -> None:
+def test_names_and_codes_know_the_kind(make_scenario: Factory) -> None:
     scenario = make_scenario({"negotiation": {"outcomes": [
         {"kind": "status_quo", "probability": 0.5, "term": 5},
         _increase(probability=0.25), _increase(probability=0.25)]}})
-    assert scenario.outcome_labels == ["status_quo", "increase", "increase_2"]
+    assert scenario.outcome_names == ["status_quo", "increase", "increase_2"]
+    assert scenario.outcome_codes == [0, 3, 11]
 
 
 def test_its_rule_joins_the_rules(make_scenario: Factory) -> None:

@@ -25,6 +25,7 @@ from simcore.config.schema import (
     scenario_from_dict,
 )
 from simcore.core.errors import ConfigError
+from simcore.core.outcomes import NO_NEGOTIATION
 from simcore.core.types import Sampler
 from simcore.core.variables import VARIABLES
 from simcore.model.agreement import escalation_rate
@@ -190,7 +191,7 @@ def test_simulated_paths_are_sane(data: dict[str, Any]) -> None:
         assert (values[name] >= 0).all(), f"{name} is negative"
     assert np.isin(values["troops"], scenario.troops.levels).all()
     codes = values["negotiation_outcome"]
-    assert ((codes >= -1) & (codes < len(scenario.outcome_labels))).all()
+    assert np.isin(codes, [NO_NEGOTIATION, *scenario.outcome_codes]).all()
     _check_escalation_bounds(scenario, values)
     _check_summary_monotone(scenario, values)
 

@@ -72,10 +72,9 @@ def test_common_random_numbers_pair_the_samples(batch_file: Path) -> None:
         assert np.all(diff[:, 0] == 0)
 
 
-def test_outcome_codes_use_batch_wide_labels(batch_file: Path) -> None:
+def test_outcome_codes_are_the_fixed_table(batch_file: Path) -> None:
     with xr.open_dataset(batch_file, engine="h5netcdf") as ds:
         meanings = ds["negotiation_outcome"].attrs["flag_meanings"].split()
-        # history.toml (outcomes from the record) adds the kind `increase` after the others.
         assert meanings == ["no_negotiation", "status_quo", "demand", "lapse", "increase"]
         codes = ds["negotiation_outcome"]
         assert set(np.unique(codes.sel(scenario="history"))) <= {-1, 2, 3}

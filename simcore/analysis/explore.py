@@ -37,7 +37,7 @@ import xarray as xr
 from simcore.analysis.points import design_points
 from simcore.analysis.sweep import SweepAxis, _value_text, parse_axis
 from simcore.config.load import check_batch, load_scenario
-from simcore.config.overrides import OverrideError, parse_override
+from simcore.config.overrides import OverrideError, parse_key, resolve_key
 from simcore.config.schema import Scenario
 from simcore.core.errors import ParameterError, ResultFileError, literal
 from simcore.core.variables import SUMMARIZED, VARIABLES
@@ -119,10 +119,7 @@ class VaryAxis:
 
 
 def _check_key(key: str, assignment: str) -> str:
-    try:
-        parse_override(f"{key.strip()}=0")
-    except OverrideError as err:
-        raise OverrideError(assignment, err.reason) from None
+    parse_key(key, assignment=assignment)
     return key.strip()
 
 
@@ -344,10 +341,6 @@ def plan_exploration(
         raise ParameterError("{vary}: give at least one KEY=LOW:HIGH to vary")
     lever_axes = tuple(parse_axis(text) for text in levers)
     keys = [a.key for a in axes] + [a.key for a in lever_axes]
-    if len(set(keys)) != len(keys):
-        repeated = sorted({k for k in keys if keys.count(k) > 1})
-        raise ParameterError(f"{{vary}}: each key may be varied or levered once "
-                             f"({literal(repeated[0])} is given twice)")
     combinations = math.prod(len(a.values) for a in lever_axes)
     if points * combinations > MAX_SCENARIOS:
         raise ParameterError(
@@ -361,6 +354,12 @@ def plan_exploration(
         raise ParameterError(f"{{variables}} {literal(unknown[0])}: not a variable with a summary "
                              f"(one of {', '.join(SUMMARIZED)})")
     base = load_scenario(config)
+    # An outcome named or indexed is one key: the resolved steps say whether two coincide.
+    paths = [resolve_key(base.model_dump(), key) for key in keys]
+    if len(set(paths)) != len(paths):
+        repeated = next(k for k, p in zip(keys, paths, strict=True) if paths.count(p) > 1)
+        raise ParameterError(f"{{vary}}: each key may be varied or levered once "
+                             f"({literal(repeated)} is given twice)")
     if samples is not None or seed is not None:
         base = base.with_overrides(samples=samples, seed=seed)
     run_seed, source = resolve_seed(base, seed, "command line" if seed is not None else None)

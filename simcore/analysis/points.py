@@ -6,10 +6,11 @@ a list of rows, one value per key. :func:`design_points` turns each row into the
 they give, before anything runs; one line names the first invalid point. Two kinds of key
 need more than their own assignment:
 
-- an outcome probability (``negotiation.outcomes[1].probability``): with ``renormalize``,
+- an outcome probability (``negotiation.outcomes.demand.probability``, an outcome named or
+  indexed): with ``renormalize``,
   the probabilities not in the design are rescaled, keeping their proportions, so that all
   still sum to 1;
-- the mean of a concession (``negotiation.outcomes[1].concession.mean``): not a key of the
+- the mean of a concession (``negotiation.outcomes.demand.concession.mean``): not a key of the
   configuration but of the judgment it encodes; it sets the Beta law's ``a`` and ``b`` to
   that mean, keeping their sum ``a + b`` (the law's concentration) as configured.
 
@@ -20,46 +21,49 @@ point's paths bit for bit.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from simcore.config.load import load_scenario
-from simcore.config.overrides import OverrideError, parse_override
+from simcore.config.overrides import (
+    OverrideError,
+    format_path,
+    outcome_key,
+    parse_key,
+    resolve_key,
+)
 from simcore.config.schema import Scenario
 from simcore.core.errors import ParameterError, SmasimInputError, literal
 
 __all__ = ["DesignPoint", "concession_mean_owner", "design_points", "outcome_probability"]
 
-#: An outcome probability, which ``renormalize`` balances against the others.
-_OUTCOME_PROBABILITY = re.compile(r"^negotiation\.outcomes\[(\d+)\]\.probability$")
-#: The mean of a concession's Beta law (a judgment's key, not the configuration's).
-_CONCESSION_MEAN = re.compile(r"^(?P<owner>negotiation\.outcomes\[\d+\]\.concession)\.mean$")
+def outcome_probability(base: Scenario, key: str) -> int | None:
+    """The index of the outcome whose probability ``key`` is (by name or index), or None.
 
-
-def outcome_probability(key: str) -> int | None:
-    """The index of the outcome whose probability ``key`` is, or None.
-
-    >>> outcome_probability("negotiation.outcomes[1].probability"), outcome_probability("fx.ppp")
-    (1, None)
+    Raises
+    ------
+    OverrideError
+        A malformed key, or an outcome name the configuration lacks.
     """
-    match = _OUTCOME_PROBABILITY.match(key)
-    return int(match[1]) if match else None
+    found = outcome_key(resolve_key(base.model_dump(), key))
+    return found[0] if found is not None and found[1] == "probability" else None
 
 
-def concession_mean_owner(key: str) -> str | None:
-    """The concession table whose mean ``key`` is (``negotiation.outcomes[1].concession``),
-    or None."""
-    match = _CONCESSION_MEAN.match(key)
-    return match["owner"] if match else None
+def concession_mean_owner(base: Scenario, key: str) -> str | None:
+    """The concession law whose mean ``key`` is (``negotiation.outcomes[1].concession``, an
+    outcome named or indexed), or None."""
+    path = resolve_key(base.model_dump(), key)
+    if path[-2:] == ("concession", "mean") and outcome_key(path[:-1]) is not None:
+        return format_path(path[:-1])
+    return None
 
 
-def _value_at(data: Any, key: str) -> Any:
-    """The value at a dotted key of a configuration mapping (None if absent)."""
+def _value_at(data: Any, path: str) -> Any:
+    """The value at a resolved dotted key of a configuration mapping (None if absent)."""
     node = data
-    for part in parse_override(f"{key}=0").path:
+    for part in parse_key(path):
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
@@ -101,7 +105,7 @@ def _assignments(base: Scenario, keys: Sequence[str], values: Sequence[Any],
     data = base.model_dump()
     made = []
     for key, value, text in zip(keys, values, texts, strict=True):
-        if (owner := concession_mean_owner(key)) is None:
+        if (owner := concession_mean_owner(base, key)) is None:
             made.append(f"{key}={text}")
             continue
         law = _value_at(data, owner)
@@ -116,7 +120,7 @@ def _assignments(base: Scenario, keys: Sequence[str], values: Sequence[Any],
                  f"{owner}.b={(1.0 - float(value)) * total!r}"]
     if renormalize:
         swept = {index: float(value) for key, value in zip(keys, values, strict=True)
-                 if (index := outcome_probability(key)) is not None}
+                 if (index := outcome_probability(base, key)) is not None}
         outcomes = base.negotiation.outcomes
         others = [k for k in range(len(outcomes)) if k not in swept]
         rest = math.fsum(outcomes[k].probability for k in others)
@@ -163,7 +167,7 @@ def design_points(
         One line naming the first invalid point (its values) and what is wrong with it.
     """
     base = load_scenario(config)
-    balanced = any(outcome_probability(key) is not None for key in keys)
+    balanced = any(outcome_probability(base, key) is not None for key in keys)
     points = []
     for (values, texts), name in zip(rows, names, strict=True):
         assignments: list[str] = []

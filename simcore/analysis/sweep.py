@@ -24,7 +24,13 @@ import numpy as np
 
 from simcore.analysis.points import DesignPoint, design_points, outcome_probability
 from simcore.config.load import check_batch, load_scenario
-from simcore.config.overrides import OverrideError, parse_override
+from simcore.config.overrides import (
+    KeyPath,
+    OverrideError,
+    outcome_key,
+    parse_key,
+    resolve_key,
+)
 from simcore.config.schema import Scenario
 from simcore.core.errors import ParameterError, SmasimInputError
 from simcore.io.reader import read_scenario_coords
@@ -45,7 +51,8 @@ class SweepAxis:
     Attributes
     ----------
     key : str
-        Dotted key path, e.g. ``negotiation.outcomes[1].probability``.
+        Dotted key path, e.g. ``negotiation.outcomes.demand.probability`` or
+        ``negotiation.outcomes[1].probability``.
     values : tuple
         TOML values, in the order given.
     texts : tuple of str
@@ -56,17 +63,26 @@ class SweepAxis:
     values: tuple[Any, ...]
     texts: tuple[str, ...]
 
+    def path(self, base: Scenario) -> KeyPath:
+        """The key's steps in the base configuration, an outcome by its index
+        (:func:`simcore.config.overrides.resolve_key`)."""
+        return resolve_key(base.model_dump(), self.key)
+
+    def outcome_probability(self, base: Scenario) -> int | None:
+        """The index of the outcome whose probability the key is, or None."""
+        return outcome_probability(base, self.key)
+
     def label(self, base: Scenario) -> str:
         """A short name for the key in a scenario name: its last step, after the list
-        entry it belongs to (an outcome by its kind: ``demand.probability``)."""
+        entry it belongs to (an outcome by its name: ``demand.probability``)."""
         steps = self.key.split(".")
         tail = steps[-1]
-        if len(steps) > 1 and (entry := re.fullmatch(r"(\w+)\[(\d+)\]", steps[-2])):
-            outcomes = base.negotiation.outcomes
-            index = int(entry[2])
-            owner = (outcomes[index].kind if self.key.startswith("negotiation.outcomes[")
-                     and index < len(outcomes) else f"{entry[1]}{index}")
-            tail = f"{owner}.{tail}"
+        found = outcome_key(self.path(base))
+        names = base.outcome_names
+        if found is not None and found[0] < len(names):
+            tail = f"{names[found[0]]}.{tail}"
+        elif len(steps) > 1 and (entry := re.fullmatch(r"(\w+)\[(\d+)\]", steps[-2])):
+            tail = f"{entry[1]}{entry[2]}.{tail}"
         return re.sub(r"[^A-Za-z0-9_.\-]", "", tail)
 
 
@@ -125,7 +141,7 @@ def parse_axis(assignment: str) -> SweepAxis:
 
     Examples
     --------
-    >>> parse_axis("negotiation.outcomes[1].probability=0:1:0.25").values
+    >>> parse_axis("negotiation.outcomes.demand.probability=0:1:0.25").values
     (0.0, 0.25, 0.5, 0.75, 1.0)
     >>> parse_axis("pins.fx={2027=1300},{2027=1500}").values
     ({'2027': 1300}, {'2027': 1500})
@@ -133,11 +149,8 @@ def parse_axis(assignment: str) -> SweepAxis:
     key, sep, raw = assignment.partition("=")
     if not sep or not raw.strip():
         raise OverrideError(assignment, "expected KEY=V1,V2,... or KEY=START:STOP:STEP")
-    # The key is checked by the overrides' own parser (a dotted path with indices).
-    try:
-        parse_override(f"{key.strip()}=0")
-    except OverrideError as err:
-        raise OverrideError(assignment, err.reason) from None
+    # The key is checked by the overrides' own parser (a dotted path with indices or names).
+    parse_key(key, assignment=assignment)
     quoted = raw.strip().startswith(("[", "{", "'", '"'))
     if (match := None if quoted else _RANGE.match(raw)) is not None:
         start, stop, step = match.groups()
@@ -183,26 +196,30 @@ def sweep_grid(
     """
     if not axes:
         raise SmasimInputError("sweep: give at least one KEY=V1,V2,... to sweep")
-    keys = [axis.key for axis in axes]
-    if len(set(keys)) != len(keys):
-        raise SmasimInputError("sweep: each key may be swept once")
     count = math.prod(len(axis.values) for axis in axes)
     if count > MAX_POINTS:
         raise SmasimInputError(f"sweep: {count} grid points, at most {MAX_POINTS}")
-    if renormalize and not any(outcome_probability(key) is not None for key in keys):
+    base = load_scenario(config)
+    # An outcome named or indexed is one key: the steps say whether two axes coincide.
+    paths = [axis.path(base) for axis in axes]
+    if len(set(paths)) != len(paths):
+        raise SmasimInputError("sweep: each key may be swept once")
+    keys = [axis.key for axis in axes]
+    if renormalize and not any(axis.outcome_probability(base) is not None for axis in axes):
         raise ParameterError(
             "{renormalize}: no swept key is an outcome probability "
-            "(negotiation.outcomes[N].probability); there is nothing to rescale"
+            "(negotiation.outcomes.NAME.probability or negotiation.outcomes[N].probability); "
+            "there is nothing to rescale"
         )
-    base = load_scenario(config)
+    labels = [axis.label(base) for axis in axes]
     rows, names = [], []
     for indices in itertools.product(*(range(len(axis.values)) for axis in axes)):
         values = tuple(axis.values[i] for axis, i in zip(axes, indices, strict=True))
         texts = tuple(axis.texts[i] for axis, i in zip(axes, indices, strict=True))
         rows.append((values, texts))
         names.append("_".join(
-            [base.run.name, *(f"{axis.label(base)}-{_value_text(v)}" for axis, v in
-                              zip(axes, values, strict=True))]
+            [base.run.name, *(f"{label}-{_value_text(v)}" for label, v in
+                              zip(labels, values, strict=True))]
         ))
     if len(set(name[:100] for name in names)) != len(names):
         raise SmasimInputError("sweep: grid points would share a name (values too long); "
@@ -212,7 +229,7 @@ def sweep_grid(
 
 
 def _coordinate_name(key: str) -> str:
-    """A netCDF/CF variable name for a key path: ``negotiation_outcomes_1_probability``."""
+    """A netCDF/CF variable name for a key path: ``negotiation_outcomes_demand_probability``."""
     return "sweep_" + re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")
 
 

@@ -25,8 +25,10 @@ _EXPORTS = {
     "InflationProcess": "schema",
     "InflationSection": "schema",
     "Int": "schema",
+    "KeyPath": "overrides",
     "LapseOutcome": "schema",
     "MAX_SAMPLES": "schema",
+    "NAMED_LIST": "overrides",
     "NegotiationSection": "schema",
     "NonNegative": "schema",
     "Outcome": "schema",
@@ -51,8 +53,12 @@ _EXPORTS = {
     "format_path": "overrides",
     "format_validation_error": "messages",
     "load_scenario": "load",
+    "outcome_entry_names": "schema",
+    "outcome_key": "overrides",
+    "parse_key": "overrides",
     "parse_override": "overrides",
     "parse_scenario": "load",
+    "resolve_key": "overrides",
     "scenario_from_dict": "schema",
 }
 __all__ = sorted(_EXPORTS)

@@ -20,7 +20,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from simcore.config.messages import format_validation_error
-from simcore.config.overrides import OverrideError, apply_overrides, format_path, parse_override
+from simcore.config.overrides import (
+    OverrideError,
+    apply_overrides,
+    format_path,
+    parse_override,
+    resolve_key,
+)
 from simcore.config.schema import Scenario, scenario_from_dict
 from simcore.core.errors import ConfigError
 
@@ -98,10 +104,15 @@ def parse_scenario(
         raise ConfigError(f"{source}: {format_validation_error(err, Scenario)}") from None
     if added:
         raise OverrideError(", ".join(overrides), added, source=source)
-    blamed = [a for a in overrides if _names_key(reason, parse_override(a).key)]
+    # Each key as a validation message spells it: an outcome by its index
+    # (negotiation.outcomes[1].term), found as the assignments before it left the file.
+    keys = {a: format_path(resolve_key(apply_overrides(data, overrides[:k]),
+                                       parse_override(a).path))
+            for k, a in enumerate(overrides)}
+    blamed = [a for a in overrides if _names_key(reason, keys[a])]
     if len(blamed) == 1:
         # The assignment names the key already: "fx.volatility=-1: must be >= 0".
-        reason = reason.removeprefix(f"{parse_override(blamed[0]).key}: ")
+        reason = reason.removeprefix(f"{keys[blamed[0]]}: ")
     raise OverrideError(", ".join(blamed or overrides), reason, source=source)
 
 

@@ -2,9 +2,17 @@
 
 :func:`apply_overrides` is what ``smasim run|batch|validate --set KEY=VALUE`` calls on the
 parsed TOML mapping before it is validated, and what a sweep calls once per grid point.
-Paths are TOML dotted keys with list indices: ``negotiation.outcomes[1].probability``,
-``pins.fx`` (a whole table), ``agreement.amounts_krw.2027``. Values are TOML values:
-``0.1``, ``1e5``, ``'stay'``, ``{2027 = 1300}``, ``[1, 2]``.
+Paths are TOML dotted keys with list indices: ``pins.fx`` (a whole table),
+``agreement.amounts_krw.2027``, ``negotiation.outcomes[1].probability``; a negotiation
+outcome is addressed by its name as well as by its index:
+``negotiation.outcomes.demand.probability``. Values are TOML values: ``0.1``, ``1e5``,
+``'stay'``, ``{2027 = 1300}``, ``[1, 2]``; a discrete distribution (``demand_usd``) may be
+set to one number, that value with probability 1.
+
+The key parser is public for every command that names configuration keys:
+:func:`parse_key` reads a key's syntax, :func:`resolve_key` finds it in a configuration,
+outcome names turned into the indices they stand for, and :func:`outcome_key` says which
+outcome's key (``probability``) a resolved path sets.
 """
 
 from __future__ import annotations
@@ -16,10 +24,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simcore.core.errors import ConfigParameterError, literal
+from simcore.config.schema import DiscreteDistribution, outcome_entry_names
+from simcore.core.errors import ConfigParameterError, did_you_mean, literal
 
 #: One step of a key path: a bare key, then any number of ``[index]``.
 _STEP = re.compile(r"^(?P<key>[A-Za-z0-9_-]+)(?P<indices>(?:\[\d+\])*)$")
+
+#: The list whose entries a key path may name (``negotiation.outcomes.demand``), and what
+#: an entry is called in a message.
+NAMED_LIST = ("negotiation", "outcomes")
+_ENTRY = "outcome"
+
+#: A key path: keys (str) and list indices (int), outermost first.
+KeyPath = tuple[str | int, ...]
 
 
 class OverrideError(ConfigParameterError):
@@ -80,8 +97,121 @@ def format_path(path: Iterable[str | int]) -> str:
     return text
 
 
+def parse_key(key: str, *, assignment: str | None = None) -> KeyPath:
+    """The steps of a dotted key path: keys (str) and list indices (int).
+
+    Only the syntax is read: whether ``demand`` in ``negotiation.outcomes.demand.term`` is
+    an outcome's name is for :func:`resolve_key` to say, against a configuration.
+
+    >>> parse_key("negotiation.outcomes[1].probability")
+    ('negotiation', 'outcomes', 1, 'probability')
+    >>> parse_key("negotiation.outcomes.demand.demand_usd")
+    ('negotiation', 'outcomes', 'demand', 'demand_usd')
+
+    Raises
+    ------
+    OverrideError
+        A malformed key path; the message starts with ``assignment`` (default: the key).
+    """
+    path: list[str | int] = []
+    for step in key.strip().split("."):
+        match = _STEP.match(step)
+        if match is None:
+            raise OverrideError(
+                assignment or key,
+                f"malformed key {key.strip()!r} (dotted keys with list indices or outcome "
+                "names, e.g. negotiation.outcomes[1].probability or "
+                "negotiation.outcomes.demand.probability)",
+            )
+        path.append(match["key"])
+        path += [int(index) for index in re.findall(r"\[(\d+)\]", match["indices"])]
+    return tuple(path)
+
+
+def resolve_key(data: Mapping[str, Any], key: str | KeyPath, *,
+                assignment: str | None = None) -> KeyPath:
+    """A key path of the configuration mapping ``data`` with every outcome name replaced by
+    the index of the outcome it names.
+
+    A step after ``negotiation.outcomes`` that is not an index names an outcome: its
+    ``name``, or by default its kind, numbered when a kind repeats (as validation names
+    it). Every other step is kept as it is; whether it exists is for the caller to say.
+
+    Parameters
+    ----------
+    data : mapping
+        The parsed TOML (``tomllib.loads``), or a validated scenario's ``model_dump()``.
+    key : str or tuple
+        A dotted key (parsed by :func:`parse_key`) or its steps.
+    assignment : str, optional
+        What a message starts with (default: the key).
+
+    Returns
+    -------
+    tuple of str or int
+        Keys and list indices, outermost first.
+
+    Raises
+    ------
+    OverrideError
+        A malformed key, or a name no outcome has; the message lists the names (with the
+        closest as a suggestion).
+
+    Examples
+    --------
+    >>> data = {"negotiation": {"outcomes": [{"kind": "status_quo"}, {"kind": "demand"}]}}
+    >>> resolve_key(data, "negotiation.outcomes.demand.probability")
+    ('negotiation', 'outcomes', 1, 'probability')
+    """
+    text = key if isinstance(key, str) else format_path(key)
+    path = parse_key(key, assignment=assignment) if isinstance(key, str) else key
+    resolved: list[str | int] = []
+    node: Any = data
+    for part in path:
+        if isinstance(node, list) and isinstance(part, str) and tuple(resolved) == NAMED_LIST:
+            names = outcome_entry_names(node)
+            if part not in names and any(isinstance(e, dict) and part in e for e in node):
+                example = format_path((*NAMED_LIST, names[0], *path[len(resolved):]))
+                raise OverrideError(
+                    assignment or text,
+                    f"{format_path(NAMED_LIST)} is a list: name or index an {_ENTRY} first, "
+                    f"e.g. {example} (names: {', '.join(names)})",
+                )
+            if part not in names:
+                raise OverrideError(
+                    assignment or text,
+                    f"no {_ENTRY} named {part!r} in {format_path(NAMED_LIST)}"
+                    f"{did_you_mean(part, names)} (names: {', '.join(names)})",
+                )
+            part = names.index(part)
+        resolved.append(part)
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(resolved)
+
+
+def outcome_key(path: KeyPath) -> tuple[int, str] | None:
+    """The outcome index and its key that a resolved path sets
+    (``('negotiation', 'outcomes', 1, 'probability')`` → ``(1, 'probability')``), or None
+    for a path that is not one key of one outcome.
+
+    >>> outcome_key(("negotiation", "outcomes", 2, "probability"))
+    (2, 'probability')
+    >>> outcome_key(("fx", "volatility")) is None
+    True
+    """
+    if (len(path) == len(NAMED_LIST) + 2 and path[:len(NAMED_LIST)] == NAMED_LIST
+            and isinstance(path[-2], int) and isinstance(path[-1], str)):
+        return path[-2], path[-1]
+    return None
+
+
 def parse_override(assignment: str) -> Override:
-    """Parse ``KEY=VALUE``: a dotted key path and a TOML value.
+    """Parse ``KEY=VALUE``: a dotted key path (:func:`parse_key`) and a TOML value.
 
     >>> parse_override("negotiation.outcomes[1].probability=0.3").path
     ('negotiation', 'outcomes', 1, 'probability')
@@ -96,17 +226,7 @@ def parse_override(assignment: str) -> Override:
     key, sep, raw = assignment.partition("=")
     if not sep:
         raise OverrideError(assignment, "expected KEY=VALUE, e.g. fx.volatility=0.1")
-    path: list[str | int] = []
-    for step in key.strip().split("."):
-        match = _STEP.match(step)
-        if match is None:
-            raise OverrideError(
-                assignment,
-                f"malformed key {key.strip()!r} (dotted keys with list indices, e.g. "
-                "negotiation.outcomes[1].probability)",
-            )
-        path.append(match["key"])
-        path += [int(index) for index in re.findall(r"\[(\d+)\]", match["indices"])]
+    path = parse_key(key, assignment=assignment)
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError as err:
@@ -114,7 +234,7 @@ def parse_override(assignment: str) -> Override:
             assignment, f"value {raw.strip()!r} is not a TOML value ({err}); quote strings: "
             "key='text'"
         ) from None
-    return Override(text=assignment, path=tuple(path), value=value)
+    return Override(text=assignment, path=path, value=value)
 
 
 def apply_overrides(data: Mapping[str, Any], assignments: Iterable[str]) -> dict[str, Any]:
@@ -153,9 +273,12 @@ def apply_overrides(data: Mapping[str, Any], assignments: Iterable[str]) -> dict
     result = copy.deepcopy(dict(data))
     for assignment in assignments:
         override = parse_override(assignment)
+        # Names resolved against the configuration as the earlier assignments left it;
+        # messages name the keys as the assignment wrote them.
+        path = resolve_key(result, override.path, assignment=assignment)
         node: Any = result
-        for depth, part in enumerate(override.path):
-            last = depth == len(override.path) - 1
+        for depth, part in enumerate(path):
+            last = depth == len(path) - 1
             where = format_path(override.path[:depth]) or "the configuration"
             if isinstance(part, int):
                 if not isinstance(node, list):
@@ -180,7 +303,7 @@ def apply_overrides(data: Mapping[str, Any], assignments: Iterable[str]) -> dict
                             else node[part])
                 node[part] = override.value
             elif isinstance(part, str) and part not in node:
-                node[part] = [] if isinstance(override.path[depth + 1], int) else {}
+                node[part] = [] if isinstance(path[depth + 1], int) else {}
             node = node[part]
     return result
 
@@ -195,17 +318,33 @@ def _check_kind(assignment: str, override: Override, current: Any) -> None:
     """Refuse a plain value where the configuration has a table or a list of tables.
 
     A whole table may be replaced by a table (``pins.fx={2027=1300}``) and a list by a list;
-    a number in their place is surely a key path cut short, so the message shows a key.
+    a number in their place is surely a key path cut short, so the message shows a key. A
+    discrete distribution (``demand_usd``) also takes one amount.
     """
     key = override.key
-    if isinstance(current, dict) and not isinstance(override.value, dict):
+    distribution = isinstance(current, dict) and set(current) == set(
+        DiscreteDistribution.model_fields)
+    value = override.value
+    if distribution and isinstance(value, int | float) and not isinstance(value, bool):
+        return  # one amount: validation reads it as that amount with probability 1
+    if distribution and not isinstance(value, dict):
+        raise OverrideError(assignment, f"{key} is a discrete distribution: set it to one "
+                                        f"amount (e.g. {key}=10e9) or set its values and "
+                                        "probabilities")
+    if isinstance(current, dict) and not isinstance(value, dict):
         example = next(
-            (f"{key}.{name}={value!r}" for name, value in current.items()
-             if isinstance(value, int | float) and not isinstance(value, bool)),
+            (f"{key}.{name}={item!r}" for name, item in current.items()
+             if isinstance(item, int | float) and not isinstance(item, bool)),
             f"{key}.KEY=VALUE",
         )
         raise OverrideError(assignment, f"{key} is a table: set one of its keys, e.g. {example}")
     if (isinstance(current, list) and current and isinstance(current[0], dict)
-            and not isinstance(override.value, list)):
+            and not isinstance(value, list)):
+        if override.path == NAMED_LIST:
+            name = outcome_entry_names(current)[0]
+            raise OverrideError(assignment, f"{key} is a list of tables: name or index an "
+                                            f"{_ENTRY}, e.g. {key}.{name}.probability=VALUE or "
+                                            f"{key}[0].probability=VALUE")
         raise OverrideError(assignment, f"{key} is a list of tables: index it, e.g. "
                                         f"{key}[0].{next(iter(current[0]), 'KEY')}=VALUE")
+

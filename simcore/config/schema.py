@@ -10,6 +10,8 @@ validation errors is :mod:`simcore.config.messages`.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -26,6 +28,7 @@ from pydantic import (
 
 from simcore.config.messages import format_validation_error
 from simcore.core.errors import ConfigError, ConfigParameterError, literal
+from simcore.core.outcomes import MAX_PER_KIND, default_outcome_names, outcome_codes
 from simcore.core.types import DRIVERS, Driver, Sampler, ShockDistribution
 from simcore.stats.linalg import PSD_TOLERANCE
 
@@ -276,8 +279,21 @@ class AgreementSection(_Section):
 
 
 class DiscreteDistribution(_Section):
+    """Values and their probabilities; one number stands for that value with probability 1
+    (``demand_usd = 10e9``)."""
+
     values: list[float] = Field(min_length=1)
     probabilities: list[Probability] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_value(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not value > 0:
+                raise ValueError("must be a positive amount, or a table of values and "
+                                 "probabilities")
+            return {"values": [float(value)], "probabilities": [1.0]}
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> DiscreteDistribution:
@@ -300,13 +316,34 @@ class BetaDistribution(_Section):
     b: float = Field(gt=0.0)
 
 
-class StatusQuoOutcome(_Section):
+#: An outcome's name: a step of a ``--set`` key path (``negotiation.outcomes.demand.term``).
+_OUTCOME_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+class _Outcome(_Section):
+    """What every negotiation outcome has: a name, unique in its scenario (by default its
+    kind, numbered when a kind repeats; :class:`NegotiationSection` fills it in)."""
+
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_key(cls, value: str) -> str:
+        if not _OUTCOME_NAME.match(value):
+            raise ValueError(
+                "must be a letter, then up to 63 letters, digits, '_' or '-' (a step of a key "
+                "path such as negotiation.outcomes.demand.probability)"
+            )
+        return value
+
+
+class StatusQuoOutcome(_Outcome):
     kind: Literal["status_quo"]
     probability: Probability
     term: Int = Field(ge=1, le=100)
 
 
-class DemandOutcome(_Section):
+class DemandOutcome(_Outcome):
     kind: Literal["demand"]
     probability: Probability
     demand_usd: DiscreteDistribution
@@ -315,7 +352,7 @@ class DemandOutcome(_Section):
     escalation: Escalation | None = None
 
 
-class LapseOutcome(_Section):
+class LapseOutcome(_Outcome):
     kind: Literal["lapse"]
     probability: Probability
     funding_fraction: NonNegative = 1.0
@@ -328,7 +365,7 @@ class FirstYearChange(_Section):
     sd: NonNegative
 
 
-class IncreaseOutcome(_Section):
+class IncreaseOutcome(_Outcome):
     kind: Literal["increase"]
     probability: Probability
     first_year: FirstYearChange
@@ -345,6 +382,24 @@ Outcome = Annotated[
 class NegotiationSection(_Section):
     outcomes: list[Outcome] = Field(min_length=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_names(cls, value: Any) -> Any:
+        """Name every outcome that has no ``name`` (:func:`default_outcome_names`)."""
+        if not isinstance(value, dict) or not isinstance(value.get("outcomes"), list):
+            return value  # field validation says what is wrong
+        entries = value["outcomes"]
+        given = [_entry_key(entry, "name") for entry in entries]
+        names = outcome_entry_names(entries)
+        filled = [
+            entry if name is not None
+            else {**entry, "name": default} if isinstance(entry, dict)
+            else entry.model_copy(update={"name": default}) if isinstance(entry, BaseModel)
+            else entry
+            for entry, name, default in zip(entries, given, names, strict=True)
+        ]
+        return {**value, "outcomes": filled}
+
     @model_validator(mode="after")
     def _check(self) -> NegotiationSection:
         total = sum(o.probability for o in self.outcomes)
@@ -352,7 +407,45 @@ class NegotiationSection(_Section):
             raise ValueError(
                 f"negotiation.outcomes: probabilities must sum to 1 (sum to {total:.12g})"
             )
+        first: dict[str, int] = {}
+        for index, outcome in enumerate(self.outcomes):
+            if outcome.name in first:
+                raise ValueError(
+                    f"negotiation.outcomes[{index}].name: {outcome.name!r} is already the name "
+                    f"of negotiation.outcomes[{first[outcome.name]}]; outcome names must be "
+                    "unique within a scenario"
+                )
+            first[outcome.name] = index
+        kinds = [o.kind for o in self.outcomes]
+        crowded = sorted({k for k in kinds if kinds.count(k) > MAX_PER_KIND})
+        if crowded:
+            raise ValueError(
+                f"negotiation.outcomes: at most {MAX_PER_KIND} outcomes of one kind "
+                f"({crowded[0]!r} has {kinds.count(crowded[0])})"
+            )
         return self
+
+
+def outcome_entry_names(entries: Sequence[Any]) -> list[str]:
+    """The name of each entry of ``negotiation.outcomes`` as validation resolves it: its
+    ``name``, else its kind, numbered when a kind repeats
+    (:func:`simcore.core.outcomes.default_outcome_names`).
+
+    ``entries`` may be mappings (parsed TOML) or outcome models; entries not yet validated
+    are named as far as they can be.
+    """
+    given = [_entry_key(entry, "name") for entry in entries]
+    return default_outcome_names(
+        [str(_entry_key(entry, "kind")) for entry in entries],
+        [name if isinstance(name, str) else None for name in given],
+    )
+
+
+def _entry_key(entry: Any, key: str) -> Any:
+    """``entry[key]`` of an outcome given as a mapping or as a model; None if it has none."""
+    if isinstance(entry, dict):
+        return entry.get(key)
+    return getattr(entry, key, None)
 
 
 class PinsSection(_Section):
@@ -440,20 +533,15 @@ class Scenario(_Section):
         return np.arange(self.run.base_year + 1, self.run.base_year + self.run.horizon + 1)
 
     @property
-    def outcome_labels(self) -> list[str]:
-        """One word per negotiation outcome: its kind, numbered when a kind repeats.
+    def outcome_names(self) -> list[str]:
+        """The name of each negotiation outcome, in configuration order."""
+        return [outcome.name for outcome in self.negotiation.outcomes]
 
-        These are the ``flag_meanings`` of ``negotiation_outcome`` (after
-        ``no_negotiation``).
-        """
-        labels: list[str] = []
-        for outcome in self.negotiation.outcomes:
-            label: str = outcome.kind
-            k = 2
-            while label in labels:
-                label, k = f"{outcome.kind}_{k}", k + 1
-            labels.append(label)
-        return labels
+    @property
+    def outcome_codes(self) -> list[int]:
+        """The code ``negotiation_outcome`` stores for each negotiation outcome, in
+        configuration order (:func:`simcore.core.outcomes.outcome_codes`)."""
+        return outcome_codes([outcome.kind for outcome in self.negotiation.outcomes])
 
     def to_toml(self) -> str:
         """The resolved configuration (defaults filled in) as TOML text."""

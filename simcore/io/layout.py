@@ -17,6 +17,12 @@ from simcore.core.errors import (
     ParameterError,
     literal,
 )
+from simcore.core.outcomes import (
+    BASE_CODES,
+    NO_NEGOTIATION,
+    NO_NEGOTIATION_MEANING,
+    outcome_meaning,
+)
 from simcore.core.variables import VARIABLES
 
 if TYPE_CHECKING:  # only a type here: the schema loads pydantic
@@ -58,8 +64,9 @@ class FileLayout:
         Calendar years simulated.
     scenarios : sequence of str, optional
         Scenario names; None writes no ``scenario`` dimension (a single run).
-    outcome_meanings : sequence of str
-        One word per negotiation outcome index (``flag_meanings``).
+    outcome_names : sequence of mapping of int to str
+        Per scenario (a single run: one), the code of each negotiation outcome it configures
+        (:mod:`simcore.core.outcomes`) and the outcome's name.
     float32 : bool
         Store floating-point variables as float32.
     compress : bool
@@ -76,7 +83,7 @@ class FileLayout:
     samples: int
     years: np.ndarray
     scenarios: Sequence[str] | None
-    outcome_meanings: Sequence[str]
+    outcome_names: Sequence[Mapping[int, str]]
     float32: bool = False
     compress: bool = False
     summary_only: Sequence[str] = ()
@@ -110,6 +117,22 @@ class FileLayout:
         dtype = np.dtype(VARIABLES[name].dtype)
         return np.dtype(np.float32) if self.float32 and dtype.kind == "f" else dtype
 
+    @property
+    def outcome_codes(self) -> tuple[int, ...]:
+        """The codes the summary counts (its ``outcome`` coordinate): no negotiation, then
+        every code a scenario of the file configures, ascending."""
+        configured = {code for names in self.outcome_names for code in names}
+        return (NO_NEGOTIATION, *sorted(configured))
+
+    def outcome_name_table(self) -> np.ndarray:
+        """The name of each of :attr:`outcome_codes` in each scenario (``""``: the scenario
+        has no such outcome; ``no_negotiation`` for −1); shape (scenarios, codes)."""
+        return np.asarray(
+            [[NO_NEGOTIATION_MEANING if code == NO_NEGOTIATION else names.get(code, "")
+              for code in self.outcome_codes] for names in self.outcome_names],
+            dtype=object,
+        )
+
     def nbytes(self) -> int:
         """Bytes of sample data the file will hold (the summary group is negligible)."""
         return sum(
@@ -129,11 +152,11 @@ def file_layout(
     """The layout of the file a run of ``scenarios`` writes.
 
     A batch holds the union of the scenarios' variables (``defense_growth`` if any rule
-    reads it) and of their outcome labels. ``store`` names the variables whose paths are
-    written (default: all); the others are summarized only. ``summarize`` (default: all)
-    names the variables the file has at all, stored or summarized: an exploration of many
-    points keeps the few it reports (``negotiation_outcome`` is always kept: its counts are
-    the summary's outcome frequencies).
+    reads it), and each scenario's outcome codes and names. ``store`` names the variables
+    whose paths are written (default: all); the others are summarized only. ``summarize``
+    (default: all) names the variables the file has at all, stored or summarized: an
+    exploration of many points keeps the few it reports (``negotiation_outcome`` is always
+    kept: its counts are the summary's outcome frequencies).
 
     Raises
     ------
@@ -141,9 +164,6 @@ def file_layout(
         ``store`` names a variable the run does not simulate.
     """
     with_defense = any(s.uses_defense_budget for s in scenarios)
-    labels: list[str] = []
-    for scenario in scenarios:
-        labels += [label for label in scenario.outcome_labels if label not in labels]
     first = scenarios[0]
     simulated = [n for n in VARIABLES if n != "defense_growth" or with_defense]
     if summarize is not None:
@@ -160,7 +180,8 @@ def file_layout(
         samples=first.run.samples,
         years=first.years,
         scenarios=[s.run.name for s in scenarios] if batch else None,
-        outcome_meanings=labels,
+        outcome_names=[dict(zip(s.outcome_codes, s.outcome_names, strict=True))
+                       for s in scenarios],
         float32=float32,
         compress=compress,
         summary_only=[n for n in simulated if store is not None and n not in store],
@@ -176,15 +197,12 @@ SUMMARY_ONLY_ATTR = "summary_only_variables"
 SUMMARY_FLOAT_ATTR = "summary_only_float_type"
 
 
-#: Meaning of the code −1 of ``negotiation_outcome``: no negotiation that year.
-NO_NEGOTIATION = "no_negotiation"
-
-
-def _flag_attrs(layout: FileLayout) -> dict[str, Any]:
-    """CF ``flag_values``/``flag_meanings`` of the outcome codes (−1, then one per outcome)."""
+def flag_attrs(codes: Sequence[int]) -> dict[str, Any]:
+    """CF ``flag_values``/``flag_meanings`` of outcome codes, each with its fixed meaning
+    (:func:`simcore.core.outcomes.outcome_meaning`)."""
     return {
-        "flag_values": np.arange(-1, len(layout.outcome_meanings), dtype=np.int8),
-        "flag_meanings": " ".join([NO_NEGOTIATION, *layout.outcome_meanings]),
+        "flag_values": np.asarray(codes, dtype=np.int8),
+        "flag_meanings": " ".join(outcome_meaning(code) for code in codes),
     }
 
 
@@ -192,7 +210,9 @@ def _variable_attrs(name: str, layout: FileLayout) -> dict[str, Any]:
     spec = VARIABLES[name]
     attrs: dict[str, Any] = {"units": spec.units, "long_name": spec.long_name}
     if spec.kind == "code":
-        attrs.update(_flag_attrs(layout))
+        # Every kind, configured or not, so that files concatenate with one meaning per
+        # code; then the codes of repeated kinds the file has.
+        attrs.update(flag_attrs(sorted({*BASE_CODES, *layout.outcome_codes})))
     return attrs
 
 
@@ -243,19 +263,23 @@ class OutcomeFrequency:
 
     Attributes
     ----------
-    labels : list of str
-        ``no_negotiation`` then one word per outcome (the file's ``flag_meanings``).
+    codes : ndarray of int8, shape (K,)
+        The outcome codes counted: −1 (no negotiation), then the configured ones.
+    names : ndarray of str, shape (S, K)
+        The name of each code in each scenario; ``""`` where the scenario has no such
+        outcome.
     years : ndarray of int
         Calendar years.
     scenarios : list of str, optional
         Scenario names of a batch; None for a single run.
-    share : ndarray, shape (S, K + 1, H)
+    share : ndarray, shape (S, K, H)
         Share of samples with each outcome (S = 1 for a single run).
     n : int
         Samples per scenario.
     """
 
-    labels: list[str]
+    codes: np.ndarray
+    names: np.ndarray
     years: np.ndarray
     scenarios: list[str] | None
     share: np.ndarray

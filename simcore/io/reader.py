@@ -320,19 +320,34 @@ def read_summary(path: str | Path, variables: Sequence[str] | None = None) -> xr
 
 
 def read_outcome_frequency(path: str | Path) -> OutcomeFrequency:
-    """The summary group's ``negotiation_outcome_frequency`` with its labels."""
+    """The summary group's ``negotiation_outcome_frequency`` with its codes and each
+    scenario's names for them.
+
+    A file written before outcomes had names (no ``outcome_name``) names each code by its
+    own ``flag_meanings``, in every scenario.
+    """
     path = check_result_file(path)
     with h5py.File(path, "r") as handle:
         group = handle[SUMMARY_GROUP]
         share = group["negotiation_outcome_frequency"][()]
-        meanings = _attr_value(handle["negotiation_outcome"].attrs["flag_meanings"]).split()
+        codes = group["outcome"][()]
         scenarios = list(handle["scenario"].asstr()[()]) if "scenario" in handle else None
+        if "outcome_name" in group:
+            names = np.asarray(group["outcome_name"].asstr()[()], dtype=object)
+        else:
+            attrs = handle["negotiation_outcome"].attrs
+            meaning = dict(zip(attrs["flag_values"].tolist(),
+                               _attr_value(attrs["flag_meanings"]).split(), strict=True))
+            names = np.asarray([[meaning[int(code)] for code in codes]] * len(scenarios or [None]),
+                               dtype=object)
         years = handle["year"][()]
         n = int(_attr_value(handle.attrs["n_samples"]))
+    batch = scenarios is not None
     return OutcomeFrequency(
-        labels=meanings,
+        codes=codes,
+        names=names if names.ndim == 2 else names[np.newaxis],
         years=years,
         scenarios=scenarios,
-        share=share if scenarios is not None else share[np.newaxis],
+        share=share if batch else share[np.newaxis],
         n=n,
     )

@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from simcore.core.variables import VARIABLES
-from simcore.io.layout import FileLayout, _coordinates, _flag_attrs
+from simcore.io.layout import FileLayout, _coordinates, flag_attrs
 from simcore.stats.summary import VariableSummary
 
 
@@ -27,10 +27,10 @@ def summary_dataset(
     ----------
     summaries : mapping of str to sequence of VariableSummary
         One summary per scenario (a single run: a sequence of one).
-    outcome_frequency : sequence of ndarray, shape (K + 1, H)
-        Per scenario, the share of samples with each negotiation outcome code per year.
+    outcome_frequency : sequence of ndarray, shape (K, H)
+        Per scenario, the share of samples with each of ``layout.outcome_codes`` per year.
     layout : FileLayout
-        The file's layout (scenarios, years, outcome meanings).
+        The file's layout (scenarios, years, outcome codes and names).
     percentiles : sequence of float
         The percentile levels, in [0, 100].
     """
@@ -76,13 +76,18 @@ def summary_dataset(
         stack(list(outcome_frequency)),
         {"units": "1", "long_name": "share of samples with each negotiation outcome"},
     )
+    names = layout.outcome_name_table()
+    data_vars["outcome_name"] = ((*lead, "outcome"), names if batch else names[0], {
+        "long_name": "name of the configured negotiation outcome with each code "
+                     "(empty: the scenario has none)",
+    })
     coords = _coordinates(layout)
     coords["percentile"] = ("percentile", np.asarray(percentiles, dtype=np.float64), {
         "long_name": "percentile level", "units": "percent",
     })
-    coords["outcome"] = ("outcome", np.arange(-1, len(layout.outcome_meanings), dtype=np.int8), {
+    coords["outcome"] = ("outcome", np.asarray(layout.outcome_codes, dtype=np.int8), {
         "long_name": "negotiation outcome code",
-        **_flag_attrs(layout),
+        **flag_attrs(layout.outcome_codes),
     })
     n = {s.n for per in summaries.values() for s in per}
     attrs = {"title": "summary statistics over samples", "n_samples": int(n.pop())}

@@ -13,6 +13,7 @@ from typing import overload
 import numpy as np
 from scipy import special
 
+from simcore.core.outcomes import NO_NEGOTIATION
 from simcore.model.params import (
     CpiRuleParams,
     DefenseBudgetRuleParams,
@@ -27,9 +28,6 @@ from simcore.model.params import (
     UsdCpiRuleParams,
 )
 from simcore.model.sampling import NEGOTIATION_ROLES
-
-#: ``negotiation_outcome`` in a year without a negotiation.
-NO_NEGOTIATION = -1
 
 _U_REOPEN, _U_OUTCOME, _U_DEMAND, _U_CONCESSION = (
     NEGOTIATION_ROLES.index(role) for role in ("reopen", "outcome", "demand", "concession")
@@ -155,14 +153,17 @@ def simulate_contributions(
     contribution_krw : ndarray, shape (n, H)
         ``C_t``, KRW.
     negotiation_outcome : ndarray of int8, shape (n, H)
-        Index of the outcome drawn, or :data:`NO_NEGOTIATION`.
+        Code of the outcome drawn (``params.outcome_codes``), or
+        :data:`~simcore.core.outcomes.NO_NEGOTIATION`.
     """
     agreement = params.agreement
     outcomes = params.outcomes
     rules = params.escalation_rules
     n, horizon = fx.shape
     amount_step = agreement.amount_step
+    # Drawn in configuration order; stored as the outcome's fixed code.
     outcome_cdf = np.cumsum([o.probability for o in outcomes])
+    codes = np.asarray(params.outcome_codes, dtype=np.int8)
     outcome_rule = [
         rules.index(o.escalation)
         if isinstance(o, NewAgreementParams) and o.escalation is not None
@@ -216,8 +217,8 @@ def simulate_contributions(
             previous = current
             continue
         drawn = np.searchsorted(outcome_cdf, negotiation_u[t, _U_OUTCOME, who], side="right")
-        drawn = np.minimum(drawn, len(outcomes) - 1).astype(np.int8)
-        outcome_code[who, t] = drawn
+        drawn = np.minimum(drawn, len(outcomes) - 1)
+        outcome_code[who, t] = codes[drawn]
         for k, outcome in enumerate(outcomes):
             chosen = who[drawn == k]
             if chosen.size == 0:

@@ -228,7 +228,11 @@ class ModelParams:
         level in persons, an ``fx`` pin a level in KRW per USD).
     agreement : AgreementParams
     outcomes : tuple of OutcomeParams
-        The negotiation outcomes in configuration order (their index is the stored code).
+        The negotiation outcomes in configuration order (the order their probabilities
+        are cumulated in when one is drawn).
+    outcome_codes : tuple of int
+        The code ``negotiation_outcome`` stores for each outcome
+        (:func:`simcore.core.outcomes.outcome_codes`: fixed per kind, the same in every file).
     costs : CostParams
     uses_defense : bool
         Whether ``defense_growth`` is simulated and returned.
@@ -248,6 +252,7 @@ class ModelParams:
     pins: Mapping[str, Mapping[int, float]]
     agreement: AgreementParams
     outcomes: tuple[OutcomeParams, ...]
+    outcome_codes: tuple[int, ...]
     costs: CostParams
     uses_defense: bool
 
@@ -378,6 +383,7 @@ def resolve_params(scenario: Scenario, *, with_defense: bool = False) -> ModelPa
             reopen_probability=agreement.reopen_probability,
         ),
         outcomes=tuple(_resolve_outcome(o) for o in scenario.negotiation.outcomes),
+        outcome_codes=tuple(scenario.outcome_codes),
         costs=CostParams(
             base_troops=float(troops.initial),
             other_support_krw=scenario.rok_other_support.base_krw,

@@ -450,7 +450,10 @@ class OutcomeRow:
     year : int
         Calendar year.
     outcome : str
-        ``no_negotiation`` or an outcome's label (``status_quo``, ``demand``, ``lapse``, …).
+        ``no_negotiation`` or the outcome's name in the scenario's configuration
+        (``status_quo``, ``demand``, ``lapse``, …).
+    code : int
+        What ``negotiation_outcome`` stores for it (:mod:`simcore.core.outcomes`).
     probability, se : float
         Share of paths with that outcome, and its standard error ``sqrt(p (1 − p) / n)``.
     """
@@ -458,27 +461,30 @@ class OutcomeRow:
     scenario: str | None
     year: int
     outcome: str
+    code: int
     probability: float
     se: float
 
     def as_record(self) -> dict[str, object]:
         """A flat mapping for CSV/JSON."""
         return {"scenario": self.scenario, "year": self.year, "outcome": self.outcome,
-                "probability": self.probability, "se": self.se}
+                "code": self.code, "probability": self.probability, "se": self.se}
 
 
 def outcome_rows_of(frequency: OutcomeFrequency, wanted: Sequence[str | None]
                     ) -> list[OutcomeRow]:
-    """Per scenario in ``wanted``, year and outcome, its share of paths and standard error."""
-    names: list[str | None] = [*frequency.scenarios] if frequency.scenarios else [None]
+    """Per scenario in ``wanted``, year and outcome it configures (and no negotiation), its
+    share of paths and standard error."""
+    scenarios: list[str | None] = [*frequency.scenarios] if frequency.scenarios else [None]
     share = frequency.share
     se = proportion_se(share, frequency.n)
     return [
-        OutcomeRow(scenario=name, year=int(year), outcome=label,
-                   probability=float(share[s, k, j]), se=float(se[s, k, j]))
-        for s, name in enumerate(names) if name in wanted
+        OutcomeRow(scenario=scenario, year=int(year), outcome=str(label),
+                   code=int(frequency.codes[k]), probability=float(share[s, k, j]),
+                   se=float(se[s, k, j]))
+        for s, scenario in enumerate(scenarios) if scenario in wanted
         for j, year in enumerate(frequency.years)
-        for k, label in enumerate(frequency.labels)
+        for k, label in enumerate(frequency.names[s]) if label
     ]
 
 

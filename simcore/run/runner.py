@@ -194,13 +194,9 @@ class RunPlan:
                 seed=self.seed,
                 storage=storage,
                 stored=tuple(self.layout.variables),
-                outcome_codes=tuple(
-                    self.layout.outcome_meanings.index(label)
-                    for label in scenario.outcome_labels
-                ),
+                outcome_codes=self.layout.outcome_codes,
                 target=target,
                 file_scenario=self.file_scenario(index),
-                outcomes=len(self.layout.outcome_meanings),
                 thresholds=self.thresholds,
             )
             for index, scenario in enumerate(self.scenarios)
@@ -292,9 +288,7 @@ class ChunkTask:
     stored : tuple of str
         The variables whose paths the task returns or writes (``store``).
     outcome_codes : tuple of int
-        File code of each of the scenario's outcome indices.
-    outcomes : int
-        Outcome labels of the file (codes ``-1 … outcomes − 1`` are counted).
+        The outcome codes the file's summary counts (``FileLayout.outcome_codes``).
     target : DirectTarget, optional
         Write the values straight into the file instead of returning them, if the process
         running the task sees it (:meth:`DirectTarget.visible`: this machine, or a file
@@ -313,7 +307,6 @@ class ChunkTask:
     storage: dict[str, np.dtype]
     stored: tuple[str, ...]
     outcome_codes: tuple[int, ...]
-    outcomes: int
     target: DirectTarget | None = None
     file_scenario: int | None = None
     summaries: SummaryPlans = field(default_factory=dict)
@@ -336,8 +329,8 @@ class ChunkResult:
         values, so the summary describes exactly what the file holds).
     tallies : dict of str to SummaryTally
         The chunk's tally of each variable of the task's ``summaries``.
-    outcome_counts : ndarray of int64, shape (outcomes + 1, H)
-        Samples with each negotiation outcome code (row 0: none) per year.
+    outcome_counts : ndarray of int64, shape (codes, H)
+        Samples with each of the task's ``outcome_codes`` (row 0: none) per year.
     exceedance : dict
         Per variable of the task's ``thresholds``, the chunk's exceedance counts.
     """
@@ -377,18 +370,15 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     """
     configure_process()
     with_defense = "defense_growth" in task.storage
-    # Outcome indices of this scenario → the file's codes (the batch-wide labels); −1 stays.
-    lookup = np.asarray((-1, *task.outcome_codes), dtype=np.int8)
     parts: list[dict[str, np.ndarray]] = []
     moments: list[dict[str, Moments]] = []
     tallies: dict[str, SummaryTally] = {}
-    counts = np.zeros((task.outcomes + 1, task.scenario.run.horizon), dtype=np.int64)
+    counts = np.zeros((len(task.outcome_codes), task.scenario.run.horizon), dtype=np.int64)
     exceeding: ExceedanceCounts = {}
     target = visible_target(task)
     first_row = (task.file_scenario or 0) * task.scenario.run.samples
     for block in task.blocks:
         raw = simulate_block(task.scenario, block, seed=task.seed, with_defense=with_defense)
-        raw["negotiation_outcome"] = lookup[raw["negotiation_outcome"].astype(np.intp) + 1]
         shape = raw["contribution_usd"].shape
         # Stored types in the engine's column order first: moments over columns that are
         # contiguous are 6x faster than over rows; then the row order the file wants.
@@ -402,7 +392,7 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
         for name, plan in task.summaries.items():
             tally = tally_summary(stored[name], plan)
             tallies[name] = tallies[name].merge(tally) if name in tallies else tally
-        counts += outcome_counts(stored["negotiation_outcome"], task.outcomes)
+        counts += outcome_counts(stored["negotiation_outcome"], task.outcome_codes)
         for name, levels in task.thresholds.items():
             exceeding[name] = _add_counts(exceeding.get(name),
                                           exceedance_counts(stored[name], levels))
@@ -451,8 +441,8 @@ class ScenarioReduction:
         Per summarized variable, merged in block order.
     tallies : dict of str to SummaryTally
         Per summarized variable, every block's tally (merged in any order).
-    outcome_counts : ndarray of int64, shape (outcomes + 1, H)
-        Samples with each negotiation outcome code per year.
+    outcome_counts : ndarray of int64, shape (codes, H)
+        Samples with each outcome code of the file's summary per year.
     samples : int
         Samples folded in so far.
     exceedance : dict
@@ -587,7 +577,7 @@ def simulate_into(
     task_target = None if executor.in_process else target
     total = plan.samples * len(plan.scenarios)
     done = 0
-    outcomes = (len(plan.layout.outcome_meanings) + 1, len(plan.layout.years))
+    outcomes = (len(plan.layout.outcome_codes), len(plan.layout.years))
     reductions: list[ScenarioReduction] = []
     submitted: collections.deque[ChunkTask] = collections.deque()
 

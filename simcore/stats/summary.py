@@ -356,33 +356,40 @@ def exceedance(values: np.ndarray, thresholds: Sequence[float]) -> Exceedance:
     )
 
 
-def outcome_counts(codes: np.ndarray, n_outcomes: int) -> np.ndarray:
+def outcome_counts(codes: np.ndarray, counted: Sequence[int]) -> np.ndarray:
     """Samples with each negotiation outcome code per year.
 
     Parameters
     ----------
     codes : ndarray of int, shape (n, H)
-        ``-1`` (no negotiation) or an outcome index ``0 … n_outcomes − 1``.
-    n_outcomes : int
-        Number of outcomes configured.
+        ``-1`` (no negotiation) or an outcome code (``simcore.core.outcomes``), each one of
+        ``counted``.
+    counted : sequence of int
+        The codes counted, in the order of the rows (ascending, ``-1`` first, in a file).
 
     Returns
     -------
-    ndarray of int64, shape (n_outcomes + 1, H)
-        Row 0 is "no negotiation", row ``k + 1`` outcome ``k``; columns sum to ``n``. Counts
-        of blocks add up to the counts of the whole sample.
+    ndarray of int64, shape (len(counted), H)
+        Row ``k`` counts code ``counted[k]``; columns sum to ``n`` when every code is
+        counted. Counts of blocks add up to the counts of the whole sample.
+
+    Examples
+    --------
+    >>> outcome_counts(np.array([[-1, 2], [5, 2], [-1, 0]]), [-1, 0, 2, 5]).tolist()
+    [[2, 0], [0, 1], [0, 2], [1, 0]]
     """
+    rows = np.asarray(counted, dtype=np.intp) + 1
     horizon = codes.shape[1]
-    counts = np.empty((n_outcomes + 1, horizon), dtype=np.int64)
+    counts = np.empty((rows.size, horizon), dtype=np.int64)
     for t in range(horizon):
-        counts[:, t] = np.bincount(codes[:, t].astype(np.intp) + 1, minlength=n_outcomes + 1)
+        counts[:, t] = np.bincount(codes[:, t].astype(np.intp) + 1, minlength=rows.max() + 1)[rows]
     return counts
 
 
-def outcome_frequencies(codes: np.ndarray, n_outcomes: int) -> np.ndarray:
+def outcome_frequencies(codes: np.ndarray, counted: Sequence[int]) -> np.ndarray:
     """Share of samples with each negotiation outcome code per year
-    (:func:`outcome_counts` over ``n``; columns sum to 1)."""
-    return outcome_counts(codes, n_outcomes) / codes.shape[0]
+    (:func:`outcome_counts` over ``n``; columns sum to 1 when every code is counted)."""
+    return outcome_counts(codes, counted) / codes.shape[0]
 
 
 # --- a summary made while the samples are simulated ---------------------------------------
