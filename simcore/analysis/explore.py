@@ -118,8 +118,16 @@ class VaryAxis:
         return _coordinate_name("vary", self.key)
 
 
+def _vary_error(assignment: str, reason: str) -> ParameterError:
+    """A ``--vary`` that cannot be used, named with its option."""
+    return ParameterError(f"{{vary}} {literal(assignment)}: {literal(reason)}")
+
+
 def _check_key(key: str, assignment: str) -> str:
-    parse_key(key, assignment=assignment)
+    try:
+        parse_key(key, assignment=assignment)
+    except OverrideError as err:
+        raise _vary_error(assignment, err.reason) from None
     return key.strip()
 
 
@@ -127,9 +135,9 @@ def _numbers(text: str, assignment: str) -> list[float]:
     try:
         values = [float(part) for part in text.split(",")]
     except ValueError:
-        raise OverrideError(assignment, f"{text!r}: expected numbers separated by commas") from None
+        raise _vary_error(assignment, f"{text!r}: expected numbers separated by commas") from None
     if not all(math.isfinite(v) for v in values):
-        raise OverrideError(assignment, "every number must be finite")
+        raise _vary_error(assignment, "every number must be finite")
     return values
 
 
@@ -148,29 +156,29 @@ def parse_vary(assignment: str) -> VaryAxis:
 
     Raises
     ------
-    OverrideError
+    ParameterError
         A malformed key, an unknown law, or parameters the law refuses.
     """
     key, sep, raw = assignment.partition("=")
     if not sep or not raw.strip():
-        raise OverrideError(assignment, "expected KEY=LOW:HIGH or KEY=LAW(ARGS), e.g. "
-                                        "negotiation.outcomes[1].probability=0.1:0.6")
+        raise _vary_error(assignment, "expected KEY=LOW:HIGH or KEY=LAW(ARGS), e.g. "
+                                      "negotiation.outcomes.demand.probability=0.1:0.6")
     key = _check_key(key, assignment)
     if (bounds := _RANGE.match(raw)) is not None:
         name, values = "uniform", _numbers(f"{bounds[1]},{bounds[2]}", assignment)
     elif (law := _LAW.match(raw)) is not None:
         name, values = law["name"], _numbers(law["args"], assignment)
     else:
-        raise OverrideError(assignment, f"{raw.strip()!r}: expected LOW:HIGH or a law "
-                            f"({', '.join(f'{n}({a})' for n, (_, a) in LAWS.items())})")
+        raise _vary_error(assignment, f"{raw.strip()!r}: expected LOW:HIGH or a law "
+                          f"({', '.join(f'{n}({a})' for n, (_, a) in LAWS.items())})")
     if name not in LAWS:
-        raise OverrideError(assignment, f"unknown law {name!r} (one of {', '.join(LAWS)})")
+        raise _vary_error(assignment, f"unknown law {name!r} (one of {', '.join(LAWS)})")
     kind, arguments = LAWS[name]
     try:
         marginal = kind(*values)
     except (TypeError, ValueError) as err:
         reason = str(err) if isinstance(err, ValueError) else f"takes {arguments}"
-        raise OverrideError(assignment, f"{name}: {reason.removeprefix(name + ': ')}") from None
+        raise _vary_error(assignment, f"{name}: {reason.removeprefix(name + ': ')}") from None
     return VaryAxis(key=key, marginal=marginal)
 
 
@@ -355,7 +363,14 @@ def plan_exploration(
                              f"(one of {', '.join(SUMMARIZED)})")
     base = load_scenario(config)
     # An outcome named or indexed is one key: the resolved steps say whether two coincide.
-    paths = [resolve_key(base.model_dump(), key) for key in keys]
+    dumped = base.model_dump()
+    options = [(text, "vary") for text in vary] + [(text, "levers") for text in levers]
+    paths = []
+    for key, (text, option) in zip(keys, options, strict=True):
+        try:
+            paths.append(resolve_key(dumped, key))
+        except OverrideError as err:
+            raise ParameterError(f"{{{option}}} {literal(text)}: {literal(err.reason)}") from None
     if len(set(paths)) != len(paths):
         repeated = next(k for k, p in zip(keys, paths, strict=True) if paths.count(p) > 1)
         raise ParameterError(f"{{vary}}: each key may be varied or levered once "

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from simcore.analysis.discover import NEAR, RULE, Discovery
@@ -169,16 +170,28 @@ def discovery_chart(discovery: Discovery, path: str | Path, *, title: str,
     Returns
     -------
     Figure
-        The trajectory's boxes are a collection with gid ``"trajectory"``, the box shown a
-        patch (or lines) with gid ``"box"``.
+        The trajectory's boxes are collections with gids ``"trajectory peel"``, ``"trajectory
+        prune"`` and ``"trajectory paste"``, the box shown a patch (or lines) with gid
+        ``"box"``.
     """
     path = check_output(path)
     figure, axes = _figure(1, 2)
     t, inputs, box = discovery.trajectory, discovery.inputs, discovery.box
     ax = axes[0, 0]
-    ax.plot(t.coverage, t.density, color="0.6", linewidth=0.8, zorder=1)
-    ax.scatter(t.coverage, t.density, s=18, c=np.where(t.pareto, "0.1", "white"),
-               edgecolors="0.2", linewidths=0.8, zorder=2, gid="trajectory")
+    steps = np.asarray(t.step)
+    peeled = np.isin(steps, ("start", "peel"))
+    ax.plot(t.coverage[peeled], t.density[peeled], color="0.6", linewidth=0.8, zorder=1)
+    entries = []
+    for step, marker, label in (("peel", "o", "peeled"), ("prune", "s", "pruned"),
+                                ("paste", "^", "pasted")):
+        shown = peeled if step == "peel" else steps == step
+        if np.any(shown):
+            ax.scatter(t.coverage[shown], t.density[shown], s=20, marker=marker,
+                       c=np.where(t.pareto[shown], "0.1", "white"), edgecolors="0.2",
+                       linewidths=0.8, zorder=2, gid=f"trajectory {step}")
+            entries.append(Line2D([], [], marker=marker, linestyle="none", color="0.2",
+                                  markerfacecolor="white", label=label))
+    ax.legend(handles=entries, fontsize=8, loc="lower left")
     ax.scatter([t.coverage[box]], [t.density[box]], s=120, facecolors="none",
                edgecolors="black", linewidths=1.5, zorder=3)
     ax.annotate(f"box {box}", (t.coverage[box], t.density[box]), textcoords="offset points",

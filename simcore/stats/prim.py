@@ -32,6 +32,10 @@ Given points ``x`` (n, d) and a 0/1 label ``y`` per point (a case of interest or
   above 0.018 in 40 of 40 simulations, and below 0.05 in 5). The *Pareto boxes* are the
   significant boxes that no other significant box beats on coverage, density and number
   of restrictions at once.
+- **Pruning** (Bryant & Lempert 2010 drop restrictions whose quasi-p values are high): each
+  box that is not significant is also offered without its restrictions that are not, the
+  one with the largest quasi-p value dropped first and the others' computed again, until
+  every restriction left is significant.
 - **The chosen box** is the Pareto box of greatest weighted relative accuracy
   ``mass · (density − base rate)`` (Lavrač, Flach & Zupan 1999), the subgroup-discovery
   measure that weighs how many points a box holds against how much denser than the whole
@@ -161,10 +165,10 @@ class PrimTrajectory:
     lower, upper : ndarray, shape (B, d)
         Each box's limits, in the inputs' units.
     step : tuple of str, length B
-        ``"start"`` (the whole space), ``"peel"`` or ``"paste"``.
+        ``"start"`` (the whole space), ``"peel"``, ``"prune"`` or ``"paste"``.
     source : ndarray of int64, shape (B,)
-        The box each box was made from: the one before it for a peel, the peeled box it
-        widens for a paste; −1 for the whole space.
+        The box each box was made from: the one before it for a peel, the box it prunes or
+        widens for a prune or a paste; −1 for the whole space.
     points, cases : ndarray of int64, shape (B,)
         Points, and cases of interest, inside each box.
     coverage, density, mass : ndarray, shape (B,)
@@ -413,8 +417,10 @@ def prim(
     Returns
     -------
     PrimTrajectory
-        The whole space, the peeled boxes, then each Pareto box of the peeling pasted (where
-        pasting changes it); the Pareto boxes and the chosen box are found among them all.
+        The whole space, the peeled boxes, each box that is not significant pruned of its
+        restrictions that are not, then each Pareto box of those pasted (boxes already in
+        the trajectory are not repeated); the Pareto boxes and the chosen box are found
+        among them all.
 
     Raises
     ------
@@ -441,30 +447,52 @@ def prim(
         raise ValueError("prim: bounds must be (2, d) and hold every point")
     boxes = [(space[0], space[1]), *_peel(x, y, space[0], space[1], space, peel_alpha,
                                           mass_min)]
+    steps = ["start", *("peel",) * (len(boxes) - 1)]
     source = list(range(-1, len(boxes) - 1))
-    peeled = _box_statistics(x, y, np.vstack([b[0] for b in boxes]),
-                             np.vstack([b[1] for b in boxes]), space, significance)
-    seen = {(b[0].tobytes(), b[1].tobytes()) for b in boxes}
-    pasted = []
-    for index in np.flatnonzero(peeled.pareto):
+    seen = {(lo.tobytes(), hi.tobytes()) for lo, hi in boxes}
+
+    def add(box: tuple[np.ndarray, np.ndarray], step: str, origin: int) -> None:
+        if (key := (box[0].tobytes(), box[1].tobytes())) not in seen:
+            seen.add(key)
+            boxes.append(box)
+            steps.append(step)
+            source.append(origin)
+
+    def statistics() -> _BoxStatistics:
+        return _box_statistics(x, y, np.vstack([b[0] for b in boxes]),
+                               np.vstack([b[1] for b in boxes]), space, significance)
+
+    peeled = statistics()
+    for index in np.flatnonzero(~peeled.significant):
+        add(_prune(x, y, *boxes[index], space, significance), "prune", int(index))
+    candidates = statistics()
+    for index in np.flatnonzero(candidates.pareto):
         for box in _paste(x, y, *boxes[index], space, paste_alpha)[-1:]:
-            if (key := (box[0].tobytes(), box[1].tobytes())) not in seen:
-                seen.add(key)
-                pasted.append(box)
-                source.append(int(index))
-    lower = np.vstack([b[0] for b in (*boxes, *pasted)])
-    upper = np.vstack([b[1] for b in (*boxes, *pasted)])
-    stats = _box_statistics(x, y, lower, upper, space, significance) if pasted else peeled
+            add(box, "paste", int(index))
+    stats = statistics()
     return PrimTrajectory(
-        lower=lower, upper=upper,
-        step=("start", *("peel",) * (len(boxes) - 1), *("paste",) * len(pasted)),
-        source=np.asarray(source, dtype=np.int64),
+        lower=np.vstack([b[0] for b in boxes]), upper=np.vstack([b[1] for b in boxes]),
+        step=tuple(steps), source=np.asarray(source, dtype=np.int64),
         points=stats.points, cases=stats.cases, coverage=stats.coverage,
         density=stats.density, mass=stats.mass, restricted=stats.restricted,
         quasi_p=stats.quasi_p, significant=stats.significant, pareto=stats.pareto,
         wracc=stats.wracc, chosen=stats.chosen, bounds=space, n=x.shape[0],
         total_cases=int(np.count_nonzero(y)), significance=significance,
     )
+
+
+def _prune(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+           bounds: np.ndarray, significance: float) -> tuple[np.ndarray, np.ndarray]:
+    """The box without its restrictions that do not earn their place (Bryant & Lempert
+    2010): while a restriction's quasi-p value exceeds ``significance``, the one with the
+    largest is dropped and the others' values computed again."""
+    lower, upper = lower.copy(), upper.copy()
+    while True:
+        values = quasi_p_values(x, y, lower, upper, bounds)
+        weakest = int(np.nanargmax(values)) if np.any(values > significance) else None
+        if weakest is None:
+            return lower, upper
+        lower[weakest], upper[weakest] = bounds[0, weakest], bounds[1, weakest]
 
 
 @dataclass(frozen=True)
