@@ -4,6 +4,7 @@ reproduction of a point, levers; discover and robust on it (known answers)."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shlex
 import tomllib
@@ -288,8 +289,44 @@ def test_the_commands_end_to_end(closed: dict[str, Any], tmp_path: Path) -> None
                                  "--format", "json"])
     assert result.exit_code == 0, result.output
     assert '"label": "cap=0.01"' in result.output
+    robust_plot = tmp_path / "robust.svg"
+    result = runner.invoke(cli, ["robust", str(out), "--outcome", "contribution_usd[2031].p80",
+                                 "--plot", str(robust_plot)])
+    assert result.exit_code == 0, result.output
+    assert "Savage's minimax regret" in result.output
+    assert 'id="regret 1"' in robust_plot.read_text() or "regret 1" in robust_plot.read_text()
     result = runner.invoke(cli, ["robust", str(out), "--outcome", "contribution_usd.p80"])
     assert result.exit_code == 2 and "is by year" in result.output
+    info = runner.invoke(cli, ["info", str(out), "--format", "json"])
+    groups = json.loads(info.output)["groups"]
+    assert groups["explore"]["attrs"]["design"] == "lhs"
+    from simcore.report.html.report import build_report
+
     with pytest.raises(SmasimInputError, match="an exploration"):
-        from simcore.report.html.report import build_report
         build_report([out])
+    run = tmp_path / "run.h5"
+    run_scenarios([load_scenario(closed["config"]).with_overrides(samples=500)], run)
+    page = build_report([run], discovery=found)
+    assert 'id="discovery"' in page and "Under which judgments" in page
+    assert "Box " in page and "Peeling trajectory" in page
+
+
+def test_the_readme_example_runs_as_written(tmp_path: Path) -> None:
+    """The README's worked example, at 16 points of 500 paths: the same options parse and
+    run, and discover answers its question."""
+    text = (BASELINE.parents[1] / "README.md").read_text()
+    block = text[text.index("**Under which judgments does Korea's 2031 payment"):]
+    block = block[: block.index("256 points of a Latin hypercube")]
+    vary = re.findall(r"--vary '([^']+)'", block)
+    where = re.search(r"--where '([^']+)'", block)
+    assert len(vary) == 4 and where is not None
+    runner = CliRunner()
+    out = tmp_path / "judgment.h5"
+    result = runner.invoke(cli, ["explore", str(BASELINE), "--points", "16", "--samples", "500",
+                                 *[arg for v in vary for arg in ("--vary", v)], "--threshold",
+                                 "contribution_usd=2e9", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["discover", str(out), "--where", where[1], "--resamples", "2",
+                                 "-o", str(tmp_path / "d.nc")])
+    assert result.exit_code == 0, result.output
+    assert "Box " in result.output

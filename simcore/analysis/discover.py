@@ -562,11 +562,17 @@ def discovery_dataset(discovery: Discovery, *, command: str) -> xr.Dataset:
                                                                  "lower < x"}),
         "leaf_upper": (("leaf", "input"), discovery.cart.upper, {"long_name": "CART leaf: "
                                                                  "x <= upper"}),
-        "leaf_points": ("leaf", discovery.cart.points.astype(np.int32), {}),
-        "leaf_cases": ("leaf", discovery.cart.cases.astype(np.int32), {}),
-        "leaf_coverage": ("leaf", discovery.cart.coverage, {"units": "1"}),
-        "leaf_density": ("leaf", discovery.cart.density, {"units": "1"}),
-        "leaf_mass": ("leaf", discovery.cart.mass, {"units": "1"}),
+        "leaf_points": ("leaf", discovery.cart.points.astype(np.int32),
+                        {"long_name": "rows in the CART leaf"}),
+        "leaf_cases": ("leaf", discovery.cart.cases.astype(np.int32),
+                       {"long_name": "cases in the CART leaf"}),
+        "leaf_coverage": ("leaf", discovery.cart.coverage, {"units": "1", "long_name":
+                                                            "share of all cases in the leaf"}),
+        "leaf_density": ("leaf", discovery.cart.density, {"units": "1", "long_name":
+                                                          "share of the leaf's rows that are "
+                                                          "cases"}),
+        "leaf_mass": ("leaf", discovery.cart.mass, {"units": "1", "long_name":
+                                                    "share of all rows in the leaf"}),
         "leaf_predicted": ("leaf", discovery.cart.predicted.astype(flag),
                            {"long_name": "cases are the leaf's majority"}),
         "feature_score": ("input", discovery.scores.scores, {"units": "1", "long_name":

@@ -55,6 +55,7 @@ so results do not depend on the machine.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -342,33 +343,19 @@ def _paste(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray,
         boxes.append((lower, upper))
 
 
-@dataclass(frozen=True)
-class _BoxStatistics:
-    """The statistics of a list of boxes (see :class:`PrimTrajectory`)."""
-
-    points: np.ndarray
-    cases: np.ndarray
-    coverage: np.ndarray
-    density: np.ndarray
-    mass: np.ndarray
-    restricted: np.ndarray
-    quasi_p: np.ndarray
-    significant: np.ndarray
-    pareto: np.ndarray
-    wracc: np.ndarray
-    chosen: int
-
-
-def _box_statistics(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                    bounds: np.ndarray, significance: float) -> _BoxStatistics:
+def _trajectory(x: np.ndarray, y: np.ndarray, boxes: Sequence[tuple[np.ndarray, np.ndarray]],
+                steps: Sequence[str], source: Sequence[int], bounds: np.ndarray,
+                significance: float) -> PrimTrajectory:
+    """The trajectory of ``boxes`` with every statistic, the Pareto boxes and the choice."""
+    lower = np.vstack([box[0] for box in boxes])
+    upper = np.vstack([box[1] for box in boxes])
     n = x.shape[0]
     total_cases = int(np.count_nonzero(y))
-    counts = np.array([_counts(y, box_contains(x, lo, hi)) for lo, hi in
-                       zip(lower, upper, strict=True)], dtype=np.int64)
+    counts = np.array([_counts(y, box_contains(x, lo, hi)) for lo, hi in boxes],
+                      dtype=np.int64)
     points, cases = counts[:, 0], counts[:, 1]
     restricted = (lower > bounds[0]) | (upper < bounds[1])
-    quasi_p = np.vstack([quasi_p_values(x, y, lo, hi, bounds) for lo, hi in
-                         zip(lower, upper, strict=True)])
+    quasi_p = np.vstack([quasi_p_values(x, y, lo, hi, bounds) for lo, hi in boxes])
     significant = ~np.any(restricted & ~(quasi_p <= significance), axis=1)
     coverage = cases / total_cases if total_cases else np.zeros(len(points))
     density = cases / points
@@ -380,9 +367,13 @@ def _box_statistics(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.n
     # the whole space unless a box beats it.
     candidates = [int(i) for i in np.flatnonzero(pareto) if wracc[i] > 0]
     chosen = min(candidates, key=lambda i: (-wracc[i], restrictions[i], i), default=0)
-    return _BoxStatistics(points=points, cases=cases, coverage=coverage, density=density,
-                          mass=mass, restricted=restricted, quasi_p=quasi_p,
-                          significant=significant, pareto=pareto, wracc=wracc, chosen=chosen)
+    return PrimTrajectory(
+        lower=lower, upper=upper, step=tuple(steps), source=np.asarray(source, dtype=np.int64),
+        points=points, cases=cases, coverage=coverage, density=density, mass=mass,
+        restricted=restricted, quasi_p=quasi_p, significant=significant, pareto=pareto,
+        wracc=wracc, chosen=chosen, bounds=bounds, n=n, total_cases=total_cases,
+        significance=significance,
+    )
 
 
 def prim(
@@ -458,27 +449,17 @@ def prim(
             steps.append(step)
             source.append(origin)
 
-    def statistics() -> _BoxStatistics:
-        return _box_statistics(x, y, np.vstack([b[0] for b in boxes]),
-                               np.vstack([b[1] for b in boxes]), space, significance)
+    def trajectory() -> PrimTrajectory:
+        return _trajectory(x, y, boxes, steps, source, space, significance)
 
-    peeled = statistics()
+    peeled = trajectory()
     for index in np.flatnonzero(~peeled.significant):
         add(_prune(x, y, *boxes[index], space, significance), "prune", int(index))
-    candidates = statistics()
+    candidates = trajectory()
     for index in np.flatnonzero(candidates.pareto):
         for box in _paste(x, y, *boxes[index], space, paste_alpha)[-1:]:
             add(box, "paste", int(index))
-    stats = statistics()
-    return PrimTrajectory(
-        lower=np.vstack([b[0] for b in boxes]), upper=np.vstack([b[1] for b in boxes]),
-        step=tuple(steps), source=np.asarray(source, dtype=np.int64),
-        points=stats.points, cases=stats.cases, coverage=stats.coverage,
-        density=stats.density, mass=stats.mass, restricted=stats.restricted,
-        quasi_p=stats.quasi_p, significant=stats.significant, pareto=stats.pareto,
-        wracc=stats.wracc, chosen=stats.chosen, bounds=space, n=x.shape[0],
-        total_cases=int(np.count_nonzero(y)), significance=significance,
-    )
+    return trajectory()
 
 
 def _prune(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray,
