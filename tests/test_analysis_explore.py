@@ -297,6 +297,9 @@ def test_the_commands_end_to_end(closed: dict[str, Any], tmp_path: Path) -> None
     assert 'id="regret 1"' in robust_plot.read_text() or "regret 1" in robust_plot.read_text()
     result = runner.invoke(cli, ["robust", str(out), "--outcome", "contribution_usd.p80"])
     assert result.exit_code == 2 and "is by year" in result.output
+    rerun = runner.invoke(cli, ["rerun", str(out), "-o", str(tmp_path / "again.h5")])
+    assert rerun.exit_code == 2 and "an exploration; run it again" in rerun.output
+    assert "smasim explore" in rerun.output
     info = runner.invoke(cli, ["info", str(out), "--format", "json"])
     groups = json.loads(info.output)["groups"]
     assert groups["explore"]["attrs"]["design"] == "lhs"
