@@ -153,5 +153,10 @@ def explore_command(
         f"Wrote {result.path} ({plan.points} {design} points{levered} x {result.samples:,} "
         f"paths, seed {result.seed} from {result.seed_source})."
     )
-    click.echo(f"Next: smasim discover {shlex.quote(str(result.path))} --where "
-               f"'{plan.variables[0]}[{plan.scenarios[0].years[-1]}].p80 > VALUE'")
+    variable, year = plan.variables[0], plan.scenarios[0].years[-1]
+    if variable in plan.thresholds:
+        where = f"{variable}[{year}].exceed({plan.thresholds[variable][0]:g}) >= 0.2"
+    else:
+        level = max(plan.scenarios[0].run.percentiles)
+        where = f"{variable}[{year}].p{level:g} > VALUE"
+    click.echo(f"Next: smasim discover {shlex.quote(str(result.path))} --where '{where}'")

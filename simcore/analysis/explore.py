@@ -266,11 +266,7 @@ class ExplorePlan:
     @property
     def lever_rows(self) -> list[tuple[tuple[Any, ...], tuple[str, ...]]]:
         """Every combination of lever values (values, TOML texts); one empty row if none."""
-        return [
-            (tuple(a.values[i] for a, i in zip(self.levers, index, strict=True)),
-             tuple(a.texts[i] for a, i in zip(self.levers, index, strict=True)))
-            for index in itertools.product(*(range(len(a.values)) for a in self.levers))
-        ]
+        return _lever_rows(self.levers)
 
     def scenario_coords(self) -> dict[str, tuple[np.ndarray, dict[str, str]]]:
         """The point and lever of each scenario, and the varied values, as coordinates
@@ -287,6 +283,15 @@ class ExplorePlan:
             coords[vary.coordinate] = (np.repeat(self.values[:, k], count),
                                        {"long_name": f"varied value of {vary.key}"})
         return coords
+
+
+def _lever_rows(levers: Sequence[SweepAxis]) -> list[tuple[tuple[Any, ...], tuple[str, ...]]]:
+    """Every combination of lever values, the last lever fastest (values, TOML texts)."""
+    return [
+        (tuple(a.values[i] for a, i in zip(levers, index, strict=True)),
+         tuple(a.texts[i] for a, i in zip(levers, index, strict=True)))
+        for index in itertools.product(*(range(len(a.values)) for a in levers))
+    ]
 
 
 def _lever_label(axis: SweepAxis, value: Any) -> str:
@@ -381,14 +386,11 @@ def plan_exploration(
     kind = cast(DesignKind, design)
     unit = unit_design(kind, points, len(axes), design_generator(run_seed))
     values = scale_design(unit, [a.marginal for a in axes])
-    plan = ExplorePlan(name=base.run.name, axes=axes, levers=lever_axes, design=kind,
-                       unit=unit, values=values, scenarios=[], assignments=[], seed=run_seed,
-                       seed_source=source, thresholds=limits, variables=chosen)
     width = len(str(points - 1))
     rows, names = [], []
     for i in range(points):
         varied = tuple(float(v) for v in values[i])
-        for lever_values, lever_texts in plan.lever_rows:
+        for lever_values, lever_texts in _lever_rows(lever_axes):
             rows.append(((*varied, *lever_values), (*map(repr, varied), *lever_texts)))
             names.append("_".join([f"{base.run.name}_p{i:0{width}d}",
                                    *(_lever_label(a, v) for a, v in
@@ -400,7 +402,7 @@ def plan_exploration(
     scenarios = [p.scenario.with_overrides(samples=samples, seed=seed) for p in made]
     check_batch(scenarios, [s.run.name for s in scenarios])
     return ExplorePlan(
-        name=plan.name, axes=axes, levers=lever_axes, design=kind, unit=unit,
+        name=base.run.name, axes=axes, levers=lever_axes, design=kind, unit=unit,
         values=values, scenarios=scenarios, assignments=[p.assignments for p in made],
         seed=run_seed, seed_source=source, thresholds=limits, variables=chosen,
     )
