@@ -18,13 +18,19 @@ from simcore.analysis.backtest import (
     driver_records,
     write_backtest,
 )
+from simcore.analysis.negotiation_backtest import backtest_negotiations
+from simcore.config.load import load_scenario
 from simcore.evidence.history import load_history
+from simcore.report.negotiation_tables import negotiation_tables
 
 from .history import data_option, echo_json, format_option, print_table
 from .options import Count, check_output_free, read_overwrite_option
+from .summary import print_tables
 
 #: Most paths per origin a backtest simulates.
 MAX_BACKTEST_SAMPLES = 10_000_000
+#: Where the judgment scenarios scored by the negotiation backtest are looked for by default.
+DEFAULT_JUDGMENTS = Path("configs")
 
 CAVEAT = ("Simulations use point estimates of the parameters (intervals run narrow) and "
           "today's revised data, not what was known at the time. Wilson 95% intervals on "
@@ -75,31 +81,43 @@ def _sma_table(records: list[dict[str, Any]]) -> None:
 @click.option("--samples", type=Count(MAX_BACKTEST_SAMPLES), default=DEFAULT_SAMPLES,
               show_default=True, help="Paths per origin, at least 2 (e.g. 20000 or 2e4).")
 @data_option
+@click.option("--judgment", "judgments", type=click.Path(path_type=Path, dir_okay=False),
+              multiple=True, metavar="CONFIG",
+              help="A scenario file whose negotiation outcomes the negotiation backtest scores "
+              "(repeatable) [default: configs/*.toml in the working directory, if any].")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="netCDF file of the forecast quantiles and the data (for plot --kind "
               "coverage).")
 @read_overwrite_option
 @format_option("table", "json")
 def backtest_command(start: int, end: int | None, window_start: int, horizon: int,
-                     samples: int, data: Path | None, output: Path | None, overwrite: bool,
-                     fmt: str) -> None:
-    """Rolling-origin backtest of the drivers and of the SMA amounts (docs/spec/METHODS.md §C).
+                     samples: int, data: Path | None, judgments: tuple[Path, ...],
+                     output: Path | None, overwrite: bool, fmt: str) -> None:
+    """Rolling-origin backtest of the drivers, of the SMA amounts and of the negotiation
+    outcomes (docs/spec/METHODS.md §C).
 
     For each origin, calibrate on the data up to it only, simulate the drivers HORIZON years
-    ahead, and score the data: PIT, 50/80/90% interval hits, CRPS beside no-change.
+    ahead, and score the data: PIT, 50/80/90% interval hits, CRPS beside no-change. Each
+    agreement from the 5th is forecast by the history model fitted to the agreements before
+    it, by the status quo and by each --judgment scenario, and scored: PIT, CRPS, log score.
     """
     check_output_free(output, overwrite)  # before minutes of work, not after
     history = load_history(data)
+    if not judgments and DEFAULT_JUDGMENTS.is_dir():
+        judgments = tuple(sorted(DEFAULT_JUDGMENTS.glob("*.toml")))
+    negotiations = backtest_negotiations(history, [load_scenario(p) for p in judgments])
     result = backtest_drivers(history, start=start, end=end, window_start=window_start,
                               horizon=horizon, samples=samples)
     drivers = driver_records(result)
     sma = backtest_sma(history, window_start=window_start, samples=samples)
     if output is not None:
-        write_backtest(result, output, overwrite=overwrite)
+        write_backtest(result, output, overwrite=overwrite, negotiations=negotiations)
     if fmt == "json":
-        echo_json({"drivers": drivers, "sma": sma})
+        echo_json({"drivers": drivers, "sma": sma, "negotiations": negotiations.records(),
+                   "negotiation_models": negotiations.totals()})
         return
     _driver_table(drivers)
     _sma_table(sma)
+    print_tables(negotiation_tables(negotiations))
     if output is not None:
         click.echo(f"Wrote {output}")

@@ -90,7 +90,8 @@ def _records(history: History, series: str) -> list[dict[str, Any]]:
 def _negotiation_records(history: History) -> list[dict[str, Any]]:
     return [
         {"agreement": r.agreement, "first_year": r.first_year, "last_year": r.last_year,
-         "first_year_change": r.first_year_change, "lapse": r.lapse,
+         "first_year_change": r.first_year_change, "status_quo_change": r.status_quo_change,
+         "lapse": r.lapse,
          "lapse_months": r.lapse_months, "us_ask_usd": r.us_ask_usd,
          "implied_concession": r.implied_concession}
         for r in negotiation_records(history)
@@ -99,14 +100,16 @@ def _negotiation_records(history: History) -> list[dict[str, Any]]:
 
 def _print_negotiations(records: list[dict[str, Any]]) -> None:
     rows = [[r["agreement"], f"{r['first_year']}–{r['last_year']}",
-             f"{100 * r['first_year_change']:+.1f}%", "yes" if r["lapse"] else "",
+             f"{100 * r['first_year_change']:+.1f}%", f"{100 * r['status_quo_change']:+.1f}%",
+             "yes" if r["lapse"] else "",
              _cell(r["lapse_months"]),
              "" if math.isnan(r["us_ask_usd"]) else f"{r['us_ask_usd'] / 1e9:g}",
              "" if math.isnan(r["implied_concession"]) else f"{r['implied_concession']:.3f}"]
             for r in records]
     print_table("Negotiations: each new agreement (negotiations.csv)",
-                ["agreement", "years", "first-year change", "lapse", "months", "US ask [USD bn]",
-                 "implied concession"], rows,
+                ["agreement", "years", "first-year change", "status quo", "lapse", "months",
+                 "US ask [USD bn]", "implied concession"], rows,
+                "status quo: the change had the expiring agreement gone on under its own rule; "
                 "implied concession s = (V_after − V_before) / (D − V_before), amounts in USD at "
                 "each year's average rate")
 

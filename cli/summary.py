@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,7 +19,14 @@ from rich.text import Text
 from simcore.core.errors import SmasimInputError
 from simcore.io.atomic import write_text
 from simcore.read.choices import parse_percentiles
-from simcore.read.queries import convergence_rows, headline_rows, outcome_rows, summary_rows
+from simcore.read.queries import (
+    assumption_rows,
+    convergence_rows,
+    headline_rows,
+    outcome_rows,
+    summary_rows,
+)
+from simcore.read.rows import AssumptionRow
 from simcore.report.render import (
     RENDERERS,
     Tables,
@@ -99,13 +107,25 @@ def emit(rows: Sequence[Any], tables: Tables, fmt: str | None, output: Path | No
         write_text(output, text, overwrite=overwrite)
 
 
-def headline_text(rows: Sequence[Any], width: int) -> str:
-    """The headline as plain lines, at most ``width`` columns."""
+def headline_text(rows: Sequence[Any], width: int,
+                  assumptions: Sequence[AssumptionRow] = ()) -> str:
+    """The headline as plain lines, at most ``width`` columns, then what each scenario
+    assumes about troops (which the US cost and the cost per troop follow), scenarios that
+    assume the same on one line."""
     lines: list[str] = []
     for table in headline_tables(rows, width=width):
         if lines:
             lines.append("")
         lines += table.to_text(width=width)
+    if assumptions:
+        lines += ["", *textwrap.wrap("Troops assumed (the US cost and the cost per troop "
+                                     "follow them):", width=width)]
+        alike: dict[str, list[str]] = {}
+        for row in assumptions:
+            alike.setdefault(row.text, []).append(row.scenario)
+        for text, scenarios in alike.items():
+            lines += textwrap.wrap(f"{', '.join(scenarios)}: {text}", width=width,
+                                   initial_indent="  ", subsequent_indent="    ")
     return "\n".join(lines) + "\n"
 
 
@@ -172,12 +192,13 @@ def summary_command(
 ) -> None:
     """Summary of a result FILE: by default the headline, else tables with their errors.
 
-    The headline (terminal only): the contribution in USD per year, the total cost and the
-    horizon total, scenarios as rows and years as columns, each cell the median with its
-    P5-P95 range. --detail (or any selection) shows the full tables, and --format
-    csv/json/markdown writes them for programs. Stored statistics are read from the file's
-    `summary` group (no samples are read); percentiles not stored, --exceed, --real and
-    --convergence read the samples of one variable at a time.
+    The headline (terminal only): the contribution in USD per year, the total cost and their
+    horizon totals, scenarios as rows and years as columns, each cell the median with its
+    P5-P95 range, and the troop levels each scenario assumes. --detail (or any selection)
+    shows the full tables, and --format csv/json/markdown writes them for programs. Stored
+    statistics are read from the file's `summary` group (no samples are read); percentiles
+    not stored, --exceed, --real and --convergence read the samples of one variable at a
+    time.
     """
     check_output_free(output, overwrite)
     wanted = parse_percentiles(percentiles) if percentiles is not None else None
@@ -191,7 +212,7 @@ def summary_command(
               or convergence)
     if not chosen and fmt in (None, "table") and output is None:
         width = min(HEADLINE_WIDTH, shutil.get_terminal_size((HEADLINE_WIDTH, 40)).columns)
-        click.echo(headline_text(headline_rows(file), width), nl=False)
+        click.echo(headline_text(headline_rows(file), width, assumption_rows(file)), nl=False)
         return
     if convergence:
         rows = convergence_rows(

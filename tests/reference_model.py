@@ -89,6 +89,7 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
              "cost_per_troop_usd"]
     out = {name: np.zeros((n, horizon)) for name in names}
     out["cum_contribution_usd"] = np.zeros(n)
+    out["cum_total_cost_usd"] = np.zeros(n)
     out["pv_contribution_usd"] = np.zeros(n)
 
     for i in range(n):
@@ -103,7 +104,7 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
         last_year = agreement.last_year
         rule = agreement.escalation
         base_agreement = True
-        cum = pv = 0.0
+        cum = cum_total = pv = 0.0
         for t, year in enumerate(years, start=1):
             z = [float(draws.g[k, t - 1, i]) for k in range(4)]
             if dof is not None:
@@ -188,6 +189,10 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
             us_cost = (scenario.us_cost.base_usd
                        * (troops / scenario.troops.initial) ** scenario.us_cost.troop_elasticity
                        * price_us)
+            share = scenario.us_cost.offset_share
+            if share:
+                reference = agreement.base_year_amount_krw * price_kr / fx
+                us_cost = max(us_cost - share * (usd - reference), 0.0)
             total = us_cost + usd + other
             row = {
                 "inflation_kr": pi_kr, "inflation_us": pi_us, "fx_krw_per_usd": fx,
@@ -199,8 +204,10 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
             for name, value in row.items():
                 out[name][i, t - 1] = value
             cum += usd
+            cum_total += total
             pv += usd / (1 + run.discount_rate) ** t
             fx_prev = fx
         out["cum_contribution_usd"][i] = cum
+        out["cum_total_cost_usd"][i] = cum_total
         out["pv_contribution_usd"][i] = pv
     return out

@@ -178,7 +178,7 @@ def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["drivers", "sma"]
+    assert list(data) == ["drivers", "sma", "negotiations", "negotiation_models"]
     assert list(data["drivers"][0]) == [
         "driver", "lead", "level", "hits", "n", "n_eff", "rate", "rate_lower", "rate_upper",
         "mean_pit", "sd_pit", "mean_crps", "mean_crps_no_change"]

@@ -138,6 +138,11 @@ BAD = [
     ({"pins": {"troops": {2027: 20000}}}, r"pins\.troops\.2027: must be one of troops\.levels"),
     ({"pins": {"oil": {2027: 1}}}, r"pins\.oil: unknown key"),
     ({"run": None}, r"^test: run: required key is missing"),
+    # A file written before the key existed fails, saying what 0 and 1 mean (0 = its old rule)
+    ({"us_cost": {"offset_share": None}},
+     r"us_cost\.offset_share: required key is missing: .* 1 = it replaces it .* 0 = it pays "
+     r"for new spending \(the rule before 0\.2\.0"),
+    ({"us_cost": {"offset_share": 1.5}}, r"us_cost\.offset_share: .*less than or equal to 1"),
 ]
 
 

@@ -225,9 +225,10 @@ def test_negotiations_recover_a_synthetic_record(tmp_path: Path) -> None:
     folder = write_synthetic(tmp_path / "data", 1800,
                              simulate_series(rng, 50, reversion=0.0))
     lines = ["agreement,first_year,last_year,currency,previous_amount,first_amount,"
-             "first_year_change_pct,us_ask_usd_m,lapse,lapse_months,concluded,note"]
+             "first_year_change_pct,status_quo_change_pct,us_ask_usd_m,lapse,lapse_months,"
+             "concluded,note"]
     lines += [f"a{k},{1000 + k},{1000 + k},USD_m,100,{float(100 * (1 + c))!r},"
-              f"{float(100 * c)!r},,{int(lapse)},,,"
+              f"{float(100 * c)!r},0,,{int(lapse)},,,"
               for k, (c, lapse) in enumerate(zip(changes, lapses, strict=True))]
     (folder / "negotiations.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     fit = calibrate(load_history(folder), start=1801, end=1849, negotiations=True).negotiations

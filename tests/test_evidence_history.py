@@ -100,8 +100,8 @@ BAD_DATA = [
      "amount_usd_m must be given"),
     ("negotiations.csv", "7th,2007,2008", "7th,2007,2009",
      "negotiations.csv, row 8, column first_year: 2009 does not follow"),
-    ("negotiations.csv", "8th,2009,2013,100m_KRW,7415,7600,2.5,,0,",
-     "8th,2009,2013,100m_KRW,7415,7600,2.5,,2,",
+    ("negotiations.csv", "8th,2009,2013,100m_KRW,7415,7600,2.5,2.5,,0,",
+     "8th,2009,2013,100m_KRW,7415,7600,2.5,2.5,,2,",
      "negotiations.csv, row 8, column lapse: '2' must be 0 or 1"),
 ]
 
@@ -121,8 +121,11 @@ OUT_OF_DOMAIN = [
      "above -100"),
     ("sma_amounts.csv", "1991,1st,1073,150,", "1991,1st,-1073,150,",
      "sma_amounts.csv, row 2, column amount_100m_krw: '-1073' must be positive"),
-    ("negotiations.csv", "10389,11833,13.9,5000,1,15,", "10389,11833,13.9,5000,1,-3,",
+    ("negotiations.csv", "10389,11833,13.9,0.0,5000,1,15,", "10389,11833,13.9,0.0,5000,1,-3,",
      "negotiations.csv, row 11, column lapse_months: '-3' must be 0 or more"),
+    ("negotiations.csv", "9602,10389,8.2,1.9,", "9602,10389,8.2,-101,",
+     "negotiations.csv, row 10, column status_quo_change_pct: '-101' is a percent change, "
+     "which must be above -100"),
     ("negotiations.csv", "2nd,1994,1995,USD_m,220,", "2nd,1994,1995,USD_m,0,",
      "negotiations.csv, row 2, column previous_amount: '0' must be positive"),
 ]
@@ -189,5 +192,7 @@ def test_history_json_and_negotiations() -> None:
     assert records[0]["implied_concession"] is None
     table = runner.invoke(cli, ["history", "--negotiations"])
     assert "+13.9%" in table.output and "0.035" in table.output
+    assert [r["status_quo_change"] for r in records] == pytest.approx(
+        [0.222, 0.154, 0.1, 0.128, 0.117, 0.0, 0.025, 0.022, 0.019, 0.0, 0.031], abs=1e-15)
     both = runner.invoke(cli, ["history", "--format", "csv"])
     assert both.exit_code == 2 and "--series" in both.output

@@ -11,6 +11,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+import tomli_w
 from click.testing import CliRunner
 from simcore.cli.main import cli
 
@@ -131,7 +132,7 @@ def test_validate_says_what_would_run(tmp_path: Path) -> None:
     lines = out.splitlines()
     assert len(lines) == len(shipped)  # one line per shipped config
     assert lines[0] == (f"ok {CONFIGS / 'baseline.toml'}: baseline, 2026–2031, 100,000 samples, "
-                        "seed 20261128, sampler mc; output about 57.4 MB")
+                        "seed 20261128, sampler mc; output about 58.2 MB")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -168,7 +169,7 @@ def test_validate_reports_every_bad_file(tmp_path: Path) -> None:
     assert errors[0].startswith(f"Error: {first}: run.horizon:")
     assert errors[1].startswith(f"Error: {second}: not valid TOML")
     assert result.stdout == (f"ok {BASELINE}: baseline, 2026–2031, 100,000 samples, seed "
-                             "20261128, sampler mc; output about 57.4 MB\n")
+                             "20261128, sampler mc; output about 58.2 MB\n")
 
 
 def test_validate_batch_with_overrides(tmp_path: Path) -> None:
@@ -180,7 +181,7 @@ def test_validate_batch_with_overrides(tmp_path: Path) -> None:
     code, out = invoke("validate", "--batch", str(BASELINE), str(other), "--seed", "3",
                        "--samples", "1000")
     assert code == 0, out
-    assert out.splitlines()[-1] == "ok: the 2 scenarios can run as one batch; output about 1.1 MB"
+    assert out.splitlines()[-1] == "ok: the 2 scenarios can run as one batch; output about 1.2 MB"
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,6 +223,34 @@ def test_rerun_of_a_batch(batch: Path, tmp_path: Path) -> None:
     result = rerun(batch, tmp_path / "batch-again.h5")
     assert result.scenarios == ["baseline", "us-demand-2027", "drawdown"]
     assert_same_variables(batch, result.path)
+
+
+def test_a_batch_of_one_scenario_gives_back_its_configuration(tmp_path: Path) -> None:
+    """It is stored unnumbered, as a single run's: info, rerun and the readers find it."""
+    scenario = load_scenario(BASELINE).with_overrides(samples=300, seed=2)
+    path = run_scenarios([scenario], tmp_path / "one.h5", batch=True).path
+    info = file_info(path)
+    assert info.batch and info.scenarios == ["baseline"]
+    assert info.configs() == {"baseline": scenario.to_toml()}
+    assert info.config_hashes() == {"baseline": scenario.config_hash()}
+    assert_same_variables(path, rerun(path, tmp_path / "again.h5").path)
+
+
+def test_a_file_written_before_the_offset_share_reruns_under_its_old_rule(
+    make_scenario: Factory, tmp_path: Path
+) -> None:
+    """A 0.1 file's stored configuration has no ``us_cost.offset_share``: it meant 0."""
+    scenario = make_scenario({"run": {"samples": 500, "seed": 4},
+                              "us_cost": {"offset_share": 0.0}})
+    original = run_scenarios([scenario], tmp_path / "old.h5").path
+    text = file_info(original).configs()["baseline"]
+    stored = tomllib.loads(text)
+    del stored["us_cost"]["offset_share"]
+    with h5py.File(original, "r+") as handle:
+        handle.attrs["config_toml"] = tomli_w.dumps(stored)
+    (again,) = stored_scenarios(file_info(original))
+    assert again.us_cost.offset_share == 0.0
+    assert_same_variables(original, rerun(original, tmp_path / "again.h5").path)
 
 
 def test_rerun_refuses_what_it_cannot_reproduce(single: Path, tmp_path: Path) -> None:

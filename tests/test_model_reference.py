@@ -38,6 +38,7 @@ INCREASE_OUTCOMES = [
 CASES = {
     "baseline": {},
     "student-t": {"shocks": {"distribution": "student_t", "dof": 4.5}},
+    # a full offset (the baseline's) that the $10bn demands push to its floor of 0 in some paths
     "mixed-outcomes": {"agreement": {"last_year": 2027, "reopen_probability": 0.2},
                        "negotiation": {"outcomes": MIXED_OUTCOMES}},
     "increase-outcomes": {"agreement": {"last_year": 2026, "reopen_probability": 0.2},
@@ -51,7 +52,7 @@ CASES = {
     "three-levels": {"troops": {"levels": [28500, 24000, 20000], "initial": 24000,
                                 "transition": [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1],
                                                [0.0, 0.3, 0.7]]},
-                     "us_cost": {"troop_elasticity": 0.7}},
+                     "us_cost": {"troop_elasticity": 0.7, "offset_share": 0.4}},
 }
 
 

@@ -128,7 +128,8 @@ def valid_configs(draw: st.DrawFn) -> dict[str, Any]:
                       "transition": [weights(draw, count) for _ in levels]}
     data["rok_other_support"] = {"base_krw": draw(fractions(0, 2e12))}
     data["us_cost"] = {"base_usd": draw(fractions(1e8, 5e9)),
-                       "troop_elasticity": draw(fractions(0, 2))}
+                       "troop_elasticity": draw(fractions(0, 2)),
+                       "offset_share": draw(fractions(0, 1))}
     last_year = draw(st.integers(base, base + horizon + 2))
     agreement = data["agreement"]
     agreement.update(

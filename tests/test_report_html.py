@@ -184,7 +184,10 @@ def test_key_findings_repeat_the_tables(batch: Path, page: str) -> None:
     share = baseline[5][5][0].split(" ±")[0]
     assert (f"baseline: the ROK contribution in 2031 is {p50} USD bn at the median (P80 {p80}); "
             f"over 2026–2031 it totals {total50} USD bn (P80 {total80}); in 2031 the ROK "
-            f"carries {share} % of the total stationing cost at the median.") in findings
+            f"carries {share} % of the total stationing cost at the median. It assumes troops "
+            "28,500 in 2025; each year a 5% chance of a cut to 24,000 (never reversed); in "
+            "2031, 73.5% of paths at 28,500 and 26.5% at 24,000.") in findings
+    assert "drawdown: " in findings and "pinned at 24,000 in 2027–2031" in findings
     assert findings.count("<li>") == len(SHIPPED) + 2
     # The largest difference is compare's, as the differences section shows it.
     code, output = smasim("compare", batch, "--scenario", "baseline", "--scenario",

@@ -65,10 +65,19 @@ def test_common_random_numbers_pair_the_samples(batch_file: Path) -> None:
         np.testing.assert_array_equal(base["inflation_kr"], drawdown["inflation_kr"])
         np.testing.assert_array_equal(base["contribution_usd"], drawdown["contribution_usd"])
         diff = (drawdown["us_cost_usd"] - base["us_cost_usd"]).values
-        # From 2027 the drawdown pins 24,000 troops: the US cost falls by the troop ratio.
-        ratio = drawdown["us_cost_usd"].values[:, 1:] / base["us_cost_usd"].values[:, 1:]
-        troops = base["troops"].values[:, 1:]
-        np.testing.assert_allclose(ratio, 24000 / troops, rtol=1e-12)
+        # From 2027 the drawdown pins 24,000 troops: the US cost before the offset (its own
+        # cost plus the payment beyond the base-year amount, offset_share = 1) falls by the
+        # troop ratio, in every path where the offset leaves the US paying something.
+        price_kr = np.cumprod(1 + base["inflation_kr"].values, axis=1)
+        beyond = (base["contribution_krw"].values - 1.4028e12 * price_kr) / base[
+            "fx_krw_per_usd"].values
+        gross_base = base["us_cost_usd"].values + beyond
+        gross_drawdown = drawdown["us_cost_usd"].values + beyond
+        paying = (base["us_cost_usd"].values > 0) & (drawdown["us_cost_usd"].values > 0)
+        troops = base["troops"].values
+        np.testing.assert_allclose((gross_drawdown / gross_base)[:, 1:][paying[:, 1:]],
+                                   (24000 / troops)[:, 1:][paying[:, 1:]], rtol=1e-9)
+        assert paying[:, 1:].mean() > 0.99
         assert np.all(diff[:, 0] == 0)
 
 

@@ -154,7 +154,8 @@ def test_batch_comparison_equals_numpy_on_the_paired_samples(files: dict[str, Pa
 def test_same_scenario_twice_is_zero_with_zero_width(files: dict[str, Path]) -> None:
     rows = records(str(files["batch"]), "--scenario", "drawdown", "--scenario", "drawdown")
     assert {r["variable"] for r in rows} == {"contribution_usd", "contribution_krw", "rok_share",
-                                             "total_cost_usd", "cum_contribution_usd"}
+                                             "total_cost_usd", "cum_contribution_usd",
+                                             "cum_total_cost_usd"}
     for row in rows:
         for key in ("mean_diff", "mean_diff_se", "p5_diff", "p5_diff_lower", "p5_diff_upper",
                     "p95_diff_upper", "prob_b_greater"):

@@ -28,6 +28,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from simcore.analysis.negotiation_backtest import (
+    NegotiationBacktest,
+    negotiation_backtest_of,
+    negotiation_dataset,
+)
 from simcore.config.schema import Scenario, scenario_from_dict
 from simcore.core.errors import ParameterError, SmasimInputError
 from simcore.core.types import DRIVERS, Driver
@@ -102,7 +107,7 @@ def _minimal_scenario(calibration: Calibration, *, horizon: int, samples: int,
         "shocks": {"drivers": list(c.correlation.drivers),
                    "correlation": c.correlation.matrix.tolist()},
         "troops": {"levels": [1], "initial": 1, "transition": [[1.0]]},
-        "us_cost": {"base_usd": 0.0},
+        "us_cost": {"base_usd": 0.0, "offset_share": 0.0},
         "agreement": agreement,
         "negotiation": {"outcomes": [{"kind": "status_quo", "probability": 1.0, "term": 1}]},
     }
@@ -340,9 +345,12 @@ def backtest_settings(result: DriverBacktest) -> str:
     ]) + "\n"
 
 
-def write_backtest(result: DriverBacktest, path: Path, *, overwrite: bool = False) -> None:
+def write_backtest(result: DriverBacktest, path: Path, *, overwrite: bool = False,
+                   negotiations: NegotiationBacktest | None = None) -> None:
     """The forecasts as netCDF: ``forecast (driver, origin, lead, level)``,
-    ``realized (driver, origin, lead)`` and ``pit``, CF attributes and provenance."""
+    ``realized (driver, origin, lead)`` and ``pit``, CF attributes and provenance; with
+    ``negotiations``, its scores per ``(model, agreement)`` too
+    (:func:`simcore.analysis.negotiation_backtest.negotiation_dataset`)."""
     import xarray as xr
 
     from simcore.io.atomic import replacing
@@ -384,8 +392,22 @@ def write_backtest(result: DriverBacktest, path: Path, *, overwrite: bool = Fals
             KIND_ATTR: BACKTEST_KIND,
         },
     )
+    if negotiations is not None:
+        dataset = xr.merge([dataset, negotiation_dataset(negotiations)],
+                           combine_attrs="override")
     with replacing(path, overwrite=overwrite) as temp:
         dataset.to_netcdf(temp, engine="h5netcdf")
+
+
+def read_negotiation_backtest(path: Path) -> NegotiationBacktest | None:
+    """The negotiation backtest a file of :func:`write_backtest` holds (None: none)."""
+    import xarray as xr
+
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as dataset:
+            return negotiation_backtest_of(dataset.load())
+    except (OSError, ValueError) as err:
+        raise SmasimInputError(f"{path}: not a readable netCDF backtest file ({err})") from None
 
 
 def read_backtest(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

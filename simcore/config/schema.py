@@ -216,9 +216,27 @@ class RokOtherSupportSection(_Section):
     base_krw: NonNegative = 0.0
 
 
+#: Why ``us_cost.offset_share`` has no default: before it existed, a larger ROK payment was
+#: counted as new spending (0); the shipped scenarios now say it replaces US spending (1). A
+#: silent default would change the meaning of "total cost" for one kind of file or the other.
+OFFSET_SHARE_REQUIRED = (
+    "us_cost.offset_share: required key is missing: the share of a larger ROK payment that "
+    "replaces US spending (docs/spec/MODEL.md §7), 1 = it replaces it (the shipped scenarios), "
+    "0 = it pays for new spending (the rule before 0.2.0, when the key did not exist)"
+)
+
+
 class UsCostSection(_Section):
     base_usd: NonNegative
     troop_elasticity: float = 1.0
+    offset_share: Probability
+
+    @model_validator(mode="before")
+    @classmethod
+    def _offset_share_stated(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "offset_share" not in data:
+            raise ValueError(OFFSET_SHARE_REQUIRED)
+        return data
 
 
 class _BoundedRule(_Section):

@@ -105,6 +105,10 @@ VARIABLES: dict[str, VariableSpec] = {
         "USD", "ROK SMA contribution summed over the horizon, nominal", per_year=False,
         sum_of="contribution_usd", **_USD_BN,
     ),
+    "cum_total_cost_usd": VariableSpec(
+        "USD", "total cost of stationing summed over the horizon, nominal", per_year=False,
+        sum_of="total_cost_usd", **_USD_BN,
+    ),
     "pv_contribution_usd": VariableSpec(
         "USD", "present value of the ROK SMA contribution over the horizon", per_year=False,
         **_USD_BN,

@@ -50,6 +50,7 @@ _EXPORTS = {
     "fit_defense": "calibrate",
     "fit_fx": "calibrate",
     "fit_inflation": "calibrate",
+    "fit_negotiation_records": "calibrate",
     "fit_negotiations": "calibrate",
     "jeffreys_interval": "calibrate",
     "last_complete_year": "calibrate",
@@ -58,6 +59,7 @@ _EXPORTS = {
     "ols": "calibrate",
     "parse_table": "history",
     "round_estimates": "calibrate",
+    "round_negotiations": "calibrate",
     "sources_text": "history",
 }
 __all__ = sorted(_EXPORTS)

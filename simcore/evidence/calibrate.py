@@ -35,7 +35,7 @@ rounding boundary for that to be certain (:class:`~simcore.core.rounding.Tie`).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -45,7 +45,12 @@ from scipy import special
 from simcore.core.errors import ParameterError, SmasimInputError, literal
 from simcore.core.rounding import Rounder, Tie
 from simcore.core.types import DRIVERS, Driver
-from simcore.evidence.history import DriverHistory, History, negotiation_records
+from simcore.evidence.history import (
+    DriverHistory,
+    History,
+    NegotiationRecord,
+    negotiation_records,
+)
 from simcore.stats.linalg import PSD_TOLERANCE
 from simcore.stats.nearcorr import nearest_correlation, round_correlation
 from simcore.stats.summary import INTERVAL_LEVEL
@@ -459,7 +464,15 @@ def jeffreys_interval(successes: int, n: int, level: float = INTERVAL_LEVEL
 def fit_negotiations(history: History, *, configured_concession_mean: float | None = None
                      ) -> NegotiationFit:
     """The ``increase`` and ``lapse`` outcomes of the whole negotiation record."""
-    records = negotiation_records(history)
+    return fit_negotiation_records(negotiation_records(history),
+                                   configured_concession_mean=configured_concession_mean)
+
+
+def fit_negotiation_records(records: Sequence[NegotiationRecord], *,
+                            configured_concession_mean: float | None = None) -> NegotiationFit:
+    """The ``increase`` and ``lapse`` outcomes of some agreements (METHODS.md §C), at full
+    precision: the whole record for ``calibrate``, the agreements before one for the
+    negotiation backtest."""
     n = len(records)
     if n < 2:
         raise SmasimInputError("negotiations.csv: at least 2 agreements are needed")
@@ -561,6 +574,14 @@ def _estimates(*names: str) -> dict[str, int]:
             for key, digits in ((name, ESTIMATE_DIGITS), (f"{name}_se", SE_DIGITS))}
 
 
+def round_negotiations(fit: NegotiationFit, rounder: Rounder) -> NegotiationFit:
+    """The ``increase`` outcome's mean and sd to :data:`ESTIMATE_DIGITS` significant digits,
+    as a scenario uses them (the probabilities are exact ratios of counts)."""
+    return _round_fields(fit, "negotiation.increase",
+                         {"increase_mean": ESTIMATE_DIGITS, "increase_sd": ESTIMATE_DIGITS},
+                         rounder)
+
+
 def round_estimates(raw: Calibration) -> Calibration:
     """The estimates rounded as METHODS.md §C states, with the ties found.
 
@@ -600,9 +621,8 @@ def round_estimates(raw: Calibration) -> Calibration:
                                        correlation.drivers)
     correlation = replace(correlation, matrix=matrix, shrink=shrink, distance=rounder.significant(
         "shocks.correlation distance", correlation.distance, DISTANCE_DIGITS))
-    negotiations = (None if raw.negotiations is None else _round_fields(
-        raw.negotiations, "negotiation.increase",
-        {"increase_mean": ESTIMATE_DIGITS, "increase_sd": ESTIMATE_DIGITS}, rounder))
+    negotiations = (None if raw.negotiations is None
+                    else round_negotiations(raw.negotiations, rounder))
     return replace(raw, kr=kr, us=us, defense=defense, fx=fx, correlation=correlation,
                    negotiations=negotiations, ties=tuple(rounder.ties))
 

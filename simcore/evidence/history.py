@@ -99,10 +99,12 @@ SCHEMAS: dict[str, FileSchema] = {
         "negotiations.csv",
         {"agreement": "label", "first_year": "whole", "last_year": "whole",
          "currency": "currency", "previous_amount": "number", "first_amount": "number",
-         "first_year_change_pct": "number", "us_ask_usd_m": "optional", "lapse": "flag",
+         "first_year_change_pct": "number", "status_quo_change_pct": "number",
+         "us_ask_usd_m": "optional", "lapse": "flag",
          "lapse_months": "optional", "concluded": "text", "note": "text"},
         domains={"previous_amount": "positive", "first_amount": "positive",
-                 "first_year_change_pct": "rate_pct", "us_ask_usd_m": "positive",
+                 "first_year_change_pct": "rate_pct", "status_quo_change_pct": "rate_pct",
+                 "us_ask_usd_m": "positive",
                  "lapse_months": "non_negative"},
     ),
 }
@@ -381,6 +383,9 @@ class NegotiationRecord:
         The years it covers.
     first_year_change : float
         The change of its first amount over the previous one, as a fraction.
+    status_quo_change : float
+        The change had the expiring agreement simply gone on (its rule applied to the new
+        year), as a fraction: what was known when this one was negotiated.
     lapse : bool
         Whether a period without an agreement in force preceded it.
     lapse_months : float
@@ -396,6 +401,7 @@ class NegotiationRecord:
     first_year: int
     last_year: int
     first_year_change: float
+    status_quo_change: float
     lapse: bool
     lapse_months: float
     us_ask_usd: float
@@ -447,6 +453,7 @@ def negotiation_records(history: History) -> list[NegotiationRecord]:
             first_year=first_year,
             last_year=int(table["last_year"][k]),
             first_year_change=float(table["first_year_change_pct"][k]) / 100.0,
+            status_quo_change=float(table["status_quo_change_pct"][k]) / 100.0,
             lapse=bool(table["lapse"][k]),
             lapse_months=float(table["lapse_months"][k]),
             us_ask_usd=ask,

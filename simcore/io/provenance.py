@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import platform
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,9 +190,15 @@ class FileInfo:
         """The ``store`` the run was given: the variables with paths, or None (all)."""
         return [v.name for v in self.variables] if self.summary_only else None
 
+    @property
+    def _one_config(self) -> bool:
+        """The file stores one configuration unnumbered: a single run, or a batch of one
+        scenario (:func:`provenance_attrs` numbers them only when there are several)."""
+        return not self.batch or (len(self.scenarios) == 1 and "config_toml" in self.attrs)
+
     def configs(self) -> dict[str, str]:
         """The resolved configuration of each scenario as TOML text, by scenario name."""
-        if not self.batch:
+        if self._one_config:
             keys = {self.scenarios[0]: "config_toml"}
         else:
             keys = {name: f"config_toml_{i}" for i, name in enumerate(self.scenarios)}
@@ -204,7 +211,7 @@ class FileInfo:
 
     def config_hashes(self) -> dict[str, str]:
         """SHA-256 of each scenario's resolved configuration, by scenario name."""
-        if not self.batch:
+        if self._one_config:
             return {self.scenarios[0]: str(self.attrs.get("config_sha256", ""))}
         return {
             name: str(self.attrs.get(f"config_sha256_{i}", ""))
@@ -315,6 +322,19 @@ def stored_scenarios(info: FileInfo) -> list[Scenario]:
             f"{BIT_GENERATOR!r}, so it cannot reproduce the file"
         )
     return [
-        parse_scenario(text, source=f"{info.path} ({name}'s stored configuration)")
+        parse_scenario(text, source=f"{info.path} ({name}'s stored configuration)",
+                       overrides=_rules_written_under(text))
         for name, text in info.configs().items()
     ]
+
+
+#: A stored configuration written before ``us_cost.offset_share`` existed (0.1) priced every
+#: ROK payment as new spending: that is offset share 0 (docs/spec/MODEL.md §7), which a
+#: rerun must keep, although a configuration written today has to state the key.
+OFFSET_SHARE_BEFORE_THE_KEY = "us_cost.offset_share=0"
+
+
+def _rules_written_under(text: str) -> tuple[str, ...]:
+    """The assignments that give a stored configuration the rules its file was written under."""
+    us_cost = tomllib.loads(text).get("us_cost", {})
+    return () if "offset_share" in us_cost else (OFFSET_SHARE_BEFORE_THE_KEY,)

@@ -93,6 +93,7 @@ def simulate_paths(params: ModelParams, draws: BlockDraws) -> dict[str, np.ndarr
         us_price=price_index(us_inflation),
         troops=troops,
         troop_factor=troop_cost_factor(states, params.troops.levels, params.costs),
+        base_contribution_krw=params.agreement.base_year_amount_krw,
         costs=params.costs,
     )
     values: dict[str, np.ndarray] = {

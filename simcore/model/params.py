@@ -200,6 +200,7 @@ class CostParams:
     other_support_krw: float
     us_cost_usd: float
     troop_elasticity: float
+    offset_share: float
     discount_rate: float
 
 
@@ -389,6 +390,7 @@ def resolve_params(scenario: Scenario, *, with_defense: bool = False) -> ModelPa
             other_support_krw=scenario.rok_other_support.base_krw,
             us_cost_usd=scenario.us_cost.base_usd,
             troop_elasticity=scenario.us_cost.troop_elasticity,
+            offset_share=scenario.us_cost.offset_share,
             discount_rate=run.discount_rate,
         ),
         uses_defense=defense is not None and (with_defense or scenario.uses_defense_budget),

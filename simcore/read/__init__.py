@@ -10,6 +10,7 @@ from __future__ import annotations
 from simcore.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "AssumptionRow": "rows",
     "ComparisonRow": "rows",
     "DESIGN_ATTRS": "choices",
     "EDGE_LEVELS": "rows",
@@ -26,6 +27,7 @@ _EXPORTS = {
     "ScenarioRef": "choices",
     "Selection": "select",
     "SummaryRow": "rows",
+    "assumption_rows": "queries",
     "check_levels": "choices",
     "check_thresholds": "choices",
     "comparison_rows": "queries",
@@ -48,10 +50,12 @@ _EXPORTS = {
     "select": "select",
     "selection_rows": "queries",
     "statistics_row": "rows",
+    "stored_configs": "select",
     "summary_arrays": "select",
     "summary_rows": "queries",
     "summary_rows_of": "rows",
     "threshold_label": "rows",
+    "troop_assumption": "rows",
     "unknown_names": "choices",
 }
 __all__ = sorted(_EXPORTS)

@@ -22,6 +22,7 @@ HEADLINE_VARIABLES = (
     "rok_share",
     "total_cost_usd",
     "cum_contribution_usd",
+    "cum_total_cost_usd",
 )
 
 
@@ -172,9 +173,10 @@ def quantity(name: str, *, real: bool) -> Quantity:
 
     Base-year prices divide each path's money values by the price index of their
     currency's inflation (:attr:`VariableSpec.deflator`); ``contribution_usd`` is stored in
-    base-year prices already (``contribution_usd_real``), and ``cum_contribution_usd``
-    becomes the sum of ``contribution_usd_real`` over the years. Shares, rates, troops and
-    the exchange rate are unchanged.
+    base-year prices already (``contribution_usd_real``), and a horizon total that sums a
+    yearly variable (``cum_contribution_usd``, ``cum_total_cost_usd``: ``sum_of`` in the
+    variables table) becomes the sum of that variable in base-year prices over the years.
+    Shares, rates, troops and the exchange rate are unchanged.
     """
     spec = VARIABLES[name]
     if not real or spec.deflator is None or name == "contribution_usd_real":
@@ -182,9 +184,10 @@ def quantity(name: str, *, real: bool) -> Quantity:
     if name == "contribution_usd":
         return Quantity("contribution_usd_real", VARIABLES["contribution_usd_real"],
                         "contribution_usd_real")
-    if name == "cum_contribution_usd":
-        return Quantity("cum_contribution_usd_real", spec, "contribution_usd_real", real=True,
-                        horizon_sum=True, stored=False)
+    if spec.sum_of is not None:
+        yearly = quantity(spec.sum_of, real=True)
+        return Quantity(f"{name}_real", spec, yearly.source, real=True,
+                        deflator=yearly.deflator, horizon_sum=True, stored=False)
     if not spec.per_year:
         raise ParameterError(
             f"{{real}}: {name} is a present value (already discounted) and has no base-year "

@@ -16,6 +16,7 @@ from pathlib import Path
 from simcore.core.errors import ParameterError, SmasimInputError, literal
 from simcore.read.choices import check_levels, check_thresholds
 from simcore.read.rows import (
+    AssumptionRow,
     ComparisonRow,
     HeadlineRow,
     OutcomeRow,
@@ -25,14 +26,22 @@ from simcore.read.rows import (
     headline_rows_of,
     outcome_rows_of,
     summary_rows_of,
+    troop_assumption,
 )
-from simcore.read.select import Selection, outcome_frequency, select, summary_arrays
+from simcore.read.select import (
+    Selection,
+    outcome_frequency,
+    select,
+    stored_configs,
+    summary_arrays,
+)
 from simcore.stats.compare import DEFAULT_SECTIONS, paired_difference
 from simcore.stats.convergence import DEFAULT_PRECISION, checkpoints
 from simcore.stats.summary import exceedance, summarize_values
 
 #: The headline: money a newcomer asks about first, per year and over the horizon.
-HEADLINE_QUANTITIES = ("contribution_usd", "total_cost_usd", "cum_contribution_usd")
+HEADLINE_QUANTITIES = ("contribution_usd", "total_cost_usd", "cum_contribution_usd",
+                       "cum_total_cost_usd")
 #: Percentiles of a headline cell: low end of the range, median, high end.
 HEADLINE_LEVELS = (5.0, 50.0, 95.0)
 
@@ -117,6 +126,21 @@ def headline_rows(path: str | Path) -> list[HeadlineRow]:
     statistics."""
     selection = select(path, variables=HEADLINE_QUANTITIES)
     return headline_rows_of(selection_rows(selection, HEADLINE_LEVELS), HEADLINE_LEVELS)
+
+
+def assumption_rows(path: str | Path) -> list[AssumptionRow]:
+    """What each scenario of a result file assumes that its headline does not show: the
+    troop level (MODEL.md §5), in words, with the exact share of paths at each level in
+    the last year."""
+    rows = []
+    for scenario, config in stored_configs(path).items():
+        run, troops = config["run"], config["troops"]
+        pins = {int(year): int(level)
+                for year, level in config.get("pins", {}).get("troops", {}).items()}
+        rows.append(AssumptionRow(scenario, "troops", troop_assumption(
+            troops["levels"], troops["initial"], troops["transition"], pins,
+            run["base_year"], run["horizon"])))
+    return rows
 
 
 def convergence_rows(

@@ -9,7 +9,7 @@ units (USD, KRW, fractions); ``as_record`` flattens a row for CSV and JSON.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -19,6 +19,7 @@ from simcore.io.layout import OutcomeFrequency
 from simcore.read.choices import Quantity
 from simcore.stats.compare import PairedDifference
 from simcore.stats.convergence import paths_needed
+from simcore.stats.markov import chain_marginals
 from simcore.stats.summary import INTERVAL_LEVEL, Exceedance, normal_quantile, proportion_se
 
 #: Percentile levels at the edge of the sample (its minimum and maximum): an estimate
@@ -559,3 +560,107 @@ def headline_rows_of(rows: Sequence[SummaryRow], levels: tuple[float, float, flo
         )
         for (_, scenario), group in sorted(groups.items(), key=lambda kv: names.index(kv[0][0]))
     ]
+
+
+# --- what a scenario assumes -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssumptionRow:
+    """What a scenario assumes about one input, in words.
+
+    Attributes
+    ----------
+    scenario : str
+        Scenario name.
+    topic : str
+        The input (``troops``).
+    text : str
+        One sentence, with the exact probabilities the configuration implies.
+    """
+
+    scenario: str
+    topic: str
+    text: str
+
+    def as_record(self) -> dict[str, object]:
+        """A flat mapping for CSV/JSON."""
+        return {"scenario": self.scenario, "topic": self.topic, "text": self.text}
+
+
+def _percent(p: float) -> str:
+    return f"{100 * p:.3g}%"
+
+
+def _move(level: int, to: int) -> str:
+    return f"a {'cut' if to < level else 'rise'} to {to:,}"
+
+
+def _pinned_spans(pins: Mapping[int, int]) -> list[str]:
+    """``{2027: 24000, 2028: 24000}`` → ``["24,000 in 2027–2028"]``: runs of one level."""
+    spans: list[list[int]] = []
+    for year in sorted(pins):
+        if spans and year == spans[-1][1] + 1 and pins[year] == pins[spans[-1][0]]:
+            spans[-1][1] = year
+        else:
+            spans.append([year, year])
+    return [f"{pins[a]:,} in {a}" if a == b else f"{pins[a]:,} in {a}–{b}" for a, b in spans]
+
+
+def troop_assumption(levels: Sequence[int], initial: int, transition: Sequence[Sequence[float]],
+                     pins: Mapping[int, int], base_year: int, horizon: int) -> str:
+    """The troop chain of MODEL.md §5 in words, with its exact distribution in the last year.
+
+    Parameters
+    ----------
+    levels : sequence of int
+        Troop levels, persons.
+    initial : int
+        The level in the base year.
+    transition : sequence of sequence of float
+        Yearly transition matrix over ``levels``.
+    pins : mapping of int to int
+        Year → the level every path is held at.
+    base_year, horizon : int
+        The simulated years are ``base_year + 1 … base_year + horizon``.
+
+    Examples
+    --------
+    >>> for part in troop_assumption([28500, 24000], 28500, [[0.95, 0.05], [0.0, 1.0]], {},
+    ...                              2025, 6).split("; "):
+    ...     print(part)
+    troops 28,500 in 2025
+    each year a 5% chance of a cut to 24,000 (never reversed)
+    in 2031, 73.5% of paths at 28,500 and 26.5% at 24,000
+    """
+    start = levels.index(initial)
+    steps = {year - base_year: levels.index(level) for year, level in pins.items()}
+    marginals = chain_marginals(transition, start, horizon, steps)
+    reached = {start, *(j for p in marginals for j, q in enumerate(p) if q > 0)}
+    moves: dict[int, list[str]] = {}
+    for i in sorted(reached):
+        for j, p in enumerate(transition[i]):
+            if j != i and p > 0:
+                kept = " (never reversed)" if transition[j][j] == 1 else ""
+                moves.setdefault(i, []).append(
+                    f"a {_percent(p)} chance of {_move(levels[i], levels[j])}{kept}")
+    parts = [f"troops {initial:,} in {base_year}"]
+    if not moves:
+        parts.append("no change modelled")
+    elif list(moves) == [start] and len(moves) == 1:
+        parts.append("each year " + " and ".join(moves[start]))
+    else:
+        parts.append("each year " + "; ".join(f"from {levels[i]:,}, " + " and ".join(text)
+                                              for i, text in moves.items()))
+    if pins:
+        parts.append("pinned at " + ", ".join(_pinned_spans(pins)))
+    last = sorted(((p, levels[j]) for j, p in enumerate(marginals[-1]) if p > 0),
+                  key=lambda item: -item[0])
+    year = base_year + horizon
+    if len(last) == 1:
+        parts.append(f"in {year}, {last[0][1]:,} in every path")
+    else:
+        shares = [f"{_percent(p)} at {level:,}" for p, level in last]
+        shares[0] = shares[0].replace(" at ", " of paths at ", 1)
+        parts.append(f"in {year}, " + ", ".join(shares[:-1]) + f" and {shares[-1]}")
+    return "; ".join(parts)

@@ -7,9 +7,11 @@ downstream (:mod:`simcore.read.rows`, :mod:`simcore.report.render`,
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -18,6 +20,7 @@ from simcore.core.errors import ParameterError, did_you_mean, literal
 from simcore.core.system import default_threads
 from simcore.core.variables import SUMMARIZED
 from simcore.io.layout import OutcomeFrequency
+from simcore.io.provenance import file_info
 from simcore.io.reader import read_outcome_frequency, read_samples, read_summary
 from simcore.model.drivers import price_index
 from simcore.read.choices import (
@@ -222,6 +225,12 @@ def select(
         years=wanted,
         year_index=np.array([all_years.index(y) for y in wanted], dtype=np.intp),
     )
+
+
+def stored_configs(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Each scenario's resolved configuration as the file stores it, parsed but not
+    validated (a file from an earlier version keeps its own keys), by scenario name."""
+    return {name: tomllib.loads(text) for name, text in file_info(path).configs().items()}
 
 
 def outcome_frequency(path: str | Path, scenarios: Sequence[str] | None = None

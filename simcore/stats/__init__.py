@@ -1,7 +1,7 @@
 """Layer 1, pure estimators over arrays: moments, exact percentiles and their intervals,
 convergence, paired differences, budgets, rank correlations, Shapley effects, small linear
-algebra, space-filling designs, scenario discovery (PRIM, trees) and robustness rules. No
-files, no configuration.
+algebra, Markov-chain marginals, proper scores of mixed laws, space-filling designs,
+scenario discovery (PRIM, trees) and robustness rules. No files, no configuration.
 
 Every public name is importable from here (``from simcore.stats import …``) and is loaded
 from its module on first use.
@@ -30,16 +30,19 @@ _EXPORTS = {
     "IndependentSampler": "shapley",
     "InputDesign": "shapley",
     "JACOBI_NEGLIGIBLE": "nearcorr",
+    "Law": "scores",
     "MAX_ITERATIONS": "nearcorr",
     "MAX_SWEEPS": "nearcorr",
     "METRICS": "robustness",
     "Marginal": "designs",
     "Moments": "moments",
     "NO_VARIANCE": "shapley",
+    "Normal": "scores",
     "NormalMarginal": "designs",
     "PEEL_ALPHA": "prim",
     "PSD_TOLERANCE": "linalg",
     "PairedDifference": "compare",
+    "PointMass": "scores",
     "PrimStability": "prim",
     "PrimTrajectory": "prim",
     "R": "shapley",
@@ -52,6 +55,7 @@ _EXPORTS = {
     "SMALL": "quantiles",
     "SUBSAMPLE": "quantiles",
     "SUM_CHUNK": "rank_correlation",
+    "ScaledBeta": "scores",
     "Sense": "robustness",
     "ShapleyBatchTask": "shapley",
     "ShapleyEstimate": "shapley",
@@ -70,11 +74,13 @@ _EXPORTS = {
     "box_contains": "prim",
     "bracket_column": "quantiles",
     "cart_leaves": "trees",
+    "chain_marginals": "markov",
     "checkpoints": "convergence",
     "column_percentiles": "quantiles",
     "combine_batches": "shapley",
     "correlate_shocks": "linalg",
     "correlation_factor": "linalg",
+    "crps": "scores",
     "default_window": "budget",
     "estimate_batch": "shapley",
     "estimate_shapley": "shapley",
@@ -84,7 +90,10 @@ _EXPORTS = {
     "feature_scores": "trees",
     "frobenius": "nearcorr",
     "inner_variance": "shapley",
+    "interval_mid_pit": "scores",
+    "interval_probability": "scores",
     "mean_standard_error": "moments",
+    "mixture": "scores",
     "nearest_correlation": "nearcorr",
     "normal_quantile": "summary",
     "order_statistic_ranks": "summary",

@@ -31,13 +31,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.typing import LineStyleType
 
+from simcore.analysis.backtest import read_negotiation_backtest
 from simcore.analysis.discover import read_discovery
 from simcore.core.errors import SmasimInputError
 from simcore.core.variables import VARIABLES
 from simcore.io.provenance import FileInfo, file_info
 from simcore.io.reader import check_result_file
 from simcore.read.choices import Quantity
-from simcore.read.queries import comparison_rows, outcome_rows, summary_rows
+from simcore.read.queries import assumption_rows, comparison_rows, outcome_rows, summary_rows
 from simcore.read.rows import ComparisonRow, SummaryRow, percentile_label
 from simcore.read.select import select
 from simcore.report import plots
@@ -66,6 +67,7 @@ from simcore.report.html.document import (
     table_html,
     tiles,
 )
+from simcore.report.negotiation_tables import negotiation_tables
 from simcore.report.panels import distribution_panels, fan_panels
 from simcore.report.render import (
     TextTable,
@@ -255,7 +257,10 @@ def _amount(row: SummaryRow, level: float) -> str:
 
 def _findings(sources: Sequence[_Source], headline: Mapping[str, list[SummaryRow]],
               pairs: Sequence[_Pair]) -> str:
-    """Key findings in words, from the headline's and the differences' own numbers."""
+    """Key findings in words, from the headline's and the differences' own numbers, each
+    scenario's with the troop levels it assumes (the US cost follows them)."""
+    troops = {_label(source, row.scenario, sources): row.text
+              for source in sources for row in assumption_rows(source.path)}
     sentences = []
     for name, rows in headline.items():
         yearly = [r for r in rows if r.quantity.name == HEADLINE_VARIABLES[0]]
@@ -269,7 +274,7 @@ def _findings(sources: Sequence[_Source], headline: Mapping[str, list[SummaryRow
             f"median (P80 {_amount(last, 80)}); over {yearly[0].year}–{last.year} it totals "
             f"{_amount(total, 50)} {unit} (P80 {_amount(total, 80)}); in {last.year} the ROK "
             f"carries {_amount(share, 50)} % of the total "
-            "stationing cost at the median."
+            f"stationing cost at the median. It assumes {troops[name]}."
         )
     paired = [p for p in pairs if p.rows]
     if paired:
@@ -552,6 +557,13 @@ def _backtest(path: Path) -> Section:
         f"simulations use point estimates of the parameters (intervals run narrow), from "
         f"{path.name}."
     ) + "".join(_tables_html(coverage_tables(rows)))
+    negotiations = read_negotiation_backtest(path)
+    if negotiations is not None:
+        body += paragraph(
+            "How the negotiation outcomes fared against the agreements since 1994: each one "
+            "forecast by the history model fitted to the agreements before it, by the status "
+            "quo and by each judgment scenario."
+        ) + "".join(_tables_html(negotiation_tables(negotiations)))
     return Section("backtest", "Backtest coverage", body, new_page=False)
 
 
