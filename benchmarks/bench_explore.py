@@ -18,7 +18,7 @@ Also: PRIM on the planted box of the tests (X ~ U(0,1)^5, N = 20,000) and its st
 20 halves, and, where ema_workbench is installed, its PRIM on the same data.
 
 Usage: python benchmarks/bench_explore.py [--points 256] [--samples 1e5] [--workers 2]
-       [--repeats 1] [--quick]
+       [--repeats 1] [--on both|threads|dask] [--quick]
 """
 
 from __future__ import annotations
@@ -104,6 +104,8 @@ def main() -> None:
     parser.add_argument("--samples", type=float, default=1e5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--on", choices=("both", "threads", "dask"), default="both",
+                        help="where to run [default: both]")
     parser.add_argument("--quick", action="store_true",
                         help="32 points of 2e4 paths (make bench)")
     args = parser.parse_args()
@@ -113,6 +115,8 @@ def main() -> None:
     print(f"{'where':<24}{'explore s':>10}{'batch s':>10}{'ratio':>8}  (target <= 1.0)")
     for label, options in (("threads", {}), (f"dask, {args.workers} workers",
                                               {"workers": args.workers})):
+        if args.on != "both" and not label.startswith(args.on):
+            continue
         with open_executor(**options) as executor:  # type: ignore[arg-type]
             explore, batch = explore_against_batch(points, samples, executor, args.repeats)
         print(f"{label:<24}{explore:>10.1f}{batch:>10.1f}{explore / batch:>8.2f}")

@@ -21,10 +21,11 @@ import collections
 import functools
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import xarray as xr
@@ -75,6 +76,9 @@ __all__ = [
     "simulate_into",
     "summarize_run",
 ]
+
+#: A task's result.
+R = TypeVar("R")
 
 #: Per summarized variable, how its percentiles are found from tallies of its blocks.
 SummaryPlans = dict[str, SummaryPlan]
@@ -504,8 +508,41 @@ def pilot_chunks(
                               percentiles=tuple(plan.scenarios[0].run.percentiles))
     tasks = [replace(task, blocks=range(1)) for task in plan.tasks(target)
              if task.blocks.start == 0]
-    yield from zip(tasks, (executor or InProcessExecutor()).map_ordered(pilot, tasks),
+    yield from zip(tasks, map_grouped(executor or InProcessExecutor(), pilot, tasks),
                    strict=True)
+
+
+def _each(fn: Callable[[ChunkTask], R], tasks: Sequence[ChunkTask]) -> list[R]:
+    return [fn(task) for task in tasks]
+
+
+def _task_groups(tasks: Iterable[ChunkTask], blocks: int) -> Iterator[list[ChunkTask]]:
+    """Consecutive tasks, grouped until a group holds ``blocks`` blocks (the last fewer)."""
+    group: list[ChunkTask] = []
+    size = 0
+    for task in tasks:
+        group.append(task)
+        size += len(task.blocks)
+        if size >= blocks:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def map_grouped(
+    executor: ChunkExecutor, fn: Callable[[ChunkTask], R], tasks: Iterable[ChunkTask]
+) -> Iterator[R]:
+    """``fn`` of each task, in task order, with consecutive tasks run together until a group
+    holds the executor's chunk of blocks.
+
+    A dask task costs tens of milliseconds of scheduling and transfer whatever it holds, so
+    the many scenarios of one or two blocks of an exploration go several to a task (in this
+    process a chunk is one block: every task runs on its own). Results never depend on it.
+    """
+    groups = _task_groups(tasks, block_count(executor.chunk_size))
+    for results in executor.map_ordered(functools.partial(_each, fn), groups):
+        yield from results
 
 
 def simulate_pilot(
@@ -609,7 +646,7 @@ def simulate_into(
                 submitted.append(task)
                 yield task
 
-    for result in executor.map_ordered(simulate_chunk, tasks()):
+    for result in map_grouped(executor, simulate_chunk, tasks()):
         fold_in(submitted.popleft(), result)
         del result
     writer.end_direct()
