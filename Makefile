@@ -3,16 +3,42 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency, extras included, at the version the suite was last run with, with the
+# hashes of its files: `make lock` writes it from pyproject.toml's ranges.
+LOCK := requirements-lock.txt
+# The installer and the locking tool are pinned too, so that a fresh machine installs the
+# same way (raise them by hand, then `make lock`).
+PIP_VERSION := 26.3
+UV_VERSION := 0.13.10
 
-.PHONY: run test test-fast bench bench-full portable lint clean
+.PHONY: run test test-fast bench bench-full portable lint lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+# Exactly the locked versions (pip refuses any file whose hash the lock does not list), then
+# smasim itself, editable, without resolving its dependencies again; `pip check` then fails
+# if pyproject.toml asks for something the lock lacks.
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "pip==$(PIP_VERSION)"
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; \
+	    echo "$(LOCK) does not satisfy pyproject.toml: run 'make lock'" >&2; exit 1; }
 	touch $(STAMP)
+
+## Refresh requirements-lock.txt after a change to pyproject.toml's dependencies: versions
+## already locked stay where the ranges allow; one lock for Linux, macOS and Windows and for
+## every Python from 3.11 on, one version of each package wherever the ranges allow.
+## `make lock-upgrade` takes the newest releases instead. Run `make test` after either.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+	    --fork-strategy fewest --generate-hashes --custom-compile-command "make lock" \
+	    --quiet $(UV_ARGS) -o $(LOCK)
+
+lock-upgrade:
+	$(MAKE) lock UV_ARGS=--upgrade
 
 ## Simulate every scenario in configs/ as one batch (100,000 paths each), print the headline
 ## and what to try next.

@@ -7,13 +7,12 @@ from pathlib import Path
 import click
 
 from simcore.core.errors import SmasimInputError
-from simcore.io.atomic import write_text
+from simcore.io.atomic import refuse_existing, write_text
 from simcore.report.budget import DEFAULT_VARIABLE, budget_json, budget_rows, budget_tables
-from simcore.report.render import format_for
+from simcore.report.formats import format_for
 from simcore.stats.budget import DEFAULT_LEVEL
 
 from .options import (
-    check_output_free,
     file_argument,
     format_option,
     read_output_option,
@@ -22,7 +21,7 @@ from .options import (
     scenario_option,
     years_option,
 )
-from .summary import emit
+from .tables import emit
 
 
 @click.command("budget")
@@ -80,7 +79,7 @@ def budget_command(
         raise SmasimInputError(
             f"--level is a percentage (80 = P80); did you mean --level {100 * level:g}?"
         )
-    check_output_free(output, overwrite)
+    refuse_existing(output, overwrite)
     rows = budget_rows(file, variable=variable, level=level, years=years,
                        scenarios=scenarios or None, real=real)
     if format_for(fmt, output.suffix if output else "") != "json":

@@ -20,8 +20,10 @@ from simcore.evidence.calibrate import (
 )
 from simcore.evidence.calibrated_scenario import calibrated_toml, configured_concession_mean
 from simcore.evidence.history import load_history
+from simcore.report.formats import TextTable
 
-from .history import data_option, echo_json, format_option, print_table
+from .history import data_option, format_option, print_table
+from .tables import echo_json
 
 DEFAULT_BASE = Path("configs/baseline.toml")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -98,11 +100,11 @@ def _print_negotiations(c: Calibration) -> None:
          _v(n.implied_concession, 3), "",
          "configured Beta mean " + _v(n.configured_concession_mean, 3)],
     ]
-    print_table(
+    print_table(TextTable(
         f"Negotiations from history (negotiations.csv {n.first_year}–{n.last_year}, n = {n.n})",
         ["outcome", "estimate", "95% Jeffreys", "evidence"], rows,
         f"Probabilities are Jeffreys posterior means (x + ½)/(n + 1); with n = {n.n} their "
-        "intervals are wide. A demand outcome is a scenario (judgment), not calibrated.")
+        "intervals are wide. A demand outcome is a scenario (judgment), not calibrated."))
 
 
 @click.command("calibrate")
@@ -150,14 +152,13 @@ def calibrate_command(base_path: Path, start: int, end: int | None, data: Path |
     if fmt == "json":
         echo_json(calibration.as_json())
     else:
-        print_table(f"Calibration {calibration.start}–{calibration.end}",
-                    ["parameter", "estimate", "± SE", f"base: {base_path.name}"],
-                    _rows(calibration, base), _caption(calibration))
+        print_table(TextTable(f"Calibration {calibration.start}–{calibration.end}",
+                              ["parameter", "estimate", "± SE", f"base: {base_path.name}"],
+                              _rows(calibration, base), _caption(calibration)))
         if calibration.negotiations is not None:
             _print_negotiations(calibration)
     if output is not None and text is not None:
-        # Imported only to write: it brings in the store (xarray), a third of a second.
-        from simcore.io.atomic import write_text
+        from simcore.io.atomic import write_text  # only to write: calibrate stays light
 
         write_text(output, text, overwrite=overwrite)
         if fmt != "json":

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
+from simcore.io.atomic import refuse_existing
 from simcore.read.choices import parse_percentiles
 from simcore.read.queries import comparison_rows
 from simcore.report.render import comparison_tables
 from simcore.stats.compare import DEFAULT_SECTIONS
 
 from .options import (
-    check_output_free,
     file_argument,
     format_option,
     read_output_option,
@@ -21,7 +21,7 @@ from .options import (
     var_option,
     years_option,
 )
-from .summary import emit
+from .tables import emit
 
 
 @click.command("compare")
@@ -73,7 +73,7 @@ def compare_command(
     interval (sectioning), the probability that B exceeds A on a path, and how many times
     wider an unpaired comparison of independent runs would have been.
     """
-    check_output_free(output, overwrite)
+    refuse_existing(output, overwrite)
     rows = comparison_rows(
         file,
         other,

@@ -9,18 +9,19 @@ from pathlib import Path
 import click
 
 from simcore.analysis.discover import discover, write_discovery
-from simcore.report.render import SUFFIX_FORMATS
+from simcore.io.atomic import refuse_existing
+from simcore.report.figure import check_output, save_figure
+from simcore.report.formats import SUFFIX_FORMATS
 from simcore.stats.prim import RESAMPLES
 
 from .options import (
     DEFAULT_OUTPUT_DIR,
     Count,
-    check_output_free,
     format_option,
     overwrite_option,
     seed_option,
 )
-from .summary import emit
+from .tables import emit
 
 
 @click.command("discover")
@@ -74,10 +75,8 @@ def discover_command(
     netcdf = None if table_file else output or (
         DEFAULT_OUTPUT_DIR / f"{file.stem}-discover.nc")
     for target in (netcdf, table_file, plot):
-        check_output_free(target, overwrite)
+        refuse_existing(target, overwrite)
     if plot is not None:
-        from simcore.report.plots import check_output
-
         check_output(plot)
     found = discover(file, where, box=box, seed=seed, resamples=resamples)
     from simcore.report.discovery import discovery_chart, discovery_tables
@@ -87,9 +86,8 @@ def discover_command(
                         overwrite=overwrite)
     emit(found.rows(), lambda rows: discovery_tables(found), fmt, table_file, overwrite)
     if plot is not None:
-        discovery_chart(found, plot, title=f"{file.name}: {found.case.text}",
-                        overwrite=overwrite)
-        click.echo(f"Wrote {plot}", err=True)
+        figure = discovery_chart(found, title=f"{file.name}: {found.case.text}")
+        click.echo(f"Wrote {save_figure(figure, plot, overwrite=overwrite)}", err=True)
     if netcdf is not None:
         click.echo(f"Wrote {netcdf} (smasim report … --discover {shlex.quote(str(netcdf))} "
                    "shows it).", err=True)

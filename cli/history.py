@@ -1,28 +1,25 @@
 """``smasim history``: the shipped historical series (or a folder of the same layout).
 
 Also holds what the three evidence commands (history, calibrate, backtest) share: the
-``--data`` and ``--format`` options and the rich table printer. They stay apart from
-``simcore.cli.summary`` so that these commands do not import xarray (calibrate runs in well
-under a second).
+``--data`` and ``--format`` options and the width of their tables. They stay apart from
+``simcore.cli.options`` so that these commands do not import pydantic's models or the run
+side (calibrate runs in well under a second).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from simcore.evidence.history import DATA_FILES, History, load_history, negotiation_records
+from simcore.report.formats import TextTable
+
+from .tables import echo_json, print_tables
 
 SERIES = tuple(name.removesuffix(".csv") for name in DATA_FILES)
 
@@ -42,37 +39,14 @@ def format_option(*choices: str) -> Any:
                         show_default=True, help="Output format.")
 
 
-def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]],
-                caption: str = "") -> None:
-    """One table with rich: title above, caption below, cells never cut or wrapped."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for k, name in enumerate(header):
-        table.add_column(name, justify="left" if k == 0 else "right", no_wrap=True)
-    for row in rows:
-        table.add_row(*row)
-    console = Console(width=max(100, Console(width=10_000).measure(table).maximum))
-    console.print(Text(title, style="bold"))
-    console.print(table)
-    if caption:
-        console.print(Text(caption, style="dim"))
-    console.print()
+#: Columns the evidence commands' tables are laid out for: their titles and captions wrap
+#: at it (the tables themselves are never cut).
+WIDTH = 100
 
 
-def json_ready(value: Any) -> Any:
-    """NaN becomes null; numpy scalars and arrays become Python numbers and lists."""
-    if isinstance(value, dict):
-        return {k: json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(v) for v in value]
-    if hasattr(value, "tolist"):
-        return json_ready(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def echo_json(value: Any) -> None:
-    click.echo(json.dumps(json_ready(value), indent=2, allow_nan=False))
+def print_table(table: TextTable) -> None:
+    """One table of an evidence command, by :func:`~simcore.cli.tables.print_tables`."""
+    print_tables([table], min_width=WIDTH)
 
 
 def _cell(value: Any) -> str:
@@ -106,12 +80,13 @@ def _print_negotiations(records: list[dict[str, Any]]) -> None:
              "" if math.isnan(r["us_ask_usd"]) else f"{r['us_ask_usd'] / 1e9:g}",
              "" if math.isnan(r["implied_concession"]) else f"{r['implied_concession']:.3f}"]
             for r in records]
-    print_table("Negotiations: each new agreement (negotiations.csv)",
-                ["agreement", "years", "first-year change", "status quo", "lapse", "months",
-                 "US ask [USD bn]", "implied concession"], rows,
-                "status quo: the change had the expiring agreement gone on under its own rule; "
-                "implied concession s = (V_after − V_before) / (D − V_before), amounts in USD at "
-                "each year's average rate")
+    print_table(TextTable(
+        "Negotiations: each new agreement (negotiations.csv)",
+        ["agreement", "years", "first-year change", "status quo", "lapse", "months",
+         "US ask [USD bn]", "implied concession"], rows,
+        "status quo: the change had the expiring agreement gone on under its own rule; "
+        "implied concession s = (V_after − V_before) / (D − V_before), amounts in USD at "
+        "each year's average rate"))
 
 
 @click.command("history")
@@ -151,8 +126,8 @@ def history_command(series: str | None, negotiations: bool, fmt: str, data: Path
     else:
         for name in names:
             records = _records(history, name)
-            print_table(f"{name}.csv ({history.source})", list(records[0]),
-                        [[_cell(v) for v in r.values()] for r in records])
+            print_table(TextTable(f"{name}.csv ({history.source})", list(records[0]),
+                                  [[_cell(v) for v in r.values()] for r in records]))
 
 
 def _echo_csv(records: list[dict[str, Any]]) -> None:

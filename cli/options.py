@@ -4,35 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import ParamSpec
 
 import click
 
 from simcore.config.load import load_scenario
 from simcore.config.schema import MAX_SAMPLES, Scenario
 from simcore.core.design import BLOCK_SIZE
-from simcore.core.errors import (
-    OutputExistsError,
-    SmasimInputError,
-    did_you_mean,
-    literal,
-)
+from simcore.core.errors import SmasimInputError, did_you_mean
 from simcore.read.choices import HEADLINE_VARIABLES
-from simcore.report.render import FORMATS
+from simcore.report.formats import FORMATS
 from simcore.run.parallel import DASK_CHUNK_SIZE, DEFAULT_CHUNK_SIZE
 
-P = ParamSpec("P")
-
 # --- read side: summary, compare, plot -------------------------------------------------------
-
-def check_output_free(output: Path | None, overwrite: bool) -> None:
-    """Refuse an existing output before anything is read or written (use --overwrite)."""
-    if output is not None and output.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{literal(output)}: exists; pass {{overwrite}} to replace it, or choose another "
-            "{output}"
-        )
-
 
 class Choice(click.Choice):
     """A choice whose refusal is one line naming the closest valid value (exit 2)."""

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import click
 
 from simcore.core.errors import SmasimInputError
+from simcore.io.atomic import refuse_existing
 from simcore.read.select import select
 from simcore.report.budget import DEFAULT_VARIABLE, budget_figure
 from simcore.report.panels import PLOT_VARIABLES, distribution_panels, fan_panels, figure_title
 
 from .options import (
     Choice,
-    check_output_free,
     read_overwrite_option,
     real_option,
     scenario_option,
     years_option,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 KINDS = ("fan", "cdf", "hist", "budget")
 #: Kinds drawn from the shipped history (FILE: an optional data folder) and from a
@@ -84,40 +87,48 @@ def plot_command(
     cdf and hist show one year (--years 2031) or, for money, the total over the years
     chosen (default: the whole horizon).
     """
-    if kind in EVIDENCE_KINDS:
-        from .evidence_plot import plot_evidence
-
-        if kind == "history" and file is not None and not file.is_dir():
-            raise SmasimInputError(
-                f"{file} is not a folder: FILE for --kind history is a data folder of the "
-                "shipped layout (default: the shipped data)"
-            )
-
-        plot_evidence(kind, file, output, overwrite=overwrite)
-        return
-    if file is None:
-        raise click.UsageError(f"--kind {kind} needs a result FILE")
-    if kind in SENSITIVITY_KINDS:
-        from .sensitivity import draw_sensitivity_plot
-
-        draw_sensitivity_plot(kind, file, variables, years, output, overwrite)
-        return
-    if kind in SWEEP_KINDS:
-        from .sweep import draw_response_plot
-
-        draw_response_plot(file, variables, years, real, output, overwrite)
-        return
+    if kind == "history" and file is not None and not file.is_dir():
+        raise SmasimInputError(
+            f"{file} is not a folder: FILE for --kind history is a data folder of the "
+            "shipped layout (default: the shipped data)"
+        )
+    if file is None and kind != "history":
+        raise click.UsageError(
+            "--kind coverage needs the FILE written by smasim backtest -o" if kind == "coverage"
+            else f"--kind {kind} needs a result FILE"
+        )
     # matplotlib is imported only by this command: it would add ~0.5 s to every other one.
-    from simcore.report import plots
-    plots.check_output(output)
-    check_output_free(output, overwrite)
+    from simcore.report.figure import check_output, save_figure
+
+    check_output(output)
+    refuse_existing(output, overwrite)  # before the work of drawing, not after
+    figure = _draw(kind, file, variables, scenarios, years, real, overlay)
+    click.echo(f"Wrote {save_figure(figure, output, overwrite=overwrite)}")
+
+
+def _draw(kind: str, file: Path | None, variables: tuple[str, ...], scenarios: tuple[str, ...],
+          years: str | None, real: bool, overlay: bool) -> Figure:
+    """The figure of ``kind``, drawn (nothing written)."""
+    if kind in EVIDENCE_KINDS:
+        from .evidence_plot import evidence_figure
+
+        return evidence_figure(kind, file)
+    assert file is not None  # checked by plot_command
+    if kind in SENSITIVITY_KINDS:
+        from .sensitivity import sensitivity_figure
+
+        return sensitivity_figure(kind, file, variables, years)
+    if kind in SWEEP_KINDS:
+        from .sweep import response_figure
+
+        return response_figure(file, variables, years, real)
     if kind == "budget":
         if len(variables) > 1:
             raise SmasimInputError("--var: a budget figure shows one variable")
-        budget_figure(file, output, variable=variables[0] if variables else DEFAULT_VARIABLE,
-                      years=years, scenarios=scenarios or None, real=real, overwrite=overwrite)
-        click.echo(f"Wrote {output}")
-        return
+        return budget_figure(file, variable=variables[0] if variables else DEFAULT_VARIABLE,
+                             years=years, scenarios=scenarios or None, real=real)
+    from simcore.report import plots
+
     selection = select(
         file,
         variables=variables or PLOT_VARIABLES,
@@ -127,10 +138,8 @@ def plot_command(
     )
     title = figure_title(selection, _KIND_NAMES[kind])
     if kind == "fan":
-        plots.fan_chart(selection.years, fan_panels(selection), output, title=title,
-                        overlay=overlay, overwrite=overwrite)
-    else:
-        panels = distribution_panels(selection, years_given=years is not None)
-        draw = plots.cdf_chart if kind == "cdf" else plots.histogram
-        draw(panels, output, title=title, overwrite=overwrite)
-    click.echo(f"Wrote {output}")
+        return plots.fan_chart(selection.years, fan_panels(selection), title=title,
+                               overlay=overlay)
+    panels = distribution_panels(selection, years_given=years is not None)
+    draw = plots.cdf_chart if kind == "cdf" else plots.histogram
+    return draw(panels, title=title)

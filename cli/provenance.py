@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -14,8 +13,9 @@ from simcore.config.load import check_batch
 from simcore.config.schema import Scenario
 from simcore.core.errors import SmasimInputError
 from simcore.core.text import human_bytes
-from simcore.io.layout import OTHER_KINDS, file_layout
-from simcore.io.provenance import FileInfo, file_info
+from simcore.io.layout import file_layout
+from simcore.io.provenance import file_info
+from simcore.report.file_info import info_text
 from simcore.run.parallel import open_executor
 
 from .main import describe_input_error
@@ -33,84 +33,7 @@ from .options import (
     workers_option,
 )
 from .progress import progress_bar
-
-
-def render_info(info: FileInfo) -> str:
-    """``smasim info`` as aligned text: one fact per line, variables last."""
-    attrs = info.attrs
-    years = f" ({info.years[0]}–{info.years[-1]})" if info.years else ""
-    dims = ", ".join(
-        f"{name} = {size:,}{years if name == 'year' else ''}" for name, size in info.dims.items()
-    )
-    status = (
-        "yes" if info.complete
-        else "NO: the run did not finish (interrupted, or still running); do not use its values"
-    )
-    hashes = info.config_hashes()
-    facts = [
-        ("complete", status),
-        ("dimensions", dims),
-        ("scenarios", ", ".join(info.scenarios)),
-        ("seed", f"{attrs.get('seed')} (from {attrs.get('seed_source', '?')})"),
-        ("sampler", f"{attrs.get('sampler')}, {attrs.get('bit_generator')} streams, "
-                    f"blocks of {attrs.get('block_size', 0):,} samples"),
-        ("storage", ("float32" if info.float32 else "float64")
-                    + (", zlib-compressed" if info.compressed else ", uncompressed")),
-        ("created", str(attrs.get("created", "?"))),
-        ("history", str(attrs.get("history", "?"))),
-        ("smasim", str(attrs.get("smasim_version", "?"))),
-        ("libraries", str(attrs.get("library_versions", "?"))),
-        ("conventions", str(attrs.get("Conventions", "?"))),
-    ]
-    facts += [
-        (f"config sha256{'' if not info.batch else f' ({name})'}", digest)
-        for name, digest in hashes.items()
-    ]
-    facts += _exploration(info)
-    if info.kind in OTHER_KINDS:
-        # Not a run: no sampler, storage or run history; show only the facts it carries.
-        run_only = {"sampler", "storage"}
-        facts = [(label, value) for label, value in facts
-                 if label not in run_only and value.strip() not in {"", "?", "None"}]
-        header = f"{info.path}: smasim {info.kind} file, not a run (read it with " \
-                 f"{OTHER_KINDS[info.kind]})"
-    else:
-        header = f"{info.path}: smasim result file"
-    width = max(len(label) for label, _ in facts)
-    lines = [header]
-    lines += [f"  {label:<{width}}  {value}" for label, value in facts]
-    lines.append("  variables with paths" if info.summary_only else "  variables")
-    name_width = max((len(v.name) for v in info.variables), default=0)
-    dims_width = max((len(", ".join(v.dims)) + 2 for v in info.variables), default=0)
-    for var in info.variables:
-        shape = f"({', '.join(var.dims)})"
-        lines.append(
-            f"    {var.name:<{name_width}}  {shape:<{dims_width}}  {var.dtype:<7}  "
-            f"{var.units:<7}  {var.long_name}"
-        )
-    if info.summary_only:
-        lines.append("  summary only (no paths: the run used --store)")
-        lines += [f"    {name}" for name in info.summary_only]
-    return "\n".join(lines)
-
-
-def _exploration(info: FileInfo) -> list[tuple[str, str]]:
-    """What an exploration's ``explore`` group says of its design (``smasim explore``)."""
-    group = info.groups.get("explore")
-    if group is None:
-        return []
-    attrs = group["attrs"]
-    levers = int(attrs.get("lever_combinations", 1))
-    facts = [("exploration", f"{attrs.get('design')} design of {attrs.get('points')} points"
-              + (f" x {levers} lever combinations" if attrs.get("lever_keys") else "")
-              + f" (design seed {attrs.get('design_seed')}); read it with smasim discover "
-              "or smasim robust")]
-    facts += [(f"varies {spec['key']}", str(spec.get("distribution", "")))
-              for name, spec in group["variables"].items() if name.startswith("vary_")]
-    facts += [("lever", lever) for lever in str(attrs.get("levers", "")).split()]
-    facts += [("threshold", text) for text in str(attrs.get("thresholds", "")).split()]
-    facts.append(("per-point statistics", str(attrs.get("variables", ""))))
-    return facts
+from .tables import echo_json
 
 
 @click.command("info")
@@ -125,7 +48,8 @@ def _exploration(info: FileInfo) -> list[tuple[str, str]]:
 )
 def info_command(file: Path, fmt: str) -> None:
     """Describe a result FILE: dimensions, scenarios, variables and units, seed, sampler,
-    block size, versions, creation time, configuration hash, and whether it is complete.
+    block size, versions (and which differ from the installed ones), the platform that
+    wrote it, creation time, configuration hash, and whether it is complete.
 
     Reads only metadata, never the samples; a partial file left by an interrupted run is
     described too (complete: NO). A file of `smasim sensitivity -o` or `smasim backtest -o`
@@ -133,9 +57,9 @@ def info_command(file: Path, fmt: str) -> None:
     """
     info = file_info(file)
     if fmt == "json":
-        click.echo(json.dumps(info.as_record(), indent=2))
+        echo_json(info.as_record())
     else:
-        click.echo(render_info(info))
+        click.echo(info_text(info))
 
 
 def _describe_scenario(source: Path, scenario: Scenario) -> str:

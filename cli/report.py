@@ -8,9 +8,9 @@ import click
 
 from simcore.core.errors import SmasimInputError
 from simcore.core.text import human_bytes
-from simcore.io.atomic import write_text
+from simcore.io.atomic import refuse_existing, write_text
 
-from .options import check_output_free, read_overwrite_option
+from .options import read_overwrite_option
 
 #: Suffixes accepted for the report file.
 HTML_SUFFIXES = (".html", ".htm")
@@ -69,7 +69,7 @@ def report_command(
         raise SmasimInputError(
             f"-o: {output} must end in .html (got {output.suffix or 'no suffix'})"
         )
-    check_output_free(output, overwrite)
+    refuse_existing(output, overwrite)
     # matplotlib and the figures are imported only by the commands that draw.
     from simcore.report.html.report import build_report
 

@@ -7,15 +7,16 @@ from pathlib import Path
 import click
 
 from simcore.analysis.robust import robust
+from simcore.io.atomic import refuse_existing
+from simcore.report.figure import check_output, save_figure
 
 from .options import (
     Choice,
-    check_output_free,
     format_option,
     read_output_option,
     read_overwrite_option,
 )
-from .summary import emit
+from .tables import emit
 
 
 @click.command("robust")
@@ -52,10 +53,8 @@ def robust_command(
     meeting it (Starr's domain criterion); * marks each rule's choice.
     """
     for target in (output, plot):
-        check_output_free(target, overwrite)
+        refuse_existing(target, overwrite)
     if plot is not None:
-        from simcore.report.plots import check_output
-
         check_output(plot)
     result = robust(file, outcome, criterion=criterion,
                     sense="max" if sense == "max" else "min")
@@ -63,6 +62,5 @@ def robust_command(
 
     emit(result.rows(), lambda rows: robust_tables(result), fmt, output, overwrite)
     if plot is not None:
-        robust_chart(result, plot, title=f"{file.name}: {result.statistic.label} by lever",
-                     overwrite=overwrite)
-        click.echo(f"Wrote {plot}", err=True)
+        figure = robust_chart(result, title=f"{file.name}: {result.statistic.label} by lever")
+        click.echo(f"Wrote {save_figure(figure, plot, overwrite=overwrite)}", err=True)

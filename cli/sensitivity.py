@@ -6,13 +6,15 @@ import shlex
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from simcore.analysis.sensitivity import DEFAULT_INNER, DEFAULT_OUTER, analyse_sensitivity
+from simcore.io.atomic import refuse_existing
 from simcore.read.choices import HEADLINE_VARIABLES
-from simcore.report.render import SUFFIX_FORMATS
-from simcore.report.sensitivity_tables import sensitivity_tables
+from simcore.report.formats import SUFFIX_FORMATS
+from simcore.report.sensitivity import sensitivity_tables
 from simcore.run.parallel import open_executor
 from simcore.run.runner import resolve_seed
 from simcore.stats.shapley import ShapleyPrecisionWarning
@@ -20,7 +22,6 @@ from simcore.stats.shapley import ShapleyPrecisionWarning
 from .options import (
     DEFAULT_OUTPUT_DIR,
     Count,
-    check_output_free,
     format_option,
     load_config,
     overwrite_option,
@@ -32,7 +33,10 @@ from .options import (
     years_option,
 )
 from .progress import progress_bar
-from .summary import emit
+from .tables import emit
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Outer draws at most (2^26: about 1.5e9 model paths with the baseline's 5 groups).
 MAX_OUTER = 2**26
@@ -102,7 +106,7 @@ def sensitivity_command(
         DEFAULT_OUTPUT_DIR / f"{scenario.run.name}-sensitivity.nc"
     )
     for target in (netcdf, table_file):
-        check_output_free(target, overwrite)
+        refuse_existing(target, overwrite)
     with (
         open_executor(workers=workers, scheduler=scheduler) as executor,
         progress_bar(f"{scenario.run.name} sensitivity", quiet=quiet) as progress,
@@ -133,30 +137,21 @@ def sensitivity_command(
         )
 
 
-def draw_sensitivity_plot(
-    kind: str, file: Path, variables: tuple[str, ...], years: str | None, output: Path,
-    overwrite: bool,
-) -> None:
-    """``smasim plot --kind shapley|tornado FILE``: figures of a sensitivity file."""
+def sensitivity_figure(kind: str, file: Path, variables: tuple[str, ...], years: str | None
+                       ) -> Figure:
+    """``smasim plot --kind shapley|tornado FILE``: a figure of a sensitivity file, drawn."""
     from simcore.analysis.sensitivity_file import read_sensitivity
     from simcore.report import sensitivity_plots
     from simcore.report.sensitivity_panels import shapley_panels, tornado_selection
 
-    sensitivity_plots.check_output(output)
-    check_output_free(output, overwrite)
     dataset = read_sensitivity(file)
     name = dataset.attrs.get("scenario_names", "")
     if kind == "shapley":
-        panels = shapley_panels(dataset, variables)
-        sensitivity_plots.shapley_chart(
-            panels, [str(g) for g in dataset["group"].values], output,
+        return sensitivity_plots.shapley_chart(
+            shapley_panels(dataset, variables), [str(g) for g in dataset["group"].values],
             title=f"{file.name}: {name}, shares of variance by group of inputs (Shapley)",
-            overwrite=overwrite,
         )
-    else:
-        correlations, label = tornado_selection(dataset, variables, years)
-        sensitivity_plots.tornado_chart(
-            correlations, output, title=f"{file.name}: {name}, rank correlations", label=label,
-            overwrite=overwrite,
-        )
-    click.echo(f"Wrote {output}")
+    correlations, label = tornado_selection(dataset, variables, years)
+    return sensitivity_plots.tornado_chart(
+        correlations, title=f"{file.name}: {name}, rank correlations", label=label,
+    )

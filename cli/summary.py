@@ -3,21 +3,16 @@ convergence."""
 
 from __future__ import annotations
 
-import io
 import shutil
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from simcore.core.errors import SmasimInputError
-from simcore.io.atomic import write_text
+from simcore.io.atomic import refuse_existing
 from simcore.read.choices import parse_percentiles
 from simcore.read.queries import (
     assumption_rows,
@@ -27,19 +22,10 @@ from simcore.read.queries import (
     summary_rows,
 )
 from simcore.read.rows import AssumptionRow
-from simcore.report.render import (
-    RENDERERS,
-    Tables,
-    TextTable,
-    format_for,
-    headline_tables,
-    outcome_tables,
-    summary_tables,
-)
+from simcore.report.render import headline_tables, outcome_tables, summary_tables
 from simcore.stats.convergence import DEFAULT_PRECISION
 
 from .options import (
-    check_output_free,
     file_argument,
     format_option,
     percentiles_option,
@@ -50,61 +36,10 @@ from .options import (
     var_option,
     years_option,
 )
+from .tables import emit
 
 #: Widest headline printed, whatever the terminal (columns wrap into blocks beyond it).
 HEADLINE_WIDTH = 100
-
-
-def _rich_table(text: TextTable) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for k, name in enumerate(text.header):
-        table.add_column(name, justify="left" if k == 0 else "right", no_wrap=True)
-    for row in text.rows:
-        table.add_row(*row)
-    return table
-
-
-def print_tables(tables: Sequence[TextTable], file: TextIO | None = None) -> None:
-    """Each table with rich: title above, caption below, cells never cut or wrapped.
-
-    To the terminal (``file`` None) with its colours, else as plain text to ``file``.
-    """
-    rendered = [_rich_table(text) for text in tables]
-    probe = Console(width=10_000)
-    needed = max([80, *(probe.measure(table).maximum for table in rendered)])
-    if file is None:
-        console = Console(width=max(needed, Console().width))
-    else:
-        console = Console(file=file, width=needed, color_system=None)
-    for text, table in zip(tables, rendered, strict=True):
-        console.print(Text(text.title, style="bold"))
-        console.print(table)
-        if text.caption:
-            console.print(Text(text.caption, style="dim"))
-        console.print()
-
-
-def emit(rows: Sequence[Any], tables: Tables, fmt: str | None, output: Path | None,
-         overwrite: bool) -> None:
-    """Print ``rows`` in format ``fmt`` to the terminal, or write them to ``output``.
-
-    Without ``fmt``, the format follows ``output``'s suffix (``.csv``, ``.json``, ``.md``).
-    A file is written under a temporary name and renamed when complete.
-    """
-    fmt = format_for(fmt, output.suffix if output else "")
-    if fmt == "table":
-        if output is None:
-            print_tables(tables(rows))
-            return
-        buffer = io.StringIO()
-        print_tables(tables(rows), buffer)
-        text = buffer.getvalue()
-    else:
-        text = RENDERERS[fmt](rows, tables)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_text(output, text, overwrite=overwrite)
 
 
 def headline_text(rows: Sequence[Any], width: int,
@@ -200,7 +135,7 @@ def summary_command(
     not stored, --exceed, --real and --convergence read the samples of one variable at a
     time.
     """
-    check_output_free(output, overwrite)
+    refuse_existing(output, overwrite)
     wanted = parse_percentiles(percentiles) if percentiles is not None else None
     if convergence and thresholds:
         raise SmasimInputError("--convergence and --exceed: give one or the other")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,7 +13,6 @@ from simcore.read.select import select
 
 from .options import (
     DEFAULT_OUTPUT_DIR,
-    check_output_free,
     chunk_size_option,
     compress_option,
     float32_option,
@@ -27,6 +26,9 @@ from .options import (
     workers_option,
 )
 from .run import simulate_with_progress
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @click.command("sweep")
@@ -81,17 +83,13 @@ def sweep_command(
               scenario_coords=plan.coords, **options)
 
 
-def draw_response_plot(
-    file: Path, variables: tuple[str, ...], years: str | None, real: bool, output: Path,
-    overwrite: bool,
-) -> None:
+def response_figure(file: Path, variables: tuple[str, ...], years: str | None, real: bool
+                    ) -> Figure:
     """``smasim plot --kind response FILE --var V --years Y``: percentiles against the
-    swept value of a sweep file."""
+    swept value of a sweep file, drawn."""
     from simcore.report import sensitivity_plots
     from simcore.report.render import axis_label
 
-    sensitivity_plots.check_output(output)
-    check_output_free(output, overwrite)
     if len(variables) > 1:
         raise SmasimInputError("--var: a response chart shows one variable; name one")
     variable = variables[0] if variables else "contribution_usd"
@@ -100,10 +98,9 @@ def draw_response_plot(
         years = str(select(file, variables=[variable], real=real).years[-1])
     curves = response_curves(file, variable, years=years, real=real)
     when = f" in {curves.year}" if curves.year is not None else ""
-    sensitivity_plots.response_chart(
-        curves.swept, curves.estimate, curves.lower, curves.upper, output,
+    return sensitivity_plots.response_chart(
+        curves.swept, curves.estimate, curves.lower, curves.upper,
         title=f"{file.name}: {curves.item.name}{when} against {curves.key}",
         xlabel=curves.key, ylabel=axis_label(curves.item), scale=curves.item.spec.display_scale,
-        levels=curves.levels, overwrite=overwrite,
+        levels=curves.levels,
     )
-    click.echo(f"Wrote {output}")

@@ -213,8 +213,10 @@ def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
 
 def test_every_history_panel_title_fits_in_the_figure(tmp_path: Path) -> None:
     from simcore.report.evidence_plots import history_chart
+    from simcore.report.figure import save_figure
 
-    figure = history_chart(load_history(), tmp_path / "h.png")
+    figure = history_chart(load_history())
+    save_figure(figure, tmp_path / "h.png")
     renderer = figure.canvas.get_renderer()
     width = figure.bbox.width
     for ax in figure.axes:

@@ -31,7 +31,7 @@ from simcore.config.schema import Scenario
 from simcore.model.engine import simulate_paths
 from simcore.model.params import resolve_params
 from simcore.model.sampling import draw_block
-from simcore.report.sensitivity_tables import sensitivity_tables
+from simcore.report.sensitivity import sensitivity_tables
 from simcore.run.parallel import InProcessExecutor
 from tests.conftest import BASELINE, DETERMINISTIC, deep_update
 

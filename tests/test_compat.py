@@ -23,7 +23,7 @@ SAMPLES = {
     "simcore.select": [("parse_years", "simcore.read.choices"), ("select", "simcore.read.select")],
     "simcore.parallel": [("default_threads", "simcore.core.system"),
                          ("open_executor", "simcore.run.parallel")],
-    "simcore.sensitivity": [("sensitivity_tables", "simcore.report.sensitivity_tables"),
+    "simcore.sensitivity": [("sensitivity_tables", "simcore.report.sensitivity"),
                             ("analyse_sensitivity", "simcore.analysis.sensitivity")],
     "simcore.html_report": [("build_report", "simcore.report.html.report")],
 }

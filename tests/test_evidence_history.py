@@ -196,3 +196,25 @@ def test_history_json_and_negotiations() -> None:
         [0.222, 0.154, 0.1, 0.128, 0.117, 0.0, 0.025, 0.022, 0.019, 0.0, 0.031], abs=1e-15)
     both = runner.invoke(cli, ["history", "--format", "csv"])
     assert both.exit_code == 2 and "--series" in both.output
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_history_prints_without_scipy_or_the_read_side(fmt: str) -> None:
+    """The one table printer and JSON writer are light: `smasim history` loads neither."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = (
+        "import io, contextlib, json, sys\n"
+        "from simcore.cli.main import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    cli.main(['history', '--series', 'macro', '--format', {fmt!r}],"
+        " standalone_mode=False)\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('scipy', 'xarray', 'h5py', 'pydantic') or m.startswith('simcore.read'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

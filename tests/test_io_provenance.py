@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import platform
 import re
+import subprocess
+import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +24,14 @@ from simcore.config.schema import Scenario
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.errors import ResultFileError
 from simcore.core.variables import VARIABLES
-from simcore.io.provenance import file_info, stored_scenarios
+from simcore.io.provenance import (
+    cpuinfo_model,
+    file_info,
+    installed_versions,
+    platform_attrs,
+    stored_scenarios,
+    version_differences,
+)
 from simcore.io.reader import check_result_file
 from simcore.run.rerun import default_rerun_path, rerun
 from simcore.run.runner import run_scenarios
@@ -71,7 +82,8 @@ def test_info_text_names_every_fact(single: Path) -> None:
     assert code == 0, out
     lines = out.splitlines()
     assert lines[0] == f"{single}: smasim result file"
-    facts = {line.split()[0]: line.split(maxsplit=1)[1].strip() for line in lines[1:13]}
+    facts = {line.split()[0]: line.split(maxsplit=1)[1].strip()
+             for line in lines[1:lines.index("  variables")]}
     assert facts["complete"] == "yes"
     assert facts["dimensions"] == f"sample = {BLOCK_SIZE + 1000:,}, year = 6 (2026–2031)"
     assert facts["scenarios"] == "baseline"
@@ -81,6 +93,11 @@ def test_info_text_names_every_fact(single: Path) -> None:
     assert facts["history"].endswith("smasim run configs/baseline.toml --seed 11")
     assert facts["conventions"] == "CF-1.8"
     assert "numpy=" in facts["libraries"]
+    assert "versions" not in facts  # written here: the installed versions are the file's
+    recorded = platform_attrs()
+    assert facts["platform"] == (f"{recorded['platform']}, {recorded['platform_cpu']}, "
+                                 f"{recorded['platform_python']}")
+    assert facts["blas"] == recorded["platform_blas"]
     scenario = load_scenario(BASELINE).with_overrides(samples=BLOCK_SIZE + 1000, seed=11)
     assert f"config sha256  {scenario.config_hash()}" in out
     assert "    contribution_usd       (sample, year)  float64  USD      ROK SMA" in out
@@ -119,6 +136,84 @@ def test_info_of_an_incomplete_file(single: Path, tmp_path: Path) -> None:
     code, out = invoke("info", str(partial))
     assert code == 0
     assert "complete       NO: the run did not finish" in out
+
+
+def test_info_says_which_versions_differ_from_the_installed_ones(single: Path,
+                                                                  tmp_path: Path) -> None:
+    installed = installed_versions()
+    assert version_differences(file_info(single)) == {}
+    older = tmp_path / "older.h5"
+    older.write_bytes(single.read_bytes())
+    with h5py.File(older, "r+") as handle:
+        recorded = handle.attrs["library_versions"]
+        assert recorded == " ".join(f"{k}={v}" for k, v in installed.items())
+        handle.attrs["library_versions"] = (
+            recorded.replace(f"numpy={installed['numpy']}", "numpy=1.26.4")
+            .replace(f"python={installed['python']}", "python=3.99.0")
+            + " nosuch-package=0.1"
+        )
+    differences = version_differences(file_info(older))
+    assert differences == {"numpy": ("1.26.4", installed["numpy"]),
+                           "python": ("3.99.0", installed["python"]),
+                           "nosuch-package": ("0.1", "unknown")}
+    code, out = invoke("info", str(older))
+    assert code == 0, out
+    lines = [line for line in out.splitlines() if line.startswith("  versions")]
+    assert lines == [
+        "  versions       differ from this installation (written → installed): "
+        f"numpy 1.26.4 → {installed['numpy']}, python 3.99.0 → {installed['python']}, "
+        "nosuch-package 0.1 → unknown; a rerun here may differ in the last bits"
+    ]
+    record = json.loads(invoke("info", str(older), "--format", "json")[1])
+    assert record["version_differences"]["numpy"] == {"written": "1.26.4",
+                                                      "installed": installed["numpy"]}
+    with h5py.File(older, "r+") as handle:
+        del handle.attrs["library_versions"]
+    assert version_differences(file_info(older)) == {}  # nothing recorded, nothing compared
+    assert "  versions" not in invoke("info", str(older))[1]
+
+
+def test_the_file_records_the_platform_that_wrote_it(single: Path) -> None:
+    info = file_info(single)
+    assert info.platform == platform_attrs()
+    assert info.platform["platform"] == platform.platform()
+    assert info.platform["platform_python"] == (f"{platform.python_implementation()} "
+                                                f"{platform.python_version()}")
+    if Path("/proc/cpuinfo").exists():
+        assert info.platform["platform_cpu"] == cpuinfo_model(Path("/proc/cpuinfo").read_text())
+    assert json.loads(invoke("info", str(single), "--format", "json")[1])["platform"] == (
+        info.platform)
+
+
+def test_the_recorded_blas_kernel_is_the_one_openblas_chose() -> None:
+    from threadpoolctl import threadpool_info
+
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    if platform.machine() != "x86_64" or any(lib["internal_api"] != "openblas" for lib in blas):
+        pytest.skip("OPENBLAS_CORETYPE=Sandybridge needs OpenBLAS on x86-64")
+    probe = "from simcore.io.provenance import blas_description; print(blas_description())"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, env={**os.environ, "OPENBLAS_CORETYPE": "Sandybridge"})
+    # numpy's and scipy's wheels each ship an OpenBLAS, in numpy.libs and scipy.libs.
+    numpy_blas, scipy_blas = done.stdout.strip().split("; ")
+    assert re.fullmatch(r"numpy: openblas [0-9.]+, Sandybridge kernel", numpy_blas), numpy_blas
+    assert re.fullmatch(r"scipy: openblas [0-9.]+, Sandybridge kernel", scipy_blas), scipy_blas
+
+
+@pytest.mark.parametrize(("cpuinfo", "model"), [
+    ("processor\t: 0\nvendor_id\t: GenuineIntel\nmodel\t\t: 85\n"
+     "model name\t: Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz\nflags\t\t: fpu\n\n"
+     "processor\t: 1\nmodel name\t: Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz\n",
+     "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz"),
+    ("processor\t: 0\nBogoMIPS\t: 108.00\nCPU implementer\t: 0x41\n\n"
+     "Hardware\t: BCM2835\nModel\t\t: Raspberry Pi 4 Model B Rev 1.4\n",
+     "Raspberry Pi 4 Model B Rev 1.4"),
+    ("processor\t: 0\nBogoMIPS\t: 50.00\nCPU implementer\t: 0x41\nCPU part\t: 0xd0c\n",
+     None),
+    ("", None),
+])
+def test_the_cpu_model_read_from_proc_cpuinfo(cpuinfo: str, model: str | None) -> None:
+    assert cpuinfo_model(cpuinfo) == model
 
 
 # --------------------------------------------------------------------------------------------

@@ -170,7 +170,8 @@ def test_no_suggestion_when_nothing_is_close() -> None:
 
 
 def test_headline_rows_render_in_every_format(small: Path) -> None:
-    from simcore.report.render import RENDERERS, headline_tables
+    from simcore.report.formats import RENDERERS
+    from simcore.report.render import headline_tables
 
     rows = headline_rows(small)
     records = json.loads(RENDERERS["json"](rows, headline_tables))

@@ -22,6 +22,7 @@ from simcore.io.atomic import replacing, write_text
 from simcore.read.queries import summary_rows
 from simcore.read.select import select
 from simcore.report import plots
+from simcore.report.figure import save_figure
 from simcore.report.panels import Panel, distribution_panels, fan_panels
 from simcore.report.render import summary_tables
 from tests.conftest import result_file
@@ -107,8 +108,8 @@ def test_an_output_in_a_new_folder_is_written_like_run(batch: Path, tmp_path: Pa
 
 def test_fan_chart_of_four_scenarios_is_a_grid(batch: Path, tmp_path: Path) -> None:
     selection = select(batch, variables=["contribution_usd", "rok_share"])
-    figure = plots.fan_chart(selection.years, fan_panels(selection), tmp_path / "fan.png",
-                             title="t")
+    figure = plots.fan_chart(selection.years, fan_panels(selection), title="t")
+    save_figure(figure, tmp_path / "fan.png")
     # Two variables × four scenarios: per variable two rows of at most three panels.
     assert len(figure.axes) == 8
     assert figure.get_figwidth() == pytest.approx(3 * 6.4)
@@ -130,8 +131,8 @@ def mark_labels(ax: Axes) -> list[Text]:
 def test_s_curve_labels_of_four_scenarios_never_overlap(batch: Path, tmp_path: Path) -> None:
     selection = select(batch, variables=["contribution_usd", "cum_contribution_usd"],
                        years="2031")
-    figure = plots.cdf_chart(distribution_panels(selection, years_given=True),
-                             tmp_path / "cdf.png", title="t")
+    figure = plots.cdf_chart(distribution_panels(selection, years_given=True), title="t")
+    save_figure(figure, tmp_path / "cdf.png")
     renderer = figure.canvas.get_renderer()
     assert isinstance(renderer, RendererAgg)
     rows = summary_rows(batch, variables=["contribution_usd", "cum_contribution_usd"],
@@ -155,7 +156,8 @@ def test_s_curve_labels_stay_apart_for_equal_curves(tmp_path: Path) -> None:
     """Identical scenarios: the worst case for labels placed beside the points."""
     values = np.random.default_rng(1).normal(1e9, 1e8, 5_000)
     panel = Panel("x [USD bn]", 1e9, {f"s{k}": values for k in range(6)}, "2031")
-    figure = plots.cdf_chart([panel], tmp_path / "cdf.png", title="t")
+    figure = plots.cdf_chart([panel], title="t")
+    save_figure(figure, tmp_path / "cdf.png")
     renderer = figure.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in mark_labels(figure.axes[0])]
     assert len(boxes) == 6

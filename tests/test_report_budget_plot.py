@@ -11,6 +11,7 @@ from matplotlib.patches import Rectangle
 
 from simcore.core.errors import SmasimInputError
 from simcore.report.budget_plot import STACKS, budget_chart
+from simcore.report.figure import save_figure
 from simcore.stats.budget import allocate_budget
 
 YEARS = [2026, 2027, 2028, 2029]
@@ -28,7 +29,8 @@ def _patches(figure) -> dict[str, Rectangle]:
 
 def test_drawn_amounts_equal_the_allocation(result, tmp_path: Path) -> None:
     path = tmp_path / "budget.svg"
-    figure = budget_chart(YEARS, result, path, title="t", label="USD bn", scale=1e9)
+    figure = budget_chart(YEARS, result, title="t", label="USD bn", scale=1e9)
+    save_figure(figure, path)
     assert path.read_text().lstrip().startswith("<?xml")
     patches = _patches(figure)
     amounts = dict(zip(STACKS, (result.budget, result.proportional, result.percentile),
@@ -60,6 +62,6 @@ def test_years_differ_without_colour(result) -> None:
 
 def test_output_suffix_is_checked(result, tmp_path: Path) -> None:
     with pytest.raises(SmasimInputError, match=r"\.png or \.svg"):
-        budget_chart(YEARS, result, tmp_path / "b.pdf", title="t", label="USD")
+        save_figure(budget_chart(YEARS, result, title="t", label="USD"), tmp_path / "b.pdf")
     with pytest.raises(ValueError, match="years"):
         budget_chart(YEARS[:2], result, title="t", label="USD")

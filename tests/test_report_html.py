@@ -22,12 +22,14 @@ from simcore.core.variables import VARIABLES
 from simcore.io.provenance import file_info
 from simcore.read.rows import Estimate
 from simcore.report import plots
-from simcore.report.attachments import read_sensitivity, sensitivity_tables
+from simcore.report.attachments import read_sensitivity
+from simcore.report.figure import dashed
 from simcore.report.html.document import external_references
-from simcore.report.html.report import _dashed, build_report
+from simcore.report.html.report import build_report
 from simcore.report.panels import Panel
 from simcore.report.render import format_estimate, format_scaled
 from simcore.report.scenario_notes import SEE_FILES
+from simcore.report.sensitivity import variance_share_tables
 from simcore.run.runner import run_scenarios
 from tests.conftest import ROOT
 from tests.test_report_html_attachments import backtest_file
@@ -281,7 +283,7 @@ def test_attached_sensitivity_and_backtest(batch: Path, tmp_path: Path,
     page = build_report([batch], sensitivity=sensitivity, backtest=backtest, root=ROOT)
     ids = [a["id"] for a in Elements(page).named("section")]
     assert ids == [*SECTIONS[:-2], "sensitivity", "backtest", "configuration", "method"]
-    (table,) = sensitivity_tables(read_sensitivity(sensitivity))
+    (table,) = variance_share_tables(read_sensitivity(sensitivity))
     assert cells(section(page, "sensitivity"), 0)[1] == [(cell, None) for cell in table.rows[1]]
     assert ("50 (24–76)", None) in cells(section(page, "backtest"), 0)[4]
     assert f"--sensitivity {sensitivity}" in section(page, "method")
@@ -320,7 +322,7 @@ def test_overlaid_curves_differ_without_colour(tmp_path: Path) -> None:
     names = ["a", "b", "c", "d"]
     panel = Panel("x [USD bn]", 1e9, {n: rng.normal(k, 1, 500) * 1e9
                                       for k, n in enumerate(names)}, "total")
-    figure = _dashed(plots.cdf_chart([panel], tmp_path / "s.svg", title="t"), names)
+    figure = dashed(plots.cdf_chart([panel], title="t"), names)
     ax = figure.axes[0]
     curves = {line.get_label(): line.get_linestyle() for line in ax.get_lines()
               if line.get_label() in names}

@@ -23,14 +23,11 @@ from simcore.analysis.backtest import (
 from simcore.analysis.sensitivity import SensitivityResult
 from simcore.core.errors import ResultFileError, SmasimInputError
 from simcore.core.types import DRIVERS
-from simcore.report.attachments import (
-    NO_VARIANCE,
-    coverage_tables,
-    read_coverage,
-    read_sensitivity,
-    sensitivity_tables,
-)
+from simcore.report.attachments import read_coverage, read_sensitivity
+from simcore.report.backtest import coverage_tables
 from simcore.report.render import format_with_error
+from simcore.report.sensitivity import variance_share_tables
+from simcore.stats.shapley import NO_VARIANCE
 
 
 def backtest_file(path: Path) -> Path:
@@ -60,7 +57,7 @@ def test_sensitivity_rows_and_table(analysis: tuple[SensitivityResult, Path]) ->
     first = rows[0]
     assert (first.variable, first.year) == ("contribution_krw", 2026)
     assert first.as_record()["shapley"] is None  # the known 2026 amount has no variance
-    (table,) = sensitivity_tables(rows)
+    (table,) = variance_share_tables(rows)
     assert table.header == ["year", *result.groups]
     assert table.rows[0] == ["2026", *[NO_VARIANCE] * len(result.groups)]
     fx = result.groups.index("fx")
@@ -101,7 +98,7 @@ def test_backtest_coverage_equals_the_backtest_json(tmp_path: Path) -> None:
     keys = ["driver", "lead", "level", "hits", "n", "n_eff", "rate", "rate_lower",
             "rate_upper"]
     expected = [{k: r[k] for k in keys} for r in driver_records(result)]
-    assert [r.as_record() for r in read_coverage(path)] == expected
+    assert [{k: r.as_record()[k] for k in keys} for r in read_coverage(path)] == expected
 
 
 def test_unreadable_or_foreign_files(tmp_path: Path,

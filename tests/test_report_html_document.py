@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from html.parser import HTMLParser
-from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -20,7 +18,6 @@ from simcore.report.html.document import (
     external_references,
     figure_html,
     svg_markup,
-    svg_settings,
     table_html,
     tiles,
 )
@@ -179,15 +176,3 @@ def test_tiles_and_page_breaks() -> None:
                           Section("three", "Three", "", new_page=False)])
     # The first section follows the title; a short section may follow the previous one.
     assert [a.get("class") for a in Elements(page).named("section")] == [None, "new-page", None]
-
-
-def test_svg_saved_to_a_file_under_the_settings_needs_no_second_rendering(
-    tmp_path: Path,
-) -> None:
-    figure = small_figure()
-    with matplotlib.rc_context(svg_settings("fig-b")):
-        figure.savefig(tmp_path / "f.svg", format="svg")
-    from_file = svg_markup((tmp_path / "f.svg").read_text(), ident="fig-b", title="t")
-    assert from_file == svg_markup(figure, ident="fig-b", title="t")
-    with pytest.raises(ValueError, match="no <svg>"):
-        svg_markup("<p>not a figure</p>", ident="x", title="t")

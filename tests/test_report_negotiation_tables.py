@@ -1,4 +1,4 @@
-"""The negotiation backtest laid out (report.negotiation_tables) and in the report's
+"""The negotiation backtest laid out (report.backtest) and in the report's
 backtest section, from the scores a backtest file stores."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from simcore.analysis.backtest import DriverBacktest, read_negotiation_backtest,
 from simcore.analysis.negotiation_backtest import backtest_negotiations
 from simcore.config.load import load_scenario
 from simcore.evidence.history import load_history
+from simcore.report.backtest import negotiation_tables
 from simcore.report.html.report import build_report
-from simcore.report.negotiation_tables import negotiation_tables
 from tests.conftest import BASELINE, ROOT, result_file
 from tests.test_report_html import cells, section
 

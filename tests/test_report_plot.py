@@ -14,6 +14,7 @@ from simcore.cli.main import cli
 from simcore.read.queries import summary_rows
 from simcore.read.select import select
 from simcore.report import plots
+from simcore.report.figure import save_figure
 from simcore.report.panels import FAN_LEVELS, distribution_panels, fan_panels, figure_title
 from tests.conftest import result_file
 
@@ -65,8 +66,9 @@ def test_svg_is_xml_with_the_title(batch: Path, tmp_path: Path) -> None:
 
 def test_fan_chart_draws_the_summary_percentiles(batch: Path, tmp_path: Path) -> None:
     selection = select(batch, variables=["total_cost_usd"])
-    figure = plots.fan_chart(selection.years, fan_panels(selection), tmp_path / "fan.png",
+    figure = plots.fan_chart(selection.years, fan_panels(selection),
                              title=figure_title(selection, "fan chart"))
+    save_figure(figure, tmp_path / "fan.png")
     rows = summary_rows(batch, variables=["total_cost_usd"], percentiles=list(FAN_LEVELS))
     for ax, scenario in zip(figure.axes, ("baseline", "drawdown"), strict=True):
         expected = np.array([[r.percentiles[q].value for r in rows if r.scenario == scenario]
@@ -89,8 +91,8 @@ def test_fan_chart_draws_the_summary_percentiles(batch: Path, tmp_path: Path) ->
 def test_s_curve_marks_equal_the_summary(batch: Path, tmp_path: Path) -> None:
     selection = select(batch, variables=["rok_share", "cum_contribution_usd"], years="2031",
                        scenarios=["drawdown"])
-    figure = plots.cdf_chart(distribution_panels(selection, years_given=True),
-                             tmp_path / "cdf.svg", title="t")
+    figure = plots.cdf_chart(distribution_panels(selection, years_given=True), title="t")
+    save_figure(figure, tmp_path / "cdf.svg")
     rows = summary_rows(batch, variables=["rok_share", "cum_contribution_usd"], years="2031",
                         scenarios=["drawdown"], percentiles=[50.0, 70.0, 80.0])
     for ax, row in zip(figure.axes, rows, strict=True):
@@ -118,8 +120,8 @@ def test_horizon_total_of_money_is_the_sum_over_years(batch: Path) -> None:
 
 def test_histogram_shares_and_mean(batch: Path, tmp_path: Path) -> None:
     selection = select(batch, variables=["total_cost_usd"], years="2029")
-    figure = plots.histogram(distribution_panels(selection, years_given=True),
-                             tmp_path / "h.png", title="t")
+    figure = plots.histogram(distribution_panels(selection, years_given=True), title="t")
+    save_figure(figure, tmp_path / "h.png")
     (ax,) = figure.axes
     rows = summary_rows(batch, variables=["total_cost_usd"], years="2029", percentiles=[50.0])
     for k, row in enumerate(rows):

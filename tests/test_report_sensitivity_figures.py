@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from simcore.report.figure import save_figure
 from simcore.report.sensitivity_plots import (
-    HATCHES,
+    GROUP_HATCHES,
     ShapleyPanel,
     response_chart,
     shapley_chart,
@@ -72,8 +73,8 @@ def test_shapley_chart_stacks_to_one_per_year_with_hatches(tmp_path: Path):
     shares = np.array([[0.9, 0.1, 0.0], [0.5, 0.52, -0.02], [np.nan] * 3])
     panel = ShapleyPanel(label="contribution_usd (USD bn)", years=[2026, 2027, 2028],
                          shares=shares)
-    figure = shapley_chart([panel], ["fx", "negotiation", "troops"], tmp_path / "s.png",
-                           title="t")
+    figure = shapley_chart([panel], ["fx", "negotiation", "troops"], title="t")
+    save_figure(figure, tmp_path / "s.png")
     ax = figure.axes[0]
     patches = {p.get_gid(): p for p in ax.patches}
     for year in (2026, 2027):
@@ -83,7 +84,7 @@ def test_shapley_chart_stacks_to_one_per_year_with_hatches(tmp_path: Path):
     assert patches["2027 negotiation"].get_height() == pytest.approx(0.52 / 1.02)
     # Distinct hatches: the groups stay apart in black and white.
     hatches = [patches[f"2026 {g}"].get_hatch() for g in ("fx", "negotiation", "troops")]
-    assert hatches == list(HATCHES[:3]) and len(set(hatches)) == 3
+    assert hatches == list(GROUP_HATCHES[:3]) and len(set(hatches)) == 3
     assert any(t.get_text() == "no variance" for t in ax.texts)
     assert (tmp_path / "s.png").stat().st_size > 10_000
 
@@ -91,7 +92,8 @@ def test_shapley_chart_stacks_to_one_per_year_with_hatches(tmp_path: Path):
 def test_tornado_puts_the_largest_rho_on_top(tmp_path: Path):
     result = RankCorrelations(inputs=("KRW/USD shock 2029", "troop-move uniform 2028"),
                               rho=np.array([-0.8, 0.3]))
-    figure = tornado_chart(result, tmp_path / "t.svg", title="t", label="contribution 2031")
+    figure = tornado_chart(result, title="t", label="contribution 2031")
+    save_figure(figure, tmp_path / "t.svg")
     bars = {p.get_gid(): p for p in figure.axes[0].patches}
     top, second = bars["KRW/USD shock 2029"], bars["troop-move uniform 2028"]
     assert top.get_y() > second.get_y()
@@ -103,9 +105,10 @@ def test_tornado_puts_the_largest_rho_on_top(tmp_path: Path):
 def test_response_chart_draws_each_percentile_against_the_swept_value(tmp_path: Path):
     swept = [0.0, 0.5, 1.0]
     p = np.array([[1.0, 1.1, 1.2], [2.0, 2.5, 3.0], [2.5, 3.0, 3.5], [3.0, 3.5, 4.0]]) * 1e9
-    figure = response_chart(swept, p, p - 1e8, p + 2e8, tmp_path / "r.png", title="t",
+    figure = response_chart(swept, p, p - 1e8, p + 2e8, title="t",
                             xlabel="demand probability", ylabel="USD bn", scale=1e9,
                             levels=(5, 50, 80, 95))
+    save_figure(figure, tmp_path / "r.png")
     ax = figure.axes[0]
     lines = {line.get_gid(): line for line in ax.lines if line.get_gid()}
     assert set(lines) == {"P5", "P50", "P80", "P95"}

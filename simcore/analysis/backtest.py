@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from simcore.analysis.negotiation_backtest import (
 )
 from simcore.config.schema import Scenario, scenario_from_dict
 from simcore.core.errors import ParameterError, SmasimInputError
+from simcore.core.records import record_number
 from simcore.core.types import DRIVERS, Driver
 from simcore.evidence.calibrate import Calibration, calibrate
 from simcore.evidence.history import KRW_PER_100M, History
@@ -259,31 +260,104 @@ def _pairs(calibration: Calibration, driver: Driver) -> int:
     return 0 if fit is None else fit.n
 
 
-def driver_records(result: DriverBacktest) -> list[dict[str, Any]]:
-    """The ``drivers`` records of the JSON contract: per driver, lead and interval level."""
+class StoredBacktest(NamedTuple):
+    """What a backtest file keeps (:func:`read_backtest`): the forecasts, the data and the
+    PIT, shaped as in :class:`DriverBacktest`; not the CRPS."""
+
+    forecast: np.ndarray
+    realized: np.ndarray
+    pit: np.ndarray
+    leads: np.ndarray
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """How often one driver's realized values fell inside one central forecast interval.
+
+    One record of ``smasim backtest --format json``'s ``drivers``: per driver, lead and
+    interval level, over the origins scored.
+
+    Attributes
+    ----------
+    driver : str
+        Backtested driver.
+    lead : int
+        Years between the origin and the realized value.
+    level : float
+        Nominal coverage of the central interval (0.8 for P10–P90).
+    hits, n : int
+        Origins whose realized value was inside, and origins scored.
+    n_eff : int
+        ``⌈n / lead⌉``: origins counted as independent for the interval (forecasts whose
+        horizons overlap are not independent).
+    rate, rate_lower, rate_upper : float
+        ``hits / n`` and its Wilson 95 % interval on ``n_eff``.
+    mean_pit, sd_pit : float
+        Mean and standard deviation (ddof 1; NaN for one origin) of the PIT over the
+        origins scored; 0.5 and 0.29 for a calibrated forecast. The same for every level.
+    mean_crps, mean_crps_no_change : float
+        Mean CRPS of the forecast and of the no-change forecast, in the driver's units;
+        NaN where not known (a backtest file keeps no CRPS).
+    """
+
+    driver: str
+    lead: int
+    level: float
+    hits: int
+    n: int
+    n_eff: int
+    rate: float
+    rate_lower: float
+    rate_upper: float
+    mean_pit: float = math.nan
+    sd_pit: float = math.nan
+    mean_crps: float = math.nan
+    mean_crps_no_change: float = math.nan
+
+    def as_record(self) -> dict[str, object]:
+        """A flat mapping for CSV/JSON (an undefined number is None)."""
+        return {"driver": self.driver, "lead": self.lead, "level": self.level,
+                "hits": self.hits, "n": self.n, "n_eff": self.n_eff,
+                "rate": record_number(self.rate), "rate_lower": record_number(self.rate_lower),
+                "rate_upper": record_number(self.rate_upper),
+                "mean_pit": record_number(self.mean_pit), "sd_pit": record_number(self.sd_pit),
+                "mean_crps": record_number(self.mean_crps),
+                "mean_crps_no_change": record_number(self.mean_crps_no_change)}
+
+
+def coverage_rows(result: DriverBacktest | StoredBacktest) -> list[CoverageRow]:
+    """Per driver, lead and central interval (:data:`INTERVALS`): the hit rate over the
+    origins scored, its Wilson interval, and the PIT and CRPS of those origins.
+
+    The one computation of coverage: ``smasim backtest`` prints it, and the report lays
+    out a backtest file's (without CRPS).
+    """
     hits, scored = interval_hits(result.forecast, result.realized)
-    records = []
+    rows = []
     for d, driver in enumerate(DRIVERS):
         for k, lead in enumerate(result.leads):
             mask = scored[d, :, k]
             n = int(mask.sum())
             if n == 0:
                 continue
+            n_eff = math.ceil(n / int(lead))
             pits = result.pit[d, mask, k]
-            n_eff = math.ceil(n / lead)
+            scores = {"mean_pit": float(pits.mean()),
+                      "sd_pit": float(pits.std(ddof=1)) if n > 1 else math.nan}
+            if isinstance(result, DriverBacktest):
+                scores["mean_crps"] = float(result.crps[d, mask, k].mean())
+                scores["mean_crps_no_change"] = float(result.crps_no_change[d, mask, k].mean())
             for j, level in enumerate(INTERVALS):
                 count = int(hits[d, mask, k, j].sum())
                 lower, upper = wilson_interval(np.array(count / n), np.array(n_eff))
-                records.append({
-                    "driver": driver, "lead": int(lead), "level": level, "hits": count,
-                    "n": n, "n_eff": n_eff, "rate": count / n,
-                    "rate_lower": float(lower), "rate_upper": float(upper),
-                    "mean_pit": float(pits.mean()),
-                    "sd_pit": float(pits.std(ddof=1)) if n > 1 else math.nan,
-                    "mean_crps": float(result.crps[d, mask, k].mean()),
-                    "mean_crps_no_change": float(result.crps_no_change[d, mask, k].mean()),
-                })
-    return records
+                rows.append(CoverageRow(driver, int(lead), level, count, n, n_eff, count / n,
+                                        float(lower), float(upper), **scores))
+    return rows
+
+
+def driver_records(result: DriverBacktest) -> list[dict[str, object]]:
+    """The ``drivers`` records of the JSON contract: per driver, lead and interval level."""
+    return [row.as_record() for row in coverage_rows(result)]
 
 
 def backtest_sma(history: History, *, window_start: int = DEFAULT_WINDOW_START,

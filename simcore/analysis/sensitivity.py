@@ -21,6 +21,7 @@ import numpy as np
 from simcore.config.schema import Scenario
 from simcore.core.design import block_bounds, block_count
 from simcore.core.errors import ParameterError, literal
+from simcore.core.records import record_number
 from simcore.core.types import DRIVERS
 from simcore.core.variables import SUMMARIZED, VARIABLES
 from simcore.model.engine import simulate_paths
@@ -28,7 +29,6 @@ from simcore.model.params import ModelParams, resolve_params
 from simcore.model.sampling import NEGOTIATION_ROLES, BlockDraws, draw_block
 from simcore.model.shocks import model_shocks
 from simcore.read.choices import HEADLINE_VARIABLES, parse_years
-from simcore.read.rows import record_number
 from simcore.stats.rank_correlation import spearman
 from simcore.stats.shapley import (
     BatchSums,

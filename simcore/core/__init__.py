@@ -48,9 +48,11 @@ _EXPORTS = {
     "default_threads": "system",
     "did_you_mean": "errors",
     "human_bytes": "text",
+    "json_ready": "records",
     "literal": "errors",
     "outcome_codes": "outcomes",
     "outcome_meaning": "outcomes",
+    "record_number": "records",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -8,12 +8,15 @@ stale and may be removed (:func:`is_stale_temporary`, :func:`remove_stale_tempor
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import socket
 from pathlib import Path
 
-from simcore.io.reader import _log
+# Its own logger, not the reader's: atomic writes (a figure, a page) import this module and
+# must not load h5py with the reader.
+_log = logging.getLogger(__name__)
 
 #: Suffix of temporary files: never ``.h5``, so a partial file never looks like a result.
 TEMP_SUFFIX = ".smasim-partial"

@@ -1,9 +1,10 @@
 """What a result file says about itself.
 
 Every result file carries the resolved configuration of each scenario, the seed (or the
-entropy an unseeded run drew), the block size, sampler and versions:
-:func:`provenance_attrs` writes them, :func:`file_info` gathers them for ``smasim info``,
-and :func:`stored_scenarios` gives back the configurations that
+entropy an unseeded run drew), the block size, sampler, versions and the platform that wrote
+it: :func:`provenance_attrs` writes them, :func:`file_info` gathers them for ``smasim info``,
+:func:`version_differences` says which recorded versions differ from the installed ones, and
+:func:`stored_scenarios` gives back the configurations that
 :func:`simcore.run.rerun.rerun` runs again.
 """
 
@@ -12,11 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import platform
+import subprocess
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from threadpoolctl import threadpool_info
 
 from simcore.config.load import parse_scenario
 from simcore.config.schema import Scenario
@@ -27,17 +31,134 @@ from simcore.io.reader import read_structure
 
 #: Packages whose versions a result file records.
 RECORDED_PACKAGES = ("smasim", "numpy", "scipy", "xarray", "h5netcdf", "h5py", "pydantic")
+#: The attribute that records them (and Python's version), as ``name=version`` words.
+VERSIONS_ATTR = "library_versions"
+#: The attributes that record the platform that wrote a file (:func:`platform_attrs`).
+PLATFORM_ATTRS = ("platform", "platform_cpu", "platform_python", "platform_blas")
 
 
-def package_versions() -> dict[str, str]:
-    """Installed version of each of :data:`RECORDED_PACKAGES` (``"unknown"`` if absent)."""
+def package_versions(names: Iterable[str] = RECORDED_PACKAGES) -> dict[str, str]:
+    """Installed version of each package (``"unknown"``, one word, if it is not installed)."""
     versions = {}
-    for name in RECORDED_PACKAGES:
+    for name in names:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             versions[name] = "unknown"
     return versions
+
+
+def installed_versions() -> dict[str, str]:
+    """What :data:`VERSIONS_ATTR` records: :data:`RECORDED_PACKAGES` and ``python``."""
+    return {**package_versions(), "python": platform.python_version()}
+
+
+def recorded_versions(text: str) -> dict[str, str]:
+    """Parse a :data:`VERSIONS_ATTR` value (``"numpy=2.4.6 python=3.11.7"``) into a dict."""
+    pairs = (word.partition("=") for word in text.split())
+    return {name: version for name, equals, version in pairs if name and equals}
+
+
+def cpu_model() -> str:
+    """The CPU's model name as the operating system reports it (``"unknown"`` if it does not).
+
+    Linux: ``model name`` in ``/proc/cpuinfo`` (x86) or ``Model`` (some ARM boards); macOS:
+    ``sysctl machdep.cpu.brand_string``; elsewhere :func:`platform.processor`.
+    """
+    system = platform.system()
+    if system == "Linux":
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            cpuinfo = ""
+        model = cpuinfo_model(cpuinfo)
+        if model:
+            return model
+    elif system == "Darwin":
+        try:
+            done = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"],
+                                  capture_output=True, text=True, timeout=5, check=False)
+        except (OSError, subprocess.SubprocessError):
+            done = None
+        if done is not None and done.returncode == 0 and done.stdout.strip():
+            return done.stdout.strip()
+    return platform.processor().strip() or "unknown"
+
+
+def cpuinfo_model(cpuinfo: str) -> str | None:
+    """The first ``model name`` (or ``Model``) of a ``/proc/cpuinfo`` text; None if absent."""
+    for line in cpuinfo.splitlines():
+        key, colon, value = line.partition(":")
+        if colon and key.strip() in ("model name", "Model") and value.strip():
+            return value.strip()
+    return None
+
+
+def blas_description() -> str:
+    """Each BLAS library numpy and scipy loaded: owner, library, version, kernel.
+
+    For example ``"numpy: openblas 0.3.31, Haswell kernel; scipy: openblas 0.3.30, Haswell
+    kernel"``, as :func:`threadpoolctl.threadpool_info` reports them (OpenBLAS picks its
+    kernel at load time from the CPU, or from ``OPENBLAS_CORETYPE``).
+    """
+    # scipy loads its own BLAS with scipy.special, which every run imports anyway; importing
+    # it here makes the record the same whoever asks.
+    from scipy import special  # noqa: F401
+
+    found = []
+    for library in threadpool_info():
+        if library.get("user_api") != "blas":
+            continue
+        kernel = library.get("architecture")
+        found.append(
+            f"{_library_owner(str(library.get('filepath', '')))}: "
+            f"{library.get('internal_api', '?')} {library.get('version') or '?'}"
+            + (f", {kernel} kernel" if kernel else "")
+        )
+    return "; ".join(sorted(found)) or "none found by threadpoolctl"
+
+
+def _library_owner(filepath: str) -> str:
+    """Whose BLAS a shared library is: numpy's wheels ship it in ``numpy.libs/`` (Linux) or
+    ``numpy/.dylibs/`` (macOS), scipy's likewise; any other is named by its file."""
+    parts = Path(filepath).parts
+    for part in reversed(parts):
+        name = part.removesuffix(".libs")
+        if name in ("numpy", "scipy"):
+            return name
+    return parts[-1] if parts else "?"
+
+
+def platform_attrs() -> dict[str, str]:
+    """The :data:`PLATFORM_ATTRS` of this process: the machine a file is written on.
+
+    ``platform``: operating system, its release, machine and C library
+    (:func:`platform.platform`); ``platform_cpu``: :func:`cpu_model`; ``platform_python``:
+    implementation and version; ``platform_blas``: :func:`blas_description`.
+    No stored number should depend on any of them (docs/model-notes.md, "Arithmetic"): they
+    say what differed when a file cannot be reproduced. On a cluster they describe the
+    process that writes the file, not the workers.
+    """
+    return {
+        "platform": platform.platform(),
+        "platform_cpu": cpu_model(),
+        "platform_python": f"{platform.python_implementation()} {platform.python_version()}",
+        "platform_blas": blas_description(),
+    }
+
+
+def version_differences(info: FileInfo) -> dict[str, tuple[str, str]]:
+    """Recorded versions that differ from the installed ones: ``{name: (written, installed)}``.
+
+    A file's bits may change with any of them (a rerun here may differ in the last bits).
+    Packages the file does not record are not compared; a file without
+    :data:`VERSIONS_ATTR` gives an empty dict.
+    """
+    written = recorded_versions(str(info.attrs.get(VERSIONS_ATTR, "")))
+    installed = installed_versions()
+    installed |= package_versions(name for name in written if name not in installed)
+    return {name: (version, installed[name]) for name, version in written.items()
+            if installed[name] != version}
 
 
 def provenance_attrs(
@@ -58,7 +179,7 @@ def provenance_attrs(
     """
     first = scenarios[0]
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    versions = package_versions()
+    versions = installed_versions()
     attrs: dict[str, object] = {
         "Conventions": CF_CONVENTIONS,
         "title": "smasim: US-ROK Special Measures Agreement cost-sharing simulation",
@@ -66,8 +187,8 @@ def provenance_attrs(
         "history": f"{created} {command}",
         "created": created,
         "smasim_version": versions["smasim"],
-        "library_versions": " ".join(f"{k}={v}" for k, v in versions.items())
-        + f" python={platform.python_version()}",
+        VERSIONS_ATTR: " ".join(f"{name}={version}" for name, version in versions.items()),
+        **platform_attrs(),
         "scenario_names": " ".join(s.run.name for s in scenarios),
         "seed": str(seed),
         "seed_source": seed_source,
@@ -176,6 +297,11 @@ class FileInfo:
                 or self.attrs.get(SUMMARY_FLOAT_ATTR) == "float32")
 
     @property
+    def platform(self) -> dict[str, str]:
+        """The recorded :data:`PLATFORM_ATTRS` (none in a file written before smasim 0.2)."""
+        return {name: str(self.attrs[name]) for name in PLATFORM_ATTRS if name in self.attrs}
+
+    @property
     def compressed(self) -> bool:
         """The samples are compressed (``--compress``)."""
         return any(v.compression for v in self.variables)
@@ -248,7 +374,12 @@ class FileInfo:
             "float32": self.float32,
             "compressed": self.compressed,
             "smasim_version": attrs.get("smasim_version"),
-            "library_versions": attrs.get("library_versions"),
+            "library_versions": attrs.get(VERSIONS_ATTR),
+            "version_differences": {
+                name: {"written": written, "installed": installed}
+                for name, (written, installed) in version_differences(self).items()
+            },
+            "platform": self.platform,
             "created": attrs.get("created"),
             "history": attrs.get("history"),
             "conventions": attrs.get("Conventions"),

@@ -29,13 +29,10 @@ import h5py
 import numpy as np
 import xarray as xr
 
-from simcore.core.errors import (
-    OutputExistsError,
-    ParameterError,
-    literal,
-)
+from simcore.core.errors import ParameterError, literal
 from simcore.core.text import human_bytes
 from simcore.core.variables import VARIABLES
+from simcore.io.atomic import refuse_existing
 from simcore.io.direct_io import ALIGNMENT, ALIGNMENT_THRESHOLD, DirectWriter
 from simcore.io.layout import (
     COMPLETE_ATTR,
@@ -196,15 +193,7 @@ class ResultWriter:
         self._file: h5py.File | None = None
 
     def __enter__(self) -> ResultWriter:
-        if self.path.is_dir():
-            raise OutputExistsError(
-                f"{literal(self.path)}: is a directory; the {{output}} must name a file"
-            )
-        if self.path.exists() and not self.overwrite:
-            raise OutputExistsError(
-                f"{literal(self.path)}: exists; pass {{overwrite}} to replace it, or choose "
-                "another {output}"
-            )
+        refuse_existing(self.path, self.overwrite)
         check_free_space(self.path, self.layout.nbytes() + FILE_OVERHEAD, force=self.force)
         folder = self.path.parent.absolute()
         # Folders this writer makes, deepest first, so that a failed run removes them again.

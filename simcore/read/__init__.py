@@ -45,7 +45,6 @@ _EXPORTS = {
     "parse_years": "choices",
     "percentile_label": "rows",
     "quantity": "choices",
-    "record_number": "rows",
     "row_years": "rows",
     "select": "select",
     "selection_rows": "queries",

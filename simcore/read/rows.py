@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from simcore.core.records import record_number
 from simcore.io.layout import OutcomeFrequency
 from simcore.read.choices import Quantity
 from simcore.stats.compare import PairedDifference
@@ -41,14 +42,6 @@ def percentile_label(q: float) -> str:
 def threshold_label(threshold: float) -> str:
     """``2e9`` → ``exceed_2e+09``: the column of an exceedance probability."""
     return f"exceed_{threshold:g}"
-
-
-def record_number(value: float | None) -> float | None:
-    """Python float for records; NaN (undefined) becomes None (JSON null, empty CSV cell)."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def half_width(lower: float, upper: float) -> float | None:

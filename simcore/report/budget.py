@@ -9,7 +9,6 @@ variable's paths through :func:`simcore.read.select.select` and allocates them
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simcore.core.errors import ParameterError, literal
+from simcore.core.records import record_number
 from simcore.read.choices import Quantity
-from simcore.read.rows import record_number
 from simcore.read.select import select
-from simcore.report.render import TextTable, axis_label, format_scaled, format_with_error, title
+from simcore.report.formats import TextTable, json_text
+from simcore.report.render import axis_label, format_scaled, format_with_error, title
 from simcore.stats.budget import DEFAULT_LEVEL, BudgetResult, allocate_budget
 
 if TYPE_CHECKING:
@@ -160,8 +160,7 @@ def _budgets(rows: Sequence[BudgetYearRow]) -> list[Budget]:
 def budget_json(rows: Sequence[BudgetYearRow]) -> str:
     """The contract's JSON: one object for one scenario, else a list of them in order."""
     objects = [budget.as_json() for budget in _budgets(rows)]
-    return json.dumps(objects[0] if len(objects) == 1 else objects, indent=2,
-                      allow_nan=False) + "\n"
+    return json_text(objects[0] if len(objects) == 1 else objects)
 
 
 def budget_explanation(rows: Sequence[BudgetYearRow]) -> str:
@@ -262,25 +261,21 @@ def budget_tables(rows: Sequence[BudgetYearRow], *, explain: bool = True) -> lis
 
 def budget_figure(
     path: str | Path,
-    output: str | Path,
     *,
     variable: str = DEFAULT_VARIABLE,
     level: float = DEFAULT_LEVEL,
     years: str | None = None,
     scenarios: Sequence[str] | None = None,
     real: bool = False,
-    overwrite: bool = False,
 ) -> Figure:
-    """Draw one scenario's budgets by year (:func:`simcore.report.budget_plot.budget_chart`).
+    """One scenario's budgets by year, drawn (:func:`simcore.report.budget_plot.budget_chart`).
 
-    Parameters as :func:`budget_rows`; ``output`` is a ``.png`` or ``.svg`` file. A batch
-    needs exactly one scenario in ``scenarios``.
+    Parameters as :func:`budget_rows`; a batch needs exactly one scenario in ``scenarios``.
+    Nothing is written: :func:`simcore.report.figure.save_figure` writes the figure.
     """
     # matplotlib is imported only when drawing: `smasim budget` does not need it.
     from simcore.report.budget_plot import budget_chart
-    from simcore.report.plots import check_output
 
-    check_output(output)
     budgets = _budgets(budget_rows(path, variable=variable, level=level, years=years,
                                    scenarios=scenarios, real=real))
     if len(budgets) != 1:
@@ -290,8 +285,7 @@ def budget_figure(
         )
     (budget,) = budgets
     return budget_chart(
-        budget.years, budget.result, output,
+        budget.years, budget.result,
         title=f"{budget.scenario} — budgets by year for the P{level:g} of the total — {path}",
         label=axis_label(budget.quantity), scale=budget.quantity.spec.display_scale,
-        overwrite=overwrite,
     )

@@ -1,7 +1,8 @@
 """The budget figure: years stacked into the total they add up to, beside per-year percentiles.
 
 Pure, like :mod:`simcore.report.plots`: arrays and labels in, a matplotlib
-:class:`~matplotlib.figure.Figure` on an Agg canvas out (no pyplot, no display). Values are
+:class:`~matplotlib.figure.Figure` on an Agg canvas out (no pyplot, no display; nothing
+written: :func:`simcore.report.figure.save_figure` writes it). Values are
 drawn in the variable's units; only the tick labels are divided by the display scale. Years
 are told apart by grey shade *and* hatching, so the figure reads the same printed in black and
 white.
@@ -9,21 +10,16 @@ white.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
-from simcore.io.atomic import replacing
-from simcore.report.plots import check_output
+from simcore.report.figure import canvas, display_ticks, wrapped_title
 from simcore.stats.budget import BudgetResult
 
 #: Hatches cycled over the years (with a grey shade each): distinct without colour.
-HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--", "||", "**")
+YEAR_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--", "||", "**")
 #: The stacked bars, left to right: what each way of budgeting asks for in total.
 STACKS = ("Euler budget", "proportional split", "per-year percentiles")
 
@@ -31,18 +27,16 @@ STACKS = ("Euler budget", "proportional split", "per-year percentiles")
 def _year_styles(count: int) -> list[tuple[str, str]]:
     """(grey fill, hatch) per year: shades from light to dark, hatches cycling."""
     shades = np.linspace(0.92, 0.35, count) if count > 1 else np.array([0.7])
-    return [(f"{shade:.3f}", HATCHES[k % len(HATCHES)]) for k, shade in enumerate(shades)]
+    return [(f"{shade:.3f}", YEAR_HATCHES[k % len(YEAR_HATCHES)]) for k, shade in enumerate(shades)]
 
 
 def budget_chart(
     years: Sequence[int] | np.ndarray,
     result: BudgetResult,
-    path: str | Path | None = None,
     *,
     title: str,
     label: str,
     scale: float = 1.0,
-    overwrite: bool = False,
 ) -> Figure:
     """Stacked budgets by year against the per-year percentiles.
 
@@ -57,16 +51,12 @@ def budget_chart(
         Calendar years of ``result``'s columns.
     result : BudgetResult
         From :func:`simcore.stats.budget.allocate_budget`, in the variable's units.
-    path : str or Path, optional
-        ``.png`` or ``.svg`` to write; None: only return the figure.
     title : str
         Figure title (name the file, scenario and variable).
     label : str
         Axis label with the display unit, e.g. ``"contribution_usd [USD bn]"``.
     scale : float
         Display scale: tick labels show values divided by it.
-    overwrite : bool
-        Replace ``path`` if it exists (it is written under a temporary name, then renamed).
 
     Returns
     -------
@@ -75,12 +65,10 @@ def budget_chart(
         year's amount); each per-year bar has gid ``"budget <year>"`` or
         ``"percentile <year>"``; the total's line has gid ``"total"``.
     """
-    target = None if path is None else check_output(path)
     x_years = [int(y) for y in years]
     if len(x_years) != result.budget.shape[0]:
         raise ValueError(f"{len(x_years)} years for {result.budget.shape[0]} budget columns")
-    figure = Figure(figsize=(11.0, 4.6), dpi=120, layout="constrained")
-    FigureCanvasAgg(figure)
+    figure = canvas(11.0, 4.6)
     stacked, by_year = figure.subplots(1, 2, width_ratios=(1, 1.6))
     styles = _year_styles(len(x_years))
     level = f"P{result.level:g}"
@@ -128,11 +116,8 @@ def budget_chart(
     by_year.legend(fontsize=8, loc="upper left")
 
     for ax in (stacked, by_year):
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / scale:,.4g}"))
+        display_ticks(ax.yaxis, scale)
         ax.grid(axis="y", alpha=0.3)
-    # Wrapped to the figure's width (about 14 characters per inch) so it is never cut off.
-    figure.suptitle(textwrap.fill(title, int(figure.get_figwidth() * 14)))
-    if target is not None:
-        with replacing(target, overwrite=overwrite) as temp:
-            figure.savefig(temp, format=target.suffix.lower().lstrip("."))
+    # Two panels side by side leave room for a longer line of title.
+    wrapped_title(figure, title, characters_per_inch=14)
     return figure

@@ -5,7 +5,6 @@ and the box shown, the same for the terminal, Markdown and the HTML report.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -13,8 +12,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from simcore.analysis.discover import NEAR, RULE, Discovery
-from simcore.report.plots import _figure, _save, check_output
-from simcore.report.render import TextTable
+from simcore.report.figure import panel_grid, wrapped_title
+from simcore.report.formats import TextTable
 
 __all__ = ["discovery_chart", "discovery_sentence", "discovery_tables", "limits_text", "short_key"]
 
@@ -161,8 +160,7 @@ def discovery_tables(discovery: Discovery) -> list[TextTable]:
     return [overview, limits, trajectory, leaves, scores]
 
 
-def discovery_chart(discovery: Discovery, path: str | Path, *, title: str,
-                    overwrite: bool = False) -> Figure:
+def discovery_chart(discovery: Discovery, *, title: str) -> Figure:
     """Two panels: the trajectory's coverage against density (Pareto boxes filled, the box
     shown ringed), and the points over the two highest-scoring inputs, cases filled, with
     the box shown (or, for one input, the statistic against it with the threshold).
@@ -174,8 +172,7 @@ def discovery_chart(discovery: Discovery, path: str | Path, *, title: str,
         prune"`` and ``"trajectory paste"``, the box shown a patch (or lines) with gid
         ``"box"``.
     """
-    path = check_output(path)
-    figure, axes = _figure(1, 2)
+    figure, axes = panel_grid(1, 2)
     t, inputs, box = discovery.trajectory, discovery.inputs, discovery.box
     ax = axes[0, 0]
     steps = np.asarray(t.step)
@@ -229,4 +226,5 @@ def discovery_chart(discovery: Discovery, path: str | Path, *, title: str,
     ax.grid(alpha=0.3)
     if len(inputs.keys) >= 2:
         ax.legend(fontsize=8, loc="best")
-    return _save(figure, path, title, overwrite)
+    wrapped_title(figure, title)
+    return figure

@@ -1,49 +1,42 @@
 """Figures of the evidence: the shipped history, and the backtest's coverage and PIT.
 
 Drawn like :mod:`simcore.report.plots`: matplotlib's object API on an Agg canvas (no pyplot, no
-display), the file written under a temporary name and renamed, the
-:class:`~matplotlib.figure.Figure` returned.
+display), the :class:`~matplotlib.figure.Figure` returned and nothing written
+(:func:`simcore.report.figure.save_figure` writes it).
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from simcore.analysis.backtest import INTERVALS, interval_hits, wilson_interval
+from simcore.analysis.backtest import (
+    INTERVALS,
+    DriverBacktest,
+    StoredBacktest,
+    coverage_rows,
+)
 from simcore.core.types import DRIVERS
 from simcore.evidence.history import History
-from simcore.io.atomic import replacing
-from simcore.report.plots import check_output
+from simcore.report.figure import panel_grid
 
+#: Inches per panel (width, height), and above the panels for the title.
 _PANEL = (5.2, 3.6)
-_DPI = 120
+_TITLE_HEIGHT = 0.5
 _STATUS_MARKER = {"official": "o", "derived": "s", "approximate": "^"}
 #: Bins of the PIT histogram (a uniform PIT puts 1/10 in each).
 PIT_BINS = 10
 
 
 def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
-    figure = Figure(figsize=(_PANEL[0] * columns, _PANEL[1] * rows + 0.5), dpi=_DPI,
-                    layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure, figure.subplots(rows, columns, squeeze=False)
+    return panel_grid(rows, columns, panel=_PANEL, title_height=_TITLE_HEIGHT)
 
 
-def _save(figure: Figure, output: Path, overwrite: bool) -> Figure:
-    with replacing(output, overwrite=overwrite) as temp:
-        figure.savefig(temp, format=output.suffix.lower().lstrip("."))
-    return figure
-
-
-def history_chart(history: History, output: str | Path, *, overwrite: bool = False) -> Figure:
+def history_chart(history: History) -> Figure:
     """The SMA amounts by agreement (marker: status), inflation, exchange rate, defense."""
-    output = check_output(output)
     figure, axes = _figure(2, 2)
     sma = history.sma
     ax = axes[0, 0]
@@ -85,42 +78,40 @@ def history_chart(history: History, output: str | Path, *, overwrite: bool = Fal
         ax.grid(alpha=0.3)
         ax.set_xlabel("year")
     figure.suptitle(f"smasim history ({history.source})")
-    return _save(figure, output, overwrite)
+    return figure
 
 
-def coverage_chart(forecast: np.ndarray, realized: np.ndarray, pit: np.ndarray,
-                   leads: np.ndarray, output: str | Path, *, overwrite: bool = False) -> Figure:
-    """Per driver: empirical vs nominal coverage by lead (Wilson band), and the PIT histogram.
+def coverage_chart(backtest: DriverBacktest | StoredBacktest) -> Figure:
+    """Per driver: empirical vs nominal coverage by lead with its Wilson band (the rows of
+    :func:`simcore.analysis.backtest.coverage_rows`), and the PIT histogram of all leads.
 
     Parameters
     ----------
-    forecast : ndarray, shape (driver, origin, lead, level)
-    realized, pit : ndarray, shape (driver, origin, lead)
-    leads : ndarray, shape (lead,)
+    backtest : DriverBacktest or StoredBacktest
+        A backtest, or what its file keeps (:func:`simcore.analysis.backtest.read_backtest`).
     """
-    output = check_output(output)
-    hits, scored = interval_hits(forecast, realized)
-    n = scored.sum(axis=1)  # (driver, lead)
+    rows = coverage_rows(backtest)
+    pit = backtest.pit
     figure, axes = _figure(2, len(DRIVERS))
     for d, driver in enumerate(DRIVERS):
         ax = axes[0, d]
-        seen = n[d] > 0
+        mine = [r for r in rows if r.driver == driver]
         for j, level in enumerate(INTERVALS):
             colour = f"C{j}"
             ax.axhline(level, color=colour, ls="--", lw=0.8)
-            if not seen.any():
+            if not mine:
                 continue
-            rate = hits[d, :, :, j].sum(axis=0)[seen] / n[d, seen]
-            n_eff = np.ceil(n[d, seen] / leads[seen])
-            lower, upper = wilson_interval(rate, n_eff)
-            ax.fill_between(leads[seen], lower, upper, color=colour, alpha=0.15)
-            ax.plot(leads[seen], rate, marker="o", color=colour,
+            curve = [r for r in mine if r.level == level]
+            leads = [r.lead for r in curve]
+            ax.fill_between(leads, [r.rate_lower for r in curve], [r.rate_upper for r in curve],
+                            color=colour, alpha=0.15)
+            ax.plot(leads, [r.rate for r in curve], marker="o", color=colour,
                     label=f"{100 * level:.0f}% interval")
         ax.set_ylim(0, 1.02)
         ax.set_title(f"{driver}: coverage (dashed: nominal)", fontsize=9)
         ax.set_xlabel("lead (years)")
         ax.set_ylabel("share of realized values inside")
-        if seen.any():
+        if mine:
             ax.legend(fontsize=7, loc="lower left")
         ax = axes[1, d]
         values = pit[d][np.isfinite(pit[d])]
@@ -135,5 +126,5 @@ def coverage_chart(forecast: np.ndarray, realized: np.ndarray, pit: np.ndarray,
     for ax in axes.flat:
         ax.grid(alpha=0.3)
     figure.suptitle("smasim backtest: nominal vs empirical coverage, Wilson 95% band on "
-                    f"n_eff = ceil(n / lead); max lead {math.floor(leads[-1])}")
-    return _save(figure, output, overwrite)
+                    f"n_eff = ceil(n / lead); max lead {math.floor(backtest.leads[-1])}")
+    return figure

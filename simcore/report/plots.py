@@ -1,77 +1,41 @@
 """Figures for briefings: fan charts over the years, S-curves (CDF), histograms.
 
 Pure: each function takes arrays and labels, draws with matplotlib's object API on an Agg
-canvas (no pyplot, so no global state and no display needed), writes the file and returns
-the :class:`~matplotlib.figure.Figure`, so that a caller can read back what was drawn.
-Values are plotted in the file's units (USD, KRW, fractions); only the tick labels are
-divided by the display scale ("USD bn", "%"), so the plotted data equal the summary's.
+canvas (no pyplot, so no global state and no display needed) and returns the
+:class:`~matplotlib.figure.Figure`, writing nothing (:func:`simcore.report.figure.save_figure`
+writes it). Values are plotted in the file's units (USD, KRW, fractions); only the tick
+labels are divided by the display scale ("USD bn", "%"), so the plotted data equal the
+summary's.
 """
 
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from simcore.core.errors import SmasimInputError
-from simcore.io.atomic import replacing
+from simcore.report.figure import display_ticks, panel_grid, wrapped_title
 from simcore.report.panels import Panel
 from simcore.stats.quantiles import exact_percentiles
 
-#: Levels read off an S-curve in cost-risk practice (P50 budget, P70/P80 confidence).
 #: Where a legend goes (matplotlib's ``loc`` names used here).
 LegendPlace = Literal["best", "upper left"]
 
+#: Levels read off an S-curve in cost-risk practice (P50 budget, P70/P80 confidence).
 CDF_MARKS = (50.0, 70.0, 80.0)
 #: Levels at which an S-curve is drawn: every quarter of a percent.
 CDF_LEVELS = np.linspace(0.0, 100.0, 401)
 #: Percentiles that bound the x axis of an S-curve.
 _FRAME = (0.5, 99.5)
-#: File types written, by suffix.
-SUFFIXES = (".png", ".svg")
 
 #: Most panels side by side: more scenarios wrap onto further rows.
 MAX_COLUMNS = 3
-
-_PANEL_SIZE = (6.4, 3.8)
-_DPI = 120
-
-
-def check_output(path: str | Path) -> Path:
-    """Raise unless ``path`` ends in a suffix of :data:`SUFFIXES`."""
-    path = Path(path)
-    if path.suffix.lower() not in SUFFIXES:
-        raise SmasimInputError(
-            f"-o: {path} must end in {' or '.join(SUFFIXES)} (got {path.suffix or 'no suffix'})"
-        )
-    return path
-
-
-def _figure(rows: int, columns: int) -> tuple[Figure, np.ndarray]:
-    figure = Figure(
-        figsize=(_PANEL_SIZE[0] * columns, _PANEL_SIZE[1] * rows + 0.6),
-        dpi=_DPI,
-        layout="constrained",
-    )
-    # The Agg canvas renders without a display; savefig picks SVG from the format.
-    FigureCanvasAgg(figure)
-    axes = figure.subplots(rows, columns, squeeze=False)
-    return figure, axes
-
-
-def _scaled_ticks(ax: Axes, which: str, scale: float) -> None:
-    """Tick labels in display units (values divided by ``scale``), thousands grouped."""
-    axis = ax.yaxis if which == "y" else ax.xaxis
-    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / scale:,.4g}"))
 
 
 def _finish_axes(
@@ -83,7 +47,7 @@ def _finish_axes(
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    _scaled_ticks(ax, scaled, scale)
+    display_ticks(ax.yaxis if scaled == "y" else ax.xaxis, scale)
     ax.grid(alpha=0.3)
     if entries is None:
         ax.legend(fontsize=8, loc=legend)
@@ -92,24 +56,12 @@ def _finish_axes(
         ax.legend(handles, labels, fontsize=8, loc=legend)
 
 
-def _save(figure: Figure, path: Path, title: str, overwrite: bool) -> Figure:
-    # Wrapped to the figure's width (about 10 characters of 12-point text per inch) so that
-    # it is never cut off.
-    width = max(40, int(figure.get_figwidth() * 10))
-    figure.suptitle(textwrap.fill(title, width))
-    with replacing(path, overwrite=overwrite) as temp:
-        figure.savefig(temp, format=path.suffix.lower().lstrip("."))
-    return figure
-
-
 def fan_chart(
     years: Sequence[int] | np.ndarray,
     panels: Sequence[Panel],
-    path: str | Path,
     *,
     title: str,
     overlay: bool = False,
-    overwrite: bool = False,
 ) -> Figure:
     """Bands P5–P95 and P25–P75 and the median over the years.
 
@@ -121,25 +73,20 @@ def fan_chart(
         One block of panels per variable (a panel per scenario, at most
         :data:`MAX_COLUMNS` side by side); each series holds percentiles at
         :data:`simcore.report.panels.FAN_LEVELS`, shape (5, H), in the file's units.
-    path : str or Path
-        ``.png`` or ``.svg``.
     title : str
         Figure title (name the file and the scenarios).
     overlay : bool
         All scenarios in one panel per variable (else one panel per scenario).
-    overwrite : bool
-        Replace ``path`` if it exists.
 
     Returns
     -------
     Figure
     """
-    path = check_output(path)
     names = list(panels[0].series)
     # One block of panels per variable, at most MAX_COLUMNS wide, scenarios filling rows.
     columns = 1 if overlay else min(MAX_COLUMNS, len(names))
     block = 1 if overlay else math.ceil(len(names) / columns)
-    figure, axes = _figure(len(panels) * block, columns)
+    figure, axes = panel_grid(len(panels) * block, columns)
     x = np.asarray(years)
     colors = [f"C{k}" for k in range(len(names))]
     for row, panel in enumerate(panels):
@@ -168,16 +115,15 @@ def fan_chart(
     for ax in axes.flat:
         if not ax.has_data():
             figure.delaxes(ax)
-    return _save(figure, path, title, overwrite)
+    wrapped_title(figure, title)
+    return figure
 
 
 def cdf_chart(
     panels: Sequence[Panel],
-    path: str | Path,
     *,
     title: str,
     marks: Sequence[float] = CDF_MARKS,
-    overwrite: bool = False,
 ) -> Figure:
     """S-curves: the probability of not exceeding each value, with P50/P70/P80 marked.
 
@@ -190,15 +136,11 @@ def cdf_chart(
     ----------
     panels : sequence of Panel
         One panel per variable; each series holds samples, shape (n,), in the file's units.
-    path : str or Path
-        ``.png`` or ``.svg``.
     title : str
         Figure title.
     marks : sequence of float
         Percentile levels marked on each curve; their values are listed in the legend,
         one entry per scenario (entries never overlap).
-    overwrite : bool
-        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -206,10 +148,9 @@ def cdf_chart(
         Each mark is a line with gid ``"<scenario> P<level>"`` whose single point is
         ``(percentile, level / 100)``.
     """
-    path = check_output(path)
     # One exact selection per curve gives the curve, the marks and the frame (P0.5-P99.5).
     levels = np.union1d(CDF_LEVELS, [*marks, *_FRAME])
-    figure, axes = _figure(len(panels), 1)
+    figure, axes = panel_grid(len(panels), 1)
     for row, panel in enumerate(panels):
         ax = axes[row, 0]
         frame = []
@@ -245,16 +186,15 @@ def cdf_chart(
             ylabel="probability of not exceeding", scaled="x", scale=panel.scale,
             legend="best", entries=(curves, entries),
         )
-    return _save(figure, path, title, overwrite)
+    wrapped_title(figure, title)
+    return figure
 
 
 def histogram(
     panels: Sequence[Panel],
-    path: str | Path,
     *,
     title: str,
     bins: int = 60,
-    overwrite: bool = False,
 ) -> Figure:
     """Share of paths per bin, scenarios overlaid as outlines on common bins.
 
@@ -262,14 +202,10 @@ def histogram(
     ----------
     panels : sequence of Panel
         One panel per variable; each series holds samples, shape (n,), in the file's units.
-    path : str or Path
-        ``.png`` or ``.svg``.
     title : str
         Figure title.
     bins : int
         Bins spanning the range of all scenarios' values.
-    overwrite : bool
-        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -278,8 +214,7 @@ def histogram(
         paths (summing to 1), and a dashed vertical line labelled ``"<scenario> mean"`` marks
         the mean.
     """
-    path = check_output(path)
-    figure, axes = _figure(len(panels), 1)
+    figure, axes = panel_grid(len(panels), 1)
     for row, panel in enumerate(panels):
         ax = axes[row, 0]
         finite = [v[np.isfinite(v)] for v in panel.series.values()]
@@ -297,4 +232,5 @@ def histogram(
             ax, title=f"{panel.label}, {panel.description}", xlabel=panel.label,
             ylabel="share of paths", scaled="x", scale=panel.scale,
         )
-    return _save(figure, path, title, overwrite)
+    wrapped_title(figure, title)
+    return figure

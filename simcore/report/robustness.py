@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from matplotlib.figure import Figure
 
 from simcore.analysis.discover import NEAR
 from simcore.analysis.robust import RobustResult
 from simcore.core.variables import VARIABLES
-from simcore.report.plots import _figure, _save, _scaled_ticks, check_output
-from simcore.report.render import TextTable, format_scaled
+from simcore.report.figure import display_ticks, panel_grid, wrapped_title
+from simcore.report.formats import TextTable
+from simcore.report.render import format_scaled
 from simcore.stats.robustness import METRICS
 
 __all__ = ["robust_chart", "robust_tables"]
@@ -71,8 +70,7 @@ def robust_tables(result: RobustResult) -> list[TextTable]:
     return [table, choices]
 
 
-def robust_chart(result: RobustResult, path: str | Path, *, title: str,
-                 overwrite: bool = False) -> Figure:
+def robust_chart(result: RobustResult, *, title: str) -> Figure:
     """Two panels of box plots, one box per lever combination: the statistic across the
     points (with the criterion's value), and the regret across the points (a diamond at
     its maximum).
@@ -82,8 +80,7 @@ def robust_chart(result: RobustResult, path: str | Path, *, title: str,
     Figure
         The boxes of each panel carry gids ``"outcome <j>"`` and ``"regret <j>"``.
     """
-    path = check_output(path)
-    figure, axes = _figure(1, 2)
+    figure, axes = panel_grid(1, 2)
     scale, unit = _display(result)
     positions = np.arange(1, len(result.labels) + 1)
     panels = ((axes[0, 0], result.outcomes, "outcome", result.statistic.label),
@@ -95,7 +92,7 @@ def robust_chart(result: RobustResult, path: str | Path, *, title: str,
             patch.set(facecolor="0.85", edgecolor="0.2", gid=f"{kind} {j}")
         ax.set_xticks(positions, result.labels, rotation=20, ha="right", fontsize=8)
         ax.set_ylabel(f"{label} [{unit}]")
-        _scaled_ticks(ax, "y", scale)
+        display_ticks(ax.yaxis, scale)
         ax.grid(alpha=0.3, axis="y")
     if result.criterion is not None:
         axes[0, 0].axhline(result.criterion.value, color="black", linestyle="--",
@@ -106,4 +103,5 @@ def robust_chart(result: RobustResult, path: str | Path, *, title: str,
     axes[0, 1].legend(fontsize=8, loc="best")
     axes[0, 0].set_title("Outcome across the points", fontsize=10)
     axes[0, 1].set_title("Regret against the best choice at each point", fontsize=10)
-    return _save(figure, path, title, overwrite)
+    wrapped_title(figure, title)
+    return figure

@@ -1,27 +1,26 @@
 """Figures of what drives each year: stacked Shapley bars and rank-correlation tornadoes.
 
-Pure, like :mod:`simcore.report.plots`: arrays and labels in, a file written with matplotlib's
-object API on an Agg canvas, the :class:`~matplotlib.figure.Figure` returned so a caller
-can read back what was drawn. Both figures read in black and white: every group or sign
-has its own hatch as well as its own shade of grey.
+Pure, like :mod:`simcore.report.plots`: arrays and labels in, drawn with matplotlib's object
+API on an Agg canvas, the :class:`~matplotlib.figure.Figure` returned and nothing written
+(:func:`simcore.report.figure.save_figure` writes it). Both figures read in black and white:
+every group or sign has its own hatch as well as its own shade of grey.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
-from simcore.report.plots import _figure, _save, check_output
+from simcore.report.figure import canvas, display_ticks, panel_grid, wrapped_title
 from simcore.stats.rank_correlation import RankCorrelations
+from simcore.stats.shapley import NO_VARIANCE
 
 #: One hatch per group (up to seven groups, then they repeat with another shade).
-HATCHES = ("", "///", "...", "xx", "\\\\\\", "oo", "++", "--")
+GROUP_HATCHES = ("", "///", "...", "xx", "\\\\\\", "oo", "++", "--")
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,8 @@ def _grey(k: int, count: int) -> str:
 def shapley_chart(
     panels: Sequence[ShapleyPanel],
     groups: Sequence[str],
-    path: str | Path,
     *,
     title: str,
-    overwrite: bool = False,
 ) -> Figure:
     """One stacked bar per year: each group's share of the variance, summing to 100 %.
 
@@ -67,20 +64,15 @@ def shapley_chart(
         One panel per variable.
     groups : sequence of str
         Group names, the order of the last axis of the shares (bottom to top).
-    path : str or Path
-        ``.png`` or ``.svg``.
     title : str
         Figure title.
-    overwrite : bool
-        Replace ``path`` if it exists.
 
     Returns
     -------
     Figure
         Each bar segment is a patch with gid ``"<year> <group>"``.
     """
-    path = check_output(path)
-    figure, axes = _figure(len(panels), 1)
+    figure, axes = panel_grid(len(panels), 1)
     for row, panel in enumerate(panels):
         ax = axes[row, 0]
         x = np.arange(len(panel.years))
@@ -92,14 +84,14 @@ def shapley_chart(
             height = np.nan_to_num(shares[:, k])
             bars = ax.bar(
                 x, height, bottom=bottom, width=0.7, label=group,
-                color=_grey(k, len(groups)), hatch=HATCHES[k % len(HATCHES)],
+                color=_grey(k, len(groups)), hatch=GROUP_HATCHES[k % len(GROUP_HATCHES)],
                 edgecolor="black", linewidth=0.6,
             )
             for year, bar in zip(panel.years, bars, strict=True):
                 bar.set_gid(f"{year} {group}")
             bottom += height
         for j in np.flatnonzero(np.isnan(shares).any(axis=1)):
-            ax.text(x[j], 0.5, "no variance", rotation=90, ha="center", va="center", fontsize=8)
+            ax.text(x[j], 0.5, NO_VARIANCE, rotation=90, ha="center", va="center", fontsize=8)
         ax.set_xticks(x, [str(y) for y in panel.years])
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -109,12 +101,12 @@ def shapley_chart(
         handles, labels = ax.get_legend_handles_labels()
         ax.legend(handles[::-1], labels[::-1], fontsize=8, loc="center left",
                   bbox_to_anchor=(1.01, 0.5))
-    return _save(figure, path, title, overwrite)
+    wrapped_title(figure, title)
+    return figure
 
 
 def tornado_chart(
-    correlations: RankCorrelations, path: str | Path, *, title: str, label: str,
-    overwrite: bool = False,
+    correlations: RankCorrelations, *, title: str, label: str,
 ) -> Figure:
     """Horizontal bars of Spearman's ρ, the largest ``|ρ|`` at the top.
 
@@ -122,14 +114,10 @@ def tornado_chart(
     ----------
     correlations : RankCorrelations
         Already sorted and cut to the inputs to show.
-    path : str or Path
-        ``.png`` or ``.svg``.
     title : str
         Figure title.
     label : str
         The output in words (axis title).
-    overwrite : bool
-        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -137,10 +125,8 @@ def tornado_chart(
         Each bar is a patch with gid the input's name; positive ρ solid dark grey,
         negative ρ light grey hatched.
     """
-    path = check_output(path)
     count = len(correlations.inputs)
-    figure = Figure(figsize=(7.5, 1.2 + 0.32 * max(count, 4)), dpi=120, layout="constrained")
-    FigureCanvasAgg(figure)
+    figure = canvas(7.5, 1.2 + 0.32 * max(count, 4))
     ax = figure.subplots()
     y = np.arange(count)[::-1]
     rho = np.nan_to_num(correlations.rho)
@@ -159,7 +145,8 @@ def tornado_chart(
     ax.set_xlabel("Spearman rank correlation ρ")
     ax.set_title(label, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
-    return _save(figure, path, title, overwrite)
+    wrapped_title(figure, title)
+    return figure
 
 
 _RESPONSE_STYLES = ("dotted", "solid", "dashed", "dashdot")
@@ -171,14 +158,12 @@ def response_chart(
     percentiles: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
-    path: str | Path,
     *,
     title: str,
     xlabel: str,
     ylabel: str,
     levels: Sequence[float],
     scale: float = 1.0,
-    overwrite: bool = False,
 ) -> Figure:
     """Percentiles of one output against a swept parameter, with their intervals.
 
@@ -188,16 +173,12 @@ def response_chart(
         The swept values (x axis), one per grid point.
     percentiles, lower, upper : ndarray, shape (L, k)
         Each level's percentile and its 95 % interval bounds, in the output's units.
-    path : str or Path
-        ``.png`` or ``.svg``.
     title, xlabel, ylabel : str
         Texts; ``ylabel`` names the display unit.
     scale : float
         Display scale of the output (tick labels are divided by it).
     levels : sequence of float
         The percentile levels, shape (L,).
-    overwrite : bool
-        Replace ``path`` if it exists.
 
     Returns
     -------
@@ -206,8 +187,7 @@ def response_chart(
         interval is drawn as error bars (black and white: each level has its own line style
         and marker).
     """
-    path = check_output(path)
-    figure, axes = _figure(1, 1)
+    figure, axes = panel_grid(1, 1)
     ax = axes[0, 0]
     x = np.asarray(swept, dtype=float)
     for k, level in enumerate(levels):
@@ -219,7 +199,8 @@ def response_chart(
         bars.lines[0].set_gid(f"P{level:g}")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / scale:,.4g}"))
+    display_ticks(ax.yaxis, scale)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, title="95% intervals", title_fontsize=8)
-    return _save(figure, path, title, overwrite)
+    wrapped_title(figure, title)
+    return figure

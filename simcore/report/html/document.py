@@ -207,7 +207,7 @@ def svg_settings(ident: str) -> dict[Any, Any]:
     return {"svg.fonttype": "none", "svg.hashsalt": _check_ident(ident)}
 
 
-def svg_markup(figure: Figure | str, *, ident: str, title: str) -> str:
+def svg_markup(figure: Figure, *, ident: str, title: str) -> str:
     """A matplotlib figure as inline SVG markup, accessible and safe to repeat in one page.
 
     The XML prolog, the metadata block and the namespace declarations (HTML needs none)
@@ -216,11 +216,9 @@ def svg_markup(figure: Figure | str, *, ident: str, title: str) -> str:
 
     Parameters
     ----------
-    figure : Figure or str
+    figure : Figure
         A figure drawn on an Agg canvas (as :mod:`simcore.report.plots` makes them), saved here
-        under :func:`svg_settings`; or the text of an SVG file matplotlib already saved
-        under them (a figure function that writes its own file then needs no second
-        rendering).
+        under :func:`svg_settings`.
     ident : str
         Unique within the document: a letter, then letters, digits, ``-`` or ``_``.
     title : str
@@ -231,13 +229,10 @@ def svg_markup(figure: Figure | str, *, ident: str, title: str) -> str:
     str
         ``<svg …>…</svg>``, deterministic for a given figure and ``ident``.
     """
-    settings = svg_settings(ident)
-    if isinstance(figure, Figure):
-        buffer = io.StringIO()
-        with matplotlib.rc_context(settings):
-            figure.savefig(buffer, format="svg")
-        figure = buffer.getvalue()
-    text = _METADATA.sub("", _PROLOG.sub("", figure, count=1))
+    buffer = io.StringIO()
+    with matplotlib.rc_context(svg_settings(ident)):
+        figure.savefig(buffer, format="svg")
+    text = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue(), count=1))
 
     renamed: dict[str, str] = {}
 
@@ -247,8 +242,7 @@ def svg_markup(figure: Figure | str, *, ident: str, title: str) -> str:
     text = _ID.sub(lambda m: f'id="{new_id(m[1])}"', text)
     text = _REFERENCE.sub(lambda m: f"{m[1]}{new_id(m[2])}", text)
     opening = _SVG_OPEN.search(text)
-    if opening is None:
-        raise ValueError("no <svg> element in the figure's SVG")
+    assert opening is not None, "matplotlib's SVG has an <svg> root"
     root = _NAMESPACES.sub("", opening[0])
     root = root[:-1] + f' role="img" aria-label="{html.escape(title)}">'
     return (
@@ -257,13 +251,13 @@ def svg_markup(figure: Figure | str, *, ident: str, title: str) -> str:
     )
 
 
-def figure_html(figure: Figure | str, *, ident: str, title: str, description: str) -> str:
+def figure_html(figure: Figure, *, ident: str, title: str, description: str) -> str:
     """``<figure>`` with inline SVG and a caption that says in words what the figure shows.
 
     Parameters
     ----------
-    figure : Figure or str
-        The figure to inline, or its SVG text (see :func:`svg_markup`).
+    figure : Figure
+        The figure to inline (see :func:`svg_markup`).
     ident : str
         Unique id (see :func:`svg_markup`); the caption gets ``<ident>-caption``.
     title : str

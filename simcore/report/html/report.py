@@ -20,16 +20,12 @@ from __future__ import annotations
 import html
 import re
 import shlex
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.typing import LineStyleType
 
 from simcore.analysis.backtest import read_negotiation_backtest
 from simcore.analysis.discover import read_discovery
@@ -42,12 +38,8 @@ from simcore.read.queries import assumption_rows, comparison_rows, outcome_rows,
 from simcore.read.rows import ComparisonRow, SummaryRow, percentile_label
 from simcore.read.select import select
 from simcore.report import plots
-from simcore.report.attachments import (
-    coverage_tables,
-    read_coverage,
-    read_sensitivity,
-    sensitivity_tables,
-)
+from simcore.report.attachments import read_coverage, read_sensitivity
+from simcore.report.backtest import coverage_tables, negotiation_tables
 from simcore.report.budget import (
     DEFAULT_VARIABLE,
     budget_explanation,
@@ -56,6 +48,8 @@ from simcore.report.budget import (
 )
 from simcore.report.budget_plot import budget_chart
 from simcore.report.discovery import discovery_chart, discovery_sentence, discovery_tables
+from simcore.report.figure import dashed
+from simcore.report.formats import TextTable
 from simcore.report.html.document import (
     Cell,
     Section,
@@ -63,14 +57,11 @@ from simcore.report.html.document import (
     external_references,
     figure_html,
     paragraph,
-    svg_settings,
     table_html,
     tiles,
 )
-from simcore.report.negotiation_tables import negotiation_tables
 from simcore.report.panels import distribution_panels, fan_panels
 from simcore.report.render import (
-    TextTable,
     comparison_tables,
     format_estimate,
     format_scaled,
@@ -78,24 +69,23 @@ from simcore.report.render import (
     outcome_tables,
 )
 from simcore.report.scenario_notes import config_differences, scenario_questions
+from simcore.report.sensitivity import variance_share_tables
 
-__all__ = ["HEADLINE_LEVELS", "HEADLINE_VARIABLES", "build_report"]
+__all__ = ["KEY_LEVELS", "KEY_VARIABLES", "build_report"]
 
-#: The headline: each year's contribution and the horizon total (stored as a variable).
-HEADLINE_VARIABLES = ("contribution_usd", "cum_contribution_usd")
+#: The key findings' numbers (the report's own headline; ``smasim summary``'s is
+#: :data:`simcore.read.queries.HEADLINE_QUANTITIES`): each year's contribution and the
+#: horizon total (stored as a variable).
+KEY_VARIABLES = ("contribution_usd", "cum_contribution_usd")
 #: Also in the headline and the differences, by year: what the alliance costs and the
 #: ROK's share of it (a drawdown changes these, not the SMA contribution).
 COST_VARIABLES = ("total_cost_usd", "rok_share")
-#: Percentiles of the headline: the median and the P80 a budget office plans at.
-HEADLINE_LEVELS = (50.0, 80.0)
+#: Percentiles of the key findings: the median and the P80 a budget office plans at.
+KEY_LEVELS = (50.0, 80.0)
 #: The variable of the fan charts and the S-curves (its horizon total).
 FIGURE_VARIABLE = "contribution_usd"
 #: Significant digits of the numbers in the configuration differences.
 CONFIG_DIGITS = 4
-#: Dash patterns that tell overlaid scenario curves apart in black and white, in order.
-DASHES: tuple[LineStyleType, ...] = (
-    "-", "--", ":", "-.", (0, (8, 2)), (0, (3, 1, 1, 1, 1, 1)),
-)
 
 
 @dataclass(frozen=True)
@@ -150,39 +140,6 @@ def _in_words(table: TextTable) -> TextTable:
 def _tables_html(tables: Sequence[TextTable]) -> list[str]:
     """The read side's text tables as HTML tables (one more renderer of the same layout)."""
     return [table_html(t.title or "(continued)", t.header, t.rows, t.caption) for t in tables]
-
-
-def _drawn(ident: str, draw: Callable[..., Figure], *args: Any, **kwargs: Any) -> str:
-    """The SVG text of a :mod:`simcore.report.plots` figure, which writes a file: saved into a
-    scratch folder under the page's settings, so it is rendered once."""
-    with (tempfile.TemporaryDirectory(prefix="smasim-report-") as folder,
-          matplotlib.rc_context(svg_settings(ident))):
-        path = Path(folder) / "figure.svg"
-        draw(*args, path, **kwargs)
-        return path.read_text(encoding="utf-8")
-
-
-def _dashed(figure: Figure, names: Sequence[str]) -> Figure:
-    """Each scenario's curve (a line labelled with its name) and its legend entry (a text
-    starting with its name) drawn with its own dash pattern, so that the overlaid curves
-    stay apart when printed in black and white; other lines are left as they are."""
-    def style(label: str) -> LineStyleType | None:
-        matches = [k for k, name in enumerate(names) if label == name
-                   or label.startswith(f"{name}:")]
-        return DASHES[matches[0] % len(DASHES)] if matches else None
-
-    for ax in figure.axes:
-        pairs: list[tuple[Any, object]] = [(line, line.get_label()) for line in ax.get_lines()]
-        legend = ax.get_legend()
-        if legend is not None:
-            pairs += [(handle, text.get_text())
-                      for handle, text in zip(legend.legend_handles, legend.get_texts(),
-                                              strict=True)]
-        for artist, label in pairs:
-            dash = style(str(label))
-            if dash is not None and hasattr(artist, "set_linestyle"):
-                artist.set_linestyle(dash)
-    return figure
 
 
 def _label(source: _Source, scenario: str, sources: Sequence[_Source]) -> str:
@@ -242,7 +199,7 @@ def _configuration(sources: Sequence[_Source]) -> Section | None:
 def _headline_cells(row: SummaryRow) -> list[Cell]:
     scale = row.quantity.spec.display_scale
     cells = []
-    for level in HEADLINE_LEVELS:
+    for level in KEY_LEVELS:
         estimate = row.percentiles[level]
         cells.append(Cell(format_estimate(estimate, scale), estimate.value))
     return cells
@@ -263,8 +220,8 @@ def _findings(sources: Sequence[_Source], headline: Mapping[str, list[SummaryRow
               for source in sources for row in assumption_rows(source.path)}
     sentences = []
     for name, rows in headline.items():
-        yearly = [r for r in rows if r.quantity.name == HEADLINE_VARIABLES[0]]
-        (total,) = [r for r in rows if r.quantity.name == HEADLINE_VARIABLES[1]]
+        yearly = [r for r in rows if r.quantity.name == KEY_VARIABLES[0]]
+        (total,) = [r for r in rows if r.quantity.name == KEY_VARIABLES[1]]
         (share,) = [r for r in rows if r.quantity.name == COST_VARIABLES[1]
                     and r.year == yearly[-1].year]
         last = yearly[-1]
@@ -279,7 +236,7 @@ def _findings(sources: Sequence[_Source], headline: Mapping[str, list[SummaryRow
     paired = [p for p in pairs if p.rows]
     if paired:
         reference = paired[0].reference
-        for variable, year, what in ((HEADLINE_VARIABLES[1], None, "horizon total of the "
+        for variable, year, what in ((KEY_VARIABLES[1], None, "horizon total of the "
                                       "ROK contribution"),
                                      (COST_VARIABLES[0], "last", "total stationing cost in "
                                       "the last year")):
@@ -310,16 +267,16 @@ def _headline(sources: Sequence[_Source], pairs: Sequence[_Pair]) -> Section:
     headline: dict[str, list[SummaryRow]] = {}
     tables = []
     for source in sources:
-        rows = summary_rows(source.path, variables=[*HEADLINE_VARIABLES, *COST_VARIABLES],
-                            percentiles=HEADLINE_LEVELS)
+        rows = summary_rows(source.path, variables=[*KEY_VARIABLES, *COST_VARIABLES],
+                            percentiles=KEY_LEVELS)
         for scenario in source.scenarios:
             name = _label(source, scenario, sources)
             mine = headline[name] = [r for r in rows if r.scenario == scenario]
             by = {(r.quantity.name, r.year): r for r in mine}
-            yearly = [r for r in mine if r.quantity.name == HEADLINE_VARIABLES[0]]
-            (total,) = [r for r in mine if r.quantity.name == HEADLINE_VARIABLES[1]]
+            yearly = [r for r in mine if r.quantity.name == KEY_VARIABLES[0]]
+            (total,) = [r for r in mine if r.quantity.name == KEY_VARIABLES[1]]
             n = total.n
-            columns = [HEADLINE_VARIABLES[0], *COST_VARIABLES]
+            columns = [KEY_VARIABLES[0], *COST_VARIABLES]
             body = [[Cell(str(r.year), None),
                      *(c for v in columns for c in _headline_cells(by[v, r.year]))]
                     for r in yearly]
@@ -328,9 +285,9 @@ def _headline(sources: Sequence[_Source], pairs: Sequence[_Pair]) -> Section:
                          *([Cell("—", None)] * (2 * len(COST_VARIABLES)))])
             tables.append(table_html(
                 f"{name}: P50 and P80 by year",
-                ["year", *(f"P{q:g} ±" for _ in columns for q in HEADLINE_LEVELS)],
+                ["year", *(f"P{q:g} ±" for _ in columns for q in KEY_LEVELS)],
                 body,
-                groups=[("", 1), *((_named(by[v, yearly[0].year].quantity), len(HEADLINE_LEVELS))
+                groups=[("", 1), *((_named(by[v, yearly[0].year].quantity), len(KEY_LEVELS))
                                    for v in columns)],
             ))
     parts = [_findings(sources, headline, pairs), "<h3>Headline numbers</h3>\n", paragraph(
@@ -362,8 +319,8 @@ def _distributions(sources: Sequence[_Source]) -> Section:
         named = _named(item)
         # Axes and panel titles name the variable in words, not by its code.
         panels = [replace(p, label=named) for p in fan_panels(selection)]
-        fan = _drawn(f"fan-{k}", plots.fan_chart, selection.years, panels,
-                     title=f"{item.description} by year — {source.path.name}")
+        fan = plots.fan_chart(selection.years, panels,
+                              title=f"{item.description} by year — {source.path.name}")
         description = " ".join(
             _series_text(name, series, selection.years, panels[0].scale, unit)
             for name, series in panels[0].series.items()
@@ -373,13 +330,11 @@ def _distributions(sources: Sequence[_Source]) -> Section:
                                  description=description + " Bands: P5–P95 and P25–P75."))
         totals = [replace(p, label=named)
                   for p in distribution_panels(selection, years_given=False)]
-        with tempfile.TemporaryDirectory(prefix="smasim-report-") as folder:
-            curve = _dashed(
-                plots.cdf_chart(totals, Path(folder) / "figure.svg",
-                                title=f"{item.description}, {totals[0].description} — "
-                                f"{source.path.name}"),
-                list(totals[0].series),
-            )
+        curve = dashed(
+            plots.cdf_chart(totals, title=f"{item.description}, {totals[0].description} — "
+                            f"{source.path.name}"),
+            list(totals[0].series),
+        )
         marks = plots.CDF_MARKS
         description = " ".join(
             f"{name}: " + ", ".join(
@@ -429,8 +384,8 @@ def _pairs(sources: Sequence[_Source]) -> list[_Pair]:
         other = None if source.path == first.path else source.path
         try:
             rows = comparison_rows(first.path, other, scenarios=[a, b],
-                                   variables=[*HEADLINE_VARIABLES, *COST_VARIABLES],
-                                   percentiles=HEADLINE_LEVELS)
+                                   variables=[*KEY_VARIABLES, *COST_VARIABLES],
+                                   percentiles=KEY_LEVELS)
         except SmasimInputError as err:
             # Files of different designs have no paired paths: say so instead of guessing.
             pairs.append(_Pair(reference, _label(source, b, sources), [], str(err)))
@@ -464,9 +419,9 @@ def _differences(pairs: Sequence[_Pair]) -> Section | None:
             (found,) = comparison_tables([r for r in rows if r.quantity.name == variable])
             return found
 
-        yearly, horizon = (table(v) for v in HEADLINE_VARIABLES)
+        yearly, horizon = (table(v) for v in KEY_VARIABLES)
         caption = yearly.caption
-        item = next(r.quantity for r in pair.rows if r.quantity.name == HEADLINE_VARIABLES[0])
+        item = next(r.quantity for r in pair.rows if r.quantity.name == KEY_VARIABLES[0])
         # Per scenario: its years, then the horizon total (the same columns); the caption,
         # the same for every pair, is printed once below them.
         tables += _tables_html([TextTable(
@@ -491,7 +446,7 @@ def _cost_differences(costs: Sequence[tuple[str, list[TextTable]]],
     parts = []
     for k, variable in enumerate(COST_VARIABLES):
         first = costs[0][1][k]
-        column = first.header.index(f"Δ{percentile_label(HEADLINE_LEVELS[0]).upper()} ±ci")
+        column = first.header.index(f"Δ{percentile_label(KEY_LEVELS[0]).upper()} ±ci")
         parts.append(table_html(
             f"{named[variable]}: difference of the median (ΔP50) from {reference}",
             ["year", *(label for label, _ in costs)],
@@ -544,7 +499,7 @@ def _sensitivity(path: Path) -> Section:
     body = paragraph(
         "Which uncertainty drives each year: the share of the variance that each group of "
         f"random inputs explains (grouped Shapley effects), from {path.name}."
-    ) + tiles(_tables_html([_in_words(t) for t in sensitivity_tables(rows)]))
+    ) + tiles(_tables_html([_in_words(t) for t in variance_share_tables(rows)]))
     # Short: follows the budgets in print.
     return Section("sensitivity", "What drives the uncertainty", body, new_page=False)
 
@@ -576,8 +531,8 @@ def _discovery(path: Path) -> Section:
         f"of the varied judgments where the cases concentrate, from {path.name}. "
         + discovery_sentence(found)
     ) + figure_html(
-        _drawn("discovery-figure", discovery_chart, found, title=title), ident="discovery",
-        title=title, description=discovery_sentence(found),
+        discovery_chart(found, title=title), ident="discovery", title=title,
+        description=discovery_sentence(found),
     ) + "".join(_tables_html(discovery_tables(found)))
     return Section("discovery", "Under which judgments", body, new_page=False)
 
