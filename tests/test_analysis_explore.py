@@ -27,6 +27,7 @@ from simcore.analysis.explore import (
 from simcore.analysis.robust import robust
 from simcore.config.load import load_scenario
 from simcore.core.errors import ParameterError, SmasimInputError
+from simcore.io.provenance import file_info
 from simcore.io.reader import read_samples
 from simcore.model.engine import simulate
 from simcore.run.runner import run_scenarios
@@ -299,7 +300,8 @@ def test_the_commands_end_to_end(closed: dict[str, Any], tmp_path: Path) -> None
     assert result.exit_code == 2 and "is by year" in result.output
     rerun = runner.invoke(cli, ["rerun", str(out), "-o", str(tmp_path / "again.h5")])
     assert rerun.exit_code == 2 and "an exploration; run it again" in rerun.output
-    assert "smasim explore" in rerun.output
+    recorded = str(file_info(out).attrs["history"]).partition(" ")[2]
+    assert rerun.output.rstrip().endswith(f"the command it records: {recorded}")
     info = runner.invoke(cli, ["info", str(out), "--format", "json"])
     groups = json.loads(info.output)["groups"]
     assert groups["explore"]["attrs"]["design"] == "lhs"
