@@ -284,6 +284,9 @@ def test_the_commands_end_to_end(closed: dict[str, Any], tmp_path: Path) -> None
                                  "--plot", str(tmp_path / "d.png"), "--resamples", "3"])
     assert result.exit_code == 0, result.output
     assert "Peeling trajectory" in result.output and found.exists()
+    described = runner.invoke(cli, ["info", str(found)])
+    assert "smasim discover file, not a run" in described.output
+    assert re.search(r"complete\s+yes", described.output)
     assert (tmp_path / "d.png").stat().st_size > 0
     result = runner.invoke(cli, ["robust", str(out), "--outcome",
                                  "contribution_usd[2031].p80", "--criterion", "<= 1.6e9",

@@ -404,6 +404,8 @@ class Discovery:
         Extra-trees scores of the inputs for the statistic itself.
     seed : int
         Seeds the halves and the trees.
+    seed_source : str
+        Where the seed came from: ``"exploration"`` (its seed) or what the caller said.
     """
 
     case: CaseDefinition
@@ -418,6 +420,7 @@ class Discovery:
     cart: CartLeaves
     scores: FeatureScores
     seed: int
+    seed_source: str = "exploration"
 
     @property
     def near_threshold(self) -> int:
@@ -503,6 +506,7 @@ def discover(
         trajectory=trajectory, box=shown, stability=stability,
         cart=cart_leaves(inputs.x, cases, bounds=inputs.bounds, rng=rng),
         scores=feature_scores(inputs.x, statistic, rng=rng), seed=run_seed,
+        seed_source="exploration" if seed is None else "command line",
     )
 
 
@@ -600,6 +604,7 @@ def discovery_dataset(discovery: Discovery, *, command: str) -> xr.Dataset:
         "paste_alpha": PASTE_ALPHA,
         "mass_min": MASS_MIN,
         "seed": str(discovery.seed),
+        "seed_source": discovery.seed_source,
         "noise_score": discovery.scores.noise,
         "cart_depth": discovery.cart.depth,
     }
@@ -678,5 +683,6 @@ def read_discovery(path: str | Path) -> Discovery:
         scores=FeatureScores(scores=data["feature_score"].values,
                              noise=float(data.attrs["noise_score"])),
         seed=int(data.attrs["seed"]),
+        seed_source=str(data.attrs.get("seed_source", "exploration")),
     )
 

@@ -47,6 +47,7 @@ KIND_ATTR = "smasim_kind"
 OTHER_KINDS = {
     "sensitivity": "smasim plot --kind shapley|tornado or smasim report --sensitivity",
     "backtest": "smasim plot --kind coverage or smasim report --backtest",
+    "discover": "smasim report --discover",
 }
 
 
