@@ -8,7 +8,12 @@ from pathlib import Path
 
 import click
 
-from simcore.analysis.explore import DEFAULT_VARIABLES, plan_exploration, run_exploration
+from simcore.analysis.explore import (
+    DEFAULT_VARIABLES,
+    compact_number,
+    plan_exploration,
+    run_exploration,
+)
 from simcore.read.choices import parse_percentiles
 from simcore.run.parallel import open_executor
 from simcore.stats.designs import DESIGNS
@@ -155,7 +160,7 @@ def explore_command(
     )
     variable, year = plan.variables[0], plan.scenarios[0].years[-1]
     if variable in plan.thresholds:
-        where = f"{variable}[{year}].exceed({plan.thresholds[variable][0]:g}) >= 0.2"
+        where = f"{variable}[{year}].exceed({compact_number(plan.thresholds[variable][0])}) >= 0.2"
     else:
         level = max(plan.scenarios[0].run.percentiles)
         where = f"{variable}[{year}].p{level:g} > VALUE"

@@ -74,6 +74,7 @@ _EXPORTS = {
     "backtest_sma": "backtest",
     "block_draws": "sensitivity",
     "check_variables": "sensitivity",
+    "compact_number": "explore",
     "concession_mean_owner": "points",
     "coverage_rows": "backtest",
     "crps_sorted": "backtest",

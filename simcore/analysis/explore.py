@@ -62,6 +62,7 @@ __all__ = [
     "EXPLORE_GROUP",
     "ExplorePlan",
     "VaryAxis",
+    "compact_number",
     "design_generator",
     "exploration_dataset",
     "parse_threshold",
@@ -206,6 +207,16 @@ def parse_threshold(assignment: str) -> tuple[str, tuple[float, ...]]:
         raise ParameterError(f"{{thresholds}} {literal(assignment)}: values must be finite and "
                              "distinct")
     return name, values
+
+
+def compact_number(value: float) -> str:
+    """A number as one would type it: ``2e9``, ``0.35``, ``1500``.
+
+    >>> compact_number(2e9), compact_number(0.35), compact_number(1.5e-3)
+    ('2e9', '0.35', '0.0015')
+    """
+    mantissa, _, exponent = f"{value:g}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
 
 
 def design_generator(seed: int) -> np.random.Generator:
@@ -562,7 +573,7 @@ def exploration_dataset(
         "varied_keys": " ".join(a.key for a in plan.axes),
         "lever_keys": " ".join(a.key for a in plan.levers),
         "levers": " ".join(f"{a.key}={','.join(a.texts)}" for a in plan.levers),
-        "thresholds": " ".join(f"{name}={','.join(f'{v:g}' for v in values)}"
+        "thresholds": " ".join(f"{name}={','.join(compact_number(v) for v in values)}"
                                for name, values in plan.thresholds.items()),
         "variables": " ".join(plan.variables),
         "n_samples": n,
