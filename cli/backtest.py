@@ -19,18 +19,17 @@ from simcore.analysis.backtest import (
 )
 from simcore.analysis.negotiation_backtest import backtest_negotiations
 from simcore.config.load import load_scenario
+from simcore.config.shipped import shipped_scenario, shipped_scenarios
 from simcore.evidence.history import load_history
 from simcore.io.atomic import refuse_existing
 from simcore.report.backtest import driver_tables, negotiation_tables, sma_tables
 
 from .history import data_option, format_option, print_table
-from .options import Count, read_overwrite_option
+from .options import Count, ScenarioFile, read_overwrite_option
 from .tables import echo_json, print_tables
 
 #: Most paths per origin a backtest simulates.
 MAX_BACKTEST_SAMPLES = 10_000_000
-#: Where the judgment scenarios scored by the negotiation backtest are looked for by default.
-DEFAULT_JUDGMENTS = Path("configs")
 
 @click.command("backtest")
 @click.option("--from", "start", type=int, default=DEFAULT_FROM, show_default=True,
@@ -45,10 +44,10 @@ DEFAULT_JUDGMENTS = Path("configs")
 @click.option("--samples", type=Count(MAX_BACKTEST_SAMPLES), default=DEFAULT_SAMPLES,
               show_default=True, help="Paths per origin, at least 2 (e.g. 20000 or 2e4).")
 @data_option
-@click.option("--judgment", "judgments", type=click.Path(path_type=Path, dir_okay=False),
-              multiple=True, metavar="CONFIG",
-              help="A scenario file whose negotiation outcomes the negotiation backtest scores "
-              "(repeatable) [default: configs/*.toml in the working directory, if any].")
+@click.option("--judgment", "judgments", type=ScenarioFile(), multiple=True, metavar="CONFIG",
+              help="A scenario (a file or a shipped scenario's name) whose negotiation "
+              "outcomes the negotiation backtest scores (repeatable) [default: the shipped "
+              "scenarios, variants/ aside].")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="netCDF file of the forecast quantiles and the data (for plot --kind "
               "coverage).")
@@ -67,8 +66,9 @@ def backtest_command(start: int, end: int | None, window_start: int, horizon: in
     """
     refuse_existing(output, overwrite)  # before minutes of work, not after
     history = load_history(data)
-    if not judgments and DEFAULT_JUDGMENTS.is_dir():
-        judgments = tuple(sorted(DEFAULT_JUDGMENTS.glob("*.toml")))
+    if not judgments:  # the same default in every folder
+        judgments = tuple(shipped_scenario(name) for name in shipped_scenarios()
+                          if "/" not in name)
     negotiations = backtest_negotiations(history, [load_scenario(p) for p in judgments])
     result = backtest_drivers(history, start=start, end=end, window_start=window_start,
                               horizon=horizon, samples=samples)

@@ -10,6 +10,7 @@ import click
 
 from simcore.config.load import load_scenario
 from simcore.config.schema import Scenario
+from simcore.config.shipped import shipped_scenario
 from simcore.evidence.calibrate import (
     CORRELATION_DECIMALS,
     DEFAULT_START,
@@ -23,9 +24,11 @@ from simcore.evidence.history import load_history
 from simcore.report.formats import TextTable
 
 from .history import data_option, format_option, print_table
+from .options import ScenarioFile
 from .tables import echo_json
 
-DEFAULT_BASE = Path("configs/baseline.toml")
+#: The shipped scenario calibrated when no --base is given, wherever smasim runs.
+DEFAULT_BASE = "baseline"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -108,9 +111,9 @@ def _print_negotiations(c: Calibration) -> None:
 
 
 @click.command("calibrate")
-@click.option("--base", "base_path", type=click.Path(path_type=Path, dir_okay=False),
-              default=DEFAULT_BASE, show_default=True,
-              help="Scenario whose calibrated sections are replaced (the rest is kept).")
+@click.option("--base", "base_path", type=ScenarioFile(), default=None,
+              help="Scenario whose calibrated sections are replaced (the rest is kept): a "
+              f"file or a shipped scenario's name [default: the shipped {DEFAULT_BASE}].")
 @click.option("--from", "start", type=int, default=DEFAULT_START, show_default=True,
               help="First year of the data used.")
 @click.option("--to", "end", type=int, default=None,
@@ -124,7 +127,7 @@ def _print_negotiations(c: Calibration) -> None:
               help="Write the calibrated scenario (TOML); its run.name is the file's stem.")
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 @format_option("table", "json")
-def calibrate_command(base_path: Path, start: int, end: int | None, data: Path | None,
+def calibrate_command(base_path: Path | None, start: int, end: int | None, data: Path | None,
                       negotiations: bool, output: Path | None, overwrite: bool, fmt: str
                       ) -> None:
     """Estimate the driver parameters from history (OLS, each with its standard error).
@@ -134,6 +137,7 @@ def calibrate_command(base_path: Path, start: int, end: int | None, data: Path |
     negotiation outcomes) replaced, its header naming the data, the years and each
     estimate ± SE and how the estimates are rounded. Methods: docs/data.md.
     """
+    base_path = base_path or shipped_scenario(DEFAULT_BASE)
     base = load_scenario(base_path)
     calibration = calibrate(
         load_history(data), start=start, end=end, ppp=base.fx.ppp, negotiations=negotiations,

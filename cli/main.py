@@ -180,6 +180,7 @@ def _silence_stdout() -> None:
 #: command then pays only for the libraries it needs (``smasim summary`` does not import the
 #: engine, dask or scipy).
 COMMANDS = {
+    "init": "init:init_command",
     "run": "run:run_command",
     "batch": "run:batch_command",
     "summary": "summary:summary_command",
@@ -283,8 +284,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
     \b
     Typical use:
-      smasim run configs/baseline.toml            # simulate, write outputs/baseline.h5
+      smasim run baseline                         # a shipped scenario → outputs/baseline.h5
       smasim summary outputs/baseline.h5          # percentile tables
+      smasim init                                 # copy the shipped scenarios into configs/
+      smasim run configs/baseline.toml            # your copy, after editing it
       smasim batch configs/*.toml --samples 1e5   # scenarios sharing random numbers
     """
     ctx.meta["smasim.debug"] = debug

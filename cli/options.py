@@ -9,6 +9,7 @@ import click
 
 from simcore.config.load import load_scenario
 from simcore.config.schema import MAX_SAMPLES, Scenario
+from simcore.config.shipped import locate_scenario
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.errors import SmasimInputError, did_you_mean
 from simcore.read.choices import HEADLINE_VARIABLES
@@ -169,6 +170,32 @@ force_option = click.option(
 # --------------------------------------------------------------------------------------------
 # Run side: options of the commands that read configurations and write result files
 # (run, batch, rerun, validate).
+
+
+class ScenarioFile(click.ParamType):
+    """CONFIG: a scenario file, or, where no such file exists, ``NAME.toml`` beside it or a
+    shipped scenario's name (``baseline``), said on stderr
+    (:func:`~simcore.config.shipped.locate_scenario`). Every command that reads a
+    configuration takes it through this type, so each finds the shipped scenarios alike."""
+
+    name = "config"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> Path:
+        located = locate_scenario(str(value))
+        if located.found_as == "shipped":
+            click.echo(f"Note: no file {value} here; using the shipped scenario "
+                       f"{located.path} (smasim init copies them into a folder to edit)",
+                       err=True)
+        elif located.found_as == "file":
+            click.echo(f"Note: no file {value} here; using {located.path}", err=True)
+        return located.path
+
+
+#: CONFIG of a command that reads one scenario (run, sweep, sensitivity).
+config_argument = click.argument("config", type=ScenarioFile())
+#: CONFIGS of a command that reads several (batch, validate).
+configs_argument = click.argument("configs", nargs=-1, required=True, type=ScenarioFile())
 
 #: Where ``smasim run`` and ``batch`` write when no ``-o`` is given.
 DEFAULT_OUTPUT_DIR = Path("outputs")

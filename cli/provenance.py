@@ -21,6 +21,7 @@ from simcore.run.parallel import open_executor
 from .main import describe_input_error
 from .options import (
     chunk_size_option,
+    configs_argument,
     force_option,
     load_config,
     overwrite_option,
@@ -74,7 +75,7 @@ def _describe_scenario(source: Path, scenario: Scenario) -> str:
 
 
 @click.command("validate")
-@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@configs_argument
 @click.option(
     "--show",
     is_flag=True,

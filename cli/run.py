@@ -16,6 +16,8 @@ from simcore.run.runner import run_scenarios
 
 from .options import (
     DEFAULT_OUTPUT_DIR,
+    config_argument,
+    configs_argument,
     load_config,
     run_output_option,
     simulation_options,
@@ -60,7 +62,7 @@ def simulate_with_progress(
 
 
 @click.command("run")
-@click.argument("config", type=click.Path(path_type=Path))
+@config_argument
 @run_output_option(f"{DEFAULT_OUTPUT_DIR}/<run.name>.h5")
 @simulation_options
 def run_command(
@@ -71,7 +73,8 @@ def run_command(
     assignments: tuple[str, ...],
     **options: Any,
 ) -> None:
-    """Simulate the scenario in CONFIG (a TOML file) into a netCDF-4/HDF5 result file.
+    """Simulate the scenario in CONFIG (a TOML file, or a shipped scenario's name such as
+    baseline) into a netCDF-4/HDF5 result file.
 
     The file holds every simulated path, CF metadata, the configuration as run (after
     --set, --samples, --seed) and seed, and a `summary` group (mean, sd, Monte Carlo
@@ -83,7 +86,7 @@ def run_command(
 
 
 @click.command("batch")
-@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@configs_argument
 @run_output_option(f"{DEFAULT_OUTPUT_DIR}/batch.h5")
 @simulation_options
 def batch_command(

@@ -22,6 +22,7 @@ from simcore.stats.shapley import ShapleyPrecisionWarning
 from .options import (
     DEFAULT_OUTPUT_DIR,
     Count,
+    config_argument,
     format_option,
     load_config,
     overwrite_option,
@@ -43,7 +44,7 @@ MAX_OUTER = 2**26
 
 
 @click.command("sensitivity")
-@click.argument("config", type=click.Path(path_type=Path))
+@config_argument
 @click.option(
     "--var",
     "variables",

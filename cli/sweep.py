@@ -15,6 +15,7 @@ from .options import (
     DEFAULT_OUTPUT_DIR,
     chunk_size_option,
     compress_option,
+    config_argument,
     float32_option,
     force_option,
     overwrite_option,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 
 @click.command("sweep")
-@click.argument("config", type=click.Path(path_type=Path))
+@config_argument
 @click.option(
     "--set",
     "assignments",

@@ -3,7 +3,8 @@
 Usable from a notebook without the command line::
 
     import simcore
-    scenario = simcore.load_scenario("configs/baseline.toml").with_overrides(samples=10_000)
+    baseline = simcore.shipped_scenario("baseline")                # or a path to your own
+    scenario = simcore.load_scenario(baseline).with_overrides(samples=10_000)
     paths = simcore.simulate(scenario, seed=1)                 # dict of (sample, year) arrays
     simcore.run_scenarios([scenario], "outputs/baseline.h5")   # the same as `smasim run`
     rows = simcore.summary_rows("outputs/baseline.h5")         # what `smasim summary` shows
@@ -27,6 +28,8 @@ from typing import TYPE_CHECKING, Any, cast
 _EXPORTS = {
     "Scenario": "simcore.config.schema",
     "load_scenario": "simcore.config.load",
+    "shipped_scenario": "simcore.config.shipped",
+    "shipped_scenarios": "simcore.config.shipped",
     "parse_scenario": "simcore.config.load",
     "scenario_from_dict": "simcore.config.schema",
     "check_batch": "simcore.config.load",
@@ -77,7 +80,8 @@ __all__ = [
     "headline_rows", "load_scenario", "open_executor", "outcome_rows", "paired_difference",
     "parse_scenario", "plan_exploration", "plan_sweep", "read_samples", "read_summary", "rerun",
     "resolve_params", "robust", "run_exploration", "run_scenarios", "scenario_from_dict",
-    "select", "simulate", "simulate_block", "simulate_paths", "summary_rows",
+    "select", "shipped_scenario", "shipped_scenarios", "simulate", "simulate_block",
+    "simulate_paths", "summary_rows",
 ]
 
 if TYPE_CHECKING:  # the same names, for type checkers and IDEs
@@ -92,6 +96,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from simcore.config.load import check_batch, load_scenario, parse_scenario
     from simcore.config.overrides import apply_overrides
     from simcore.config.schema import Scenario, scenario_from_dict
+    from simcore.config.shipped import shipped_scenario, shipped_scenarios
     from simcore.core.errors import ConfigError, ParameterError, ResultFileError, SmasimInputError
     from simcore.io.provenance import FileInfo, file_info
     from simcore.io.reader import read_samples, read_summary
@@ -108,8 +113,13 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from simcore.stats.compare import paired_difference
     from simcore.stats.quantiles import exact_percentiles
 
+    #: The installed distribution's version (PEP 440), as pyproject.toml states it.
+    __version__: str
+
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     if name not in _EXPORTS:
         raise AttributeError(f"module 'simcore' has no attribute {name!r}")
     return getattr(importlib.import_module(_EXPORTS[name]), name)
@@ -117,6 +127,17 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return __all__
+
+
+def _version() -> str:
+    """The version of the installed distribution ``smasim`` (pyproject.toml's, the one place
+    it is written); ``0+unknown`` when simcore runs without being installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("smasim")
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 #: Module paths of 0.1 and where their names are now (removed in 0.3.0): importing an old

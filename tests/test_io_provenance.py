@@ -19,7 +19,7 @@ import tomli_w
 from click.testing import CliRunner
 from simcore.cli.main import cli
 
-from simcore.config.load import load_scenario, parse_scenario
+from simcore.config.load import header_comment, load_scenario, parse_scenario
 from simcore.config.schema import Scenario
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.errors import ResultFileError
@@ -71,6 +71,16 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  for name in ("baseline", "us-demand-2027", "drawdown")]
     return run_scenarios(scenarios, tmp_path_factory.mktemp("batch") / "batch.h5",
                          batch=True).path
+
+
+def test_the_file_keeps_the_comment_each_scenario_opened_with(single: Path, batch: Path) -> None:
+    names = ("baseline", "us-demand-2027", "drawdown")
+    comments = {name: header_comment((CONFIGS / f"{name}.toml").read_text()) for name in names}
+    info = file_info(batch)
+    assert info.comments() == comments
+    assert info.attrs["config_comment_1"] == comments["us-demand-2027"]
+    assert file_info(single).comments() == {"baseline": comments["baseline"]}
+    assert [s.comment for s in stored_scenarios(info)] == list(comments.values())
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,6 +302,7 @@ def test_rerun_reproduces_every_variable(single: Path, tmp_path: Path) -> None:
     assert_same_variables(single, target)
     old, new = file_info(single), file_info(target)
     assert new.config_hashes() == old.config_hashes()
+    assert new.comments() == old.comments()  # a rerun keeps the scenario's question
     assert new.attrs["seed_source"] == f"rerun of {single}"
 
 
@@ -306,6 +317,8 @@ def test_rerun_of_an_unseeded_float32_compressed_run(make_scenario: Factory,
     info = file_info(result.path)
     assert info.float32 and info.compressed
     assert_same_variables(original, result.path)
+    # A scenario built from a mapping has no comment: the file keeps none.
+    assert "config_comment" not in info.attrs and info.comments() == {"baseline": ""}
     # The entropy stays out of the configuration, whose hash is the original's.
     assert "seed" not in tomllib.loads(info.configs()["baseline"])["run"]
     assert info.config_hashes() == file_info(original).config_hashes()

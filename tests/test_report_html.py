@@ -58,7 +58,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def page(batch: Path) -> str:
-    return build_report([batch], root=ROOT)
+    return build_report([batch])
 
 
 def smasim(*args: str | Path) -> tuple[int, str]:
@@ -124,10 +124,8 @@ def test_structure_is_accessible_and_self_contained(page: str) -> None:
 def test_questions_and_differences(page: str) -> None:
     text = section(page, "questions")
     assert "Lapse: what happens if no successor agreement is reached" in text
-    assert "(from configs/us-demand-2027.toml)" in text
     for name in ("calibrated", "history"):
-        assert (f"<dd>2025 base year, calibrated from history (from configs/{name}.toml)</dd>"
-                in text)
+        assert f"<dt>{name}</dt><dd>2025 base year, calibrated from history</dd>" in text
     assert "smasim calibrate" not in text
     # The differences are an appendix, for a reader: 4 digits, no matrix dumped.
     text = section(page, "configuration")
@@ -280,7 +278,7 @@ def test_attached_sensitivity_and_backtest(batch: Path, tmp_path: Path,
                                            analysis: tuple[SensitivityResult, Path]) -> None:
     sensitivity = analysis[1]
     backtest = backtest_file(tmp_path / "b.nc")
-    page = build_report([batch], sensitivity=sensitivity, backtest=backtest, root=ROOT)
+    page = build_report([batch], sensitivity=sensitivity, backtest=backtest)
     ids = [a["id"] for a in Elements(page).named("section")]
     assert ids == [*SECTIONS[:-2], "sensitivity", "backtest", "configuration", "method"]
     (table,) = variance_share_tables(read_sensitivity(sensitivity))
@@ -289,12 +287,22 @@ def test_attached_sensitivity_and_backtest(batch: Path, tmp_path: Path,
     assert f"--sensitivity {sensitivity}" in section(page, "method")
 
 
+def test_the_same_file_gives_the_same_report_in_any_folder(
+    batch: Path, page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The questions come from the file, not from configuration files near the reader."""
+    monkeypatch.chdir(tmp_path)  # no configs/ here
+    assert build_report([batch]) == page
+    assert "Lapse: what happens if no successor agreement" in section(page, "questions")
+
+
 def test_single_runs_and_questions_not_found(tmp_path: Path) -> None:
+    # A scenario built in Python has no comment, so the file keeps no question.
     scenario = load_scenario(ROOT / "configs" / "lapse.toml").with_overrides(samples=N,
                                                                               seed=2)
-    path = run_scenarios([scenario], tmp_path / "lapse.h5", batch=False,
+    path = run_scenarios([scenario.with_comment("")], tmp_path / "lapse.h5", batch=False,
                          command="smasim run elsewhere/lapse.toml").path
-    page = build_report([path], root=tmp_path)
+    page = build_report([path])
     ids = [a["id"] for a in Elements(page).named("section")]
     assert "differences" not in ids
     assert "Not stated" in section(page, "questions")
@@ -340,7 +348,7 @@ def test_several_files(tmp_path: Path) -> None:
                              command=f"smasim run configs/{name}.toml").path
 
     first, paired, other_seed = run("baseline", 1), run("lapse", 1), run("drawdown", 2)
-    page = build_report([first, paired, other_seed], root=ROOT)
+    page = build_report([first, paired, other_seed])
     assert external_references(page) == []
     text = section(page, "differences")
     # Scenarios are named with their file; the same design pairs, another seed cannot.
@@ -359,7 +367,7 @@ def test_several_files(tmp_path: Path) -> None:
 
 def test_titles_name_variables_in_words(batch: Path, tmp_path: Path,
                                         analysis: tuple[SensitivityResult, Path]) -> None:
-    page = build_report([batch], sensitivity=analysis[1], root=ROOT)
+    page = build_report([batch], sensitivity=analysis[1])
     codes = [name for name in VARIABLES if "_" in name]
     titles = re.findall(r"<caption>(.*?)</caption>", page) + re.findall(
         r"<title>(.*?)</title>", page) + re.findall(r'aria-label="([^"]*)"', page)

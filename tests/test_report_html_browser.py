@@ -163,13 +163,12 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
     from simcore.cli.main import cli
 
     from simcore.report.html.report import build_report
-    from tests.conftest import ROOT
     from tests.test_report_html import SHIPPED, shipped_batch
     from tests.test_report_html_attachments import backtest_file
 
     batch = shipped_batch(tmp_path)
     page = build_report(
-        [batch], root=ROOT, sensitivity=analysis[1],
+        [batch], sensitivity=analysis[1],
         backtest=backtest_file(tmp_path / "b.nc"),
     )
     path = tmp_path / "report.html"

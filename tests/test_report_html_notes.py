@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from simcore.config.load import header_comment
 from simcore.report.scenario_notes import (
     ABSENT,
     SEE_FILES,
     config_differences,
-    header_comment,
     question_of,
     scenario_questions,
 )
@@ -46,20 +46,10 @@ def test_question_is_the_first_question_or_the_first_line() -> None:
                        "calibrate --base b.toml\nMore.") == "Made from data"
 
 
-def test_questions_come_from_the_configs_the_history_names(tmp_path: Path) -> None:
-    (tmp_path / "a.toml").write_text("# Does A happen?\n[run]\nname = \"alpha\"\n")
-    (tmp_path / "b c.toml").write_text("[run]\nname = \"beta\"\n")
-    (tmp_path / "broken.toml").write_text("# Broken?\n[run\n")
-    history = (
-        "2026-01-01T00:00:00Z smasim batch a.toml 'b c.toml' broken.toml gone.toml -o x.h5\n"
-        "2026-01-02T00:00:00Z smasim rerun x.h5"
-    )
-    found = scenario_questions(["alpha", "beta", "gamma"], history, root=tmp_path)
-    assert [(q.scenario, q.question, q.source) for q in found] == [
-        ("alpha", "Does A happen?", "a.toml"),
-        ("beta", None, "b c.toml"),
-        ("gamma", None, None),
-    ]
+def test_questions_come_from_the_comments_the_file_keeps() -> None:
+    comments = {"alpha": "Does A happen? If so, when.", "beta": "", "gamma": "smasim run x"}
+    assert [(q.scenario, q.question) for q in scenario_questions(comments)] == [
+        ("alpha", "Does A happen?"), ("beta", None), ("gamma", None)]
 
 
 def test_differences_between_stored_configs() -> None:

@@ -48,7 +48,7 @@ def test_the_report_shows_the_stored_scores(tmp_path: Path) -> None:
     stored = read_negotiation_backtest(path)
     assert stored is not None and stored.totals() == result.totals()
     batch = result_file(tmp_path, ["baseline"], samples=500, seed=3)
-    page = build_report([batch], backtest=path, root=ROOT)
+    page = build_report([batch], backtest=path)
     text = section(page, "backtest")
     assert "Negotiation backtest: the agreements from the 5th" in text
     assert "8 events: illustrative" in text

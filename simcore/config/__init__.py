@@ -1,5 +1,5 @@
-"""Layer 2, scenarios: the TOML schema (pydantic), loading, ``--set`` overrides, and the
-wording of validation errors.
+"""Layer 2, scenarios: the TOML schema (pydantic), loading, ``--set`` overrides, the
+wording of validation errors, and the shipped scenarios.
 
 Every public name is importable from here (``from simcore.config import …``) and is loaded
 from its module on first use.
@@ -26,6 +26,7 @@ _EXPORTS = {
     "InflationSection": "schema",
     "Int": "schema",
     "KeyPath": "overrides",
+    "LocatedScenario": "shipped",
     "LapseOutcome": "schema",
     "MAX_SAMPLES": "schema",
     "NAMED_LIST": "overrides",
@@ -38,7 +39,9 @@ _EXPORTS = {
     "Probability": "schema",
     "RokOtherSupportSection": "schema",
     "RunSection": "schema",
+    "SCENARIO_SUFFIX": "shipped",
     "SHARED_RUN_KEYS": "load",
+    "SHIPPED_PACKAGE": "shipped",
     "SUM_TOLERANCE": "schema",
     "Scenario": "schema",
     "ShocksSection": "schema",
@@ -52,7 +55,9 @@ _EXPORTS = {
     "check_batch": "load",
     "format_path": "overrides",
     "format_validation_error": "messages",
+    "header_comment": "load",
     "load_scenario": "load",
+    "locate_scenario": "shipped",
     "outcome_entry_names": "schema",
     "outcome_key": "overrides",
     "parse_key": "overrides",
@@ -60,6 +65,8 @@ _EXPORTS = {
     "parse_scenario": "load",
     "resolve_key": "overrides",
     "scenario_from_dict": "schema",
+    "shipped_scenario": "shipped",
+    "shipped_scenarios": "shipped",
 }
 __all__ = sorted(_EXPORTS)
 #: Names ``simcore.config`` had in 0.1 that live elsewhere now.

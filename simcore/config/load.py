@@ -2,7 +2,8 @@
 
 :func:`load_scenario` (a file) and :func:`parse_scenario` (TOML text) return a validated
 :class:`~simcore.config.schema.Scenario`, as :func:`~simcore.config.schema.scenario_from_dict`
-does for a mapping (e.g. built in a notebook). Every error is a
+does for a mapping (e.g. built in a notebook); a scenario read from text keeps the comment the
+text opens with (:func:`header_comment`, ``Scenario.comment``). Every error is a
 :class:`~simcore.core.errors.ConfigError` whose message names the source, the key path
 (``inflation.kr.persistence``) and what is allowed; when overrides make a file invalid, the
 message blames the assignment that did it. :func:`check_batch` says whether scenarios can
@@ -72,14 +73,37 @@ def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenari
     return parse_scenario(text, source=str(path), overrides=overrides)
 
 
+def header_comment(text: str) -> str:
+    """The comment block a TOML file opens with, one line per comment line (``""`` if none).
+
+    Leading blank lines are skipped; the block ends at the first line that is not a
+    comment. ``#`` markers and surrounding spaces are removed, empty comment lines dropped.
+    """
+    lines: list[str] = []
+    for line in text.lstrip("\ufeff").splitlines():
+        stripped = line.strip()
+        if not stripped and not lines:
+            continue
+        if not stripped.startswith("#"):
+            break
+        lines.append(stripped.lstrip("#").strip())
+    return "\n".join(part for part in lines if part)
+
+
 def parse_scenario(
     text: str, *, source: str = "<string>", overrides: Sequence[str] = ()
 ) -> Scenario:
     """Validate a scenario given as TOML text; ``source`` names it in error messages.
 
     ``overrides`` are ``KEY=VALUE`` assignments applied before validation, as for
-    :func:`load_scenario`.
+    :func:`load_scenario`. The scenario's :attr:`~simcore.config.schema.Scenario.comment`
+    is the text's :func:`header_comment`.
     """
+    return _validate(text, source, overrides).with_comment(header_comment(text))
+
+
+def _validate(text: str, source: str, overrides: Sequence[str]) -> Scenario:
+    """:func:`parse_scenario` without the comment."""
     if not text.strip():
         raise ConfigError(f"{source}: the file is empty; a scenario needs at least [run]")
     try:

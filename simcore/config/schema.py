@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -490,6 +491,8 @@ class Scenario(_Section):
     agreement: AgreementSection
     negotiation: NegotiationSection
     pins: PinsSection = Field(default_factory=PinsSection)
+    #: The comment its TOML file opened with (:attr:`comment`); no key of the contract.
+    _comment: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -569,6 +572,28 @@ class Scenario(_Section):
         """SHA-256 of :meth:`to_toml`: two runs with the same hash ran the same model."""
         return hashlib.sha256(self.to_toml().encode()).hexdigest()
 
+    @property
+    def comment(self) -> str:
+        """The comment block its TOML file opened with, one line per comment line, ``#``
+        removed (``""`` when none, or when built from a mapping): what the scenario asks, in
+        its author's words. Result files keep it (``config_comment``) for the report; it is
+        not part of the configuration, so :meth:`to_toml`, :meth:`config_hash` and equality
+        ignore it."""
+        return self._comment
+
+    def with_comment(self, comment: str) -> Scenario:
+        """A copy whose :attr:`comment` is ``comment``."""
+        copy = self.model_copy()
+        copy._comment = comment
+        return copy
+
+    def __eq__(self, other: object) -> bool:
+        # The configuration alone: a scenario read from a file equals the same settings
+        # built from a mapping, although only the file had a comment.
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
     def with_overrides(self, *, samples: int | None = None, seed: int | None = None) -> Scenario:
         """A copy with ``run.samples`` and/or ``run.seed`` replaced, validated again.
 
@@ -583,7 +608,7 @@ class Scenario(_Section):
         data = self.model_dump(mode="python")
         data["run"].update(given)
         try:
-            return Scenario.model_validate(data)
+            return Scenario.model_validate(data).with_comment(self.comment)
         except ValidationError as err:
             locations = {tuple(e["loc"][:2]) for e in err.errors(include_url=False)}
             # Only these keys changed, so the error is theirs.

@@ -1,5 +1,6 @@
 """Layer 3, files: the result file's layout, writing and reading it, partial files and
-atomic replacement, direct I/O, provenance. The only package that knows h5py and h5netcdf.
+atomic replacement, direct I/O, provenance, copies of the shipped scenarios. The only
+package that knows h5py and h5netcdf.
 
 Every public name is importable from here (``from simcore.io import …``) and is loaded
 from its module on first use.
@@ -63,6 +64,7 @@ _EXPORTS = {
     "summary_dataset": "summary_group",
     "temporary_path": "partial",
     "version_differences": "provenance",
+    "write_shipped_scenarios": "shipped",
     "write_text": "atomic",
 }
 __all__ = sorted(_EXPORTS)

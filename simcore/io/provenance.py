@@ -1,11 +1,11 @@
 """What a result file says about itself.
 
-Every result file carries the resolved configuration of each scenario, the seed (or the
-entropy an unseeded run drew), the block size, sampler, versions and the platform that wrote
-it: :func:`provenance_attrs` writes them, :func:`file_info` gathers them for ``smasim info``,
-:func:`version_differences` says which recorded versions differ from the installed ones, and
-:func:`stored_scenarios` gives back the configurations that
-:func:`simcore.run.rerun.rerun` runs again.
+Every result file carries the resolved configuration of each scenario (and the comment its
+file opened with, the scenario's question), the seed (or the entropy an unseeded run drew),
+the block size, sampler, versions and the platform that wrote it: :func:`provenance_attrs`
+writes them, :func:`file_info` gathers them for ``smasim info``, :func:`version_differences`
+says which recorded versions differ from the installed ones, and :func:`stored_scenarios`
+gives back the configurations that :func:`simcore.run.rerun.rerun` runs again.
 """
 
 from __future__ import annotations
@@ -169,7 +169,8 @@ def provenance_attrs(
     Parameters
     ----------
     scenarios : sequence of Scenario
-        The scenarios as validated; each one's resolved TOML is stored.
+        The scenarios as validated; each one's resolved TOML is stored, and its
+        :attr:`~simcore.config.schema.Scenario.comment` where it has one.
     seed : int
         The run's seed (may exceed a configuration's 64 bits: drawn entropy).
     seed_source : str
@@ -199,16 +200,20 @@ def provenance_attrs(
         "base_year": first.run.base_year,
         "horizon": first.run.horizon,
     }
-    if len(scenarios) == 1:
-        attrs["config_toml"] = first.to_toml()
-        attrs["config_sha256"] = first.config_hash()
-    else:
-        # Numbered in the order of the ``scenario`` coordinate: scenario names may hold '-'
-        # and '.', which CF does not allow in attribute names.
-        for index, scenario in enumerate(scenarios):
-            attrs[f"config_toml_{index}"] = scenario.to_toml()
-            attrs[f"config_sha256_{index}"] = scenario.config_hash()
+    # A batch's are numbered in the order of the ``scenario`` coordinate: scenario names may
+    # hold '-' and '.', which CF does not allow in attribute names.
+    for key, scenario in zip(_config_keys(len(scenarios)), scenarios, strict=True):
+        attrs[f"config_toml{key}"] = scenario.to_toml()
+        attrs[f"config_sha256{key}"] = scenario.config_hash()
+        if scenario.comment:
+            attrs[f"config_comment{key}"] = scenario.comment
     return attrs
+
+
+def _config_keys(count: int) -> list[str]:
+    """The suffix of each scenario's configuration attributes: ``""`` for one scenario (a
+    single run, or a batch of one), ``_0``, ``_1``, … for several."""
+    return [""] if count == 1 else [f"_{index}" for index in range(count)]
 
 
 @dataclass(frozen=True)
@@ -322,12 +327,15 @@ class FileInfo:
         scenario (:func:`provenance_attrs` numbers them only when there are several)."""
         return not self.batch or (len(self.scenarios) == 1 and "config_toml" in self.attrs)
 
+    def _keys(self, attribute: str) -> dict[str, str]:
+        """Each scenario's name and the name of its ``attribute`` (``config_toml``, …)."""
+        if self._one_config:
+            return {self.scenarios[0]: attribute}
+        return {name: f"{attribute}_{i}" for i, name in enumerate(self.scenarios)}
+
     def configs(self) -> dict[str, str]:
         """The resolved configuration of each scenario as TOML text, by scenario name."""
-        if self._one_config:
-            keys = {self.scenarios[0]: "config_toml"}
-        else:
-            keys = {name: f"config_toml_{i}" for i, name in enumerate(self.scenarios)}
+        keys = self._keys("config_toml")
         missing = [key for key in keys.values() if not isinstance(self.attrs.get(key), str)]
         if missing:
             raise ResultFileError(
@@ -337,12 +345,14 @@ class FileInfo:
 
     def config_hashes(self) -> dict[str, str]:
         """SHA-256 of each scenario's resolved configuration, by scenario name."""
-        if self._one_config:
-            return {self.scenarios[0]: str(self.attrs.get("config_sha256", ""))}
-        return {
-            name: str(self.attrs.get(f"config_sha256_{i}", ""))
-            for i, name in enumerate(self.scenarios)
-        }
+        return {name: str(self.attrs.get(key, ""))
+                for name, key in self._keys("config_sha256").items()}
+
+    def comments(self) -> dict[str, str]:
+        """The comment each scenario's configuration file opened with (its question), by
+        scenario name; ``""`` where the file keeps none."""
+        return {name: str(self.attrs.get(key, ""))
+                for name, key in self._keys("config_comment").items()}
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-ready mapping of everything ``smasim info`` shows."""
@@ -452,9 +462,11 @@ def stored_scenarios(info: FileInfo) -> list[Scenario]:
             f"{info.path}: written with bit generator {generator!r}; this smasim uses "
             f"{BIT_GENERATOR!r}, so it cannot reproduce the file"
         )
+    comments = info.comments()
     return [
         parse_scenario(text, source=f"{info.path} ({name}'s stored configuration)",
                        overrides=_rules_written_under(text))
+        .with_comment(comments[name])
         for name, text in info.configs().items()
     ]
 

@@ -1,46 +1,29 @@
 """What each scenario of a result file asks, and how the scenarios differ, in words.
 
 A scenario file opens with a comment that states its question ("Lapse: what happens if no
-successor agreement is reached …"). The result file stores each scenario's *resolved*
-configuration, which has no comments, so the question is looked up in the configuration
-files the file's ``history`` attribute names (as run, relative to the working directory), by
-scenario name; where none is found the question is reported as unknown, never guessed.
-The differences come from the stored configurations themselves, so they are exact.
+successor agreement is reached …"). The result file keeps that comment beside each
+scenario's resolved configuration (``config_comment``: ``Scenario.comment``), so the same
+file gives the same questions wherever it is read; where it keeps none, the question is
+reported as unknown, never guessed. The differences come from the stored configurations
+themselves, so they are exact.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import shlex
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+from simcore.config.load import header_comment
 
 __all__ = ["SEE_FILES", "ConfigDifference", "ScenarioQuestion", "config_differences",
            "header_comment", "question_of", "scenario_questions"]
 
 #: Shown for a setting a scenario does not have (a section or outcome it lacks).
 ABSENT = "—"
-
-
-def header_comment(text: str) -> str:
-    """The comment block a TOML file opens with, one line per comment line (``""`` if none).
-
-    Leading blank lines are skipped; the block ends at the first line that is not a
-    comment. ``#`` markers and surrounding spaces are removed, empty comment lines dropped.
-    """
-    lines: list[str] = []
-    for line in text.lstrip("\ufeff").splitlines():
-        stripped = line.strip()
-        if not stripped and not lines:
-            continue
-        if not stripped.startswith("#"):
-            break
-        lines.append(stripped.lstrip("#").strip())
-    return "\n".join(part for part in lines if part)
 
 
 #: Where a header line turns into a command line: ``smasim …`` or a shell prompt, at its
@@ -68,71 +51,39 @@ def question_of(header: str) -> str:
     return ""
 
 
-def _history_configs(history: str) -> list[str]:
-    """Configuration files named on the command lines of a ``history`` attribute."""
-    names: list[str] = []
-    for line in history.splitlines():
-        try:
-            words = shlex.split(line)
-        except ValueError:  # an unbalanced quote: not a command line we wrote
-            continue
-        names += [w for w in words if w.endswith(".toml")]
-    return list(dict.fromkeys(names))
-
-
 @dataclass(frozen=True)
 class ScenarioQuestion:
-    """The question a scenario answers, and where it was read.
+    """The question a scenario answers.
 
     Attributes
     ----------
     scenario : str
         Scenario name.
     question : str or None
-        The question its configuration's header comment asks (:func:`question_of`); None
-        when no configuration file with that scenario name was found.
-    source : str or None
-        The configuration file it was read from.
+        The question its configuration's opening comment asks (:func:`question_of`); None
+        when the result file keeps no such comment (the configuration opened with none, or
+        the file was written before smasim kept it).
     """
 
     scenario: str
     question: str | None
-    source: str | None
 
 
-def scenario_questions(
-    scenarios: Sequence[str], history: str, *, root: Path | None = None
-) -> list[ScenarioQuestion]:
-    """Each scenario's header comment, from the configuration files ``history`` names.
+def scenario_questions(comments: Mapping[str, str]) -> list[ScenarioQuestion]:
+    """Each scenario's question, from the comments a result file keeps.
 
     Parameters
     ----------
-    scenarios : sequence of str
-        Scenario names of the result file.
-    history : str
-        The file's ``history`` attribute (one command line per line).
-    root : Path, optional
-        Directory relative paths are resolved against [default: the working directory].
+    comments : mapping of str to str
+        Scenario name → the comment its configuration opened with
+        (:meth:`simcore.io.provenance.FileInfo.comments`; ``""`` if none).
 
     Returns
     -------
     list of ScenarioQuestion
-        In the order of ``scenarios``. A file that is missing, unreadable or has no
-        ``[run] name`` is skipped.
+        In the order of ``comments``.
     """
-    base = Path.cwd() if root is None else root
-    found: dict[str, ScenarioQuestion] = {}
-    for name in _history_configs(history):
-        path = Path(name) if Path(name).is_absolute() else base / name
-        try:
-            text = path.read_text(encoding="utf-8")
-            scenario = tomllib.loads(text).get("run", {}).get("name")
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue
-        if isinstance(scenario, str) and scenario not in found:
-            found[scenario] = ScenarioQuestion(scenario, question_of(header_comment(text)) or None,
-                                               name)
-    return [found.get(s, ScenarioQuestion(s, None, None)) for s in scenarios]
+    return [ScenarioQuestion(name, question_of(text) or None) for name, text in comments.items()]
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

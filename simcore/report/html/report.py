@@ -150,17 +150,16 @@ def _label(source: _Source, scenario: str, sources: Sequence[_Source]) -> str:
 # --- sections --------------------------------------------------------------------------------
 
 
-def _questions(sources: Sequence[_Source], root: Path | None) -> Section:
+def _questions(sources: Sequence[_Source]) -> Section:
     parts = ["<dl>"]
     for source in sources:
-        history = str(source.info.attrs.get("history", ""))
-        for question in scenario_questions(source.scenarios, history, root=root):
+        for question in scenario_questions(source.info.comments()):
             name = _label(source, question.scenario, sources)
             if question.question is None:
-                text = ("Not stated: the result file keeps each configuration without its "
-                        "comments, and no configuration file named in its history was found.")
+                text = ("Not stated: the result file keeps no opening comment of this "
+                        "scenario's configuration, where its question would be.")
             else:
-                text = f"{question.question} (from {question.source})"
+                text = question.question
             parts.append(f"<dt>{html.escape(name)}</dt><dd>{html.escape(text)}</dd>")
     parts.append("</dl>\n")
     if sum(len(s.scenarios) for s in sources) == 1:
@@ -590,7 +589,6 @@ def build_report(
     sensitivity: str | Path | None = None,
     backtest: str | Path | None = None,
     discovery: str | Path | None = None,
-    root: Path | None = None,
 ) -> str:
     """The HTML report of one or more result files.
 
@@ -605,9 +603,6 @@ def build_report(
         A ``smasim backtest -o`` file: adds the coverage section.
     discovery : str or Path, optional
         A ``smasim discover`` file: adds the boxes of judgments section.
-    root : Path, optional
-        Where configuration files named in the files' history are looked for (their header
-        comments state each scenario's question) [default: the working directory].
 
     Returns
     -------
@@ -633,7 +628,7 @@ def build_report(
             )
         sources.append(_Source(Path(path), info))
     pairs = _pairs(sources)
-    sections = [_headline(sources, pairs), _questions(sources, root), _distributions(sources),
+    sections = [_headline(sources, pairs), _questions(sources), _distributions(sources),
                 _outcomes(sources)]
     differences = _differences(pairs)
     if differences is not None:
