@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from simcore.analysis.explore import plan_exploration, run_exploration  # noqa: E402
 from simcore.config.load import load_scenario  # noqa: E402
 from simcore.run.parallel import open_executor  # noqa: E402
-from simcore.run.runner import run_scenarios  # noqa: E402
+from simcore.run.runner import StorageOptions, run_scenarios  # noqa: E402
 from simcore.stats.prim import prim, prim_stability  # noqa: E402
 
 CONFIG = ROOT / "configs" / "baseline.toml"
@@ -56,7 +56,8 @@ def explore_against_batch(points: int, samples: int, executor: object,
     with tempfile.TemporaryDirectory() as folder:
         for attempt in range(repeats):
             start = time.perf_counter()
-            run_scenarios([single], Path(folder) / f"batch{attempt}.h5", batch=True, store=(),
+            run_scenarios([single], Path(folder) / f"batch{attempt}.h5", batch=True,
+                          storage=StorageOptions(store=()),
                           executor=executor)  # type: ignore[arg-type]
             batch_times.append(time.perf_counter() - start)
             start = time.perf_counter()

@@ -178,7 +178,7 @@ def engine_on(executor: ChunkExecutor, tasks: list[ChunkTask]) -> float:
     start = time.perf_counter()
     done = sum(executor.map_ordered(simulate_without_file, tasks))
     elapsed = time.perf_counter() - start
-    assert done == tasks[0].scenario.run.samples  # one scenario
+    assert done == tasks[0].samples  # one scenario
     return elapsed
 
 

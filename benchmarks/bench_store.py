@@ -32,6 +32,7 @@ from simcore.io.layout import file_layout  # noqa: E402
 from simcore.io.writer import ResultWriter  # noqa: E402
 from simcore.run.runner import (  # noqa: E402
     ScenarioReduction,
+    StorageOptions,
     plan_run,
     plan_summaries,
     simulate_chunk,
@@ -46,7 +47,7 @@ def tally_share(samples: int, warm: int = 64, blocks: int = 8) -> tuple[float, f
     """Seconds for ``blocks`` chunk tasks without and with the summary's tallies, against
     the brackets a run has after ``warm`` blocks (narrowed after 4, 16 and 64)."""
     plan = plan_run([load_scenario(BASELINE).with_overrides(samples=samples)], seed=1,
-                    store=[STORED])
+                    storage=StorageOptions(store=[STORED]))
     tasks = plan.tasks()
     outcomes = (len(plan.layout.outcome_codes), len(plan.layout.years))
     reduction = ScenarioReduction(plan_summaries(plan)[0], np.zeros(outcomes, dtype=np.int64))
@@ -63,7 +64,7 @@ def tally_share(samples: int, warm: int = 64, blocks: int = 8) -> tuple[float, f
 def settle_time(samples: int, folder: Path) -> tuple[float, float]:
     """Seconds to simulate (with tallies) and to settle the summary, in this process."""
     plan = plan_run([load_scenario(BASELINE).with_overrides(samples=samples)], seed=1,
-                    store=[STORED])
+                    storage=StorageOptions(store=[STORED]))
     with ResultWriter(folder / "bench-settle.h5", plan.layout, {}, overwrite=True) as writer:
         start = time.perf_counter()
         reductions = simulate_into(plan, writer)

@@ -16,6 +16,7 @@ from simcore.analysis.explore import (
 )
 from simcore.read.choices import parse_percentiles
 from simcore.run.parallel import open_executor
+from simcore.run.runner import StorageOptions
 from simcore.stats.designs import DESIGNS
 
 from .options import (
@@ -149,8 +150,9 @@ def explore_command(
         progress_bar(label, quiet=quiet) as progress,
     ):
         result = run_exploration(
-            plan, destination, store=store, chunk_size=chunk_size, float32=float32,
-            compress=compress, overwrite=overwrite, force=force, progress=progress,
+            plan, destination,
+            storage=StorageOptions(float32=float32, compress=compress, store=store),
+            chunk_size=chunk_size, overwrite=overwrite, force=force, progress=progress,
             executor=executor, command=shlex.join(["smasim", *sys.argv[1:]]),
         )
     levered = f" x {combinations} lever combinations" if plan.levers else ""

@@ -60,6 +60,8 @@ OPTION_WORDING = {
     "outcome": "--outcome",
     "criterion": "--criterion",
     "sense": "--sense",
+    "chunk_size": "--chunk-size",
+    "batch": "smasim batch",
 }
 
 EXIT_INPUT = 2

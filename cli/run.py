@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from simcore.config.load import check_batch
 from simcore.config.schema import Scenario
 from simcore.run.parallel import open_executor
-from simcore.run.runner import run_scenarios
+from simcore.run.runner import StorageOptions, run_scenarios
 
 from .options import (
     DEFAULT_OUTPUT_DIR,
@@ -24,6 +25,9 @@ from .options import (
 )
 from .progress import progress_bar
 
+if TYPE_CHECKING:
+    import numpy as np
+
 
 def simulate_with_progress(
     scenarios: list[Scenario],
@@ -33,11 +37,17 @@ def simulate_with_progress(
     seed: int | None,
     workers: int | None,
     scheduler: str | None,
+    chunk_size: int | None,
+    float32: bool,
+    compress: bool,
+    overwrite: bool,
+    force: bool,
     quiet: bool,
-    **options: Any,
+    store: tuple[str, ...] | None = None,
+    scenario_coords: Mapping[str, tuple[np.ndarray, dict[str, str]]] | None = None,
 ) -> None:
-    """Run ``scenarios`` with a progress bar; ``options`` are :func:`run_scenarios`'s
-    (chunk size, storage, overwrite, force)."""
+    """Run ``scenarios`` with a progress bar: :func:`run_scenarios` with the options of the
+    command line."""
     label = ", ".join(s.run.name for s in scenarios)
     with (
         open_executor(workers=workers, scheduler=scheduler) as executor,
@@ -47,11 +57,15 @@ def simulate_with_progress(
             scenarios,
             destination,
             batch=batch,
-            seed_source="command line" if seed is not None else None,
-            progress=progress,
-            command=shlex.join(["smasim", *sys.argv[1:]]),
+            storage=StorageOptions(float32=float32, compress=compress, store=store),
+            overwrite=overwrite,
+            force=force,
             executor=executor,
-            **options,
+            chunk_size=chunk_size,
+            progress=progress,
+            seed_source="command line" if seed is not None else None,
+            command=shlex.join(["smasim", *sys.argv[1:]]),
+            scenario_coords=scenario_coords,
         )
     many = len(result.scenarios)
     count = f"{many} scenario{'s' if many != 1 else ''} x " if batch else ""

@@ -7,6 +7,7 @@ Usable from a notebook without the command line::
     scenario = simcore.load_scenario(baseline).with_overrides(samples=10_000)
     paths = simcore.simulate(scenario, seed=1)                 # dict of (sample, year) arrays
     simcore.run_scenarios([scenario], "outputs/baseline.h5")   # the same as `smasim run`
+    ds = simcore.simulate_dataset([scenario])                  # its samples in memory, no file
     rows = simcore.summary_rows("outputs/baseline.h5")         # what `smasim summary` shows
 
 The code lives in layered subpackages (docs/architecture.md): ``core`` < ``stats`` <
@@ -42,7 +43,9 @@ _EXPORTS = {
     "simulate_block": "simcore.model.engine",
     "simulate": "simcore.model.engine",
     "run_scenarios": "simcore.run.runner",
+    "StorageOptions": "simcore.run.runner",
     "RunResult": "simcore.run.runner",
+    "simulate_dataset": "simcore.run.in_memory",
     "rerun": "simcore.run.rerun",
     "open_executor": "simcore.run.parallel",
     "file_info": "simcore.io.provenance",
@@ -74,14 +77,14 @@ _EXPORTS = {
 #: Hard-coded so that type checkers see the public names (as xarray's __init__ does).
 __all__ = [
     "BlockDraws", "ConfigError", "FileInfo", "ModelParams", "ParameterError", "ResultFileError",
-    "RunResult", "Scenario", "Selection", "SmasimInputError", "allocate_budget",
+    "RunResult", "Scenario", "Selection", "SmasimInputError", "StorageOptions", "allocate_budget",
     "analyse_sensitivity", "apply_overrides", "backtest_drivers", "build_report", "check_batch",
     "comparison_rows", "discover", "draw_block", "exact_percentiles", "file_info",
     "headline_rows", "load_scenario", "open_executor", "outcome_rows", "paired_difference",
     "parse_scenario", "plan_exploration", "plan_sweep", "read_samples", "read_summary", "rerun",
     "resolve_params", "robust", "run_exploration", "run_scenarios", "scenario_from_dict",
     "select", "shipped_scenario", "shipped_scenarios", "simulate", "simulate_block",
-    "simulate_paths", "summary_rows",
+    "simulate_dataset", "simulate_paths", "summary_rows",
 ]
 
 if TYPE_CHECKING:  # the same names, for type checkers and IDEs
@@ -106,9 +109,10 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from simcore.read.queries import comparison_rows, headline_rows, outcome_rows, summary_rows
     from simcore.read.select import Selection, select
     from simcore.report.html.report import build_report
+    from simcore.run.in_memory import simulate_dataset
     from simcore.run.parallel import open_executor
     from simcore.run.rerun import rerun
-    from simcore.run.runner import RunResult, run_scenarios
+    from simcore.run.runner import RunResult, StorageOptions, run_scenarios
     from simcore.stats.budget import allocate_budget
     from simcore.stats.compare import paired_difference
     from simcore.stats.quantiles import exact_percentiles

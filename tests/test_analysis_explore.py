@@ -26,11 +26,11 @@ from simcore.analysis.explore import (
 )
 from simcore.analysis.robust import robust
 from simcore.config.load import load_scenario
-from simcore.core.errors import ParameterError, SmasimInputError
+from simcore.core.errors import ParameterError, ResultFileError, SmasimInputError
 from simcore.io.provenance import file_info
 from simcore.io.reader import read_samples
 from simcore.model.engine import simulate
-from simcore.run.runner import run_scenarios
+from simcore.run.runner import StorageOptions, run_scenarios
 from tests.conftest import BASELINE, deep_update
 
 DEMAND_P = "negotiation.outcomes[1].probability"
@@ -151,7 +151,7 @@ def test_a_point_run_alone_reproduces_its_paths(closed: dict[str, Any]) -> None:
     plan = plan_exploration(closed["config"], [f"{DEMAND_P}=0.05:0.95", f"{MEAN_S}=0.1:0.5"],
                             points=4, samples=70_000)
     explored = folder / "stored.h5"
-    run_exploration(plan, explored, store=["contribution_usd"])
+    run_exploration(plan, explored, storage=StorageOptions(store=["contribution_usd"]))
     data = read_exploration(explored)
     point = 2
     alone = load_scenario(closed["config"], overrides=assignments(data, point)).with_overrides(
@@ -205,6 +205,10 @@ def test_discovery_file_round_trip(closed: dict[str, Any], tmp_path: Path) -> No
     np.testing.assert_array_equal(again.cart.lower, found.cart.lower)
     np.testing.assert_array_equal(again.scores.scores, found.scores.scores)
     assert [r.as_record() for r in again.rows()] == [r.as_record() for r in found.rows()]
+    assert file_info(path).attrs["smasim_kind"] == "discover"
+    assert str(file_info(path).attrs["history"]).endswith(" test")  # origin_attrs: time first
+    with pytest.raises(ResultFileError, match="not a smasim discover file; it is a smasim run"):
+        read_discovery(closed["file"])
 
 
 def test_discover_refuses_what_the_exploration_cannot_answer(closed: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 import tomli_w
+import xarray as xr
 from click.testing import CliRunner
 from simcore.cli.main import cli
 
@@ -20,13 +21,18 @@ from simcore.analysis.sensitivity import (
     GROUPS,
     NO_VARIANCE_STATUS,
     NOT_APPLICABLE,
+    SensitivityResult,
     analyse_sensitivity,
     input_design,
     model_inputs,
     outer_sizes,
     shocks_read,
 )
-from simcore.analysis.sensitivity_file import read_sensitivity, write_sensitivity
+from simcore.analysis.sensitivity_file import (
+    labelled_dataset,
+    read_sensitivity,
+    write_sensitivity,
+)
 from simcore.config.schema import Scenario
 from simcore.model.engine import simulate_paths
 from simcore.model.params import resolve_params
@@ -162,6 +168,77 @@ def test_file_round_trip_and_layout(make_scenario: Callable[..., Scenario], tmp_
     assert not list(tmp_path.glob(".*partial"))
     with pytest.raises(Exception, match="exists"):
         write_sensitivity(result, path, command="test")
+
+
+def _made_up(scenario: Scenario, variables: tuple[str, ...],
+             years: tuple[int | str, ...]) -> SensitivityResult:
+    """A result with distinct made-up numbers in every cell (no estimation: the file only)."""
+    shape = (len(variables), len(years))
+    cells = np.arange(np.prod(shape) * len(GROUPS), dtype=float).reshape(*shape, len(GROUPS))
+    status = np.full(shape, ESTIMATED, dtype=np.int8)
+    status[0, -1] = NOT_APPLICABLE
+    return SensitivityResult(
+        scenario=scenario, seed=11, seed_source="config", variables=variables, years=years,
+        groups=GROUPS, shapley=cells / 1000, shapley_se=cells / 2000, closed=cells / 3000,
+        total=cells / 4000, variance_ratio=np.arange(np.prod(shape), dtype=float).reshape(shape),
+        status=status, inputs=("fx_shock_2026", "fx_shock_2027"),
+        rank_correlation=np.arange(np.prod(shape) * 2, dtype=float).reshape(*shape, 2) / 10,
+        outer=1024, inner=2, batches=32, tornado_samples=100,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variables", "years"),
+    [
+        pytest.param(("contribution_usd", "cum_contribution_usd"), (2026, 2027, "horizon"),
+                     id="yearly-and-horizon"),
+        pytest.param(("contribution_usd",), (2026, 2027), id="yearly"),
+        pytest.param(("cum_contribution_usd",), ("horizon",), id="horizon"),
+    ],
+)
+def test_the_file_stores_integer_years_and_horizon_totals_apart(
+    make_scenario: Callable[..., Scenario], tmp_path: Path, variables: tuple[str, ...],
+    years: tuple[int | str, ...],
+) -> None:
+    result = _made_up(make_scenario(copy.deepcopy(FX_ONLY)), variables, years)
+    path = write_sensitivity(result, tmp_path / "s.nc", command="test")
+    calendar = [y for y in years if y != "horizon"]
+    with xr.open_dataset(path, engine="h5netcdf") as stored:
+        assert stored.attrs["smasim_kind"] == "sensitivity"
+        if calendar:
+            assert stored["year"].dtype == np.int32
+            assert stored["year"].values.tolist() == calendar
+            assert stored["shapley"].dims == ("variable", "year", "group")
+            np.testing.assert_array_equal(stored["shapley"], result.shapley[:, :len(calendar)])
+        else:
+            assert "year" not in stored.dims
+        if "horizon" in years:
+            assert stored["shapley_horizon"].dims == ("variable", "group")
+            assert stored["rank_correlation_horizon"].dims == ("variable", "input")
+            for name in ("shapley", "total", "variance_ratio", "status", "rank_correlation"):
+                np.testing.assert_array_equal(stored[f"{name}_horizon"],
+                                              getattr(result, name)[:, -1])
+        else:
+            assert not [name for name in stored.data_vars if str(name).endswith("_horizon")]
+    # Read back, the analysis's view: one year dimension labelled by text, as before.
+    read = read_sensitivity(path)
+    expected = labelled_dataset(result)
+    read.attrs = expected.attrs = {}
+    xr.testing.assert_identical(read, expected)
+    assert read["year"].values.tolist() == [str(y) for y in years]
+
+
+def test_a_file_of_smasim_0_1_with_text_years_is_still_read(
+    make_scenario: Callable[..., Scenario], tmp_path: Path
+) -> None:
+    result = _made_up(make_scenario(copy.deepcopy(FX_ONLY)), ("contribution_usd",
+                                                              "cum_contribution_usd"),
+                      (2026, 2027, "horizon"))
+    old = labelled_dataset(result).assign_attrs(smasim_kind="sensitivity", smasim_version="0.1")
+    old.to_netcdf(tmp_path / "old.nc", engine="h5netcdf")
+    read = read_sensitivity(tmp_path / "old.nc")
+    assert read["year"].values.tolist() == ["2026", "2027", "horizon"]
+    np.testing.assert_array_equal(read["shapley"], result.shapley)
 
 
 def test_table_has_years_as_rows_and_groups_as_columns(

@@ -192,6 +192,19 @@ def test_a_sweep_is_one_batch_with_common_random_numbers(sweep_file: Path,
                                   read_samples(sweep_file, "troops", scenario=2))
 
 
+def test_rerun_of_a_sweep_keeps_the_swept_values(sweep_file: Path, tmp_path: Path) -> None:
+    from simcore.run.rerun import rerun
+
+    again = rerun(sweep_file, tmp_path / "again.h5").path
+    before, after = read_scenario_coords(sweep_file), read_scenario_coords(again)
+    assert before.keys() == after.keys() == {"sweep_fx_volatility"}
+    np.testing.assert_array_equal(after["sweep_fx_volatility"][0],
+                                  before["sweep_fx_volatility"][0])
+    assert after["sweep_fx_volatility"][1] == before["sweep_fx_volatility"][1]
+    np.testing.assert_array_equal(read_samples(again, "contribution_usd", scenario=2),
+                                  read_samples(sweep_file, "contribution_usd", scenario=2))
+
+
 def test_summary_compare_and_plots_read_a_sweep_file(sweep_file: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     summary = runner.invoke(cli, ["summary", str(sweep_file), "--var", "contribution_usd",

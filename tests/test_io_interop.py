@@ -28,7 +28,7 @@ from simcore.config.schema import Scenario
 from simcore.core.variables import VARIABLES
 from simcore.io.layout import CF_CONVENTIONS
 from simcore.model.engine import simulate
-from simcore.run.runner import run_scenarios
+from simcore.run.runner import StorageOptions, run_scenarios
 from tests.conftest import BASELINE, ROOT
 
 Factory = Callable[..., Scenario]
@@ -165,6 +165,26 @@ def test_readme_python_example_runs(single: Path, capsys: pytest.CaptureFixture[
     assert list(frame.columns) == ["contribution_usd", "rok_share"]
 
 
+def test_readme_in_memory_and_dask_example_runs(batch: Path) -> None:
+    text = (ROOT / "README.md").read_text()
+    (code,) = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S)
+               if "simulate_dataset" in b]
+    code = (code.replace("configs/baseline.toml", str(ROOT / "configs" / "baseline.toml"))
+            .replace("samples=20_000", "samples=2_000").replace("outputs/batch.h5", str(batch)))
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    ds = namespace["ds"]
+    assert isinstance(ds, xr.Dataset) and ds.sizes["sample"] == 2_000
+    above = namespace["above_10bn"]
+    assert isinstance(above, xr.DataArray) and above.dims == ("year",)
+    np.testing.assert_array_equal(above, (ds["contribution_usd"].values > 10e9).mean(axis=0))
+    mean_usd = namespace["mean_usd"]
+    assert isinstance(mean_usd, xr.DataArray) and mean_usd.dims == ("scenario", "year")
+    with xr.open_dataset(batch) as whole:
+        np.testing.assert_allclose(mean_usd, whole["contribution_usd"].mean("sample"),
+                                   rtol=1e-12)
+
+
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed here")
 def test_readme_r_example(single: Path, scenario: Scenario) -> None:
     code = _readme_block("r").replace("outputs/baseline.h5", str(single))
@@ -265,8 +285,8 @@ def test_cf_float32_compressed_with_defense_growth(make_scenario: Factory,
                                                   tmp_path: Path) -> None:
     scenario = make_scenario({"run": {"samples": 300},
                               "agreement": {"escalation": {"rule": "defense_budget"}}})
-    path = run_scenarios([scenario], tmp_path / "defense.nc", float32=True,
-                         compress=True).path
+    path = run_scenarios([scenario], tmp_path / "defense.nc",
+                         storage=StorageOptions(float32=True, compress=True)).path
     with xr.open_dataset(path) as ds:
         assert "defense_growth" in ds and ds["defense_growth"].dtype == np.float32
     assert_only_accepted_findings(path)

@@ -34,7 +34,7 @@ from simcore.io.provenance import (
 )
 from simcore.io.reader import check_result_file
 from simcore.run.rerun import default_rerun_path, rerun
-from simcore.run.runner import run_scenarios
+from simcore.run.runner import StorageOptions, run_scenarios
 from tests.conftest import BASELINE, ROOT
 
 Factory = Callable[..., Scenario]
@@ -309,8 +309,8 @@ def test_rerun_reproduces_every_variable(single: Path, tmp_path: Path) -> None:
 def test_rerun_of_an_unseeded_float32_compressed_run(make_scenario: Factory,
                                                     tmp_path: Path) -> None:
     scenario = make_scenario({"run": {"samples": 900, "seed": None, "sampler": "sobol"}})
-    original = run_scenarios([scenario], tmp_path / "entropy.h5", float32=True,
-                             compress=True).path
+    original = run_scenarios([scenario], tmp_path / "entropy.h5",
+                             storage=StorageOptions(float32=True, compress=True)).path
     result = rerun(original)
     assert result.path == tmp_path / "entropy.rerun.h5" == default_rerun_path(original)
     assert result.seed == int(file_info(original).attrs["seed"])

@@ -29,7 +29,7 @@ from simcore.io.partial import (
 from simcore.io.reader import check_result_file
 from simcore.io.writer import ResultWriter
 from simcore.model.engine import simulate
-from simcore.run.runner import run_scenarios
+from simcore.run.runner import StorageOptions, run_scenarios
 
 Factory = Callable[..., Scenario]
 N = BLOCK_SIZE + 4_000  # two blocks, the second one short
@@ -129,7 +129,8 @@ def test_chunk_size_does_not_change_a_byte(
 
 def test_float32_halves_the_floats(make_scenario: Factory, tmp_path: Path) -> None:
     scenario = make_scenario({"run": {"samples": 1000}})
-    path = run_scenarios([scenario], tmp_path / "f32.h5", float32=True).path
+    path = run_scenarios([scenario], tmp_path / "f32.h5",
+                         storage=StorageOptions(float32=True)).path
     expected = simulate(scenario, seed=scenario.run.seed or 0)
     with xr.open_dataset(path, engine="h5netcdf") as ds:
         assert ds["contribution_usd"].dtype == np.float32
@@ -142,7 +143,8 @@ def test_float32_halves_the_floats(make_scenario: Factory, tmp_path: Path) -> No
 def test_compressed_file_has_the_same_values(make_scenario: Factory, tmp_path: Path) -> None:
     scenario = make_scenario({"run": {"samples": 3000}})
     plain = run_scenarios([scenario], tmp_path / "plain.h5").path
-    packed = run_scenarios([scenario], tmp_path / "packed.h5", compress=True).path
+    packed = run_scenarios([scenario], tmp_path / "packed.h5",
+                           storage=StorageOptions(compress=True)).path
     with h5py.File(plain, "r") as a, h5py.File(packed, "r") as b:
         assert b["contribution_usd"].compression == "gzip"
         np.testing.assert_array_equal(a["contribution_usd"][()], b["contribution_usd"][()])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,9 +14,9 @@ from simcore.cli.main import cli
 
 from simcore.config.load import check_batch
 from simcore.config.schema import Scenario
-from simcore.core.errors import ConfigError
+from simcore.core.errors import ConfigError, ParameterError
 from simcore.model.engine import simulate
-from simcore.run.runner import run_scenarios
+from simcore.run.runner import StorageOptions, run_scenarios
 from tests.conftest import ROOT
 
 Factory = Callable[..., Scenario]
@@ -130,3 +131,73 @@ def test_command_line_overrides_make_scenarios_agree(make_scenario: Factory,
     check_batch([a, b], ["a.toml", "b.toml"])
     result = run_scenarios([a, b], tmp_path / "ab.h5", batch=True)
     assert result.scenarios == ["baseline", "b"] and result.samples == 500
+
+
+# --------------------------------------------------------------------------------------------
+# run_scenarios checks what the command line checks, and names its own arguments
+
+
+def test_run_scenarios_refuses_what_cannot_run_as_one_batch(make_scenario: Factory,
+                                                            tmp_path: Path) -> None:
+    a = make_scenario({"run": {"samples": 1500}})
+    more = make_scenario({"run": {"name": "more", "samples": 2000}})
+    out = tmp_path / "x.h5"
+    # Before: a raw HDF5 error while writing; now one line before anything is written.
+    with pytest.raises(ConfigError, match=r"^run\.samples: scenarios of a batch must agree "
+                       r"\(common random numbers\); scenarios\[0\] has 1500, scenarios\[1\] "
+                       r"has 2000$"):
+        run_scenarios([a, more], out, batch=True)
+    # Before: a file whose scenario index repeats a name.
+    with pytest.raises(ConfigError, match=r"^run\.name: scenario names in a batch must be "
+                       r"unique; repeated: baseline \(scenarios\[0\], scenarios\[2\]\)$"):
+        run_scenarios([a, make_scenario({"run": {"name": "b", "samples": 1500}}), a], out,
+                      batch=True)
+    with pytest.raises(ParameterError, match=r"^scenarios: 2 scenarios need batch=True"):
+        run_scenarios([a, more], out)
+    with pytest.raises(ParameterError, match=r"^scenarios: none given"):
+        run_scenarios([], out)
+    with pytest.raises(ParameterError, match=r"^scenarios\[0\]: a PosixPath, not a Scenario; "
+                       r"load one with simcore\.load_scenario\(path\)$"):
+        run_scenarios([CONFIGS[0]], out)  # type: ignore[list-item]
+    with pytest.raises(ParameterError, match=r"^seed must be a whole number from 0 \(got -1\)$"):
+        run_scenarios([a], out, seed=-1)
+    with pytest.raises(ParameterError, match=r"^chunk_size must be at least 1 sample"):
+        run_scenarios([a], out, chunk_size=0)
+    with pytest.raises(ParameterError, match=r"^store: a list of variable names, e\.g\. "
+                       r"\['troops'\], not a string$"):
+        run_scenarios([a], out, storage=StorageOptions(store="troops"))
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a partial file
+
+
+def test_a_seed_given_to_the_run_wins_over_disagreeing_configured_seeds(
+    make_scenario: Factory, tmp_path: Path
+) -> None:
+    a = make_scenario({"run": {"samples": 500, "seed": 1}})
+    b = make_scenario({"run": {"name": "b", "samples": 500, "seed": 2}})
+    with pytest.raises(ConfigError, match=r"^run\.seed: scenarios of a batch must agree"):
+        run_scenarios([a, b], tmp_path / "x.h5", batch=True)
+    result = run_scenarios([a, b], tmp_path / "x.h5", batch=True, seed=5)
+    assert result.seed == 5 and result.seed_source == "argument"
+    with xr.open_dataset(result.path, engine="h5netcdf") as ds:
+        expected = simulate(b, seed=5)["contribution_usd"]
+        np.testing.assert_array_equal(ds["contribution_usd"].sel(scenario="b"), expected)
+
+
+def test_batch_cli_names_the_files_of_disagreeing_samples(tmp_path: Path) -> None:
+    text = CONFIGS[0].read_text()
+    files = []
+    for name, samples in (("a", 1000), ("b", 2000)):
+        path = tmp_path / f"{name}.toml"
+        # The first `name =` is run.name (the outcomes have names too).
+        path.write_text(re.sub(r'(?m)^name = "\w+"', f'name = "{name}"',
+                               re.sub(r"(?m)^samples = [\d_]+", f"samples = {samples}", text),
+                               count=1))
+        files.append(path)
+    out = tmp_path / "x.h5"
+    res = CliRunner().invoke(cli, ["batch", *map(str, files), "-o", str(out), "-q"])
+    assert res.exit_code == 2
+    assert res.output.strip() == (
+        f"Error: run.samples: scenarios of a batch must agree (common random numbers); "
+        f"{files[0]} has 1000, {files[1]} has 2000"
+    )
+    assert not out.exists()

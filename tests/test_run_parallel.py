@@ -15,6 +15,7 @@ from simcore.core.design import BLOCK_SIZE
 from simcore.core.errors import SmasimInputError
 from simcore.core.variables import VARIABLES
 from simcore.io.writer import DirectTarget, ResultWriter
+from simcore.model.params import ModelParams
 from simcore.run.parallel import (
     DaskExecutor,
     InProcessExecutor,
@@ -159,18 +160,19 @@ def test_every_block_is_simulated_once(
     not simulated again (a third of the blocks of a batch of 1e5-path scenarios)."""
     import simcore.run.runner as runner_module
 
-    simulated: list[tuple[str, int]] = []
-    simulate_block = runner_module.simulate_block
+    simulated: dict[int, list[int]] = {}
+    simulate_resolved_block = runner_module.simulate_resolved_block
 
-    def recorded(scenario: Scenario, block: int, **options: Any) -> dict[str, Any]:
-        simulated.append((scenario.run.name, block))
-        return simulate_block(scenario, block, **options)
+    def recorded(params: ModelParams, block: int, **options: Any) -> dict[str, Any]:
+        # A scenario's blocks all read its one resolved ModelParams: its identity names it.
+        simulated.setdefault(id(params), []).append(block)
+        return simulate_resolved_block(params, block, **options)
 
-    monkeypatch.setattr(runner_module, "simulate_block", recorded)
+    monkeypatch.setattr(runner_module, "simulate_resolved_block", recorded)
     path = run_scenarios(scenarios, tmp_path / "x.h5", batch=True,
                          executor=InProcessExecutor(threads=2)).path
-    names = [s.run.name for s in scenarios]
-    assert sorted(simulated) == sorted((name, b) for name in names for b in range(3))
+    assert len(simulated) == len(scenarios)
+    assert all(sorted(blocks) == list(range(3)) for blocks in simulated.values())
     assert _variables(path) == _variables(serial_file)
 
 

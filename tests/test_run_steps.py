@@ -18,13 +18,15 @@ from simcore.core.variables import SUMMARIZED
 from simcore.io.provenance import provenance_attrs
 from simcore.io.reader import read_samples, read_summary
 from simcore.io.writer import ResultWriter
-from simcore.model.engine import simulate
+from simcore.model.engine import simulate, simulate_block
+from simcore.model.params import ModelParams, resolve_params
 from simcore.run.runner import (
     chunk_blocks,
     commit_run,
     plan_run,
     run_scenarios,
     simulate_into,
+    stored_block,
     summarize_run,
 )
 from simcore.stats.moments import Moments
@@ -99,6 +101,35 @@ def test_the_steps_compose_to_what_run_scenarios_writes(make_scenario: Factory,
     ours, theirs = read_summary(result.path), read_summary(composed.path)
     for name in ours.data_vars:
         np.testing.assert_array_equal(ours[name].values, theirs[name].values)
+
+
+def test_parameters_are_resolved_once_per_scenario_and_shared_by_every_block(
+    make_scenario: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import simcore.run.runner as runner_module
+
+    calls: list[str] = []
+
+    def counted(scenario: Scenario, **options: bool) -> ModelParams:
+        calls.append(scenario.run.name)
+        return resolve_params(scenario, **options)
+
+    monkeypatch.setattr(runner_module, "resolve_params", counted)
+    a = make_scenario({"run": {"samples": 2 * BLOCK_SIZE + 5, "seed": 7}})
+    b = make_scenario({"run": {"name": "b", "samples": 2 * BLOCK_SIZE + 5, "seed": 7}})
+    plan = plan_run([a, b], batch=True, chunk_size=1)
+    assert calls == ["baseline", "b"]
+    tasks = plan.tasks()
+    assert len(tasks) == 6
+    assert all(task.params is plan.params[task.file_scenario or 0] for task in tasks)
+    # Each block from the shared parameters is the block the scenario alone gives.
+    np.testing.assert_array_equal(
+        stored_block(tasks[4], 2)["contribution_usd"],
+        simulate_block(b, 2, seed=7)["contribution_usd"],
+    )
+    calls.clear()
+    run_scenarios([a, b], tmp_path / "ab.h5", batch=True, chunk_size=1)
+    assert calls == ["baseline", "b"]  # not once per block (3 per scenario)
 
 
 @pytest.mark.parametrize("command", ["info", "validate"])

@@ -23,7 +23,7 @@ from simcore.core.errors import ParameterError, PathsNotStoredError
 from simcore.core.variables import VARIABLES
 from simcore.io.provenance import file_info
 from simcore.io.reader import read_samples
-from simcore.run.runner import run_scenarios
+from simcore.run.runner import StorageOptions, run_scenarios
 from tests.conftest import ROOT
 
 #: Five blocks: the brackets are narrowed after the fourth (the last block uses the new ones).
@@ -60,7 +60,8 @@ def everything(scenarios: list[Scenario], tmp_path_factory: pytest.TempPathFacto
 def test_the_summary_of_a_store_run_equals_the_summary_of_a_full_run(
     scenarios: list[Scenario], everything: Path, tmp_path: Path, store: list[str]
 ) -> None:
-    path = run_scenarios(scenarios, tmp_path / "some.h5", batch=True, store=store).path
+    path = run_scenarios(scenarios, tmp_path / "some.h5", batch=True,
+                         storage=StorageOptions(store=store)).path
     expected, got = summary_group(everything), summary_group(path)
     assert got.keys() == expected.keys()
     assert len(got) > 80  # six statistics of 15 variables, outcome frequencies, coordinates
@@ -96,7 +97,7 @@ def test_a_misplaced_bracket_of_a_variable_without_paths_is_simulated_again(
     monkeypatch.setattr(runner_mod, "plan_summary", misplaced)
     monkeypatch.setattr(runner_mod, "simulate_again", counted)
     path = run_scenarios(scenarios, tmp_path / "misplaced.h5", batch=True,
-                         store=["rok_share"]).path
+                         storage=StorageOptions(store=["rok_share"])).path
     assert "contribution_usd" in again and "rok_share" not in again
     expected, got = summary_group(everything), summary_group(path)
     assert [name for name in expected if got[name] != expected[name]] == []
@@ -105,7 +106,8 @@ def test_a_misplaced_bracket_of_a_variable_without_paths_is_simulated_again(
 def test_paths_a_file_does_not_have_are_one_line_naming_the_option(tmp_path: Path) -> None:
     scenario = load_scenario(ROOT / "configs" / "baseline.toml").with_overrides(
         samples=2_000, seed=3)
-    path = run_scenarios([scenario], tmp_path / "usd.h5", store=["contribution_usd"]).path
+    path = run_scenarios([scenario], tmp_path / "usd.h5",
+                         storage=StorageOptions(store=["contribution_usd"])).path
     with pytest.raises(PathsNotStoredError, match=(
         r"usd\.h5: troops has a summary but no paths in this file \(its run stored the paths "
         r"of contribution_usd\); run it with store troops to keep them"
@@ -139,7 +141,8 @@ def test_store_names_variables_of_the_run(tmp_path: Path) -> None:
     scenario = load_scenario(ROOT / "configs" / "baseline.toml").with_overrides(samples=100)
     with pytest.raises(ParameterError, match=r"^store troop: not a variable of this run; "
                                              r"choose from inflation_kr, "):
-        run_scenarios([scenario], tmp_path / "x.h5", store=["troop"])
+        run_scenarios([scenario], tmp_path / "x.h5",
+                      storage=StorageOptions(store=["troop"]))
     result = CliRunner().invoke(cli, ["run", str(ROOT / "configs" / "baseline.toml"),
                                       "--samples", "100", "-o", str(tmp_path / "x.h5"),
                                       "--store", "contribution_usd,troop"])

@@ -21,10 +21,10 @@ revised data, not what was known at the time.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -39,8 +39,10 @@ from simcore.core.records import record_number
 from simcore.core.types import DRIVERS, Driver
 from simcore.evidence.calibrate import Calibration, calibrate
 from simcore.evidence.history import KRW_PER_100M, History
-from simcore.io.layout import KIND_ATTR
 from simcore.model.engine import simulate
+
+if TYPE_CHECKING:  # xarray is loaded only to write or read a file
+    import xarray as xr
 
 #: Quantile levels stored per forecast (METHODS.md §C).
 LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
@@ -52,7 +54,7 @@ DEFAULT_HORIZON = 6
 DEFAULT_SAMPLES = 100_000
 #: The seed of every backtest simulation (the shipped configs' seed): results reproduce.
 SEED = 20261128
-#: The value of :data:`~simcore.io.layout.KIND_ATTR` that marks a backtest file.
+#: The file kind (:data:`~simcore.io.layout.OTHER_KINDS`) of a backtest file.
 BACKTEST_KIND = "backtest"
 #: A driver with fewer pairs (years, for defense) at an origin is not scored there.
 MIN_PAIRS = 10
@@ -419,15 +421,14 @@ def backtest_settings(result: DriverBacktest) -> str:
     ]) + "\n"
 
 
-def write_backtest(result: DriverBacktest, path: Path, *, overwrite: bool = False,
-                   negotiations: NegotiationBacktest | None = None) -> None:
-    """The forecasts as netCDF: ``forecast (driver, origin, lead, level)``,
-    ``realized (driver, origin, lead)`` and ``pit``, CF attributes and provenance; with
+def backtest_dataset(
+    result: DriverBacktest, negotiations: NegotiationBacktest | None = None
+) -> xr.Dataset:
+    """The forecasts as the backtest file stores them: ``forecast (driver, origin, lead,
+    level)``, ``realized (driver, origin, lead)`` and ``pit``, with CF attributes; with
     ``negotiations``, its scores per ``(model, agreement)`` too
     (:func:`simcore.analysis.negotiation_backtest.negotiation_dataset`)."""
     import xarray as xr
-
-    from simcore.io.atomic import replacing
 
     dims = ("driver", "origin", "lead")
     units = "; ".join(f"{d}: {UNITS[d]}" for d in DRIVERS)
@@ -456,47 +457,60 @@ def write_backtest(result: DriverBacktest, path: Path, *, overwrite: bool = Fals
                                                    "units": "1"}),
         },
         attrs={
-            "Conventions": "CF-1.8",
             "title": "smasim backtest: rolling-origin driver forecasts against the data",
             "config": backtest_settings(result),
             "seed": SEED,
             "n_samples": result.samples,
-            "smasim_version": version("smasim"),
             "source": f"smasim backtest on {result.source}",
-            KIND_ATTR: BACKTEST_KIND,
         },
     )
     if negotiations is not None:
         dataset = xr.merge([dataset, negotiation_dataset(negotiations)],
                            combine_attrs="override")
-    with replacing(path, overwrite=overwrite) as temp:
-        dataset.to_netcdf(temp, engine="h5netcdf")
+    return dataset
+
+
+def write_backtest(
+    result: DriverBacktest, path: Path, *, overwrite: bool = False,
+    negotiations: NegotiationBacktest | None = None, command: str | None = None,
+) -> None:
+    """Write :func:`backtest_dataset` of the result (and ``negotiations``) to ``path`` (under
+    a temporary name, renamed when complete), with provenance; ``command`` is recorded in
+    ``history`` (default: this process's command line)."""
+    from simcore.io.dataset_file import write_dataset
+    from simcore.io.provenance import origin_attrs
+
+    write_dataset(backtest_dataset(result, negotiations), path, kind=BACKTEST_KIND,
+                  overwrite=overwrite, provenance=origin_attrs(command or " ".join(sys.argv)))
 
 
 def read_negotiation_backtest(path: Path) -> NegotiationBacktest | None:
-    """The negotiation backtest a file of :func:`write_backtest` holds (None: none)."""
-    import xarray as xr
+    """The negotiation backtest a file of :func:`write_backtest` holds (None: none).
 
-    try:
-        with xr.open_dataset(path, engine="h5netcdf") as dataset:
-            return negotiation_backtest_of(dataset.load())
-    except (OSError, ValueError) as err:
-        raise SmasimInputError(f"{path}: not a readable netCDF backtest file ({err})") from None
+    Raises
+    ------
+    ResultFileError
+        Missing, unreadable, or not a smasim backtest file.
+    """
+    from simcore.io.dataset_file import read_dataset
+
+    return negotiation_backtest_of(read_dataset(path, kind=BACKTEST_KIND))
 
 
 def read_backtest(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``forecast``, ``realized``, ``pit`` and the leads of a file of :func:`write_backtest`."""
-    import xarray as xr
+    """``forecast``, ``realized``, ``pit`` and the leads of a file of :func:`write_backtest`.
 
-    try:
-        with xr.open_dataset(path, engine="h5netcdf") as dataset:
-            if "forecast" not in dataset or "realized" not in dataset:
-                raise SmasimInputError(f"{path}: not a smasim backtest file (no forecast)")
-            if list(dataset["driver"].values) != list(DRIVERS):
-                raise SmasimInputError(f"{path}: drivers differ from {', '.join(DRIVERS)}")
-            return (dataset["forecast"].values, dataset["realized"].values,
-                    dataset["pit"].values, dataset["lead"].values)
-    except (OSError, ValueError) as err:
-        if isinstance(err, SmasimInputError):
-            raise
-        raise SmasimInputError(f"{path}: not a readable netCDF backtest file ({err})") from None
+    Raises
+    ------
+    ResultFileError
+        Missing, unreadable, or not a smasim backtest file.
+    SmasimInputError
+        Its drivers are not this version's.
+    """
+    from simcore.io.dataset_file import read_dataset
+
+    dataset = read_dataset(path, kind=BACKTEST_KIND)
+    if list(dataset["driver"].values) != list(DRIVERS):
+        raise SmasimInputError(f"{path}: drivers differ from {', '.join(DRIVERS)}")
+    return (dataset["forecast"].values, dataset["realized"].values, dataset["pit"].values,
+            dataset["lead"].values)

@@ -34,11 +34,10 @@ import numpy as np
 import xarray as xr
 
 from simcore.analysis.explore import read_exploration
-from simcore.core.errors import ParameterError, ResultFileError, did_you_mean, literal
+from simcore.core.errors import ParameterError, did_you_mean, literal
 from simcore.core.variables import VARIABLES
-from simcore.io.atomic import replacing
-from simcore.io.layout import KIND_ATTR
-from simcore.io.provenance import package_versions
+from simcore.io.dataset_file import read_dataset, write_dataset
+from simcore.io.provenance import origin_attrs
 from simcore.read.rows import record_number
 from simcore.stats.prim import (
     MASS_MIN,
@@ -510,8 +509,9 @@ def discover(
     )
 
 
-def discovery_dataset(discovery: Discovery, *, command: str) -> xr.Dataset:
-    """A discovery as the netCDF dataset of its file (docs/spec/CONFIG.md)."""
+def discovery_dataset(discovery: Discovery) -> xr.Dataset:
+    """A discovery as the netCDF dataset of its file (docs/spec/CONFIG.md), with CF
+    attributes; provenance is added when it is written (:func:`write_discovery`)."""
     t, inputs = discovery.trajectory, discovery.inputs
     flag = np.int8
     data_vars: dict[str, Any] = {
@@ -584,13 +584,8 @@ def discovery_dataset(discovery: Discovery, *, command: str) -> xr.Dataset:
     }
     coords = {"input": ("input", np.asarray(inputs.keys, dtype=object),
                         {"long_name": "configuration key"})}
-    versions = package_versions()
     attrs = {
         "title": "smasim discover: the judgments under which an outcome happens (PRIM, CART)",
-        KIND_ATTR: KIND,
-        "source": f"smasim {versions['smasim']}",
-        "smasim_version": versions["smasim"],
-        "history": command,
         "exploration": discovery.source,
         "where": discovery.case.text,
         "statistic": discovery.case.label,
@@ -613,13 +608,12 @@ def discovery_dataset(discovery: Discovery, *, command: str) -> xr.Dataset:
 
 def write_discovery(discovery: Discovery, path: str | Path, *, command: str,
                     overwrite: bool = False) -> Path:
-    """Write a discovery to ``path`` (under a temporary name, renamed when complete)."""
-    path = Path(path)
-    dataset = discovery_dataset(discovery, command=command)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(path, overwrite=overwrite) as temp:
-        dataset.to_netcdf(temp, engine="h5netcdf")
-    return path
+    """Write a discovery to ``path`` through :func:`simcore.io.dataset_file.write_dataset`
+    (under a temporary name, renamed when complete), its provenance the command's
+    (:func:`simcore.io.provenance.origin_attrs`): the exploration it read is named in the
+    ``exploration`` attribute and records its own."""
+    return write_dataset(discovery_dataset(discovery), path, kind=KIND,
+                         provenance=origin_attrs(command), overwrite=overwrite)
 
 
 def read_discovery(path: str | Path) -> Discovery:
@@ -628,20 +622,10 @@ def read_discovery(path: str | Path) -> Discovery:
     Raises
     ------
     ResultFileError
-        Missing, unreadable, or not a smasim discovery file.
+        Missing, unreadable, or not a smasim discovery file (:func:`read_dataset`'s line
+        names what it is and what reads it).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ResultFileError(f"{path}: no such file")
-    try:
-        with xr.open_dataset(path, engine="h5netcdf") as opened:
-            data = opened.load()
-    except (OSError, ValueError) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ResultFileError(f"{path}: not a readable netCDF-4 file ({reason})") from None
-    if data.attrs.get(KIND_ATTR) != KIND:
-        raise ResultFileError(f"{path}: not a smasim discovery file (write one with smasim "
-                              "discover EXPLORATION --where …)")
+    data = read_dataset(path, kind=KIND)
     bounds = np.vstack([data["input_lower_bound"].values, data["input_upper_bound"].values])
     restricted = data["restricted"].values.astype(bool)
     total = int(data["case"].values.sum())

@@ -43,7 +43,13 @@ from simcore.core.errors import ParameterError, ResultFileError, literal
 from simcore.core.variables import SUMMARIZED, VARIABLES
 from simcore.io.layout import KIND_ATTR
 from simcore.run.parallel import ChunkExecutor, ProgressCallback
-from simcore.run.runner import RunResult, ScenarioReduction, resolve_seed, run_scenarios
+from simcore.run.runner import (
+    RunResult,
+    ScenarioReduction,
+    StorageOptions,
+    resolve_seed,
+    run_scenarios,
+)
 from simcore.stats.designs import (
     DESIGNS,
     BetaMarginal,
@@ -587,10 +593,8 @@ def run_exploration(
     plan: ExplorePlan,
     output: str | Path,
     *,
-    store: Sequence[str] | None = (),
+    storage: StorageOptions = StorageOptions(store=()),
     chunk_size: int | None = None,
-    float32: bool = False,
-    compress: bool = False,
     overwrite: bool = False,
     force: bool = False,
     progress: ProgressCallback | None = None,
@@ -605,10 +609,10 @@ def run_exploration(
         :func:`plan_exploration`.
     output : str or Path
         The result file: a batch file with the ``explore`` group.
-    store : sequence of str, optional
-        Variables whose paths the file keeps (default none: 256 points of 1e5 paths would be
-        100+ GB); None keeps all.
-    chunk_size, float32, compress, overwrite, force, progress, executor, command
+    storage : StorageOptions
+        How the file stores its values; by default it keeps no paths (``store=()``: 256
+        points of 1e5 paths would be 100+ GB); ``store=None`` keeps all.
+    chunk_size, overwrite, force, progress, executor, command
         As :func:`simcore.run.runner.run_scenarios`.
     """
     summarized = plan.variables
@@ -619,8 +623,8 @@ def run_exploration(
 
     return run_scenarios(
         plan.scenarios, output, batch=True, seed=plan.seed, seed_source=plan.seed_source,
-        chunk_size=chunk_size, float32=float32, compress=compress, store=store,
-        summarize=summarized if store is not None else None, thresholds=plan.thresholds,
+        chunk_size=chunk_size, storage=storage,
+        summarize=summarized if storage.store is not None else None, thresholds=plan.thresholds,
         overwrite=overwrite, force=force, progress=progress, executor=executor,
         command=command or " ".join(sys.argv), scenario_coords=plan.scenario_coords(),
         groups=explore_group,

@@ -355,12 +355,15 @@ def negotiation_dataset(result: NegotiationBacktest) -> Any:
             "model": ("model", [m.name for m in result.models],
                       {"long_name": "negotiation model: history_model, status_quo or a "
                                     "judgment scenario"}),
-            "model_kind": ("model", [m.kind for m in result.models]),
+            "model_kind": ("model", [m.kind for m in result.models],
+                           {"long_name": "kind of model: history, status_quo, judgment or "
+                                         "in_sample"}),
             "model_same_as": ("model", [", ".join(m.same_as) for m in result.models],
                               {"long_name": "scenarios with the same forecasts"}),
-            "agreement": ("agreement", [e.agreement for e in events]),
+            "agreement": ("agreement", [e.agreement for e in events],
+                          {"long_name": "special measures agreement"}),
             "first_year": ("agreement", np.array([e.first_year for e in events], np.int32),
-                           {"units": "year"}),
+                           {"long_name": "first year of the agreement", "units": "year"}),
             "change": ("agreement", np.array([e.change for e in events]),
                        {"units": "1", "long_name": "first-year change of the agreement"}),
             "status_quo": ("agreement", np.array([e.status_quo for e in events]),

@@ -1,11 +1,18 @@
 """The sensitivity file: one netCDF-4 file per analysis (METHODS.md §S).
 
-Dimensions ``variable``, ``year`` (calendar years as text, and ``"horizon"`` for totals over
-the horizon), ``group`` and ``input``; variables ``shapley``, ``shapley_se``, ``closed``,
-``total`` (variable, year, group), ``variance_ratio`` and ``status`` (variable, year), and
-``rank_correlation`` (variable, year, input). Global attributes carry the configuration and
-the seed as in a run file, and the estimator's sizes. Written through xarray (engine
-h5netcdf) under a temporary name and renamed when complete."""
+In the file, dimensions ``variable``, ``year`` (calendar years, int32), ``group`` and
+``input``; variables ``shapley``, ``shapley_se``, ``closed``, ``total`` (variable, year,
+group), ``variance_ratio`` and ``status`` (variable, year), and ``rank_correlation``
+(variable, year, input). A horizon variable (a total over the horizon) has no year: its
+results are in the same variables with the suffix ``_horizon`` and no ``year`` dimension
+(``shapley_horizon (variable, group)`` …), present when one is analysed. Global attributes
+carry the configuration and the seed as in a run file, and the estimator's sizes. Written and
+read through :mod:`simcore.io.dataset_file` (kind ``sensitivity``).
+
+:func:`read_sensitivity` gives the analysis's view of a file: one ``year`` dimension labelled
+by text, the calendar years then ``"horizon"`` (what the tables and figures read), as files
+of smasim 0.1 stored it; such files are read as they are.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +22,18 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from simcore.analysis.sensitivity import STATUS_MEANINGS, SensitivityResult
-from simcore.core.errors import ResultFileError
-from simcore.io.atomic import replacing
-from simcore.io.layout import KIND_ATTR
+from simcore.analysis.sensitivity import HORIZON, STATUS_MEANINGS, SensitivityResult
+from simcore.io.dataset_file import read_dataset, write_dataset
 from simcore.io.provenance import provenance_attrs
 
-#: The value of :data:`~simcore.io.layout.KIND_ATTR` that marks a sensitivity file.
+#: The file kind (:data:`~simcore.io.layout.OTHER_KINDS`) of a sensitivity file.
 KIND = "sensitivity"
+
+#: Suffix of the variables holding the results of horizon variables, which have no year.
+HORIZON_SUFFIX = "_horizon"
+
+#: The ``year`` coordinate of the analysis's view (:func:`read_sensitivity`).
+_LABELLED_YEAR = {"long_name": "calendar year, or 'horizon' for a total over the horizon"}
 
 
 _INDEX_ATTRS = {
@@ -33,9 +44,9 @@ _INDEX_ATTRS = {
 }
 
 
-def sensitivity_dataset(result: SensitivityResult, *, command: str) -> xr.Dataset:
-    """The result as an xarray Dataset with CF attributes and provenance."""
-    scenario = result.scenario
+def labelled_dataset(result: SensitivityResult) -> xr.Dataset:
+    """The result as the analysis sees it: one ``year`` dimension labelled by text, the
+    calendar years then ``"horizon"`` (what :func:`read_sensitivity` gives back)."""
     triple = ("variable", "year", "group")
     data_vars: dict[str, tuple[Any, ...]] = {
         name: (triple, getattr(result, name), {"units": "1", "long_name": text})
@@ -62,22 +73,40 @@ def sensitivity_dataset(result: SensitivityResult, *, command: str) -> xr.Datase
     )
     coords = {
         "variable": ("variable", list(result.variables), {"long_name": "output variable"}),
-        "year": ("year", [str(y) for y in result.years],
-                 {"long_name": "calendar year, or 'horizon' for a total over the horizon"}),
+        "year": ("year", [str(y) for y in result.years], _LABELLED_YEAR),
         "group": ("group", list(result.groups), {"long_name": "group of random inputs"}),
         "input": ("input", list(result.inputs), {"long_name": "scalar random input"}),
     }
-    attrs = provenance_attrs([scenario], seed=result.seed, seed_source=result.seed_source,
-                             command=command)
-    attrs.update({
+    attrs = {
         "title": "smasim: which uncertainty drives each year (grouped Shapley effects)",
-        KIND_ATTR: KIND,
         "outer_draws": result.outer,
         "inner_draws": result.inner,
         "batches": result.batches,
         "tornado_samples": result.tornado_samples,
-    })
+    }
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def sensitivity_dataset(result: SensitivityResult) -> xr.Dataset:
+    """The result as the file stores it: integer years, horizon variables apart (the module's
+    layout), with CF attributes; provenance is added when it is written."""
+    labelled = labelled_dataset(result)
+    labels = [str(y) for y in labelled["year"].values]
+    calendar = [label for label in labels if label != HORIZON]
+    by_year = [str(name) for name in labelled.data_vars if "year" in labelled[name].dims]
+    if calendar:
+        stored = labelled.sel(year=calendar).assign_coords(
+            year=("year", np.asarray(calendar, dtype=np.int32),
+                  {"long_name": "calendar year", "units": "1"}))
+    else:  # horizon variables only: no year at all
+        stored = labelled.drop_vars([*by_year, "year"])
+    if HORIZON in labels:
+        total = labelled.sel(year=HORIZON, drop=True)
+        for name in by_year:
+            stored[name + HORIZON_SUFFIX] = total[name].assign_attrs(
+                comment="of the horizon variables: totals over the horizon, which have no year"
+            )
+    return stored
 
 
 def write_sensitivity(
@@ -90,33 +119,38 @@ def write_sensitivity(
     OutputExistsError
         ``path`` exists and ``overwrite`` is False, or ``path`` is a directory.
     """
-    path = Path(path)
-    dataset = sensitivity_dataset(result, command=command)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(path, overwrite=overwrite) as temp:
-        dataset.to_netcdf(temp, engine="h5netcdf")
-    return path
+    provenance = provenance_attrs([result.scenario], seed=result.seed,
+                                  seed_source=result.seed_source, command=command)
+    return write_dataset(sensitivity_dataset(result), path, kind=KIND, provenance=provenance,
+                         overwrite=overwrite)
 
 
 def read_sensitivity(path: str | Path) -> xr.Dataset:
-    """A sensitivity file, loaded into memory.
+    """A sensitivity file, loaded into memory, in the analysis's view: one ``year``
+    dimension labelled ``"2026"`` … and ``"horizon"`` (see the module).
 
     Raises
     ------
     ResultFileError
         Missing, unreadable, or not a smasim sensitivity file.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ResultFileError(f"{path}: no such file")
-    try:
-        with xr.open_dataset(path, engine="h5netcdf") as dataset:
-            loaded = dataset.load()
-    except (OSError, ValueError) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ResultFileError(f"{path}: not a readable netCDF-4 file ({reason})") from None
-    if loaded.attrs.get(KIND_ATTR) != KIND:
-        raise ResultFileError(
-            f"{path}: not a smasim sensitivity file (write one with smasim sensitivity)"
-        )
-    return loaded
+    stored = read_dataset(path, kind=KIND)
+    if "year" in stored.coords and stored["year"].dtype.kind in "OSU":
+        return stored  # smasim 0.1: the years were text already
+    totals = [str(name) for name in stored.data_vars if str(name).endswith(HORIZON_SUFFIX)]
+    parts = []
+    if "year" in stored.dims:
+        yearly = stored.drop_vars(totals)
+        parts.append(yearly.assign_coords(
+            year=("year", [str(y) for y in stored["year"].values], _LABELLED_YEAR)))
+    if totals:
+        horizon = stored[totals].rename({name: name.removesuffix(HORIZON_SUFFIX)
+                                         for name in totals})
+        horizon = horizon.expand_dims(year=[HORIZON]).assign_coords(
+            year=("year", [HORIZON], _LABELLED_YEAR))
+        for name in horizon.data_vars:
+            horizon[name].attrs.pop("comment", None)
+        parts.append(horizon)
+    labelled = xr.concat(parts, dim="year", combine_attrs="override") if len(parts) > 1 \
+        else parts[0]
+    return labelled.transpose("variable", "year", ...)

@@ -177,7 +177,12 @@ def _names_key(message: str, key: str) -> bool:
 SHARED_RUN_KEYS = ("base_year", "horizon", "samples", "seed", "sampler", "percentiles")
 
 
-def check_batch(scenarios: Sequence[Scenario], sources: Sequence[str]) -> None:
+def check_batch(
+    scenarios: Sequence[Scenario],
+    sources: Sequence[str] | None = None,
+    *,
+    keys: Sequence[str] = SHARED_RUN_KEYS,
+) -> None:
     """Raise :class:`ConfigError` unless the scenarios can run as one batch.
 
     They must have distinct names and agree on :data:`SHARED_RUN_KEYS`, so that they share
@@ -187,9 +192,14 @@ def check_batch(scenarios: Sequence[Scenario], sources: Sequence[str]) -> None:
     ----------
     scenarios : sequence of Scenario
         The batch, after overrides.
-    sources : sequence of str
-        Where each scenario came from (file names), for the messages.
+    sources : sequence of str, optional
+        Where each scenario came from (file names), for the messages; default their places
+        in the argument: ``scenarios[0]``, ``scenarios[1]`` …
+    keys : sequence of str
+        The ``run`` keys compared (a run given its own seed ignores ``seed``).
     """
+    if sources is None:
+        sources = [f"scenarios[{index}]" for index in range(len(scenarios))]
     names = [s.run.name for s in scenarios]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -199,7 +209,7 @@ def check_batch(scenarios: Sequence[Scenario], sources: Sequence[str]) -> None:
         )
         raise ConfigError(f"run.name: scenario names in a batch must be unique; repeated: {where}")
     first = scenarios[0]
-    for key in SHARED_RUN_KEYS:
+    for key in keys:
         expected = getattr(first.run, key)
         for scenario, source in zip(scenarios[1:], sources[1:], strict=True):
             if getattr(scenario.run, key) != expected:

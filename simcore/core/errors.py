@@ -44,6 +44,8 @@ PARAMETER_WORDING = {
     "outcome": "outcome",
     "criterion": "criterion",
     "sense": "sense",
+    "chunk_size": "chunk_size",
+    "batch": "batch=True",
 }
 
 

@@ -198,6 +198,18 @@ SUMMARY_ONLY_ATTR = "summary_only_variables"
 SUMMARY_FLOAT_ATTR = "summary_only_float_type"
 
 
+def global_attrs(layout: FileLayout, provenance: Mapping[str, Any]) -> dict[str, Any]:
+    """A result file's global attributes: its ``provenance``
+    (:func:`simcore.io.provenance.provenance_attrs`), then, when some variables are summarized
+    without their paths, which ones (:data:`SUMMARY_ONLY_ATTR`) and in which floating-point
+    type (:data:`SUMMARY_FLOAT_ATTR`)."""
+    attrs = dict(provenance)
+    if layout.summary_only:
+        attrs[SUMMARY_ONLY_ATTR] = " ".join(layout.summary_only)
+        attrs[SUMMARY_FLOAT_ATTR] = "float32" if layout.float32 else "float64"
+    return attrs
+
+
 def flag_attrs(codes: Sequence[int]) -> dict[str, Any]:
     """CF ``flag_values``/``flag_meanings`` of outcome codes, each with its fixed meaning
     (:func:`simcore.core.outcomes.outcome_meaning`)."""

@@ -161,10 +161,34 @@ def version_differences(info: FileInfo) -> dict[str, tuple[str, str]]:
             if installed[name] != version}
 
 
+def origin_attrs(command: str) -> dict[str, object]:
+    """What every file smasim writes records about its making: the CF conventions, the
+    versions of smasim, its libraries and Python (:data:`VERSIONS_ATTR`), the platform
+    (:func:`platform_attrs`), when (UTC), and the command (``history``).
+
+    Parameters
+    ----------
+    command : str
+        The command line (or what a notebook says it ran).
+    """
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    versions = installed_versions()
+    return {
+        "Conventions": CF_CONVENTIONS,
+        "source": f"smasim {versions['smasim']}",
+        "history": f"{created} {command}",
+        "created": created,
+        "smasim_version": versions["smasim"],
+        VERSIONS_ATTR: " ".join(f"{name}={version}" for name, version in versions.items()),
+        **platform_attrs(),
+    }
+
+
 def provenance_attrs(
     scenarios: Sequence[Scenario], *, seed: int, seed_source: str, command: str
 ) -> dict[str, object]:
-    """Global attributes that let anyone run the file again (:func:`simcore.run.rerun.rerun`).
+    """Global attributes that let anyone run the file again (:func:`simcore.run.rerun.rerun`):
+    :func:`origin_attrs`, the scenarios' resolved configurations and the seed.
 
     Parameters
     ----------
@@ -179,17 +203,11 @@ def provenance_attrs(
         The command line, for ``history``.
     """
     first = scenarios[0]
-    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    versions = installed_versions()
+    origin = origin_attrs(command)
     attrs: dict[str, object] = {
-        "Conventions": CF_CONVENTIONS,
+        "Conventions": origin.pop("Conventions"),
         "title": "smasim: US-ROK Special Measures Agreement cost-sharing simulation",
-        "source": f"smasim {versions['smasim']}",
-        "history": f"{created} {command}",
-        "created": created,
-        "smasim_version": versions["smasim"],
-        VERSIONS_ATTR: " ".join(f"{name}={version}" for name, version in versions.items()),
-        **platform_attrs(),
+        **origin,
         "scenario_names": " ".join(s.run.name for s in scenarios),
         "seed": str(seed),
         "seed_source": seed_source,

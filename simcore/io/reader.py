@@ -103,6 +103,17 @@ def read_structure(path: str | Path) -> dict[str, Any]:
     }
 
 
+def existing_file(path: str | Path, what: str) -> Path:
+    """``path``, or :class:`ResultFileError` if it does not exist or is a directory (not
+    ``what`` a command expected, e.g. ``"a result file"``)."""
+    path = Path(path)
+    if not path.exists():
+        raise ResultFileError(f"{path}: no such file")
+    if path.is_dir():
+        raise ResultFileError(f"{path}: is a directory, not {what}")
+    return path
+
+
 def check_result_file(path: str | Path, *, complete: bool = True) -> Path:
     """Raise :class:`ResultFileError` unless ``path`` is a smasim result file.
 
@@ -126,11 +137,7 @@ def check_result_file(path: str | Path, *, complete: bool = True) -> Path:
         HDF5 (a netCDF-3 file is named as such), truncated, not written by smasim, or
         incomplete.
     """
-    path = Path(path)
-    if not path.exists():
-        raise ResultFileError(f"{path}: no such file")
-    if path.is_dir():
-        raise ResultFileError(f"{path}: is a directory, not a result file")
+    path = existing_file(path, "a result file")
     try:
         if not h5py.is_hdf5(path):
             with path.open("rb") as handle:
@@ -245,8 +252,13 @@ def read_samples(
         return dataset[scenario] if scenario is not None else dataset[()]
 
 
-def read_scenario_coords(path: str | Path) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+def read_scenario_coords(
+    path: str | Path, *, complete: bool = True
+) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
     """The extra coordinates along ``scenario`` of a batch file (a sweep's swept values).
+
+    ``complete=False`` also reads the file of a run that did not finish (its structure,
+    coordinates included, is written first).
 
     Returns
     -------
@@ -255,7 +267,8 @@ def read_scenario_coords(path: str | Path) -> dict[str, tuple[np.ndarray, dict[s
         single run or a batch without them.
     """
     coords = {}
-    with h5py.File(check_result_file(path), "r") as handle:
+    path = check_result_file(path, complete=complete)
+    with h5py.File(path, "r", locking=complete) as handle:
         for name, item in handle.items():
             # Dimension scales (scenario, sample, year) are not coordinates of this kind.
             if (isinstance(item, h5py.Dataset) and item.ndim == 1

@@ -36,13 +36,12 @@ from simcore.io.atomic import refuse_existing
 from simcore.io.direct_io import ALIGNMENT, ALIGNMENT_THRESHOLD, DirectWriter
 from simcore.io.layout import (
     COMPLETE_ATTR,
-    SUMMARY_FLOAT_ATTR,
     SUMMARY_GROUP,
-    SUMMARY_ONLY_ATTR,
     FileLayout,
     _coordinates,
     _storage,
     _variable_attrs,
+    global_attrs,
 )
 from simcore.io.partial import (
     CREATING_SUFFIX,
@@ -251,10 +250,7 @@ class ResultWriter:
         """
         layout = self.layout
         coords = _coordinates(layout)
-        attrs = dict(self.attrs)
-        if layout.summary_only:
-            attrs[SUMMARY_ONLY_ATTR] = " ".join(layout.summary_only)
-            attrs[SUMMARY_FLOAT_ATTR] = "float32" if layout.float32 else "float64"
+        attrs = global_attrs(layout, self.attrs)
         # CF: each data variable names the non-dimension coordinates along its dimensions;
         # those along none of them (no data variable at all) are named globally.
         auxiliary = sorted(name for name, (dim, _, _) in coords.items() if name != dim)

@@ -55,6 +55,7 @@ _EXPORTS = {
     "simulate_exchange_rate": "drivers",
     "simulate_inflation": "drivers",
     "simulate_paths": "engine",
+    "simulate_resolved_block": "engine",
     "simulate_troop_states": "drivers",
     "sum_over_years": "costs",
     "troop_cost_factor": "costs",

@@ -2,10 +2,11 @@
 
 :func:`simulate_paths` is the pure function of (resolved parameters, draws) that runs
 docs/spec/MODEL.md §1–7 vectorized over the block's samples; the year loop (inside the
-drivers and the agreement) is the only loop. :func:`simulate_block` composes it with
-:func:`simcore.model.params.resolve_params` and :func:`simcore.model.sampling.draw_block`:
-it is what a run maps over its blocks. A caller that builds its own draws (mixed, conditioned,
-historical) calls :func:`simulate_paths` directly.
+drivers and the agreement) is the only loop. :func:`simulate_resolved_block` composes it with
+:func:`simcore.model.sampling.draw_block`: it is what a run maps over its blocks, with the
+parameters resolved once per scenario (:func:`simcore.model.params.resolve_params`);
+:func:`simulate_block` resolves them from a scenario first. A caller that builds its own draws
+(mixed, conditioned, historical) calls :func:`simulate_paths` directly.
 """
 
 from __future__ import annotations
@@ -110,10 +111,43 @@ def simulate_paths(params: ModelParams, draws: BlockDraws) -> dict[str, np.ndarr
     return {name: values[name] for name in VARIABLES if name in values}
 
 
+def simulate_resolved_block(
+    params: ModelParams, block: int, *, seed: int, samples: int
+) -> dict[str, np.ndarray]:
+    """Simulate block ``block`` of a run of ``samples`` paths from resolved parameters:
+    :func:`simulate_paths` of :func:`~simcore.model.sampling.draw_block`.
+
+    What a run maps over its blocks: the parameters are resolved once per scenario and
+    shared by every block (:class:`~simcore.model.params.ModelParams` is immutable).
+
+    Parameters
+    ----------
+    params : ModelParams
+        The resolved parameters (:func:`simcore.model.params.resolve_params`).
+    block : int
+        Block index; samples ``block * BLOCK_SIZE`` up to the next block or the run's end.
+    seed : int
+        The run's seed (the configured one, or the entropy drawn for an unseeded run).
+    samples : int
+        Paths of the whole run (``run.samples``): they fix how many the last block holds.
+
+    Returns
+    -------
+    dict of str to ndarray
+        As :func:`simulate_paths`: shape (n, H) for yearly variables and (n,) for horizon
+        totals.
+    """
+    start, stop = block_bounds(block, samples)
+    if start >= stop:
+        raise ValueError(f"block {block} is past the run's {samples} samples")
+    return simulate_paths(params, draw_block(params, seed=seed, block=block, n=stop - start))
+
+
 def simulate_block(
     scenario: Scenario, block: int, *, seed: int, with_defense: bool = False
 ) -> dict[str, np.ndarray]:
-    """Simulate block ``block`` of a run: :func:`simulate_paths` of :func:`draw_block`.
+    """Simulate block ``block`` of a run of ``scenario``: :func:`simulate_resolved_block` of
+    :func:`~simcore.model.params.resolve_params`.
 
     Parameters
     ----------
@@ -134,20 +168,18 @@ def simulate_block(
         Every variable of the run's file layout (``defense_growth`` also with
         ``with_defense``): shape (n, H) for yearly variables and (n,) for horizon totals.
     """
-    start, stop = block_bounds(block, scenario.run.samples)
-    if start >= stop:
-        raise ValueError(f"block {block} is past the run's {scenario.run.samples} samples")
-    params = resolve_params(scenario, with_defense=with_defense)
-    return simulate_paths(params, draw_block(params, seed=seed, block=block, n=stop - start))
+    return simulate_resolved_block(resolve_params(scenario, with_defense=with_defense), block,
+                                   seed=seed, samples=scenario.run.samples)
 
 
 def simulate(scenario: Scenario, *, seed: int) -> dict[str, np.ndarray]:
     """Every block of a run in memory, concatenated along samples (for notebooks and tests).
 
     Memory grows with ``run.samples``; :func:`simcore.run.runner.run_scenarios` streams to a
-    file instead.
+    file instead, and :func:`simcore.run.in_memory.simulate_dataset` gives a labelled dataset.
     """
-    blocks = [
-        simulate_block(scenario, b, seed=seed) for b in range(block_count(scenario.run.samples))
-    ]
+    params = resolve_params(scenario)
+    samples = scenario.run.samples
+    blocks = [simulate_resolved_block(params, b, seed=seed, samples=samples)
+              for b in range(block_count(samples))]
     return {name: np.concatenate([blk[name] for blk in blocks]) for name in blocks[0]}

@@ -1,8 +1,10 @@
 """Resolved model parameters: everything the kernels read, as plain values.
 
 :func:`resolve_params` turns a validated :class:`~simcore.config.schema.Scenario` into a
-:class:`ModelParams` once per run; the drawing (:func:`simcore.model.sampling.draw_block`) and the
-simulating (:func:`simcore.model.engine.simulate_paths`) read only this value, never the pydantic
+:class:`ModelParams` once per run (:func:`simcore.run.runner.plan_run` resolves each scenario
+once, and every block of the run reads that value); the drawing
+(:func:`simcore.model.sampling.draw_block`) and the simulating
+(:func:`simcore.model.engine.simulate_paths`) read only this value, never the pydantic
 configuration. Calendar years become year indices ``t = 0 … H−1`` (0 = the first simulated
 year, ``base_year + 1``); money is in KRW or USD, rates are fractions per year. Sections
 refer to docs/spec/MODEL.md.

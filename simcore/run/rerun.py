@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from simcore.core.errors import SmasimInputError
-from simcore.io.provenance import file_info, stored_scenarios
+from simcore.io.provenance import FileInfo, file_info, stored_scenarios
+from simcore.io.reader import read_scenario_coords
 from simcore.run.parallel import ChunkExecutor, ProgressCallback
-from simcore.run.runner import RunResult, run_scenarios
+from simcore.run.runner import RunResult, StorageOptions, run_scenarios
 
 
 def default_rerun_path(path: str | Path) -> Path:
@@ -29,10 +30,10 @@ def rerun(
 ) -> RunResult:
     """Run a result file's stored configuration and seed again into a new file.
 
-    The scenarios, seed, batch layout and storage types (float32, compression) are the
-    file's, so the new file's variables are identical to the old one's when the same
-    version of smasim runs them. Only the provenance attributes (creation time, history,
-    ``seed_source``) differ.
+    The scenarios, seed, batch layout (a sweep's swept values included) and storage
+    (float32, compression, the variables kept) are the file's, so the new file's variables
+    are identical to the old one's when the same version of smasim runs them. Only the
+    provenance attributes (creation time, history, ``seed_source``) differ.
 
     Parameters
     ----------
@@ -65,14 +66,21 @@ def rerun(
         # The seed is passed beside the configurations, never written into them: an
         # unseeded run's entropy has 128 bits, more than a configuration's seed may.
         seed=info.seed,
-        seed_source=f"rerun of {path}",
-        chunk_size=chunk_size,
-        float32=info.float32,
-        compress=info.compressed,
-        store=info.store,
+        storage=recorded_storage(info),
         overwrite=overwrite,
         force=force,
-        progress=progress,
-        command=command,
         executor=executor,
+        chunk_size=chunk_size,
+        progress=progress,
+        seed_source=f"rerun of {path}",
+        command=command,
+        # A sweep's swept values along `scenario`, from the file's structure.
+        scenario_coords=read_scenario_coords(path, complete=info.complete) if info.batch
+        else None,
     )
+
+
+def recorded_storage(info: FileInfo) -> StorageOptions:
+    """How a result file says it stores its values: float32, compression, the variables
+    whose paths it keeps."""
+    return StorageOptions(float32=info.float32, compress=info.compressed, store=info.store)

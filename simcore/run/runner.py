@@ -30,6 +30,7 @@ from typing import TypeVar
 import numpy as np
 import xarray as xr
 
+from simcore.config.load import SHARED_RUN_KEYS, check_batch
 from simcore.config.schema import Scenario
 from simcore.core.design import BLOCK_SIZE, block_bounds, block_count
 from simcore.core.errors import ParameterError, literal
@@ -41,7 +42,8 @@ from simcore.io.provenance import provenance_attrs
 from simcore.io.reader import read_samples
 from simcore.io.summary_group import summary_dataset
 from simcore.io.writer import DirectTarget, ResultWriter
-from simcore.model.engine import simulate_block
+from simcore.model.engine import simulate_resolved_block
+from simcore.model.params import ModelParams, resolve_params
 from simcore.run.parallel import (
     DEFAULT_CHUNK_SIZE,
     ChunkExecutor,
@@ -69,11 +71,14 @@ __all__ = [
     "RunPlan",
     "RunResult",
     "ScenarioReduction",
+    "StorageOptions",
+    "check_run",
     "commit_run",
     "plan_run",
     "plan_summaries",
     "run_scenarios",
     "simulate_into",
+    "stored_block",
     "summarize_run",
 ]
 
@@ -114,6 +119,44 @@ class RunResult:
     scenarios: list[str]
 
 
+@dataclass(frozen=True)
+class StorageOptions:
+    """How a run's result file stores its values; never what they are.
+
+    All three are recorded in the file (:attr:`simcore.io.provenance.FileInfo.float32`,
+    ``compressed``, ``store``), so :func:`simcore.run.rerun.rerun` writes a file stored the
+    same way.
+
+    Attributes
+    ----------
+    float32 : bool
+        Store floating-point variables as float32 (half the bytes).
+    compress : bool
+        zlib compression (much slower to write, barely smaller for random floats).
+    store : sequence of str, optional
+        The variables whose paths the file keeps (default None: all; empty: the summary
+        group only), kept as a tuple. Every variable's summary is exact either way.
+
+    Examples
+    --------
+    >>> StorageOptions(float32=True, store=["contribution_usd"])
+    StorageOptions(float32=True, compress=False, store=('contribution_usd',))
+    """
+
+    float32: bool = False
+    compress: bool = False
+    store: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.store, str):  # a string is a sequence of letters, not of names
+            raise ParameterError(
+                f"{{store}}: a list of variable names, e.g. [{literal(repr(self.store))}], "
+                "not a string"
+            )
+        if self.store is not None:
+            object.__setattr__(self, "store", tuple(self.store))
+
+
 def resolve_seed(
     scenario: Scenario, seed: int | None = None, seed_source: str | None = None
 ) -> tuple[int, str]:
@@ -138,7 +181,7 @@ def chunk_blocks(samples: int, chunk_size: int) -> list[range]:
     [range(0, 2), range(2, 4), range(4, 5)]
     """
     if chunk_size < 1:
-        raise ValueError(f"chunk_size must be at least 1 sample (got {chunk_size})")
+        raise ParameterError(f"{{chunk_size}} must be at least 1 sample (got {chunk_size})")
     per_chunk = block_count(chunk_size)
     total = block_count(samples)
     return [range(b, min(b + per_chunk, total)) for b in range(0, total, per_chunk)]
@@ -152,6 +195,8 @@ class RunPlan:
     ----------
     scenarios : tuple of Scenario
         The scenarios, as validated.
+    params : tuple of ModelParams
+        Each scenario's parameters, resolved once for the run and shared by all its blocks.
     seed : int
         The seed every scenario's blocks are drawn with.
     seed_source : str
@@ -168,6 +213,7 @@ class RunPlan:
     """
 
     scenarios: tuple[Scenario, ...]
+    params: tuple[ModelParams, ...]
     seed: int
     seed_source: str
     layout: FileLayout
@@ -193,7 +239,8 @@ class RunPlan:
         storage = {name: self.layout.dtype(name) for name in self.layout.simulated}
         return [
             ChunkTask(
-                scenario=scenario,
+                params=params,
+                samples=self.samples,
                 blocks=chunk,
                 seed=self.seed,
                 storage=storage,
@@ -203,9 +250,45 @@ class RunPlan:
                 file_scenario=self.file_scenario(index),
                 thresholds=self.thresholds,
             )
-            for index, scenario in enumerate(self.scenarios)
+            for index, params in enumerate(self.params)
             for chunk in self.chunks
         ]
+
+
+def check_run(scenarios: Sequence[Scenario], *, batch: bool, seed: int | None = None) -> None:
+    """Raise unless ``scenarios`` can run as asked, before anything runs: the checks the
+    command line makes, with the Python arguments named.
+
+    Raises
+    ------
+    ParameterError
+        No scenario; an item that is not a :class:`~simcore.config.schema.Scenario`; several
+        scenarios without ``batch`` (they would share one file's rows); a negative ``seed``.
+    ConfigError
+        A batch whose scenarios cannot share random inputs
+        (:func:`simcore.config.load.check_batch`): a repeated name, or a disagreement on
+        :data:`~simcore.config.load.SHARED_RUN_KEYS` (``samples``, ``horizon`` …; ``seed``
+        only when the run is not given one, which then wins over all of theirs).
+    """
+    if not scenarios:
+        raise ParameterError("scenarios: none given; pass a list of Scenario objects "
+                             "(simcore.load_scenario(path))")
+    for index, scenario in enumerate(scenarios):
+        if not isinstance(scenario, Scenario):
+            raise ParameterError(
+                f"scenarios[{index}]: a {literal(type(scenario).__name__)}, not a Scenario; "
+                "load one with simcore.load_scenario(path)"
+            )
+    if len(scenarios) > 1 and not batch:
+        raise ParameterError(
+            f"scenarios: {len(scenarios)} scenarios need {{batch}}, which writes them along a "
+            "scenario dimension; or run each on its own"
+        )
+    if seed is not None and seed < 0:
+        raise ParameterError(f"{{seed}} must be a whole number from 0 (got {seed})")
+    if batch:
+        # A seed given to the run wins over every configuration's: theirs may differ.
+        check_batch(scenarios, keys=[k for k in SHARED_RUN_KEYS if seed is None or k != "seed"])
 
 
 def plan_run(
@@ -215,19 +298,21 @@ def plan_run(
     seed: int | None = None,
     seed_source: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    float32: bool = False,
-    compress: bool = False,
-    store: Sequence[str] | None = None,
+    storage: StorageOptions = StorageOptions(),
+    scenario_coords: Mapping[str, tuple[np.ndarray, dict[str, str]]] | None = None,
     summarize: Sequence[str] | None = None,
     thresholds: Thresholds | None = None,
 ) -> RunPlan:
     """Decide a run: its seed, its file's layout and its units of work (no file is touched).
 
+    Checks the scenarios first (:func:`check_run`) and resolves each one's parameters
+    (:func:`simcore.model.params.resolve_params`), once for the whole run.
+
     Parameters
     ----------
     scenarios : sequence of Scenario
         One scenario (``batch=False``), or several that satisfy
-        :func:`simcore.config.schema.check_batch`.
+        :func:`simcore.config.load.check_batch`.
     batch : bool
         Write a ``scenario`` dimension.
     seed : int, optional
@@ -236,11 +321,11 @@ def plan_run(
         Recorded origin of the seed; default ``"argument"``, ``"config"`` or ``"entropy"``.
     chunk_size : int
         Samples per unit of work, rounded up to whole blocks; results do not depend on it.
-    float32, compress : bool
-        Storage options of the file.
-    store : sequence of str, optional
-        The variables whose paths the file keeps (default: all); every variable is
-        summarized, exactly, either way.
+    storage : StorageOptions
+        How the file stores its values (float32, compression, the variables it keeps).
+    scenario_coords : mapping, optional
+        Extra coordinates along ``scenario`` of a batch (a sweep's swept values), as
+        :attr:`simcore.io.layout.FileLayout.scenario_coords`.
     summarize : sequence of str, optional
         The variables the file has at all, stored or summarized (default: all).
     thresholds : mapping of str to tuple of float, optional
@@ -255,16 +340,24 @@ def plan_run(
     ParameterError
         ``store`` or ``thresholds`` names a variable the run does not keep.
     """
+    check_run(scenarios, batch=batch, seed=seed)
     first = scenarios[0]
     seed, source = resolve_seed(first, seed, seed_source)
-    layout = file_layout(scenarios, batch=batch, float32=float32, compress=compress,
-                         store=store, summarize=summarize)
+    layout = file_layout(scenarios, batch=batch, float32=storage.float32,
+                         compress=storage.compress, store=storage.store, summarize=summarize)
+    if scenario_coords:
+        layout = replace(layout, scenario_coords=scenario_coords)
     unknown = [name for name in thresholds or {} if name not in layout.simulated]
     if unknown:
         raise ParameterError(f"{{thresholds}} {literal(unknown[0])}: not a variable this run "
                              f"summarizes ({', '.join(layout.simulated)})")
+    # A batch in which one scenario's rule reads the defense budget stores it for all (an
+    # exploration that summarizes other variables only still simulates the rule: see
+    # resolve_params).
+    with_defense = "defense_growth" in layout.simulated
     return RunPlan(
         scenarios=tuple(scenarios),
+        params=tuple(resolve_params(s, with_defense=with_defense) for s in scenarios),
         seed=seed,
         seed_source=source,
         layout=layout,
@@ -280,8 +373,10 @@ class ChunkTask:
 
     Attributes
     ----------
-    scenario : Scenario
-        The scenario simulated.
+    params : ModelParams
+        The scenario's parameters, resolved once for the run (:attr:`RunPlan.params`).
+    samples : int
+        Paths of the scenario's run (they fix how many the last block holds).
     blocks : range
         Block indices.
     seed : int
@@ -305,7 +400,8 @@ class ChunkTask:
         Per variable, thresholds whose exceedances are counted.
     """
 
-    scenario: Scenario
+    params: ModelParams
+    samples: int
     blocks: range
     seed: int
     storage: dict[str, np.dtype]
@@ -366,6 +462,25 @@ def visible_target(task: ChunkTask) -> DirectTarget | None:
     return task.target if task.target is not None and task.target.visible() else None
 
 
+def stored_block(task: ChunkTask, block: int) -> dict[str, np.ndarray]:
+    """Block ``block`` of the task's scenario as the file stores it.
+
+    Every variable of ``task.storage`` in its storage type (NaN for one the scenario cannot
+    produce), in the engine's column order (one year of all samples contiguous). A pure
+    function of the task and the block.
+    """
+    raw = simulate_resolved_block(task.params, block, seed=task.seed, samples=task.samples)
+    shape = raw["contribution_usd"].shape
+    # Stored types in the engine's column order: moments over columns that are contiguous
+    # are 6x faster than over rows.
+    return {
+        name: np.asarray(raw[name], dtype=dtype, order="F")
+        if name in raw
+        else np.full(shape, np.nan, dtype=dtype)
+        for name, dtype in task.storage.items()
+    }
+
+
 def simulate_chunk(task: ChunkTask) -> ChunkResult:
     """Simulate a chunk's blocks, shape them as the file stores them, and reduce them while
     they are in cache: moments, tallies for the percentiles, outcome counts.
@@ -373,25 +488,15 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     A pure function of the task: the same task gives the same result on any worker.
     """
     configure_process()
-    with_defense = "defense_growth" in task.storage
     parts: list[dict[str, np.ndarray]] = []
     moments: list[dict[str, Moments]] = []
     tallies: dict[str, SummaryTally] = {}
-    counts = np.zeros((len(task.outcome_codes), task.scenario.run.horizon), dtype=np.int64)
+    counts = np.zeros((len(task.outcome_codes), task.params.horizon), dtype=np.int64)
     exceeding: ExceedanceCounts = {}
     target = visible_target(task)
-    first_row = (task.file_scenario or 0) * task.scenario.run.samples
+    first_row = (task.file_scenario or 0) * task.samples
     for block in task.blocks:
-        raw = simulate_block(task.scenario, block, seed=task.seed, with_defense=with_defense)
-        shape = raw["contribution_usd"].shape
-        # Stored types in the engine's column order first: moments over columns that are
-        # contiguous are 6x faster than over rows; then the row order the file wants.
-        stored = {
-            name: np.asarray(raw[name], dtype=dtype, order="F")
-            if name in raw
-            else np.full(shape, np.nan, dtype=dtype)
-            for name, dtype in task.storage.items()
-        }
+        stored = stored_block(task, block)
         moments.append({name: Moments.of(stored[name]) for name in SUMMARIZED if name in stored})
         for name, plan in task.summaries.items():
             tally = tally_summary(stored[name], plan)
@@ -400,23 +505,24 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
         for name, levels in task.thresholds.items():
             exceeding[name] = _add_counts(exceeding.get(name),
                                           exceedance_counts(stored[name], levels))
-        # In memory a direct write can hand to the disk as it is (simcore.io.direct_io): pages
-        # line up with the file's, whose large datasets start on a page, where this
-        # scenario's rows start after those of the scenarios before it.
+        # Then the row order the file wants, in memory a direct write can hand to the disk as
+        # it is (simcore.io.direct_io): pages line up with the file's, whose large datasets
+        # start on a page, where this scenario's rows start after those of the scenarios
+        # before it.
         part = {name: aligned_copy(stored[name], phase=first_row * stored[name][0].nbytes)
                 for name in task.stored}
         if target is None:
             parts.append(part)
         else:
-            start, _ = block_bounds(block, task.scenario.run.samples)
+            start, _ = block_bounds(block, task.samples)
             target.write(start, part, scenario=task.file_scenario)
     values = (
         {} if not parts
         else parts[0] if len(parts) == 1
         else {name: np.concatenate([p[name] for p in parts]) for name in task.stored}
     )
-    first = block_bounds(task.blocks.start, task.scenario.run.samples)[0]
-    samples = block_bounds(task.blocks.stop - 1, task.scenario.run.samples)[1] - first
+    first = block_bounds(task.blocks.start, task.samples)[0]
+    samples = block_bounds(task.blocks.stop - 1, task.samples)[1] - first
     return ChunkResult(samples=samples, values=values, moments=moments, tallies=tallies,
                        outcome_counts=counts, exceedance=exceeding)
 
@@ -557,7 +663,7 @@ def simulate_pilot(
              for name in summarized}
     values = {name: first.values[name] for name in task.stored}
     if (target := visible_target(task)) is not None:
-        target.write(block_bounds(task.blocks.start, task.scenario.run.samples)[0], values,
+        target.write(block_bounds(task.blocks.start, task.samples)[0], values,
                      scenario=task.file_scenario)
         values = {}
     return plans, replace(
@@ -738,16 +844,14 @@ def run_scenarios(
     *,
     batch: bool = False,
     seed: int | None = None,
-    seed_source: str | None = None,
-    chunk_size: int | None = None,
-    float32: bool = False,
-    compress: bool = False,
-    store: Sequence[str] | None = None,
+    storage: StorageOptions = StorageOptions(),
     overwrite: bool = False,
     force: bool = False,
-    progress: ProgressCallback | None = None,
-    command: str | None = None,
     executor: ChunkExecutor | None = None,
+    chunk_size: int | None = None,
+    progress: ProgressCallback | None = None,
+    seed_source: str | None = None,
+    command: str | None = None,
     scenario_coords: Mapping[str, tuple[np.ndarray, dict[str, str]]] | None = None,
     summarize: Sequence[str] | None = None,
     thresholds: Thresholds | None = None,
@@ -760,36 +864,34 @@ def run_scenarios(
     ----------
     scenarios : sequence of Scenario
         One scenario (``batch=False``), or several sharing base year, horizon, samples,
-        seed and sampler.
+        seed, sampler and percentiles, with distinct names (``batch=True``): checked before
+        anything runs (:func:`check_run`).
     output : str or Path
         Final file; written under a temporary name and renamed when complete.
     batch : bool
         Write a ``scenario`` dimension.
     seed : int, optional
         The seed of the run; default ``run.seed`` of the first scenario, else entropy.
-    seed_source : str, optional
-        Recorded origin of the seed (e.g. ``"command line"``).
-    chunk_size : int, optional
-        Samples per unit of work, rounded up to whole blocks; results do not depend on it.
-        Default: the executor's (one block in this process, 4 per dask task).
-    float32 : bool
-        Store floating-point variables as float32 (half the bytes).
-    compress : bool
-        zlib compression.
-    store : sequence of str, optional
-        The variables whose paths the file keeps (default: all; empty: the summary group
-        only). Every variable's summary is exact either way.
+    storage : StorageOptions
+        How the file stores its values: ``float32``, ``compress``, ``store`` (the variables
+        whose paths it keeps); default: the paths of every variable, as computed (float64
+        for floating-point variables), uncompressed.
     overwrite : bool
-        Replace an existing file.
+        Replace an existing file (only once the new one is complete).
     force : bool
         Write even if the destination seems to lack the space the file needs.
-    progress : callable, optional
-        ``progress(done, total)`` in samples over all scenarios.
-    command : str, optional
-        The command line recorded in ``history``.
     executor : ChunkExecutor, optional
         Where chunks are simulated (:func:`simcore.run.parallel.open_executor`); default: this
         thread. Results never depend on it.
+    chunk_size : int, optional
+        Samples per unit of work, rounded up to whole blocks; results do not depend on it.
+        Default: the executor's (one block in this process, 4 per dask task).
+    progress : callable, optional
+        ``progress(done, total)`` in samples over all scenarios.
+    seed_source : str, optional
+        Recorded origin of the seed (e.g. ``"command line"``).
+    command : str, optional
+        The command line recorded in ``history``.
     scenario_coords : mapping, optional
         Extra coordinates along ``scenario`` of a batch (a sweep's swept values), as
         :attr:`simcore.io.layout.FileLayout.scenario_coords`.
@@ -805,17 +907,27 @@ def run_scenarios(
     Returns
     -------
     RunResult
+
+    Raises
+    ------
+    ParameterError, ConfigError
+        Scenarios that cannot run as asked (:func:`check_run`), an existing ``output``
+        without ``overwrite``, ``storage.store`` naming a variable the run does not simulate.
+
+    Examples
+    --------
+    ::
+
+        run_scenarios([scenario], "outputs/baseline.h5",
+                      storage=StorageOptions(float32=True), overwrite=True)
     """
     configure_process()
     executor = executor or InProcessExecutor()
     plan = plan_run(
         scenarios, batch=batch, seed=seed, seed_source=seed_source,
-        chunk_size=chunk_size or executor.chunk_size,
-        float32=float32, compress=compress, store=store, summarize=summarize,
-        thresholds=thresholds,
+        chunk_size=executor.chunk_size if chunk_size is None else chunk_size, storage=storage,
+        scenario_coords=scenario_coords, summarize=summarize, thresholds=thresholds,
     )
-    if scenario_coords:
-        plan = replace(plan, layout=replace(plan.layout, scenario_coords=scenario_coords))
     attrs = provenance_attrs(
         plan.scenarios, seed=plan.seed, seed_source=plan.seed_source,
         command=command or " ".join(sys.argv),
