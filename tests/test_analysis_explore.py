@@ -154,10 +154,12 @@ def test_a_point_run_alone_reproduces_its_paths(closed: dict[str, Any]) -> None:
     run_exploration(plan, explored, storage=StorageOptions(store=["contribution_usd"]))
     data = read_exploration(explored)
     point = 2
-    alone = load_scenario(closed["config"], overrides=assignments(data, point)).with_overrides(
-        samples=70_000)
+    # As a user would: the point's stored assignments pasted into smasim run (two blocks).
     single = folder / "alone.h5"
-    run_scenarios([alone], single)
+    sets = [word for assignment in assignments(data, point) for word in ("--set", assignment)]
+    result = CliRunner().invoke(cli, ["run", str(closed["config"]), "--samples", "70000",
+                                      *sets, "-o", str(single)])
+    assert result.exit_code == 0, result.output
     np.testing.assert_array_equal(
         read_samples(explored, "contribution_usd", scenario=int(data["scenario_index"][point])),
         read_samples(single, "contribution_usd"))
@@ -192,6 +194,22 @@ def test_prim_finds_the_analytic_threshold_of_the_demand_probability(
     spacing = (0.95 - 0.05) / POINTS
     assert abs(found.trajectory.lower[box, 0] - w_star) <= spacing
     assert found.trajectory.coverage[box] >= 1 - found.near_threshold / found.cases.sum()
+
+
+def test_points_near_the_threshold_are_counted(closed: dict[str, Any]) -> None:
+    # The case "P(2031 > 2e9) >= 0.2" is uncertain for a point whose estimate lies within
+    # 2 binomial standard errors of 0.2; the count is shown with the box.
+    found = discover(closed["file"], "contribution_usd[2031].exceed(2e9) >= 0.2", resamples=2)
+    data = read_exploration(closed["file"])
+    p = data["contribution_usd_exceedance"].sel(year=2031).values[:, 0]
+    se = data["contribution_usd_exceedance_se"].sel(year=2031).values[:, 0]
+    by_hand = int(np.sum(np.abs(p - 0.2) <= 2 * se))
+    assert 0 < by_hand < POINTS
+    assert found.near_threshold == by_hand
+    result = CliRunner().invoke(cli, ["discover", str(closed["file"]), "--where",
+                                      "contribution_usd[2031].exceed(2e9) >= 0.2",
+                                      "--resamples", "2", "-o", str(closed["folder"] / "n.nc")])
+    assert re.search(rf"within 2 SE of 0\.2\s+{by_hand}\b", result.output), result.output
 
 
 def test_discovery_file_round_trip(closed: dict[str, Any], tmp_path: Path) -> None:
