@@ -23,17 +23,10 @@ from .options import (
     DEFAULT_OUTPUT_DIR,
     Choice,
     Count,
-    chunk_size_option,
-    compress_option,
-    float32_option,
-    force_option,
-    overwrite_option,
-    quiet_option,
+    batch_options,
+    config_argument,
     run_output_option,
-    samples_option,
-    scheduler_option,
-    seed_option,
-    workers_option,
+    store_list,
 )
 from .progress import progress_bar
 
@@ -41,19 +34,8 @@ from .progress import progress_bar
 MAX_POINTS = 8192
 
 
-def _store(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...] | None:
-    """``--store a,b`` → ``("a", "b")``; ``none`` → ``()``; ``all`` → None."""
-    text = value.strip().lower()
-    if text in ("none", "all"):
-        return () if text == "none" else None
-    names = tuple(name.strip() for name in value.split(",") if name.strip())
-    if not names:
-        raise click.BadParameter("name variables, e.g. contribution_usd, or none or all")
-    return names
-
-
 @click.command("explore")
-@click.argument("config", type=click.Path(path_type=Path))
+@config_argument
 @click.option(
     "--vary", "vary", metavar="KEY=LOW:HIGH", multiple=True, required=True,
     help="A judgment to vary over a range (repeatable): uniform on LOW:HIGH, or a law: "
@@ -88,21 +70,12 @@ def _store(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str,
     f"{', '.join(DEFAULT_VARIABLES)}, and every --threshold variable].",
 )
 @click.option(
-    "--store", metavar="VAR[,VAR...]|none|all", default="none", callback=_store,
+    "--store", metavar="VAR[,VAR...]|none|all", default="none", callback=store_list,
     help="Keep the paths of these variables too (all: every variable; 256 points of 1e5 "
     "paths are 100+ GB) [default: none, the statistics only].",
 )
 @run_output_option(f"{DEFAULT_OUTPUT_DIR}/<run.name>-explore.h5")
-@samples_option
-@seed_option
-@chunk_size_option
-@workers_option
-@scheduler_option
-@float32_option
-@compress_option
-@overwrite_option
-@force_option
-@quiet_option
+@batch_options
 def explore_command(
     config: Path,
     vary: tuple[str, ...],
