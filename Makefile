@@ -72,6 +72,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sensitivity.py --outer 65536 --sweep-samples 20000
 	$(BIN)/python benchmarks/bench_stop.py
 	$(BIN)/python benchmarks/bench_explore.py --quick
+	$(BIN)/python benchmarks/bench_judgment.py
 
 ## The issues' scale: 1e7 paths end to end, summary reading, the report at 1e6, the default
 ## sensitivity analysis, 1e8 paths with --store (writes ~6 GB under /tmp; several minutes),

@@ -1,4 +1,5 @@
-"""``smasim init``: the shipped scenarios, copied into a folder to read and edit."""
+"""``smasim init``: the shipped scenarios (and elicitation files), copied into a folder to read
+and edit."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ DEFAULT_FOLDER = Path("configs")
 @click.option("--overwrite", is_flag=True,
               help="Replace copies that exist in FOLDER (edits made to them are lost).")
 def init_command(folder: Path, overwrite: bool) -> None:
-    """Copy the shipped scenarios, comments included, into FOLDER [default: configs].
+    """Copy the shipped scenarios, comments included, into FOLDER [default: configs], with
+    the example elicitation file (elicitation/workshop.toml, for `smasim elicit`).
 
     Each file opens with the question it answers and explains its settings; edit a copy and
     run it (`smasim run configs/baseline.toml`). Nothing is written if any copy exists
@@ -27,7 +29,7 @@ def init_command(folder: Path, overwrite: bool) -> None:
     name: `smasim run baseline`.
     """
     written = write_shipped_scenarios(folder, overwrite=overwrite)
-    click.echo(f"Wrote {len(written)} scenarios to {folder}:")
+    click.echo(f"Wrote {len(written)} files to {folder}:")
     for path in written:
         click.echo(f"  {path}")
     baseline = shlex.quote(str(folder / "baseline.toml"))

@@ -60,6 +60,7 @@ OPTION_WORDING = {
     "outcome": "--outcome",
     "criterion": "--criterion",
     "sense": "--sense",
+    "min_ess": "--min-ess",
     "chunk_size": "--chunk-size",
     "batch": "smasim batch",
 }
@@ -201,6 +202,8 @@ COMMANDS = {
     "history": "history:history_command",
     "calibrate": "calibrate:calibrate_command",
     "backtest": "backtest:backtest_command",
+    "elicit": "elicit:elicit_command",
+    "reweight": "reweight:reweight_command",
 }
 
 

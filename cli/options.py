@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec
 
 import click
 
@@ -15,6 +16,8 @@ from simcore.core.errors import SmasimInputError, did_you_mean
 from simcore.read.choices import HEADLINE_VARIABLES
 from simcore.report.formats import FORMATS
 from simcore.run.parallel import DASK_CHUNK_SIZE, DEFAULT_CHUNK_SIZE
+
+P = ParamSpec("P")
 
 # --- read side: summary, compare, plot -------------------------------------------------------
 
@@ -64,6 +67,45 @@ percentiles_option = click.option(
     help="Comma-separated percentiles, e.g. 5,50,80,95 [default: those stored in the file]. "
     "Percentiles not stored are computed from the samples.",
 )
+exceed_option = click.option(
+    "--exceed",
+    "thresholds",
+    type=float,
+    multiple=True,
+    metavar="VALUE",
+    help="Threshold in the variable's units, e.g. 2e9 USD (repeatable): the probability of "
+    "exceeding it per year and in any year shown, with its standard error.",
+)
+
+
+def selection_options(command: Callable[P, None]) -> Callable[P, None]:
+    """What ``summary`` and ``reweight`` summarize: ``--var``, ``--scenario``,
+    ``--percentiles``, ``--years``, ``--real`` and ``--exceed``."""
+    for option in (exceed_option, real_option, years_option, percentiles_option,
+                   scenario_option, var_option):
+        command = option(command)
+    return command
+
+
+def wants_headline(fmt: str | None, output: Path | None, *chosen: object) -> bool:
+    """The headline, rather than tables: a terminal table with nothing chosen (``--detail``
+    or any selection implies the tables)."""
+    return not any(chosen) and fmt in (None, "table") and output is None
+
+
+def detail_option(also: str = "") -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--detail``: the summary tables instead of the headline (``also``: the command's own
+    options that imply it, named in the help)."""
+    implied = "--var, --scenario, --percentiles, --years, --real, --exceed" + (
+        f", {also}" if also else "")
+    return click.option(
+        "--detail",
+        is_flag=True,
+        help="The detailed tables (every variable of --var's default, mean and percentiles "
+        f"with their errors) instead of the headline. Implied by {implied}.",
+    )
+
+
 format_option = click.option(
     "--format",
     "fmt",

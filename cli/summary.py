@@ -26,15 +26,13 @@ from simcore.report.render import headline_tables, outcome_tables, summary_table
 from simcore.stats.convergence import DEFAULT_PRECISION
 
 from .options import (
+    detail_option,
     file_argument,
     format_option,
-    percentiles_option,
     read_output_option,
     read_overwrite_option,
-    real_option,
-    scenario_option,
-    var_option,
-    years_option,
+    selection_options,
+    wants_headline,
 )
 from .tables import emit
 
@@ -66,27 +64,8 @@ def headline_text(rows: Sequence[Any], width: int,
 
 @click.command("summary")
 @file_argument
-@click.option(
-    "--detail",
-    is_flag=True,
-    help="The detailed tables (every variable of --var's default, mean and percentiles with "
-    "their errors) instead of the headline. Implied by --var, --scenario, --percentiles, "
-    "--years, --real, --exceed, --convergence and --outcomes.",
-)
-@var_option
-@scenario_option
-@percentiles_option
-@years_option
-@real_option
-@click.option(
-    "--exceed",
-    "thresholds",
-    type=float,
-    multiple=True,
-    metavar="VALUE",
-    help="Threshold in the variable's units, e.g. 2e9 USD (repeatable): the probability of "
-    "exceeding it per year and in any year shown, with its standard error.",
-)
+@detail_option("--convergence and --outcomes")
+@selection_options
 @click.option(
     "--convergence",
     is_flag=True,
@@ -143,9 +122,8 @@ def summary_command(
         emit(outcome_rows(file, scenarios=scenarios or None), outcome_tables, fmt, output,
              overwrite)
         return
-    chosen = (detail or variables or scenarios or percentiles or years or real or thresholds
-              or convergence)
-    if not chosen and fmt in (None, "table") and output is None:
+    if wants_headline(fmt, output, detail, variables, scenarios, percentiles, years, real,
+                      thresholds, convergence):
         width = min(HEADLINE_WIDTH, shutil.get_terminal_size((HEADLINE_WIDTH, 40)).columns)
         click.echo(headline_text(headline_rows(file), width, assumption_rows(file)), nl=False)
         return

@@ -67,6 +67,10 @@ _EXPORTS = {
     "run_exploration": "simcore.analysis.explore",
     "discover": "simcore.analysis.discover",
     "robust": "simcore.analysis.robust",
+    "reweight": "simcore.analysis.reweight",
+    "reweighted_rows": "simcore.analysis.reweight",
+    "read_elicitation": "simcore.evidence.elicitation",
+    "pool_judgments": "simcore.evidence.elicitation",
     "backtest_drivers": "simcore.analysis.backtest",
     "build_report": "simcore.report.html.report",
     "SmasimInputError": "simcore.core.errors",
@@ -81,8 +85,9 @@ __all__ = [
     "analyse_sensitivity", "apply_overrides", "backtest_drivers", "build_report", "check_batch",
     "comparison_rows", "discover", "draw_block", "exact_percentiles", "file_info",
     "headline_rows", "load_scenario", "open_executor", "outcome_rows", "paired_difference",
-    "parse_scenario", "plan_exploration", "plan_sweep", "read_samples", "read_summary", "rerun",
-    "resolve_params", "robust", "run_exploration", "run_scenarios", "scenario_from_dict",
+    "parse_scenario", "plan_exploration", "plan_sweep", "pool_judgments", "read_elicitation",
+    "read_samples", "read_summary", "rerun", "resolve_params", "reweight", "reweighted_rows",
+    "robust", "run_exploration", "run_scenarios", "scenario_from_dict",
     "select", "shipped_scenario", "shipped_scenarios", "simulate", "simulate_block",
     "simulate_dataset", "simulate_paths", "summary_rows",
 ]
@@ -93,6 +98,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from simcore.analysis.backtest import backtest_drivers
     from simcore.analysis.discover import discover
     from simcore.analysis.explore import plan_exploration, run_exploration
+    from simcore.analysis.reweight import reweight, reweighted_rows
     from simcore.analysis.robust import robust
     from simcore.analysis.sensitivity import analyse_sensitivity
     from simcore.analysis.sweep import plan_sweep
@@ -101,6 +107,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from simcore.config.schema import Scenario, scenario_from_dict
     from simcore.config.shipped import shipped_scenario, shipped_scenarios
     from simcore.core.errors import ConfigError, ParameterError, ResultFileError, SmasimInputError
+    from simcore.evidence.elicitation import pool_judgments, read_elicitation
     from simcore.io.provenance import FileInfo, file_info
     from simcore.io.reader import read_samples, read_summary
     from simcore.model.engine import simulate, simulate_block, simulate_paths

@@ -10,14 +10,19 @@ literally.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
-from scipy import special
+from scipy import optimize, special, stats
 
 from simcore.config.schema import (
     AgreementSection,
+    AmountMixture,
+    BetaDistribution,
+    BetaMixture,
     CpiRule,
     DemandOutcome,
+    DiscreteDistribution,
     Escalation,
     FixedRule,
     IncreaseOutcome,
@@ -40,6 +45,41 @@ def _pick(cdf: list[float], u: float) -> int:
         if u < c:
             return k
     return len(cdf) - 1
+
+
+def _component(component: object) -> stats.rv_continuous:
+    """One mixture component as a scipy law (its own CDF and quantile code)."""
+    c: Any = component
+    family = getattr(c, "family", "beta")
+    if family == "lognormal":
+        return stats.lognorm(c.sdlog, scale=math.exp(c.meanlog))
+    if family == "gamma":
+        return stats.gamma(c.shape, scale=c.scale)
+    return stats.beta(c.a, c.b)
+
+
+def _quantile(law: object, u: float) -> float:
+    """A judgment's value at uniform ``u`` (MODEL.md §6): a number is itself, a discrete law
+    picks, a Beta inverts, a mixture is solved for ``Σ w_j F_j(x) = u`` by Brent's method."""
+    if isinstance(law, int | float):
+        return float(law)
+    if isinstance(law, DiscreteDistribution):
+        return law.values[_pick(list(np.cumsum(law.probabilities)), u)]
+    if isinstance(law, BetaDistribution):
+        return float(special.betaincinv(law.a, law.b, u))
+    assert isinstance(law, BetaMixture | AmountMixture)
+    components = law.mixture
+    if len(components) == 1 and isinstance(law, BetaMixture):
+        return float(special.betaincinv(components[0].a, components[0].b, u))
+    laws = [(c.weight, _component(c)) for c in components]
+    if len(laws) == 1:
+        return float(laws[0][1].ppf(u))
+
+    def gap(x: float) -> float:
+        return math.fsum(w * float(one.cdf(x)) for w, one in laws) - u
+
+    high = 1.0 if isinstance(law, BetaMixture) else 1e13
+    return float(optimize.brentq(gap, 0.0, high, xtol=1e-300, rtol=4 * np.finfo(float).eps))
 
 
 def _grown(
@@ -158,10 +198,8 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
                     if scheduled:
                         last_year = year + outcome.term - 1
                 elif isinstance(outcome, DemandOutcome):
-                    dist = outcome.demand_usd
-                    demand = dist.values[_pick(list(np.cumsum(dist.probabilities)), u[3])]
-                    share = float(special.betaincinv(outcome.concession.a, outcome.concession.b,
-                                                     u[4]))
+                    demand = _quantile(outcome.demand_usd, u[3])
+                    share = _quantile(outcome.concession, u[4])
                     value = amount / fx
                     new_amount = _round((value + share * (demand - value)) * fx,
                                         agreement.amount_step)
@@ -179,7 +217,8 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
                     if outcome.escalation is not None:
                         rule = outcome.escalation
                 elif isinstance(outcome, LapseOutcome):
-                    new_amount = _round(outcome.funding_fraction * amount, agreement.amount_step)
+                    fraction = _quantile(outcome.funding_fraction, u[4])
+                    new_amount = _round(fraction * amount, agreement.amount_step)
                     last_year = year - 1
                     base_agreement = False
             amount = new_amount

@@ -182,3 +182,27 @@ def test_a_judgment_file_that_cannot_be_read_stops_before_any_simulation(tmp_pat
     assert result.output.startswith(f"Error: {tmp_path / 'none.toml'}: no such file, nor a "
                                     "shipped scenario (shipped scenarios: baseline, ")
     assert result.output.count("\n") == 1
+
+
+def test_a_pooled_judgment_is_forecast_by_its_betas_and_its_demands_quantiles() -> None:
+    """configs/variants/pooled.toml (smasim elicit): each of the concession's three Betas with
+    its weight, the demand as 64 equally likely quantiles; the demand part's mean is E[s] ·
+    (E[D]/V − 1) (s and D independent) up to the 64 points' discretization."""
+    from simcore.analysis.negotiation_backtest import DEMAND_POINTS, judgment_forecast
+    from simcore.config.schema import DemandOutcome
+    from simcore.stats.scores import ScaledBeta
+
+    pooled = load_scenario(ROOT / "configs" / "variants" / "pooled.toml")
+    forecast = judgment_forecast(pooled, 0.02)
+    assert forecast.law is not None
+    demand = pooled.negotiation.outcomes[1]
+    assert isinstance(demand, DemandOutcome)
+    scaled = [(w, c) for w, c in zip(forecast.law.weights, forecast.law.components, strict=True)
+              if isinstance(c, ScaledBeta)]
+    assert len(scaled) == 3 * DEMAND_POINTS
+    share = demand.probability / (1 - 0.1)  # lapse is not a concluded agreement
+    assert math.fsum(w for w, _ in scaled) == pytest.approx(share, rel=1e-12)
+    mean = math.fsum(w * c.scale * c.a / (c.a + c.b) for w, c in scaled) / share
+    value = pooled.agreement.base_year_amount_krw / pooled.fx.initial
+    expected = demand.concession.law().mean * (demand.demand_usd.law().mean / value - 1)
+    assert mean == pytest.approx(expected, rel=2e-3)

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 from simcore.cli.main import cli
 
-from simcore.config.shipped import shipped_scenario, shipped_scenarios
+from simcore.config.shipped import shipped_files, shipped_scenario, shipped_scenarios
 from simcore.io.provenance import file_info
 from tests.conftest import ROOT
 
@@ -28,9 +28,10 @@ def smasim(*args: str) -> Result:
 def test_init_writes_the_shipped_scenarios_and_says_what_next(empty: Path) -> None:
     result = smasim("init")
     assert result.exit_code == 0, result.output
-    names = shipped_scenarios()
+    names = shipped_files()  # the scenarios and the elicitation file
+    assert "elicitation/workshop" in names
     assert result.stdout.splitlines() == [
-        f"Wrote {len(names)} scenarios to configs:",
+        f"Wrote {len(names)} files to configs:",
         *(f"  configs/{name}.toml" for name in names),
         "Next: smasim run configs/baseline.toml   # simulate one scenario into "
         "outputs/baseline.h5",
@@ -52,7 +53,7 @@ def test_init_refuses_to_overwrite_unless_asked(empty: Path) -> None:
     mine.write_text("# my edit\n")
     refused = smasim("init", str(folder))
     assert refused.exit_code == 2
-    assert refused.output == (f"Error: {folder / 'baseline.toml'}: exists (and 6 more of the 7 "
+    assert refused.output == (f"Error: {folder / 'baseline.toml'}: exists (and 8 more of the 9 "
                               "copies); pass --overwrite to replace the copies, or choose "
                               "another folder\n")
     assert mine.read_text() == "# my edit\n"

@@ -182,12 +182,14 @@ def test_outcome_kind_must_be_known(baseline_dict: dict[str, Any]) -> None:
 
 
 def test_shipped_outcomes_are_named_by_their_kind() -> None:
-    names = {path.stem: load_scenario(path).outcome_names
-             for path in sorted((ROOT / "configs").rglob("*.toml"))}
+    # Scenarios only: configs/elicitation holds elicitation files (smasim elicit's input).
+    scenarios = [path for path in sorted((ROOT / "configs").rglob("*.toml"))
+                 if "elicitation" not in path.parts]
+    names = {path.stem: load_scenario(path).outcome_names for path in scenarios}
     assert names["baseline"] == ["status_quo", "demand", "lapse"]
     assert names["history"] == ["increase", "lapse"]
     assert names["lapse"] == ["lapse"] and names["us-demand-2027"] == ["demand"]
-    for path in sorted((ROOT / "configs").rglob("*.toml")):
+    for path in scenarios:
         # Named in the file itself, not by default: a reader sees the name --set uses.
         written = tomllib.loads(path.read_text())["negotiation"]["outcomes"]
         assert [o["name"] for o in written] == [o["kind"] for o in written] == names[path.stem]
@@ -314,3 +316,52 @@ def test_a_key_that_is_not_bare_is_quoted_and_the_error_stays_one_line(
         scenario_from_dict(baseline_dict, source="t")
     assert "\n" not in str(caught.value)
     assert f"{shown}: unknown key" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("index", "key", "value", "message"),
+    [
+        (1, "concession", {"mixture": [{"weight": 0.5, "a": 2.0, "b": 8.0},
+                                       {"weight": 0.6, "a": 3.0, "b": 3.0}]},
+         r"^test: negotiation\.outcomes\[1\]\.concession: mixture weights must sum to 1 "
+         r"\(sum to 1\.1\)$"),
+        (1, "concession", {"mixture": [{"weight": 1.0, "a": 2.0, "bb": 8.0}]},
+         r"concession\.mixture\[0\]\.bb: unknown key; did you mean 'b'\? \(allowed: weight, a, "
+         r"b\)"),
+        (1, "concession", {"a": 2.0, "bb": 8.0},
+         r"concession\.bb: unknown key; did you mean 'b'\? \(allowed: a, b\)"),
+        (1, "concession", 0.3, r"concession is a table: set its keys \(a, b\), not a value"),
+        (1, "demand_usd", {"mixture": [{"weight": 1.0, "family": "normal", "mean": 6e9,
+                                        "sd": 1e9}]},
+         r"demand_usd\.mixture\[0\]\.family: unknown value 'normal' \(allowed: 'lognormal', "
+         r"'gamma'\)"),
+        (1, "demand_usd", {"mixture": [{"weight": 1.0, "family": "gamma", "shape": 2.0,
+                                        "scale": -1.0}]},
+         r"demand_usd\.mixture\[0\]\.scale: must be greater than 0"),
+        (2, "funding_fraction", -0.5, r"outcomes\[2\]\.funding_fraction: must be greater than"),
+        (2, "funding_fraction", {"a": 8.0}, r"outcomes\[2\]\.funding_fraction\.b: required key"),
+    ],
+)
+def test_judgment_laws_are_checked_and_name_their_key(
+    baseline_dict: dict[str, Any], index: int, key: str, value: Any, message: str
+) -> None:
+    """A concession, a demand and a funding fraction take a number or table as before, or a
+    pooled mixture; errors name the key as the file spells it (MODEL.md §6, CONFIG.md)."""
+    baseline_dict["negotiation"]["outcomes"][index][key] = value
+    with pytest.raises(ConfigError, match=message):
+        scenario_from_dict(baseline_dict, source="test")
+
+
+def test_pooled_judgments_round_trip_and_plain_ones_are_written_as_before(
+    baseline_dict: dict[str, Any],
+) -> None:
+    plain = scenario_from_dict(copy.deepcopy(baseline_dict))
+    assert tomllib.loads(plain.to_toml())["negotiation"]["outcomes"][1]["concession"] == {
+        "a": 2.0, "b": 8.0}
+    outcomes = baseline_dict["negotiation"]["outcomes"]
+    outcomes[1]["concession"] = {"mixture": [{"weight": 0.5, "a": 2.0, "b": 8.0},
+                                             {"weight": 0.5, "a": 3.0, "b": 3.0}]}
+    outcomes[2]["funding_fraction"] = {"a": 8.0, "b": 2.0}
+    pooled = scenario_from_dict(baseline_dict)
+    assert parse_scenario(pooled.to_toml()) == pooled
+    assert pooled.config_hash() != plain.config_hash()

@@ -10,24 +10,41 @@ import pytest
 
 from simcore.config.load import header_comment, load_scenario, parse_scenario
 from simcore.config.schema import scenario_from_dict
-from simcore.config.shipped import locate_scenario, shipped_scenario, shipped_scenarios
+from simcore.config.shipped import (
+    locate_scenario,
+    shipped_file,
+    shipped_files,
+    shipped_scenario,
+    shipped_scenarios,
+)
 from simcore.core.errors import ConfigError, OutputExistsError
 from simcore.io.shipped import write_shipped_scenarios
 from tests.conftest import BASELINE, ROOT
 
 SHIPPED = ("baseline", "calibrated", "drawdown", "history", "lapse", "us-demand-2027",
-           "variants/calibrated-1996")
+           "variants/calibrated-1996", "variants/pooled")
+#: Every shipped file: the scenarios and an elicitation file (smasim elicit's input).
+FILES = ("baseline", "calibrated", "drawdown", "history", "lapse", "us-demand-2027",
+         "elicitation/workshop", "variants/calibrated-1996", "variants/pooled")
 
 
 def test_every_file_of_configs_is_shipped_under_its_name() -> None:
     in_repository = sorted(p.relative_to(ROOT / "configs").with_suffix("").as_posix()
                            for p in (ROOT / "configs").rglob("*.toml"))
-    assert sorted(shipped_scenarios()) == in_repository
-    assert shipped_scenarios() == SHIPPED  # top-level first, each level sorted
-    for name in SHIPPED:
+    assert sorted(shipped_files()) == in_repository
+    assert shipped_files() == FILES  # top-level first, each level sorted
+    assert shipped_scenarios() == SHIPPED  # the elicitation file is no scenario
+    for name in FILES:
         # The repository's configs/ is the package data: one copy, never a second.
-        assert shipped_scenario(name).samefile(ROOT / "configs" / f"{name}.toml")
+        assert shipped_file(name).samefile(ROOT / "configs" / f"{name}.toml")
+    for name in SHIPPED:
+        assert shipped_scenario(name) == shipped_file(name)
     assert shipped_scenario("lapse.toml") == shipped_scenario("lapse")
+    with pytest.raises(ConfigError, match=r"^elicitation/workshop: no shipped scenario has "):
+        shipped_scenario("elicitation/workshop")
+    with pytest.raises(ConfigError, match=r"^nothing: no shipped file has that name \(shipped "
+                       r"files: baseline, "):
+        shipped_file("nothing")
 
 
 @pytest.mark.parametrize(("name", "close"), [
@@ -63,14 +80,14 @@ def test_locate_a_file_then_name_dot_toml_then_a_shipped_scenario(
 def test_copies_are_byte_for_byte_and_never_replace_without_asking(tmp_path: Path) -> None:
     folder = tmp_path / "mine"
     written = write_shipped_scenarios(folder)
-    assert written == [folder / f"{name}.toml" for name in SHIPPED]
-    for name, path in zip(SHIPPED, written, strict=True):
+    assert written == [folder / f"{name}.toml" for name in FILES]
+    for name, path in zip(FILES, written, strict=True):
         assert path.read_bytes() == (ROOT / "configs" / f"{name}.toml").read_bytes()
     edited = folder / "lapse.toml"
     edited.write_text("# mine\n")
     with pytest.raises(OutputExistsError) as info:
         write_shipped_scenarios(folder)
-    assert str(info.value) == (f"{folder / 'baseline.toml'}: exists (and 6 more of the 7 "
+    assert str(info.value) == (f"{folder / 'baseline.toml'}: exists (and 8 more of the 9 "
                                "copies); pass overwrite=True to replace the copies, or choose "
                                "another folder")
     assert edited.read_text() == "# mine\n"
@@ -83,7 +100,7 @@ def test_copies_are_byte_for_byte_and_never_replace_without_asking(tmp_path: Pat
 def test_a_failed_copy_leaves_no_copy_behind(tmp_path: Path) -> None:
     folder = tmp_path / "mine"
     (folder / "variants").mkdir(parents=True)
-    (folder / "variants" / "calibrated-1996.toml").mkdir()  # the last copy cannot be written
+    (folder / "variants" / "pooled.toml").mkdir()  # the last copy cannot be written
     with pytest.raises(OutputExistsError, match="is a directory"):
         write_shipped_scenarios(folder, overwrite=True)
     assert sorted(p.name for p in folder.iterdir()) == ["variants"]

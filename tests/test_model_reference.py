@@ -35,12 +35,28 @@ INCREASE_OUTCOMES = [
     {"kind": "lapse", "probability": 0.1, "funding_fraction": 0.9},
 ]
 
+#: Judgments as pools of experts (MODEL.md §6): mixtures sampled by their exact inverse CDF.
+POOLED_OUTCOMES = [
+    {"kind": "status_quo", "probability": 0.3, "term": 2},
+    {"kind": "demand", "probability": 0.4, "term": 3,
+     "demand_usd": {"mixture": [
+         {"weight": 0.5, "family": "lognormal", "meanlog": 22.6, "sdlog": 0.3},
+         {"weight": 0.5, "family": "gamma", "shape": 9.0, "scale": 8e8}]},
+     "concession": {"mixture": [{"weight": 0.25, "a": 2.0, "b": 8.0},
+                                {"weight": 0.75, "a": 5.0, "b": 5.0}]}},
+    {"kind": "lapse", "probability": 0.3,
+     "funding_fraction": {"mixture": [{"weight": 0.5, "a": 9.0, "b": 1.0},
+                                      {"weight": 0.5, "a": 3.0, "b": 3.0}]}},
+]
+
 CASES = {
     "baseline": {},
     "student-t": {"shocks": {"distribution": "student_t", "dof": 4.5}},
     # a full offset (the baseline's) that the $10bn demands push to its floor of 0 in some paths
     "mixed-outcomes": {"agreement": {"last_year": 2027, "reopen_probability": 0.2},
                        "negotiation": {"outcomes": MIXED_OUTCOMES}},
+    "pooled-judgments": {"agreement": {"last_year": 2027, "reopen_probability": 0.2},
+                         "negotiation": {"outcomes": POOLED_OUTCOMES}},
     "increase-outcomes": {"agreement": {"last_year": 2026, "reopen_probability": 0.2},
                           "negotiation": {"outcomes": INCREASE_OUTCOMES}},
     "usd-cpi": {"agreement": {"escalation": {"rule": "usd_cpi"}, "reopen_probability": 0.1}},

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from simcore.config.shipped import shipped_scenarios
+from simcore.config.shipped import shipped_files
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -79,8 +79,8 @@ def test_the_wheel_holds_the_library_its_data_and_nothing_at_the_top_level(
     names = zipfile.ZipFile(wheel).namelist()
     assert wheel.name == f"smasim-{VERSION}-py3-none-any.whl"
     assert {name.split("/")[0] for name in names} == {"simcore", f"smasim-{VERSION}.dist-info"}
-    for scenario in shipped_scenarios():
-        assert f"simcore/configs/{scenario}.toml" in names
+    for name in shipped_files():  # the scenarios and the elicitation file
+        assert f"simcore/configs/{name}.toml" in names
     assert "simcore/py.typed" in names and "simcore/cli/main.py" in names
     assert f"smasim-{VERSION}.dist-info/licenses/LICENSE" in names
     metadata = zipfile.ZipFile(wheel).read(f"smasim-{VERSION}.dist-info/METADATA").decode()
@@ -122,8 +122,8 @@ def test_a_session_from_an_empty_folder(environment: Path, tmp_path: Path) -> No
 
     # Copies to edit, byte for byte, then a copy runs as any file.
     init = smasim("init")
-    assert init.stdout.startswith(f"Wrote {len(shipped_scenarios())} scenarios to configs:")
-    for name in shipped_scenarios():
+    assert init.stdout.startswith(f"Wrote {len(shipped_files())} files to configs:")
+    for name in shipped_files():
         assert ((folder / "configs" / f"{name}.toml").read_bytes()
                 == (ROOT / "configs" / f"{name}.toml").read_bytes())
     refused = subprocess.run([environment / "smasim", "init"], cwd=folder, env=env,
@@ -132,3 +132,6 @@ def test_a_session_from_an_empty_folder(environment: Path, tmp_path: Path) -> No
     assert refused.stderr.startswith("Error: configs/baseline.toml: exists")
     lapse = smasim("run", "configs/lapse.toml", "--samples", "1000", "-q")
     assert lapse.stderr == ""
+    # The README's elicitation workflow starts from the copied workshop file and baseline.
+    elicit = smasim("elicit", "configs/elicitation/workshop.toml", "-o", "pooled.toml")
+    assert elicit.stdout.endswith("Wrote pooled.toml\n")

@@ -213,3 +213,30 @@ def test_the_cli_names_its_options_where_the_library_names_parameters(tmp_path: 
     assert result.exit_code == 2
     assert result.output == "Error: --workers and --scheduler exclude each other: give one\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stopped_local_cluster_is_quiet_while_it_shuts_down_then_logs_again() -> None:
+    """A stop (Ctrl-C, SIGTERM) ends a --workers run in our one line: distributed's loggers
+    say nothing while the cluster goes down, and have their levels back afterwards."""
+    import logging
+
+    import distributed  # noqa: F401  (its import sets these loggers' levels)
+
+    from simcore.run.parallel import SHUTDOWN_LOGGERS
+
+    loggers = [logging.getLogger(name) for name in SHUTDOWN_LOGGERS]
+    before = [logger.level for logger in loggers]
+    during_shutdown: list[str] = []
+
+    class Record(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            during_shutdown.append(f"{record.name}: {record.getMessage()}")
+
+    handler = Record()
+    with pytest.raises(KeyboardInterrupt), open_executor(workers=1):
+        # The cluster's start logs (INFO); from the stop on, nothing may.
+        logging.getLogger("distributed").addHandler(handler)
+        raise KeyboardInterrupt
+    logging.getLogger("distributed").removeHandler(handler)
+    assert during_shutdown == []
+    assert [logger.level for logger in loggers] == before

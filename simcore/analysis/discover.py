@@ -1,5 +1,5 @@
 """Scenario discovery over an exploration: the judgments under which an outcome happens
-(``smasim discover``; docs/spec/METHODS.md §E).
+(``smasim discover``; docs/spec/METHODS.md §D).
 
 A case definition (``--where``) marks each (point, lever) row of an exploration as a case
 of interest or not, e.g. ``contribution_usd[2031].p80 > 2e9``: the P80 of the 2031

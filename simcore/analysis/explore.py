@@ -1,5 +1,5 @@
 """Exploratory modelling: a space-filling design over judgments, a Monte Carlo inside each
-point (``smasim explore``; docs/spec/METHODS.md §E).
+point (``smasim explore``; docs/spec/METHODS.md §D).
 
 The judgments a configuration encodes as single numbers (the chance the US demands more,
 how much Korea concedes, whether talks lapse) are varied over ranges at once, ``M`` points

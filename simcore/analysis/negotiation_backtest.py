@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+import numpy as np
+
 from simcore.config.schema import (
     DemandOutcome,
     IncreaseOutcome,
@@ -41,6 +43,7 @@ from simcore.core.errors import SmasimInputError
 from simcore.core.rounding import Rounder
 from simcore.evidence.calibrate import fit_negotiation_records, round_negotiations
 from simcore.evidence.history import History, NegotiationRecord, negotiation_records
+from simcore.stats.elicitation import Discrete, Distribution, Mixture
 from simcore.stats.scores import (
     Component,
     Law,
@@ -230,16 +233,36 @@ def judgment_forecast(scenario: Scenario, status_quo: float) -> Forecast:
             parts.append((outcome.probability, Normal(first.mean, first.sd) if first.sd > 0
                           else PointMass(first.mean)))
         elif isinstance(outcome, DemandOutcome):
-            concession = outcome.concession
-            for demand, weight in zip(outcome.demand_usd.values,
-                                      outcome.demand_usd.probabilities, strict=True):
+            concession = _beta_components(outcome.concession.law())
+            for demand, weight in _demand_points(outcome.demand_usd.law()):
                 gap = demand / value - 1.0
-                parts.append((outcome.probability * weight,
-                              ScaledBeta(0.0, gap, concession.a, concession.b) if gap != 0
-                              else PointMass(0.0)))
+                for share, (a, b) in concession:
+                    parts.append((outcome.probability * weight * share,
+                                  ScaledBeta(0.0, gap, a, b) if gap != 0 else PointMass(0.0)))
     if not any(weight > 0 for weight, _ in parts):
         return Forecast(None, lapse)
     return Forecast(mixture(parts), lapse)
+
+
+#: Equally likely values that stand for a pooled (continuous) demand in a forecast: its
+#: quantiles at the middles of as many equal-probability bins.
+DEMAND_POINTS = 64
+
+
+def _demand_points(law: Discrete | Mixture) -> list[tuple[float, float]]:
+    """A demand law's values and their probabilities: a discrete law's own; a pooled
+    mixture's quantiles at ``(k − ½) / DEMAND_POINTS``, each ``1 / DEMAND_POINTS``."""
+    if isinstance(law, Discrete):
+        return list(zip(law.values, law.probabilities, strict=True))
+    levels = (np.arange(DEMAND_POINTS) + 0.5) / DEMAND_POINTS
+    return [(float(v), 1.0 / DEMAND_POINTS) for v in law.ppf(levels)]
+
+
+def _beta_components(law: Distribution | Mixture) -> list[tuple[float, tuple[float, float]]]:
+    """A concession law's Betas and their weights (one Beta: weight 1)."""
+    components = law.components if isinstance(law, Mixture) else (law,)
+    weights = law.weights if isinstance(law, Mixture) else (1.0,)
+    return [(w, c.parameters) for w, c in zip(weights, components, strict=True)]
 
 
 def score(forecast: Forecast, event: NegotiationEvent) -> EventScore:

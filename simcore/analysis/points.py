@@ -20,7 +20,6 @@ point's paths bit for bit.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from simcore.config.overrides import (
     format_path,
     outcome_key,
     parse_key,
+    renormalizing,
     resolve_key,
 )
 from simcore.config.schema import Scenario
@@ -121,13 +121,7 @@ def _assignments(base: Scenario, keys: Sequence[str], values: Sequence[Any],
     if renormalize:
         swept = {index: float(value) for key, value in zip(keys, values, strict=True)
                  if (index := outcome_probability(base, key)) is not None}
-        outcomes = base.negotiation.outcomes
-        others = [k for k in range(len(outcomes)) if k not in swept]
-        rest = math.fsum(outcomes[k].probability for k in others)
-        left = 1.0 - math.fsum(swept.values())
-        if swept and rest > 0:  # nothing to rescale otherwise: validation says if they sum to 1
-            made += [f"negotiation.outcomes[{k}].probability="
-                     f"{outcomes[k].probability * left / rest!r}" for k in others]
+        made += renormalizing([o.probability for o in base.negotiation.outcomes], swept)
     return made
 
 

@@ -1,5 +1,5 @@
 """Which choice holds up across judgments: the levers of an exploration scored by the
-robustness rules (``smasim robust``; docs/spec/METHODS.md §E).
+robustness rules (``smasim robust``; docs/spec/METHODS.md §D).
 
 An exploration with ``--lever`` holds, for every point of its design (one set of
 judgments) and every lever combination (one choice), a per-point statistic such as the P80

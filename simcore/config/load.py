@@ -58,10 +58,17 @@ def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenari
         message starts with the assignment.
     """
     path = Path(path)
+    return parse_scenario(read_toml_text(path, "a scenario TOML file"), source=str(path),
+                          overrides=overrides)
+
+
+def read_toml_text(path: Path, what: str) -> str:
+    """The UTF-8 text of a TOML input file; a :class:`ConfigError` naming ``path`` if it
+    cannot be read (``what`` says what the file should have been)."""
     if path.is_dir():
-        raise ConfigError(f"{path}: is a directory, not a scenario TOML file")
+        raise ConfigError(f"{path}: is a directory, not {what}")
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except PermissionError:
@@ -70,7 +77,6 @@ def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenari
         raise ConfigError(f"{path}: not a text file (TOML must be UTF-8)") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read ({err.strerror})") from None
-    return parse_scenario(text, source=str(path), overrides=overrides)
 
 
 def header_comment(text: str) -> str:

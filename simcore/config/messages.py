@@ -15,7 +15,7 @@ import types
 import typing
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from simcore.core.types import OutcomeKind, RuleKind
 
@@ -48,7 +48,12 @@ def format_validation_error(
     return line
 
 
-_TAGS = set(get_args(OutcomeKind)) | set(get_args(RuleKind))
+_TAGS = set(get_args(OutcomeKind)) | set(get_args(RuleKind)) | {"lognormal", "gamma"}
+#: Tags of the forms a law's value can take (a number, a table, a mixture), which pydantic
+#: adds to the location after the key: ``concession.mixture`` is the key path, not
+#: ``concession.mixture.mixture``.
+_FORM_TAGS = {"fixed", "beta", "mixture", "discrete"}
+_LAW_KEYS = {"concession", "funding_fraction", "demand_usd"}
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -63,6 +68,8 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
             path += f"[{part}]"
         elif part in _TAGS and (isinstance(previous, int) or previous == "escalation"):
             pass  # the discriminator pydantic adds to the location: not a key the user wrote
+        elif part in _FORM_TAGS and previous in _LAW_KEYS:
+            pass  # likewise, the form of a law
         elif "[" in part or "," in part:
             pass  # pydantic's name of a union member or a dict-key validator
         else:
@@ -134,8 +141,13 @@ def _unwrap(annotation: Any, part: int | str) -> Any:
         members = [a for a in get_args(annotation) if a is not type(None)]
         if isinstance(part, str):
             for member in members:
+                if get_origin(member) is Annotated and any(
+                        isinstance(meta, Tag) and meta.tag == part
+                        for meta in get_args(member)[1:]):
+                    return get_args(member)[0]
                 if isinstance(member, type) and issubclass(member, BaseModel):
-                    tag = member.model_fields.get("kind") or member.model_fields.get("rule")
+                    tag = next((member.model_fields[name] for name in ("kind", "rule", "family")
+                                if name in member.model_fields), None)
                     if tag is not None and part in get_args(tag.annotation):
                         return member
                     if part in member.model_fields and len(members) == 1:

@@ -18,9 +18,10 @@ outcome's key (``probability``) a resolved path sets.
 from __future__ import annotations
 
 import copy
+import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,6 +209,40 @@ def outcome_key(path: KeyPath) -> tuple[int, str] | None:
             and isinstance(path[-2], int) and isinstance(path[-1], str)):
         return path[-2], path[-1]
     return None
+
+
+def renormalizing(probabilities: Sequence[float], assigned: Mapping[int, float]) -> list[str]:
+    """Assignments that rescale the outcome probabilities not ``assigned`` so that all sum
+    to 1, keeping their proportions (``--renormalize`` of sweep and reweight).
+
+    Parameters
+    ----------
+    probabilities : sequence of float
+        Every outcome's probability in the configuration, in its order.
+    assigned : mapping of int to float
+        The outcomes given a new probability, by index.
+
+    Returns
+    -------
+    list of str
+        ``negotiation.outcomes[k].probability=…`` for each other outcome; none when there is
+        nothing to rescale (no outcome assigned, or the others all 0: validation then says
+        whether the sum is 1).
+
+    >>> for assignment in renormalizing([0.55, 0.35, 0.10], {1: 0.5}):
+    ...     print(assignment)
+    negotiation.outcomes[0].probability=0.4230769230769231
+    negotiation.outcomes[2].probability=0.07692307692307693
+    """
+    if not assigned:
+        return []
+    others = [k for k in range(len(probabilities)) if k not in assigned]
+    rest = math.fsum(probabilities[k] for k in others)
+    left = 1.0 - math.fsum(assigned.values())
+    if rest == 0:
+        return []
+    return [f"{format_path((*NAMED_LIST, k, 'probability'))}="
+            f"{probabilities[k] * left / rest!r}" for k in others]
 
 
 def parse_override(assignment: str) -> Override:

@@ -20,8 +20,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -31,6 +33,7 @@ from simcore.config.messages import format_validation_error
 from simcore.core.errors import ConfigError, ConfigParameterError, literal
 from simcore.core.outcomes import MAX_PER_KIND, default_outcome_names, outcome_codes
 from simcore.core.types import DRIVERS, Driver, Sampler, ShockDistribution
+from simcore.stats.elicitation import Discrete, Distribution, Mixture
 from simcore.stats.linalg import PSD_TOLERANCE
 
 #: Largest sample count accepted: 1e10 paths of 6 years is ~7 TB of float64 output.
@@ -298,8 +301,8 @@ class AgreementSection(_Section):
 
 
 class DiscreteDistribution(_Section):
-    """Values and their probabilities; one number stands for that value with probability 1
-    (``demand_usd = 10e9``)."""
+    """A demand in USD a year on finitely many values and their probabilities (MODEL.md §6);
+    one number stands for that value with probability 1 (``demand_usd = 10e9``)."""
 
     values: list[float] = Field(min_length=1)
     probabilities: list[Probability] = Field(min_length=1)
@@ -329,10 +332,126 @@ class DiscreteDistribution(_Section):
             )
         return self
 
+    def law(self) -> Discrete:
+        """The law the model draws from (its quantile function is the model's rule)."""
+        return Discrete(tuple(self.values), tuple(self.probabilities))
+
 
 class BetaDistribution(_Section):
+    """A fraction ``~ Beta(a, b)``."""
+
     a: float = Field(gt=0.0)
     b: float = Field(gt=0.0)
+
+    def law(self) -> Distribution:
+        """``Beta(a, b)`` as the model samples it."""
+        return Distribution("beta", (self.a, self.b))
+
+
+class _Component(_Section):
+    """One weighted component of a mixture (one expert's law in a linear pool)."""
+
+    weight: float = Field(gt=0.0, le=1.0)
+
+
+class BetaComponent(_Component):
+    a: float = Field(gt=0.0)
+    b: float = Field(gt=0.0)
+
+    def law(self) -> Distribution:
+        return Distribution("beta", (self.a, self.b))
+
+
+class LognormalComponent(_Component):
+    """``ln X ~ N(meanlog, sdlog²)``, X in USD."""
+
+    family: Literal["lognormal"]
+    meanlog: float
+    sdlog: float = Field(gt=0.0)
+
+    def law(self) -> Distribution:
+        return Distribution("lognormal", (self.meanlog, self.sdlog))
+
+
+class GammaComponent(_Component):
+    """``X ~ Gamma(shape, scale)`` in USD (mean ``shape · scale``)."""
+
+    family: Literal["gamma"]
+    shape: float = Field(gt=0.0)
+    scale: float = Field(gt=0.0)
+
+    def law(self) -> Distribution:
+        return Distribution("gamma", (self.shape, self.scale))
+
+
+def _mixture_law(components: list[BetaComponent] | list[AmountComponent]) -> Mixture:
+    try:
+        return Mixture(tuple(c.law() for c in components), tuple(c.weight for c in components))
+    except ValueError as err:
+        raise ValueError(str(err)) from None
+
+
+class BetaMixture(_Section):
+    """A fraction drawn from a weighted mixture of Betas (a linear pool of experts) by the
+    mixture's exact inverse CDF (MODEL.md §6)."""
+
+    mixture: list[BetaComponent] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> BetaMixture:
+        _mixture_law(self.mixture)
+        return self
+
+    def law(self) -> Mixture:
+        return _mixture_law(self.mixture)
+
+
+AmountComponent = Annotated[LognormalComponent | GammaComponent, Field(discriminator="family")]
+
+
+class AmountMixture(_Section):
+    """A demand in USD a year drawn from a weighted mixture of lognormal and gamma laws by
+    its exact inverse CDF (MODEL.md §6)."""
+
+    mixture: list[AmountComponent] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> AmountMixture:
+        _mixture_law(self.mixture)
+        return self
+
+    def law(self) -> Mixture:
+        return _mixture_law(self.mixture)
+
+
+def _form(value: Any, *, table: str, number: str | None = None) -> str:
+    """Which form a law's value takes: a ``mixture`` table, another table, or a number (from
+    the TOML when validating, from the section when writing)."""
+    if isinstance(value, BetaMixture | AmountMixture) or (
+            isinstance(value, dict) and "mixture" in value):
+        return "mixture"
+    if isinstance(value, dict | BaseModel):
+        return table
+    return number or table
+
+
+#: A fraction: ``{ a, b }`` or ``{ mixture = [{ weight, a, b }, …] }``.
+Fraction = Annotated[
+    Annotated[BetaDistribution, Tag("beta")] | Annotated[BetaMixture, Tag("mixture")],
+    Discriminator(lambda v: _form(v, table="beta")),
+]
+#: A lapse's funding fraction: a number, or a fraction's law.
+FundingFraction = Annotated[
+    Annotated[NonNegative, Tag("fixed")]
+    | Annotated[BetaDistribution, Tag("beta")]
+    | Annotated[BetaMixture, Tag("mixture")],
+    Discriminator(lambda v: _form(v, table="beta", number="fixed")),
+]
+#: A demand: ``{ values, probabilities }`` or ``{ mixture = [{ weight, family, … }, …] }``.
+Demand = Annotated[
+    Annotated[DiscreteDistribution, Tag("discrete")] | Annotated[AmountMixture, Tag("mixture")],
+    Discriminator(lambda v: _form(v, table="discrete")),
+]
 
 
 #: An outcome's name: a step of a ``--set`` key path (``negotiation.outcomes.demand.term``).
@@ -365,8 +484,8 @@ class StatusQuoOutcome(_Outcome):
 class DemandOutcome(_Outcome):
     kind: Literal["demand"]
     probability: Probability
-    demand_usd: DiscreteDistribution
-    concession: BetaDistribution
+    demand_usd: Demand
+    concession: Fraction
     term: Int = Field(ge=1, le=100)
     escalation: Escalation | None = None
 
@@ -374,7 +493,7 @@ class DemandOutcome(_Outcome):
 class LapseOutcome(_Outcome):
     kind: Literal["lapse"]
     probability: Probability
-    funding_fraction: NonNegative = 1.0
+    funding_fraction: FundingFraction = 1.0
 
 
 class FirstYearChange(_Section):
@@ -477,6 +596,60 @@ class PinsSection(_Section):
     troops: YearTableInt = Field(default_factory=dict)
 
 
+class ElicitedExpert(_Section):
+    """One expert of an elicitation: name, date, pool weight (normalized), a note."""
+
+    name: str = Field(min_length=1)
+    weight: float = Field(gt=0.0, le=1.0)
+    date: str | None = None
+    note: str | None = None
+
+
+class ElicitedAnswer(_Section):
+    """What one expert gave for one judgment, and the law fitted to it.
+
+    Quantile judgments give ``levels`` and ``values`` (``P(X ≤ value) = level``), with the
+    fitted ``family``, its ``parameters`` (as written), the least-squares ``sse`` and the
+    ``fitted`` quantiles at the levels; probability judgments give ``probabilities`` (one
+    per outcome, or ``{ reopen = p }``), as given or as the mean of the ``dirichlet`` (or
+    Beta) fitted to quantiles of each probability (``quantiles``).
+    """
+
+    expert: str
+    weight: float = Field(gt=0.0, le=1.0)
+    levels: list[float] | None = None
+    values: list[float] | None = None
+    family: str | None = None
+    parameters: dict[str, float] | None = None
+    sse: float | None = None
+    fitted: list[float] | None = None
+    probabilities: dict[str, float] | None = None
+    quantiles: dict[str, list[float]] | None = None
+    dirichlet: dict[str, float] | None = None
+
+
+class ElicitedJudgment(_Section):
+    """One judgment: the configuration key it sets, each expert's answer, and the pool."""
+
+    judgment: str
+    key: str
+    experts: list[ElicitedAnswer] = Field(min_length=1)
+    pooled: str
+
+
+class ElicitationRecord(_Section):
+    """Whose judgment a scenario's inputs are (``smasim elicit``): a record the model does
+    not read, stored with the configuration in every result file."""
+
+    title: str
+    source: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    pool: Literal["linear", "log"]
+    date: str | None = None
+    experts: list[ElicitedExpert] = Field(min_length=1)
+    judgments: list[ElicitedJudgment] = Field(min_length=1)
+
+
 class Scenario(_Section):
     """A validated scenario: the whole configuration of one simulation (docs/spec/CONFIG.md)."""
 
@@ -491,6 +664,7 @@ class Scenario(_Section):
     agreement: AgreementSection
     negotiation: NegotiationSection
     pins: PinsSection = Field(default_factory=PinsSection)
+    elicitation: ElicitationRecord | None = None
     #: The comment its TOML file opened with (:attr:`comment`); no key of the contract.
     _comment: str = PrivateAttr(default="")
 

@@ -4,6 +4,8 @@ The repository's ``configs/`` folder installs as the package ``simcore.configs``
 (pyproject.toml), so a pip-installed smasim carries its example scenarios with their
 comments, and this module finds them through :mod:`importlib.resources`. A scenario's name is
 its path below that folder without ``.toml``: ``baseline``, ``variants/calibrated-1996``.
+The files under ``elicitation/`` are elicitation files (``smasim elicit``), shipped and
+copied with the scenarios (:func:`shipped_files`) but no scenarios.
 :func:`locate_scenario` is how a command line reads CONFIG: a file if one exists, else a
 shipped scenario of that name.
 """
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 SHIPPED_PACKAGE = "simcore.configs"
 #: The suffix of a scenario file.
 SCENARIO_SUFFIX = ".toml"
+#: The shipped folder of elicitation files: TOML files that are not scenarios.
+ELICITATION_FOLDER = "elicitation"
 
 
 def _names(folder: Traversable, prefix: str = "") -> list[str]:
@@ -35,14 +39,21 @@ def _names(folder: Traversable, prefix: str = "") -> list[str]:
     return names
 
 
+def shipped_files() -> tuple[str, ...]:
+    """The names of every shipped file, the scenarios' and the elicitation files', sorted
+    (top-level files before subfolders')."""
+    return tuple(sorted(_names(resources.files(SHIPPED_PACKAGE)),
+                        key=lambda name: (name.count("/"), name)))
+
+
 def shipped_scenarios() -> tuple[str, ...]:
     """The names of the shipped scenarios, sorted (top-level files before subfolders').
 
     >>> shipped_scenarios()[:2]
     ('baseline', 'calibrated')
     """
-    return tuple(sorted(_names(resources.files(SHIPPED_PACKAGE)),
-                        key=lambda name: (name.count("/"), name)))
+    return tuple(name for name in shipped_files()
+                 if not name.startswith(f"{ELICITATION_FOLDER}/"))
 
 
 def _unknown(name: str, what: str) -> ConfigError:
@@ -73,9 +84,24 @@ def shipped_scenario(name: str) -> Path:
     ConfigError
         No shipped scenario has that name; the message lists those that do.
     """
-    stem = name.removesuffix(SCENARIO_SUFFIX)
-    if stem not in shipped_scenarios():
+    if name.removesuffix(SCENARIO_SUFFIX) not in shipped_scenarios():
         raise _unknown(name, "no shipped scenario has that name")
+    return shipped_file(name)
+
+
+def shipped_file(name: str) -> Path:
+    """The installed file of ``name``, a name of :func:`shipped_files` (a scenario or an
+    elicitation file), with or without ``.toml``; :func:`shipped_scenario` for a scenario.
+
+    Raises
+    ------
+    ConfigError
+        No shipped file has that name.
+    """
+    stem = name.removesuffix(SCENARIO_SUFFIX)
+    if stem not in shipped_files():
+        raise ConfigError(f"{name}: no shipped file has that name (shipped files: "
+                          f"{', '.join(shipped_files())})")
     resource = resources.files(SHIPPED_PACKAGE).joinpath(*f"{stem}{SCENARIO_SUFFIX}".split("/"))
     # pip installs a wheel as files, so the resource is a file that any command can open by
     # its path (the scenarios are never imported from a zip archive).

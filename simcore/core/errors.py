@@ -44,6 +44,7 @@ PARAMETER_WORDING = {
     "outcome": "outcome",
     "criterion": "criterion",
     "sense": "sense",
+    "min_ess": "min_ess",
     "chunk_size": "chunk_size",
     "batch": "batch=True",
 }

@@ -1,5 +1,5 @@
 """Layer 3, the shipped history and what is estimated from it: reading and checking the
-data, calibration, the calibrated scenario's TOML.
+data, calibration, the calibrated scenario's TOML, expert judgment into a scenario.
 
 Every public name is importable from here (``from simcore.evidence import …``) and is loaded
 from its module on first use.
@@ -10,11 +10,14 @@ from __future__ import annotations
 from simcore.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "COMMENT_COLUMN": "scenario_text",
     "CORRELATION_DECIMALS": "calibrate",
     "CURRENCIES": "history",
     "Calibration": "calibrate",
+    "Chunk": "scenario_text",
     "CorrelationFit": "calibrate",
     "DATA_FILES": "history",
+    "DEFAULT_LEVELS": "elicitation",
     "DEFAULT_START": "calibrate",
     "DICKEY_FULLER_5PCT": "calibrate",
     "DISTANCE_DIGITS": "calibrate",
@@ -24,6 +27,12 @@ _EXPORTS = {
     "Domain": "history",
     "DriverHistory": "history",
     "ESTIMATE_DIGITS": "calibrate",
+    "Elicitation": "elicitation",
+    "ElicitationFile": "elicitation",
+    "ElicitationHeader": "elicitation",
+    "ExpertEntry": "elicitation",
+    "ExpertFit": "elicitation",
+    "FIT_DIGITS": "elicitation",
     "FileSchema": "history",
     "FxFit": "calibrate",
     "History": "history",
@@ -34,17 +43,26 @@ _EXPORTS = {
     "MIN_SHARED_YEARS": "calibrate",
     "NegotiationFit": "calibrate",
     "NegotiationRecord": "history",
+    "PROBABILITY_DECIMALS": "elicitation",
+    "PoolMethod": "elicitation",
+    "PooledElicitation": "elicitation",
+    "PooledJudgment": "elicitation",
+    "QuantileAnswer": "elicitation",
     "Regression": "calibrate",
     "SCHEMAS": "history",
     "SE_DIGITS": "calibrate",
+    "SSE_DIGITS": "elicitation",
     "STATUSES": "history",
     "T_RATIO_DECIMALS": "calibrate",
+    "Target": "elicitation",
     "USD_PER_M": "history",
     "amount_usd": "history",
     "calibrate": "calibrate",
     "calibrated_toml": "calibrated_scenario",
+    "commented": "scenario_text",
     "configured_concession_mean": "calibrated_scenario",
     "dickey_fuller_critical": "calibrate",
+    "elicited_toml": "elicitation",
     "estimate": "calibrate",
     "fit_correlation": "calibrate",
     "fit_defense": "calibrate",
@@ -52,15 +70,22 @@ _EXPORTS = {
     "fit_inflation": "calibrate",
     "fit_negotiation_records": "calibrate",
     "fit_negotiations": "calibrate",
+    "inline_toml": "scenario_text",
     "jeffreys_interval": "calibrate",
+    "judgment_targets": "elicitation",
     "last_complete_year": "calibrate",
+    "law_config": "elicitation",
     "load_history": "history",
     "negotiation_records": "history",
     "ols": "calibrate",
     "parse_table": "history",
+    "pool_judgments": "elicitation",
+    "read_elicitation": "elicitation",
     "round_estimates": "calibrate",
     "round_negotiations": "calibrate",
     "sources_text": "history",
+    "table_chunks": "scenario_text",
+    "toml_number": "scenario_text",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

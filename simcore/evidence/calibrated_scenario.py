@@ -13,8 +13,6 @@ returned.
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass
 
 from simcore.config.load import parse_scenario
 from simcore.config.schema import DemandOutcome, LapseOutcome, Scenario
@@ -30,49 +28,10 @@ from simcore.evidence.calibrate import (
     InflationFit,
     NegotiationFit,
 )
-
-#: A table header line: ``[name]`` or ``[[name]]``, optionally followed by a comment.
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(#.*)?$")
-#: Column at which the explanatory comments start, as in the shipped configs.
-_COMMENT_COLUMN = 30
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    """A table of the base text: its name (``""`` before the first table) and its lines."""
-
-    name: str
-    array: bool
-    lines: list[str]
-
-
-def _chunks(text: str) -> list[_Chunk]:
-    """The tables of ``text``; a comment block right above a header belongs to its table."""
-    chunks = [_Chunk("", False, [])]
-    for line in text.splitlines():
-        match = _HEADER.match(line)
-        if match:
-            previous = chunks[-1].lines
-            k = len(previous)
-            while k and previous[k - 1].lstrip().startswith("#"):
-                k -= 1
-            lead = previous[k:] if chunks[-1].name else []  # the file header stays first
-            del previous[len(previous) - len(lead):]
-            chunks.append(_Chunk(match[2], match[1] == "[[", lead))
-        chunks[-1].lines.append(line)
-    return chunks
-
-
-def _line(assignment: str, comment: str = "") -> str:
-    if not comment:
-        return assignment
-    return f"{assignment.ljust(_COMMENT_COLUMN - 1)} # {comment}"
-
-
-def _num(value: float) -> str:
-    """A number as stored (Python's shortest round-trip repr, valid TOML): a rounded
-    estimate reads as its digits, 0.02483."""
-    return repr(value) if isinstance(value, int) else repr(float(value))
+from simcore.evidence.scenario_text import commented as _line
+from simcore.evidence.scenario_text import inline_toml
+from simcore.evidence.scenario_text import table_chunks as _chunks
+from simcore.evidence.scenario_text import toml_number as _num
 
 
 def _pm(value: float, se: float, digits: int = 4) -> str:
@@ -166,7 +125,7 @@ def _negotiation_chunks(fit: NegotiationFit, base: Scenario) -> list[str]:
     outcomes = base.negotiation.outcomes
     term = next((o.term for o in outcomes if hasattr(o, "term")), 5)
     lapse = next((o for o in outcomes if isinstance(o, LapseOutcome)), None)
-    funding = 1.0 if lapse is None else lapse.funding_fraction
+    funding: object = 1.0 if lapse is None else lapse.funding_fraction
     record = f"negotiations.csv {fit.first_year}–{fit.last_year}, {fit.n} agreements"
     lo, hi = fit.increase_interval
     lapse_lo, lapse_hi = fit.lapse_interval
@@ -190,7 +149,7 @@ def _negotiation_chunks(fit: NegotiationFit, base: Scenario) -> list[str]:
         'kind = "lapse"',
         _line(f"probability = {_num(fit.lapse_probability)}",
               f"history: {fit.lapses} of {fit.n} lapsed; 95% {lapse_lo:.2f}–{lapse_hi:.2f}"),
-        _line(f"funding_fraction = {_num(funding)}", "judgment: kept from the base config"),
+        _line(f"funding_fraction = {inline_toml(funding)}", "judgment: kept from the base config"),
         "",
     ]
 
@@ -328,9 +287,9 @@ def calibrated_toml(
 
 
 def configured_concession_mean(scenario: Scenario) -> float | None:
-    """Mean of the first ``demand`` outcome's concession Beta(a, b), None without one."""
+    """Mean of the first ``demand`` outcome's concession law, None without one."""
     demand = next((o for o in scenario.negotiation.outcomes if isinstance(o, DemandOutcome)),
                   None)
     if demand is None:
         return None
-    return demand.concession.a / (demand.concession.a + demand.concession.b)
+    return demand.concession.law().mean

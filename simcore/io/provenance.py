@@ -23,7 +23,7 @@ from typing import Any
 from threadpoolctl import threadpool_info
 
 from simcore.config.load import parse_scenario
-from simcore.config.schema import Scenario
+from simcore.config.schema import ElicitationRecord, Scenario
 from simcore.core.design import BIT_GENERATOR, BLOCK_SIZE
 from simcore.core.errors import ResultFileError
 from simcore.io.layout import CF_CONVENTIONS, KIND_ATTR, SUMMARY_FLOAT_ATTR, SUMMARY_ONLY_ATTR
@@ -361,6 +361,18 @@ class FileInfo:
             )
         return {name: self.attrs[key] for name, key in keys.items()}
 
+    def elicitations(self) -> dict[str, ElicitationRecord]:
+        """Whose judgment each scenario's inputs are: the ``[elicitation]`` record of every
+        scenario written by ``smasim elicit``, by scenario name (none for other files)."""
+        if self.kind != "run":
+            return {}
+        records = {}
+        for name, text in self.configs().items():
+            data = tomllib.loads(text).get("elicitation")
+            if data is not None:
+                records[name] = ElicitationRecord.model_validate(data)
+        return records
+
     def config_hashes(self) -> dict[str, str]:
         """SHA-256 of each scenario's resolved configuration, by scenario name."""
         return {name: str(self.attrs.get(key, ""))
@@ -412,6 +424,8 @@ class FileInfo:
             "history": attrs.get("history"),
             "conventions": attrs.get("Conventions"),
             "config_sha256": self.config_hashes(),
+            "elicitation": {name: record.model_dump(mode="json", exclude_none=True)
+                            for name, record in self.elicitations().items()},
             "groups": self.groups,
         }
 

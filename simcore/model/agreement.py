@@ -8,6 +8,7 @@ applied to the negotiating samples only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import overload
 
 import numpy as np
@@ -15,6 +16,7 @@ from scipy import special
 
 from simcore.core.outcomes import NO_NEGOTIATION
 from simcore.model.params import (
+    AgreementParams,
     CpiRuleParams,
     DefenseBudgetRuleParams,
     DemandParams,
@@ -23,6 +25,7 @@ from simcore.model.params import (
     LapseParams,
     ModelParams,
     NewAgreementParams,
+    OutcomeParams,
     RuleParams,
     StatusQuoParams,
     UsdCpiRuleParams,
@@ -199,18 +202,13 @@ def simulate_contributions(
         current = contribution[:, t]
         current[:] = round_to_step(previous * factor, amount_step)
 
-        scheduled = t > last_year
-        known_amount = agreement.amounts_krw.get(t)
-        if known_amount is not None:
-            known = base_agreement_holds & ~scheduled
-            current[known] = known_amount
+        scheduled, known, reopenable = _schedule(agreement, t, last_year, base_agreement_holds)
+        if known is not None:
+            current[known] = agreement.amounts_krw[t]
         negotiating = scheduled
         if agreement.reopen_probability > 0:
             reopen = negotiation_u[t, _U_REOPEN] < agreement.reopen_probability
-            reopen &= ~scheduled
-            if known_amount is not None:
-                reopen &= ~known
-            negotiating = scheduled | reopen
+            negotiating = scheduled | (reopen & reopenable)
 
         who = np.flatnonzero(negotiating)
         if who.size == 0:
@@ -223,11 +221,8 @@ def simulate_contributions(
             chosen = who[drawn == k]
             if chosen.size == 0:
                 continue
-            if isinstance(outcome, StatusQuoParams):
-                # Renewal only at a scheduled negotiation; a failed reopening changes nothing.
-                renewed = chosen[scheduled[chosen]]
-                last_year[renewed] = t + outcome.term - 1
-            elif isinstance(outcome, NewAgreementParams):
+            _settle(outcome, chosen, t, scheduled, last_year, base_agreement_holds)
+            if isinstance(outcome, NewAgreementParams):
                 # Its first amount, then its term and rule; the base agreement's known
                 # amounts no longer apply.
                 if isinstance(outcome, DemandParams):
@@ -247,20 +242,125 @@ def simulate_contributions(
                         rate_step=agreement.rate_step,
                         amount_step=amount_step,
                     )
-                last_year[chosen] = t + outcome.term - 1
-                base_agreement_holds[chosen] = False
                 new_rule = outcome_rule[k]
                 if new_rule is not None:
                     rule_in_force[chosen] = new_rule
             elif isinstance(outcome, LapseParams):
-                current[chosen] = round_to_step(
-                    outcome.funding_fraction * previous[chosen], amount_step
-                )
-                # No agreement this year: the next year opens a scheduled negotiation.
-                last_year[chosen] = t - 1
-                base_agreement_holds[chosen] = False
+                law = outcome.funding_fraction
+                # A law is drawn by the concession uniform (unused in a lapse year).
+                fraction = (law if isinstance(law, float)
+                            else law.ppf(negotiation_u[t, _U_CONCESSION, chosen]))
+                current[chosen] = round_to_step(fraction * previous[chosen], amount_step)
         previous = current
     return contribution, outcome_code
+
+
+def _schedule(
+    agreement: AgreementParams, t: int, last_year: np.ndarray, base_agreement_holds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Year ``t``'s negotiations, per sample: ``scheduled`` (after the agreement's last year,
+    or after a lapse), ``known`` (the base agreement's known amount applies; None in a year
+    without one) and ``reopenable`` (neither: an early reopening may happen)."""
+    scheduled = t > last_year
+    known = base_agreement_holds & ~scheduled if t in agreement.amounts_krw else None
+    reopenable = ~scheduled if known is None else ~scheduled & ~known
+    return scheduled, known, reopenable
+
+
+def _settle(
+    outcome: OutcomeParams,
+    chosen: np.ndarray,
+    t: int,
+    scheduled: np.ndarray,
+    last_year: np.ndarray,
+    base_agreement_holds: np.ndarray,
+) -> None:
+    """The agreement after ``outcome`` in year ``t`` for the samples ``chosen`` (in place)."""
+    if isinstance(outcome, StatusQuoParams):
+        # Renewal only at a scheduled negotiation; a failed reopening changes nothing.
+        renewed = chosen[scheduled[chosen]]
+        last_year[renewed] = t + outcome.term - 1
+    elif isinstance(outcome, NewAgreementParams):
+        # A new agreement: its term; the base agreement's known amounts no longer apply.
+        last_year[chosen] = t + outcome.term - 1
+        base_agreement_holds[chosen] = False
+    elif isinstance(outcome, LapseParams):
+        # No agreement this year: the next year opens a scheduled negotiation.
+        last_year[chosen] = t - 1
+        base_agreement_holds[chosen] = False
+
+
+@dataclass(frozen=True)
+class NegotiationChances:
+    """What could happen in each year of stored paths, and what did (METHODS.md §W).
+
+    Attributes
+    ----------
+    scheduled : ndarray of bool, shape (n, H)
+        A negotiation had to happen.
+    reopenable : ndarray of bool, shape (n, H)
+        An early reopening could happen (with probability ``reopen_probability``; all False
+        when it is 0).
+    outcome : ndarray of int, shape (n, H)
+        The index in ``params.outcomes`` of the outcome drawn, −1 in a year without a
+        negotiation.
+    """
+
+    scheduled: np.ndarray
+    reopenable: np.ndarray
+    outcome: np.ndarray
+
+
+def negotiation_chances(params: ModelParams, negotiation_outcome: np.ndarray) -> NegotiationChances:
+    """Replay the agreement of stored paths from their outcome codes: which years were
+    scheduled negotiations and which could have been early reopenings.
+
+    The schedule follows from the outcomes drawn before (terms, lapses, known amounts), by
+    the same rules :func:`simulate_contributions` applies.
+
+    Parameters
+    ----------
+    params : ModelParams
+        The parameters the paths were simulated with.
+    negotiation_outcome : ndarray of int, shape (n, H)
+        The stored codes (``params.outcome_codes``, or :data:`NO_NEGOTIATION`).
+
+    Raises
+    ------
+    ValueError
+        A code the parameters do not have, a negotiation in a year that could have none,
+        or none in a scheduled year: the paths are not these parameters'.
+    """
+    agreement = params.agreement
+    codes = np.asarray(negotiation_outcome)
+    n, horizon = codes.shape
+    lookup = {code: k for k, code in enumerate(params.outcome_codes)}
+    unknown = sorted(set(np.unique(codes).tolist()) - set(lookup) - {NO_NEGOTIATION})
+    if unknown:
+        raise ValueError(f"outcome code {unknown[0]} is not one of these parameters' outcomes")
+    outcome = np.full((n, horizon), -1, dtype=np.int16)
+    for code, k in lookup.items():
+        outcome[codes == code] = k
+    scheduled = np.zeros((n, horizon), dtype=bool)
+    reopenable = np.zeros((n, horizon), dtype=bool)
+    last_year = np.full(n, agreement.last_year_index, dtype=np.int32)
+    base_agreement_holds = np.ones(n, dtype=bool)
+    for t in range(horizon):
+        scheduled[:, t], _, can_reopen = _schedule(agreement, t, last_year,
+                                                   base_agreement_holds)
+        if agreement.reopen_probability > 0:
+            reopenable[:, t] = can_reopen
+        negotiated = outcome[:, t] >= 0
+        if np.any(negotiated & ~scheduled[:, t] & ~reopenable[:, t]) or np.any(
+                scheduled[:, t] & ~negotiated):
+            raise ValueError(f"the outcomes of year index {t} do not follow the parameters' "
+                             "schedule (a negotiation where none could be, or none where one "
+                             "was scheduled)")
+        for k, entry in enumerate(params.outcomes):
+            chosen = np.flatnonzero(outcome[:, t] == k)
+            if chosen.size:
+                _settle(entry, chosen, t, scheduled[:, t], last_year, base_agreement_holds)
+    return NegotiationChances(scheduled, reopenable, outcome)
 
 
 def _demand_amount(
@@ -272,13 +372,12 @@ def _demand_amount(
     u_concession: np.ndarray,
     amount_step: float,
 ) -> np.ndarray:
-    """``C_t = (V + s (D − V)) X_t`` with ``V = C_{t−1} / X_t``, rounded to the amount step."""
-    demand_cdf = np.cumsum(outcome.demand_probabilities)
-    index = np.minimum(
-        np.searchsorted(demand_cdf, u_demand, side="right"), len(demand_cdf) - 1
-    )
-    demand = np.asarray(outcome.demand_values_usd)[index]
-    concession = special.betaincinv(outcome.concession_a, outcome.concession_b, u_concession)
+    """``C_t = (V + s (D − V)) X_t`` with ``V = C_{t−1} / X_t``, rounded to the amount step.
+
+    ``D`` and ``s`` are their laws' quantiles of the demand and concession uniforms.
+    """
+    demand = outcome.demand_usd.ppf(u_demand)
+    concession = outcome.concession.ppf(u_concession)
     value_usd = previous / fx
     return round_to_step((value_usd + concession * (demand - value_usd)) * fx, amount_step)
 

@@ -33,6 +33,7 @@ from simcore.config.schema import (
     StatusQuoOutcome,
 )
 from simcore.core.types import DRIVERS, OutcomeKind, RuleKind, Sampler
+from simcore.stats.elicitation import Discrete, Distribution, Mixture
 from simcore.stats.linalg import correlation_factor
 
 #: Drivers that can be pinned (MODEL.md §4b): the continuous ones and ``troops``.
@@ -147,22 +148,29 @@ class NewAgreementParams:
 
 @dataclass(frozen=True)
 class DemandParams(NewAgreementParams):
-    """A US demand (USD a year, discrete) and a Beta(a, b) concession share of the gap."""
+    """A US demand ``D`` (USD a year) and the share ``s`` of the gap that ROK concedes.
+
+    Each is drawn by its law's quantile function (:class:`~simcore.stats.elicitation.SampledLaw`):
+    ``D`` from the demand uniform (a :class:`~simcore.stats.elicitation.Discrete` law, or a
+    mixture of amounts), ``s`` from the concession uniform (a Beta, or a mixture of Betas).
+    """
 
     kind: ClassVar[OutcomeKind] = "demand"
-    demand_values_usd: tuple[float, ...]
-    demand_probabilities: tuple[float, ...]
-    concession_a: float
-    concession_b: float
+    demand_usd: Discrete | Mixture
+    concession: Distribution | Mixture
 
 
 @dataclass(frozen=True)
 class LapseParams:
-    """No agreement this year: ``C_t = funding_fraction · C_t−1``."""
+    """No agreement this year: ``C_t = f · C_t−1``.
+
+    ``funding_fraction`` is ``f``, or its law (drawn from the concession uniform, which a
+    lapse year does not otherwise use).
+    """
 
     kind: ClassVar[OutcomeKind] = "lapse"
     probability: float
-    funding_fraction: float
+    funding_fraction: float | Distribution | Mixture
 
 
 @dataclass(frozen=True)
@@ -294,10 +302,8 @@ def _resolve_outcome(
     if isinstance(outcome, DemandOutcome):
         return DemandParams(
             probability=outcome.probability,
-            demand_values_usd=tuple(outcome.demand_usd.values),
-            demand_probabilities=tuple(outcome.demand_usd.probabilities),
-            concession_a=outcome.concession.a,
-            concession_b=outcome.concession.b,
+            demand_usd=outcome.demand_usd.law(),
+            concession=outcome.concession.law(),
             term=outcome.term,
             escalation=_resolve_optional_rule(outcome.escalation),
         )
@@ -309,7 +315,11 @@ def _resolve_outcome(
             term=outcome.term,
             escalation=_resolve_optional_rule(outcome.escalation),
         )
-    return LapseParams(probability=outcome.probability, funding_fraction=outcome.funding_fraction)
+    fraction = outcome.funding_fraction
+    return LapseParams(
+        probability=outcome.probability,
+        funding_fraction=float(fraction) if isinstance(fraction, int | float) else fraction.law(),
+    )
 
 
 def _resolve_optional_rule(rule: Escalation | None) -> RuleParams | None:

@@ -7,11 +7,22 @@ samples); ``smasim info --format json`` prints the same facts as
 
 from __future__ import annotations
 
+from simcore.config.schema import ElicitationRecord
 from simcore.io.layout import OTHER_KINDS
 from simcore.io.provenance import FileInfo, version_differences
 
 #: Facts a file that is not a run (a sensitivity or backtest file) does not carry.
 RUN_ONLY_FACTS = frozenset({"sampler", "storage"})
+
+
+def describe_elicitation(record: ElicitationRecord) -> str:
+    """Whose judgment a scenario holds, on one line: title, date, experts and weights, pool,
+    judgments, and the elicitation file with its SHA-256."""
+    experts = ", ".join(f"{e.name} {e.weight:.3g}" for e in record.experts)
+    judgments = ", ".join(j.judgment for j in record.judgments)
+    return (f"{record.title}" + (f" ({record.date})" if record.date else "")
+            + f": {record.pool} pool of {len(record.experts)} experts ({experts}); "
+            f"judgments {judgments}; from {record.source} (sha256 {record.sha256[:12]}…)")
 
 
 def info_facts(info: FileInfo) -> list[tuple[str, str]]:
@@ -61,6 +72,10 @@ def info_facts(info: FileInfo) -> list[tuple[str, str]]:
     facts += [
         (f"config sha256{'' if not info.batch else f' ({name})'}", digest)
         for name, digest in info.config_hashes().items()
+    ]
+    facts += [
+        (f"elicitation{'' if not info.batch else f' ({name})'}", describe_elicitation(record))
+        for name, record in info.elicitations().items()
     ]
     facts += _exploration(info)
     if info.kind in OTHER_KINDS:

@@ -83,7 +83,7 @@ def _year_label(year: int | None, per_year: bool) -> str:
     return "any year" if per_year else "horizon"
 
 
-_ERRORS_NOTE = (
+ERRORS_NOTE = (
     "± after a mean: its Monte Carlo standard error; after a percentile: half the width of "
     f"its {INTERVAL_LEVEL:.0%} confidence interval (order statistics, distribution-free)."
 )
@@ -100,7 +100,7 @@ def _statistics_cells(row: SummaryRow, first: str, scale: float) -> list[str]:
 
 def _errors_note(rows: Sequence[SummaryRow]) -> str:
     edges = any(e.half_width is None for r in rows for e in r.percentiles.values())
-    return _ERRORS_NOTE + (_EDGE_NOTE if edges else "")
+    return ERRORS_NOTE + (_EDGE_NOTE if edges else "")
 
 
 def _paths_text(paths: float) -> str:

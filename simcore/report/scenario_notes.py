@@ -166,14 +166,16 @@ def config_differences(configs: Mapping[str, str], *, digits: int = 6,
     Returns
     -------
     list of ConfigDifference
-        In the order the keys first appear; ``run.name`` (always different) is left out.
+        In the order the keys first appear; ``run.name`` (always different) and the
+        ``elicitation`` record (who gave the judgments, not a setting; the report's "Whose
+        judgment" section shows it) are left out.
     """
     flat = {name: _flatten(tomllib.loads(text)) for name, text in configs.items()}
     keys = list(dict.fromkeys(key for settings in flat.values() for key in settings))
     missing = object()
     differences = []
     for key in keys:
-        if key == "run.name":
+        if key == "run.name" or key.split(".")[0] == "elicitation":
             continue
         raw = [settings.get(key, missing) for settings in flat.values()]
         shown = [ABSENT if value is missing else _inline(value, digits) for value in raw]

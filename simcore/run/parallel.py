@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import logging
 import os
 import re
 import signal
@@ -277,6 +278,8 @@ def open_executor(
     # slower (benchmarks/bench_run.py); start them with the allocator settings of this process.
     environment = dask.config.get("distributed.nanny.pre-spawn-environ", {})
     with (
+        # Entered first so that it exits last: what it holds outlives the cluster's shutdown.
+        contextlib.ExitStack() as after_shutdown,
         dask.config.set(
             {"distributed.nanny.pre-spawn-environ": {**environment, **ALLOCATOR_ENVIRONMENT}}
         ),
@@ -293,8 +296,30 @@ def open_executor(
         try:
             yield DaskExecutor(client)
         except BaseException:
+            # A stopped run ends in one line of ours: the scheduler's complaints about the
+            # workers it loses (tracebacks, under load) would only bury it.
+            after_shutdown.enter_context(loggers_silenced(SHUTDOWN_LOGGERS))
             _kill_workers(cluster)
             raise
+
+
+#: The loggers of a ``LocalCluster`` in this process (scheduler, nannies, client, their
+#: event loop) that report lost workers and cancelled tasks.
+SHUTDOWN_LOGGERS = ("distributed", "tornado", "asyncio")
+
+
+@contextlib.contextmanager
+def loggers_silenced(names: Iterable[str]) -> Iterator[None]:
+    """Raise these loggers to above CRITICAL for the block, then restore their levels."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _kill_workers(cluster: Any) -> None:

@@ -8,8 +8,9 @@ One more renderer over the read side's rows: the numbers come from the same func
 (:mod:`simcore.report.render`), and the figures are the ones ``smasim plot`` draws, inlined as SVG
 (:mod:`simcore.report.html.document`). Sections, in order: key findings in words and the headline
 (P50 and P80 per year of the contribution, the total cost and the ROK share, and of the
-horizon total, with their intervals); the question each scenario answers; fan charts and
-S-curves; negotiation outcomes; paired differences against the first scenario; budgets by
+horizon total, with their intervals); the question each scenario answers; whose judgment
+the negotiation inputs are, when they were elicited; fan charts and S-curves; negotiation
+outcomes; paired differences against the first scenario; budgets by
 year; sensitivity and backtest when their files are given; an appendix of what differs
 between the configurations; method and provenance. Variables are named in words (their
 long names), table cells exactly as the commands print them.
@@ -60,6 +61,7 @@ from simcore.report.html.document import (
     table_html,
     tiles,
 )
+from simcore.report.html.judgment import judgment_section
 from simcore.report.panels import distribution_panels, fan_panels
 from simcore.report.render import (
     comparison_tables,
@@ -628,8 +630,12 @@ def build_report(
             )
         sources.append(_Source(Path(path), info))
     pairs = _pairs(sources)
-    sections = [_headline(sources, pairs), _questions(sources), _distributions(sources),
-                _outcomes(sources)]
+    sections = [_headline(sources, pairs), _questions(sources)]
+    judgments = judgment_section({_label(s, name, sources): record for s in sources
+                                  for name, record in s.info.elicitations().items()})
+    if judgments is not None:
+        sections.append(judgments)
+    sections += [_distributions(sources), _outcomes(sources)]
     differences = _differences(pairs)
     if differences is not None:
         sections.append(differences)
