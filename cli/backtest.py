@@ -26,7 +26,7 @@ from simcore.report.backtest import driver_tables, negotiation_tables, sma_table
 
 from .history import data_option, format_option, print_table
 from .options import Count, ScenarioFile, read_overwrite_option
-from .tables import echo_json, print_tables
+from .tables import command_line, echo_json, output_format, print_tables
 
 #: Most paths per origin a backtest simulates.
 MAX_BACKTEST_SAMPLES = 10_000_000
@@ -50,9 +50,9 @@ MAX_BACKTEST_SAMPLES = 10_000_000
               "scenarios, variants/ aside].")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="netCDF file of the forecast quantiles and the data (for plot --kind "
-              "coverage).")
+              "coverage); a name ending in .xlsx writes the tables' workbook there instead.")
 @read_overwrite_option
-@format_option("table", "json")
+@format_option("table", "json", "xlsx")
 def backtest_command(start: int, end: int | None, window_start: int, horizon: int,
                      samples: int, data: Path | None, judgments: tuple[Path, ...],
                      output: Path | None, overwrite: bool, fmt: str) -> None:
@@ -64,7 +64,11 @@ def backtest_command(start: int, end: int | None, window_start: int, horizon: in
     agreement from the 5th is forecast by the history model fitted to the agreements before
     it, by the status quo and by each --judgment scenario, and scored: PIT, CRPS, log score.
     """
-    refuse_existing(output, overwrite)  # before minutes of work, not after
+    # Before minutes of work, not after: -o FILE.xlsx is the workbook, else the netCDF file.
+    workbook = output if fmt == "xlsx" or (output and output.suffix.lower() == ".xlsx") else None
+    fmt = output_format("xlsx" if workbook else fmt, workbook, overwrite)
+    netcdf = None if workbook else output
+    refuse_existing(netcdf, overwrite)
     history = load_history(data)
     if not judgments:  # the same default in every folder
         judgments = tuple(shipped_scenario(name) for name in shipped_scenarios()
@@ -73,15 +77,28 @@ def backtest_command(start: int, end: int | None, window_start: int, horizon: in
     result = backtest_drivers(history, start=start, end=end, window_start=window_start,
                               horizon=horizon, samples=samples)
     sma = backtest_sma(history, window_start=window_start, samples=samples)
-    if output is not None:
-        write_backtest(result, output, overwrite=overwrite, negotiations=negotiations)
+    if netcdf is not None:
+        write_backtest(result, netcdf, overwrite=overwrite, negotiations=negotiations)
+    # The driver and SMA tables are printed one by one (wide), the negotiation tables together.
+    separate = [*driver_tables(coverage_rows(result)), *sma_tables(sma)]
+    together = negotiation_tables(negotiations)
+    if workbook is not None:
+        from simcore.report.xlsx import workbook_about, write_workbook
+
+        write_workbook(workbook, [*separate, *together], [
+            *workbook_about(command_line()), ("data", str(history.source)),
+            ("origins", f"{result.origins[0]}–{result.origins[-1]}"),
+            ("paths per origin", samples), ("first year of data", window_start)],
+            overwrite=overwrite)
+        click.echo(f"Wrote {workbook}")
+        return
     if fmt == "json":
         echo_json({"drivers": driver_records(result), "sma": sma,
                    "negotiations": negotiations.records(),
                    "negotiation_models": negotiations.totals()})
         return
-    for table in (*driver_tables(coverage_rows(result)), *sma_tables(sma)):
+    for table in separate:
         print_table(table)
-    print_tables(negotiation_tables(negotiations))
-    if output is not None:
-        click.echo(f"Wrote {output}")
+    print_tables(together)
+    if netcdf is not None:
+        click.echo(f"Wrote {netcdf}")

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import click
 
 from simcore.core.errors import SmasimInputError
-from simcore.io.atomic import refuse_existing, write_text
-from simcore.report.budget import DEFAULT_VARIABLE, budget_json, budget_rows, budget_tables
-from simcore.report.formats import format_for
+from simcore.io.atomic import write_text
+from simcore.report.budget import (
+    PAYER_VARIABLE,
+    budget_json,
+    budget_rows,
+    budget_tables,
+    payer_variable,
+)
+from simcore.report.file_info import file_facts
 from simcore.stats.budget import DEFAULT_LEVEL
 
 from .options import (
     file_argument,
     format_option,
+    layout_option,
     read_output_option,
     read_overwrite_option,
     real_option,
     scenario_option,
     years_option,
 )
-from .tables import emit
+from .tables import emit, output_format
 
 
 @click.command("budget")
@@ -29,10 +37,11 @@ from .tables import emit
 @click.option(
     "--var",
     "variable",
-    default=DEFAULT_VARIABLE,
-    show_default=True,
-    help="Yearly amount of money to budget (USD or KRW), e.g. contribution_krw, "
-    "total_cost_usd.",
+    default=None,
+    help="Yearly amount of money to budget (USD or KRW), e.g. contribution_usd, "
+    f"total_cost_usd [default: {PAYER_VARIABLE}, the contribution in the currency the ROK "
+    "pays it in; contribution_usd, with a note saying so, for a file that keeps only its "
+    "paths].",
 )
 @click.option(
     "--level",
@@ -46,16 +55,18 @@ from .tables import emit
 @scenario_option
 @real_option
 @format_option
+@layout_option
 @read_output_option
 @read_overwrite_option
 def budget_command(
     file: Path,
-    variable: str,
+    variable: str | None,
     level: float,
     years: str | None,
     scenarios: tuple[str, ...],
     real: bool,
     fmt: str | None,
+    layout: str,
     output: Path | None,
     overwrite: bool,
 ) -> None:
@@ -71,7 +82,7 @@ def budget_command(
     proportional  the total split in proportion to the years' means
 
     A batch gives one budget per scenario (--scenario to choose). --format json prints
-    one object per scenario (a list for several), in the file's units.
+    an object whose `budgets` list one object per scenario, in the file's units.
     """
     if 0 < level <= 1:
         # 0.8 is surely P80 written as a fraction (as JSON reports the level): refuse it
@@ -79,11 +90,16 @@ def budget_command(
         raise SmasimInputError(
             f"--level is a percentage (80 = P80); did you mean --level {100 * level:g}?"
         )
-    refuse_existing(output, overwrite)
+    written = output_format(fmt, output, overwrite, layout)
+    if variable is None:
+        variable, reason = payer_variable(file)
+        if reason:
+            click.echo(f"Note: {reason}.", err=True)
     rows = budget_rows(file, variable=variable, level=level, years=years,
                        scenarios=scenarios or None, real=real)
-    if format_for(fmt, output.suffix if output else "") != "json":
-        emit(rows, budget_tables, fmt, output, overwrite)
+    if written != "json":
+        emit(rows, budget_tables, written, output, overwrite, layout=layout,
+             about=partial(file_facts, file))
     elif output is None:
         click.echo(budget_json(rows), nl=False)
     else:

@@ -6,22 +6,23 @@ from pathlib import Path
 
 import click
 
-from simcore.io.atomic import refuse_existing
 from simcore.read.choices import parse_percentiles
 from simcore.read.queries import comparison_rows
+from simcore.report.file_info import file_facts
 from simcore.report.render import comparison_tables
 from simcore.stats.compare import DEFAULT_SECTIONS
 
 from .options import (
     file_argument,
     format_option,
+    layout_option,
     read_output_option,
     read_overwrite_option,
     real_option,
     var_option,
     years_option,
 )
-from .tables import emit
+from .tables import emit, output_format
 
 
 @click.command("compare")
@@ -51,6 +52,7 @@ from .tables import emit
     help="Batches of paths for the percentile-difference intervals (sectioning).",
 )
 @format_option
+@layout_option
 @read_output_option
 @read_overwrite_option
 def compare_command(
@@ -63,6 +65,7 @@ def compare_command(
     real: bool,
     sections: int,
     fmt: str | None,
+    layout: str,
     output: Path | None,
     overwrite: bool,
 ) -> None:
@@ -70,10 +73,11 @@ def compare_command(
 
     Paths of the two scenarios share their random inputs, so each difference is paired:
     the mean of B − A with its standard error, each percentile's difference with a 95%
-    interval (sectioning), the probability that B exceeds A on a path, and how many times
-    wider an unpaired comparison of independent runs would have been.
+    interval (sectioning), the probabilities that B exceeds A and that it falls below A on
+    a path, and how many times wider an unpaired comparison of independent runs would have
+    been.
     """
-    refuse_existing(output, overwrite)
+    written = output_format(fmt, output, overwrite, layout)
     rows = comparison_rows(
         file,
         other,
@@ -84,4 +88,8 @@ def compare_command(
         real=real,
         sections=sections,
     )
-    emit(rows, comparison_tables, fmt, output, overwrite)
+    def about() -> list[tuple[str, object]]:
+        sides = [file] if other is None else [file, other]
+        return [item for path in sides for item in file_facts(path)]
+
+    emit(rows, comparison_tables, written, output, overwrite, layout=layout, about=about)

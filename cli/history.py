@@ -19,7 +19,7 @@ import click
 from simcore.evidence.history import DATA_FILES, History, load_history, negotiation_records
 from simcore.report.formats import TextTable
 
-from .tables import echo_json, print_tables
+from .tables import command_line, echo_json, output_format, print_tables
 
 SERIES = tuple(name.removesuffix(".csv") for name in DATA_FILES)
 
@@ -31,6 +31,14 @@ data_option = click.option(
     help="Folder holding sma_amounts.csv, macro.csv, defense_budget.csv and "
     "negotiations.csv in the shipped layout [default: the data shipped with smasim].",
 )
+
+
+#: history's -o: only a workbook is written to a file (the text formats go to the terminal).
+workbook_option = click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    help="The workbook --format xlsx writes (refused if it exists, unless --overwrite).")
+workbook_overwrite_option = click.option("--overwrite", is_flag=True,
+                                         help="Replace the -o file if it exists.")
 
 
 def format_option(*choices: str) -> Any:
@@ -72,7 +80,7 @@ def _negotiation_records(history: History) -> list[dict[str, Any]]:
     ]
 
 
-def _print_negotiations(records: list[dict[str, Any]]) -> None:
+def _negotiation_table(records: list[dict[str, Any]]) -> TextTable:
     rows = [[r["agreement"], f"{r['first_year']}–{r['last_year']}",
              f"{100 * r['first_year_change']:+.1f}%", f"{100 * r['status_quo_change']:+.1f}%",
              "yes" if r["lapse"] else "",
@@ -80,13 +88,13 @@ def _print_negotiations(records: list[dict[str, Any]]) -> None:
              "" if math.isnan(r["us_ask_usd"]) else f"{r['us_ask_usd'] / 1e9:g}",
              "" if math.isnan(r["implied_concession"]) else f"{r['implied_concession']:.3f}"]
             for r in records]
-    print_table(TextTable(
+    return TextTable(
         "Negotiations: each new agreement (negotiations.csv)",
         ["agreement", "years", "first-year change", "status quo", "lapse", "months",
          "US ask [USD bn]", "implied concession"], rows,
         "status quo: the change had the expiring agreement gone on under its own rule; "
         "implied concession s = (V_after − V_before) / (D − V_before), amounts in USD at "
-        "each year's average rate"))
+        "each year's average rate", sheet="negotiations")
 
 
 @click.command("history")
@@ -95,39 +103,56 @@ def _print_negotiations(records: list[dict[str, Any]]) -> None:
 @click.option("--negotiations", is_flag=True,
               help="Each agreement's first-year change, lapse, US ask and implied concession "
               "share.")
-@format_option("table", "csv", "json")
+@format_option("table", "csv", "json", "xlsx")
 @data_option
-def history_command(series: str | None, negotiations: bool, fmt: str, data: Path | None
-                    ) -> None:
+@workbook_option
+@workbook_overwrite_option
+def history_command(series: str | None, negotiations: bool, fmt: str, data: Path | None,
+                    output: Path | None, overwrite: bool) -> None:
     """Print the historical series smasim ships (sources: docs/data.md).
 
     --data reads a folder of the same layout instead (a copy with newer numbers).
+    --format xlsx -o FILE.xlsx writes them as a workbook, a sheet per series.
     """
     from .main import InputError
 
+    if fmt != "xlsx" and output is not None:
+        raise InputError("-o: history writes a file only as a workbook (--format xlsx); "
+                         "redirect the other formats")
+    output_format(fmt, output, overwrite)
     history = load_history(data)
+    names = [series] if series else list(SERIES)
     if negotiations:
         records = _negotiation_records(history)
-        if fmt == "json":
-            echo_json(records)
-        elif fmt == "csv":
-            _echo_csv(records)
-        else:
-            _print_negotiations(records)
-        return
-    names = [series] if series else list(SERIES)
-    if fmt == "csv":
+        tables = [_negotiation_table(records)]
+    else:
+        tables = [_series_table(history, name) for name in names]
+    if fmt == "xlsx":
+        from simcore.report.xlsx import workbook_about, write_workbook
+
+        assert output is not None  # output_format refused a workbook without one
+        write_workbook(output, tables, [*workbook_about(command_line()),
+                                        ("data", str(history.source))], overwrite=overwrite)
+    elif negotiations and fmt == "json":
+        echo_json({"records": records})
+    elif negotiations and fmt == "csv":
+        _echo_csv(records)
+    elif fmt == "csv":
         if len(names) > 1:
             raise InputError("--format csv prints one file: add --series "
                              f"({', '.join(SERIES)})")
         _echo_csv(_records(history, names[0]))
     elif fmt == "json":
-        echo_json({name: _records(history, name) for name in names})
+        echo_json({"series": {name: _records(history, name) for name in names}})
     else:
-        for name in names:
-            records = _records(history, name)
-            print_table(TextTable(f"{name}.csv ({history.source})", list(records[0]),
-                                  [[_cell(v) for v in r.values()] for r in records]))
+        for table in tables:
+            print_table(table)
+
+
+def _series_table(history: History, name: str) -> TextTable:
+    records = _records(history, name)
+    return TextTable(f"{name}.csv ({history.source})", list(records[0]),
+                     [[_cell(v) for v in r.values()] for r in records], sheet=name)
 
 
 def _echo_csv(records: list[dict[str, Any]]) -> None:

@@ -14,7 +14,7 @@ from simcore.config.shipped import locate_scenario
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.errors import SmasimInputError, did_you_mean
 from simcore.read.choices import HEADLINE_VARIABLES
-from simcore.report.formats import FORMATS
+from simcore.report.formats import FORMATS, LAYOUTS
 from simcore.run.parallel import DASK_CHUNK_SIZE, DEFAULT_CHUNK_SIZE
 
 P = ParamSpec("P")
@@ -111,8 +111,19 @@ format_option = click.option(
     "fmt",
     type=Choice(FORMATS),
     default=None,
-    help="table/markdown: readable units, for people; csv/json: the file's units (USD, KRW, "
-    "fractions), for programs [default: from -o's suffix (.csv, .json, .md), else table].",
+    help="table/markdown: readable units, for people; xlsx: an Excel workbook (needs -o), a "
+    "sheet per table, numbers in readable units with their errors in columns of their own; "
+    "csv/json: the file's units (USD, KRW, fractions), for programs [default: from -o's "
+    "suffix (.csv, .json, .md, .xlsx), else table].",
+)
+layout_option = click.option(
+    "--layout",
+    type=Choice(LAYOUTS),
+    default="long",
+    show_default=True,
+    help="With csv: long, one record per row in the file's units (as json); wide, the tables "
+    "as people read them (years or groups as columns) in readable units, the errors in "
+    "columns of their own (as xlsx).",
 )
 read_output_option = click.option(
     "-o",

@@ -15,23 +15,23 @@ from simcore.analysis.reweight import (
     reweighted_headline,
     reweighted_rows,
 )
-from simcore.io.atomic import refuse_existing
 from simcore.read.choices import parse_percentiles
 from simcore.read.queries import HEADLINE_QUANTITIES, assumption_rows
-from simcore.report.formats import format_for
+from simcore.report.file_info import file_facts
 from simcore.report.reweighting import reweighted_tables
 
 from .options import (
     detail_option,
     file_argument,
     format_option,
+    layout_option,
     read_output_option,
     read_overwrite_option,
     selection_options,
     wants_headline,
 )
 from .summary import HEADLINE_WIDTH, headline_text
-from .tables import emit
+from .tables import emit, output_format
 
 
 @click.command("reweight")
@@ -63,6 +63,7 @@ from .tables import emit
 @detail_option()
 @selection_options
 @format_option
+@layout_option
 @read_output_option
 @read_overwrite_option
 def reweight_command(
@@ -78,6 +79,7 @@ def reweight_command(
     real: bool,
     thresholds: tuple[float, ...],
     fmt: str | None,
+    layout: str,
     output: Path | None,
     overwrite: bool,
 ) -> None:
@@ -92,9 +94,9 @@ def reweight_command(
     effective sample size. Refused: a change of anything else, probability for an outcome
     the run never drew, an effective sample size below --min-ess.
     """
-    refuse_existing(output, overwrite)
+    written = output_format(fmt, output, overwrite, layout)
     wanted = parse_percentiles(percentiles) if percentiles is not None else None
-    headline = wants_headline(fmt, output, detail, variables, scenarios, percentiles, years,
+    headline = wants_headline(written, output, detail, variables, scenarios, percentiles, years,
                               real, thresholds)
     result = reweight(
         file, assignments, renormalize=renormalize, min_ess=min_ess,
@@ -110,8 +112,10 @@ def reweight_command(
             click.echo(textwrap.fill(line, width))
         return
     rows = reweighted_rows(result, percentiles=wanted, exceed=thresholds)
-    emit(rows, partial(reweighted_tables, weights=result.weights), fmt, output, overwrite)
-    if format_for(fmt, output.suffix if output else "") in ("csv", "json") or output:
+    emit(rows, partial(reweighted_tables, weights=result.weights), written, output, overwrite,
+         layout=layout,
+         about=lambda: [*file_facts(file), *(("re-weighting", line) for line in facts)])
+    if written in ("csv", "json") or output:
         # The tables' captions say it; records have no caption: say it beside them.
         for line in facts:
             click.echo(line, err=True)

@@ -14,7 +14,7 @@ from simcore.analysis.sensitivity import DEFAULT_INNER, DEFAULT_OUTER, analyse_s
 from simcore.io.atomic import refuse_existing
 from simcore.read.choices import HEADLINE_VARIABLES
 from simcore.report.formats import SUFFIX_FORMATS
-from simcore.report.sensitivity import sensitivity_tables
+from simcore.report.sensitivity import sensitivity_about, sensitivity_tables
 from simcore.run.parallel import open_executor
 from simcore.run.runner import resolve_seed
 from simcore.stats.shapley import ShapleyPrecisionWarning
@@ -24,6 +24,7 @@ from .options import (
     Count,
     config_argument,
     format_option,
+    layout_option,
     load_config,
     overwrite_option,
     quiet_option,
@@ -34,7 +35,7 @@ from .options import (
     years_option,
 )
 from .progress import progress_bar
-from .tables import emit
+from .tables import emit, output_format
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -68,9 +69,10 @@ MAX_OUTER = 2**26
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help="netCDF file [default: outputs/<run.name>-sensitivity.nc]; a name ending in .csv, "
-    ".json or .md writes the table there instead (and no netCDF file).",
+    ".json, .md or .xlsx writes the table there instead (and no netCDF file).",
 )
 @format_option
+@layout_option
 @workers_option
 @scheduler_option
 @overwrite_option
@@ -84,6 +86,7 @@ def sensitivity_command(
     assignments: tuple[str, ...],
     output: Path | None,
     fmt: str | None,
+    layout: str,
     workers: int | None,
     scheduler: str | None,
     overwrite: bool,
@@ -106,8 +109,9 @@ def sensitivity_command(
     netcdf = None if table_file else output or (
         DEFAULT_OUTPUT_DIR / f"{scenario.run.name}-sensitivity.nc"
     )
-    for target in (netcdf, table_file):
-        refuse_existing(target, overwrite)
+    # Before minutes of work: the table's file and format, then the netCDF file.
+    output_format(fmt, table_file, overwrite, layout)
+    refuse_existing(netcdf, overwrite)
     with (
         open_executor(workers=workers, scheduler=scheduler) as executor,
         progress_bar(f"{scenario.run.name} sensitivity", quiet=quiet) as progress,
@@ -129,7 +133,9 @@ def sensitivity_command(
 
         write_sensitivity(result, netcdf, command=shlex.join(["smasim", *sys.argv[1:]]),
                           overwrite=overwrite)
-    emit(result.rows(), lambda rows: sensitivity_tables(result), fmt, table_file, overwrite)
+    emit(result.rows(), lambda rows: sensitivity_tables(result), fmt, table_file, overwrite,
+         layout=layout,
+         about=lambda: [("configuration", str(config)), *sensitivity_about(result)])
     if netcdf is not None:
         click.echo(
             f"Wrote {netcdf} ({result.outer:,} outer x {result.inner} inner draws, seed "

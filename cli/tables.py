@@ -1,13 +1,16 @@
 """Tables on the terminal, and the one way every command prints or writes its rows.
 
 Light: rich, click and :mod:`simcore.report.formats` only, so that the evidence commands
-(history, calibrate) print through it without importing the read side or scipy.
+(history, calibrate) print through it without importing the read side or scipy (a workbook's
+writer is imported when one is written).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import shlex
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,7 +20,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from simcore.report.formats import RENDERERS, Tables, TextTable, format_for, json_text
+from simcore.core.errors import SmasimInputError
+from simcore.report.formats import Tables, TextTable, format_for, json_document, render_text
+
+#: What a workbook's about sheet says of the numbers' source, asked for only when one is
+#: written: (what, value) pairs (:func:`simcore.report.file_info.file_facts`, say).
+About = Callable[[], Sequence[tuple[str, Any]]]
 
 #: Narrowest console the tables are laid out for: titles and captions wrap at it.
 MIN_WIDTH = 80
@@ -55,19 +63,57 @@ def print_tables(tables: Sequence[TextTable], file: TextIO | None = None, *,
         console.print()
 
 
-def echo_json(value: Any) -> None:
-    """``value`` as JSON on standard output (:func:`~simcore.report.formats.json_text`)."""
-    click.echo(json_text(value), nl=False)
+def echo_json(value: dict[str, Any]) -> None:
+    """``value`` as a JSON output on standard output, after its schema version
+    (:func:`~simcore.report.formats.json_document`)."""
+    click.echo(json_document(value), nl=False)
+
+
+def command_line() -> str:
+    """The command being run, as a shell would take it (``smasim summary …``)."""
+    return shlex.join(["smasim", *sys.argv[1:]])
+
+
+def output_format(fmt: str | None, output: Path | None, overwrite: bool,
+                  layout: str = "long") -> str:
+    """The format to write, checked before any work: ``fmt``, else ``output``'s suffix's.
+
+    Refuses an existing ``output`` (unless ``overwrite``), a workbook without ``-o`` and
+    ``--layout wide`` with another format than CSV, each in one line.
+    """
+    from simcore.io.atomic import refuse_existing
+
+    refuse_existing(output, overwrite)
+    chosen = format_for(fmt, output.suffix if output else "")
+    if chosen == "xlsx" and output is None:
+        raise SmasimInputError("--format xlsx: a workbook is a file; give -o FILE.xlsx")
+    if layout == "wide" and chosen != "csv":
+        raise SmasimInputError(
+            f"--layout wide: applies to --format csv (the format is {chosen}); xlsx is "
+            "always laid out as the tables are"
+        )
+    return chosen
 
 
 def emit(rows: Sequence[Any], tables: Tables, fmt: str | None, output: Path | None,
-         overwrite: bool) -> None:
+         overwrite: bool, *, layout: str = "long", about: About | None = None) -> None:
     """Print ``rows`` in format ``fmt`` to the terminal, or write them to ``output``.
 
-    Without ``fmt``, the format follows ``output``'s suffix (``.csv``, ``.json``, ``.md``).
-    A file is written under a temporary name and renamed when complete.
+    Without ``fmt``, the format follows ``output``'s suffix (``.csv``, ``.json``, ``.md``,
+    ``.xlsx``). CSV is laid out by ``layout`` (``long`` or ``wide``). A workbook has a sheet
+    per table and an about sheet: the command and versions, then ``about()``. A file is
+    written under a temporary name and renamed when complete.
     """
-    fmt = format_for(fmt, output.suffix if output else "")
+    fmt = output_format(fmt, output, overwrite, layout)
+    if fmt == "xlsx":
+        assert output is not None  # output_format refused a workbook without one
+        # Imported to write a workbook only: XlsxWriter and the versions stay unloaded else.
+        from simcore.report.xlsx import workbook_about, write_workbook
+
+        details = about() if about is not None else ()
+        write_workbook(output, tables(rows), [*workbook_about(command_line()), *details],
+                       overwrite=overwrite)
+        return
     if fmt == "table":
         if output is None:
             print_tables(tables(rows))
@@ -76,7 +122,7 @@ def emit(rows: Sequence[Any], tables: Tables, fmt: str | None, output: Path | No
         print_tables(tables(rows), buffer)
         text = buffer.getvalue()
     else:
-        text = RENDERERS[fmt](rows, tables)
+        text = render_text(fmt, rows, tables, layout)
     if output is None:
         click.echo(text, nl=False)
         return

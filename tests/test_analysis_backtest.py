@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from scipy import stats
@@ -178,7 +179,8 @@ def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["drivers", "sma", "negotiations", "negotiation_models"]
+    assert list(data) == ["schema_version", "drivers", "sma", "negotiations",
+                          "negotiation_models"]
     assert list(data["drivers"][0]) == [
         "driver", "lead", "level", "hits", "n", "n_eff", "rate", "rate_lower", "rate_upper",
         "mean_pit", "sd_pit", "mean_crps", "mean_crps_no_change"]
@@ -209,6 +211,42 @@ def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output == (f"Error: {out} is not a folder: FILE for --kind history is a data "
                              "folder of the shipped layout (default: the shipped data)\n")
+
+
+@pytest.mark.slow
+def test_cli_workbook_equals_the_json(tmp_path: Path) -> None:
+    """-o FILE.xlsx writes the tables' workbook (no netCDF file): the driver sheet's rates,
+    Wilson bounds, PITs and CRPS equal the JSON records in %, every digit."""
+    runner = CliRunner()
+    args = ["backtest", "--from", "2021", "--to", "2024", "--horizon", "2", "--samples",
+            "2000"]
+    out = tmp_path / "bt.xlsx"
+    result = runner.invoke(cli, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["bt.xlsx"]
+    data = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["driver backtest", "SMA backtest", "negotiation models",
+                               "negotiations by agreement", "about"]
+    rows = list(book["driver backtest"].iter_rows(values_only=True))
+    header = list(rows[1])
+    assert header == ["driver", "lead [years]", "interval [%]", "held", "rate [%]",
+                      "Wilson 95% lower [%]", "Wilson 95% upper [%]", "n_eff", "mean PIT",
+                      "sd PIT", "CRPS", "CRPS no-change"]
+    body = rows[2:2 + len(data["drivers"])]
+    # A workbook keeps 16 significant digits.
+    digits = {"rel": 1e-15, "abs": 0.0}
+    for row, record in zip(body, data["drivers"], strict=True):
+        assert row[:3] == (record["driver"], record["lead"], 100 * record["level"])
+        assert row[4:7] == pytest.approx((100 * record["rate"], 100 * record["rate_lower"],
+                                          100 * record["rate_upper"]), **digits)
+        assert row[7] == record["n_eff"]
+        assert (row[8], row[10]) == pytest.approx((record["mean_pit"], record["mean_crps"]),
+                                                  **digits)
+    sma = list(book["SMA backtest"].iter_rows(values_only=True))[2:2 + len(data["sma"])]
+    for row, record in zip(sma, data["sma"], strict=True):
+        assert row[1] == record["year"]
+        assert row[2] == pytest.approx(record["official_krw"] / 1e8, **digits)
 
 
 def test_every_history_panel_title_fits_in_the_figure(tmp_path: Path) -> None:

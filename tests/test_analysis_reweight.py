@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from simcore.cli.main import cli
@@ -331,11 +332,23 @@ def test_the_command_prints_the_headline_and_the_tables_in_every_format(
     detail = runner.invoke(cli, ["reweight", str(path), *(f"--set={a}" for a in DEMAND_HALF),
                                  "--var", "cum_contribution_usd", "--format", "json"])
     assert detail.exit_code == 0
-    records = json.loads(detail.stdout)
+    records = json.loads(detail.stdout)["records"]
     plain = json.loads(runner.invoke(cli, ["summary", str(path), "--var",
-                                           "cum_contribution_usd", "--format", "json"]).stdout)
+                                           "cum_contribution_usd", "--format",
+                                           "json"]).stdout)["records"]
     assert [set(r) for r in records] == [set(r) for r in plain]
     assert records[0]["p50"] != plain[0]["p50"]
+    book_path = tmp_path / "reweighted.xlsx"
+    written = runner.invoke(cli, ["reweight", str(path), *(f"--set={a}" for a in DEMAND_HALF),
+                                  "--var", "cum_contribution_usd", "-o", str(book_path)])
+    assert written.exit_code == 0, written.output
+    book = openpyxl.load_workbook(book_path)
+    sheet = list(book[book.sheetnames[0]].iter_rows(values_only=True))
+    assert sheet[2][0] == "horizon"
+    assert sheet[2][list(sheet[1]).index("P50 [USD bn]")] == pytest.approx(
+        records[0]["p50"] / 1e9, rel=1e-15, abs=0.0)
+    about = {row[0]: row[1] for row in book["about"].iter_rows(min_row=3, values_only=True)}
+    assert about["re-weighting"].startswith("Re-weighted baseline: status_quo 0.55 → 0.4")
     markdown = runner.invoke(cli, ["reweight", str(path), *(f"--set={a}" for a in DEMAND_HALF),
                                    "--var", "cum_contribution_usd", "--format", "markdown"])
     assert "by Woodruff's method" in markdown.stdout

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pytest
 import tomli_w
 import xarray as xr
@@ -264,7 +265,7 @@ def test_cli_json_has_exactly_the_contract_keys(fx_only: Path, tmp_path: Path) -
                      "--var", "cum_contribution_usd", "--years", "2027-2028",
                      "--format", "json", "-o", str(out), "-q")
     assert result.exit_code == 0, result.output
-    records = json.loads(result.stdout)
+    records = json.loads(result.stdout)["records"]
     assert all(list(r) == RECORD_KEYS for r in records)
     assert {r["year"] for r in records} == {2027, 2028, "horizon"}
     assert len(records) == 3 * len(GROUPS)
@@ -279,6 +280,35 @@ def test_cli_json_has_exactly_the_contract_keys(fx_only: Path, tmp_path: Path) -
                       "-o", str(table), "-q")
     assert csv_run.exit_code == 0, csv_run.output
     assert table.read_text().splitlines()[0] == ",".join(RECORD_KEYS)
+
+
+def test_cli_workbook_equals_the_json(fx_only: Path, tmp_path: Path) -> None:
+    """-o FILE.xlsx writes the Shapley table as a sheet (shares in %, their errors in columns
+    of their own) and no netCDF file; every cell equals the JSON record, and the about sheet
+    names the seed and the configuration's hash."""
+    args = [str(fx_only), "--samples", "1024", "--seed", "5", "--var", "contribution_usd",
+            "--years", "2027-2028", "-q"]
+    book_path, json_path = tmp_path / "s.xlsx", tmp_path / "s.json"
+    for out in (book_path, json_path):
+        result = _invoke(*args, "-o", str(out))
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.json", "s.xlsx"]
+    records = json.loads(json_path.read_text())["records"]
+    book = openpyxl.load_workbook(book_path)
+    assert book.sheetnames == ["contribution_usd Shapley", "about"]
+    rows = list(book["contribution_usd Shapley"].iter_rows(values_only=True))
+    header = list(rows[1])
+    assert header[:3] == ["year", f"{GROUPS[0]} [%]", f"{GROUPS[0]} se [%]"]
+    by_year = {row[0]: row for row in rows[2:4]}
+    assert set(by_year) == {2027, 2028}
+    for record in records:
+        row = by_year[record["year"]]
+        value = row[header.index(f"{record['group']} [%]")]
+        error = row[header.index(f"{record['group']} se [%]")]
+        assert value == pytest.approx(100 * record["shapley"], rel=1e-15, abs=1e-13)
+        assert error == pytest.approx(100 * record["shapley_se"], rel=1e-15, abs=1e-13)
+    about = {row[0]: row[1] for row in book["about"].iter_rows(min_row=3, values_only=True)}
+    assert about["seed"] == "5" and len(about["config sha256"]) == 64
 
 
 def test_cli_bad_variable_is_one_line(fx_only: Path, tmp_path: Path) -> None:

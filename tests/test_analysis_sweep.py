@@ -3,12 +3,14 @@ sweep file and what reads it."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from simcore.cli.main import cli
@@ -77,10 +79,10 @@ def test_grid_is_the_cartesian_product_named_by_its_values() -> None:
     points = sweep_grid(BASELINE, axes)
     assert [p.values for p in points] == [(0.05, 0), (0.05, 0.1), (0.1, 0), (0.1, 0.1)]
     assert [p.scenario.run.name for p in points] == [
-        "baseline_volatility-0.05_reopen_probability-0",
-        "baseline_volatility-0.05_reopen_probability-0.1",
-        "baseline_volatility-0.1_reopen_probability-0",
-        "baseline_volatility-0.1_reopen_probability-0.1",
+        "baseline_fx.volatility-0.05_agreement.reopen_probability-0",
+        "baseline_fx.volatility-0.05_agreement.reopen_probability-0.1",
+        "baseline_fx.volatility-0.1_agreement.reopen_probability-0",
+        "baseline_fx.volatility-0.1_agreement.reopen_probability-0.1",
     ]
     assert points[3].scenario.fx.volatility == 0.1
     assert points[3].scenario.agreement.reopen_probability == 0.1
@@ -141,10 +143,10 @@ def test_an_outcome_is_swept_by_its_name() -> None:
                          renormalize=True)
     assert [p.scenario for p in named] == [p.scenario for p in indexed]
     assert [p.scenario.run.name for p in named] == [
-        "baseline_demand.probability-0_demand.demand_usd-5e09",
-        "baseline_demand.probability-0_demand.demand_usd-1e10",
-        "baseline_demand.probability-0.5_demand.demand_usd-5e09",
-        "baseline_demand.probability-0.5_demand.demand_usd-1e10",
+        "baseline_demand.probability-0_demand.demand_usd-5e9",
+        "baseline_demand.probability-0_demand.demand_usd-10e9",
+        "baseline_demand.probability-0.5_demand.demand_usd-5e9",
+        "baseline_demand.probability-0.5_demand.demand_usd-10e9",
     ]
     last = named[-1].scenario.negotiation.outcomes
     assert [o.probability for o in last] == pytest.approx([0.5 * 0.55 / 0.65, 0.5,
@@ -210,9 +212,30 @@ def test_summary_compare_and_plots_read_a_sweep_file(sweep_file: Path, tmp_path:
     summary = runner.invoke(cli, ["summary", str(sweep_file), "--var", "contribution_usd",
                                   "--years", "2031", "--format", "json"])
     assert summary.exit_code == 0, summary.output
+    # The swept value is a column of its own, after the scenario it made.
+    records = json.loads(summary.output)["records"]
+    assert [(r["scenario"], r["fx.volatility"]) for r in records] == [
+        ("baseline_fx.volatility-0.05", 0.05), ("baseline_fx.volatility-0.074", 0.074),
+        ("baseline_fx.volatility-0.1", 0.1)]
+    assert list(records[0])[2:5] == ["scenario", "fx.volatility", "year"]
+    headline = runner.invoke(cli, ["summary", str(sweep_file)])
+    assert headline.exit_code == 0, headline.output
+    line = next(x for x in headline.output.splitlines()
+                if x.startswith("baseline_fx.volatility-0.074 "))
+    assert line.split()[1] == "0.074"
+    assert re.search(r"^scenario +fx\.volatility +2026", headline.output, re.MULTILINE)
+    # A workbook of the sweep: the swept value is a number in a column of its own.
+    book_path = tmp_path / "sweep.xlsx"
+    written = runner.invoke(cli, ["summary", str(sweep_file), "-o", str(book_path)])
+    assert written.exit_code == 0, written.output
+    sheet = list(openpyxl.load_workbook(book_path)["headline contribution_usd"]
+                 .iter_rows(values_only=True))
+    assert sheet[1][:3] == ("scenario", "fx.volatility", "2026 median [USD bn]")
+    assert [row[:2] for row in sheet[2:5]] == [(r["scenario"], r["fx.volatility"])
+                                               for r in records]
     compare = runner.invoke(cli, ["compare", str(sweep_file), "--scenario",
-                                  "baseline_volatility-0.05", "--scenario",
-                                  "baseline_volatility-0.1", "--var", "contribution_usd"])
+                                  "baseline_fx.volatility-0.05", "--scenario",
+                                  "baseline_fx.volatility-0.1", "--var", "contribution_usd"])
     assert compare.exit_code == 0, compare.output
     for kind, extra in (("fan", []), ("response", ["--years", "2031"])):
         image = tmp_path / f"{kind}.png"

@@ -64,7 +64,7 @@ def test_summary_csv_and_json_agree(result_file: Path, runner: CliRunner) -> Non
                                   "--var", "contribution_usd", "--percentiles", "5,50,95"])
     assert as_csv.exit_code == 0 and as_json.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(as_csv.output)))
-    records = json.loads(as_json.output)
+    records = json.loads(as_json.output)["records"]
     assert len(rows) == len(records) == 6
     for row, record in zip(rows, records, strict=True):
         assert float(row["p50"]) == record["p50"]
@@ -79,7 +79,7 @@ def test_summary_computes_percentiles_not_stored(result_file: Path, runner: CliR
     res = runner.invoke(cli, ["summary", str(result_file), "--format", "json",
                               "--var", "rok_share", "--percentiles", "2.5,50"])
     assert res.exit_code == 0, res.output
-    records = json.loads(res.output)
+    records = json.loads(res.output)["records"]
     with xr.open_dataset(result_file, engine="h5netcdf") as ds:
         expected = np.percentile(ds["rok_share"].values, [2.5, 50], axis=0)
     assert [r["p2.5"] for r in records] == list(expected[0])

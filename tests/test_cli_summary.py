@@ -53,7 +53,9 @@ def samples(path: Path, name: str, scenario: str | None = None) -> np.ndarray:
 def json_records(*args: str) -> list[dict[str, object]]:
     code, output = invoke(*args, "--format", "json")
     assert code == 0, output
-    return json.loads(output)
+    document = json.loads(output)
+    assert document["schema_version"] == 1
+    return document["records"]
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -125,7 +127,7 @@ def test_exceedance_per_year_and_in_any_year(single: Path) -> None:
         p = np.mean(values[:, j] > 1.3e9)
         assert record["exceed_1.3e+09"] == p
         assert record["exceed_1.3e+09_se"] == pytest.approx(np.sqrt(p * (1 - p) / N))
-    assert horizon["year"] is None and horizon["mean"] is None
+    assert horizon["year"] == "horizon" and horizon["mean"] is None
     assert horizon["exceed_1.3e+09"] == np.mean((values > 1.3e9).any(axis=1))
     code, output = invoke(str(single), "--var", "contribution_usd", "--exceed", "1.3e9")
     assert code == 0 and "probability of exceeding" in output and "any year" in output
@@ -149,7 +151,7 @@ def test_real_prices(single: Path) -> None:
     krw = samples(single, "contribution_krw") / kr_price
     assert by_name["contribution_krw_real"]["p50"] == np.percentile(krw[:, -1], 50)
     assert by_name["cum_contribution_usd_real"]["p50"] == np.percentile(real_usd.sum(axis=1), 50)
-    assert by_name["cum_contribution_usd_real"]["year"] is None
+    assert by_name["cum_contribution_usd_real"]["year"] == "horizon"
     assert by_name["rok_share"]["p50"] == np.percentile(samples(single, "rok_share")[:, -1], 50)
 
 

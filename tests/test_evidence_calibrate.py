@@ -244,8 +244,8 @@ def test_json_has_exactly_the_contract_keys() -> None:
     result = CliRunner().invoke(cli, ["calibrate", "--format", "json", "--negotiations"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["kr_inflation", "us_inflation", "defense", "fx", "correlation",
-                          "years", "negotiations"]
+    assert list(data) == ["schema_version", "kr_inflation", "us_inflation", "defense", "fx",
+                          "correlation", "years", "negotiations"]
     assert set(data["kr_inflation"]) >= {"mean", "persistence", "volatility", "initial",
                                          "previous", "mean_se", "persistence_se"}
     assert list(data["defense"]) == ["real_growth", "volatility"]

@@ -181,12 +181,14 @@ def test_history_json_and_negotiations() -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["history", "--format", "json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    document = json.loads(result.output)
+    assert list(document) == ["schema_version", "series"]
+    data = document["series"]
     assert list(data) == ["sma_amounts", "macro", "defense_budget", "negotiations"]
     assert data["sma_amounts"][0]["amount_usd_m"] == 150.0
     assert data["sma_amounts"][1]["amount_100m_krw"] is None
     result = runner.invoke(cli, ["history", "--negotiations", "--format", "json"])
-    records = json.loads(result.output)
+    records = json.loads(result.output)["records"]
     assert [r["agreement"] for r in records][:2] == ["2nd", "3rd"]
     assert records[9]["implied_concession"] == pytest.approx(0.0347, abs=1e-4)
     assert records[0]["implied_concession"] is None

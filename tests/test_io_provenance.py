@@ -120,6 +120,7 @@ def test_info_json_of_a_batch(batch: Path) -> None:
     code, out = invoke("info", str(batch), "--format", "json")
     assert code == 0, out
     record = json.loads(out)
+    assert next(iter(record)) == "schema_version" and record["schema_version"] == 1
     assert record["complete"] is True
     assert record["dims"] == {"scenario": 3, "sample": 700, "year": 6}
     assert record["scenarios"] == ["baseline", "us-demand-2027", "drawdown"]

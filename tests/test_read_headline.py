@@ -57,7 +57,7 @@ def check_headline(path: Path, columns: int = 100, max_lines: int = 45) -> str:
     code, output = smasim("summary", str(path), "--format", "json", "--percentiles", "5,50,95",
                           *[a for v in HEADLINE_QUANTITIES for a in ("--var", v)])
     assert code == 0, output
-    records = json.loads(output)
+    records = json.loads(output)["records"]
     by_key = {(r["variable"], r["scenario"], r["year"]): r for r in records}
     # Walk the printed blocks: a title names the variable, a header the years.
     variable, years = "", []
@@ -67,14 +67,14 @@ def check_headline(path: Path, columns: int = 100, max_lines: int = 45) -> str:
         if head in HEADLINE_QUANTITIES:
             variable = head
         elif head == "scenario":
-            years = [None if y == "horizon total" else int(y)
+            years = ["horizon" if y == "horizon total" else int(y)
                      for y in re.split(r"\s{2,}", line.strip())[1:]]
         elif head in SCENARIOS:
             cells = CELL.findall(line)
             assert len(cells) == len(years)
             for (median, low, high), year in zip(cells, years, strict=True):
                 # The horizon total is the last column of the yearly quantity it sums.
-                shown_variable = variable if year is not None else next(
+                shown_variable = variable if year != "horizon" else next(
                     v for v in HEADLINE_QUANTITIES if VARIABLES[v].sum_of == variable)
                 record = by_key[shown_variable, head, year]
                 scale = VARIABLES[shown_variable].display_scale
@@ -174,7 +174,7 @@ def test_headline_rows_render_in_every_format(small: Path) -> None:
     from simcore.report.render import headline_tables
 
     rows = headline_rows(small)
-    records = json.loads(RENDERERS["json"](rows, headline_tables))
+    records = json.loads(RENDERERS["json"](rows, headline_tables))["records"]
     assert len(records) == len(HEADLINE_QUANTITIES) * len(SCENARIOS)
     first = records[0]
     assert (first["variable"], first["scenario"], first["units"]) == (

@@ -191,7 +191,7 @@ def test_p0_p100_json_and_csv_intervals_are_empty(batch: Path) -> None:
     code, output = smasim("summary", str(batch), "--var", "rok_share", "--percentiles",
                           "0,100", "--years", "2031", "--format", "json")
     assert code == 0, output
-    for record in json.loads(output):
+    for record in json.loads(output)["records"]:
         assert record["p0_lower"] is None and record["p0_upper"] is None
         assert record["p100_lower"] is None and record["p100_upper"] is None
         assert record["p0"] <= record["p100"]

@@ -46,7 +46,7 @@ def compare(*args: str) -> tuple[int, str]:
 def records(*args: str) -> list[dict[str, object]]:
     code, output = compare(*args, "--format", "json")
     assert code == 0, output
-    return json.loads(output)
+    return json.loads(output)["records"]
 
 
 # --- the kernel ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import numpy as np
 from simcore.config.schema import Scenario
 from simcore.core.design import block_bounds, block_count
 from simcore.core.errors import ParameterError, literal
-from simcore.core.records import record_number
+from simcore.core.records import HORIZON, record_number
 from simcore.core.types import DRIVERS
 from simcore.core.variables import SUMMARIZED, VARIABLES
 from simcore.model.engine import simulate_paths
@@ -59,8 +59,6 @@ MIN_BATCHES = 32
 MAX_BATCH_OUTER = 2**14
 
 
-#: The year label of a horizon variable (a total over the years).
-HORIZON = "horizon"
 
 
 #: Status of a (variable, year) cell of a result.

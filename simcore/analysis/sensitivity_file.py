@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from simcore.analysis.sensitivity import HORIZON, STATUS_MEANINGS, SensitivityResult
+from simcore.analysis.sensitivity import STATUS_MEANINGS, SensitivityResult
+from simcore.core.records import HORIZON
 from simcore.io.dataset_file import read_dataset, write_dataset
 from simcore.io.provenance import provenance_attrs
 

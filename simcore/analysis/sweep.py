@@ -73,16 +73,17 @@ class SweepAxis:
         return outcome_probability(base, self.key)
 
     def label(self, base: Scenario) -> str:
-        """A short name for the key in a scenario name: its last step, after the list
-        entry it belongs to (an outcome by its name: ``demand.probability``)."""
+        """A short name for the key in a scenario name: its last step after the table or
+        list entry it belongs to (``fx.volatility``; an outcome by its name:
+        ``demand.probability``)."""
         steps = self.key.split(".")
-        tail = steps[-1]
+        tail = ".".join(steps[-2:])
         found = outcome_key(self.path(base))
         names = base.outcome_names
         if found is not None and found[0] < len(names):
-            tail = f"{names[found[0]]}.{tail}"
+            tail = f"{names[found[0]]}.{steps[-1]}"
         elif len(steps) > 1 and (entry := re.fullmatch(r"(\w+)\[(\d+)\]", steps[-2])):
-            tail = f"{entry[1]}{entry[2]}.{tail}"
+            tail = f"{entry[1]}{entry[2]}.{steps[-1]}"
         return re.sub(r"[^A-Za-z0-9_.\-]", "", tail)
 
 
@@ -163,8 +164,18 @@ def parse_axis(assignment: str) -> SweepAxis:
     return SweepAxis(key=key.strip(), values=tuple(values), texts=tuple(texts))
 
 
-def _value_text(value: Any) -> str:
-    """A value as a scenario name shows it (``0.35``, ``5000000000.0`` → ``5e+09``)."""
+#: A number as it may be typed: ``0.35``, ``-2``, ``10e9``, ``1_000``.
+_TYPED_NUMBER = re.compile(r"^[+\-]?[\d_]+(\.\d*)?([eE][+\-]?\d+)?$")
+
+
+def _value_text(value: Any, text: str = "") -> str:
+    """A value as a scenario name shows it: a number as it was typed (``0.35``, ``10e9``),
+    else compactly (``5000000000.0`` → ``5e09``)."""
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if numeric and _TYPED_NUMBER.match(text.strip()):
+        # Without a plus sign, digit separators or a fraction of zeros (0.0 → 0).
+        typed = text.strip().replace("_", "").replace("+", "")
+        return re.sub(r"\.0*(?=$|[eE])", "", typed)
     if isinstance(value, float):
         text = f"{value:.6g}"
     elif isinstance(value, (bool, int, str)):
@@ -218,8 +229,8 @@ def sweep_grid(
         texts = tuple(axis.texts[i] for axis, i in zip(axes, indices, strict=True))
         rows.append((values, texts))
         names.append("_".join(
-            [base.run.name, *(f"{label}-{_value_text(v)}" for label, v in
-                              zip(labels, values, strict=True))]
+            [base.run.name, *(f"{label}-{_value_text(v, text)}" for label, v, text in
+                              zip(labels, values, texts, strict=True))]
         ))
     if len(set(name[:100] for name in names)) != len(names):
         raise SmasimInputError("sweep: grid points would share a name (values too long); "

@@ -2,13 +2,28 @@
 
 The one rule for NaN in machine-readable output: :func:`record_number` makes it None, which
 CSV writes as an empty cell and JSON as ``null`` (JSON has no NaN);
-:func:`json_ready` applies the same rule throughout a nested value.
+:func:`json_ready` applies the same rule throughout a nested value. The one rule for a
+horizon total (or anything over every year chosen) in a record's ``year``:
+:data:`HORIZON`, by :func:`record_year`.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+#: What a record's ``year`` holds for a horizon total, or a statistic over every year chosen
+#: (the probability of exceeding in any of them): the same word in every output.
+HORIZON = "horizon"
+
+
+def record_year(year: int | None) -> int | str:
+    """A row's year as records hold it: the calendar year, or :data:`HORIZON` for None.
+
+    >>> record_year(2031), record_year(None)
+    (2031, 'horizon')
+    """
+    return HORIZON if year is None else int(year)
 
 
 def record_number(value: float | None) -> float | None:

@@ -54,6 +54,12 @@ class VariableSpec:
         return {"code": "int8", "count": "int32"}.get(self.kind, "float64")
 
     @property
+    def discrete(self) -> bool:
+        """The variable takes a few whole values (troop levels): summaries give the share of
+        paths at each, not percentiles."""
+        return self.kind == "count"
+
+    @property
     def deflator(self) -> Deflator | None:
         """The inflation driver whose price index puts this variable in base-year prices:
         US CPI for USD amounts, Korean CPI for KRW amounts, None for everything else."""

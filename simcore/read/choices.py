@@ -199,7 +199,28 @@ def quantity(name: str, *, real: bool) -> Quantity:
 
 @dataclass(frozen=True)
 class ScenarioRef:
-    """A scenario of a file: its name and its index along ``scenario`` (None: single run)."""
+    """A scenario of a file: its name, its index along ``scenario`` (None: single run), and
+    the values that made it, by key (a sweep's swept values: :func:`coordinate_label`)."""
 
     name: str
     index: int | None
+    swept: tuple[tuple[str, object], ...] = ()
+
+
+#: How a coordinate along ``scenario`` names the configuration key whose value it holds:
+#: ``swept value of KEY`` (a sweep), ``varied value of KEY`` (an exploration).
+_KEY_IN_LONG_NAME = re.compile(r"^\w+ value of (\S+)$")
+
+
+def coordinate_label(name: str, attrs: dict[str, object]) -> str:
+    """The label of a coordinate along ``scenario``: the configuration key its
+    ``long_name`` says it holds the value of, else its ``long_name``, else its name.
+
+    >>> coordinate_label("sweep_fx_volatility", {"long_name": "swept value of fx.volatility"})
+    'fx.volatility'
+    >>> coordinate_label("explore_point", {"long_name": "point of the exploration's design"})
+    "point of the exploration's design"
+    """
+    long_name = str(attrs.get("long_name", "")) or name
+    match = _KEY_IN_LONG_NAME.match(long_name)
+    return match[1] if match else long_name

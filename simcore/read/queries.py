@@ -11,6 +11,7 @@ scenario at a time.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from simcore.core.errors import ParameterError, SmasimInputError, literal
@@ -37,7 +38,7 @@ from simcore.read.select import (
 )
 from simcore.stats.compare import DEFAULT_SECTIONS, paired_difference
 from simcore.stats.convergence import DEFAULT_PRECISION, checkpoints
-from simcore.stats.summary import exceedance, summarize_values
+from simcore.stats.summary import exceedance, summarize_values, value_frequencies
 
 #: The headline: money a newcomer asks about first, per year and over the horizon.
 HEADLINE_QUANTITIES = ("contribution_usd", "total_cost_usd", "cum_contribution_usd",
@@ -57,17 +58,25 @@ def selection_rows(
     selection: Selection, percentiles: Sequence[float] | None, thresholds: Sequence[float] = ()
 ) -> list[SummaryRow]:
     """Summary rows of a selection: per scenario, quantity, then year."""
-    wanted = levels(selection, percentiles)
+    chosen = levels(selection, percentiles)
     rows: list[SummaryRow] = []
     for scenario in selection.scenarios:
         for item in selection.quantities:
-            needs_samples = bool(thresholds) or bool(selection.missing_levels(item, wanted))
+            # A discrete variable (troops) is summarized by the share of paths at each of
+            # its values, not by percentiles; from the stored percentiles only where the
+            # file keeps no paths of it (a run with --store).
+            discrete = item.spec.discrete and selection.has_paths(item)
+            wanted = [] if discrete else chosen
+            needs_samples = (discrete or bool(thresholds)
+                             or bool(selection.missing_levels(item, wanted)))
             # One variable of one scenario in memory at a time, and only when needed.
             samples = selection.values(item, scenario) if needs_samples else None
             moments, pct = selection.statistics(item, scenario, wanted, samples)
             tail = exceedance(samples, thresholds) if samples is not None and thresholds else None
-            rows += summary_rows_of(item, scenario.name, selection.years, selection.n, moments,
-                                    pct, wanted, tail)
+            shares = value_frequencies(samples) if samples is not None and discrete else None
+            made = summary_rows_of(item, scenario.name, selection.years, selection.n, moments,
+                                   pct, wanted, tail, shares)
+            rows += [replace(row, swept=dict(scenario.swept)) for row in made]
     return rows
 
 

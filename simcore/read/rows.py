@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from simcore.core.records import record_number
+from simcore.core.records import record_number, record_year
 from simcore.io.layout import OutcomeFrequency
 from simcore.read.choices import Quantity
 from simcore.stats.compare import PairedDifference
@@ -87,6 +87,11 @@ class SummaryRow:
         Per level, the percentile and its order-statistic confidence interval.
     exceedance : dict of float to (float, float)
         Per threshold, ``P(X > threshold)`` and its standard error.
+    frequencies : dict of float to (float, float)
+        A discrete variable (troops): per value it takes, the share of paths at it and its
+        standard error; its percentiles are then not given.
+    swept : dict of str to object
+        The values that made the scenario, by configuration key (a sweep's swept values).
     paths_needed : dict of str to float
         Convergence rows: per statistic (``mean``, ``p50``, …), the paths needed for the
         requested relative precision.
@@ -102,6 +107,8 @@ class SummaryRow:
     percentiles: dict[float, Estimate] = field(default_factory=dict)
     exceedance: dict[float, tuple[float, float]] = field(default_factory=dict)
     paths_needed: dict[str, float] = field(default_factory=dict)
+    frequencies: dict[float, tuple[float, float]] = field(default_factory=dict)
+    swept: dict[str, object] = field(default_factory=dict)
 
     @property
     def variable(self) -> str:
@@ -109,12 +116,15 @@ class SummaryRow:
         return self.quantity.name
 
     def as_record(self) -> dict[str, object]:
-        """A flat mapping for CSV/JSON: ``p5``, ``p5_lower``, ``p5_upper``, … ``exceed_…``."""
+        """A flat mapping for CSV/JSON: ``p5``, ``p5_lower``, ``p5_upper``, … ``exceed_…``;
+        a discrete variable's ``share_28500``, ``share_28500_se``, … instead of percentiles;
+        a sweep's swept values after ``scenario``, by key."""
         record: dict[str, object] = {
             "variable": self.quantity.name,
             "units": self.quantity.units,
             "scenario": self.scenario,
-            "year": self.year,
+            **self.swept,
+            "year": record_year(self.year),
             "paths": self.n,
             "mean": record_number(self.mean),
             "mcse": record_number(self.mcse),
@@ -125,6 +135,9 @@ class SummaryRow:
             record[label] = record_number(estimate.value)
             record[f"{label}_lower"] = record_number(estimate.lower)
             record[f"{label}_upper"] = record_number(estimate.upper)
+        for value, (share, se) in self.frequencies.items():
+            record[f"share_{value:g}"] = record_number(share)
+            record[f"share_{value:g}_se"] = record_number(se)
         for threshold, (probability, se) in self.exceedance.items():
             label = threshold_label(threshold)
             record[label] = record_number(probability)
@@ -154,6 +167,7 @@ def statistics_row(
     *,
     exceedance: dict[float, tuple[float, float]] | None = None,
     paths_needed: dict[str, float] | None = None,
+    frequencies: dict[float, tuple[float, float]] | None = None,
 ) -> SummaryRow:
     """A row from one column: ``moments`` (mean, mcse, sd) and ``pct`` (3, P)."""
     return SummaryRow(
@@ -167,6 +181,7 @@ def statistics_row(
         percentiles=_estimates(pct, levels),
         exceedance=exceedance or {},
         paths_needed=paths_needed or {},
+        frequencies=frequencies or {},
     )
 
 
@@ -184,6 +199,7 @@ def summary_rows_of(
     pct: np.ndarray,
     levels: Sequence[float],
     tail: Exceedance | None = None,
+    shares: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[SummaryRow]:
     """Rows of one quantity of one scenario.
 
@@ -203,8 +219,13 @@ def summary_rows_of(
     tail : Exceedance, optional
         Adds ``P(X > t)`` per year, and for a yearly quantity a ``year=None`` row with the
         probability of exceeding in any year chosen.
+    shares : (ndarray, ndarray), optional
+        A discrete quantity's values, shape (L,), and the share of paths at each, shape
+        (L, W) (:func:`simcore.stats.summary.value_frequencies`), with their standard errors.
     """
     thresholds = [] if tail is None else [float(t) for t in tail.thresholds]
+    values, share = shares if shares is not None else (np.empty(0), np.empty((0, len(years))))
+    share_se = proportion_se(share, n)
     rows = []
     for j, year in enumerate(row_years(item, years)):
         rows.append(statistics_row(
@@ -214,6 +235,8 @@ def summary_rows_of(
                     float(np.reshape(tail.se[i], -1)[j]))
                 for i, t in enumerate(thresholds)
             },
+            frequencies={float(v): (float(share[i, j]), float(share_se[i, j]))
+                         for i, v in enumerate(values)},
         ))
     if tail is not None and item.per_year:
         rows.append(SummaryRow(
@@ -348,6 +371,11 @@ class ComparisonRow:
         """How many times smaller the paired standard error is than the unpaired one."""
         return _ratio(self.se_unpaired, self.se)
 
+    @property
+    def prob_less_se(self) -> float:
+        """Standard error of ``P(B < A)``, ``sqrt(p (1 − p) / n)``."""
+        return float(proportion_se(np.asarray(self.prob_less), self.n))
+
     def as_record(self) -> dict[str, object]:
         """A flat mapping for CSV/JSON, in the file's units."""
         z = normal_quantile(INTERVAL_LEVEL)
@@ -356,7 +384,7 @@ class ComparisonRow:
             "units": self.quantity.units,
             "scenario_a": self.scenario_a,
             "scenario_b": self.scenario_b,
-            "year": self.year,
+            "year": record_year(self.year),
             "paths": self.n,
             "mean_a": record_number(self.mean_a),
             "mean_b": record_number(self.mean_b),
@@ -369,6 +397,7 @@ class ComparisonRow:
             "prob_b_greater": record_number(self.prob_greater),
             "prob_b_greater_se": record_number(self.prob_greater_se),
             "prob_b_less": record_number(self.prob_less),
+            "prob_b_less_se": record_number(self.prob_less_se),
         }
         for q, d in self.percentiles.items():
             label = percentile_label(q)
@@ -440,7 +469,8 @@ class OutcomeRow:
     Attributes
     ----------
     scenario : str, optional
-        Scenario name (None for a single run).
+        Scenario name (a single run's too, as :func:`simcore.read.select.outcome_frequency`
+        names it; None only from a frequency without names).
     year : int
         Calendar year.
     outcome : str
@@ -511,6 +541,8 @@ class HeadlineRow:
     levels : (float, float, float)
         Percentile levels of ``low``, ``median`` and ``high`` (5, 50, 95).
     cells : list of HeadlineCell
+    swept : dict of str to object
+        The values that made the scenario, by configuration key (a sweep's swept values).
     """
 
     quantity: Quantity
@@ -518,15 +550,17 @@ class HeadlineRow:
     n: int
     levels: tuple[float, float, float]
     cells: list[HeadlineCell]
+    swept: dict[str, object] = field(default_factory=dict)
 
     def as_record(self) -> dict[str, object]:
         """A flat mapping for CSV/JSON: ``p50_2026``, ``p5_2026``, ``p95_2026``, …"""
         record: dict[str, object] = {"variable": self.quantity.name,
                                      "units": self.quantity.units,
-                                     "scenario": self.scenario, "paths": self.n}
+                                     "scenario": self.scenario, **self.swept,
+                                     "paths": self.n}
         low, mid, high = map(percentile_label, self.levels)
         for c in self.cells:
-            key = "horizon" if c.year is None else str(c.year)
+            key = str(record_year(c.year))
             record.update({f"{mid}_{key}": record_number(c.median),
                            f"{low}_{key}": record_number(c.low),
                            f"{high}_{key}": record_number(c.high)})
@@ -550,6 +584,7 @@ def headline_rows_of(rows: Sequence[SummaryRow], levels: tuple[float, float, flo
             levels=levels,
             cells=[HeadlineCell(r.year, r.percentiles[mid].value, r.percentiles[low].value,
                                 r.percentiles[high].value) for r in group],
+            swept=group[0].swept,
         )
         for (_, scenario), group in sorted(groups.items(), key=lambda kv: names.index(kv[0][0]))
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +19,21 @@ import xarray as xr
 from simcore.core.errors import ParameterError, did_you_mean, literal
 from simcore.core.system import default_threads
 from simcore.core.variables import SUMMARIZED
-from simcore.io.layout import OutcomeFrequency
+from simcore.io.layout import SUMMARY_ONLY_ATTR, OutcomeFrequency
 from simcore.io.provenance import file_info
-from simcore.io.reader import read_outcome_frequency, read_samples, read_summary
+from simcore.io.reader import (
+    read_outcome_frequency,
+    read_samples,
+    read_scenario_coords,
+    read_summary,
+)
 from simcore.model.drivers import price_index
 from simcore.read.choices import (
     DESIGN_ATTRS,
     HEADLINE_VARIABLES,
     Quantity,
     ScenarioRef,
+    coordinate_label,
     parse_years,
     quantity,
     unknown_names,
@@ -96,6 +102,12 @@ class Selection:
             return values[:, first : last + 1]
         return values[:, self.year_index]
 
+    def has_paths(self, item: Quantity) -> bool:
+        """The file keeps the paths ``item`` is read from (a run with ``store`` may keep
+        only its summary)."""
+        summary_only = set(str(self.summary.attrs.get(SUMMARY_ONLY_ATTR, "")).split())
+        return not summary_only & {item.source, item.deflator}
+
     def stored(self, item: Quantity, scenario: ScenarioRef, stat: str) -> np.ndarray:
         """A statistic of the summary group, for the years chosen (percentiles first)."""
         data = self.summary[f"{item.source}_{stat}"]
@@ -159,10 +171,22 @@ def summary_arrays(summary: VariableSummary, width: int) -> tuple[np.ndarray, np
     return moments, pct.reshape(3, -1, width)
 
 
-def _file_scenarios(summary: xr.Dataset) -> list[ScenarioRef]:
-    if "scenario" in summary.dims:
-        return [ScenarioRef(str(s), i) for i, s in enumerate(summary["scenario"].values)]
-    return [ScenarioRef(str(summary.attrs.get("scenario_names", "")), None)]
+def _file_scenarios(path: str | Path, summary: xr.Dataset) -> list[ScenarioRef]:
+    """The file's scenarios, each with the values its coordinates along ``scenario`` give
+    it (a sweep's swept values), labelled by :func:`~simcore.read.choices.coordinate_label`."""
+    if "scenario" not in summary.dims:
+        return [ScenarioRef(str(summary.attrs.get("scenario_names", "")), None)]
+    coords = [(coordinate_label(name, attrs), values)
+              for name, (values, attrs) in read_scenario_coords(path).items()]
+    return [
+        ScenarioRef(str(s), i, tuple((label, _plain(values[i])) for label, values in coords))
+        for i, s in enumerate(summary["scenario"].values)
+    ]
+
+
+def _plain(value: Any) -> object:
+    """A numpy scalar as the Python value it holds (a record's value)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def select(
@@ -207,7 +231,7 @@ def select(
         known = [quantity(n, real=real) for n in names]
         summary = read_summary(path, list(dict.fromkeys([*names, *(q.source for q in known)])))
         known = [q for q in known if f"{q.source}_mean" in summary]
-    in_file = _file_scenarios(summary)
+    in_file = _file_scenarios(path, summary)
     chosen = in_file
     if scenarios:
         by_name = {s.name: s for s in in_file}
@@ -240,19 +264,22 @@ def outcome_frequency(path: str | Path, scenarios: Sequence[str] | None = None
     Returns
     -------
     frequency : OutcomeFrequency
-        Shares per scenario, outcome and year.
+        Shares per scenario, outcome and year; a single run's ``scenarios`` name it.
     wanted : list of str or None
-        Scenario names chosen (default all; ``[None]`` for a single run).
+        Scenario names chosen (default all: a single run's one).
     """
     frequency = read_outcome_frequency(path)
-    names: list[str | None] = [*frequency.scenarios] if frequency.scenarios else [None]
+    if frequency.scenarios is None:
+        # A single run's rows name its scenario as a batch's do: one scenario, one shape.
+        frequency = replace(frequency, scenarios=file_info(path).scenarios)
+    names: list[str | None] = [*(frequency.scenarios or [])]
     available = [n for n in names if n is not None]
-    wanted: list[str | None] = list(scenarios or available) or [None]
+    wanted: list[str | None] = list(scenarios or available)
     unknown = [str(s) for s in wanted if s not in names]
     if unknown:
         hint = did_you_mean(unknown[0], available) if len(unknown) == 1 else ""
         raise ParameterError(
             f"{{scenarios}}: {literal(', '.join(unknown))} not in {literal(path)}"
-            f"{literal(hint)} (scenarios: {literal(', '.join(available)) or 'none, a single run'})"
+            f"{literal(hint)} (scenarios: {literal(', '.join(available))})"
         )
     return frequency, wanted

@@ -1,4 +1,4 @@
-"""Layer 6, what people read: text, CSV, JSON and Markdown tables, figures (and the one
+"""Layer 6, what people read: text, CSV, JSON, Markdown and Excel tables, figures (and the one
 function that saves them), and the HTML report.
 
 Every public name is importable from here (``from simcore.report import …``) and is loaded
@@ -27,7 +27,13 @@ _EXPORTS = {
     "ERRORS_NOTE": "render",
     "FAN_LEVELS": "panels",
     "FIGURE_VARIABLE": "html.report",
+    "ABOUT_SHEET": "xlsx",
+    "Column": "formats",
     "FORMATS": "formats",
+    "Grid": "formats",
+    "JSON_SCHEMA_VERSION": "formats",
+    "LAYOUTS": "formats",
+    "Number": "formats",
     "GROUP_HATCHES": "sensitivity_plots",
     "KEY_LEVELS": "html.report",
     "KEY_VARIABLES": "html.report",
@@ -54,6 +60,7 @@ _EXPORTS = {
     "TextTable": "formats",
     "WEIGHTED_ERRORS_NOTE": "reweighting",
     "YEAR_HATCHES": "budget_plot",
+    "assumption_tables": "render",
     "axis_label": "render",
     "budget_chart": "budget_plot",
     "budget_explanation": "budget",
@@ -85,6 +92,7 @@ _EXPORTS = {
     "fan_panels": "panels",
     "figure_html": "html.document",
     "figure_title": "panels",
+    "file_facts": "file_info",
     "format_estimate": "render",
     "format_for": "formats",
     "format_scaled": "render",
@@ -97,6 +105,7 @@ _EXPORTS = {
     "history_chart": "evidence_plots",
     "info_facts": "file_info",
     "info_text": "file_info",
+    "json_document": "formats",
     "json_text": "formats",
     "judgment_section": "html.judgment",
     "limits_text": "discovery",
@@ -112,6 +121,8 @@ _EXPORTS = {
     "render_csv": "formats",
     "render_json": "formats",
     "render_markdown": "formats",
+    "render_text": "formats",
+    "render_wide_csv": "formats",
     "response_chart": "sensitivity_plots",
     "reweighted_tables": "reweighting",
     "robust_chart": "robustness",
@@ -121,18 +132,23 @@ _EXPORTS = {
     "sensitivity_tables": "sensitivity",
     "shapley_chart": "sensitivity_plots",
     "shapley_panels": "sensitivity_panels",
+    "sheet_names": "xlsx",
     "short_key": "discovery",
     "sma_tables": "backtest",
     "summary_tables": "render",
     "svg_markup": "html.document",
     "svg_settings": "html.document",
+    "table_grid": "formats",
     "table_html": "html.document",
     "tiles": "html.document",
     "title": "render",
     "tornado_chart": "sensitivity_plots",
     "tornado_selection": "sensitivity_panels",
     "variance_share_tables": "sensitivity",
+    "whole": "formats",
+    "workbook_about": "xlsx",
     "wrapped_title": "figure",
+    "write_workbook": "xlsx",
 }
 __all__ = sorted(_EXPORTS)
 #: What ``simcore.report`` held when it was a module (0.1): file + choices → rows.

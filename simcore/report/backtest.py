@@ -15,7 +15,7 @@ from typing import Any
 
 from simcore.analysis.backtest import CoverageRow
 from simcore.analysis.negotiation_backtest import CENTRAL_80, NegotiationBacktest
-from simcore.report.formats import TextTable
+from simcore.report.formats import Column, Number, TextTable, whole
 
 #: How the backtest's numbers were made, said under its driver table.
 CAVEAT = ("Simulations use point estimates of the parameters (intervals run narrow) and "
@@ -57,11 +57,12 @@ def driver_tables(rows: Sequence[CoverageRow]) -> list[TextTable]:
     the rate with its Wilson interval, the PIT's mean and spread, and the CRPS beside the
     no-change forecast's."""
     body = [
-        [r.driver, str(r.lead), f"{100 * r.level:.0f}%", f"{r.hits} of {r.n}",
-         f"{100 * r.rate:.0f}%", f"{100 * r.rate_lower:.0f}–{100 * r.rate_upper:.0f}%",
-         str(r.n_eff), f"{r.mean_pit:.2f}",
-         "—" if math.isnan(r.sd_pit) else f"{r.sd_pit:.2f}",
-         f"{r.mean_crps:.4g}", f"{r.mean_crps_no_change:.4g}"]
+        [r.driver, whole(r.lead), _percent(r.level), f"{r.hits} of {r.n}", _percent(r.rate),
+         Number(f"{100 * r.rate_lower:.0f}–{100 * r.rate_upper:.0f}%", 100 * r.rate_lower,
+                high=100 * r.rate_upper, decimals=0),
+         whole(r.n_eff), _fixed(r.mean_pit, 2), _fixed(r.sd_pit, 2),
+         Number(f"{r.mean_crps:.4g}", r.mean_crps),
+         Number(f"{r.mean_crps_no_change:.4g}", r.mean_crps_no_change)]
         for r in rows
     ]
     return [TextTable(
@@ -71,7 +72,24 @@ def driver_tables(rows: Sequence[CoverageRow]) -> list[TextTable]:
         rows=body,
         caption="A calibrated model: rate near the interval level, mean PIT 0.5, sd PIT 0.29. "
         + CAVEAT,
+        columns=(Column("driver"), Column("lead", "years"), Column("interval", "%"),
+                 Column("held"), Column("rate", "%"),
+                 Column("Wilson 95%", "%", statistic="lower", high="upper"), Column("n_eff"),
+                 Column("mean PIT"), Column("sd PIT"), Column("CRPS"),
+                 Column("CRPS no-change")),
+        sheet="driver backtest",
     )]
+
+
+def _percent(fraction: float) -> Number:
+    """A fraction as a whole percent (``45%``), keeping every digit of ``100 × fraction``."""
+    return Number(f"{100 * fraction:.0f}%", 100 * fraction, decimals=0)
+
+
+def _fixed(value: float, decimals: int) -> Number:
+    """``value`` to ``decimals`` places, ``—`` where undefined."""
+    return Number("—" if math.isnan(value) else f"{value:.{decimals}f}", value,
+                  decimals=decimals)
 
 
 def sma_tables(records: Sequence[Mapping[str, Any]]) -> list[TextTable]:
@@ -80,8 +98,9 @@ def sma_tables(records: Sequence[Mapping[str, Any]]) -> list[TextTable]:
     def flag(value: object) -> str:
         return "" if value is None else ("yes" if value else "NO")
 
-    body = [[r["agreement"], str(r["year"]), f"{r['official_krw'] / 1e8:,.0f}", r["status"],
-             "" if r["pit"] is None else f"{r['pit']:.3f}", flag(r["in_50"]),
+    body = [[r["agreement"], whole(r["year"]),
+             Number(f"{r['official_krw'] / 1e8:,.0f}", r["official_krw"] / 1e8, decimals=0),
+             r["status"], "" if r["pit"] is None else _fixed(r["pit"], 3), flag(r["in_50"]),
              flag(r["in_80"]), flag(r["in_90"])] for r in records]
     return [TextTable(
         title="SMA backtest: each agreement's later years from the year before it began",
@@ -90,6 +109,7 @@ def sma_tables(records: Sequence[Mapping[str, Any]]) -> list[TextTable]:
         rows=body,
         caption="Only official rows are scored; 'determined': fixed by data observed at the "
         "origin; 'known': given to the model. About five points: illustrative.",
+        sheet="SMA backtest",
     )]
 
 
@@ -152,6 +172,7 @@ def negotiation_tables(result: NegotiationBacktest) -> list[TextTable]:
             "without the lapse, a demand as a ratio to the scenario's own base-year amount; a "
             "what-if (a demand that always happens) is scored for its distance from the "
             "record, not judged as a scenario; '—' events: it concludes no agreement.",
+            sheet="negotiation models",
         ),
         TextTable(
             title="Negotiation backtest by agreement: CRPS, pt (PIT)",
@@ -162,5 +183,6 @@ def negotiation_tables(result: NegotiationBacktest) -> list[TextTable]:
             "each one; the judgment scenarios use nothing from the record (an in-sample one "
             "was fitted to all of it); the status quo is the expiring agreement's rule applied "
             "to the new year.",
+            sheet="negotiations by agreement",
         ),
     ]

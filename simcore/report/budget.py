@@ -3,8 +3,9 @@
 The three layers of the read side, for one analysis: :func:`budget_rows` reads a money
 variable's paths through :func:`simcore.read.select.select` and allocates them
 (:func:`simcore.stats.budget.allocate_budget`); :class:`BudgetYearRow` flattens one year for CSV;
-:func:`budget_tables` lays the rows out for people (terminal, Markdown, HTML) and
-:func:`budget_json` writes the object of the budget contract (one per scenario).
+:func:`budget_tables` lays the rows out for people (terminal, Markdown, HTML, Excel) and
+:func:`budget_json` writes the budget contract's JSON (an object per scenario, in a list
+whatever their number).
 """
 
 from __future__ import annotations
@@ -17,20 +18,32 @@ from typing import TYPE_CHECKING
 
 from simcore.core.errors import ParameterError, literal
 from simcore.core.records import record_number
+from simcore.io.provenance import file_info
 from simcore.read.choices import Quantity
 from simcore.read.select import select
-from simcore.report.formats import TextTable, json_text
-from simcore.report.render import axis_label, format_scaled, format_with_error, title
+from simcore.report.formats import Column, TextTable, json_document, whole
+from simcore.report.render import (
+    CI_HALF_WIDTH,
+    axis_label,
+    format_scaled,
+    format_with_error,
+    title,
+)
 from simcore.stats.budget import DEFAULT_LEVEL, BudgetResult, allocate_budget
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["BUDGET_KINDS", "DEFAULT_VARIABLE", "Budget", "BudgetYearRow", "budget_explanation",
-           "budget_figure", "budget_json", "budget_rows", "budget_tables"]
+__all__ = ["BUDGET_KINDS", "DEFAULT_VARIABLE", "PAYER_VARIABLE", "Budget", "BudgetYearRow",
+           "budget_explanation", "budget_figure", "budget_json", "budget_rows", "budget_tables",
+           "payer_variable"]
 
-#: The variable budgeted when none is given.
+#: What the HTML report and ``smasim plot --kind budget`` budget unless told: the
+#: contribution in US dollars, the unit of the US cost beside it.
 DEFAULT_VARIABLE = "contribution_usd"
+#: What ``smasim budget`` (and :func:`budget_rows`) budgets unless told: the contribution in
+#: the currency its payer, the ROK, budgets and pays it (:func:`payer_variable`).
+PAYER_VARIABLE = "contribution_krw"
 #: Kinds of variable a budget can be made of: yearly amounts of money.
 BUDGET_KINDS = ("USD", "KRW")
 
@@ -104,10 +117,35 @@ class BudgetYearRow:
         return {**self.budget.scalars(), **self.budget.year_record(self.index)}
 
 
+def payer_variable(path: str | Path) -> tuple[str, str]:
+    """The variable a budget of ``path`` is made of when none is named, and why, when it is
+    not :data:`PAYER_VARIABLE`.
+
+    The contribution in KRW, the currency the ROK pays it in; in USD when the file keeps
+    the USD paths but not the KRW ones (a run with ``--store``), with a sentence saying so.
+    A file with neither keeps :data:`PAYER_VARIABLE`: the budget then says which paths are
+    missing.
+
+    Returns
+    -------
+    variable : str
+    reason : str
+        Empty when the variable is :data:`PAYER_VARIABLE`.
+    """
+    store = file_info(path).store
+    if store is None or PAYER_VARIABLE in store or "contribution_usd" not in store:
+        return PAYER_VARIABLE, ""
+    return "contribution_usd", (
+        f"{path} does not keep the paths of {PAYER_VARIABLE} (it was run with --store "
+        f"{','.join(store)}), so the budget is of contribution_usd, in USD, not in KRW, the "
+        "currency the ROK pays the contribution in"
+    )
+
+
 def budget_rows(
     path: str | Path,
     *,
-    variable: str = DEFAULT_VARIABLE,
+    variable: str | None = None,
     level: float = DEFAULT_LEVEL,
     years: str | None = None,
     scenarios: Sequence[str] | None = None,
@@ -119,8 +157,9 @@ def budget_rows(
     ----------
     path : str or Path
         A complete smasim result file (a run or a batch).
-    variable : str
-        A yearly money variable (USD or KRW), e.g. ``contribution_usd``.
+    variable : str, optional
+        A yearly money variable (USD or KRW), e.g. ``contribution_usd`` [default: the
+        payer's, :func:`payer_variable`].
     level : float
         Confidence level of the horizon total, in percent (80: the total's P80).
     years : str, optional
@@ -137,6 +176,8 @@ def budget_rows(
     """
     if not 0 < level < 100:
         raise ParameterError(f"{{level}}: must lie strictly between 0 and 100 (got {level:g})")
+    if variable is None:
+        variable = payer_variable(path)[0]
     selection = select(path, variables=[variable], scenarios=scenarios, years=years, real=real)
     (item,) = selection.quantities
     if item.spec.kind not in BUDGET_KINDS or not item.per_year:
@@ -158,9 +199,9 @@ def _budgets(rows: Sequence[BudgetYearRow]) -> list[Budget]:
 
 
 def budget_json(rows: Sequence[BudgetYearRow]) -> str:
-    """The contract's JSON: one object for one scenario, else a list of them in order."""
-    objects = [budget.as_json() for budget in _budgets(rows)]
-    return json_text(objects[0] if len(objects) == 1 else objects)
+    """The contract's JSON: an object whose ``budgets`` lists one object per scenario, in
+    order (a list for one scenario too)."""
+    return json_document({"budgets": [budget.as_json() for budget in _budgets(rows)]})
 
 
 def budget_explanation(rows: Sequence[BudgetYearRow]) -> str:
@@ -236,12 +277,13 @@ def budget_tables(rows: Sequence[BudgetYearRow], *, explain: bool = True) -> lis
         level = f"P{r.level:g}"
         span = (f"{budget.years[0]}–{budget.years[-1]}" if len(budget.years) > 1
                 else str(budget.years[0]))
-        body = [
-            [str(year), format_with_error(r.budget[t],
-                                          (r.budget_upper[t] - r.budget_lower[t]) / 2, scale),
+        body: list[list[str]] = [
+            [whole(year), format_with_error(r.budget[t],
+                                            (r.budget_upper[t] - r.budget_lower[t]) / 2, scale),
              format_scaled(r.percentile[t], scale), format_scaled(r.proportional[t], scale)]
             for t, year in enumerate(budget.years)
         ]
+        unit = budget.quantity.display_unit
         body.append([f"{span} total", format_scaled(r.total, scale),
                      format_scaled(r.percentile_sum, scale), format_scaled(r.total, scale)])
         tables.append(TextTable(
@@ -255,6 +297,9 @@ def budget_tables(rows: Sequence[BudgetYearRow], *, explain: bool = True) -> lis
                 f"{format_with_error(r.scale, r.scale_se, 1)}; {r.window_paths:,} of {r.n:,} "
                 f"paths nearest the total's {level}."
             ),
+            columns=(Column("year"), Column("budget", unit, error=CI_HALF_WIDTH),
+                     Column(f"own {level}", unit), Column("proportional", unit)),
+            sheet=f"{budget.scenario} budget",
         ))
     return tables
 

@@ -7,9 +7,11 @@ samples); ``smasim info --format json`` prints the same facts as
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from simcore.config.schema import ElicitationRecord
 from simcore.io.layout import OTHER_KINDS
-from simcore.io.provenance import FileInfo, version_differences
+from simcore.io.provenance import FileInfo, file_info, version_differences
 
 #: Facts a file that is not a run (a sensitivity or backtest file) does not carry.
 RUN_ONLY_FACTS = frozenset({"sampler", "storage"})
@@ -101,6 +103,12 @@ def _exploration(info: FileInfo) -> list[tuple[str, str]]:
     facts += [("threshold", text) for text in str(attrs.get("thresholds", "")).split()]
     facts.append(("per-point statistics", str(attrs.get("variables", ""))))
     return facts
+
+
+def file_facts(path: str | Path) -> list[tuple[str, str]]:
+    """The file, then its facts (:func:`info_facts`): what a workbook's about sheet says of
+    the result file its numbers come from."""
+    return [("result file", str(path)), *info_facts(file_info(path))]
 
 
 def info_text(info: FileInfo) -> str:

@@ -16,19 +16,42 @@ from simcore.analysis.sensitivity import (
     SensitivityRow,
 )
 from simcore.core.variables import VARIABLES
-from simcore.report.formats import TextTable
+from simcore.report.formats import Column, Number, TextTable, whole
 from simcore.report.render import format_with_error
 from simcore.stats.shapley import NO_VARIANCE
 
 
-def _share_cell(value: float, error: float) -> str:
+def _share_cell(value: float, error: float) -> Number:
     """A share in % with its error; an exact 0 (a group without inputs or path) as 0.
 
     An error below 1e-9 is rounding, not sampling (a group that takes all the variance).
     """
     if value == 0.0 and error == 0.0:
-        return "0"
+        return Number("0", 0.0, error=0.0, decimals=0)
     return format_with_error(value, error if error >= 1e-9 else 0.0, 0.01)
+
+
+def _year(year: int | str) -> str:
+    """A year's cell: the year as a number, or ``horizon``."""
+    return whole(year) if isinstance(year, int) else str(year)
+
+
+def _share_columns(groups: Sequence[str]) -> list[Column]:
+    return [Column(group, "%", error="se") for group in groups]
+
+
+def sensitivity_about(result: SensitivityResult) -> list[tuple[str, object]]:
+    """What a workbook of a sensitivity analysis says about its numbers: the scenario and
+    its configuration's hash, the seed, and the design's sizes."""
+    return [
+        ("scenario", result.scenario.run.name),
+        ("config sha256", result.scenario.config_hash()),
+        ("seed", str(result.seed)),
+        ("seed source", result.seed_source),
+        ("outer draws", result.outer),
+        ("inner draws", result.inner),
+        ("batches behind the standard errors", result.batches),
+    ]
 
 
 def sensitivity_tables(result: SensitivityResult) -> list[TextTable]:
@@ -42,13 +65,14 @@ def sensitivity_tables(result: SensitivityResult) -> list[TextTable]:
             if status == NOT_APPLICABLE:
                 continue
             if status == NO_VARIANCE_STATUS:
-                rows.append([str(year), *[NO_VARIANCE] * len(result.groups), "—"])
+                rows.append([_year(year), *[NO_VARIANCE] * len(result.groups), "—"])
                 continue
             cells = [
                 _share_cell(result.shapley[v, y, g], result.shapley_se[v, y, g])
                 for g in range(len(result.groups))
             ]
-            rows.append([str(year), *cells, f"{result.variance_ratio[v, y]:.3f}"])
+            ratio = float(result.variance_ratio[v, y])
+            rows.append([_year(year), *cells, Number(f"{ratio:.3f}", ratio, decimals=3)])
         tables.append(
             TextTable(
                 title=f"{name}: Shapley effects (% of variance ± SE), "
@@ -58,6 +82,8 @@ def sensitivity_tables(result: SensitivityResult) -> list[TextTable]:
                 caption=f"{VARIABLES[name].long_name}. N_o = {result.outer:,} outer × "
                 f"N_i = {result.inner} inner draws, SE from {result.batches} batches; "
                 "each row sums to 100%.",
+                columns=(Column("year"), *_share_columns(result.groups), Column("ĉ(K)/Var")),
+                sheet=f"{name} Shapley",
             )
         )
     return tables
@@ -74,7 +100,7 @@ def variance_share_tables(rows: Sequence[SensitivityRow]) -> list[TextTable]:
         cell = {(r.year, r.group): r for r in mine}
         body = []
         for year in dict.fromkeys(r.year for r in mine):
-            line = [str(year)]
+            line = [_year(year)]
             for group in groups:
                 row = cell[year, group]
                 line.append(NO_VARIANCE if math.isnan(row.shapley)
@@ -86,5 +112,7 @@ def variance_share_tables(rows: Sequence[SensitivityRow]) -> list[TextTable]:
             rows=body,
             caption="Shapley effects: each group's share of the variance (a year's shares "
             "add up to 100 %), ± one standard error; a known amount has no variance.",
+            columns=(Column("year"), *_share_columns(groups)),
+            sheet=f"{variable} Shapley",
         ))
     return tables

@@ -356,6 +356,36 @@ def exceedance(values: np.ndarray, thresholds: Sequence[float]) -> Exceedance:
     )
 
 
+def value_frequencies(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values a discrete variable takes, and the share of samples at each, per column.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, W) or (n,)
+        Samples along the first axis (troop levels, persons).
+
+    Returns
+    -------
+    levels : ndarray, shape (L,)
+        Every value seen in any column, ascending.
+    share : ndarray of float64, shape (L, W)
+        Share of the ``n`` samples at each level, per column (a count over ``n``, exact).
+
+    Examples
+    --------
+    >>> levels, share = value_frequencies(np.array([[3, 3], [1, 3], [3, 1], [3, 3]]))
+    >>> levels.tolist(), share.tolist()
+    ([1, 3], [[0.25, 0.25], [0.75, 0.75]])
+    """
+    columns = values.reshape(values.shape[0], -1)
+    levels, inverse = np.unique(columns, return_inverse=True)
+    inverse = inverse.reshape(columns.shape)
+    share = np.empty((levels.size, columns.shape[1]))
+    for j in range(columns.shape[1]):
+        share[:, j] = np.bincount(inverse[:, j], minlength=levels.size) / columns.shape[0]
+    return levels, share
+
+
 def outcome_counts(codes: np.ndarray, counted: Sequence[int]) -> np.ndarray:
     """Samples with each negotiation outcome code per year.
 
