@@ -18,6 +18,7 @@ from .options import (
     DEFAULT_OUTPUT_DIR,
     Count,
     format_option,
+    layout_option,
     overwrite_option,
     seed_option,
 )
@@ -42,12 +43,13 @@ from .tables import emit
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
     help="netCDF file of the boxes, for smasim report --discover [default: "
-    "outputs/<FILE's name>-discover.nc]; a name ending in .csv, .json or .md writes the "
+    "outputs/<FILE's name>-discover.nc]; a name ending in .csv, .json, .md or .xlsx writes the "
     "trajectory there instead (and no netCDF file).",
 )
 @click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also draw the trajectory and the box over the points (.png or .svg).")
 @format_option
+@layout_option
 @overwrite_option
 def discover_command(
     file: Path,
@@ -58,6 +60,7 @@ def discover_command(
     output: Path | None,
     plot: Path | None,
     fmt: str | None,
+    layout: str,
     overwrite: bool,
 ) -> None:
     """Find the judgments under which an outcome happens, in an exploration FILE
@@ -84,7 +87,8 @@ def discover_command(
     if netcdf is not None:
         write_discovery(found, netcdf, command=shlex.join(["smasim", *sys.argv[1:]]),
                         overwrite=overwrite)
-    emit(found.rows(), lambda rows: discovery_tables(found), fmt, table_file, overwrite)
+    emit(found.rows(), lambda rows: discovery_tables(found), fmt, table_file, overwrite,
+         layout=layout)
     if plot is not None:
         figure = discovery_chart(found, title=f"{file.name}: {found.case.text}")
         click.echo(f"Wrote {save_figure(figure, plot, overwrite=overwrite)}", err=True)

@@ -13,6 +13,7 @@ from simcore.report.figure import check_output, save_figure
 from .options import (
     Choice,
     format_option,
+    layout_option,
     read_output_option,
     read_overwrite_option,
 )
@@ -34,6 +35,7 @@ from .tables import emit
               "(.png or .svg).")
 @read_output_option
 @format_option
+@layout_option
 @read_overwrite_option
 def robust_command(
     file: Path,
@@ -43,6 +45,7 @@ def robust_command(
     plot: Path | None,
     output: Path | None,
     fmt: str | None,
+    layout: str,
     overwrite: bool,
 ) -> None:
     """Compare the levers of an exploration FILE (smasim explore --lever) across its points.
@@ -60,7 +63,7 @@ def robust_command(
                     sense="max" if sense == "max" else "min")
     from simcore.report.robustness import robust_chart, robust_tables
 
-    emit(result.rows(), lambda rows: robust_tables(result), fmt, output, overwrite)
+    emit(result.rows(), lambda rows: robust_tables(result), fmt, output, overwrite, layout=layout)
     if plot is not None:
         figure = robust_chart(result, title=f"{file.name}: {result.statistic.label} by lever")
         click.echo(f"Wrote {save_figure(figure, plot, overwrite=overwrite)}", err=True)

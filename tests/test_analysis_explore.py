@@ -318,6 +318,15 @@ def test_the_commands_end_to_end(closed: dict[str, Any], tmp_path: Path) -> None
                                  "--format", "json"])
     assert result.exit_code == 0, result.output
     assert '"label": "cap=0.01"' in result.output
+    assert json.loads(result.output)["schema_version"] == 1
+    # The formats of every table command: a workbook, the wide CSV.
+    workbook = tmp_path / "robust.xlsx"
+    result = runner.invoke(cli, ["robust", str(out), "--outcome", "contribution_usd[2031].p80",
+                                 "-o", str(workbook)])
+    assert result.exit_code == 0 and workbook.stat().st_size > 0, result.output
+    result = runner.invoke(cli, ["robust", str(out), "--outcome", "contribution_usd[2031].p80",
+                                 "--format", "csv", "--layout", "wide"])
+    assert result.exit_code == 0 and result.output.startswith("table,lever,mean [USD bn]")
     robust_plot = tmp_path / "robust.svg"
     result = runner.invoke(cli, ["robust", str(out), "--outcome", "contribution_usd[2031].p80",
                                  "--plot", str(robust_plot)])
