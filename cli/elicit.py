@@ -146,7 +146,8 @@ def elicit_command(file: Path, base_path: Path | None, pool: str | None, output:
             "smasim", "elicit", str(file), *(["--base", base_file.name] if base_path else []),
             *(["--pool", pool] if pool else []), "-o", output.name])
         text = elicited_toml(base_file.read_text(encoding="utf-8"), pooled, name=name,
-                             base_name=base_file.name, command=command)
+                             base_name=base_file.name, command=command,
+                             base_dir=base_file.parent, output_dir=output.parent)
     if fmt == "json":
         echo_json(pooled.as_json())
     else:

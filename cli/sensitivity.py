@@ -95,8 +95,10 @@ def sensitivity_command(
     """Split the variance of each variable in each year among the groups of random inputs.
 
     The groups are the four drivers' shocks (kr_inflation, us_inflation, fx, defense), the
-    Student-t mixing (tail), the troop moves (troops) and the negotiation draws
-    (negotiation). Each group's Shapley effect is its share of the variance, valid under
+    Student-t mixing (tail), the troop moves (troops), the negotiation draws
+    (negotiation), the inflation trends' shocks (inflation_trend) and the rows of the
+    parameters' tables of draws (parameters). Each group's Shapley effect is its share of
+    the variance, valid under
     correlated inputs; the shares of a year sum to 100%. Also stored: closed and total
     indices, and Spearman rank correlations with each input (smasim plot --kind tornado).
     Same seed, same numbers, whatever --workers.

@@ -15,6 +15,9 @@ from simcore.config.schema import Scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "configs" / "baseline.toml"
+#: The 0.2 baseline, every driver parameter a number: what the model tests change key by key
+#: (``make_scenario``), and what proves that such a configuration keeps its bits.
+SCALAR_BASELINE = Path(__file__).resolve().parent / "configs" / "baseline-0.2.toml"
 
 
 #: Tables that a change replaces whole instead of merging into (a rule is one value).
@@ -39,8 +42,8 @@ def deep_update(target: dict[str, Any], changes: dict[str, Any]) -> dict[str, An
 
 @pytest.fixture
 def baseline_dict() -> dict[str, Any]:
-    """configs/baseline.toml parsed, fresh for each test."""
-    return tomllib.loads(BASELINE.read_text())
+    """The 0.2 baseline (:data:`SCALAR_BASELINE`) parsed, fresh for each test."""
+    return tomllib.loads(SCALAR_BASELINE.read_text())
 
 
 @pytest.fixture

@@ -58,3 +58,29 @@ def write_synthetic(folder: Path, first: int, series: dict[str, np.ndarray]) -> 
     (folder / "macro.csv").write_text("\n".join(macro) + "\n", encoding="utf-8")
     (folder / "defense_budget.csv").write_text("\n".join(defense) + "\n", encoding="utf-8")
     return folder
+
+
+#: Known processes behind the synthetic-truth backtest (METHODS.md §C), config units:
+#: T1 a stationary AR(1), T2 a drifting mean (local level), T3 a driftless log random walk.
+T1 = {"mean": 0.025, "persistence": 0.5, "volatility": 0.011}
+T2 = {"start": 0.04, "noise": 0.008, "level": 0.004}
+T3 = {"start": 1100.0, "volatility": 0.074}
+
+
+def truth_history(rng: np.random.Generator, years: int, *, swap: bool
+                  ) -> dict[str, np.ndarray]:
+    """One synthetic history in :func:`write_synthetic`'s layout: Korean inflation from T1
+    and US inflation from T2 (``swap``: the other way round), the exchange rate from T3,
+    independent shocks; defense growth Korean inflation + 2% ± 1 point."""
+    phi, mean, sigma = T1["persistence"], T1["mean"], T1["volatility"]
+    ar1 = np.empty(years)
+    ar1[0] = mean + sigma / np.sqrt(1.0 - phi * phi) * rng.standard_normal()
+    for t in range(1, years):
+        ar1[t] = mean + phi * (ar1[t - 1] - mean) + sigma * rng.standard_normal()
+    level = T2["start"] + np.cumsum(T2["level"] * rng.standard_normal(years))
+    drifting = level + T2["noise"] * rng.standard_normal(years)
+    kr, us = (drifting, ar1) if swap else (ar1, drifting)
+    steps = np.concatenate([[0.0], T3["volatility"] * rng.standard_normal(years - 1)])
+    fx = T3["start"] * np.exp(np.cumsum(steps))
+    defense = kr + 0.02 + 0.01 * rng.standard_normal(years)
+    return {"kr": kr[None], "us": us[None], "fx": fx[None], "defense": defense[None]}

@@ -3,8 +3,10 @@
 An oracle, not part of the library: tests check that the vectorized engine gives the same
 paths from the same random inputs, and the benchmarks time it as the per-sample baseline.
 It reads the scenario and the block's random inputs (the correlated Gaussian shocks
-``g = L e``, the Student-t mixing variables and the uniforms) and follows MODEL.md §1–7
-literally.
+``g = L e``, the Student-t mixing variables, the uniforms, the row uniforms of tables of
+draws, the trend and log-variance shocks) and follows MODEL.md §1–7 literally: inflation as
+a trend plus a gap with volatilities ``exp(ln s²/2)``, the exchange rate pulled toward its
+anchor (moved by the cumulated pass-through when it is real).
 """
 
 from __future__ import annotations
@@ -109,6 +111,23 @@ def _grown(
     return _round(previous * (1 + g), agreement.amount_step)
 
 
+def _row(section: object, names: tuple[str, ...], u: float | None) -> dict[str, float]:
+    """The section's parameters for one sample: row ``floor(u · M)`` of its tables."""
+    values = {name: getattr(section, name) for name in names}
+    sizes = {len(v) for v in values.values() if isinstance(v, list)}
+    if not sizes:
+        return values
+    assert u is not None
+    row = min(math.floor(u * sizes.pop()), len(next(v for v in values.values()
+                                                   if isinstance(v, list))) - 1)
+    return {name: v[row] if isinstance(v, list) else v for name, v in values.items()}
+
+
+INFLATION = ("mean", "persistence", "volatility", "trend_volatility")
+FX = ("anchor", "reversion", "ppp", "volatility")
+DEFENSE = ("real_growth", "volatility")
+
+
 def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.ndarray]:
     """Simulate every sample of a block with plain Python loops (slow by design)."""
     run = scenario.run
@@ -133,6 +152,20 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
     out["pv_contribution_usd"] = np.zeros(n)
 
     for i in range(n):
+        u_row = [None if draws.parameter_u is None else float(draws.parameter_u[k, i])
+                 for k in range(4)]
+        p_kr = _row(kr, INFLATION, u_row[0])
+        p_us = _row(us, INFLATION, u_row[1])
+        p_fx = _row(fx_cfg, FX, u_row[2])
+        p_d = None if scenario.defense is None else _row(scenario.defense, DEFENSE, u_row[3])
+        # MODEL.md §2: π = τ + g, the trend τ from τ_0 = mean, the gap g_0 = π_0 − τ_0.
+        tau = {"kr": p_kr["mean"], "us": p_us["mean"]}
+        gap = {"kr": kr.initial - p_kr["mean"], "us": us.initial - p_us["mean"]}
+        # ln s² of the trend and of the gap, per country.
+        log_var = {(c, k): 2 * math.log(sd) if sd > 0 else -math.inf
+                   for c, p in (("kr", p_kr), ("us", p_us))
+                   for k, sd in (("trend", p["trend_volatility"]), ("gap", p["volatility"]))}
+        cum_gap = 0.0
         pi_kr, pi_us = kr.initial, us.initial
         log_fx = math.log(fx_cfg.initial)
         fx_prev = fx_cfg.initial
@@ -148,26 +181,44 @@ def simulate_reference(scenario: Scenario, draws: BlockDraws) -> dict[str, np.nd
         for t, year in enumerate(years, start=1):
             z = [float(draws.g[k, t - 1, i]) for k in range(4)]
             if dof is not None:
+                # MODEL.md §1: the exchange rate's shock (z[2]) stays Gaussian.
                 scale = math.sqrt((dof - 2) / float(draws.w[t - 1, i]))
-                z = [v * scale for v in z]
+                z = [v if k == 2 else v * scale for k, v in enumerate(z)]
             # u[0] the troop move, u[1:] reopen, outcome, demand, concession.
             u = [float(draws.troop_u[t - 1, i])]
             u += [float(v) for v in draws.negotiation_u[t - 1, :, i]]
-            pi_kr = pins.kr_inflation.get(year, kr.mean + kr.persistence * (pi_kr - kr.mean)
-                                          + kr.volatility * z[0])
-            pi_us = pins.us_inflation.get(year, us.mean + us.persistence * (pi_us - us.mean)
-                                          + us.volatility * z[1])
+            rates = {}
+            for c, process, p, shock, pinned in (("kr", kr, p_kr, z[0], pins.kr_inflation),
+                                                 ("us", us, p_us, z[1], pins.us_inflation)):
+                k = 0 if c == "kr" else 1
+                if process.log_variance_sd > 0:
+                    for r, role in enumerate(("trend", "gap")):
+                        log_var[c, role] += (process.log_variance_sd
+                                             * float(draws.log_variance_e[k, r, t - 1, i]))
+                sd_trend = math.exp(log_var[c, "trend"] / 2)
+                sd_gap = math.exp(log_var[c, "gap"] / 2)
+                if p["trend_volatility"] != 0:
+                    tau[c] += sd_trend * float(draws.trend_e[k, t - 1, i])
+                gap[c] = p["persistence"] * gap[c] + sd_gap * shock
+                if year in pinned:
+                    gap[c] = pinned[year] - tau[c]
+                rates[c] = pinned.get(year, tau[c] + gap[c])
+            pi_kr, pi_us = rates["kr"], rates["us"]
             history_kr[t] = pi_kr
-            if scenario.defense is not None:
+            if p_d is not None:
                 history_d[t] = pins.defense.get(
-                    year, pi_kr + scenario.defense.real_growth + scenario.defense.volatility * z[3]
+                    year, pi_kr + p_d["real_growth"] + p_d["volatility"] * z[3]
                 )
+            # MODEL.md §4: with a real anchor the rate net of the cumulated pass-through reverts.
+            anchor = math.log(p_fx["anchor"]) + (p_fx["ppp"] * cum_gap if fx_cfg.real_anchor
+                                                 else 0.0)
             if year in pins.fx:
                 log_fx = math.log(pins.fx[year])
             else:
-                log_fx = (log_fx + fx_cfg.ppp * (pi_kr - pi_us)
-                          + fx_cfg.reversion * (math.log(fx_cfg.anchor) - log_fx)
-                          + fx_cfg.volatility * z[2])
+                log_fx = (log_fx + p_fx["ppp"] * (pi_kr - pi_us)
+                          + p_fx["reversion"] * (anchor - log_fx)
+                          + p_fx["volatility"] * z[2])
+            cum_gap += pi_kr - pi_us
             fx = math.exp(log_fx)
             price_kr *= 1 + pi_kr
             price_us *= 1 + pi_us

@@ -13,20 +13,30 @@ from click.testing import CliRunner
 from scipy import stats
 from simcore.cli.main import cli
 
+from simcore.analysis import backtest as backtest_module
 from simcore.analysis.backtest import (
+    CRPS_RATIO_CHECK,
     INTERVALS,
     LEVELS,
+    DriverBacktest,
+    Method,
+    acceptance,
+    acceptance_checks,
     backtest_drivers,
     backtest_sma,
     crps_sorted,
+    describe_check,
     driver_records,
     interval_hits,
     mid_pit,
     read_backtest,
     wilson_interval,
 )
+from simcore.config.schema import Scenario
 from simcore.core.types import DRIVERS
 from simcore.evidence.history import load_history
+from simcore.model.engine import simulate
+from simcore.stats.forecast_tests import berkowitz_test, mean_pit_null_sd
 from tests.evidence_data import TRUE, simulate_series, write_synthetic
 from tests.test_evidence_history import copy_data
 
@@ -100,12 +110,14 @@ def test_no_look_ahead(tmp_path: Path) -> None:
 
 def _synthetic_backtest(tmp_path: Path) -> tuple[dict, object]:
     # 300 years, every origin with at least 150 of them: the parameters are estimated
-    # (point estimates narrow the intervals a little), but from long windows.
+    # (point estimates narrow the intervals a little), but from long windows, and the 0.2
+    # method is the model that drew the data (AR(1) inflation, PPP pass-through 1). The
+    # shipped default's own test is tests/test_analysis_backtest_truth.py.
     rng = np.random.default_rng(20261201)
     series = simulate_series(rng, 300, reversion=0.0)
     folder = write_synthetic(tmp_path / "data", 1801, series)
     result = backtest_drivers(load_history(folder), start=1950, end=2099, window_start=1801,
-                              horizon=1, samples=4000)
+                              horizon=1, samples=4000, method="plug-in")
     records = {(r["driver"], r["lead"], r["level"]): r for r in driver_records(result)}
     return records, result
 
@@ -170,6 +182,28 @@ def test_sma_backtest_statuses() -> None:
     assert next(r for r in records if r["year"] == 2010)["official_krw"] == 7904e8
 
 
+@pytest.mark.parametrize("method", ["posterior", "plug-in"])
+def test_the_years_the_data_fix_replay_the_recorded_amounts_exactly(
+    method: Method, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every year an agreement's rule fixes from data observed at the origin (the 8th's 2010,
+    the 9th's 2015 by the CPI rule, the 12th's 2027 by its cap) is the recorded amount in
+    every path, to the won, whichever drivers draw the later years."""
+    replayed: dict[int, np.ndarray] = {}
+
+    def spy(scenario: Scenario, *, seed: int) -> dict[str, np.ndarray]:
+        paths = simulate(scenario, seed=seed)
+        replayed.update(zip(scenario.years.tolist(), paths["contribution_krw"].T, strict=True))
+        return paths
+
+    monkeypatch.setattr(backtest_module, "simulate", spy)
+    records = backtest_sma(load_history(), samples=200, method=method)
+    determined = {r["year"]: r["official_krw"] for r in records if r["status"] == "determined"}
+    assert determined == {2010: 7904e8, 2015: 9320e8, 2027: 15511e8}
+    for year, amount in determined.items():
+        assert np.all(replayed[year] == amount), (year, np.unique(replayed[year]))
+
+
 @pytest.mark.slow
 def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
     out = tmp_path / "bt.nc"
@@ -179,8 +213,14 @@ def test_cli_json_file_and_coverage_plot(tmp_path: Path) -> None:
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["schema_version", "drivers", "sma", "negotiations",
-                          "negotiation_models"]
+    assert list(data) == ["schema_version", "drivers", "sma", "verdicts", "acceptance",
+                          "negotiations", "negotiation_models"]
+    assert [v["driver"] for v in data["verdicts"]] == list(DRIVERS)
+    assert list(data["verdicts"][0]) == ["driver", "passed", "berkowitz_p", "crps_ratio",
+                                         "origins", "failed"]
+    assert list(data["acceptance"][0]) == ["driver", "check", "lead", "level", "value",
+                                           "lower", "upper", "passed"]
+    assert data["verdicts"][0]["passed"] is None  # 7 origins: too few to judge
     assert list(data["drivers"][0]) == [
         "driver", "lead", "level", "hits", "n", "n_eff", "rate", "rate_lower", "rate_upper",
         "mean_pit", "sd_pit", "mean_crps", "mean_crps_no_change"]
@@ -226,8 +266,12 @@ def test_cli_workbook_equals_the_json(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["bt.xlsx"]
     data = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["driver backtest", "SMA backtest", "negotiation models",
-                               "negotiations by agreement", "about"]
+    assert book.sheetnames == ["driver backtest", "verdicts", "SMA backtest",
+                               "negotiation models", "negotiations by agreement", "about"]
+    verdicts = [row for row in list(book["verdicts"].iter_rows(values_only=True))[2:]
+                if row[0] in DRIVERS]
+    assert [(row[0], row[1], row[2]) for row in verdicts] == [
+        (v["driver"], "too few origins", v["origins"]) for v in data["verdicts"]]
     rows = list(book["driver backtest"].iter_rows(values_only=True))
     header = list(rows[1])
     assert header == ["driver", "lead [years]", "interval [%]", "held", "rate [%]",
@@ -291,3 +335,99 @@ def test_methods_are_cited_by_their_path_in_the_repository() -> None:
     for name in ("calibrated", "history", "variants/calibrated-1996"):
         header = (ROOT / "configs" / f"{name}.toml").read_text(encoding="utf-8")[:2000]
         assert "(docs/spec/METHODS.md §C)" in header and " (METHODS.md" not in header
+
+
+def _handmade(pit: np.ndarray, hits_at: float, crps: float) -> DriverBacktest:
+    """A backtest of one driver at 12 origins and 2 leads whose forecast quantiles are
+    LEVELS themselves: a realized value ``hits_at`` lies inside the intervals it lies in."""
+    origins, leads = np.arange(2000, 2012), np.arange(1, 3)
+    shape = (len(DRIVERS), origins.size, leads.size)
+    forecast = np.full((*shape, len(LEVELS)), np.nan)
+    forecast[0] = np.array(LEVELS)
+    realized = np.full(shape, np.nan)
+    realized[0] = hits_at
+    full = np.full(shape, np.nan)
+    pits = full.copy()
+    pits[0] = pit[:, None]
+    ones = full.copy()
+    ones[0] = 1.0
+    return DriverBacktest(origins=origins, leads=leads, forecast=forecast, realized=realized,
+                          pit=pits, crps=ones * crps, crps_no_change=ones * 2.0,
+                          crps_benchmark=ones, window_start=1990, samples=1000, source="t")
+
+
+def test_the_acceptance_checks_are_the_stated_tests() -> None:
+    pit = np.linspace(0.05, 0.95, 12)
+    result = _handmade(pit, 0.5, crps=1.02)
+    checks = acceptance_checks(result, "kr_inflation")
+    by_name = {(c.check, c.lead, c.level): c for c in checks}
+    # Every value inside every interval: 100% coverage, whose Wilson interval on n_eff = 12
+    # (76–100%) excludes 50% and contains 80% and 90%; on n_eff = 6 at lead 2, 61–100%.
+    coverage = by_name["coverage", 1, 0.5]
+    lower, upper = wilson_interval(np.array(1.0), np.array(12))
+    assert (coverage.value, coverage.lower, coverage.upper) == (1.0, float(lower), float(upper))
+    assert not coverage.passed and not by_name["coverage", 2, 0.5].passed
+    assert by_name["coverage", 1, 0.8].passed and by_name["coverage", 2, 0.9].passed
+    band = 2 * mean_pit_null_sd(12, 2)
+    mean_pit = by_name["mean PIT", 2, None]
+    assert (mean_pit.lower, mean_pit.upper) == pytest.approx((0.5 - band, 0.5 + band))
+    assert mean_pit.passed and mean_pit.value == pytest.approx(0.5)
+    berkowitz = by_name["Berkowitz p", 1, None]
+    assert berkowitz.value == berkowitz_test(pit, floor=0.5 / 1000).p_value
+    ratio = by_name[CRPS_RATIO_CHECK, None, None]
+    assert ratio.value == pytest.approx(1.02) and ratio.passed
+    verdict = acceptance(result)[0]
+    assert verdict.driver == "kr_inflation" and verdict.passed is False
+    assert verdict.crps_ratio == pytest.approx(1.02) and verdict.origins == 12
+    assert describe_check(coverage) == (
+        "50% interval at lead 1: held 100%, Wilson 95% 76–100% excludes 50%")
+    worse = acceptance(_handmade(pit, 0.5, crps=1.06))[0]
+    assert [c.check for c in worse.failed if c.lead is None] == [CRPS_RATIO_CHECK]
+    assert describe_check(worse.failed[-1]) == (
+        "CRPS / 0.2 method's, mean over leads: 1.06 > 1.05")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("window_start", "start"), [(2000, 2010), (1996, 2005)])
+def test_the_shipped_default_passes_its_acceptance_rule_on_both_evaluation_sets(
+    window_start: int, start: int
+) -> None:
+    """METHODS.md §C: what `smasim backtest` prints with its defaults and with
+    --window-start 1996 --from 2005; the 0.2 method fails Korean inflation on both."""
+    history = load_history()
+    result = backtest_drivers(history, start=start, window_start=window_start)
+    verdicts = {v.driver: v.passed for v in acceptance(result)}
+    assert verdicts == {"kr_inflation": True, "us_inflation": True, "fx": True,
+                        "defense": None}
+    plug_in = backtest_drivers(history, start=start, window_start=window_start,
+                               samples=20_000, method="plug-in")
+    assert {v.driver: v.passed for v in acceptance(plug_in)}["kr_inflation"] is False
+
+
+@pytest.mark.slow
+def test_the_ninth_smas_amounts_lie_inside_the_90_percent_interval() -> None:
+    """The Korean-inflation failure seen through the CPI rule: 0.2's point estimates put
+    the 9th SMA's 2016–2018 amounts below even the 90% interval."""
+    records = backtest_sma(load_history())
+    ninth = [r for r in records if r["agreement"] == "9th" and r["status"] == "official"]
+    assert [r["year"] for r in ninth] == [2016, 2017, 2018]
+    assert all(r["in_90"] for r in ninth), [r["pit"] for r in ninth]
+    plug_in = backtest_sma(load_history(), samples=20_000, method="plug-in")
+    assert not any(r["in_90"] for r in plug_in
+                   if r["agreement"] == "9th" and r["status"] == "official")
+
+
+def test_the_verdict_table_lists_each_failed_check_on_its_own_line() -> None:
+    from simcore.report.backtest import driver_tables, verdict_tables
+
+    result = _handmade(np.linspace(0.05, 0.95, 12), 0.5, crps=1.06)
+    (verdict,) = acceptance(result)
+    (table,) = verdict_tables([verdict])
+    assert table.header == ["driver", "verdict", "origins", "Berkowitz p", "CRPS / 0.2",
+                            "failed checks"]
+    assert table.rows[0][:5] == ["kr_inflation", "FAIL", "12",
+                                 f"{verdict.berkowitz_p:.3f}", "1.060"]
+    assert [row[5] for row in table.rows] == [describe_check(c) for c in verdict.failed]
+    assert all(row[:5] == ["", "", "", "", ""] for row in table.rows[1:])
+    (drivers,) = driver_tables([], method="plug-in")
+    assert "the 0.2 method: point estimates" in drivers.caption

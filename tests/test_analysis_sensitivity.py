@@ -40,7 +40,7 @@ from simcore.model.params import resolve_params
 from simcore.model.sampling import draw_block
 from simcore.report.sensitivity import sensitivity_tables
 from simcore.run.parallel import InProcessExecutor
-from tests.conftest import BASELINE, DETERMINISTIC, deep_update
+from tests.conftest import BASELINE, DETERMINISTIC, SCALAR_BASELINE, deep_update
 
 #: Only the exchange rate is random: every other driver, the troops and the talks are fixed.
 FX_ONLY = deep_update(copy.deepcopy(DETERMINISTIC), {"fx": {"volatility": 0.074}})
@@ -57,7 +57,7 @@ def _result(scenario: Scenario, **options: Any) -> Any:
 @pytest.fixture(scope="module")
 def fx_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sens") / "fx-only.toml"
-    data = deep_update(tomllib.loads(BASELINE.read_text()), copy.deepcopy(FX_ONLY))
+    data = deep_update(tomllib.loads(SCALAR_BASELINE.read_text()), copy.deepcopy(FX_ONLY))
     path.write_text(tomli_w.dumps(data))
     return path
 
@@ -108,15 +108,45 @@ def test_a_pinned_or_unused_driver_is_marginalised_out(
 
 
 def test_student_t_mixing_is_its_own_group(make_scenario: Callable[..., Scenario]) -> None:
-    changes = deep_update(copy.deepcopy(FX_ONLY),
-                          {"shocks": {"distribution": "student_t", "dof": 4}})
+    """Korean inflation's t-scaled shock: the mixing takes a share; the exchange rate's
+    shock stays Gaussian (MODEL.md §1), so the mixing takes none of it."""
+    changes = deep_update(copy.deepcopy(DETERMINISTIC),
+                          {"inflation": {"kr": {"volatility": 0.011}},
+                           "shocks": {"distribution": "student_t", "dof": 4}})
     scenario = make_scenario(changes)
-    assert input_design(resolve_params(scenario)).active == ("fx", "tail", "troops",
+    assert input_design(resolve_params(scenario)).active == ("kr_inflation", "tail", "troops",
                                                              "negotiation")
-    result = _result(scenario, variables=["fx_krw_per_usd"], outer=2**14)
+    result = _result(scenario, variables=["inflation_kr"], outer=2**14)
     tail = GROUPS.index("tail")
     assert (result.shapley[0, :, tail] > 4 * result.shapley_se[0, :, tail]).all()
     np.testing.assert_allclose(result.shapley[0].sum(axis=1), 1.0, atol=1e-12)
+    fx_only = make_scenario(deep_update(copy.deepcopy(FX_ONLY),
+                                        {"shocks": {"distribution": "student_t", "dof": 4}}))
+    result = _result(fx_only, variables=["fx_krw_per_usd"], outer=2**12)
+    np.testing.assert_array_equal(result.shapley[0, :, tail], 0.0)
+
+
+def test_parameter_draws_and_moving_trends_are_groups_of_their_own(
+    make_scenario: Callable[..., Scenario],
+) -> None:
+    """Korean inflation alone random, its parameters a table of draws and its trend moving:
+    the table's row uniform (``parameters``) and the trend shocks (``inflation_trend``) take
+    shares of its variance beside its own gap shocks; the three add up to 1."""
+    changes = deep_update(copy.deepcopy(DETERMINISTIC), {"inflation": {"kr": {
+        "mean": [0.0, 0.02, 0.06], "volatility": [0.002, 0.004, 0.006],
+        "persistence": 0.3, "trend_volatility": 0.006}}})
+    scenario = make_scenario(changes)
+    assert input_design(resolve_params(scenario)).active == (
+        "kr_inflation", "troops", "negotiation", "inflation_trend", "parameters")
+    result = _result(scenario, variables=["inflation_kr"], outer=2**14)
+    for group in ("kr_inflation", "inflation_trend", "parameters"):
+        g = GROUPS.index(group)
+        assert (result.shapley[0, :, g] > 4 * result.shapley_se[0, :, g]).all(), group
+    np.testing.assert_allclose(result.shapley[0].sum(axis=1), 1.0, atol=1e-12)
+    inputs = model_inputs(resolve_params(scenario),
+                          draw_block(resolve_params(scenario), seed=1, block=0, n=10))
+    assert "Korean inflation parameter row" in inputs
+    assert "Korean inflation trend shock 2027" in inputs
 
 
 def test_same_bits_on_one_and_two_threads(make_scenario: Callable[..., Scenario]) -> None:
@@ -157,7 +187,7 @@ def test_file_round_trip_and_layout(make_scenario: Callable[..., Scenario], tmp_
                      variables=["contribution_usd", "cum_contribution_usd"])
     path = write_sensitivity(result, tmp_path / "s.nc", command="test")
     dataset = read_sensitivity(path)
-    assert dict(dataset.sizes) == {"variable": 2, "year": 4, "group": 7,
+    assert dict(dataset.sizes) == {"variable": 2, "year": 4, "group": len(GROUPS),
                                    "input": len(result.inputs)}
     for name in ("shapley", "shapley_se", "closed", "total"):
         assert dataset[name].dims == ("variable", "year", "group")

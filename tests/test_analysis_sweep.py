@@ -18,7 +18,7 @@ from simcore.cli.main import cli
 from simcore.analysis.sweep import parse_axis, plan_sweep, response_curves, sweep_grid
 from simcore.core.errors import SmasimInputError
 from simcore.io.reader import read_samples, read_scenario_coords
-from tests.conftest import BASELINE, result_file
+from tests.conftest import BASELINE, SCALAR_BASELINE, result_file
 
 DEMAND = "negotiation.outcomes[1].probability"
 
@@ -165,7 +165,7 @@ def test_an_outcome_named_and_indexed_is_one_key() -> None:
 
 def _sweep(tmp_path: Path, *args: str) -> tuple[Any, Path]:
     out = tmp_path / "sweep.h5"
-    result = CliRunner().invoke(cli, ["sweep", str(BASELINE), *args, "--samples", "3000",
+    result = CliRunner().invoke(cli, ["sweep", str(SCALAR_BASELINE), *args, "--samples", "3000",
                                       "-o", str(out), "-q"])
     return result, out
 
@@ -183,10 +183,10 @@ def test_a_sweep_is_one_batch_with_common_random_numbers(sweep_file: Path,
     values, attrs = coords["sweep_fx_volatility"]
     np.testing.assert_array_equal(values, [0.05, 0.074, 0.1])
     assert attrs["long_name"] == "swept value of fx.volatility"
-    # The point at the baseline's own volatility is the baseline run, bit for bit.
+    # The point at the 0.2 baseline's own volatility is that baseline's run, bit for bit.
     run = tmp_path / "base.h5"
-    assert CliRunner().invoke(cli, ["run", str(BASELINE), "--samples", "3000", "-o", str(run),
-                                    "-q"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["run", str(SCALAR_BASELINE), "--samples", "3000", "-o",
+                                    str(run), "-q"]).exit_code == 0
     np.testing.assert_array_equal(read_samples(sweep_file, "contribution_usd", scenario=1),
                                   read_samples(run, "contribution_usd"))
     # Common random numbers: the troop path does not depend on the exchange-rate volatility.

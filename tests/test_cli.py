@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from simcore.cli.main import OPTION_WORDING, cli
 
 from simcore.core.errors import PARAMETER_WORDING
-from tests.conftest import BASELINE
+from tests.conftest import BASELINE, SCALAR_BASELINE
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_summary_bad_options(result_file: Path, runner: CliRunner, args: list[st
 
 def test_bad_config_is_one_line_exit_2(tmp_path: Path, runner: CliRunner) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text(BASELINE.read_text().replace("persistence = 0.51", "persistance = 0.51"))
+    bad.write_text(SCALAR_BASELINE.read_text().replace("persistence = 0.51", "persistance = 0.51"))
     res = runner.invoke(cli, ["run", str(bad), "-o", str(tmp_path / "x.h5")])
     assert res.exit_code == 2
     assert res.output.strip().count("\n") == 0

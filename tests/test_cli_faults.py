@@ -33,7 +33,7 @@ from simcore.io.partial import (
     temporary_path,
 )
 from simcore.run.runner import run_scenarios
-from tests.conftest import BASELINE, ROOT
+from tests.conftest import BASELINE, ROOT, SCALAR_BASELINE
 
 Factory = Callable[..., Scenario]
 
@@ -353,7 +353,7 @@ def test_hdf5_errors_are_one_line_naming_the_result(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 # Bad input: one line, exit code 2, nothing written, no traceback
 
-BASE_TEXT = BASELINE.read_text()
+BASE_TEXT = SCALAR_BASELINE.read_text()
 
 
 def _config(tmp_path: Path, name: str, text: str) -> str:

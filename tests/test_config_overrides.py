@@ -25,7 +25,7 @@ from simcore.config.overrides import (
 )
 from simcore.core.errors import ConfigError, ParameterError
 from simcore.io.provenance import file_info
-from tests.conftest import BASELINE, ROOT
+from tests.conftest import BASELINE, ROOT, SCALAR_BASELINE
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -144,7 +144,7 @@ def test_a_name_is_found_as_the_earlier_assignments_left_the_configuration() -> 
 
 def test_an_unnamed_outcome_is_addressed_by_its_default_name() -> None:
     """A file without names (written before outcomes had them): the kind, numbered."""
-    data = tomllib.loads(BASELINE.read_text())
+    data = tomllib.loads(SCALAR_BASELINE.read_text())
     for outcome in data["negotiation"]["outcomes"]:
         del outcome["name"]
     data["negotiation"]["outcomes"].append(
@@ -204,7 +204,7 @@ def test_a_table_may_still_be_replaced_by_a_table() -> None:
 
 def test_a_set_into_a_table_the_file_lacks_names_its_required_keys(tmp_path: Path) -> None:
     config = tmp_path / "no-defense.toml"
-    config.write_text(_toml_without(BASELINE.read_text(), "defense"))
+    config.write_text(_toml_without(SCALAR_BASELINE.read_text(), "defense"))
     with pytest.raises(OverrideError) as caught:
         load_scenario(config, overrides=["defense.volatility=0.02"])
     assert str(caught.value) == (
@@ -214,7 +214,7 @@ def test_a_set_into_a_table_the_file_lacks_names_its_required_keys(tmp_path: Pat
 
 def test_a_value_where_a_table_belongs_is_named_a_table() -> None:
     # A top-level key comes before the first header.
-    scenario_text = "pins = 1\n" + _toml_without(BASELINE.read_text(), "pins")
+    scenario_text = "pins = 1\n" + _toml_without(SCALAR_BASELINE.read_text(), "pins")
     with pytest.raises(ConfigError, match=r"^<string>: pins is a table: set its keys "
                        r"\(kr_inflation, us_inflation, defense, fx, troops\), not a value$"):
         parse_scenario(scenario_text)
@@ -236,7 +236,7 @@ def _toml_without(text: str, table: str) -> str:
     [
         (["--set", "fx.volatilty=0.1"],
          "Error: --set fx.volatilty=0.1 on {config}: unknown key; did you mean 'volatility'? "
-         "(allowed: initial, anchor, reversion, ppp, volatility)\n"),
+         "(allowed: initial, anchor, reversion, ppp, volatility, real_anchor, draws)\n"),
         (["--set", "negotiation.outcomes[5].probability=0.3"],
          "Error: --set negotiation.outcomes[5].probability=0.3 on {config}: negotiation.outcomes"
          " has 3 entries; index 5 is past its end (indices 0–2)\n"),
@@ -275,7 +275,7 @@ def test_an_assignment_names_itself_from_python_and_the_option_on_the_command_li
 def test_validate_words_every_bad_assignment_with_its_option(tmp_path: Path) -> None:
     """The errors validate prints before the last are worded as the last one is."""
     other = tmp_path / "other.toml"
-    other.write_text(BASELINE.read_text())
+    other.write_text(SCALAR_BASELINE.read_text())
     result = CliRunner().invoke(cli, ["validate", str(BASELINE), str(other),
                                       "--set", "fx.volatility=-1"])
     assert result.exit_code == 2

@@ -12,6 +12,7 @@ from simcore.config.load import header_comment, load_scenario, parse_scenario
 from simcore.config.schema import scenario_from_dict
 from simcore.config.shipped import (
     locate_scenario,
+    shipped_draws_files,
     shipped_file,
     shipped_files,
     shipped_scenario,
@@ -83,6 +84,13 @@ def test_copies_are_byte_for_byte_and_never_replace_without_asking(tmp_path: Pat
     assert written == [folder / f"{name}.toml" for name in FILES]
     for name, path in zip(FILES, written, strict=True):
         assert path.read_bytes() == (ROOT / "configs" / f"{name}.toml").read_bytes()
+    # The tables of draws the scenarios name come along, so that each copy loads where it is.
+    draws = shipped_draws_files()
+    assert draws and all(name.startswith(("draws/", "variants/draws/")) for name in draws)
+    for name in draws:
+        assert (folder / name).read_bytes() == (ROOT / "configs" / name).read_bytes()
+    assert load_scenario(folder / "baseline.toml") == load_scenario(shipped_scenario("baseline"))
+    load_scenario(folder / "variants" / "calibrated-1996.toml")
     edited = folder / "lapse.toml"
     edited.write_text("# mine\n")
     with pytest.raises(OutputExistsError) as info:
@@ -112,7 +120,7 @@ def test_a_scenario_keeps_the_comment_its_file_opens_with() -> None:
     assert scenario.comment == header_comment(text)
     assert scenario.comment.startswith("Baseline: what will South Korea pay")
     # The comment is no part of the configuration: equality, TOML and hash ignore it.
-    plain = scenario_from_dict(tomllib.loads(text))
+    plain = scenario_from_dict(tomllib.loads(text), base_dir=BASELINE.parent)
     assert plain.comment == "" and plain == scenario
     assert plain.config_hash() == scenario.config_hash()
     assert "Baseline" not in scenario.to_toml()

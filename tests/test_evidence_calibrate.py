@@ -19,6 +19,7 @@ from simcore.cli.main import cli
 from simcore.config.load import load_scenario
 from simcore.config.schema import ShocksSection
 from simcore.evidence.calibrate import (
+    DRAWS_SEED,
     Calibration,
     calibrate,
     dickey_fuller_critical,
@@ -31,6 +32,7 @@ from simcore.evidence.calibrate import (
 from simcore.evidence.calibrated_scenario import calibrated_toml
 from simcore.evidence.history import DriverHistory, load_history
 from simcore.model.engine import simulate
+from simcore.stats.posterior import InflationDraws
 from tests.conftest import BASELINE, ROOT
 from tests.evidence_data import TRUE, TRUE_R, simulate_series, write_synthetic
 from tests.test_evidence_history import SHIPPED
@@ -248,8 +250,13 @@ def test_json_has_exactly_the_contract_keys() -> None:
                           "correlation", "years", "negotiations"]
     assert set(data["kr_inflation"]) >= {"mean", "persistence", "volatility", "initial",
                                          "previous", "mean_se", "persistence_se"}
+    assert list(data["kr_inflation"]["draws"]) == ["mean", "persistence", "volatility",
+                                                   "trend_volatility"]
+    assert list(data["kr_inflation"]["draws"]["mean"]) == ["median", "p05", "p95"]
     assert list(data["defense"]) == ["real_growth", "volatility"]
-    assert list(data["fx"]) == ["volatility", "reversion", "anchor", "identified"]
+    assert list(data["fx"]) == ["volatility", "reversion", "anchor", "identified", "draws"]
+    assert data["fx"]["draws"]["window"] == [2016, 2025]
+    assert list(data["fx"]["draws"]["volatility"]) == ["median", "p05", "p95"]
     assert list(data["correlation"]) == ["drivers", "matrix", "repaired", "distance"]
     assert data["years"] == [2000, 2025]
     assert list(data["negotiations"]) == ["n", "increase_mean", "increase_sd",
@@ -257,8 +264,9 @@ def test_json_has_exactly_the_contract_keys() -> None:
                                           "lapse_interval", "implied_concession"]
 
 
-@pytest.mark.parametrize(("name", "options"), [("calibrated", []),
-                                                ("variants/calibrated-1996", ["--from", "1996"])])
+@pytest.mark.parametrize(("name", "options"), [
+    ("calibrated", []), ("history", ["--negotiations"]),
+    ("variants/calibrated-1996", ["--from", "1996"])])
 def test_the_shipped_calibrated_configs_are_what_the_command_writes(
     tmp_path: Path, name: str, options: list[str]
 ) -> None:
@@ -266,20 +274,47 @@ def test_the_shipped_calibrated_configs_are_what_the_command_writes(
     args = ["calibrate", "--base", str(BASELINE), *options, "-o", str(out)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert f"Wrote {out}" in result.output
+    assert f"Wrote {out} and its draws files draws/" in " ".join(result.output.split())
     shipped = ROOT / "configs" / f"{name}.toml"
     assert out.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+    written = sorted((tmp_path / "draws").iterdir())
+    assert len(written) == 3
+    for path in written:  # the same tables, byte for byte, beside the shipped scenario
+        assert path.read_bytes() == (shipped.parent / "draws" / path.name).read_bytes()
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 2 and "exists" in again.output
+
+
+def test_every_shipped_draws_file_is_named_by_a_scenario() -> None:
+    """No stale table: each file of a configs draws folder is one a shipped scenario names."""
+    named = set()
+    for config in ROOT.glob("configs/**/*.toml"):
+        named |= {(config.parent / line.split('"')[1]).resolve()
+                  for line in config.read_text(encoding="utf-8").splitlines()
+                  if line.startswith("draws = ")}
+    files = {path.resolve() for path in ROOT.glob("configs/**/draws/*.csv")}
+    assert files and files == named
+
+
+def test_the_baseline_simulates_the_calibrated_draws() -> None:
+    """Its inflation and exchange-rate tables are calibrate's, so baseline − calibrated
+    differs only in what is judgment (defense, the correlations)."""
+    base, calibrated = load_scenario(BASELINE), load_scenario(CALIBRATED)
+    assert base.inflation == calibrated.inflation
+    assert base.fx.volatility == calibrated.fx.volatility
+    assert (base.fx.reversion, base.fx.ppp) == (calibrated.fx.reversion, calibrated.fx.ppp)
 
 
 def test_the_written_scenario_validates_runs_and_keeps_the_base_elsewhere() -> None:
     scenario = load_scenario(CALIBRATED)
     base = load_scenario(BASELINE)
-    fit = calibrate(load_history())
+    fit = calibrate(load_history(), ppp=0.0)
     assert scenario.run.name == "calibrated"
-    assert scenario.inflation.kr.persistence == fit.kr.persistence
-    assert scenario.fx.volatility == fit.fx.volatility
+    assert fit.kr.draws is not None and fit.fx.volatility_draws is not None
+    assert scenario.inflation.kr.persistence == fit.kr.draws.persistence.tolist()
+    assert scenario.inflation.us.trend_volatility == fit.us.draws.trend_volatility.tolist()
+    assert scenario.fx.volatility == fit.fx.volatility_draws.tolist()
+    assert (scenario.fx.reversion, scenario.fx.ppp, scenario.fx.real_anchor) == (0.0, 0.0, True)
     np.testing.assert_array_equal(np.array(scenario.shocks.correlation),
                                   fit.correlation.matrix)
     # What calibrate does not estimate is the base's, key for key.
@@ -319,6 +354,12 @@ _EXACT = {"initial", "previous", "increase_probability", "lapse_probability",
           "configured_concession_mean"}
 
 
+def _nudged_draws(values: np.ndarray, direction: float) -> np.ndarray:
+    """Each draw moved by one ulp, but an exact 0 (a model's fixed value: the AR(1)'s trend
+    volatility, the local level's persistence)."""
+    return np.where(values == 0.0, values, np.nextafter(values, direction))
+
+
 def _perturbed(raw: Calibration, direction: float) -> Calibration:
     """Every computed number of ``raw`` moved by one ulp towards ``direction``."""
 
@@ -328,8 +369,14 @@ def _perturbed(raw: Calibration, direction: float) -> Calibration:
         changes = {f.name: float(np.nextafter(getattr(fit, f.name), direction))
                    for f in dataclasses.fields(fit)
                    if isinstance(getattr(fit, f.name), float) and f.name not in _EXACT
-                   and getattr(fit, f.name) != 0.0
+                   and getattr(fit, f.name) != 0.0 and math.isfinite(getattr(fit, f.name))
                    and not (f.name == "anchor" and not fit.identified)}  # an observed rate
+        if getattr(fit, "draws", None) is not None:
+            changes["draws"] = InflationDraws(**{
+                name: _nudged_draws(column, direction)
+                for name, column in fit.draws.columns().items()})
+        if getattr(fit, "volatility_draws", None) is not None:
+            changes["volatility_draws"] = _nudged_draws(fit.volatility_draws, direction)
         return dataclasses.replace(fit, **changes)
 
     corr = raw.correlation
@@ -342,11 +389,15 @@ def _perturbed(raw: Calibration, direction: float) -> Calibration:
 
 
 def _written(calibration: Calibration) -> str:
-    """What the command writes of a calibration: the JSON and, for a 2025 base, the TOML."""
+    """What the command writes of a calibration: the JSON and, for a 2025 base, the TOML and
+    its draws files."""
     text = json.dumps(calibration.as_json())
     if calibration.end == 2025:
-        text += calibrated_toml(BASELINE.read_text(encoding="utf-8"), calibration,
-                                name="calibrated", base_name="baseline.toml", command="c")
+        written = calibrated_toml(BASELINE.read_text(encoding="utf-8"), calibration,
+                                  name="calibrated", base_name="baseline.toml", command="c",
+                                  seed=DRAWS_SEED, base_dir=BASELINE.parent)
+        text += written.text + "".join(written.draws_files[k] for k in sorted(
+            written.draws_files))
     return text
 
 
@@ -416,13 +467,14 @@ def test_a_tie_is_warned_and_written_in_the_header(tmp_path: Path,
     assert f"Warning: {message}" in result.stderr
     assert "the same on every machine except 1 tie(s)" in " ".join(result.stdout.split())
     text = out.read_text(encoding="utf-8")
-    assert f"#   TIE {message}\n" in text and "mean = 0.01562 " in text
+    assert f"#   TIE {message}\n" in text and "mean 0.01562 ± " in text
     assert "1\n# tie(s) lie within 1e-12 (relative) of a rounding boundary, and may be" in text
 
 
 @pytest.mark.parametrize("name", ["calibrated", "history", "variants/calibrated-1996"])
 def test_the_shipped_headers_say_how_estimates_are_rounded(name: str) -> None:
     header = (ROOT / "configs" / f"{name}.toml").read_text(encoding="utf-8").split("[run]")[0]
-    assert ("# Rounding: estimates to 4 significant digits, standard errors to 2, correlations "
-            "to 3\n# decimals (kept positive definite), so that every machine writes the same "
-            "digits; no value\n# lay within 1e-12 (relative) of a rounding boundary.\n") in header
+    assert ("# Rounding: estimates and draws to 4 significant digits, standard errors to 2, "
+            "correlations to 3\n# decimals (kept positive definite), so that every machine "
+            "writes the same digits; no value\n# lay within 1e-12 (relative) of a rounding "
+            "boundary.\n") in header

@@ -48,10 +48,12 @@ def _pooled(path: Path, **kwargs: Any) -> Any:
                           **kwargs)
 
 
-def _written(pooled: Any) -> tuple[str, Scenario]:
+def _written(pooled: Any, folder: Path = BASELINE.parent) -> tuple[str, Scenario]:
+    """The baseline elicited into a scenario to be written in ``folder``, and it parsed."""
     text = elicited_toml(BASELINE.read_text(), pooled, name="pooled", base_name="baseline.toml",
-                         command="smasim elicit judgments.toml -o pooled.toml")
-    return text, parse_scenario(text)
+                         command="smasim elicit judgments.toml -o pooled.toml",
+                         base_dir=BASELINE.parent, output_dir=folder)
+    return text, parse_scenario(text, base_dir=folder)
 
 
 def test_the_shipped_workshop_pools_to_the_hand_computed_values() -> None:
@@ -128,15 +130,19 @@ def test_writing_is_deterministic_and_eliciting_over_an_elicited_base_works(
     tmp_path: Path,
 ) -> None:
     pooled = _pooled(WORKSHOP)
-    first, _ = _written(pooled)
-    assert _written(_pooled(WORKSHOP))[0] == first
+    first, _ = _written(pooled, tmp_path)
+    assert _written(_pooled(WORKSHOP), tmp_path)[0] == first
+    # Written elsewhere, the base's tables of draws are named from there.
+    assert '"draws/' in _written(pooled)[0] and '"draws/' not in first
     base = tmp_path / "pooled.toml"
     base.write_text(first, encoding="utf-8")
     path = _write(tmp_path, '[[expert]]\nname = "D"\n[expert.judgments]\n'
                   "demand.concession = [0.1, 0.2, 0.3]\n")
     again = pool_judgments(read_elicitation(path), load_scenario(base))
-    text = elicited_toml(first, again, name="again", base_name="pooled.toml", command="x")
-    scenario = parse_scenario(text)
+    text = elicited_toml(first, again, name="again", base_name="pooled.toml", command="x",
+                         base_dir=tmp_path, output_dir=tmp_path)
+    scenario = parse_scenario(text, base_dir=tmp_path)
+    assert scenario.inflation == load_scenario(BASELINE).inflation  # the same tables of draws
     assert scenario.elicitation is not None
     assert [e.name for e in scenario.elicitation.experts] == ["D"]
     assert text.splitlines().count("[elicitation]") == 1
@@ -255,7 +261,7 @@ def test_a_base_without_the_outcome_cannot_take_its_judgment(tmp_path: Path) -> 
     data["negotiation"]["outcomes"] = [status_quo | {"probability": 0.65}, demand]
     data["run"]["name"] = "no-lapse"
     base = tmp_path / "no-lapse.toml"
-    base.write_text(scenario_from_dict(data).to_toml(), encoding="utf-8")
+    base.write_text(scenario_from_dict(data, base_dir=BASELINE.parent).to_toml(), encoding="utf-8")
     path = _write(tmp_path, "[[expert]]\nname = 'A'\n[expert.judgments]\n"
                   "lapse.funding_fraction = [0.8, 0.9, 0.95]\n")
     with pytest.raises(SmasimInputError, match=r"judgments\.lapse\.funding_fraction: not a "
@@ -376,7 +382,12 @@ def test_every_result_file_carries_the_record_and_info_and_the_report_show_it(
 def test_the_shipped_pooled_scenario_is_what_elicit_writes() -> None:
     """configs/variants/pooled.toml (the README's workflow) is exactly `smasim elicit
     configs/elicitation/workshop.toml -o pooled.toml` from configs/baseline.toml."""
+    variants = ROOT / "configs" / "variants"
     text = elicited_toml(BASELINE.read_text(), _pooled(WORKSHOP), name="pooled",
                          base_name="baseline.toml",
-                         command="smasim elicit configs/elicitation/workshop.toml -o pooled.toml")
-    assert text == (ROOT / "configs" / "variants" / "pooled.toml").read_text()
+                         command="smasim elicit configs/elicitation/workshop.toml -o pooled.toml",
+                         base_dir=BASELINE.parent, output_dir=variants)
+    assert text == (variants / "pooled.toml").read_text()
+    # The baseline's tables of draws, named from configs/variants/: the drivers are the same.
+    pooled, baseline = load_scenario(variants / "pooled.toml"), load_scenario(BASELINE)
+    assert (pooled.inflation, pooled.fx) == (baseline.inflation, baseline.fx)

@@ -35,7 +35,7 @@ from simcore.io.provenance import (
 from simcore.io.reader import check_result_file
 from simcore.run.rerun import default_rerun_path, rerun
 from simcore.run.runner import StorageOptions, run_scenarios
-from tests.conftest import BASELINE, ROOT
+from tests.conftest import BASELINE, ROOT, SCALAR_BASELINE
 
 Factory = Callable[..., Scenario]
 CONFIGS = ROOT / "configs"
@@ -244,7 +244,7 @@ def test_validate_says_what_would_run(tmp_path: Path) -> None:
 
 def test_validate_show_prints_the_resolved_toml(tmp_path: Path) -> None:
     minimal = tmp_path / "minimal.toml"
-    data = tomllib.loads(BASELINE.read_text())
+    data = tomllib.loads(SCALAR_BASELINE.read_text())
     for section in ("shocks", "pins", "rok_other_support"):
         data.pop(section)
     for key in ("sampler", "percentiles", "discount_rate"):
@@ -265,7 +265,7 @@ def test_validate_show_prints_the_resolved_toml(tmp_path: Path) -> None:
 
 def test_validate_reports_every_bad_file(tmp_path: Path) -> None:
     first = tmp_path / "first.toml"
-    first.write_text(BASELINE.read_text().replace("horizon = 6", "horizon = 0"))
+    first.write_text(SCALAR_BASELINE.read_text().replace("horizon = 6", "horizon = 0"))
     second = tmp_path / "second.toml"
     second.write_text("[run\n")
     result = CliRunner().invoke(cli, ["validate", str(first), str(BASELINE), str(second)])
@@ -280,7 +280,7 @@ def test_validate_reports_every_bad_file(tmp_path: Path) -> None:
 
 def test_validate_batch_with_overrides(tmp_path: Path) -> None:
     other = tmp_path / "other.toml"
-    other.write_text(BASELINE.read_text().replace('name = "baseline"', 'name = "other"')
+    other.write_text(SCALAR_BASELINE.read_text().replace('name = "baseline"', 'name = "other"')
                      .replace("seed = 20261128", "seed = 1"))
     code, out = invoke("validate", "--batch", str(BASELINE), str(other))
     assert code == 2 and "run.seed: scenarios of a batch must agree" in out

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from simcore.config.load import parse_scenario
+from simcore.config.load import load_scenario, parse_scenario
 from simcore.config.schema import Scenario
 from simcore.core.design import BLOCK_SIZE
 from simcore.core.errors import OutputExistsError, ResultFileError
@@ -39,7 +39,7 @@ N = BLOCK_SIZE + 4_000  # two blocks, the second one short
 def two_block_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, Path]:
     from tests.conftest import BASELINE
 
-    scenario = parse_scenario(BASELINE.read_text()).with_overrides(samples=N, seed=42)
+    scenario = load_scenario(BASELINE).with_overrides(samples=N, seed=42)
     path = tmp_path_factory.mktemp("run") / "baseline.h5"
     run_scenarios([scenario], path, chunk_size=1)
     return scenario, path

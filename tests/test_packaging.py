@@ -26,10 +26,11 @@ def test_every_package_folder_is_in_the_distribution() -> None:
     assert "simcore.configs.variants" in folders
     assert set(setuptools["packages"]) == folders
     assert setuptools["package-dir"] == {"simcore.cli": "cli", "simcore.configs": "configs"}
-    # Every shipped scenario is package data of its folder's package.
+    # Every shipped scenario is package data of its folder's package, and so is every table
+    # of draws a scenario names (a draws/ folder beside it).
     data = setuptools["package-data"]
-    assert all(data[package] == ["*.toml"] for package in folders
-               if package.startswith("simcore.configs"))
+    assert all(data[package] == (["*.csv"] if package.endswith(".draws") else ["*.toml"])
+               for package in folders if package.startswith("simcore.configs"))
 
 
 def test_the_cli_folder_cannot_be_imported_as_a_top_level_package() -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from simcore.config.shipped import shipped_files
+from simcore.config.shipped import shipped_draws_files, shipped_files
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -81,6 +81,10 @@ def test_the_wheel_holds_the_library_its_data_and_nothing_at_the_top_level(
     assert {name.split("/")[0] for name in names} == {"simcore", f"smasim-{VERSION}.dist-info"}
     for name in shipped_files():  # the scenarios and the elicitation file
         assert f"simcore/configs/{name}.toml" in names
+    # The tables of draws the scenarios name (MODEL.md §2a) ship beside them.
+    assert shipped_draws_files()
+    for draws in shipped_draws_files():
+        assert f"simcore/configs/{draws}" in names
     assert "simcore/py.typed" in names and "simcore/cli/main.py" in names
     assert f"smasim-{VERSION}.dist-info/licenses/LICENSE" in names
     metadata = zipfile.ZipFile(wheel).read(f"smasim-{VERSION}.dist-info/METADATA").decode()
@@ -130,8 +134,14 @@ def test_a_session_from_an_empty_folder(environment: Path, tmp_path: Path) -> No
                              capture_output=True, text=True, check=False)
     assert refused.returncode == 2
     assert refused.stderr.startswith("Error: configs/baseline.toml: exists")
+    for draws in shipped_draws_files():
+        assert ((folder / "configs" / draws).read_bytes()
+                == (ROOT / "configs" / draws).read_bytes())
     lapse = smasim("run", "configs/lapse.toml", "--samples", "1000", "-q")
     assert lapse.stderr == ""
+    # A copy in a subfolder reads the tables of draws beside it.
+    variant = smasim("run", "configs/variants/calibrated-1996.toml", "--samples", "1000", "-q")
+    assert variant.stderr == "" and (folder / "outputs" / "calibrated-1996.h5").is_file()
     # The README's elicitation workflow starts from the copied workshop file and baseline.
     elicit = smasim("elicit", "configs/elicitation/workshop.toml", "-o", "pooled.toml")
     assert elicit.stdout.endswith("Wrote pooled.toml\n")

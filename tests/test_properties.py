@@ -32,9 +32,9 @@ from simcore.model.agreement import escalation_rate
 from simcore.model.engine import simulate
 from simcore.model.params import resolve_rule
 from simcore.stats.summary import summarize_values
-from tests.conftest import BASELINE
+from tests.conftest import SCALAR_BASELINE
 
-BASE: dict[str, Any] = tomllib.loads(BASELINE.read_text())
+BASE: dict[str, Any] = tomllib.loads(SCALAR_BASELINE.read_text())
 #: Variables that are amounts of money (or per-troop money): never negative.
 MONEY = [name for name, spec in VARIABLES.items() if spec.units in ("KRW", "USD")]
 
@@ -401,7 +401,7 @@ def test_any_text_is_a_config_error(text: str) -> None:
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
 def test_nan_and_inf_are_config_errors(value: str) -> None:
-    text = BASELINE.read_text().replace("mean = 0.0248", f"mean = {value}")
+    text = SCALAR_BASELINE.read_text().replace("mean = 0.0248", f"mean = {value}")
     with pytest.raises(ConfigError, match=r"inflation\.kr\.mean"):
         parse_scenario(text, source="nan.toml")
 
@@ -419,7 +419,7 @@ def test_tiny_percentile_levels_get_valid_intervals(n: int) -> None:
 
 
 def test_a_boolean_lag_is_a_config_error() -> None:
-    text = BASELINE.read_text().replace('rule = "cpi", cap = 0.05, lag = 2',
+    text = SCALAR_BASELINE.read_text().replace('rule = "cpi", cap = 0.05, lag = 2',
                                         'rule = "cpi", cap = 0.05, lag = true', 1)
     assert "lag = true" in text
     with pytest.raises(ConfigError, match=r"agreement\.escalation\.lag"):

@@ -101,3 +101,15 @@ def test_summary_for_a_reader_rounds_and_names_composites() -> None:
         ("negotiation.outcomes", {"a": SEE_FILES, "b": "same as a", "c": SEE_FILES}),
     ]
     assert config_differences({"a": base, "b": b})[0].key == "fx.volatility"
+
+
+def test_a_table_of_draws_is_named_not_spelled_out_for_a_reader() -> None:
+    """A parameter's 2,000 draws (MODEL.md §2a) would fill a page: a reader's summary says
+    whether it is the first scenario's table or another."""
+    draws = ", ".join(f"0.0{k:03d}" for k in range(100, 140))
+    a = f'[run]\nname = "a"\n[fx]\nvolatility = [{draws}]\n'
+    b = a.replace('"a"', '"b"').replace("0.0139", "0.0141")
+    c = a.replace('"a"', '"c"')
+    d = a.replace('"a"', '"d"').replace(f"[{draws}]", "0.05")
+    (difference,) = config_differences({"a": a, "b": b, "c": c, "d": d}, whole=False)
+    assert difference.values == {"a": SEE_FILES, "b": SEE_FILES, "c": "same as a", "d": "0.05"}

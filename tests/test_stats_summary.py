@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 from scipy import stats
 
-from simcore.config.load import parse_scenario
+from simcore.config.load import load_scenario
 from simcore.config.schema import Scenario
 from simcore.core.errors import ResultFileError
 from simcore.io.layout import SUMMARY_STATISTICS
@@ -32,7 +32,7 @@ N_FILE = 5_000
 
 @pytest.fixture(scope="module")
 def result_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, Path]:
-    scenario = parse_scenario(BASELINE.read_text()).with_overrides(samples=N_FILE, seed=7)
+    scenario = load_scenario(BASELINE).with_overrides(samples=N_FILE, seed=7)
     path = tmp_path_factory.mktemp("summary") / "baseline.h5"
     run_scenarios([scenario], path)
     return scenario, path

@@ -9,22 +9,34 @@ value: the mid-PIT, whether it lies in the central 50/80/90% intervals, and the 
 the no-change forecast's. A driver with fewer than :data:`MIN_PAIRS` pairs at an origin is
 not scored there (its forecast is NaN).
 
+The method is the shipped default's (``posterior``): the calibration's parameter draws, the
+inflation pool and the exchange rate's random walk with β = 0 (MODEL.md §2, §2a, §4). The
+0.2 method (``plug-in``: OLS point estimates, κ where Dickey–Fuller rejects a unit root,
+β = 1) is simulated beside it as the benchmark of the acceptance rule, and can be scored
+itself.
+
+**Acceptance.** Per driver (:func:`acceptance`): the Wilson 95% interval of each central
+interval's hit rate contains its level at leads 1 and 2; Berkowitz's (2001) test at lead 1
+has p ≥ 0.01; the mean PIT lies within two null sds of 0.5 at every lead
+(:func:`simcore.stats.forecast_tests.mean_pit_null_sd`); the CRPS averaged over leads is at
+most 1.05 times the benchmark's and below the no-change forecast's at every lead.
+
 **SMA amounts.** The 8th, 9th, 11th and 12th agreements, each from the year before its
 first year, given its known amounts, under its own escalation rule, drivers calibrated up to
 the origin; the ``official`` rows of ``sma_amounts.csv`` are scored, an amount the origin's
 data already fix is "determined".
 
-The simulations use point estimates of the parameters (intervals run narrow) and today's
-revised data, not what was known at the time.
+The simulations use today's revised data, not what was known at the time.
 """
 
 from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
 import numpy as np
 
@@ -34,12 +46,17 @@ from simcore.analysis.negotiation_backtest import (
     negotiation_dataset,
 )
 from simcore.config.schema import Scenario, scenario_from_dict
+from simcore.core.design import block_bounds, block_count
 from simcore.core.errors import ParameterError, SmasimInputError
 from simcore.core.records import record_number
 from simcore.core.types import DRIVERS, Driver
-from simcore.evidence.calibrate import Calibration, calibrate
+from simcore.evidence.calibrate import DEFAULT_PPP, Calibration, InflationFit, calibrate
 from simcore.evidence.history import KRW_PER_100M, History
-from simcore.model.engine import simulate
+from simcore.model.engine import simulate, simulate_paths
+from simcore.model.params import resolve_params
+from simcore.model.sampling import BlockInputs, correlate_inputs, draw_inputs
+from simcore.stats.forecast_tests import berkowitz_test, mean_pit_null_sd
+from simcore.stats.posterior import PERSISTENCE_BOUND
 
 if TYPE_CHECKING:  # xarray is loaded only to write or read a file
     import xarray as xr
@@ -60,6 +77,23 @@ BACKTEST_KIND = "backtest"
 MIN_PAIRS = 10
 #: The 97.5% standard normal quantile of the Wilson 95% interval.
 _Z95 = 1.959963984540054
+#: How the drivers are simulated: the shipped default's parameter draws, or the 0.2 method's
+#: point estimates (the acceptance rule's benchmark).
+Method = Literal["posterior", "plug-in"]
+METHODS: tuple[Method, ...] = ("posterior", "plug-in")
+DEFAULT_METHOD: Method = "posterior"
+#: The 0.2 method's PPP pass-through, fixed in its backtests.
+PLUG_IN_PPP = 1.0
+#: The acceptance rule (METHODS.md §C): leads whose coverage is tested, the smallest
+#: Berkowitz p-value, the mean PIT's band in null sds, the largest CRPS ratio to the
+#: benchmark averaged over leads, and the origins a driver needs at lead 1 to be judged.
+COVERAGE_LEADS = (1, 2)
+BERKOWITZ_LEVEL = 0.01
+PIT_BAND_SDS = 2.0
+CRPS_RATIO_LIMIT = 1.05
+MIN_JUDGED_ORIGINS = 10
+#: The name of the CRPS-ratio check.
+CRPS_RATIO_CHECK = "CRPS / 0.2 method's, mean over leads"
 #: The engine's variable of each driver.
 VARIABLE: dict[Driver, str] = {
     "kr_inflation": "inflation_kr",
@@ -91,22 +125,55 @@ SMA_CASES = (
 )
 
 
+def _inflation_section(fit: InflationFit, method: Method) -> dict[str, Any]:
+    observed = {"initial": fit.initial, "previous": fit.previous}
+    if method == "plug-in":
+        if abs(fit.persistence) < 1.0:
+            return observed | {"mean": fit.mean, "persistence": fit.persistence,
+                               "volatility": fit.volatility}
+        # At or beyond a unit root the 0.2 method cannot simulate: the benchmark keeps the
+        # intercept and takes the stationary bound's persistence (METHODS.md §C).
+        phi = math.copysign(PERSISTENCE_BOUND, fit.persistence)
+        return observed | {"mean": fit.intercept / (1.0 - phi), "persistence": phi,
+                           "volatility": fit.volatility}
+    if fit.draws is None:
+        raise ValueError("the posterior method needs the calibration's draws")
+    return observed | {name: column.tolist() for name, column in fit.draws.columns().items()}
+
+
+def _fx_section(calibration: Calibration, method: Method) -> dict[str, Any]:
+    fx = calibration.fx
+    if method == "plug-in":
+        return {"initial": fx.initial, "anchor": fx.anchor, "reversion": fx.reversion,
+                "ppp": calibration.ppp, "volatility": fx.volatility}
+    if fx.volatility_draws is None:
+        raise ValueError("the posterior method needs the calibration's draws")
+    return {"initial": fx.initial, "anchor": fx.initial, "reversion": 0.0,
+            "ppp": calibration.ppp, "volatility": fx.volatility_draws.tolist(),
+            "real_anchor": True}
+
+
+def calibrate_for(history: History, method: Method, *, window_start: int, origin: int
+                  ) -> Calibration:
+    """The calibration a method simulates from at ``origin``: the shipped default's (draws,
+    β = :data:`~simcore.evidence.calibrate.DEFAULT_PPP`) or the 0.2 method's (point
+    estimates, β = :data:`PLUG_IN_PPP`)."""
+    if method == "plug-in":
+        return calibrate(history, start=window_start, end=origin, ppp=PLUG_IN_PPP, draws=None)
+    return calibrate(history, start=window_start, end=origin, ppp=DEFAULT_PPP)
+
+
 def _minimal_scenario(calibration: Calibration, *, horizon: int, samples: int,
-                      agreement: dict[str, Any]) -> Scenario:
+                      agreement: dict[str, Any], method: Method) -> Scenario:
     """A scenario that carries the calibrated drivers from the origin; troops and
     negotiations inert (one troop level, no reopening, no negotiation inside the horizon)."""
     c = calibration
-
-    def inflation(fit: Any) -> dict[str, float]:
-        return {"initial": fit.initial, "previous": fit.previous, "mean": fit.mean,
-                "persistence": fit.persistence, "volatility": fit.volatility}
-
     data: dict[str, Any] = {
         "run": {"name": "backtest", "base_year": c.end, "horizon": horizon,
                 "samples": samples, "seed": SEED},
-        "inflation": {"kr": inflation(c.kr), "us": inflation(c.us)},
-        "fx": {"initial": c.fx.initial, "anchor": c.fx.anchor, "reversion": c.fx.reversion,
-               "ppp": c.ppp, "volatility": c.fx.volatility},
+        "inflation": {"kr": _inflation_section(c.kr, method),
+                      "us": _inflation_section(c.us, method)},
+        "fx": _fx_section(c, method),
         "shocks": {"drivers": list(c.correlation.drivers),
                    "correlation": c.correlation.matrix.tolist()},
         "troops": {"levels": [1], "initial": 1, "transition": [[1.0]]},
@@ -120,18 +187,47 @@ def _minimal_scenario(calibration: Calibration, *, horizon: int, samples: int,
     return scenario_from_dict(data, source=f"backtest origin {c.end}")
 
 
-def driver_paths(calibration: Calibration, *, horizon: int, samples: int
-                 ) -> dict[Driver, np.ndarray]:
-    """Simulated driver paths from the calibration's last year, shape (samples, horizon)."""
+def _driver_scenario(calibration: Calibration, *, horizon: int, samples: int,
+                     method: Method) -> Scenario:
+    """The minimal scenario of the drivers from the calibration's last year."""
     # An agreement whose rule reads defense growth makes the engine return it.
     rule = ({"rule": "defense_budget"} if calibration.defense is not None
             else {"rule": "fixed", "rate": 0.0})
-    scenario = _minimal_scenario(
-        calibration, horizon=horizon, samples=samples,
+    return _minimal_scenario(
+        calibration, horizon=horizon, samples=samples, method=method,
         agreement={"name": "none", "base_year_amount_krw": 1e12,
                    "last_year": calibration.end + horizon, "escalation": rule})
-    values = simulate(scenario, seed=SEED)
+
+
+def driver_paths(calibration: Calibration, *, horizon: int, samples: int,
+                 method: Method = DEFAULT_METHOD,
+                 inputs: Sequence[BlockInputs] | None = None) -> dict[Driver, np.ndarray]:
+    """Simulated driver paths from the calibration's last year, shape (samples, horizon).
+
+    The paths of ``simulate(scenario, seed=SEED)``; ``inputs`` (the blocks' independent
+    inputs, drawn once with every kind by :func:`backtest_inputs`) saves drawing them again
+    for each origin and method: the same numbers either way.
+    """
+    scenario = _driver_scenario(calibration, horizon=horizon, samples=samples, method=method)
+    if inputs is None:
+        values = simulate(scenario, seed=SEED)
+    else:
+        params = resolve_params(scenario)
+        blocks = [simulate_paths(params, correlate_inputs(params, block)) for block in inputs]
+        values = {name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]}
     return {d: values[VARIABLE[d]] for d in DRIVERS if VARIABLE[d] in values}
+
+
+def backtest_inputs(history: History, *, origin: int, window_start: int, horizon: int,
+                    samples: int) -> list[BlockInputs]:
+    """The independent inputs of every block of a backtest's simulations (seed
+    :data:`SEED`), every kind drawn: one draw serves every origin and method."""
+    calibration = calibrate_for(history, "plug-in", window_start=window_start, origin=origin)
+    params = resolve_params(_driver_scenario(calibration, horizon=horizon, samples=samples,
+                                             method="plug-in"))
+    return [draw_inputs(params, seed=SEED, block=b, n=stop - start, every_kind=True)
+            for b in range(block_count(samples))
+            for start, stop in [block_bounds(b, samples)]]
 
 
 def mid_pit(sorted_samples: np.ndarray, realized: np.ndarray) -> np.ndarray:
@@ -199,6 +295,8 @@ class DriverBacktest:
 
     Arrays are shaped (driver, origin, lead) (``forecast`` with a last ``level`` axis);
     NaN where a driver is not scored at an origin or the value is not yet observed.
+    ``crps_benchmark`` is the 0.2 method's CRPS (None: not simulated, e.g. a backtest read
+    from a file; the acceptance rule then has no CRPS ratio).
     """
 
     origins: np.ndarray
@@ -211,12 +309,18 @@ class DriverBacktest:
     window_start: int
     samples: int
     source: str
+    method: Method = DEFAULT_METHOD
+    crps_benchmark: np.ndarray | None = None
 
 
 def backtest_drivers(history: History, *, start: int = DEFAULT_FROM, end: int | None = None,
                      window_start: int = DEFAULT_WINDOW_START, horizon: int = DEFAULT_HORIZON,
-                     samples: int = DEFAULT_SAMPLES) -> DriverBacktest:
-    """Rolling-origin forecasts of the four drivers, scored against the data."""
+                     samples: int = DEFAULT_SAMPLES, method: Method = DEFAULT_METHOD,
+                     ) -> DriverBacktest:
+    """Rolling-origin forecasts of the four drivers, scored against the data; the plug-in
+    benchmark's CRPS beside (the same numbers when ``method`` is the benchmark)."""
+    if method not in METHODS:
+        raise ParameterError(f"{{method}} {method!r}: choose from {', '.join(METHODS)}")
     observed = history.drivers()
     last_data = int(observed.years[-1])
     end = last_data - 1 if end is None else end
@@ -230,10 +334,18 @@ def backtest_drivers(history: History, *, start: int = DEFAULT_FROM, end: int | 
     leads = np.arange(1, horizon + 1)
     shape = (len(DRIVERS), origins.size, horizon)
     forecast = np.full((*shape, len(LEVELS)), np.nan)
-    realized, pit, crps, no_change = (np.full(shape, np.nan) for _ in range(4))
+    realized, pit, crps, no_change, benchmark = (np.full(shape, np.nan) for _ in range(5))
+    inputs = backtest_inputs(history, origin=start, window_start=window_start,
+                             horizon=horizon, samples=samples)
     for o, origin in enumerate(origins):
-        calibration = calibrate(history, start=window_start, end=int(origin))
-        paths = driver_paths(calibration, horizon=horizon, samples=samples)
+        simulated = {}
+        for how in dict.fromkeys((method, "plug-in")):
+            calibration = calibrate_for(history, how, window_start=window_start,
+                                        origin=int(origin))
+            simulated[how] = (calibration, driver_paths(calibration, horizon=horizon,
+                                                        samples=samples, method=how,
+                                                        inputs=inputs))
+        calibration, paths = simulated[method]
         for d, driver in enumerate(DRIVERS):
             realized[d, o] = [observed.at(driver, int(origin + h)) for h in leads]
             if driver not in paths or _pairs(calibration, driver) < MIN_PAIRS:
@@ -244,9 +356,12 @@ def backtest_drivers(history: History, *, start: int = DEFAULT_FROM, end: int | 
             pit[d, o, seen] = mid_pit(ordered[:, seen], realized[d, o, seen])
             crps[d, o, seen] = crps_sorted(ordered[:, seen], realized[d, o, seen])
             no_change[d, o, seen] = np.abs(realized[d, o, seen] - observed.at(driver, int(origin)))
+            reference = np.sort(simulated["plug-in"][1][driver][:, seen], axis=0)
+            benchmark[d, o, seen] = crps_sorted(reference, realized[d, o, seen])
     return DriverBacktest(origins=origins, leads=leads, forecast=forecast, realized=realized,
                           pit=pit, crps=crps, crps_no_change=no_change,
-                          window_start=window_start, samples=samples, source=history.source)
+                          crps_benchmark=benchmark, window_start=window_start,
+                          samples=samples, source=history.source, method=method)
 
 
 class _Fit(Protocol):
@@ -362,8 +477,132 @@ def driver_records(result: DriverBacktest) -> list[dict[str, object]]:
     return [row.as_record() for row in coverage_rows(result)]
 
 
+@dataclass(frozen=True)
+class Check:
+    """One test of the acceptance rule for one driver: ``value`` against its bounds.
+
+    ``lead`` and ``level`` are None where the check is not per lead (per interval).
+    """
+
+    driver: Driver
+    check: str
+    lead: int | None
+    level: float | None
+    value: float
+    lower: float | None
+    upper: float | None
+    passed: bool
+
+    def as_record(self) -> dict[str, Any]:
+        """The record of ``acceptance`` in ``--format json``."""
+        return {"driver": self.driver, "check": self.check, "lead": self.lead,
+                "level": self.level, "value": self.value, "lower": self.lower,
+                "upper": self.upper, "passed": self.passed}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A driver's verdict under the acceptance rule (``passed`` None: too few origins)."""
+
+    driver: Driver
+    passed: bool | None
+    berkowitz_p: float
+    crps_ratio: float
+    origins: int
+    failed: tuple[Check, ...]
+
+    def as_record(self) -> dict[str, Any]:
+        """The record of ``verdicts`` in ``--format json``."""
+        return {"driver": self.driver, "passed": self.passed,
+                "berkowitz_p": self.berkowitz_p, "crps_ratio": self.crps_ratio,
+                "origins": self.origins,
+                "failed": [describe_check(check) for check in self.failed]}
+
+
+def describe_check(check: Check) -> str:
+    """A check in words: ``80% interval at lead 1: held 60%, Wilson 95% 36–80% excludes 80%``."""
+    where = "" if check.lead is None else f" at lead {check.lead}"
+    if check.check == "coverage":
+        assert check.level is not None and check.lower is not None
+        assert check.upper is not None
+        inside = "contains" if check.passed else "excludes"
+        return (f"{100 * check.level:.0f}% interval{where}: held {100 * check.value:.0f}%, "
+                f"Wilson 95% {100 * check.lower:.0f}–{100 * check.upper:.0f}% {inside} "
+                f"{100 * check.level:.0f}%")
+    if check.lower is not None and check.upper is not None:
+        return (f"{check.check}{where}: {check.value:.3g} "
+                f"{'inside' if check.passed else 'outside'} {check.lower:.3g}–{check.upper:.3g}")
+    if check.lower is not None:
+        return f"{check.check}{where}: {check.value:.3g} {'≥' if check.passed else '<'} " \
+               f"{check.lower:.3g}"
+    assert check.upper is not None
+    return f"{check.check}{where}: {check.value:.4g} {'≤' if check.passed else '>'} " \
+           f"{check.upper:.4g}"
+
+
+def acceptance_checks(result: DriverBacktest, driver: Driver) -> list[Check]:
+    """Every check of the acceptance rule (METHODS.md §C) for one driver."""
+    d = DRIVERS.index(driver)
+    hits, scored = interval_hits(result.forecast, result.realized)
+    checks: list[Check] = []
+    ratios = []
+    for k, lead in enumerate(result.leads.tolist()):
+        mask = scored[d, :, k]
+        n = int(mask.sum())
+        if n == 0:
+            continue
+        if lead in COVERAGE_LEADS:
+            n_eff = math.ceil(n / lead)
+            for j, level in enumerate(INTERVALS):
+                rate = float(hits[d, mask, k, j].sum()) / n
+                lower, upper = wilson_interval(np.array(rate), np.array(n_eff))
+                checks.append(Check(driver, "coverage", lead, level, rate, float(lower),
+                                    float(upper), bool(lower <= level <= upper)))
+        band = PIT_BAND_SDS * mean_pit_null_sd(n, lead)
+        mean_pit = float(result.pit[d, mask, k].mean())
+        checks.append(Check(driver, "mean PIT", lead, None, mean_pit, 0.5 - band, 0.5 + band,
+                            abs(mean_pit - 0.5) <= band))
+        crps = float(result.crps[d, mask, k].mean())
+        no_change = float(result.crps_no_change[d, mask, k].mean())
+        checks.append(Check(driver, "CRPS, no-change's the bound", lead, None, crps, None,
+                            no_change, crps < no_change))
+        if result.crps_benchmark is not None:
+            ratios.append(crps / float(result.crps_benchmark[d, mask, k].mean()))
+        if lead == 1 and n >= 3:
+            order = np.argsort(result.origins[mask])
+            test = berkowitz_test(result.pit[d, mask, k][order], floor=0.5 / result.samples)
+            checks.append(Check(driver, "Berkowitz p", lead, None, test.p_value,
+                                BERKOWITZ_LEVEL, None, test.p_value >= BERKOWITZ_LEVEL))
+    if ratios:
+        ratio = math.fsum(ratios) / len(ratios)
+        checks.append(Check(driver, CRPS_RATIO_CHECK, None, None, ratio,
+                            None, CRPS_RATIO_LIMIT, ratio <= CRPS_RATIO_LIMIT))
+    return checks
+
+
+def acceptance(result: DriverBacktest) -> list[Verdict]:
+    """Each scored driver's verdict; a driver scored at fewer than
+    :data:`MIN_JUDGED_ORIGINS` origins at lead 1 is not judged (``passed`` None)."""
+    _, scored = interval_hits(result.forecast, result.realized)
+    verdicts = []
+    for d, driver in enumerate(DRIVERS):
+        origins = int(scored[d, :, 0].sum())
+        if origins == 0:
+            continue
+        checks = acceptance_checks(result, driver)
+        value = {c.check: c.value for c in checks}
+        failed = tuple(c for c in checks if not c.passed)
+        verdicts.append(Verdict(
+            driver=driver, passed=None if origins < MIN_JUDGED_ORIGINS else not failed,
+            berkowitz_p=value.get("Berkowitz p", math.nan),
+            crps_ratio=value.get(CRPS_RATIO_CHECK, math.nan), origins=origins,
+            failed=failed))
+    return verdicts
+
+
 def backtest_sma(history: History, *, window_start: int = DEFAULT_WINDOW_START,
-                 samples: int = DEFAULT_SAMPLES) -> list[dict[str, Any]]:
+                 samples: int = DEFAULT_SAMPLES, method: Method = DEFAULT_METHOD,
+                 ) -> list[dict[str, Any]]:
     """The ``sma`` records: each agreement's later years against ``sma_amounts.csv``."""
     sma = history.sma
     years, amounts, statuses = sma["year"], sma["amount_100m_krw"] * KRW_PER_100M, sma["status"]
@@ -376,9 +615,10 @@ def backtest_sma(history: History, *, window_start: int = DEFAULT_WINDOW_START,
                                    "agreement, needed by the SMA backtest")
         last_year = int(negotiations["last_year"][row[0]])
         amount = dict(zip(years.tolist(), amounts.tolist(), strict=True))
-        calibration = calibrate(history, start=window_start, end=case.origin)
+        calibration = calibrate_for(history, method, window_start=window_start,
+                                    origin=case.origin)
         scenario = _minimal_scenario(
-            calibration, horizon=last_year - case.origin, samples=samples,
+            calibration, horizon=last_year - case.origin, samples=samples, method=method,
             agreement={"name": case.agreement, "base_year_amount_krw": amount[case.origin],
                        "amounts_krw": {str(y): amount[y] for y in case.known_years},
                        "last_year": last_year, "escalation": case.escalation})
@@ -416,6 +656,7 @@ def backtest_settings(result: DriverBacktest) -> str:
         f"window_start = {result.window_start}",
         f"horizon = {int(result.leads[-1])}",
         f"samples = {result.samples}",
+        f'method = "{result.method}"',
         f"seed = {SEED}",
         f'data = "{result.source}"',
     ]) + "\n"

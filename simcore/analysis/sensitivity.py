@@ -3,12 +3,14 @@ SMA model (METHODS.md §S).
 
 The model's random inputs fall into :data:`GROUPS`: the four drivers' correlated Gaussian
 shocks ``g_t = L e_t`` (one group per driver, correlated within a year by ``R``), the
-Student-t mixing variables (``tail``), the troop-move uniforms (``troops``) and every
+Student-t mixing variables (``tail``), the troop-move uniforms (``troops``), every
 negotiation uniform (``negotiation``: reopening, outcome, demand value, concession, which an
-``increase`` outcome reads too). Shocks the model never reads (a pinned year's, a driver's
-with volatility 0, ``defense`` when no rule uses it) are marginalised out, so their group
-shows exactly 0. Every evaluation goes through :func:`simcore.model.engine.simulate_paths`, a
-block of paths at a time."""
+``increase`` outcome reads too), the inflation trends' shocks and log-variance shocks
+(``inflation_trend``) and the row uniforms of the drivers' tables of draws (``parameters``:
+the uncertainty about the parameters, MODEL.md §2a). Shocks the model never reads (a
+pinned year's, a driver's with volatility 0, ``defense`` when no rule uses it) are
+marginalised out, so their group shows exactly 0. Every evaluation goes through
+:func:`simcore.model.engine.simulate_paths`, a block of paths at a time."""
 
 from __future__ import annotations
 
@@ -25,8 +27,14 @@ from simcore.core.records import HORIZON, record_number
 from simcore.core.types import DRIVERS
 from simcore.core.variables import SUMMARIZED, VARIABLES
 from simcore.model.engine import simulate_paths
-from simcore.model.params import ModelParams, resolve_params
-from simcore.model.sampling import NEGOTIATION_ROLES, BlockDraws, draw_block
+from simcore.model.params import ModelParams, resolve_params, table_size
+from simcore.model.sampling import (
+    INFLATION_DRIVERS,
+    LOG_VARIANCE_ROLES,
+    NEGOTIATION_ROLES,
+    BlockDraws,
+    draw_block,
+)
 from simcore.model.shocks import model_shocks
 from simcore.read.choices import HEADLINE_VARIABLES, parse_years
 from simcore.stats.rank_correlation import spearman
@@ -40,7 +48,8 @@ from simcore.stats.shapley import (
 )
 
 #: Every group of inputs, in the order results list them.
-GROUPS = ("kr_inflation", "us_inflation", "fx", "defense", "tail", "troops", "negotiation")
+GROUPS = ("kr_inflation", "us_inflation", "fx", "defense", "tail", "troops", "negotiation",
+          "inflation_trend", "parameters")
 
 
 #: Outer draws ``N_o`` by default: SE ≤ 0.01 on every year of the baseline (METHODS.md §S).
@@ -77,6 +86,11 @@ DRIVER_WORDS = {
 }
 
 
+#: The independent normals of the inflation trends, per country: the trend shock ζ, then the
+#: log-variance shocks ν of the trend and of the gap (MODEL.md §2).
+TREND_ROLES = ("trend", *(f"{role} log variance" for role in LOG_VARIANCE_ROLES))
+
+
 NEGOTIATION_WORDS = {
     "reopen": "reopening uniform",
     "outcome": "negotiation outcome uniform",
@@ -93,6 +107,16 @@ class UniformSampler:
 
     def __call__(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.random((*self.shape, n))
+
+
+@dataclass(frozen=True)
+class NormalSampler:
+    """Standard normal draws of one independent group, shape ``(*shape, n)``."""
+
+    shape: tuple[int, ...]
+
+    def __call__(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.standard_normal((*self.shape, n))
 
 
 @dataclass(frozen=True)
@@ -122,8 +146,10 @@ def shocks_read(params: ModelParams) -> np.ndarray:
         ),
     }
     years = np.arange(params.horizon)
+    # A table of volatilities reads the shock when any of its rows is not 0.
     return np.column_stack([
-        ~np.isin(years, list(params.pins[driver])) & (volatility[driver] > 0)
+        ~np.isin(years, list(params.pins[driver])) & bool(np.any(np.asarray(volatility[driver])
+                                                              > 0))
         for driver in DRIVERS
     ])
 
@@ -137,6 +163,11 @@ def input_design(params: ModelParams) -> InputDesign:
     }
     if params.dof is not None:
         independent["tail"] = ChiSquareSampler(params.dof, horizon)
+    if params.uses_trend_shocks or params.uses_log_variance_shocks:
+        independent["inflation_trend"] = NormalSampler(
+            (len(INFLATION_DRIVERS), len(TREND_ROLES), horizon))
+    if params.uses_parameter_draws:
+        independent["parameters"] = UniformSampler((len(DRIVERS),))
     return InputDesign(
         groups=GROUPS,
         gaussian=DRIVERS,
@@ -148,11 +179,15 @@ def input_design(params: ModelParams) -> InputDesign:
 
 def block_draws(inputs: GroupInputs) -> BlockDraws:
     """The engine's random inputs from the estimator's groups."""
+    trend = inputs.independent.get("inflation_trend")
     return BlockDraws(
         g=inputs.gaussian,
         w=inputs.independent.get("tail"),
         troop_u=inputs.independent["troops"],
         negotiation_u=inputs.independent["negotiation"],
+        parameter_u=inputs.independent.get("parameters"),
+        trend_e=None if trend is None else trend[:, 0],
+        log_variance_e=None if trend is None else trend[:, 1:],
     )
 
 
@@ -318,10 +353,25 @@ def model_inputs(params: ModelParams, draws: BlockDraws) -> dict[str, np.ndarray
     read = shocks_read(params)
     z = model_shocks(draws.g, dof=params.dof, w=draws.w)
     inputs: dict[str, np.ndarray] = {}
+    if draws.parameter_u is not None:
+        for k, driver in enumerate(DRIVERS):
+            process = params.drivers[driver]
+            if process is not None and table_size(process) is not None:
+                inputs[f"{DRIVER_WORDS[driver].replace(' shock', '')} parameter row"] = (
+                    draws.parameter_u[k])
+    inflation = (params.kr_inflation, params.us_inflation)
     for t, year in enumerate(params.years):
         for k, driver in enumerate(DRIVERS):
             if read[t, k]:
                 inputs[f"{DRIVER_WORDS[driver]} {year}"] = z[k, t]
+        for c, (driver, process) in enumerate(zip(INFLATION_DRIVERS, inflation, strict=True)):
+            name = DRIVER_WORDS[driver].replace(" shock", "")
+            if draws.trend_e is not None and process.moving_trend:
+                inputs[f"{name} trend shock {year}"] = draws.trend_e[c, t]
+            if draws.log_variance_e is not None and process.stochastic_volatility:
+                for r, role in enumerate(LOG_VARIANCE_ROLES):
+                    inputs[f"{name} {role} log-variance shock {year}"] = (
+                        draws.log_variance_e[c, r, t])
         if draws.w is not None:
             inputs[f"Student-t mixing {year}"] = draws.w[t]
         inputs[f"troop-move uniform {year}"] = draws.troop_u[t]

@@ -80,6 +80,8 @@ _EXPORTS = {
     "renormalizing": "overrides",
     "resolve_key": "overrides",
     "scenario_from_dict": "schema",
+    "shipped_draws_file": "shipped",
+    "shipped_draws_files": "shipped",
     "shipped_file": "shipped",
     "shipped_files": "shipped",
     "shipped_scenario": "shipped",

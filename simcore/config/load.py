@@ -28,7 +28,7 @@ from simcore.config.overrides import (
     parse_override,
     resolve_key,
 )
-from simcore.config.schema import Scenario, scenario_from_dict
+from simcore.config.schema import Scenario, scenario_from_dict, validate_scenario
 from simcore.core.errors import ConfigError
 
 
@@ -59,7 +59,7 @@ def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenari
     """
     path = Path(path)
     return parse_scenario(read_toml_text(path, "a scenario TOML file"), source=str(path),
-                          overrides=overrides)
+                          overrides=overrides, base_dir=path.parent)
 
 
 def read_toml_text(path: Path, what: str) -> str:
@@ -97,18 +97,21 @@ def header_comment(text: str) -> str:
 
 
 def parse_scenario(
-    text: str, *, source: str = "<string>", overrides: Sequence[str] = ()
+    text: str, *, source: str = "<string>", overrides: Sequence[str] = (),
+    base_dir: str | Path | None = None,
 ) -> Scenario:
     """Validate a scenario given as TOML text; ``source`` names it in error messages.
 
     ``overrides`` are ``KEY=VALUE`` assignments applied before validation, as for
-    :func:`load_scenario`. The scenario's :attr:`~simcore.config.schema.Scenario.comment`
-    is the text's :func:`header_comment`.
+    :func:`load_scenario`; a ``draws`` file is found relative to ``base_dir`` (the file's
+    folder for :func:`load_scenario`; default: the working directory). The scenario's
+    :attr:`~simcore.config.schema.Scenario.comment` is the text's :func:`header_comment`.
     """
-    return _validate(text, source, overrides).with_comment(header_comment(text))
+    return _validate(text, source, overrides, base_dir).with_comment(header_comment(text))
 
 
-def _validate(text: str, source: str, overrides: Sequence[str]) -> Scenario:
+def _validate(text: str, source: str, overrides: Sequence[str],
+              base_dir: str | Path | None) -> Scenario:
     """:func:`parse_scenario` without the comment."""
     if not text.strip():
         raise ConfigError(f"{source}: the file is empty; a scenario needs at least [run]")
@@ -117,18 +120,18 @@ def _validate(text: str, source: str, overrides: Sequence[str]) -> Scenario:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{source}: not valid TOML: {err}") from None
     if not overrides:
-        return scenario_from_dict(data, source=source)
+        return scenario_from_dict(data, source=source, base_dir=base_dir)
     try:
         changed = apply_overrides(data, overrides)
     except OverrideError as err:
         raise OverrideError(err.assignment, err.reason, source=source) from None
     try:
-        return Scenario.model_validate(changed)
+        return validate_scenario(changed, base_dir=base_dir)
     except ValidationError as err:
         reason = format_validation_error(err, Scenario)
         added = _added_table(data, overrides, err)
     try:
-        Scenario.model_validate(data)
+        validate_scenario(data, base_dir=base_dir)
     except ValidationError as err:
         # The file itself is invalid: report it as without the assignments.
         raise ConfigError(f"{source}: {format_validation_error(err, Scenario)}") from None

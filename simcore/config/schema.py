@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import tomli_w
@@ -22,13 +23,23 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PlainValidator,
     PrivateAttr,
     Tag,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from simcore.config.draws import (
+    BASE_DIR,
+    PENDING_FILES,
+    Value,
+    merge_draws_file,
+    parameter_validator,
+    table_size,
+)
 from simcore.config.messages import format_validation_error
 from simcore.core.errors import ConfigError, ConfigParameterError, literal
 from simcore.core.outcomes import MAX_PER_KIND, default_outcome_names, outcome_codes
@@ -52,6 +63,12 @@ def _integral(value: Any) -> Any:
 Int = Annotated[int, BeforeValidator(_integral)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
+#: Driver parameters: a number or a table of draws (docs/spec/MODEL.md §2a), within bounds.
+Parameter = Annotated[Value, PlainValidator(parameter_validator())]
+Persistence = Annotated[Value, PlainValidator(parameter_validator(gt=-1.0, lt=1.0))]
+Volatility = Annotated[Value, PlainValidator(parameter_validator(ge=0.0))]
+Level = Annotated[Value, PlainValidator(parameter_validator(gt=0.0))]
+Reversion = Annotated[Value, PlainValidator(parameter_validator(ge=0.0, le=1.0))]
 
 
 class _Section(BaseModel):
@@ -96,14 +113,54 @@ class RunSection(_Section):
         return sorted(set(value))
 
 
-class InflationProcess(_Section):
-    """AR(1) annual CPI inflation of one country (docs/spec/MODEL.md §2)."""
+class _DriverSection(_Section):
+    """A driver's section whose parameters may be tables of draws (docs/spec/MODEL.md §2a).
+
+    Each name of :attr:`PARAMETERS` is a number or a table of draws, inline or a column of
+    the ``draws`` file (:mod:`simcore.config.draws`); every table of a section has the same
+    length, one row per joint draw. The validated section holds the draws inline and no
+    ``draws`` key, so its TOML (:meth:`Scenario.to_toml`) needs no other file.
+    """
+
+    #: The parameters that may be tables (and the columns a draws file may have).
+    PARAMETERS: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_draws_file(cls, data: Any, info: ValidationInfo) -> Any:
+        return merge_draws_file(data, info, cls.PARAMETERS)
+
+    @model_validator(mode="after")
+    def _tables_of_one_length(self) -> _DriverSection:
+        table_size(getattr(self, name) for name in self.PARAMETERS)
+        return self
+
+    @property
+    def table_size(self) -> int | None:
+        """Draws per table of the section; None when every parameter is a number."""
+        return table_size(getattr(self, name) for name in self.PARAMETERS)
+
+
+class InflationProcess(_DriverSection):
+    """Annual CPI inflation of one country: a trend plus an AR(1) gap (docs/spec/MODEL.md §2).
+
+    ``mean`` is the trend's base-year level τ_0 (with no trend volatility, the AR(1)'s mean),
+    ``volatility`` the gap's shock sd, ``trend_volatility`` the trend's (0: a frozen trend),
+    ``log_variance_sd`` γ, the sd of the yearly change of both log variances (0: constant
+    volatilities).
+    """
+
+    PARAMETERS: ClassVar[tuple[str, ...]] = (
+        "mean", "persistence", "volatility", "trend_volatility")
 
     initial: float
     previous: float
-    mean: float
-    persistence: float = Field(gt=-1.0, lt=1.0)
-    volatility: NonNegative
+    mean: Parameter
+    persistence: Persistence
+    volatility: Volatility
+    trend_volatility: Volatility = 0.0
+    log_variance_sd: NonNegative = 0.0
+    draws: str | None = None
 
 
 class InflationSection(_Section):
@@ -111,22 +168,33 @@ class InflationSection(_Section):
     us: InflationProcess
 
 
-class DefenseSection(_Section):
+class DefenseSection(_DriverSection):
     """ROK defense budget growth (docs/spec/MODEL.md §3)."""
 
+    PARAMETERS: ClassVar[tuple[str, ...]] = ("real_growth", "volatility")
+
     initial: float
-    real_growth: float
-    volatility: NonNegative
+    real_growth: Parameter
+    volatility: Volatility
+    draws: str | None = None
 
 
-class FxSection(_Section):
-    """KRW per USD, log scale, relative PPP and reversion (docs/spec/MODEL.md §4)."""
+class FxSection(_DriverSection):
+    """KRW per USD, log scale, relative PPP and reversion (docs/spec/MODEL.md §4).
+
+    ``real_anchor`` makes ``anchor`` a real rate (the level the rate net of the cumulated
+    PPP pass-through reverts to); false keeps 0.2's nominal anchor.
+    """
+
+    PARAMETERS: ClassVar[tuple[str, ...]] = ("anchor", "reversion", "ppp", "volatility")
 
     initial: float = Field(gt=0.0)
-    anchor: float = Field(gt=0.0)
-    reversion: float = Field(ge=0.0, le=1.0)
-    ppp: float
-    volatility: NonNegative
+    anchor: Level
+    reversion: Reversion
+    ppp: Parameter
+    volatility: Volatility
+    real_anchor: bool = False
+    draws: str | None = None
 
 
 class ShocksSection(_Section):
@@ -739,8 +807,12 @@ class Scenario(_Section):
         return outcome_codes([outcome.kind for outcome in self.negotiation.outcomes])
 
     def to_toml(self) -> str:
-        """The resolved configuration (defaults filled in) as TOML text."""
-        return tomli_w.dumps(_toml_ready(self.model_dump(mode="json", exclude_none=True)))
+        """The resolved configuration (defaults filled in) as TOML text; a table of draws
+        (an array of more than :data:`_ONE_LINE_ARRAYS` numbers) on one line."""
+        text = tomli_w.dumps(_toml_ready(self.model_dump(mode="json", exclude_none=True)))
+        return _LONG_ARRAY.sub(
+            lambda m: "= [" + ", ".join(item.strip().rstrip(",")
+                                        for item in m[1].splitlines()) + "]", text)
 
     def config_hash(self) -> str:
         """SHA-256 of :meth:`to_toml`: two runs with the same hash ran the same model."""
@@ -793,13 +865,35 @@ class Scenario(_Section):
             ) from None
 
 
-def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scenario:
+def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>",
+                       base_dir: str | Path | None = None) -> Scenario:
     """Validate a scenario given as a mapping (the parsed TOML); ``source`` names it in the
-    :class:`~simcore.core.errors.ConfigError` that a mapping breaking the contract raises."""
+    :class:`~simcore.core.errors.ConfigError` that a mapping breaking the contract raises.
+    A ``draws`` file is found relative to ``base_dir`` (default: the working directory)."""
     try:
-        return Scenario.model_validate(data)
+        return validate_scenario(data, base_dir=base_dir)
     except ValidationError as err:
         raise ConfigError(f"{source}: {format_validation_error(err, Scenario)}") from None
+
+
+def validate_scenario(data: dict[str, Any], *, base_dir: str | Path | None = None,
+                      pending_files: Mapping[str, str] | None = None) -> Scenario:
+    """``Scenario.model_validate`` with ``draws`` files found relative to ``base_dir`` (default:
+    the working directory), or among ``pending_files`` (relative path → text) when not
+    written yet; raises pydantic's ValidationError."""
+    context: dict[str, Any] = {}
+    if base_dir is not None:
+        context[BASE_DIR] = str(base_dir)
+    if pending_files:
+        context[PENDING_FILES] = dict(pending_files)
+    return Scenario.model_validate(data, context=context or None)
+
+
+#: Arrays longer than this are written on one line by :meth:`Scenario.to_toml` (tomli_w
+#: writes one item per line: thousands of lines for a table of draws). No array of 0.2's
+#: configurations is this long, so their text is unchanged.
+_ONE_LINE_ARRAYS = 16
+_LONG_ARRAY = re.compile(rf"= \[\n((?:    [^\[\]\n][^\n]*,\n){{{_ONE_LINE_ARRAYS + 1},}})\]")
 
 
 def _toml_ready(value: Any) -> Any:

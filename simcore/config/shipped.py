@@ -5,7 +5,9 @@ The repository's ``configs/`` folder installs as the package ``simcore.configs``
 comments, and this module finds them through :mod:`importlib.resources`. A scenario's name is
 its path below that folder without ``.toml``: ``baseline``, ``variants/calibrated-1996``.
 The files under ``elicitation/`` are elicitation files (``smasim elicit``), shipped and
-copied with the scenarios (:func:`shipped_files`) but no scenarios.
+copied with the scenarios (:func:`shipped_files`) but no scenarios. The tables of draws the
+scenarios name (MODEL.md §2a) ship in a ``draws/`` folder beside them
+(:func:`shipped_draws_files`).
 :func:`locate_scenario` is how a command line reads CONFIG: a file if one exists, else a
 shipped scenario of that name.
 """
@@ -27,6 +29,8 @@ SHIPPED_PACKAGE = "simcore.configs"
 SCENARIO_SUFFIX = ".toml"
 #: The shipped folder of elicitation files: TOML files that are not scenarios.
 ELICITATION_FOLDER = "elicitation"
+#: The folder, beside the scenarios that name them, of the tables of draws (MODEL.md §2a).
+DRAWS_FOLDER = "draws"
 
 
 def _names(folder: Traversable, prefix: str = "") -> list[str]:
@@ -102,7 +106,42 @@ def shipped_file(name: str) -> Path:
     if stem not in shipped_files():
         raise ConfigError(f"{name}: no shipped file has that name (shipped files: "
                           f"{', '.join(shipped_files())})")
-    resource = resources.files(SHIPPED_PACKAGE).joinpath(*f"{stem}{SCENARIO_SUFFIX}".split("/"))
+    return _installed(f"{stem}{SCENARIO_SUFFIX}")
+
+
+def shipped_draws_files() -> tuple[str, ...]:
+    """The tables of draws the shipped scenarios name, as paths below the shipped folder
+    (``draws/<sha256>.csv``, ``variants/draws/<sha256>.csv``; MODEL.md §2a), sorted."""
+
+    def files(folder: Traversable, prefix: str) -> list[str]:
+        found = []
+        for entry in folder.iterdir():
+            if entry.is_dir() and entry.name == DRAWS_FOLDER:
+                found += [f"{prefix}{DRAWS_FOLDER}/{draws.name}" for draws in entry.iterdir()
+                          if draws.is_file() and draws.name.endswith(".csv")]
+            elif entry.is_dir() and entry.name != "__pycache__":
+                found += files(entry, f"{prefix}{entry.name}/")
+        return found
+
+    return tuple(sorted(files(resources.files(SHIPPED_PACKAGE), "")))
+
+
+def shipped_draws_file(name: str) -> Path:
+    """The installed file of ``name``, a name of :func:`shipped_draws_files`.
+
+    Raises
+    ------
+    ConfigError
+        No shipped table of draws has that name.
+    """
+    if name not in shipped_draws_files():
+        raise ConfigError(f"{name}: no shipped table of draws has that name")
+    return _installed(name)
+
+
+def _installed(name: str) -> Path:
+    """The installed file at the path ``name`` below the shipped folder."""
+    resource = resources.files(SHIPPED_PACKAGE).joinpath(*name.split("/"))
     # pip installs a wheel as files, so the resource is a file that any command can open by
     # its path (the scenarios are never imported from a zip archive).
     assert isinstance(resource, Path), resource

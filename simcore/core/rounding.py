@@ -15,9 +15,13 @@ import math
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
+import numpy as np
+
 #: Relative distance from a rounding boundary below which a value is a tie: about 4,500
 #: ulps, far above the few ulps by which machines differ, far below any rounding step used.
 TIE_BAND = 1e-12
+#: 10^k for k = 0 … 22: exactly representable, so scaling by them is one exact operation.
+_POWERS_OF_TEN = np.array([10.0**k for k in range(23)])
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,39 @@ class Rounder:
             return value
         exponent = Decimal(value).adjusted() - digits + 1
         return self._quantize(name, value, exponent, abs(value))
+
+    def significant_values(self, name: str, values: np.ndarray, digits: int) -> np.ndarray:
+        """Each of ``values`` to ``digits`` significant digits, as :meth:`significant` (ties
+        named ``name[k]``) but vectorized.
+
+        A value ``v`` with decimal exponent ``e`` (of its last kept digit) is scaled by an
+        exact power of ten, ``m = v · 10^−e`` (one rounding); unless ``m`` lies within 1e-6
+        of a half-integer (far above that rounding's error, far below a step), the rounded
+        value is ``rint(m) · 10^e``, computed as a product or a quotient of exact numbers,
+        hence the double nearest the decimal result: what :meth:`significant` returns. The
+        others (and exponents beyond ±22, whose powers of ten are not exact) go through
+        :meth:`significant`, which records the tie if it is one. An exponent one off next to
+        a power of ten (where ``log10`` may err) only changes how many digits of ``10^k``
+        are written: the value is the same.
+        """
+        values = np.asarray(values, dtype=float)
+        out = values.copy()
+        magnitude = np.abs(values)
+        regular = np.isfinite(values) & (magnitude > 0.0)
+        exponent = np.zeros(values.shape)
+        exponent[regular] = np.floor(np.log10(magnitude[regular])) - digits + 1
+        regular &= np.abs(exponent) <= 22
+        power = _POWERS_OF_TEN[np.abs(exponent[regular]).astype(np.intp)]
+        negative = exponent[regular] < 0
+        scaled = np.where(negative, values[regular] * power, values[regular] / power)
+        whole = np.rint(scaled)
+        near_half = np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) <= 1e-6
+        out[regular] = np.where(negative, whole / power, whole * power) + 0.0
+        slow = ~regular & np.isfinite(values) & (magnitude > 0.0)
+        slow[np.flatnonzero(regular)[near_half]] = True
+        for k in np.flatnonzero(slow).tolist():
+            out[k] = self.significant(f"{name}[{k}]", float(values[k]), digits)
+        return out
 
     def decimals(self, name: str, value: float, places: int) -> float:
         """``value`` to ``places`` decimals; the band is relative to ``max(|value|, 1)``."""

@@ -1,17 +1,22 @@
-"""Driver parameters estimated from the shipped history (METHODS.md §C), each with its SE.
+"""Driver parameters estimated from the shipped history (METHODS.md §C).
 
-Over the years ``[start, end]``, by ordinary least squares:
+Over the years ``[start, end]``:
 
-- inflation, per country: ``π_t = c + φ π_{t−1} + e_t``; ``persistence = φ``, ``mean =
-  c / (1 − φ)`` (delta-method SE), ``volatility = sd(e)`` (ddof 2). φ̂ is biased downward
-  in small samples (about −(1 + 3φ)/n); the bias is reported in the docs, not corrected;
+- inflation, per country, by ordinary least squares: ``π_t = c + φ π_{t−1} + e_t``;
+  ``persistence = φ``, ``mean = c / (1 − φ)`` (delta-method SE), ``volatility = sd(e)``
+  (ddof 2). These point estimates are reported (φ̂ is biased low in small samples, about
+  −(1 + 3φ)/n), and they are what the 0.2 method simulated (the backtest's benchmark). What a
+  calibrated scenario simulates are **draws**: an equal-weight pool of the Bayesian AR(1)'s
+  posterior and the local level model's (:mod:`simcore.stats.posterior`), which integrates
+  the small-sample bias and the uncertainty of the parameters and lets the mean drift;
 - defense growth: ``real_growth = mean(d_t − π_kr,t)``, ``volatility = sd(d_t − π_kr,t)``
   (ddof 1) over the years with both;
-- exchange rate: ``y_t = Δx_t − β (π_kr,t − π_us,t)`` on ``x_{t−1}`` (a Dickey–Fuller
-  regression): ``κ = −slope``, ``ln X̄ = intercept / κ``, identified only when ``κ̂ ∈ (0, 1]``
-  and ``κ̂ / SE(κ̂)`` exceeds the 5% Dickey–Fuller critical value with a constant (MacKinnon
-  2010); otherwise a random walk (``κ = 0``, ``X̄`` the last observed rate, ``volatility =
-  sd(y)``);
+- exchange rate: the Dickey–Fuller regression of ``y_t = Δx_t − β (π_kr,t − π_us,t)`` on
+  ``x_{t−1}`` is reported (``κ̂``, its t-ratio against the 5% critical value with a constant,
+  MacKinnon 2010); a calibrated scenario has ``κ = 0`` (the test has little power at these
+  sample sizes) and volatility draws from the posterior of a driftless random walk of ``y``
+  over the last :data:`FX_WINDOW` years. The 0.2 method (kept as the backtest's benchmark)
+  used κ̂ where the test rejected a unit root and ``sd(y)`` otherwise;
 - the shock correlation: each pair's correlation of residuals over the years it shares (0
   below :data:`MIN_SHARED_YEARS`), repaired to the nearest correlation matrix if needed.
 
@@ -20,16 +25,17 @@ With ``negotiations=True`` also the negotiation outcomes of ``negotiations.csv``
 probabilities the Jeffreys posterior means with 95% intervals, and the implied concession
 share of the one demand episode.
 
-Everything here is a pure function of the data and the years; nothing reads a config's
-parameters except ``ppp`` (β), which the data do not identify.
+Everything here is a pure function of the data, the years and the draws' seed; nothing
+reads a config's parameters except ``ppp`` (β), which the data do not identify.
 
 No number goes through BLAS or LAPACK (whose last bits depend on the machine's kernel):
 the regressions are closed forms of centred sums, every sum is :func:`math.fsum` (correctly
-rounded), logs are :func:`math.log`. :func:`estimate` gives the estimates at full
-precision; :func:`calibrate` rounds them (:func:`round_estimates`: 4 significant digits,
-standard errors 2, correlations 3 decimals), so that what a scenario, the backtest and the
-written file use is the same on every machine, and reports the values too close to a
-rounding boundary for that to be certain (:class:`~simcore.core.rounding.Tie`).
+rounded), logs are :func:`math.log`, the draws are :mod:`simcore.stats.posterior`'s.
+:func:`estimate` gives the estimates at full precision; :func:`calibrate` rounds them
+(:func:`round_estimates`: 4 significant digits, every draw too, standard errors 2,
+correlations 3 decimals), so that what a scenario, the backtest and the written file use is
+the same on every machine, and reports the values too close to a rounding boundary for that
+to be certain (:class:`~simcore.core.rounding.Tie`).
 """
 
 from __future__ import annotations
@@ -53,6 +59,14 @@ from simcore.evidence.history import (
 )
 from simcore.stats.linalg import PSD_TOLERANCE
 from simcore.stats.nearcorr import nearest_correlation, round_correlation
+from simcore.stats.posterior import (
+    AR1Summary,
+    InflationDraws,
+    ar1_posterior,
+    local_level_draws,
+    local_level_posterior,
+    random_walk_variance,
+)
 from simcore.stats.summary import INTERVAL_LEVEL
 
 #: First year of the default calibration window (METHODS.md §C).
@@ -70,6 +84,22 @@ DISTANCE_DIGITS = 3
 #: Decimals of a correlation, and of the Dickey–Fuller t-ratio and critical value.
 CORRELATION_DECIMALS = 3
 T_RATIO_DECIMALS = 2
+#: Draws of each driver's parameters in a calibrated scenario; an inflation table is half
+#: Bayesian AR(1), half local level (METHODS.md §C).
+DRAWS = 2000
+#: The default seed of the draws (the shipped configs' seed), so that calibrate writes the
+#: same tables every time.
+DRAWS_SEED = 20261128
+#: Years of increments behind the exchange rate's volatility draws: the last ten up to the
+#: calibration's last year (METHODS.md §C).
+FX_WINDOW = 10
+#: The PPP pass-through β of the calibrated scenarios and the backtest: judgment, a
+#: driftless random walk of the log rate (MODEL.md §4).
+DEFAULT_PPP = 0.0
+#: Child streams of the draws' seed: (model, driver) → spawn key.
+_STREAMS = {("ar1", "kr_inflation"): 0, ("local_level", "kr_inflation"): 1,
+            ("ar1", "us_inflation"): 2, ("local_level", "us_inflation"): 3,
+            ("random_walk", "fx"): 4}
 
 
 def dickey_fuller_critical(n: int) -> float:
@@ -124,12 +154,31 @@ class Regression:
     covariance : ndarray, shape (2, 2)
         ``s² (XᵀX)⁻¹`` with ``s² = RSS / (n − 2)``.
     residuals : ndarray, shape (n,)
+    x_mean, sxx : float
+        ``x̄`` and ``Σ (x − x̄)²``.
     """
 
     intercept: float
     slope: float
     covariance: np.ndarray
     residuals: np.ndarray
+    x_mean: float
+    sxx: float
+
+    @property
+    def rss(self) -> float:
+        """Residual sum of squares, summed exactly."""
+        return _sum_of_products(self.residuals, self.residuals)
+
+    @property
+    def ar1_summary(self) -> AR1Summary:
+        """The pieces of :func:`~simcore.stats.posterior.ar1_posterior`: ``(XᵀX)⁻¹`` from
+        the centred sums, the coefficients and the residual sum of squares."""
+        n = self.residuals.size
+        return AR1Summary(intercept=self.intercept, slope=self.slope,
+                          v_cc=1.0 / n + self.x_mean * self.x_mean / self.sxx,
+                          v_cp=-self.x_mean / self.sxx, v_pp=1.0 / self.sxx, rss=self.rss,
+                          n=n)
 
     @property
     def slope_se(self) -> float:
@@ -160,12 +209,18 @@ def ols(x: np.ndarray, y: np.ndarray) -> Regression:
     s2 = _sum_of_products(residuals, residuals) / (n - 2)
     covariance = np.array([[s2 * (1.0 / n + x_bar * x_bar / sxx), -s2 * x_bar / sxx],
                            [-s2 * x_bar / sxx, s2 / sxx]])
-    return Regression(intercept, slope, covariance, residuals)
+    return Regression(intercept, slope, covariance, residuals, x_bar, sxx)
 
 
 @dataclass(frozen=True)
 class InflationFit:
-    """AR(1) of one country's CPI inflation (fractions per year)."""
+    """One country's CPI inflation (fractions per year): the AR(1) by OLS, and the draws.
+
+    ``mean`` (and its SE) is NaN when ``|persistence| ≥ 1``: a unit root or an explosive
+    estimate has no mean; ``intercept`` is ``c``. ``ar1`` holds what the posterior needs of
+    the OLS fit. ``draws`` (None when not asked for) is the equal-weight pool: its first
+    half the Bayesian AR(1)'s posterior, its second half the local level model's.
+    """
 
     mean: float
     mean_se: float
@@ -178,6 +233,9 @@ class InflationFit:
     n: int
     years: np.ndarray
     residuals: np.ndarray
+    intercept: float
+    ar1: AR1Summary
+    draws: InflationDraws | None = None
 
 
 @dataclass(frozen=True)
@@ -196,7 +254,9 @@ class DefenseFit:
 
 @dataclass(frozen=True)
 class FxFit:
-    """Exchange rate, log scale: reversion κ, anchor X̄ (KRW/USD), volatility."""
+    """Exchange rate, log scale: the Dickey–Fuller regression (reversion κ̂, anchor X̄ in
+    KRW/USD, and the 0.2 method's volatility), the increments ``y_t`` it regressed, and the
+    volatility draws of a driftless random walk over the years ``window``."""
 
     volatility: float
     volatility_se: float
@@ -211,6 +271,9 @@ class FxFit:
     n: int
     years: np.ndarray
     residuals: np.ndarray
+    increments: np.ndarray
+    window: tuple[int, int] | None = None
+    volatility_draws: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -275,19 +338,27 @@ class Calibration:
     def as_json(self) -> dict[str, Any]:
         """The JSON object of ``smasim calibrate --format json`` (METHODS.md §C keys)."""
 
-        def inflation(fit: InflationFit) -> dict[str, float]:
-            return {"mean": fit.mean, "mean_se": fit.mean_se,
-                    "persistence": fit.persistence, "persistence_se": fit.persistence_se,
-                    "volatility": fit.volatility, "volatility_se": fit.volatility_se,
-                    "initial": fit.initial, "previous": fit.previous}
+        def inflation(fit: InflationFit) -> dict[str, Any]:
+            out = {"mean": fit.mean, "mean_se": fit.mean_se,
+                   "persistence": fit.persistence, "persistence_se": fit.persistence_se,
+                   "volatility": fit.volatility, "volatility_se": fit.volatility_se,
+                   "initial": fit.initial, "previous": fit.previous}
+            if fit.draws is None:
+                return out
+            return out | {"draws": {name: draw_summary(column)
+                                    for name, column in fit.draws.columns().items()}}
 
+        fx: dict[str, Any] = {"volatility": self.fx.volatility, "reversion": self.fx.reversion,
+                              "anchor": self.fx.anchor, "identified": self.fx.identified}
+        if self.fx.volatility_draws is not None and self.fx.window is not None:
+            fx["draws"] = {"volatility": draw_summary(self.fx.volatility_draws),
+                           "window": list(self.fx.window)}
         out: dict[str, Any] = {
             "kr_inflation": inflation(self.kr),
             "us_inflation": inflation(self.us),
             "defense": None if self.defense is None else {
                 "real_growth": self.defense.real_growth, "volatility": self.defense.volatility},
-            "fx": {"volatility": self.fx.volatility, "reversion": self.fx.reversion,
-                   "anchor": self.fx.anchor, "identified": self.fx.identified},
+            "fx": fx,
             "correlation": {"drivers": list(self.correlation.drivers),
                             "matrix": self.correlation.matrix.tolist(),
                             "repaired": self.correlation.repaired,
@@ -305,6 +376,12 @@ class Calibration:
                 "implied_concession": fit.implied_concession,
             }
         return out
+
+
+def draw_summary(values: np.ndarray) -> dict[str, float]:
+    """A table of draws in three numbers: its median and its 5th and 95th percentiles."""
+    low, median, high = (float(v) for v in np.percentile(values, [5, 50, 95]))
+    return {"median": median, "p05": low, "p95": high}
 
 
 def _pair_years(observed: DriverHistory, drivers: tuple[Driver, ...], start: int,
@@ -347,11 +424,15 @@ def fit_inflation(observed: DriverHistory, driver: Driver, start: int, end: int
     lagged = _values(observed, driver, years - 1)
     fit = ols(lagged, rate)
     phi, c = fit.slope, fit.intercept
-    gradient = (1.0 / (1.0 - phi), c / (1.0 - phi) ** 2)
+    mean = mean_se = math.nan  # no mean at or beyond a unit root
+    if abs(phi) < 1.0:
+        mean = c / (1.0 - phi)
+        gradient = (1.0 / (1.0 - phi), c / (1.0 - phi) ** 2)
+        mean_se = math.sqrt(_quadratic_form(gradient, fit.covariance))
     sigma = fit.sigma
     return InflationFit(
-        mean=c / (1.0 - phi),
-        mean_se=math.sqrt(_quadratic_form(gradient, fit.covariance)),
+        mean=mean,
+        mean_se=mean_se,
         persistence=phi,
         persistence_se=fit.slope_se,
         volatility=sigma,
@@ -361,6 +442,8 @@ def fit_inflation(observed: DriverHistory, driver: Driver, start: int, end: int
         n=int(years.size),
         years=years,
         residuals=fit.residuals,
+        intercept=c,
+        ar1=fit.ar1_summary,
     )
 
 
@@ -424,6 +507,7 @@ def fit_fx(observed: DriverHistory, start: int, end: int, *, ppp: float) -> FxFi
         n=int(years.size),
         years=years,
         residuals=residuals,
+        increments=y,
     )
 
 
@@ -505,6 +589,40 @@ def last_complete_year(observed: DriverHistory) -> int:
     return int(observed.years[complete][-1])
 
 
+def _stream(seed: int, model: str, driver: Driver) -> np.random.Generator:
+    """The generator of one model's draws for one driver: a child of the draws' seed."""
+    return np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(_STREAMS[model, driver],)))
+
+
+def inflation_draws(observed: DriverHistory, fit: InflationFit, driver: Driver, *,
+                    seed: int, size: int) -> InflationDraws:
+    """The equal-weight pool of ``size`` draws: the first half from the Bayesian AR(1)'s
+    posterior over the fit's pairs, the second from the local level model's over the years
+    from the first pair's lag to the last (MODEL.md §2; METHODS.md §C)."""
+    half = size // 2
+    ar1 = ar1_posterior(fit.ar1, _stream(seed, "ar1", driver), half)
+    years = np.arange(int(fit.years[0]) - 1, int(fit.years[-1]) + 1)
+    level = local_level_draws(local_level_posterior(_values(observed, driver, years)),
+                              _stream(seed, "local_level", driver), size - half)
+    return InflationDraws(**{name: np.concatenate([ar1.columns()[name], column])
+                             for name, column in level.columns().items()})
+
+
+def fx_volatility_draws(fit: FxFit, end: int, *, window: int, seed: int, size: int
+                        ) -> tuple[tuple[int, int], np.ndarray]:
+    """The years of the window and ``size`` draws of the driftless random walk's σ from the
+    increments ``y_t`` of the last ``window`` years up to ``end`` (METHODS.md §C)."""
+    inside = fit.years > end - window
+    if int(inside.sum()) < 2:
+        raise ParameterError(f"{{end}} {end}: the exchange rate has fewer than 2 increments "
+                             f"in the {window} years up to it")
+    years = fit.years[inside]
+    draws = random_walk_variance(fit.increments[inside], _stream(seed, "random_walk", "fx"),
+                                 size)
+    return (int(years[0]), int(years[-1])), draws
+
+
 def estimate(
     history: History,
     *,
@@ -513,6 +631,9 @@ def estimate(
     ppp: float = 1.0,
     negotiations: bool = False,
     configured_concession_mean: float | None = None,
+    draws: int | None = DRAWS,
+    seed: int = DRAWS_SEED,
+    fx_window: int = FX_WINDOW,
 ) -> Calibration:
     """The driver parameters over ``[start, end]`` at full precision (METHODS.md §C).
 
@@ -531,21 +652,41 @@ def estimate(
         Also estimate the negotiation outcomes from ``negotiations.csv``.
     configured_concession_mean : float, optional
         The base config's concession Beta mean, shown beside the implied concession.
+    draws : int or None
+        Draws of each driver's parameters (at least 2); None estimates the 0.2 method only
+        (point estimates, the exchange rate's residuals as it had them).
+    seed : int
+        The draws' seed.
+    fx_window : int
+        Years of increments behind the exchange rate's volatility draws.
     """
     observed = history.drivers()
     end = last_complete_year(observed) if end is None else end
     if start >= end:
         raise ParameterError(f"{{start}} {start} must be before {{end}} {end}")
+    if draws is not None and draws < 2:
+        raise ParameterError(f"{{draws}} must be at least 2 (got {draws})")
     observed = observed.until(end)
     kr = fit_inflation(observed, "kr_inflation", start, end)
     us = fit_inflation(observed, "us_inflation", start, end)
     defense = fit_defense(observed, start, end)
     fx = fit_fx(observed, start, end, ppp=ppp)
+    fx_residuals = fx.residuals
+    if draws is not None:
+        kr = replace(kr, draws=inflation_draws(observed, kr, "kr_inflation", seed=seed,
+                                               size=draws))
+        us = replace(us, draws=inflation_draws(observed, us, "us_inflation", seed=seed,
+                                               size=draws))
+        window, volatility = fx_volatility_draws(fx, end, window=fx_window, seed=seed,
+                                                 size=draws)
+        fx = replace(fx, window=window, volatility_draws=volatility)
+        # A random walk's shocks: the increments about their mean, whatever Dickey–Fuller says.
+        fx_residuals = fx.increments - _mean(fx.increments)
     empty = (np.zeros(0, dtype=int), np.zeros(0))
     correlation = fit_correlation({
         "kr_inflation": (kr.years, kr.residuals),
         "us_inflation": (us.years, us.residuals),
-        "fx": (fx.years, fx.residuals),
+        "fx": (fx.years, fx_residuals),
         "defense": empty if defense is None else (defense.years, defense.residuals),
     })
     return Calibration(
@@ -574,6 +715,19 @@ def _estimates(*names: str) -> dict[str, int]:
             for key, digits in ((name, ESTIMATE_DIGITS), (f"{name}_se", SE_DIGITS))}
 
 
+def _rounded_array(rounder: Rounder, name: str, values: np.ndarray) -> np.ndarray:
+    return rounder.significant_values(name, values, ESTIMATE_DIGITS)
+
+
+def _round_draws(fit: InflationFit, prefix: str, rounder: Rounder) -> InflationFit:
+    """``fit`` with every draw to :data:`ESTIMATE_DIGITS` significant digits."""
+    if fit.draws is None:
+        return fit
+    return replace(fit, draws=InflationDraws(**{
+        name: _rounded_array(rounder, f"{prefix}.{name} draw", column)
+        for name, column in fit.draws.columns().items()}))
+
+
 def round_negotiations(fit: NegotiationFit, rounder: Rounder) -> NegotiationFit:
     """The ``increase`` outcome's mean and sd to :data:`ESTIMATE_DIGITS` significant digits,
     as a scenario uses them (the probabilities are exact ratios of counts)."""
@@ -597,9 +751,11 @@ def round_estimates(raw: Calibration) -> Calibration:
     thresholds.
     """
     rounder = Rounder()
-    inflation = _estimates("mean", "persistence", "volatility")
-    kr = _round_fields(raw.kr, "inflation.kr", inflation, rounder)
-    us = _round_fields(raw.us, "inflation.us", inflation, rounder)
+    inflation = _estimates("mean", "persistence", "volatility") | {"intercept": ESTIMATE_DIGITS}
+    kr = _round_draws(_round_fields(raw.kr, "inflation.kr", inflation, rounder),
+                      "inflation.kr", rounder)
+    us = _round_draws(_round_fields(raw.us, "inflation.us", inflation, rounder),
+                      "inflation.us", rounder)
     defense = (None if raw.defense is None else _round_fields(
         raw.defense, "defense", _estimates("real_growth", "volatility"), rounder))
     fx = raw.fx
@@ -611,7 +767,9 @@ def round_estimates(raw: Calibration) -> Calibration:
                           if fx.identified else {}), rounder)
     fx = replace(fx, t_ratio=rounder.decimals("fx.t_ratio", fx.t_ratio, T_RATIO_DECIMALS),
                  critical_value=rounder.decimals("fx.critical_value", fx.critical_value,
-                                                 T_RATIO_DECIMALS))
+                                                 T_RATIO_DECIMALS),
+                 volatility_draws=None if fx.volatility_draws is None else _rounded_array(
+                     rounder, "fx.volatility draw", fx.volatility_draws))
     correlation = raw.correlation
     repair = ("repaired", "as estimated")
     rounder.decision("shocks.correlation: smallest eigenvalue against the repair threshold",
@@ -635,6 +793,9 @@ def calibrate(
     ppp: float = 1.0,
     negotiations: bool = False,
     configured_concession_mean: float | None = None,
+    draws: int | None = DRAWS,
+    seed: int = DRAWS_SEED,
+    fx_window: int = FX_WINDOW,
 ) -> Calibration:
     """Estimate the driver parameters over ``[start, end]``, rounded (METHODS.md §C).
 
@@ -644,4 +805,5 @@ def calibrate(
     """
     return round_estimates(estimate(
         history, start=start, end=end, ppp=ppp, negotiations=negotiations,
-        configured_concession_mean=configured_concession_mean))
+        configured_concession_mean=configured_concession_mean, draws=draws, seed=seed,
+        fx_window=fx_window))

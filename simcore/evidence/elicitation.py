@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from simcore.config.draws import relocated_draws_lines
 from simcore.config.load import parse_scenario, read_toml_text
 from simcore.config.messages import format_validation_error
 from simcore.config.overrides import format_path
@@ -874,7 +875,8 @@ def _outcome_chunk(lead: list[str], raw: Mapping[str, Any], original: list[str],
 
 
 def elicited_toml(base_text: str, pooled: PooledElicitation, *, name: str, base_name: str,
-                  command: str) -> str:
+                  command: str, base_dir: Path | None = None, output_dir: Path | None = None
+                  ) -> str:
     """The base scenario with its judged inputs replaced by the pools, as TOML text.
 
     The header names the elicitation, the experts and their weights, and for each judgment
@@ -882,7 +884,10 @@ def elicited_toml(base_text: str, pooled: PooledElicitation, *, name: str, base_
     the pool; the ``[elicitation]`` table at the end holds the same record for programs
     (:class:`~simcore.config.schema.ElicitationRecord`), so every result file run from the
     scenario carries it. ``run.name`` becomes ``name``; the rest of the base, comments
-    included, is kept.
+    included, is kept. The base's tables of draws (MODEL.md §2a) stay where they are: each
+    ``draws`` path, relative to ``base_dir`` (the base file's folder), is rewritten relative
+    to ``output_dir`` (the folder the scenario is written to); both default to the working
+    directory.
 
     Raises
     ------
@@ -909,10 +914,11 @@ def elicited_toml(base_text: str, pooled: PooledElicitation, *, name: str, base_
                                                     [e.expert for e in judgment.experts])
     out = _header(pooled, base_name, command)
     outcome = 0
+    source_dir, target_dir = base_dir or Path(), output_dir or Path()
     for chunk in table_chunks(base_text):
         if chunk.name == "" or chunk.name.split(".")[0] == "elicitation":
             continue  # the base's header and record describe the base, not this file
-        lines = list(chunk.lines)
+        lines = relocated_draws_lines(chunk.lines, source_dir, target_dir)
         if chunk.name == "negotiation":
             # Outcomes written inline ([negotiation] outcomes = [...]): as tables instead.
             lines = [line for k in range(len(raw_outcomes)) for line in _outcome_chunk(
@@ -940,7 +946,8 @@ def elicited_toml(base_text: str, pooled: PooledElicitation, *, name: str, base_
     text = "\n".join(out).rstrip("\n") + "\n"
     try:
         written = parse_scenario(text, source=f"the scenario elicited from "
-                                              f"{pooled.elicitation.path}")
+                                              f"{pooled.elicitation.path}",
+                                 base_dir=target_dir)
     except ConfigError as err:
         raise SmasimInputError(str(err)) from None
     _check_written(written, pooled)

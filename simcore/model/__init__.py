@@ -1,5 +1,5 @@
 """Layer 3, the model: parameters resolved from a scenario, the random inputs of a block,
-and the pure kernels (shocks, drivers, agreement, costs) composed by the engine.
+and the pure kernels (shocks, inflation, drivers, agreement, costs) composed by the engine.
 
 Every public name is importable from here (``from simcore.model import …``) and is loaded
 from its module on first use.
@@ -17,11 +17,14 @@ _EXPORTS = {
     "CpiRuleParams": "params",
     "DefenseBudgetRuleParams": "params",
     "DefenseParams": "params",
+    "DriverParams": "params",
     "DemandParams": "params",
     "FixedRuleParams": "params",
     "FxParams": "params",
     "IncreaseParams": "params",
+    "INFLATION_DRIVERS": "sampling",
     "InflationParams": "params",
+    "LOG_VARIANCE_ROLES": "sampling",
     "LapseParams": "params",
     "ModelParams": "params",
     "NEGOTIATION_ROLES": "sampling",
@@ -30,6 +33,7 @@ _EXPORTS = {
     "N_UNIFORMS": "sampling",
     "NewAgreementParams": "params",
     "OutcomeParams": "params",
+    "ParameterValue": "params",
     "PINNABLE": "params",
     "Pins": "drivers",
     "RawDraws": "sampling",
@@ -39,8 +43,12 @@ _EXPORTS = {
     "TroopParams": "params",
     "UNIFORM_ROLES": "sampling",
     "UsdCpiRuleParams": "params",
+    "at_rows": "params",
     "derive_costs": "costs",
+    "BlockInputs": "sampling",
+    "correlate_inputs": "sampling",
     "draw_block": "sampling",
+    "draw_inputs": "sampling",
     "escalation_rate": "agreement",
     "first_year_rate": "agreement",
     "model_shocks": "shocks",
@@ -53,11 +61,13 @@ _EXPORTS = {
     "simulate_contributions": "agreement",
     "simulate_defense_growth": "drivers",
     "simulate_exchange_rate": "drivers",
-    "simulate_inflation": "drivers",
+    "simulate_inflation": "inflation",
     "simulate_paths": "engine",
     "simulate_resolved_block": "engine",
     "simulate_troop_states": "drivers",
     "sum_over_years": "costs",
+    "table_rows": "params",
+    "table_size": "params",
     "troop_cost_factor": "costs",
 }
 __all__ = sorted(_EXPORTS)

@@ -1,4 +1,5 @@
-"""The continuous and discrete drivers: inflation, defense growth, exchange rate, troops.
+"""The drivers other than inflation (:mod:`simcore.model.inflation`): price indices, defense
+growth, exchange rate, troops.
 
 Sections refer to docs/spec/MODEL.md. Every function is pure and vectorized over samples:
 arrays are shaped ``(sample, year)`` (allocated in column order so that one year of all
@@ -16,65 +17,26 @@ from collections.abc import Mapping
 import numpy as np
 from scipy import special
 
-from simcore.model.params import DefenseParams, FxParams, InflationParams, TroopParams
+from simcore.model.params import DefenseParams, FxParams, TroopParams
 
 Pins = Mapping[int, float]
 
 
-def _year_columns(n: int, horizon: int, dtype: type = np.float64) -> np.ndarray:
+def year_columns(n: int, horizon: int, dtype: type = np.float64) -> np.ndarray:
+    """An uninitialised (n, H) array in column order: one year of all samples is contiguous."""
     return np.empty((n, horizon), dtype=dtype, order="F")
 
 
-def simulate_inflation(
-    shocks: np.ndarray, process: InflationParams, *, pins: Pins | None = None
-) -> np.ndarray:
-    """AR(1) annual CPI inflation (MODEL.md §2).
-
-    ``π_t = μ + φ (π_{t−1} − μ) + σ z_t`` with ``π_0 = initial``, computed as
-    ``π_t = π_0 + d_t`` (see the comment in the code).
-
-    Parameters
-    ----------
-    shocks : ndarray, shape (n, H)
-        Unit-variance shocks ``z_t`` of this driver.
-    process : InflationParams
-        ``initial`` (``π_0``), ``mean`` (``μ``), ``persistence`` (``φ``, |φ| < 1) and
-        ``volatility`` (``σ``); rates as fractions per year (0.021 = 2.1%).
-    pins : mapping of int to float, optional
-        Year index → rate in every sample.
-
-    Returns
-    -------
-    ndarray, shape (n, H)
-        Inflation rate per sample and year, fraction per year.
-    """
-    n, horizon = shocks.shape
-    pins = pins or {}
-    rate = _year_columns(n, horizon)
-    initial, persistence = process.initial, process.persistence
-    # The recursion runs on the change since π_0, d_t = (1 − φ)(μ − π_0) + φ d_{t−1} + σ z_t,
-    # so a rate with no shock and no drift (σ = 0 and μ = π_0, or φ = 1) stays π_0 exactly.
-    drift = (1.0 - persistence) * (process.mean - initial)
-    previous: np.ndarray | float = 0.0
-    for t in range(horizon):
-        column = rate[:, t]
-        if t in pins:
-            column.fill(pins[t] - initial)
-        else:
-            np.multiply(shocks[:, t], process.volatility, out=column)
-            column += drift
-            column += persistence * previous
-        previous = column
-    rate += initial
-    for t, value in pins.items():
-        rate[:, t] = value
-    return rate
+def _across_years(value: float | np.ndarray) -> float | np.ndarray:
+    """A parameter ready to combine with (n, H) arrays: a number, or one value per sample
+    as a column (n, 1)."""
+    return value if isinstance(value, float) else np.asarray(value)[:, None]
 
 
 def price_index(rate: np.ndarray) -> np.ndarray:
     """Price level relative to the base year, ``P_t = Π_{s≤t} (1 + π_s)``; shape (n, H)."""
     n, horizon = rate.shape
-    level = _year_columns(n, horizon)
+    level = year_columns(n, horizon)
     np.add(rate[:, 0], 1.0, out=level[:, 0])
     for t in range(1, horizon):
         # Column by column: a cumprod along the short axis of a column-order array is strided.
@@ -109,7 +71,8 @@ def simulate_defense_growth(
         Nominal defense budget growth, fraction per year.
     """
     growth = np.asfortranarray(
-        kr_inflation + defense.real_growth + defense.volatility * shocks
+        kr_inflation + _across_years(defense.real_growth)
+        + _across_years(defense.volatility) * shocks
     )
     for t, value in (pins or {}).items():
         growth[:, t] = value
@@ -126,8 +89,10 @@ def simulate_exchange_rate(
 ) -> np.ndarray:
     """KRW per USD on a log scale with PPP pass-through and reversion (MODEL.md §4).
 
-    ``x_t = x_{t−1} + β (π_kr,t − π_us,t) + κ (ln X̄ − x_{t−1}) + σ z_t``, ``X_t = exp(x_t)``,
-    computed on the change since the base year (see the comment in the code).
+    ``x_t = x_{t−1} + β (π_kr,t − π_us,t) + κ (ln X̄ + β c_{t−1} − x_{t−1}) + σ z_t`` with
+    ``c_{t−1} = Σ_{s<t} (π_kr,s − π_us,s)`` for a real anchor and 0 for a nominal one,
+    ``X_t = exp(x_t)``, computed on the change since the base year (see the comment in the
+    code).
 
     Parameters
     ----------
@@ -137,7 +102,8 @@ def simulate_exchange_rate(
         Fractions per year.
     fx : FxParams
         ``initial`` and ``anchor`` (``X_0``, ``X̄``, KRW per USD), ``reversion`` (``κ`` in
-        [0, 1]), ``ppp`` (``β``) and ``volatility`` (``σ`` of the annual log change).
+        [0, 1]), ``ppp`` (``β``), ``volatility`` (``σ`` of the annual log change), each but
+        ``initial`` a number or one value per sample (n,); ``real_anchor``.
     pins : mapping of int to float, optional
         Year index → rate in KRW per USD, stored exactly (not ``exp(log(rate))``).
 
@@ -152,13 +118,18 @@ def simulate_exchange_rate(
     # is X_0 (1 + expm1(y_t)): with no shock and no drift y_t = 0 and the rate is X_0 exactly
     # (exp(log X_0) can miss it by an ulp). scipy's expm1 is the same scalar code on every CPU;
     # numpy's exp has an AVX-512 implementation whose last bit differs from the others.
-    log_change = _year_columns(n, horizon)
+    log_change = year_columns(n, horizon)
     reversion, ppp, volatility = fx.reversion, fx.ppp, fx.volatility
     log_initial = math.log(fx.initial)
-    pull = reversion * (math.log(fx.anchor) - log_initial)
+    assert fx.log_anchor is not None
+    pull = reversion * (fx.log_anchor - log_initial)
+    # A real anchor moves with the cumulated pass-through: the pull is on the real rate.
+    real_pull = fx.real_anchor and bool(np.any(np.asarray(reversion) * np.asarray(ppp) != 0.0))
+    cumulated_gap: np.ndarray | float = 0.0
     previous: np.ndarray | float = 0.0
     for t in range(horizon):
         column = log_change[:, t]
+        gap = kr_inflation[:, t] - us_inflation[:, t] if real_pull else None
         if t in pins:
             column.fill(math.log(pins[t]) - log_initial)
         else:
@@ -166,6 +137,10 @@ def simulate_exchange_rate(
             column *= ppp
             column += volatility * shocks[:, t]
             column += (1.0 - reversion) * previous + pull
+            if real_pull:
+                column += reversion * ppp * cumulated_gap
+        if gap is not None:
+            cumulated_gap = cumulated_gap + gap
         previous = column
     rate = special.expm1(log_change, out=log_change)
     rate *= fx.initial
@@ -203,7 +178,7 @@ def simulate_troop_states(
     cumulative = np.cumsum(troops.transition, axis=1)
     # The last state takes whatever rounding leaves above the final cumulative sum.
     cumulative[:, -1] = np.inf
-    states = _year_columns(n, horizon, np.int8)
+    states = year_columns(n, horizon, np.int8)
     previous = np.full(n, troops.initial_state, dtype=np.int8)
     for t in range(horizon):
         column = states[:, t]

@@ -23,11 +23,11 @@ from simcore.model.drivers import (
     price_index,
     simulate_defense_growth,
     simulate_exchange_rate,
-    simulate_inflation,
     simulate_troop_states,
 )
-from simcore.model.params import ModelParams, resolve_params
-from simcore.model.sampling import BlockDraws, draw_block
+from simcore.model.inflation import simulate_inflation
+from simcore.model.params import ModelParams, at_rows, resolve_params, table_rows, table_size
+from simcore.model.sampling import INFLATION_DRIVERS, BlockDraws, draw_block
 from simcore.model.shocks import model_shocks
 
 
@@ -59,22 +59,30 @@ def simulate_paths(params: ModelParams, draws: BlockDraws) -> dict[str, np.ndarr
     z = model_shocks(draws.g, dof=params.dof, w=draws.w)
     shock = {driver: z[k].T for k, driver in enumerate(DRIVERS)}
     pins = params.pins
+    rows = _parameter_rows(params, draws)
 
-    kr_inflation = simulate_inflation(
-        shock["kr_inflation"], params.kr_inflation, pins=pins["kr_inflation"]
-    )
-    us_inflation = simulate_inflation(
-        shock["us_inflation"], params.us_inflation, pins=pins["us_inflation"]
+    kr_inflation, us_inflation = (
+        simulate_inflation(
+            shock[driver], at_rows(process, rows[driver]),
+            trend_shocks=None if draws.trend_e is None else draws.trend_e[c].T,
+            log_variance_shocks=(None if draws.log_variance_e is None
+                                 else draws.log_variance_e[c].transpose(0, 2, 1)),
+            pins=pins[driver],
+        )
+        for c, (driver, process) in enumerate(zip(
+            INFLATION_DRIVERS, (params.kr_inflation, params.us_inflation), strict=True))
     )
     defense_growth = None
     if params.uses_defense:
         if params.defense is None:
             raise ValueError("uses_defense needs defense parameters")
         defense_growth = simulate_defense_growth(
-            shock["defense"], kr_inflation, params.defense, pins=pins["defense"]
+            shock["defense"], kr_inflation, at_rows(params.defense, rows["defense"]),
+            pins=pins["defense"]
         )
     fx = simulate_exchange_rate(
-        shock["fx"], kr_inflation, us_inflation, params.fx, pins=pins["fx"]
+        shock["fx"], kr_inflation, us_inflation, at_rows(params.fx, rows["fx"]),
+        pins=pins["fx"]
     )
     states = simulate_troop_states(draws.troop_u.T, params.troops, pins=pins["troops"])
     troops = np.asarray(params.troops.levels, dtype=np.int32)[states]
@@ -109,6 +117,20 @@ def simulate_paths(params: ModelParams, draws: BlockDraws) -> dict[str, np.ndarr
     if defense_growth is not None:
         values["defense_growth"] = defense_growth
     return {name: values[name] for name in VARIABLES if name in values}
+
+
+def _parameter_rows(params: ModelParams, draws: BlockDraws) -> dict[str, np.ndarray | None]:
+    """Each driver's row of its tables of draws per sample (None without a table)."""
+    rows: dict[str, np.ndarray | None] = {}
+    for k, (driver, process) in enumerate(params.drivers.items()):
+        size = None if process is None else table_size(process)
+        if size is None:
+            rows[driver] = None
+        elif draws.parameter_u is None:
+            raise ValueError(f"{driver} has tables of draws: the draws need parameter_u")
+        else:
+            rows[driver] = table_rows(size, draws.parameter_u[k])
+    return rows
 
 
 def simulate_resolved_block(

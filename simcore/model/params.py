@@ -15,9 +15,10 @@ inside are read-only so that one value can be shared by many blocks and threads.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, replace
+from typing import ClassVar, TypeVar
 
 import numpy as np
 
@@ -28,11 +29,12 @@ from simcore.config.schema import (
     Escalation,
     FixedRule,
     IncreaseOutcome,
+    InflationProcess,
     LapseOutcome,
     Scenario,
     StatusQuoOutcome,
 )
-from simcore.core.types import DRIVERS, OutcomeKind, RuleKind, Sampler
+from simcore.core.types import DRIVERS, Driver, OutcomeKind, RuleKind, Sampler
 from simcore.stats.elicitation import Discrete, Distribution, Mixture
 from simcore.stats.linalg import correlation_factor
 
@@ -40,15 +42,42 @@ from simcore.stats.linalg import correlation_factor
 PINNABLE = (*DRIVERS, "troops")
 
 
+#: A driver parameter: a number, or a table of draws (read-only, shape (M,)) from which each
+#: sample takes one row (MODEL.md §2a); after :func:`at_rows`, one value per sample (n,).
+ParameterValue = float | np.ndarray
+
+
 @dataclass(frozen=True)
 class InflationParams:
-    """AR(1) CPI inflation of one country (MODEL.md §2), fractions per year."""
+    """CPI inflation of one country, a trend plus an AR(1) gap (MODEL.md §2), per year.
+
+    ``mean`` is the trend's base-year level τ_0, ``persistence`` the gap's φ, ``volatility``
+    and ``trend_volatility`` the base-year shock sds of the gap and of the trend,
+    ``log_variance_sd`` γ (0: constant volatilities). A trend volatility of 0 freezes the
+    trend: the AR(1) with mean ``mean``.
+    """
 
     initial: float
     previous: float
-    mean: float
-    persistence: float
-    volatility: float
+    mean: ParameterValue
+    persistence: ParameterValue
+    volatility: ParameterValue
+    trend_volatility: ParameterValue = 0.0
+    log_variance_sd: float = 0.0
+
+    #: The fields that may be tables of draws.
+    TABLES: ClassVar[tuple[str, ...]] = ("mean", "persistence", "volatility",
+                                         "trend_volatility")
+
+    @property
+    def moving_trend(self) -> bool:
+        """Whether the trend moves in any row (a trend volatility other than 0)."""
+        return bool(np.any(np.asarray(self.trend_volatility) != 0.0))
+
+    @property
+    def stochastic_volatility(self) -> bool:
+        """Whether the volatilities move (γ > 0)."""
+        return self.log_variance_sd > 0.0
 
 
 @dataclass(frozen=True)
@@ -56,19 +85,73 @@ class DefenseParams:
     """ROK defense budget growth (MODEL.md §3), fractions per year."""
 
     initial: float
-    real_growth: float
-    volatility: float
+    real_growth: ParameterValue
+    volatility: ParameterValue
+
+    TABLES: ClassVar[tuple[str, ...]] = ("real_growth", "volatility")
 
 
 @dataclass(frozen=True)
 class FxParams:
-    """KRW per USD (MODEL.md §4): levels in KRW per USD, the rest per year."""
+    """KRW per USD (MODEL.md §4): levels in KRW per USD, the rest per year.
+
+    ``log_anchor`` is ``ln anchor``, computed once (:func:`math.log` per value, the same bits
+    on every machine) when not given; ``real_anchor`` makes the anchor a real rate.
+    """
 
     initial: float
-    anchor: float
-    reversion: float
-    ppp: float
-    volatility: float
+    anchor: ParameterValue
+    reversion: ParameterValue
+    ppp: ParameterValue
+    volatility: ParameterValue
+    real_anchor: bool = False
+    log_anchor: ParameterValue | None = None
+
+    TABLES: ClassVar[tuple[str, ...]] = ("anchor", "log_anchor", "reversion", "ppp",
+                                         "volatility")
+
+    def __post_init__(self) -> None:
+        if self.log_anchor is None:
+            anchor = self.anchor
+            log_anchor: ParameterValue = (
+                math.log(anchor) if isinstance(anchor, float | int)
+                else _read_only(np.array([math.log(v) for v in np.asarray(anchor).tolist()])))
+            object.__setattr__(self, "log_anchor", log_anchor)
+
+
+DriverParams = InflationParams | DefenseParams | FxParams
+_Driver = TypeVar("_Driver", InflationParams, DefenseParams, FxParams)
+
+
+def table_size(process: DriverParams) -> int | None:
+    """Rows of the driver's tables of draws; None when every parameter is a number."""
+    sizes = {np.asarray(getattr(process, name)).size for name in process.TABLES
+             if isinstance(getattr(process, name), np.ndarray)}
+    if len(sizes) > 1:
+        raise ValueError(f"tables of draws of different lengths {sorted(sizes)}")
+    return sizes.pop() if sizes else None
+
+
+def table_rows(size: int | None, uniforms: np.ndarray) -> np.ndarray | None:
+    """Each sample's row of tables of ``size`` draws, ``⌊u · size⌋`` (MODEL.md §2a).
+
+    None when there is no table. ``u · size`` can round up to ``size`` for ``u`` just below
+    1, so the row is at most ``size − 1``.
+    """
+    if size is None:
+        return None
+    rows = (uniforms * size).astype(np.intp)
+    np.minimum(rows, size - 1, out=rows)
+    return rows
+
+
+def at_rows(process: _Driver, rows: np.ndarray | None) -> _Driver:
+    """The driver with each table replaced by the samples' rows (n,); numbers stay numbers."""
+    if rows is None:
+        return process
+    picked = {name: getattr(process, name)[rows] for name in process.TABLES
+              if isinstance(getattr(process, name), np.ndarray)}
+    return replace(process, **picked)
 
 
 @dataclass(frozen=True)
@@ -273,6 +356,28 @@ class ModelParams:
         return np.arange(self.base_year + 1, self.base_year + self.horizon + 1)
 
     @property
+    def drivers(self) -> dict[Driver, DriverParams | None]:
+        """Each continuous driver's parameters, in :data:`~simcore.core.types.DRIVERS` order."""
+        return {"kr_inflation": self.kr_inflation, "us_inflation": self.us_inflation,
+                "fx": self.fx, "defense": self.defense}
+
+    @property
+    def uses_parameter_draws(self) -> bool:
+        """Whether any driver has a table of draws (each sample then reads its row uniform)."""
+        return any(p is not None and table_size(p) is not None for p in self.drivers.values())
+
+    @property
+    def uses_trend_shocks(self) -> bool:
+        """Whether an inflation trend moves (the trend shocks ζ are read)."""
+        return self.kr_inflation.moving_trend or self.us_inflation.moving_trend
+
+    @property
+    def uses_log_variance_shocks(self) -> bool:
+        """Whether an inflation driver has stochastic volatility (the shocks ν are read)."""
+        return (self.kr_inflation.stochastic_volatility
+                or self.us_inflation.stochastic_volatility)
+
+    @property
     def escalation_rules(self) -> tuple[RuleParams, ...]:
         """Distinct rules: the agreement's first, then the outcomes' own, in order."""
         rules = [self.agreement.escalation]
@@ -331,6 +436,22 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def _value(value: float | list[float]) -> ParameterValue:
+    """A configured parameter: a float, or its table of draws as a read-only array."""
+    if isinstance(value, list):
+        return _read_only(np.asarray(value, dtype=float))
+    return float(value)
+
+
+def _inflation(process: InflationProcess) -> InflationParams:
+    return InflationParams(
+        initial=process.initial, previous=process.previous, mean=_value(process.mean),
+        persistence=_value(process.persistence), volatility=_value(process.volatility),
+        trend_volatility=_value(process.trend_volatility),
+        log_variance_sd=process.log_variance_sd,
+    )
+
+
 def resolve_params(scenario: Scenario, *, with_defense: bool = False) -> ModelParams:
     """Resolve a validated scenario into the plain parameters the engine reads.
 
@@ -353,7 +474,7 @@ def resolve_params(scenario: Scenario, *, with_defense: bool = False) -> ModelPa
         driver: {year - base: value for year, value in getattr(scenario.pins, driver).items()}
         for driver in PINNABLE
     }
-    kr, us, fx = scenario.inflation.kr, scenario.inflation.us, scenario.fx
+    fx = scenario.fx
     agreement = scenario.agreement
     defense = scenario.defense
     troops = scenario.troops
@@ -364,21 +485,15 @@ def resolve_params(scenario: Scenario, *, with_defense: bool = False) -> ModelPa
         dof=shocks.dof if shocks.distribution == "student_t" else None,
         correlation=correlation,
         correlation_factor=_read_only(correlation_factor(correlation)),
-        kr_inflation=InflationParams(
-            initial=kr.initial, previous=kr.previous, mean=kr.mean,
-            persistence=kr.persistence, volatility=kr.volatility,
-        ),
-        us_inflation=InflationParams(
-            initial=us.initial, previous=us.previous, mean=us.mean,
-            persistence=us.persistence, volatility=us.volatility,
-        ),
+        kr_inflation=_inflation(scenario.inflation.kr),
+        us_inflation=_inflation(scenario.inflation.us),
         defense=None if defense is None else DefenseParams(
-            initial=defense.initial, real_growth=defense.real_growth,
-            volatility=defense.volatility,
+            initial=defense.initial, real_growth=_value(defense.real_growth),
+            volatility=_value(defense.volatility),
         ),
         fx=FxParams(
-            initial=fx.initial, anchor=fx.anchor, reversion=fx.reversion, ppp=fx.ppp,
-            volatility=fx.volatility,
+            initial=fx.initial, anchor=_value(fx.anchor), reversion=_value(fx.reversion),
+            ppp=_value(fx.ppp), volatility=_value(fx.volatility), real_anchor=fx.real_anchor,
         ),
         troops=TroopParams(
             levels=tuple(troops.levels),

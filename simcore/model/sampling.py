@@ -4,12 +4,17 @@ Samples are produced in fixed blocks of :data:`BLOCK_SIZE` (a power of two). Blo
 draws only from streams derived from ``SeedSequence(seed, spawn_key=(b,))``, so a run's
 values depend on the seed and the configuration, never on the chunk size, the number of
 workers or the machine. Each kind of random input has its own child stream (spawn key
-``(b, 0)`` normals, ``(b, 1)`` uniforms, ``(b, 2)`` chi-square), so scenarios whose rules use
-different inputs still share every input they have in common (common random numbers).
+``(b, 0)`` normals, ``(b, 1)`` uniforms, ``(b, 2)`` chi-square, ``(b, 3)`` the row uniforms of
+tables of draws, ``(b, 4)`` the inflation trend shocks, ``(b, 5)`` the log-variance shocks),
+so scenarios whose rules use different inputs still share every input they have in common
+(common random numbers). A kind a scenario never reads is not drawn: drawing it would not
+change any other kind's numbers.
 
 For the quasi-random samplers each sample owns a fixed uniform vector of dimension
 ``10 * horizon``: per year, 4 shock coordinates, 5 uniform coordinates and 1 chi-square
-coordinate, mapped by inverse CDFs.
+coordinate, mapped by inverse CDFs. The row uniforms and the trend and log-variance shocks
+(MODEL.md §2, §2a) come from their PCG64 child streams under every sampler, so a scenario
+with them and one without still share the quasi-random points of the others.
 
 Each sampler is one entry of :data:`SAMPLERS`: a function of the seed and the block index
 returning the block's independent inputs (:class:`RawDraws`), which :func:`draw_block`
@@ -24,6 +29,7 @@ conditioned or historical inputs) and pass it to :func:`simcore.model.engine.sim
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -31,7 +37,7 @@ import numpy as np
 from scipy import special
 
 from simcore.core.design import BLOCK_SIZE
-from simcore.core.types import DRIVERS, Sampler
+from simcore.core.types import DRIVERS, Driver, Sampler
 from simcore.model.params import ModelParams
 from simcore.stats.linalg import correlate_shocks
 
@@ -45,6 +51,12 @@ NEGOTIATION_ROLES = ("reopen", "outcome", "demand", "concession")
 #: :data:`NEGOTIATION_ROLES`. Changing this order changes every run's numbers.
 UNIFORM_ROLES = ("troops", *NEGOTIATION_ROLES)
 N_UNIFORMS = len(UNIFORM_ROLES)
+#: The countries of the inflation drivers, by position on the first axis of
+#: :attr:`BlockDraws.trend_e` and :attr:`BlockDraws.log_variance_e`.
+INFLATION_DRIVERS: tuple[Driver, ...] = ("kr_inflation", "us_inflation")
+#: The components whose log variance moves, by position on the second axis of
+#: :attr:`BlockDraws.log_variance_e`.
+LOG_VARIANCE_ROLES = ("trend", "gap")
 _QMC_DIM_PER_YEAR = N_SHOCKS + N_UNIFORMS + 1
 # Keeps ndtri and chi-square quantiles finite when a quasi-random point sits on 0 or 1.
 _OPEN_UNIT = (2.0**-53, 1.0 - 2.0**-53)
@@ -69,12 +81,24 @@ class BlockDraws:
         U(0, 1) troop-move uniforms.
     negotiation_u : ndarray, shape (horizon, 4, n)
         U(0, 1) negotiation uniforms per year, roles in :data:`NEGOTIATION_ROLES` order.
+    parameter_u : ndarray, shape (4, n), or None
+        U(0, 1) row uniforms of the drivers' tables of draws, drivers in
+        :data:`~simcore.core.types.DRIVERS` order; None when no driver has a table.
+    trend_e : ndarray, shape (2, horizon, n), or None
+        Standard normal trend shocks ζ of Korean, then US inflation; None when no trend
+        moves.
+    log_variance_e : ndarray, shape (2, 2, horizon, n), or None
+        Standard normal log-variance shocks ν per country (Korea, US) and component
+        (:data:`LOG_VARIANCE_ROLES`: trend, gap); None without stochastic volatility.
     """
 
     g: np.ndarray
     w: np.ndarray | None
     troop_u: np.ndarray
     negotiation_u: np.ndarray
+    parameter_u: np.ndarray | None = None
+    trend_e: np.ndarray | None = None
+    log_variance_e: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -88,13 +112,15 @@ class BlockDraws:
 
 
 def draw_block(params: ModelParams, *, seed: int, block: int, n: int) -> BlockDraws:
-    """Draw the random inputs of block ``block``.
+    """Draw the random inputs of block ``block``: :func:`correlate_inputs` of
+    :func:`draw_inputs`.
 
     Parameters
     ----------
     params : ModelParams
-        Reads ``sampler``, ``horizon``, ``dof`` (None draws no ``w``) and
-        ``correlation_factor``.
+        Reads ``sampler``, ``horizon``, ``dof`` (None draws no ``w``),
+        ``correlation_factor`` and which further inputs the drivers read (tables of draws,
+        a moving trend, stochastic volatility).
     seed : int
         The run's seed (or recorded entropy).
     block : int
@@ -107,6 +133,28 @@ def draw_block(params: ModelParams, *, seed: int, block: int, n: int) -> BlockDr
     -------
     BlockDraws
     """
+    return correlate_inputs(params, draw_inputs(params, seed=seed, block=block, n=n))
+
+
+@dataclass(frozen=True)
+class BlockInputs:
+    """A block's independent random inputs before the shocks are correlated: what a
+    sampler draws and the further inputs of MODEL.md §2b (each None when not drawn)."""
+
+    raw: RawDraws
+    parameter_u: np.ndarray | None
+    trend_e: np.ndarray | None
+    log_variance_e: np.ndarray | None
+
+
+def draw_inputs(params: ModelParams, *, seed: int, block: int, n: int,
+                every_kind: bool = False) -> BlockInputs:
+    """The independent inputs of block ``block`` (see :func:`draw_block`).
+
+    ``every_kind`` also draws the further inputs the scenario does not read, so that one
+    draw serves several parameter sets with the same sampler, horizon and shock law (a
+    backtest simulating each origin's calibration from the same random numbers).
+    """
     if not 0 < n <= BLOCK_SIZE:
         raise ValueError(f"a block holds 1 to {BLOCK_SIZE} samples (asked for {n})")
     try:
@@ -115,15 +163,47 @@ def draw_block(params: ModelParams, *, seed: int, block: int, n: int) -> BlockDr
         raise ValueError(
             f"unknown sampler {params.sampler!r} (samplers: {', '.join(SAMPLERS)})"
         ) from None
-    normals, uniforms, w = sampler(seed=seed, block=block, n=n, horizon=params.horizon,
-                                   dof=params.dof)
+    raw = sampler(seed=seed, block=block, n=n, horizon=params.horizon, dof=params.dof)
+    rows_seq, trend_seq, log_variance_seq = _block_stream(seed, block).spawn(6)[3:]
+    countries = len(INFLATION_DRIVERS)
+    return BlockInputs(
+        raw=raw,
+        parameter_u=(_block_prefix(np.random.default_rng(rows_seq).random, (N_SHOCKS,), n)
+                     if every_kind or params.uses_parameter_draws else None),
+        trend_e=(_block_prefix(np.random.default_rng(trend_seq).standard_normal,
+                               (countries, params.horizon), n)
+                 if every_kind or params.uses_trend_shocks else None),
+        log_variance_e=(
+            _block_prefix(np.random.default_rng(log_variance_seq).standard_normal,
+                          (countries, len(LOG_VARIANCE_ROLES), params.horizon), n)
+            if every_kind or params.uses_log_variance_shocks else None),
+    )
+
+
+def correlate_inputs(params: ModelParams, inputs: BlockInputs) -> BlockDraws:
+    """The engine's draws from a block's independent inputs: the shocks correlated by
+    ``params.correlation_factor``, the rest grouped as the model reads them."""
+    normals, uniforms, w = inputs.raw
+    if normals.shape[1] != params.horizon or (w is None) != (params.dof is None):
+        raise ValueError("the inputs were drawn for another horizon or shock law")
     # UNIFORM_ROLES is the troop move, then NEGOTIATION_ROLES: both groups stay views.
     return BlockDraws(
         g=correlate_shocks(normals, params.correlation_factor),
         w=w,
         troop_u=uniforms[:, 0, :],
         negotiation_u=uniforms[:, 1:, :],
+        parameter_u=inputs.parameter_u,
+        trend_e=inputs.trend_e,
+        log_variance_e=inputs.log_variance_e,
     )
+
+
+def _block_prefix(draw: Callable[[tuple[int, ...]], np.ndarray], shape: tuple[int, ...],
+                  n: int) -> np.ndarray:
+    """A full block of ``shape + (BLOCK_SIZE,)`` draws, then its first ``n`` samples: a short
+    last block equals the start of a full one."""
+    values = draw((*shape, BLOCK_SIZE))
+    return values if n == BLOCK_SIZE else np.ascontiguousarray(values[..., :n])
 
 
 class RawDraws(NamedTuple):

@@ -13,14 +13,28 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from simcore.analysis.backtest import CoverageRow
+from simcore.analysis.backtest import (
+    BERKOWITZ_LEVEL,
+    CRPS_RATIO_LIMIT,
+    DEFAULT_METHOD,
+    PIT_BAND_SDS,
+    CoverageRow,
+    Method,
+    Verdict,
+    describe_check,
+)
 from simcore.analysis.negotiation_backtest import CENTRAL_80, NegotiationBacktest
 from simcore.report.formats import Column, Number, TextTable, whole
 
-#: How the backtest's numbers were made, said under its driver table.
-CAVEAT = ("Simulations use point estimates of the parameters (intervals run narrow) and "
-          "today's revised data, not what was known at the time. Wilson 95% intervals on "
-          "n_eff = ceil(n / lead): overlapping horizons are dependent.")
+#: How the backtest's numbers were made, said under its driver table, by method.
+CAVEAT: dict[Method, str] = {
+    "posterior": "Simulations draw each path's parameters from the calibration's posterior at "
+                 "each origin (the shipped default's method)",
+    "plug-in": "Simulations use the 0.2 method: point estimates of the parameters (intervals "
+               "run narrow), beta = 1",
+}
+DATA_CAVEAT = ("; today's revised data, not what was known at the time. Wilson 95% intervals "
+               "on n_eff = ceil(n / lead): overlapping horizons are dependent.")
 
 
 def coverage_tables(rows: Sequence[CoverageRow]) -> list[TextTable]:
@@ -52,10 +66,11 @@ def coverage_tables(rows: Sequence[CoverageRow]) -> list[TextTable]:
     )]
 
 
-def driver_tables(rows: Sequence[CoverageRow]) -> list[TextTable]:
+def driver_tables(rows: Sequence[CoverageRow], *, method: Method = DEFAULT_METHOD
+                  ) -> list[TextTable]:
     """One table, what ``smasim backtest`` prints: per driver, lead and interval, the hits,
     the rate with its Wilson interval, the PIT's mean and spread, and the CRPS beside the
-    no-change forecast's."""
+    no-change forecast's; its caption says how ``method`` simulated."""
     body = [
         [r.driver, whole(r.lead), _percent(r.level), f"{r.hits} of {r.n}", _percent(r.rate),
          Number(f"{100 * r.rate_lower:.0f}–{100 * r.rate_upper:.0f}%", 100 * r.rate_lower,
@@ -71,13 +86,39 @@ def driver_tables(rows: Sequence[CoverageRow]) -> list[TextTable]:
                 "mean PIT", "sd PIT", "CRPS", "CRPS no-change"],
         rows=body,
         caption="A calibrated model: rate near the interval level, mean PIT 0.5, sd PIT 0.29. "
-        + CAVEAT,
+        + CAVEAT[method] + DATA_CAVEAT,
         columns=(Column("driver"), Column("lead", "years"), Column("interval", "%"),
                  Column("held"), Column("rate", "%"),
                  Column("Wilson 95%", "%", statistic="lower", high="upper"), Column("n_eff"),
                  Column("mean PIT"), Column("sd PIT"), Column("CRPS"),
                  Column("CRPS no-change")),
         sheet="driver backtest",
+    )]
+
+
+def verdict_tables(verdicts: Sequence[Verdict]) -> list[TextTable]:
+    """One table of the acceptance rule (:func:`simcore.analysis.backtest.acceptance`): per
+    driver its verdict, origins, Berkowitz p-value and CRPS ratio, then each failed check
+    in words on a line of its own."""
+    body: list[list[str]] = []
+    for v in verdicts:
+        verdict = "too few origins" if v.passed is None else "PASS" if v.passed else "FAIL"
+        failed = [describe_check(c) for c in v.failed] or ["—"]
+        body.append([v.driver, verdict, whole(v.origins), _fixed(v.berkowitz_p, 3),
+                     _fixed(v.crps_ratio, 3), failed[0]])
+        body += [["", "", "", "", "", line] for line in failed[1:]]
+    return [TextTable(
+        title="Acceptance rule per driver (docs/spec/METHODS.md §C)",
+        header=["driver", "verdict", "origins", "Berkowitz p", "CRPS / 0.2", "failed checks"],
+        rows=body,
+        caption=f"PASS needs: at leads 1-2 the Wilson 95% interval of every hit rate contains "
+        f"its level; Berkowitz (2001) p >= {BERKOWITZ_LEVEL:g} at lead 1; mean PIT within "
+        f"{PIT_BAND_SDS:g} null sds of 0.5 at every lead; CRPS below no-change at every lead "
+        f"and, averaged over leads, at most {CRPS_RATIO_LIMIT:g} x the 0.2 method's (plug-in "
+        "point estimates).",
+        columns=(Column("driver"), Column("verdict"), Column("origins"), Column("Berkowitz p"),
+                 Column("CRPS / 0.2"), Column("failed checks")),
+        sheet="verdicts",
     )]
 
 

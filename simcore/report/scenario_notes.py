@@ -125,9 +125,15 @@ def _inline(value: Any, digits: int = 6) -> str:
 
 
 def _composite(value: Any) -> bool:
-    """A table, a matrix or a list of tables: too big for a cell of a summary."""
+    """A table, a matrix, a list of tables or a table of draws (MODEL.md §2a: more than
+    :data:`_DRAWS` numbers): too big for a cell of a summary."""
     return isinstance(value, dict) or (
-        isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value))
+        isinstance(value, list)
+        and (len(value) > _DRAWS or any(isinstance(v, (dict, list)) for v in value)))
+
+
+#: A list longer than this is a table of draws, not a setting to spell out.
+_DRAWS = 16
 
 
 @dataclass(frozen=True)

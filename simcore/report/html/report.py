@@ -509,8 +509,9 @@ def _backtest(path: Path) -> Section:
     rows = read_coverage(path)
     body = paragraph(
         "How the model's driver forecasts fared against history: from each past year, the "
-        "drivers were calibrated on the data known then and simulated forward. The "
-        f"simulations use point estimates of the parameters (intervals run narrow), from "
+        "drivers were calibrated on the data known then and simulated forward, each path "
+        "with parameters drawn from that calibration's posterior (smasim backtest's default; "
+        "a file written with --method plug-in used 0.2's point estimates), from "
         f"{path.name}."
     ) + "".join(_tables_html(coverage_tables(rows)))
     negotiations = read_negotiation_backtest(path)
