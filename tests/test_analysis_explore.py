@@ -31,7 +31,7 @@ from simcore.io.provenance import file_info
 from simcore.io.reader import read_samples
 from simcore.model.engine import simulate
 from simcore.run.runner import StorageOptions, run_scenarios
-from tests.conftest import BASELINE, deep_update
+from tests.conftest import BASELINE, SCALAR_BASELINE, deep_update
 
 DEMAND_P = "negotiation.outcomes[1].probability"
 MEAN_S = "negotiation.outcomes[1].concession.mean"
@@ -46,9 +46,10 @@ POINTS = 64
 
 
 def closed_form_config(folder: Path) -> Path:
-    """Volatilities 0, no rounding, no reopening; the agreement ends in 2030, so one
-    negotiation in 2031, status quo or a demand of D with a Beta concession."""
-    data = tomllib.loads(BASELINE.read_text())
+    """From the 0.2 baseline (every driver parameter a number): volatilities 0, no rounding,
+    no reopening; the agreement ends in 2030, so one negotiation in 2031, status quo or a
+    demand of D with a Beta concession."""
+    data = tomllib.loads(SCALAR_BASELINE.read_text())
     changes: dict[str, Any] = {
         "run": {"name": "closed", "seed": SEED, "samples": PATHS},
         "inflation": {"kr": {"volatility": 0.0}, "us": {"volatility": 0.0}},
