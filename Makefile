@@ -11,7 +11,7 @@ LOCK := requirements-lock.txt
 PIP_VERSION := 26.3
 UV_VERSION := 0.13.10
 
-.PHONY: run test test-fast bench bench-full portable lint lock lock-upgrade clean
+.PHONY: run screenshot test test-fast bench bench-full portable lint lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ run: $(STAMP)
 	@echo "Next: $(BIN)/smasim summary outputs/batch.h5 --detail            # every table, with errors"
 	@echo "      $(BIN)/smasim compare outputs/batch.h5 --scenario baseline --scenario lapse  # B - A"
 	@echo "      $(BIN)/smasim plot outputs/batch.h5 -o outputs/fan.png --overwrite  # fan chart"
+
+## The README's picture of the report's first page (docs/report-page-1.png), from `make run`'s
+## report, printed on A4 by headless Chromium (needs chromium and poppler-utils).
+screenshot: run
+	$(BIN)/python docs/report_page_1.py outputs/report.html docs/report-page-1.png
 
 ## The whole test suite (slow statistical tests and simcore's doctests included), then the
 ## type checker and lint.

@@ -62,6 +62,11 @@ _KIND_NAMES = {"fan": "fan chart", "cdf": "S-curve", "hist": "histogram"}
 @real_option
 @click.option("--overlay", is_flag=True, help="Fan chart: all scenarios in one panel.")
 @click.option(
+    "--title",
+    default=None,
+    help="The figure's title [default: what it shows, the scenarios and the file].",
+)
+@click.option(
     "-o",
     "--output",
     required=True,
@@ -79,6 +84,7 @@ def plot_command(
     years: str | None,
     real: bool,
     overlay: bool,
+    title: str | None,
     output: Path,
     overwrite: bool,
 ) -> None:
@@ -98,11 +104,13 @@ def plot_command(
             else f"--kind {kind} needs a result FILE"
         )
     # matplotlib is imported only by this command: it would add ~0.5 s to every other one.
-    from simcore.report.figure import check_output, save_figure
+    from simcore.report.figure import check_output, save_figure, wrapped_title
 
     check_output(output)
     refuse_existing(output, overwrite)  # before the work of drawing, not after
     figure = _draw(kind, file, variables, scenarios, years, real, overlay)
+    if title is not None:
+        wrapped_title(figure, title)
     click.echo(f"Wrote {save_figure(figure, output, overwrite=overwrite)}")
 
 

@@ -39,6 +39,13 @@ HTML_SUFFIXES = (".html", ".htm")
     help="A file written by `smasim backtest -o`: adds the forecast interval coverage.",
 )
 @click.option(
+    "--notes",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A TOML file with a [report] table (title, question, bottom_line): your words for "
+    "the first page, before those of the first scenario's [report] table.",
+)
+@click.option(
     "--discover",
     "discovery",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -52,18 +59,22 @@ def report_command(
     output: Path,
     sensitivity: Path | None,
     backtest: Path | None,
+    notes: Path | None,
     discovery: Path | None,
     overwrite: bool,
 ) -> None:
     """Write one HTML report of result FILES for readers who never open Python.
 
-    It holds key findings in words, the headline P50 and P80 with their errors (ROK
-    contribution, total stationing cost, ROK share), the question each scenario answers,
-    fan charts and S-curves, negotiation outcomes, paired differences against the first
-    scenario, budgets by year, an appendix of how the configurations differ, and how the
-    numbers were made (seed, paths, versions, config hashes, how to rerun). Every number equals what
-    `smasim summary`, `compare` and `budget` print. The file loads nothing from anywhere
-    (figures are inline SVG), reads offline and prints on A4.
+    Its first page answers: the question, the bottom line in plain sentences built from
+    the numbers, the fan chart of the ROK contribution for every scenario and five numbers
+    for the first scenario (the central one) and the one that differs most. Then each
+    scenario's question and its median and P80 by year (ROK contribution, cost of
+    stationing, ROK share), S-curves, negotiation outcomes, differences from the first
+    scenario, budgets by year, and the appendices: every number with its Monte Carlo error
+    as `smasim summary`, `compare` and `budget` print it, how the configurations differ, and
+    how the numbers were made (seed, paths, versions, config hashes, how to rerun). The
+    file loads nothing from anywhere (figures are inline SVG), reads offline and prints on
+    A4.
     """
     if output.suffix.lower() not in HTML_SUFFIXES:
         raise SmasimInputError(
@@ -73,6 +84,7 @@ def report_command(
     # matplotlib and the figures are imported only by the commands that draw.
     from simcore.report.html.report import build_report
 
-    page = build_report(files, sensitivity=sensitivity, backtest=backtest, discovery=discovery)
+    page = build_report(files, sensitivity=sensitivity, backtest=backtest, notes=notes,
+                        discovery=discovery)
     write_text(output, page, overwrite=overwrite)
     click.echo(f"Wrote {output} ({human_bytes(len(page.encode()))})")

@@ -151,16 +151,20 @@ def sensitivity_figure(kind: str, file: Path, variables: tuple[str, ...], years:
     """``smasim plot --kind shapley|tornado FILE``: a figure of a sensitivity file, drawn."""
     from simcore.analysis.sensitivity_file import read_sensitivity
     from simcore.report import sensitivity_plots
-    from simcore.report.sensitivity_panels import shapley_panels, tornado_selection
+    from simcore.report.sensitivity_panels import drawn_groups, shapley_panels, tornado_selection
 
     dataset = read_sensitivity(file)
     name = dataset.attrs.get("scenario_names", "")
     if kind == "shapley":
+        panels, groups, _ = drawn_groups(shapley_panels(dataset, variables),
+                                         [str(g) for g in dataset["group"].values])
         return sensitivity_plots.shapley_chart(
-            shapley_panels(dataset, variables), [str(g) for g in dataset["group"].values],
-            title=f"{file.name}: {name}, shares of variance by group of inputs (Shapley)",
+            panels, groups,
+            title=f"{name}: what drives each year's variance (Shapley shares by group "
+            f"of inputs) — {file.name}",
         )
     correlations, label = tornado_selection(dataset, variables, years)
     return sensitivity_plots.tornado_chart(
-        correlations, title=f"{file.name}: {name}, rank correlations", label=label,
+        correlations, title=f"{name}: rank correlation of each input with the "
+        f"output — {file.name}", label=label,
     )

@@ -83,7 +83,7 @@ def response_figure(file: Path, variables: tuple[str, ...], years: str | None, r
     when = f" in {curves.year}" if curves.year is not None else ""
     return sensitivity_plots.response_chart(
         curves.swept, curves.estimate, curves.lower, curves.upper,
-        title=f"{file.name}: {curves.item.name}{when} against {curves.key}",
+        title=f"{file.name}: {curves.item.description}{when} against {curves.key}",
         xlabel=curves.key, ylabel=axis_label(curves.item), scale=curves.item.spec.display_scale,
         levels=curves.levels,
     )

@@ -357,6 +357,18 @@ def test_plot_kinds_draw_the_sensitivity_file(fx_only: Path, tmp_path: Path) -> 
                                           "-o", str(image)])
         assert result.exit_code == 0, result.output
         assert image.stat().st_size > 10_000
+    # Groups in words, and only those with a share: here the exchange rate alone.
+    image = tmp_path / "shapley.svg"
+    result = CliRunner().invoke(cli, ["plot", "--kind", "shapley", str(out), "--var",
+                                      "contribution_usd", "--title", "What moves it",
+                                      "-o", str(image)])
+    assert result.exit_code == 0, result.output
+    svg = image.read_text()
+    assert "the exchange rate" in svg and "What moves it" in svg
+    assert not any(words in svg for words in ("Korean inflation", "troop cuts",
+                                              "the negotiations"))
+    assert not any(f">{group}<" in svg for group in GROUPS)
+    assert "ROK SMA contribution, nominal [USD bn]" in svg
     bad = CliRunner().invoke(cli, ["plot", "--kind", "tornado", str(out), "--years", "2040",
                                    "-o", str(tmp_path / "b.png")])
     assert bad.exit_code == 2 and "--years" in bad.output

@@ -86,6 +86,7 @@ def test_the_wheel_holds_the_library_its_data_and_nothing_at_the_top_level(
     for draws in shipped_draws_files():
         assert f"simcore/configs/{draws}" in names
     assert "simcore/py.typed" in names and "simcore/cli/main.py" in names
+    assert "simcore/report/html/controls.js" in names  # the report's script
     assert f"smasim-{VERSION}.dist-info/licenses/LICENSE" in names
     metadata = zipfile.ZipFile(wheel).read(f"smasim-{VERSION}.dist-info/METADATA").decode()
     assert "License-Expression: Apache-2.0" in metadata
@@ -123,6 +124,7 @@ def test_a_session_from_an_empty_folder(environment: Path, tmp_path: Path) -> No
     assert report.stdout.startswith("Wrote report.html")
     page = (folder / "report.html").read_text()
     assert "<dt>baseline</dt><dd>Baseline: what will South Korea pay" in page
+    assert 'id="reweighting-data"' in page and "function weightedColumn" in page
 
     # Copies to edit, byte for byte, then a copy runs as any file.
     init = smasim("init")

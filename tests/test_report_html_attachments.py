@@ -58,7 +58,12 @@ def test_sensitivity_rows_and_table(analysis: tuple[SensitivityResult, Path]) ->
     assert (first.variable, first.year) == ("contribution_krw", 2026)
     assert first.as_record()["shapley"] is None  # the known 2026 amount has no variance
     (table,) = variance_share_tables(rows)
-    assert table.header == ["year", *result.groups]
+    assert table.header == ["year", "Korean inflation", "US inflation", "the exchange rate",
+                            "the ROK defense budget", "heavy tails of the shocks", "troop cuts",
+                            "the negotiations", "the inflation trends",
+                            "the drivers' uncertain parameters"]
+    assert table.title == ("ROK SMA contribution, nominal [KRW tn]: share of each year's "
+                           "variance by group of inputs [%]")
     assert table.rows[0] == ["2026", *[NO_VARIANCE] * len(result.groups)]
     fx = result.groups.index("fx")
     share, error = result.shapley[0, 1, fx], result.shapley_se[0, 1, fx]

@@ -12,6 +12,7 @@ import io
 import json
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,8 @@ CHROMIUM_ARGS = (
 )
 #: Width of the screenshot checked for content, in CSS pixels.
 SCREEN_WIDTH = 1280
+#: Most A4 pages of the shipped batch's report with a sensitivity and a backtest file.
+PAGES = 18
 _PDF_PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
 
 
@@ -89,10 +92,14 @@ class Rendered:
         pixels = imread(io.BytesIO(self.page.screenshot(full_page=True)), format="png")
         return float(np.var(pixels[..., :3].mean(axis=2)))
 
+    def pdf(self) -> bytes:
+        """The page printed to PDF on A4 (as a reader's "Print" would)."""
+        return bytes(self.page.pdf(format="A4", print_background=True,
+                                   prefer_css_page_size=True))
+
     def pdf_pages(self) -> int:
-        """Pages of the page printed to PDF on A4 (as a reader's "Print" would)."""
-        pdf = self.page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
-        return len(_PDF_PAGE.findall(pdf))
+        """Pages of the page printed to PDF on A4."""
+        return len(_PDF_PAGE.findall(self.pdf()))
 
 
 def render(browser: Any, path: Path) -> Rendered:
@@ -155,6 +162,18 @@ def test_an_external_request_is_caught(browser: Any, tmp_path: Path) -> None:
     assert rendered.errors  # the blocked image is reported on the console
 
 
+def pdf_page_text(pdf: bytes, page: int, folder: Path) -> str:
+    """The text of one page of a PDF (``pdftotext`` of poppler; skips without it), with
+    runs of white space as one space."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = folder / "printed.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    return " ".join(text.split())
+
+
 @pytest.mark.slow
 def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
                                      analysis: tuple[Any, Path]) -> None:
@@ -163,7 +182,7 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
     from simcore.cli.main import cli
 
     from simcore.report.html.report import build_report
-    from tests.test_report_html import SHIPPED, shipped_batch
+    from tests.test_report_html import SHIPPED, json_year, shipped_batch
     from tests.test_report_html_attachments import backtest_file
 
     batch = shipped_batch(tmp_path)
@@ -174,17 +193,41 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
     path = tmp_path / "report.html"
     path.write_text(page, encoding="utf-8")
     rendered = render(browser, path)
-    # Fan chart, S-curve, budget figure; every section printed, at most 12 A4 pages.
-    check_page(rendered, figures=3, max_pages=12)
+    # Fan chart, S-curve, budget figure, Shapley chart, tornado; every section printed.
+    check_page(rendered, figures=5, max_pages=PAGES)
+    # The first printed page answers: the bottom line, the chart and the table of numbers.
+    first = pdf_page_text(rendered.pdf(), 1, tmp_path)
+    bottom = rendered.page.inner_text("#bottom-line .bottom-line")
+    assert " ".join(bottom.split()) in first
+    assert "Simulation precision:" in first
+    chart = rendered.page.eval_on_selector_all(
+        "#fan svg text", "els => els.map(e => e.textContent)")
+    assert {"baseline", "us-demand-2027", "median", "USD bn"} <= set(chart)
+    assert "ROK SMA contribution, nominal: median and ranges by year" in first
+    # ... and the chart is drawn there (its text stays text in the printed SVG).
+    for drawn in (*SHIPPED, "USD bn", "90% of paths (P5–P95)", "half of paths (P25–P75)"):
+        assert drawn in first, drawn
+    caption = rendered.page.inner_text("#bottom-line table caption")
+    assert caption.startswith("South Korea's SMA payments: baseline and ") and caption in first
+    table = rendered.page.eval_on_selector_all(
+        "#bottom-line table tbody :is(th, td)", "els => els.map(e => e.innerText)")
+    assert len(table) == 15
+    for cell in table:
+        assert " ".join(cell.split()) in first
+    # No reading table shows a ±; the appendix does.
+    reading = rendered.page.eval_on_selector_all(
+        "section:not(#errors):not(#backtest) table", "els => els.map(e => e.innerText)")
+    assert reading and not any("±" in t for t in reading)
+    assert "±" in rendered.page.inner_text("#errors")
 
     result = CliRunner().invoke(cli, ["summary", str(batch), "--var", "contribution_usd",
                                       "--var", "cum_contribution_usd", "--var",
                                       "total_cost_usd", "--var", "rok_share", "--percentiles",
                                       "50,80", "--format", "json"])
-    records = {(r["scenario"], r["variable"], r["year"]): r
+    records = {(r["scenario"], r["variable"], json_year(r["year"])): r
                for r in json.loads(result.output)["records"]}
     shown = rendered.page.eval_on_selector_all(
-        "#headline tbody td[data-value]", "els => els.map(e => Number(e.dataset.value))")
+        "#scenarios tbody td[data-value]", "els => els.map(e => Number(e.dataset.value))")
     # Row by row: each year's contribution, total cost and ROK share; then the total.
     years = range(2026, 2032)
     expected = [
@@ -192,7 +235,108 @@ def test_report_of_the_shipped_batch(browser: Any, tmp_path: Path,
         for scenario in SHIPPED
         for variable, year in [*((v, y) for y in years
                                  for v in ("contribution_usd", "total_cost_usd", "rok_share")),
-                               ("cum_contribution_usd", "horizon")]
+                               ("cum_contribution_usd", None)]
         for q in ("p50", "p80")
     ]
     assert shown == expected
+
+
+def _numbers_from_path(d: str) -> list[float]:
+    """The y coordinates of an SVG path of M/L commands."""
+    values = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", d)]
+    return values[1::2]
+
+
+@pytest.mark.slow
+def test_controls_recompute_the_first_page_as_reweight_does(browser: Any,
+                                                          tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from simcore.cli.main import cli
+
+    from simcore.core.variables import VARIABLES
+    from simcore.report.html.report import build_report
+    from simcore.report.reading import reading
+    from tests.test_report_html import json_year, shipped_batch
+
+    batch = shipped_batch(tmp_path)
+    path = tmp_path / "report.html"
+    path.write_text(build_report([batch]), encoding="utf-8")
+    rendered = render(browser, path)
+    page = rendered.page
+    assert page.is_visible("#controls")  # the script shows them
+    data = json.loads(page.text_content("#reweighting-data"))
+    (baseline,) = [k for k, s in enumerate(data["scenarios"]) if s["label"] == "baseline"]
+    fieldset = f'#controls fieldset[data-scenario="{baseline}"]'
+    median = "#fan-baseline-median path"
+
+    def spans() -> list[str]:
+        return list(page.eval_on_selector_all("[data-live]",
+                                              "els => els.map(e => e.textContent)"))
+
+    def move(outcome: int, value: str) -> str:
+        box = page.locator(f'{fieldset} [data-outcome="{outcome}"]')
+        box.fill(value)
+        box.dispatch_event("change")
+        return str(page.inner_text(f"{fieldset} .status"))
+
+    printed, drawn = spans(), page.get_attribute(median, "d")
+    assert page.inner_text(f"{fieldset} .status").startswith("As configured")
+
+    # Demand at 50%, the other outcomes rescaled: what smasim reweight --renormalize gives.
+    status = move(1, "0.5")
+    assert status.startswith("Re-weighted: effective sample size ")
+    assert "--set negotiation.outcomes.demand.probability=0.5" in status
+    result = CliRunner().invoke(cli, [
+        "reweight", str(batch), "--scenario", "baseline", "--set",
+        "negotiation.outcomes.demand.probability=0.5", "--renormalize",
+        "--var", "contribution_usd", "--var", "contribution_krw", "--var",
+        "cum_contribution_usd", "--var", "rok_share", "--percentiles", "5,25,50,75,80,95",
+        "--format", "json"])
+    assert result.exit_code == 0, result.output
+    records = {(r["variable"], json_year(r["year"])): r
+               for r in json.loads(result.stdout)["records"]}
+    now = spans()
+    moved = 0
+    for k, number in enumerate(data["live"]):
+        variable, year = number["column"].split("|")
+        key = f"p{number['level']:g}"
+        if number["minus"] is not None:  # another scenario's total minus the baseline's
+            own = records[variable, None]
+            expected = reading(number["value"] - own[key], VARIABLES[variable],
+                               lower=number["lower"] - own[f"{key}_upper"],
+                               upper=number["upper"] - own[f"{key}_lower"],
+                               like=own[key]).text
+        elif number["scenario"] == "baseline":
+            record = records[variable, int(year) if year else None]
+            expected = reading(record[key], VARIABLES[variable], lower=record[f"{key}_lower"],
+                               upper=record[f"{key}_upper"]).text
+        else:
+            expected = printed[k]
+        assert now[k] == expected, (k, number)
+        moved += now[k] != printed[k]
+    assert moved >= 5
+    # The fan's median is redrawn through the re-weighted medians.
+    fan = next(s for s in data["scenarios"] if s["label"] == "baseline")["fan"]
+    heights = _numbers_from_path(str(page.get_attribute(median, "d")))
+    values = [(y - fan["y"][0]) / fan["y"][1] for y in heights]
+    np.testing.assert_allclose(values, [records["contribution_usd", year]["p50"]
+                                        for year in fan["years"]], rtol=1e-6)
+
+    # Everything on lapse: too few effective paths; the page keeps the printed numbers, and
+    # smasim reweight refuses the same probabilities.
+    status = move(2, "1")
+    assert status.startswith("Too few effective paths") and "below the floor of 1,000" in status
+    assert spans() == printed and page.get_attribute(median, "d") == drawn
+    result = CliRunner().invoke(cli, [
+        "reweight", str(batch), "--scenario", "baseline", "--set",
+        "negotiation.outcomes.lapse.probability=1", "--renormalize"])
+    assert result.exit_code == 2 and "below the floor of 1,000" in result.output
+
+    # Back to the configured probabilities: exactly the printed page.
+    move(1, "0.5")
+    page.click("#controls-reset")
+    assert spans() == printed and page.get_attribute(median, "d") == drawn
+    assert page.inner_text(f"{fieldset} .status").startswith("As configured")
+    assert rendered.errors == [] and rendered.requests == [rendered.url]
+    # Every one of 4 x 4,000 paths in 8-byte floats: the largest the page gets (PAGE_PATHS).
+    assert len(path.read_bytes()) < 2_000_000

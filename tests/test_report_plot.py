@@ -61,7 +61,10 @@ def test_svg_is_xml_with_the_title(batch: Path, tmp_path: Path) -> None:
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert 10_000 < out.stat().st_size < 2_000_000
     text = out.read_text()
-    assert "rok_share [%]" in text and "total_cost_usd [USD bn]" in text
+    # Variables in words, with their units.
+    assert "ROK share of the total stationing cost [%]" in text
+    assert "total cost of stationing, nominal [USD bn]" in text
+    assert "rok_share" not in text and "total_cost_usd" not in text
 
 
 def test_fan_chart_draws_the_summary_percentiles(batch: Path, tmp_path: Path) -> None:
@@ -81,11 +84,40 @@ def test_fan_chart_draws_the_summary_percentiles(batch: Path, tmp_path: Path) ->
         vertices = outer.get_paths()[0].vertices
         assert set(expected[0]) <= set(vertices[:, 1]) and set(expected[4]) <= set(vertices[:, 1])
         assert set(expected[1]) <= set(inner.get_paths()[0].vertices[:, 1])
-        assert ax.get_title() == f"{scenario}: total_cost_usd [USD bn]"
+        assert ax.get_title() == f"{scenario}: total cost of stationing, nominal [USD bn]"
         # Values stay in USD; the ticks read in billions.
         label = ax.yaxis.get_major_formatter()(5.5e9, 0)
         assert label == "5.5"
     assert figure.get_suptitle() == f"baseline, drawdown — fan chart — {batch}"
+
+
+def test_title_option_replaces_the_title(batch: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fan.svg"
+    code, output = plot(str(batch), "--title", "What Korea pays & why", "-o", str(out))
+    assert code == 0, output
+    text = out.read_text()
+    assert "What Korea pays &amp; why" in text and "fan chart" not in text
+
+
+def test_small_multiples_fan_chart_for_a_printed_page(batch: Path) -> None:
+    selection = select(batch, variables=["contribution_usd"])
+    (panel,) = fan_panels(selection)
+    figure = plots.fan_small_multiples(selection.years, panel, title="t", unit="USD bn")
+    axes = figure.axes
+    assert len(axes) == 2 and figure.get_figwidth() == plots.SMALL_MULTIPLES_WIDTH
+    # One scale for every scenario, from 0; grey bands and a black median (black and white).
+    assert axes[0].get_ylim() == axes[1].get_ylim() and axes[0].get_ylim()[0] == 0
+    for ax, scenario in zip(axes, ("baseline", "drawdown"), strict=True):
+        outer, inner = ax.collections
+        (median,) = ax.get_lines()
+        assert (outer.get_gid(), inner.get_gid(), median.get_gid()) == (
+            f"{scenario} outer", f"{scenario} inner", f"{scenario} median")
+        np.testing.assert_array_equal(median.get_ydata(), panel.series[scenario][2])
+        assert median.get_color() == "black"
+        greys = [c.get_facecolor()[0][:3] for c in (outer, inner)]
+        assert all(len(set(np.round(g, 6))) == 1 for g in greys) and greys[0][0] > greys[1][0]
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == [
+        "90% of paths (P5–P95)", "half of paths (P25–P75)", "median"]
 
 
 def test_s_curve_marks_equal_the_summary(batch: Path, tmp_path: Path) -> None:
@@ -103,8 +135,9 @@ def test_s_curve_marks_equal_the_summary(batch: Path, tmp_path: Path) -> None:
         curve = next(line for line in ax.get_lines() if line.get_label() == "drawdown")
         assert np.all(np.diff(curve.get_xdata()) >= 0)
         np.testing.assert_array_equal(curve.get_ydata(), plots.CDF_LEVELS / 100)
-    assert figure.axes[0].get_title() == "rok_share [%], 2031"
-    assert figure.axes[1].get_title() == "cum_contribution_usd [USD bn], horizon total"
+    assert figure.axes[0].get_title() == "ROK share of the total stationing cost [%], 2031"
+    assert figure.axes[1].get_title() == ("ROK SMA contribution summed over the horizon, "
+                                          "nominal [USD bn], horizon total")
 
 
 def test_horizon_total_of_money_is_the_sum_over_years(batch: Path) -> None:

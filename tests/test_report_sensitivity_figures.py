@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from simcore.report.figure import save_figure
+from simcore.report.sensitivity import drivers_sentence
+from simcore.report.sensitivity_panels import drawn_groups
 from simcore.report.sensitivity_plots import (
     GROUP_HATCHES,
     ShapleyPanel,
@@ -87,6 +89,28 @@ def test_shapley_chart_stacks_to_one_per_year_with_hatches(tmp_path: Path):
     assert hatches == list(GROUP_HATCHES[:3]) and len(set(hatches)) == 3
     assert any(t.get_text() == "no variance" for t in ax.texts)
     assert (tmp_path / "s.png").stat().st_size > 10_000
+
+
+def test_groups_without_a_share_are_left_out_and_named_in_words():
+    shares = np.array([[0.0, 0.9, 0.1, 0.0], [0.0, 0.5, 0.52, -0.02], [np.nan] * 4])
+    panel = ShapleyPanel(label="x", years=[2026, 2027, 2028], shares=shares)
+    (cut,), groups, dropped = drawn_groups([panel], ["tail", "fx", "negotiation", "troops"])
+    # Exactly 0 in every year: left out; a small negative estimate is an estimate: kept.
+    assert groups == ["the exchange rate", "the negotiations", "troop cuts"]
+    assert dropped == ["heavy tails of the shocks"]
+    np.testing.assert_array_equal(cut.shares, shares[:, 1:])
+    # A group a file of another version names, unknown here, is shown as it is stored.
+    assert drawn_groups([panel], ["a", "fx", "b", "c"])[1] == ["the exchange rate", "b", "c"]
+
+
+def test_drivers_sentence_groups_the_years_each_group_dominates():
+    shares = np.array([[np.nan, np.nan], [0.93, 0.07], [0.3, 0.75], [0.06, 0.95]])
+    text = drivers_sentence([2026, 2027, 2028, 2029], shares,
+                            ["the exchange rate", "the negotiations"], "the payment")
+    # 2028: 0.75 of 1.05 (the chart's normalization) is 71%.
+    assert text == ("What moves the payment most: nothing in 2026 (it is known: no "
+                    "variance); the exchange rate in 2027 (93% of its variance); the "
+                    "negotiations in 2028–2029 (71–94%).")
 
 
 def test_tornado_puts_the_largest_rho_on_top(tmp_path: Path):

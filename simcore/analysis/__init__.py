@@ -31,6 +31,8 @@ _EXPORTS = {
     "EXPLORE_GROUP": "explore",
     "ExplorePlan": "explore",
     "GROUPS": "sensitivity",
+    "GROUP_WORDS": "sensitivity",
+    "GridPoint": "sweep",
     "HORIZON": "sensitivity",
     "HORIZON_SUFFIX": "sensitivity_file",
     "HistoryCounts": "reweight",

@@ -50,6 +50,19 @@ from simcore.stats.shapley import (
 #: Every group of inputs, in the order results list them.
 GROUPS = ("kr_inflation", "us_inflation", "fx", "defense", "tail", "troops", "negotiation",
           "inflation_trend", "parameters")
+#: Each group in words, for titles, legends and sentences ("what moves the payment most:
+#: the negotiations").
+GROUP_WORDS = {
+    "kr_inflation": "Korean inflation",
+    "us_inflation": "US inflation",
+    "fx": "the exchange rate",
+    "defense": "the ROK defense budget",
+    "tail": "heavy tails of the shocks",
+    "troops": "troop cuts",
+    "negotiation": "the negotiations",
+    "inflation_trend": "the inflation trends",
+    "parameters": "the drivers' uncertain parameters",
+}
 
 
 #: Outer draws ``N_o`` by default: SE ≤ 0.01 on every year of the baseline (METHODS.md §S).

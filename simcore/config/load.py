@@ -28,7 +28,13 @@ from simcore.config.overrides import (
     parse_override,
     resolve_key,
 )
-from simcore.config.schema import Scenario, scenario_from_dict, validate_scenario
+from simcore.config.schema import (
+    ReportNotes,
+    ReportSection,
+    Scenario,
+    scenario_from_dict,
+    validate_scenario,
+)
 from simcore.core.errors import ConfigError
 
 
@@ -77,6 +83,29 @@ def read_toml_text(path: Path, what: str) -> str:
         raise ConfigError(f"{path}: not a text file (TOML must be UTF-8)") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read ({err.strerror})") from None
+
+
+def load_report_notes(path: str | Path) -> ReportSection:
+    """The author's words for a report from a notes file (``smasim report --notes``).
+
+    The file holds one ``[report]`` table with the keys of a scenario's (``title``,
+    ``question``, ``bottom_line``; docs/spec/CONFIG.md).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, unreadable, not TOML, or holds anything else; the message
+        names the file and the key.
+    """
+    text = read_toml_text(Path(path), "a notes TOML file")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    try:
+        return ReportNotes.model_validate(data).report
+    except ValidationError as err:
+        raise ConfigError(f"{path}: {format_validation_error(err, ReportNotes)}") from None
 
 
 def header_comment(text: str) -> str:

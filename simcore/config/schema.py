@@ -664,6 +664,19 @@ class PinsSection(_Section):
     troops: YearTableInt = Field(default_factory=dict)
 
 
+class ReportSection(_Section):
+    """The author's words for ``smasim report`` (CONFIG.md ``[report]``): the model reads
+    none of them, the report puts them on its first page instead of its own."""
+
+    title: str | None = Field(default=None, min_length=1)
+    question: str | None = Field(default=None, min_length=1)
+    bottom_line: str | None = Field(default=None, min_length=1)
+
+
+class ReportNotes(_Section):
+    """A notes file (``smasim report --notes``): one ``[report]`` table, as a scenario's."""
+
+    report: ReportSection
 class ElicitedExpert(_Section):
     """One expert of an elicitation: name, date, pool weight (normalized), a note."""
 
@@ -732,6 +745,7 @@ class Scenario(_Section):
     agreement: AgreementSection
     negotiation: NegotiationSection
     pins: PinsSection = Field(default_factory=PinsSection)
+    report: ReportSection | None = None
     elicitation: ElicitationRecord | None = None
     #: The comment its TOML file opened with (:attr:`comment`); no key of the contract.
     _comment: str = PrivateAttr(default="")

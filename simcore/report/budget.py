@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BUDGET_KINDS", "DEFAULT_VARIABLE", "PAYER_VARIABLE", "Budget", "BudgetYearRow",
            "budget_explanation", "budget_figure", "budget_json", "budget_rows", "budget_tables",
-           "payer_variable"]
+           "budgets_of", "payer_variable"]
 
 #: What the HTML report and ``smasim plot --kind budget`` budget unless told: the
 #: contribution in US dollars, the unit of the US cost beside it.
@@ -194,14 +194,15 @@ def budget_rows(
     return rows
 
 
-def _budgets(rows: Sequence[BudgetYearRow]) -> list[Budget]:
+def budgets_of(rows: Sequence[BudgetYearRow]) -> list[Budget]:
+    """The budgets the rows are years of, one per scenario, in order."""
     return list(dict.fromkeys(row.budget for row in rows))
 
 
 def budget_json(rows: Sequence[BudgetYearRow]) -> str:
     """The contract's JSON: an object whose ``budgets`` lists one object per scenario, in
     order (a list for one scenario too)."""
-    return json_document({"budgets": [budget.as_json() for budget in _budgets(rows)]})
+    return json_document({"budgets": [budget.as_json() for budget in budgets_of(rows)]})
 
 
 def budget_explanation(rows: Sequence[BudgetYearRow]) -> str:
@@ -271,7 +272,7 @@ def budget_tables(rows: Sequence[BudgetYearRow], *, explain: bool = True) -> lis
     ``explain`` (a page showing several tables says it once instead).
     """
     tables = []
-    for budget in _budgets(rows):
+    for budget in budgets_of(rows):
         r = budget.result
         scale = budget.quantity.spec.display_scale
         level = f"P{r.level:g}"
@@ -321,7 +322,7 @@ def budget_figure(
     # matplotlib is imported only when drawing: `smasim budget` does not need it.
     from simcore.report.budget_plot import budget_chart
 
-    budgets = _budgets(budget_rows(path, variable=variable, level=level, years=years,
+    budgets = budgets_of(budget_rows(path, variable=variable, level=level, years=years,
                                    scenarios=scenarios, real=real))
     if len(budgets) != 1:
         raise ParameterError(

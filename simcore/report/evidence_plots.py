@@ -15,11 +15,13 @@ from matplotlib.figure import Figure
 
 from simcore.analysis.backtest import (
     INTERVALS,
+    VARIABLE,
     DriverBacktest,
     StoredBacktest,
     coverage_rows,
 )
 from simcore.core.types import DRIVERS
+from simcore.core.variables import VARIABLES
 from simcore.evidence.history import History
 from simcore.report.figure import panel_grid
 
@@ -95,6 +97,7 @@ def coverage_chart(backtest: DriverBacktest | StoredBacktest) -> Figure:
     figure, axes = _figure(2, len(DRIVERS))
     for d, driver in enumerate(DRIVERS):
         ax = axes[0, d]
+        named = VARIABLES[VARIABLE[driver]].long_name
         mine = [r for r in rows if r.driver == driver]
         for j, level in enumerate(INTERVALS):
             colour = f"C{j}"
@@ -108,7 +111,7 @@ def coverage_chart(backtest: DriverBacktest | StoredBacktest) -> Figure:
             ax.plot(leads, [r.rate for r in curve], marker="o", color=colour,
                     label=f"{100 * level:.0f}% interval")
         ax.set_ylim(0, 1.02)
-        ax.set_title(f"{driver}: coverage (dashed: nominal)", fontsize=9)
+        ax.set_title(f"{named}: coverage (dashed: nominal)", fontsize=9)
         ax.set_xlabel("lead (years)")
         ax.set_ylabel("share of realized values inside")
         if mine:
@@ -118,7 +121,7 @@ def coverage_chart(backtest: DriverBacktest | StoredBacktest) -> Figure:
         if values.size:
             ax.hist(values, bins=PIT_BINS, range=(0, 1), density=True, color="C7")
         ax.axhline(1.0, color="k", ls="--", lw=0.8)
-        ax.set_title(f"{driver}: PIT, all leads (n = {values.size})"
+        ax.set_title(f"{named}: PIT, all leads (n = {values.size})"
                      + ("" if values.size else ": not scored"), fontsize=9)
         ax.set_xlabel("PIT")
         ax.set_ylabel("density (uniform = 1)")

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from simcore.report.figure import display_ticks, panel_grid, wrapped_title
+from simcore.report.figure import canvas, display_ticks, panel_grid, wrapped_title
 from simcore.report.panels import Panel
 from simcore.stats.quantiles import exact_percentiles
 
@@ -54,6 +54,25 @@ def _finish_axes(
     else:
         handles, labels = entries
         ax.legend(handles, labels, fontsize=8, loc=legend)
+
+
+def _fan(ax: Axes, x: np.ndarray, bands: np.ndarray, *,
+         shades: tuple[tuple[str, float], tuple[str, float]], line: str,
+         labels: tuple[str, str, str], gid: str | None = None, marker: str | None = "o") -> None:
+    """The P5–P95 and P25–P75 bands (``shades``: each one's colour and opacity) and the
+    median line of one series (``bands``: the percentiles at
+    :data:`simcore.report.panels.FAN_LEVELS`, shape (5, H)); with ``gid``, the three artists
+    are ``"<gid> outer"``, ``"<gid> inner"`` and ``"<gid> median"``."""
+    p5, p25, p50, p75, p95 = bands
+    (outer_color, outer_alpha), (inner_color, inner_alpha) = shades
+    outer = ax.fill_between(x, p5, p95, color=outer_color, alpha=outer_alpha, linewidth=0,
+                            label=labels[0])
+    inner = ax.fill_between(x, p25, p75, color=inner_color, alpha=inner_alpha, linewidth=0,
+                            label=labels[1])
+    (median,) = ax.plot(x, p50, color=line, marker=marker, markersize=3, label=labels[2])
+    if gid is not None:
+        for artist, part in ((outer, "outer"), (inner, "inner"), (median, "median")):
+            artist.set_gid(f"{gid} {part}")
 
 
 def fan_chart(
@@ -98,14 +117,11 @@ def fan_chart(
                 if used:
                     ax.sharey(used[0])
                 used.append(ax)
-            p5, p25, p50, p75, p95 = panel.series[name]
             fill = 0.12 if overlay else 0.2
-            ax.fill_between(x, p5, p95, color=colors[k], alpha=fill, linewidth=0,
-                            label=f"{name} P5–P95" if overlay else "P5–P95")
-            ax.fill_between(x, p25, p75, color=colors[k], alpha=2 * fill, linewidth=0,
-                            label=f"{name} P25–P75" if overlay else "P25–P75")
-            ax.plot(x, p50, color=colors[k], marker="o", markersize=3,
-                    label=f"{name} median" if overlay else "median")
+            prefix = f"{name} " if overlay else ""
+            _fan(ax, x, panel.series[name], shades=((colors[k], fill), (colors[k], 2 * fill)),
+                 line=colors[k], labels=(f"{prefix}P5–P95", f"{prefix}P25–P75",
+                                         f"{prefix}median"))
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             _finish_axes(
                 ax, title=panel.label if overlay else f"{name}: {panel.label}",
@@ -116,6 +132,77 @@ def fan_chart(
         if not ax.has_data():
             figure.delaxes(ax)
     wrapped_title(figure, title)
+    return figure
+
+
+#: Greys of a small-multiples fan chart: the outer band, the inner band (the median is
+#: black), so that it prints in black and white as it reads on screen.
+FAN_GREYS = ("0.85", "0.62")
+#: Size of a small-multiples fan chart: the width of an A4 page's text, in inches, and the
+#: height of one row of panels.
+SMALL_MULTIPLES_WIDTH = 7.4
+SMALL_MULTIPLES_ROW = 1.55
+
+
+def fan_small_multiples(
+    years: Sequence[int] | np.ndarray,
+    panel: Panel,
+    *,
+    title: str,
+    unit: str,
+    limit: float | None = None,
+) -> Figure:
+    """One variable's fan per scenario, small panels on one scale, sized for a printed page.
+
+    Grey bands (P5–P95 light, P25–P75 darker) and a black median: it reads the same in
+    black and white. The panels share both axes; the y axis starts at 0 and, with
+    ``limit``, ends there (so that bands redrawn higher still fit); one legend.
+
+    Parameters
+    ----------
+    years : sequence of int, shape (H,)
+        Calendar years (x axis).
+    panel : Panel
+        Each series holds the percentiles at :data:`simcore.report.panels.FAN_LEVELS`,
+        shape (5, H), in the file's units; one small panel per series.
+    title : str
+        Figure title (name the variable: the panels' axes show only ``unit``).
+    unit : str
+        The y axis's label, the display unit (``USD bn``).
+    limit : float, optional
+        Top of the y axis, in the file's units [default: matplotlib's].
+
+    Returns
+    -------
+    Figure
+        Each scenario's artists have the gids ``"<scenario> outer"``, ``"<scenario>
+        inner"`` and ``"<scenario> median"`` (the polygons and the line).
+    """
+    names = list(panel.series)
+    columns = min(MAX_COLUMNS, len(names))
+    rows = math.ceil(len(names) / columns)
+    figure = canvas(SMALL_MULTIPLES_WIDTH, SMALL_MULTIPLES_ROW * rows + 0.7)
+    axes = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
+    x = np.asarray(years)
+    for k, name in enumerate(names):
+        ax = axes[k // columns, k % columns]
+        _fan(ax, x, panel.series[name], shades=((FAN_GREYS[0], 1.0), (FAN_GREYS[1], 1.0)),
+             line="black", labels=("90% of paths (P5–P95)", "half of paths (P25–P75)",
+                                   "median"), gid=name, marker=None)
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3, linewidth=0.5)
+        if k % columns == 0:
+            ax.set_ylabel(unit, fontsize=8)
+    display_ticks(axes[0, 0].yaxis, panel.scale)
+    axes[0, 0].set_ylim(0, limit)
+    for ax in axes.flat[len(names):]:
+        figure.delaxes(ax)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8,
+                  frameon=False)
+    figure.suptitle(title, fontsize=10)
     return figure
 
 

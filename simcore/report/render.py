@@ -108,8 +108,10 @@ def title(item: Quantity, scenario: str | None = None) -> str:
 
 
 def axis_label(item: Quantity) -> str:
-    """``contribution_usd [USD bn]``."""
-    return f"{item.name} [{item.display_unit}]"
+    """A variable in words with its display unit, for an axis, a legend or a figure's
+    title: ``ROK SMA contribution, nominal [USD bn]`` (the unit tells apart the long names
+    that two currencies share)."""
+    return f"{item.description} [{item.display_unit}]"
 
 
 def _year_label(year: int | None, per_year: bool) -> str:

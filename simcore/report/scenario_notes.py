@@ -172,7 +172,8 @@ def config_differences(configs: Mapping[str, str], *, digits: int = 6,
     Returns
     -------
     list of ConfigDifference
-        In the order the keys first appear; ``run.name`` (always different) and the
+        In the order the keys first appear; ``run.name`` (always different), the
+        ``[report]`` table (the author's words, not a setting; the report shows them) and the
         ``elicitation`` record (who gave the judgments, not a setting; the report's "Whose
         judgment" section shows it) are left out.
     """
@@ -181,7 +182,7 @@ def config_differences(configs: Mapping[str, str], *, digits: int = 6,
     missing = object()
     differences = []
     for key in keys:
-        if key == "run.name" or key.split(".")[0] == "elicitation":
+        if key == "run.name" or key.split(".")[0] in ("report", "elicitation"):
             continue
         raw = [settings.get(key, missing) for settings in flat.values()]
         shown = [ABSENT if value is missing else _inline(value, digits) for value in raw]

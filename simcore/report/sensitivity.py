@@ -9,7 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from simcore.analysis.sensitivity import (
+    GROUP_WORDS,
     NO_VARIANCE_STATUS,
     NOT_APPLICABLE,
     SensitivityResult,
@@ -19,6 +22,12 @@ from simcore.core.variables import VARIABLES
 from simcore.report.formats import Column, Number, TextTable, whole
 from simcore.report.render import format_with_error
 from simcore.stats.shapley import NO_VARIANCE
+
+
+def group_words(group: str) -> str:
+    """A group of inputs in words (:data:`~simcore.analysis.sensitivity.GROUP_WORDS`; a
+    group this version does not know, from a file of another, as it is stored)."""
+    return GROUP_WORDS.get(group, group)
 
 
 def _share_cell(value: float, error: float) -> Number:
@@ -106,9 +115,11 @@ def variance_share_tables(rows: Sequence[SensitivityRow]) -> list[TextTable]:
                 line.append(NO_VARIANCE if math.isnan(row.shapley)
                             else format_with_error(row.shapley, row.shapley_se, 0.01))
             body.append(line)
+        spec = VARIABLES[variable]
         tables.append(TextTable(
-            title=f"{variable}: share of each year's variance by group of inputs [%]",
-            header=["year", *groups],
+            title=f"{spec.long_name} [{spec.display_unit}]: share of each year's variance by "
+            "group of inputs [%]",
+            header=["year", *map(group_words, groups)],
             rows=body,
             caption="Shapley effects: each group's share of the variance (a year's shares "
             "add up to 100 %), ± one standard error; a known amount has no variance.",
@@ -116,3 +127,52 @@ def variance_share_tables(rows: Sequence[SensitivityRow]) -> list[TextTable]:
             sheet=f"{variable} Shapley",
         ))
     return tables
+
+
+def drivers_sentence(years: Sequence[int | str], shares: np.ndarray, groups: Sequence[str],
+                     what: str) -> str:
+    """What moves ``what`` most in which years, in words: the group with the largest share
+    of each year's variance, consecutive years with the same one together.
+
+    Parameters
+    ----------
+    years : sequence of int or str, shape (H,)
+    shares : ndarray, shape (H, k)
+        Shapley shares per year and group (a year without variance: NaN); estimates a
+        little below 0 count as 0, and each year's shares are taken over their sum, as the
+        chart draws them.
+    groups : sequence of str
+        The groups, in words.
+    what : str
+        The output, in words ("the payment").
+
+    Returns
+    -------
+    str
+        ``"What moves the payment most: the exchange rate in 2026 (93% of its variance);
+        the negotiations in 2027–2031 (62–95%)."``
+    """
+    clipped = np.clip(np.asarray(shares, dtype=float), 0.0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        clipped = clipped / clipped.sum(axis=1, keepdims=True)
+    runs: list[tuple[str, list[int | str], list[float]]] = []
+    for year, line in zip(years, clipped, strict=True):
+        top = "" if np.isnan(line).any() else groups[int(np.argmax(line))]
+        largest = math.nan if not top else float(np.max(line))
+        if runs and runs[-1][0] == top:
+            runs[-1][1].append(year)
+            runs[-1][2].append(largest)
+        else:
+            runs.append((top, [year], [largest]))
+    parts: list[str] = []
+    of_what = " of its variance"  # said once, after the first share
+    for top, run, values in runs:
+        when = str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}"
+        if not top:
+            parts.append(f"nothing in {when} (it is known: no variance)")
+            continue
+        low, high = (f"{100 * v:.0f}" for v in (min(values), max(values)))
+        shown = f"{high}%" if low == high else f"{low}–{high}%"
+        parts.append(f"{top} in {when} ({shown}{of_what})")
+        of_what = ""
+    return f"What moves {what} most: {'; '.join(parts)}."

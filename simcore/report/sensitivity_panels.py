@@ -1,14 +1,18 @@
-"""Figure data from a sensitivity file: Shapley panels per variable, the tornado's inputs."""
+"""Figure data from a sensitivity file: Shapley panels per variable (groups in words, the
+groups without a share left out), the tornado's inputs."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
+import numpy as np
 import xarray as xr
 
 from simcore.analysis.sensitivity import NOT_APPLICABLE
 from simcore.core.errors import ParameterError, literal
 from simcore.core.variables import VARIABLES
+from simcore.report.sensitivity import group_words
 from simcore.report.sensitivity_plots import ShapleyPanel
 from simcore.stats.rank_correlation import RankCorrelations, sorted_correlations
 
@@ -23,14 +27,30 @@ def shapley_panels(dataset: xr.Dataset, variables: Sequence[str] = ()) -> list[S
     for name in names:
         cell = dataset.sel(variable=name)
         keep = cell["status"].values != NOT_APPLICABLE
+        spec = VARIABLES[name]
         panels.append(
             ShapleyPanel(
-                label=f"{name}: {VARIABLES[name].long_name}",
+                label=f"{spec.long_name} [{spec.display_unit}]",
                 years=[str(y) for y in dataset["year"].values[keep]],
                 shares=cell["shapley"].values[keep],
             )
         )
     return panels
+
+
+def drawn_groups(panels: Sequence[ShapleyPanel], groups: Sequence[str]
+                 ) -> tuple[list[ShapleyPanel], list[str], list[str]]:
+    """What a Shapley chart draws: the panels cut to the groups with a share in some year of
+    some panel, those groups in words, and the groups left out (zero throughout) in words.
+
+    A group whose inputs the model never reads has an effect of exactly 0 in every year
+    (the sensitivity analysis marginalizes it out); it would only crowd the legend.
+    """
+    shares = np.concatenate([np.nan_to_num(p.shares) for p in panels])
+    kept = [k for k in range(len(groups)) if np.any(shares[:, k] != 0)]
+    cut = [replace(p, shares=np.asarray(p.shares)[:, kept]) for p in panels]
+    return (cut, [group_words(groups[k]) for k in kept],
+            [group_words(g) for k, g in enumerate(groups) if k not in kept])
 
 
 def tornado_selection(
@@ -59,7 +79,8 @@ def tornado_selection(
         )
     rho = cell["rank_correlation"].sel(year=year).values
     correlations = sorted_correlations([str(i) for i in dataset["input"].values], rho)
-    return correlations.top(top), f"{name} {year}: {VARIABLES[name].long_name}"
+    spec = VARIABLES[name]
+    return correlations.top(top), f"{spec.long_name} [{spec.display_unit}], {year}"
 
 
 def _variables(dataset: xr.Dataset, variables: Sequence[str]) -> list[str]:

@@ -20,8 +20,9 @@ from typing import Any, NamedTuple
 import matplotlib
 from matplotlib.figure import Figure
 
-__all__ = ["STYLE", "Cell", "Section", "document", "external_references", "figure_html",
-           "paragraph", "svg_markup", "svg_settings", "table_html", "tiles"]
+__all__ = ["STYLE", "Cell", "Markup", "Section", "document", "external_references",
+           "figure_html", "paragraph", "svg_id", "svg_markup", "svg_settings", "table_html",
+           "tiles"]
 
 #: The document's only style sheet. Greys and black only: nothing depends on colour, so the
 #: printout in black and white reads as the screen does.
@@ -36,6 +37,7 @@ h2 { font-size: 1.3rem; border-bottom: 2px solid #111; padding-bottom: .2rem;
 h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
 p, li { max-width: 52rem; }
 .lead { font-size: 1.05rem; color: #333; }
+.bottom-line p { font-size: 1.12rem; max-width: 58rem; }
 nav ol { columns: 2; padding-left: 1.4rem; }
 a { color: #111; text-decoration: underline; }
 table { border-collapse: collapse; margin: .6rem 0 1.2rem; font-size: .86rem;
@@ -66,8 +68,15 @@ pre { background: #f2f2f2; border: 1px solid #bbb; padding: .6rem; white-space: 
 dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr);
            gap: .15rem 1rem; }
 dd { overflow-wrap: anywhere; }
-dl.facts dt { font-weight: 600; }
+dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
+/* The controls (a screen-only section): the status says in words when numbers stay put. */
+fieldset { margin: .6rem 0; border: 1px solid #777; }
+fieldset label { margin-right: 1rem; white-space: nowrap; }
+fieldset input { width: 5.5rem; }
+form { margin-bottom: 1.6rem; }
+.status { font-size: .86rem; overflow-wrap: anywhere; margin: .4rem 0 0; }
+.status.warning { font-weight: 700; border-left: 3px solid #111; padding-left: .5rem; }
 footer { margin-top: 3rem; font-size: .8rem; color: #333; border-top: 1px solid #777; }
 @page { size: A4; margin: 12mm 10mm; }
 @media print {
@@ -75,7 +84,11 @@ footer { margin-top: 3rem; font-size: .8rem; color: #333; border-top: 1px solid 
   table { font-size: 8pt; }
   th, td { padding: .1rem .3rem; }
   .note, figcaption { font-size: 8pt; }
-  nav, footer { display: none; }
+  .bottom-line p { font-size: 11pt; }
+  #bottom-line figure { margin: .4rem 0 .6rem; }
+  #bottom-line figure svg { max-height: 86mm; }
+  #bottom-line h2 { margin-top: 1rem; }
+  nav, footer, .screen-only { display: none; }
   main > section.new-page { break-before: page; }
   h2, h3 { break-after: avoid; }
   figure, pre, .tile, tr { break-inside: avoid; }
@@ -101,9 +114,18 @@ def _check_ident(ident: str) -> str:
 
 
 def paragraph(text: str, *, css_class: str | None = None) -> str:
-    """``<p>`` with ``text`` escaped."""
+    """``<p>`` with ``text`` escaped (unless it is :class:`Markup`)."""
     attribute = f' class="{css_class}"' if css_class else ""
-    return f"<p{attribute}>{html.escape(text)}</p>\n"
+    return f"<p{attribute}>{_escaped(text)}</p>\n"
+
+
+class Markup(str):
+    """Text that is already HTML (built with this module's functions, every text in it
+    escaped): a table cell or a paragraph takes it as it is."""
+
+
+def _escaped(text: str) -> str:
+    return text if isinstance(text, Markup) else html.escape(text)
 
 
 class Cell(NamedTuple):
@@ -137,7 +159,8 @@ def table_html(
         Column headings (``<th scope="col">``).
     rows : sequence of sequence of str or Cell
         Display strings, as the text renderers print them (a :class:`Cell` adds the exact
-        value). The first cell of each row is a ``<th scope="row">`` when ``row_headers``.
+        value; :class:`Markup` is taken as it is). The first cell of each row is a
+        ``<th scope="row">`` when ``row_headers``.
     caption : str
         A note printed under the table (how to read it, what ± means).
     row_headers : bool
@@ -175,7 +198,7 @@ def table_html(
                 if cell.value is not None:
                     value = f' data-value="{float(cell.value)!r}"'
                 cell = cell.text
-            text = html.escape(cell)
+            text = _escaped(cell)
             if k == 0 and row_headers:
                 cells.append(f'<th scope="row"{value}>{text}</th>')
             else:
@@ -205,6 +228,12 @@ def svg_settings(ident: str) -> dict[Any, Any]:
     matplotlib derives for clip paths: the same figure gives the same bytes.
     """
     return {"svg.fonttype": "none", "svg.hashsalt": _check_ident(ident)}
+
+
+def svg_id(ident: str, gid: str) -> str:
+    """The id in the page of an artist drawn with ``gid`` in the figure ``ident``
+    (:func:`svg_markup` prefixes every id of a figure so that two never share one)."""
+    return f"{ident}-{_NOT_ID.sub('-', gid).strip('-')}"
 
 
 def svg_markup(figure: Figure, *, ident: str, title: str) -> str:
@@ -237,7 +266,7 @@ def svg_markup(figure: Figure, *, ident: str, title: str) -> str:
     renamed: dict[str, str] = {}
 
     def new_id(old: str) -> str:
-        return renamed.setdefault(old, f"{ident}-{_NOT_ID.sub('-', old).strip('-')}")
+        return renamed.setdefault(old, svg_id(ident, old))
 
     text = _ID.sub(lambda m: f'id="{new_id(m[1])}"', text)
     text = _REFERENCE.sub(lambda m: f"{m[1]}{new_id(m[2])}", text)
@@ -294,12 +323,16 @@ class Section:
     new_page : bool
         Printing starts it on a new page (else it follows the previous section, for a short
         section that belongs with it).
+    hidden : bool
+        Hidden until a script of the page shows it (controls that need the script); never
+        printed, and not in the contents.
     """
 
     ident: str
     title: str
     body: str
     new_page: bool = True
+    hidden: bool = False
 
 
 def document(
@@ -308,6 +341,7 @@ def document(
     *,
     lead: str = "",
     footer: str = "",
+    before_contents: int = 0,
 ) -> str:
     """A complete HTML5 page: heading, contents, the sections, a footer; nothing external.
 
@@ -318,9 +352,12 @@ def document(
     sections : sequence of Section
         In order; each starts a new page in print.
     lead : str
-        A sentence under the title (escaped).
+        A sentence under the title (escaped, unless it is :class:`Markup`).
     footer : str
         Text at the end (escaped), e.g. how the page was made.
+    before_contents : int
+        How many sections come before the contents (a first page that answers, read
+        before anything is looked up).
 
     Returns
     -------
@@ -331,14 +368,23 @@ def document(
         raise ValueError(f"section ids repeat: {idents}")
     contents = "".join(
         f'<li><a href="#{s.ident}">{html.escape(s.title)}</a></li>' for s in sections
+        if not s.hidden
     )
-    page_break = ' class="new-page"'
-    body = "".join(
-        f'<section id="{s.ident}" aria-labelledby="{s.ident}-h"'
-        f'{page_break if s.new_page and k else ""}>\n'
-        f'<h2 id="{s.ident}-h">{html.escape(s.title)}</h2>\n{s.body}</section>\n'
+
+    def opening(k: int, section: Section) -> str:
+        # A hidden section is for the screen only, even once a script shows it.
+        attributes = (' class="screen-only" hidden' if section.hidden
+                      else ' class="new-page"' if section.new_page and k else "")
+        return (f'<section id="{section.ident}" aria-labelledby="{section.ident}-h"'
+                f"{attributes}>")
+
+    parts = [
+        f'{opening(k, s)}\n<h2 id="{s.ident}-h">{html.escape(s.title)}</h2>\n{s.body}'
+        "</section>\n"
         for k, s in enumerate(sections)
-    )
+    ]
+    nav = f'<nav aria-label="Contents"><h2>Contents</h2><ol>{contents}</ol></nav>\n'
+    parts.insert(before_contents, nav)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -348,8 +394,7 @@ def document(
         f"<header>\n<h1>{html.escape(title)}</h1>\n"
         + (paragraph(lead, css_class="lead") if lead else "")
         + "</header>\n"
-        f'<nav aria-label="Contents"><h2>Contents</h2><ol>{contents}</ol></nav>\n'
-        f"<main>\n{body}</main>\n"
+        f"<main>\n{''.join(parts)}</main>\n"
         + (f"<footer>{paragraph(footer)}</footer>\n" if footer else "")
         + "</body>\n</html>\n"
     )
