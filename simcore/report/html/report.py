@@ -36,6 +36,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from simcore.analysis.backtest import read_negotiation_backtest
+from simcore.analysis.discover import read_discovery
 from simcore.analysis.sensitivity_file import read_sensitivity as read_sensitivity_file
 from simcore.config.load import load_report_notes
 from simcore.core.errors import SmasimInputError
@@ -55,6 +56,7 @@ from simcore.report.budget import (
     budgets_of,
 )
 from simcore.report.budget_plot import budget_chart
+from simcore.report.discovery import discovery_chart, discovery_sentence, discovery_tables
 from simcore.report.figure import dashed
 from simcore.report.formats import TextTable
 from simcore.report.html.controls import controllables, controls_section, fan_geometry
@@ -481,6 +483,21 @@ def _backtest(path: Path) -> Section:
     return Section("backtest", "Backtest coverage", body, new_page=False)
 
 
+def _discovery(path: Path) -> Section:
+    found = read_discovery(path)
+    title = f"{found.case.text}: PRIM trajectory and box {found.box}"
+    body = paragraph(
+        f"Under which judgments the outcome happens: from the exploration {found.source} "
+        f"(smasim explore), each point marked a case when {found.case.text}, and PRIM's boxes "
+        f"of the varied judgments where the cases concentrate, from {path.name}. "
+        + discovery_sentence(found)
+    ) + figure_html(
+        discovery_chart(found, title=title), ident="discovery", title=title,
+        description=discovery_sentence(found),
+    ) + "".join(_tables_html(discovery_tables(found)))
+    return Section("discovery", "Under which judgments", body, new_page=False)
+
+
 # --- appendices ------------------------------------------------------------------------------
 
 
@@ -684,6 +701,7 @@ def build_report(
     sensitivity: str | Path | None = None,
     backtest: str | Path | None = None,
     notes: str | Path | None = None,
+    discovery: str | Path | None = None,
 ) -> str:
     """The HTML report of one or more result files.
 
@@ -699,6 +717,8 @@ def build_report(
     notes : str or Path, optional
         A TOML file with a ``[report]`` table (title, question, bottom_line): the author's
         words, before any the central scenario's configuration gives.
+    discovery : str or Path, optional
+        A ``smasim discover`` file: adds the boxes of judgments section.
 
     Returns
     -------
@@ -717,7 +737,16 @@ def build_report(
     if notes is not None:
         section = load_report_notes(notes)
         given = AuthorWords(section.title, section.question, section.bottom_line)
-    sources = [_Source(Path(path), file_info(check_result_file(path))) for path in paths]
+    sources = []
+    for path in paths:
+        info = file_info(check_result_file(path))
+        if "explore" in info.groups:
+            raise SmasimInputError(
+                f"{path}: an exploration ({len(info.scenarios)} points and levers), not a "
+                "report's run; report a run or batch and attach the exploration's findings "
+                "with --discover (a smasim discover file)"
+            )
+        sources.append(_Source(Path(path), info))
     numbers = _numbers(sources)
     pairs = _pairs(sources)
     questions = _questions(sources)
@@ -750,6 +779,9 @@ def build_report(
     if backtest is not None:
         sections.append(_backtest(Path(backtest)))
         extra.append(f" --backtest {shlex.quote(str(backtest))}")
+    if discovery is not None:
+        sections.append(_discovery(Path(discovery)))
+        extra.append(f" --discover {shlex.quote(str(discovery))}")
     sections.append(_errors(numbers, pairs, sources,
                             None if sensitivity is None else Path(sensitivity)))
     configuration = _configuration(sources)
