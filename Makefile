@@ -82,16 +82,19 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py --samples 1e5
 	$(BIN)/python benchmarks/bench_sensitivity.py --outer 65536 --sweep-samples 20000
 	$(BIN)/python benchmarks/bench_stop.py
+	$(BIN)/python benchmarks/bench_explore.py --quick
 	$(BIN)/python benchmarks/bench_judgment.py
 
 ## The issues' scale: 1e7 paths end to end, summary reading, the report at 1e6, the default
-## sensitivity analysis, 1e8 paths with --store (writes ~6 GB under /tmp; several minutes).
+## sensitivity analysis, 1e8 paths with --store (writes ~6 GB under /tmp; several minutes),
+## a 256-point exploration of 1e5 paths each against one batch of 2.56e7 paths.
 bench-full: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py --samples 1e7
 	$(BIN)/python benchmarks/bench_summary.py
 	$(BIN)/python benchmarks/bench_report.py --samples 1e6
 	$(BIN)/python benchmarks/bench_sensitivity.py
 	$(BIN)/python benchmarks/bench_store.py --samples 1e8
+	$(BIN)/python benchmarks/bench_explore.py --points 256 --samples 1e5
 
 ## Stored numbers under other BLAS kernels, BLAS thread counts and numpy SIMD levels (several
 ## minutes; run it before you stop after a change to numeric code; not part of `make test`,

@@ -284,10 +284,11 @@ def run_output_option(default: str) -> Callable[[Callable[..., None]], Callable[
     )
 
 
-def _store_list(ctx: click.Context, param: click.Parameter, value: str | None
-                ) -> tuple[str, ...] | None:
-    """``--store a,b`` → ``("a", "b")``; ``--store none`` → ``()``; absent → None (all)."""
-    if value is None:
+def store_list(ctx: click.Context, param: click.Parameter, value: str | None
+               ) -> tuple[str, ...] | None:
+    """``--store a,b`` → ``("a", "b")``; ``none`` → ``()``; ``all`` or absent → None (all):
+    the callback of every command's ``--store``."""
+    if value is None or value.strip().lower() == "all":
         return None
     if value.strip().lower() == "none":
         return ()
@@ -301,7 +302,7 @@ store_option = click.option(
     "--store",
     metavar="VAR[,VAR...]|none",
     default=None,
-    callback=_store_list,
+    callback=store_list,
     help="Keep the paths of these variables only (none: the summary group only, e.g. for "
     "1e8 paths without a 57 GB file); every variable is still summarized, exactly "
     "[default: all].",
@@ -314,6 +315,17 @@ def simulation_options(command: Callable[..., None]) -> Callable[..., None]:
         (samples_option, seed_option, set_option, chunk_size_option, workers_option,
          scheduler_option, float32_option, compress_option, store_option, overwrite_option,
          force_option, quiet_option)
+    ):
+        command = option(command)
+    return command
+
+
+def batch_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options of a command that builds its batch's scenarios itself (sweep, explore):
+    those of :func:`simulation_options` but ``--set`` and ``--store``, in the same order."""
+    for option in reversed(
+        (samples_option, seed_option, chunk_size_option, workers_option, scheduler_option,
+         float32_option, compress_option, overwrite_option, force_option, quiet_option)
     ):
         command = option(command)
     return command

@@ -45,6 +45,14 @@ HTML_SUFFIXES = (".html", ".htm")
     help="A TOML file with a [report] table (title, question, bottom_line): your words for "
     "the first page, before those of the first scenario's [report] table.",
 )
+@click.option(
+    "--discover",
+    "discovery",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A file written by `smasim discover`: adds the judgments under which an outcome "
+    "happens (the PRIM box and trajectory).",
+)
 @read_overwrite_option
 def report_command(
     files: tuple[Path, ...],
@@ -52,6 +60,7 @@ def report_command(
     sensitivity: Path | None,
     backtest: Path | None,
     notes: Path | None,
+    discovery: Path | None,
     overwrite: bool,
 ) -> None:
     """Write one HTML report of result FILES for readers who never open Python.
@@ -75,6 +84,7 @@ def report_command(
     # matplotlib and the figures are imported only by the commands that draw.
     from simcore.report.html.report import build_report
 
-    page = build_report(files, sensitivity=sensitivity, backtest=backtest, notes=notes)
+    page = build_report(files, sensitivity=sensitivity, backtest=backtest, notes=notes,
+                        discovery=discovery)
     write_text(output, page, overwrite=overwrite)
     click.echo(f"Wrote {output} ({human_bytes(len(page.encode()))})")

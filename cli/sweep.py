@@ -13,18 +13,9 @@ from simcore.read.select import select
 
 from .options import (
     DEFAULT_OUTPUT_DIR,
-    chunk_size_option,
-    compress_option,
+    batch_options,
     config_argument,
-    float32_option,
-    force_option,
-    overwrite_option,
-    quiet_option,
     run_output_option,
-    samples_option,
-    scheduler_option,
-    seed_option,
-    workers_option,
 )
 from .run import simulate_with_progress
 
@@ -51,16 +42,7 @@ if TYPE_CHECKING:
     "(keeping their proportions) so that they still sum to 1.",
 )
 @run_output_option(f"{DEFAULT_OUTPUT_DIR}/<run.name>-sweep.h5")
-@samples_option
-@seed_option
-@chunk_size_option
-@workers_option
-@scheduler_option
-@float32_option
-@compress_option
-@overwrite_option
-@force_option
-@quiet_option
+@batch_options
 def sweep_command(
     config: Path,
     assignments: tuple[str, ...],

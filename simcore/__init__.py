@@ -63,6 +63,10 @@ _EXPORTS = {
     "allocate_budget": "simcore.stats.budget",
     "analyse_sensitivity": "simcore.analysis.sensitivity",
     "plan_sweep": "simcore.analysis.sweep",
+    "plan_exploration": "simcore.analysis.explore",
+    "run_exploration": "simcore.analysis.explore",
+    "discover": "simcore.analysis.discover",
+    "robust": "simcore.analysis.robust",
     "reweight": "simcore.analysis.reweight",
     "reweighted_rows": "simcore.analysis.reweight",
     "read_elicitation": "simcore.evidence.elicitation",
@@ -79,10 +83,11 @@ __all__ = [
     "BlockDraws", "ConfigError", "FileInfo", "ModelParams", "ParameterError", "ResultFileError",
     "RunResult", "Scenario", "Selection", "SmasimInputError", "StorageOptions", "allocate_budget",
     "analyse_sensitivity", "apply_overrides", "backtest_drivers", "build_report", "check_batch",
-    "comparison_rows", "draw_block", "exact_percentiles", "file_info", "headline_rows",
-    "load_scenario", "open_executor", "outcome_rows", "paired_difference", "parse_scenario",
-    "plan_sweep", "pool_judgments", "read_elicitation", "read_samples", "read_summary", "rerun",
-    "resolve_params", "reweight", "reweighted_rows", "run_scenarios", "scenario_from_dict",
+    "comparison_rows", "discover", "draw_block", "exact_percentiles", "file_info",
+    "headline_rows", "load_scenario", "open_executor", "outcome_rows", "paired_difference",
+    "parse_scenario", "plan_exploration", "plan_sweep", "pool_judgments", "read_elicitation",
+    "read_samples", "read_summary", "rerun", "resolve_params", "reweight", "reweighted_rows",
+    "robust", "run_exploration", "run_scenarios", "scenario_from_dict",
     "select", "shipped_scenario", "shipped_scenarios", "simulate", "simulate_block",
     "simulate_dataset", "simulate_paths", "summary_rows",
 ]
@@ -91,7 +96,10 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from importlib.abc import Loader
 
     from simcore.analysis.backtest import backtest_drivers
+    from simcore.analysis.discover import discover
+    from simcore.analysis.explore import plan_exploration, run_exploration
     from simcore.analysis.reweight import reweight, reweighted_rows
+    from simcore.analysis.robust import robust
     from simcore.analysis.sensitivity import analyse_sensitivity
     from simcore.analysis.sweep import plan_sweep
     from simcore.config.load import check_batch, load_scenario, parse_scenario

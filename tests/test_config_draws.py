@@ -142,3 +142,22 @@ def test_fx_and_defense_take_tables_and_a_real_anchor(baseline_dict: dict[str, A
     with pytest.raises(ConfigError, match=r"fx\.reversion: draw 1 is 1\.5: each must be less "
                                           "than or equal to 1"):
         scenario_from_dict(baseline_dict)
+
+
+def test_a_draws_file_is_parsed_once_and_each_reader_gets_its_own_columns(
+    tmp_path: Path,
+) -> None:
+    # Every point of an exploration loads the same files: parsed once, by their bytes.
+    from simcore.config import draws
+
+    path = tmp_path / _write_draws(tmp_path, COLUMNS)
+    draws._parsed_draws.cache_clear()
+    first = draws.read_draws_file(path, COLUMNS)
+    first["mean"][0] = 99.0
+    second = draws.read_draws_file(path, COLUMNS)
+    assert second == COLUMNS
+    assert draws._parsed_draws.cache_info().misses == 1
+    assert draws._parsed_draws.cache_info().hits == 1
+    # Other allowed names are checked every time, not cached with the parse.
+    with pytest.raises(ValueError, match="must be distinct names among mean"):
+        draws.read_draws_file(path, ["mean"])

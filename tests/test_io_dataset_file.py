@@ -89,12 +89,12 @@ def test_a_lead_in_years_counts_years_too() -> None:
 
 def test_kinds_and_provenance_are_checked(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"kind 'explore': not a file kind of "
-                       r"simcore\.io\.layout\.OTHER_KINDS \(sensitivity, backtest\)"):
+                       r"simcore\.io\.layout\.OTHER_KINDS \(sensitivity, backtest, discover\)"):
         write_dataset(_dataset(), tmp_path / "t.nc", kind="explore",
                       provenance=origin_attrs("x"))
     with pytest.raises(ValueError, match="provenance: no smasim_version"):
         write_dataset(_dataset(), tmp_path / "t.nc", kind="backtest", provenance={})
-    assert set(OTHER_KINDS) == {"sensitivity", "backtest"}
+    assert set(OTHER_KINDS) == {"sensitivity", "backtest", "discover"}
 
 
 def test_each_wrong_file_is_one_line(tmp_path: Path) -> None:

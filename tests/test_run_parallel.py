@@ -129,25 +129,27 @@ def test_a_run_takes_its_chunk_size_from_the_executor(
     scenarios: list[Scenario], serial_file: Path, tmp_path: Path
 ) -> None:
     """Unless the run says, tasks are as large as the executor wants them: one block in this
-    process, 4 on dask workers (whose fixed cost per task is larger)."""
+    process, 4 on dask workers (whose fixed cost per task is larger); smaller tasks (a pilot,
+    a scenario's last block) go to the executor together until they hold as many blocks."""
     assert InProcessExecutor.chunk_size == BLOCK_SIZE
     assert DaskExecutor.chunk_size == 4 * BLOCK_SIZE
-    chunks: list[range] = []
+    groups: list[list[range]] = []
 
     class TwoBlocksPerTask(InProcessExecutor):
         chunk_size = 2 * BLOCK_SIZE
 
         def map_ordered(self, fn: Callable[[Any], Any], tasks: Any) -> Any:
             def recorded(tasks: Any) -> Any:
-                for task in tasks:
-                    chunks.append(task.blocks)
-                    yield task
+                for group in tasks:
+                    groups.append([task.blocks for task in group])
+                    yield group
             return super().map_ordered(fn, recorded(tasks))
 
     path = run_scenarios(scenarios, tmp_path / "x.h5", batch=True,
                          executor=TwoBlocksPerTask()).path
-    pilots = [range(0, 1)] * 2  # block 0 of each scenario, which its first chunk then skips
-    assert chunks == pilots + [range(1, 2), range(2, 3)] * 2
+    # Block 0 of each scenario is its pilot (its first chunk then skips it): the two pilots
+    # go together; then each scenario's blocks 1 and 2, together.
+    assert groups == [[range(0, 1)] * 2] + [[range(1, 2), range(2, 3)]] * 2
     assert _variables(path) == _variables(serial_file)
 
 

@@ -22,17 +22,17 @@ from typing import Any
 
 import numpy as np
 
+from simcore.analysis.points import DesignPoint, design_points, outcome_probability
 from simcore.config.load import check_batch, load_scenario
 from simcore.config.overrides import (
     KeyPath,
     OverrideError,
     outcome_key,
     parse_key,
-    renormalizing,
     resolve_key,
 )
 from simcore.config.schema import Scenario
-from simcore.core.errors import ParameterError, SmasimInputError, literal
+from simcore.core.errors import ParameterError, SmasimInputError
 from simcore.io.reader import read_scenario_coords
 from simcore.read.choices import Quantity
 from simcore.read.select import select
@@ -70,8 +70,7 @@ class SweepAxis:
 
     def outcome_probability(self, base: Scenario) -> int | None:
         """The index of the outcome whose probability the key is, or None."""
-        found = outcome_key(self.path(base))
-        return found[0] if found is not None and found[1] == "probability" else None
+        return outcome_probability(base, self.key)
 
     def label(self, base: Scenario) -> str:
         """A short name for the key in a scenario name: its last step after the table or
@@ -186,39 +185,9 @@ def _value_text(value: Any, text: str = "") -> str:
     return re.sub(r"[^A-Za-z0-9_.\-+]", "", text).replace("+", "")
 
 
-def _shown(value: Any, text: str) -> str:
-    """A swept value as a message shows it: a float compactly (``-0.423077``), else as
-    given."""
-    return f"{value:g}" if isinstance(value, float) else text
-
-
-def _renormalizing(
-    base: Scenario, axes: Sequence[SweepAxis], values: Sequence[Any]
-) -> list[str]:
-    """Assignments that rescale the outcome probabilities not swept so that all sum to 1.
-
-    The probabilities not swept keep their proportions from the base configuration.
-    """
-    swept: dict[int, float] = {}
-    for axis, value in zip(axes, values, strict=True):
-        if (index := axis.outcome_probability(base)) is not None:
-            swept[index] = float(value)
-    return renormalizing([o.probability for o in base.negotiation.outcomes], swept)
-
-
-@dataclass(frozen=True)
-class GridPoint:
-    """One configuration of the grid: its scenario and the swept values that made it
-    (``texts``: the same values as TOML text)."""
-
-    scenario: Scenario
-    values: tuple[Any, ...]
-    texts: tuple[str, ...]
-
-
 def sweep_grid(
     config: str | Path, axes: Sequence[SweepAxis], *, renormalize: bool = False
-) -> list[GridPoint]:
+) -> list[DesignPoint]:
     """Every grid point (Cartesian product, the last axis fastest), validated.
 
     Parameters
@@ -246,47 +215,28 @@ def sweep_grid(
     paths = [axis.path(base) for axis in axes]
     if len(set(paths)) != len(paths):
         raise SmasimInputError("sweep: each key may be swept once")
-    balanced = [axis.key for axis in axes if axis.outcome_probability(base) is not None]
-    if renormalize and not balanced:
+    keys = [axis.key for axis in axes]
+    if renormalize and not any(axis.outcome_probability(base) is not None for axis in axes):
         raise ParameterError(
             "{renormalize}: no swept key is an outcome probability "
             "(negotiation.outcomes.NAME.probability or negotiation.outcomes[N].probability); "
             "there is nothing to rescale"
         )
     labels = [axis.label(base) for axis in axes]
-    points = []
+    rows, names = [], []
     for indices in itertools.product(*(range(len(axis.values)) for axis in axes)):
         values = tuple(axis.values[i] for axis, i in zip(axes, indices, strict=True))
         texts = tuple(axis.texts[i] for axis, i in zip(axes, indices, strict=True))
-        name = "_".join(
+        rows.append((values, texts))
+        names.append("_".join(
             [base.run.name, *(f"{label}-{_value_text(v, text)}" for label, v, text in
                               zip(labels, values, texts, strict=True))]
-        )
-        assignments = [f"{axis.key}={text}" for axis, text in zip(axes, texts, strict=True)]
-        extra = _renormalizing(base, axes, values) if renormalize else []
-        try:
-            scenario = load_scenario(
-                config, overrides=[*assignments, *extra, f"run.name='{name[:100]}'"]
-            )
-        except SmasimInputError as err:
-            point = ", ".join(f"{axis.key}={_shown(value, text)}"
-                              for axis, value, text in zip(axes, values, texts, strict=True))
-            # An assignment error repeats the point's assignments: keep its reason only.
-            reason = err.reason if isinstance(err, OverrideError) else str(err)
-            if isinstance(err, OverrideError) and err.assignment in (*assignments, *extra):
-                # Blamed alone, it was left out of its reason: name its key again.
-                reason = f"{err.assignment.partition('=')[0]}: {reason}"
-            hint = ""
-            if balanced and not renormalize and "probabilities must sum to 1" in reason:
-                hint = ("; {renormalize} rescales the other outcomes' probabilities to make up "
-                        "the rest")
-            raise ParameterError(literal(f"sweep point {point}: {reason}") + hint) from None
-        points.append(GridPoint(scenario=scenario, values=values, texts=texts))
-    names = [p.scenario.run.name for p in points]
-    if len(set(names)) != len(names):
+        ))
+    if len(set(name[:100] for name in names)) != len(names):
         raise SmasimInputError("sweep: grid points would share a name (values too long); "
                                "sweep fewer keys at once")
-    return points
+    return design_points(config, keys, rows, names, renormalize=renormalize,
+                         what="sweep point")
 
 
 def _coordinate_name(key: str) -> str:
@@ -295,7 +245,7 @@ def _coordinate_name(key: str) -> str:
 
 
 def sweep_coordinates(
-    axes: Sequence[SweepAxis], points: Sequence[GridPoint]
+    axes: Sequence[SweepAxis], points: Sequence[DesignPoint]
 ) -> dict[str, tuple[np.ndarray, dict[str, str]]]:
     """The swept values of each grid point, as coordinates along ``scenario``.
 

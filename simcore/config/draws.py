@@ -15,6 +15,7 @@ section's file into its mapping before validation.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import math
@@ -137,17 +138,27 @@ def read_draws_file(path: Path, allowed: Iterable[str], *, text: str | None = No
     if digest != path.stem:
         raise ValueError(f"draws file {path}: its bytes have SHA-256 {digest}, not the one "
                          "its name states (the file was changed after it was written)")
+    header, columns = _parsed_draws(path, data)
+    allowed = list(allowed)
+    unknown = [name for name in header if name not in allowed]
+    if unknown or len(set(header)) != len(header):
+        raise ValueError(f"draws file {path}: columns {list(header)} must be distinct names "
+                         f"among {', '.join(allowed)}")
+    return {name: list(values) for name, values in zip(header, columns, strict=True)}
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_draws(path: Path, data: bytes
+                  ) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
+    """The header and columns of a draws file's bytes, parsed once per process: every point
+    of an exploration or a sweep loads the same few files, whose names are their SHA-256."""
     try:
         rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     except UnicodeDecodeError:
         raise ValueError(f"draws file {path}: not a UTF-8 text file") from None
     if len(rows) < 2:
         raise ValueError(f"draws file {path}: needs a header and at least one row of draws")
-    header, allowed = rows[0], list(allowed)
-    unknown = [name for name in header if name not in allowed]
-    if unknown or len(set(header)) != len(header):
-        raise ValueError(f"draws file {path}: columns {header} must be distinct names among "
-                         f"{', '.join(allowed)}")
+    header = rows[0]
     columns: dict[str, list[float]] = {name: [] for name in header}
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
@@ -162,7 +173,7 @@ def read_draws_file(path: Path, allowed: Iterable[str], *, text: str | None = No
                 raise ValueError(f"draws file {path}, line {line}, column {name}: {cell!r} "
                                  "is not a finite number")
             columns[name].append(number)
-    return columns
+    return tuple(header), tuple(tuple(values) for values in columns.values())
 
 
 def draws_file_text(columns: dict[str, list[float]]) -> str:

@@ -47,6 +47,7 @@ KIND_ATTR = "smasim_kind"
 OTHER_KINDS = {
     "sensitivity": "smasim plot --kind shapley|tornado or smasim report --sensitivity",
     "backtest": "smasim plot --kind coverage or smasim report --backtest",
+    "discover": "smasim report --discover",
 }
 
 
@@ -147,12 +148,16 @@ def file_layout(
     float32: bool = False,
     compress: bool = False,
     store: Sequence[str] | None = None,
+    summarize: Sequence[str] | None = None,
 ) -> FileLayout:
     """The layout of the file a run of ``scenarios`` writes.
 
     A batch holds the union of the scenarios' variables (``defense_growth`` if any rule
     reads it), and each scenario's outcome codes and names. ``store`` names the variables
-    whose paths are written (default: all); the others are summarized only.
+    whose paths are written (default: all); the others are summarized only. ``summarize``
+    (default: all) names the variables the file has at all, stored or summarized: an
+    exploration of many points keeps the few it reports (``negotiation_outcome`` is always
+    kept: its counts are the summary's outcome frequencies).
 
     Raises
     ------
@@ -162,6 +167,9 @@ def file_layout(
     with_defense = any(s.uses_defense_budget for s in scenarios)
     first = scenarios[0]
     simulated = [n for n in VARIABLES if n != "defense_growth" or with_defense]
+    if summarize is not None:
+        kept = {*summarize, *(store or ()), "negotiation_outcome"}
+        simulated = [n for n in simulated if n in kept]
     unknown = [n for n in store or () if n not in simulated]
     if unknown:
         raise ParameterError(

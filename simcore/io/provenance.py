@@ -16,7 +16,7 @@ import platform
 import subprocess
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -282,6 +282,9 @@ class FileInfo:
         Stored variables, in file order.
     attrs : dict
         Every global attribute, decoded.
+    groups : dict
+        Per group but the summary (an exploration's ``explore``), its attributes and its
+        one-dimensional variables' attributes (:func:`simcore.io.reader.read_structure`).
     """
 
     path: Path
@@ -292,6 +295,7 @@ class FileInfo:
     batch: bool
     variables: list[VariableInfo]
     attrs: dict[str, Any]
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def seed(self) -> int:
@@ -422,6 +426,7 @@ class FileInfo:
             "config_sha256": self.config_hashes(),
             "elicitation": {name: record.model_dump(mode="json", exclude_none=True)
                             for name, record in self.elicitations().items()},
+            "groups": self.groups,
         }
 
 
@@ -462,6 +467,7 @@ def file_info(path: str | Path) -> FileInfo:
             VariableInfo(name=name, **spec) for name, spec in structure["variables"].items()
         ],
         attrs=attrs,
+        groups=structure["group_descriptions"],
     )
 
 

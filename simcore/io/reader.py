@@ -48,7 +48,8 @@ def read_structure(path: str | Path) -> dict[str, Any]:
         ``attrs`` (global attributes, decoded), ``dims`` (name to size), ``coords`` (name
         to list of values, for ``year`` and ``scenario``), ``variables`` (name to a dict of
         ``dims``, ``dtype``, ``units``, ``long_name``, ``compression``: ``"zlib"`` or None),
-        ``groups`` (names) and ``complete``.
+        ``groups`` (names), ``group_descriptions`` (per group but the summary, its
+        ``attrs`` and its one-dimensional ``variables``' attributes) and ``complete``.
     """
     path = check_result_file(path, complete=False)
     variables: dict[str, dict[str, Any]] = {}
@@ -60,6 +61,8 @@ def read_structure(path: str | Path) -> dict[str, Any]:
         with h5py.File(path, "r", locking=False) as handle:
             attrs = _global_attrs(handle)
             groups = [name for name, item in handle.items() if isinstance(item, h5py.Group)]
+            described = {name: _group_description(handle[name]) for name in groups
+                         if name != SUMMARY_GROUP}
             for name, item in handle.items():
                 if not isinstance(item, h5py.Dataset):
                     continue
@@ -71,6 +74,8 @@ def read_structure(path: str | Path) -> dict[str, Any]:
                                         for v in values]
                     continue
                 names = _dimension_names(item)
+                if names == ("scenario",):  # a batch's coordinate (a sweep's values)
+                    continue
                 dims.update((d, int(n)) for d, n in zip(names, item.shape, strict=True)
                             if d not in dims)
                 variables[name] = {
@@ -82,12 +87,16 @@ def read_structure(path: str | Path) -> dict[str, Any]:
                 }
     except OSError as err:
         raise _unreadable(path, err) from None
+    # A file that keeps no paths (--store none) has its dimensions in its coordinates only.
+    for name, values in coords.items():
+        dims.setdefault(name, len(values))
     return {
         "attrs": attrs,
         "dims": dims,
         "coords": coords,
         "variables": variables,
         "groups": groups,
+        "group_descriptions": described,
         # A sensitivity or backtest file is written whole and renamed: it is complete.
         "complete": (COMPLETE_ATTR in attrs and SUMMARY_GROUP in groups)
                     or attrs.get(KIND_ATTR) in OTHER_KINDS,
@@ -168,6 +177,17 @@ def open_summary(path: str | Path) -> xr.Dataset:
     with h5py.File(path, "r") as handle:
         summary.attrs.update(_global_attrs(handle))
     return summary
+
+
+def _group_description(group: h5py.Group) -> dict[str, Any]:
+    """A group's attributes, and the attributes of its one-dimensional variables (an
+    exploration's design: each varied key's law and range), decoded."""
+    variables = {
+        name: {k: _attr_value(v) for k, v in item.attrs.items() if k not in _INTERNAL_ATTRS}
+        for name, item in group.items()
+        if isinstance(item, h5py.Dataset) and item.ndim == 1
+    }
+    return {"attrs": _global_attrs(group), "variables": variables}
 
 
 def _dimension_names(dataset: h5py.Dataset) -> tuple[str, ...]:

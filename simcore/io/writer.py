@@ -352,10 +352,14 @@ class ResultWriter:
             self._file.close()
             self._file = None
 
-    def commit(self, summary: xr.Dataset) -> Path:
-        """Append the summary group, mark the file complete, flush and rename it."""
+    def commit(self, summary: xr.Dataset,
+               groups: Mapping[str, xr.Dataset] | None = None) -> Path:
+        """Append the summary group and any further ``groups`` (by name), mark the file
+        complete, flush and rename it."""
         self.release()
         summary.to_netcdf(self.temp, mode="a", group=SUMMARY_GROUP, engine="h5netcdf")
+        for name, group in (groups or {}).items():
+            group.to_netcdf(self.temp, mode="a", group=name, engine="h5netcdf")
         with h5py.File(self.temp, "r+") as handle:
             handle.attrs[COMPLETE_ATTR] = np.int8(1)
         with open(self.temp, "rb+") as handle:

@@ -224,7 +224,13 @@ def select(
     if unknown:
         everything = read_summary(path)
         available = [n for n in SUMMARIZED if f"{n}_mean" in everything]
-        raise unknown_names("variable", unknown, available, path)
+        if variables:
+            raise unknown_names("variable", unknown, available, path)
+        # A file that summarizes a few variables (an exploration's) shows those it has.
+        names = [n for n in names if n not in unknown] or available
+        known = [quantity(n, real=real) for n in names]
+        summary = read_summary(path, list(dict.fromkeys([*names, *(q.source for q in known)])))
+        known = [q for q in known if f"{q.source}_mean" in summary]
     in_file = _file_scenarios(path, summary)
     chosen = in_file
     if scenarios:

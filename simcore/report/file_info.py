@@ -79,9 +79,29 @@ def info_facts(info: FileInfo) -> list[tuple[str, str]]:
         (f"elicitation{'' if not info.batch else f' ({name})'}", describe_elicitation(record))
         for name, record in info.elicitations().items()
     ]
+    facts += _exploration(info)
     if info.kind in OTHER_KINDS:
         facts = [(label, value) for label, value in facts
                  if label not in RUN_ONLY_FACTS and value.strip() not in {"", "?", "None"}]
+    return facts
+
+
+def _exploration(info: FileInfo) -> list[tuple[str, str]]:
+    """What an exploration's ``explore`` group says of its design (``smasim explore``)."""
+    group = info.groups.get("explore")
+    if group is None:
+        return []
+    attrs = group["attrs"]
+    levers = int(attrs.get("lever_combinations", 1))
+    facts = [("exploration", f"{attrs.get('design')} design of {attrs.get('points')} points"
+              + (f" x {levers} lever combinations" if attrs.get("lever_keys") else "")
+              + f" (design seed {attrs.get('design_seed')}); read it with smasim discover "
+              "or smasim robust")]
+    facts += [(f"varies {spec['key']}", str(spec.get("distribution", "")))
+              for name, spec in group["variables"].items() if name.startswith("vary_")]
+    facts += [("lever", lever) for lever in str(attrs.get("levers", "")).split()]
+    facts += [("threshold", text) for text in str(attrs.get("thresholds", "")).split()]
+    facts.append(("per-point statistics", str(attrs.get("variables", ""))))
     return facts
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from simcore.core.errors import SmasimInputError
 from simcore.io.provenance import FileInfo, file_info, stored_scenarios
 from simcore.io.reader import read_scenario_coords
 from simcore.run.parallel import ChunkExecutor, ProgressCallback
@@ -46,8 +47,18 @@ def rerun(
     Returns
     -------
     RunResult
+
+    Raises
+    ------
+    SmasimInputError
+        An exploration's file (``smasim explore`` runs it again, from its history).
     """
     info = file_info(path)
+    if "explore" in info.groups:
+        # Its design, levers and thresholds are the exploration's, not a run's.
+        history = str(info.attrs.get("history", "")).partition(" ")[2]
+        raise SmasimInputError(f"{path}: an exploration; run it again with the command it "
+                               f"records: {history}")
     return run_scenarios(
         stored_scenarios(info),
         Path(output) if output is not None else default_rerun_path(path),

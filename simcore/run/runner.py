@@ -21,10 +21,11 @@ import collections
 import functools
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import xarray as xr
@@ -55,6 +56,7 @@ from simcore.stats.summary import (
     SummaryPlan,
     SummaryTally,
     VariableSummary,
+    exceedance_counts,
     outcome_counts,
     plan_summary,
     refine_summary,
@@ -80,8 +82,16 @@ __all__ = [
     "summarize_run",
 ]
 
+#: A task's result.
+R = TypeVar("R")
+
 #: Per summarized variable, how its percentiles are found from tallies of its blocks.
 SummaryPlans = dict[str, SummaryPlan]
+#: Per variable, the thresholds whose exceedances a run counts.
+Thresholds = Mapping[str, tuple[float, ...]]
+#: Per variable, samples above each threshold: by year (T, H) or (T,), and in some year (T,)
+#: (:func:`simcore.stats.summary.exceedance_counts`).
+ExceedanceCounts = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -197,6 +207,9 @@ class RunPlan:
         Block indices of each unit of work (the same for every scenario).
     batch : bool
         The file has a ``scenario`` dimension.
+    thresholds : mapping of str to tuple of float
+        Per variable, the thresholds whose exceedances every block counts (an
+        exploration's ``--threshold``); none by default.
     """
 
     scenarios: tuple[Scenario, ...]
@@ -206,6 +219,7 @@ class RunPlan:
     layout: FileLayout
     chunks: tuple[range, ...]
     batch: bool
+    thresholds: Thresholds = field(default_factory=dict)
 
     @property
     def samples(self) -> int:
@@ -234,6 +248,7 @@ class RunPlan:
                 outcome_codes=self.layout.outcome_codes,
                 target=target,
                 file_scenario=self.file_scenario(index),
+                thresholds=self.thresholds,
             )
             for index, params in enumerate(self.params)
             for chunk in self.chunks
@@ -285,6 +300,8 @@ def plan_run(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     storage: StorageOptions = StorageOptions(),
     scenario_coords: Mapping[str, tuple[np.ndarray, dict[str, str]]] | None = None,
+    summarize: Sequence[str] | None = None,
+    thresholds: Thresholds | None = None,
 ) -> RunPlan:
     """Decide a run: its seed, its file's layout and its units of work (no file is touched).
 
@@ -309,19 +326,34 @@ def plan_run(
     scenario_coords : mapping, optional
         Extra coordinates along ``scenario`` of a batch (a sweep's swept values), as
         :attr:`simcore.io.layout.FileLayout.scenario_coords`.
+    summarize : sequence of str, optional
+        The variables the file has at all, stored or summarized (default: all).
+    thresholds : mapping of str to tuple of float, optional
+        Per variable, thresholds whose exceedances every block counts.
 
     Returns
     -------
     RunPlan
+
+    Raises
+    ------
+    ParameterError
+        ``store`` or ``thresholds`` names a variable the run does not keep.
     """
     check_run(scenarios, batch=batch, seed=seed)
     first = scenarios[0]
     seed, source = resolve_seed(first, seed, seed_source)
     layout = file_layout(scenarios, batch=batch, float32=storage.float32,
-                         compress=storage.compress, store=storage.store)
+                         compress=storage.compress, store=storage.store, summarize=summarize)
     if scenario_coords:
         layout = replace(layout, scenario_coords=scenario_coords)
-    # A batch in which one scenario's rule reads the defense budget stores it for all.
+    unknown = [name for name in thresholds or {} if name not in layout.simulated]
+    if unknown:
+        raise ParameterError(f"{{thresholds}} {literal(unknown[0])}: not a variable this run "
+                             f"summarizes ({', '.join(layout.simulated)})")
+    # A batch in which one scenario's rule reads the defense budget stores it for all (an
+    # exploration that summarizes other variables only still simulates the rule: see
+    # resolve_params).
     with_defense = "defense_growth" in layout.simulated
     return RunPlan(
         scenarios=tuple(scenarios),
@@ -331,6 +363,7 @@ def plan_run(
         layout=layout,
         chunks=tuple(chunk_blocks(first.run.samples, chunk_size)),
         batch=batch,
+        thresholds=dict(thresholds or {}),
     )
 
 
@@ -363,6 +396,8 @@ class ChunkTask:
         Index along the file's ``scenario`` dimension (a batch), for ``target``.
     summaries : dict of str to SummaryPlan
         The summarized variables whose blocks are tallied, and their brackets.
+    thresholds : mapping of str to tuple of float
+        Per variable, thresholds whose exceedances are counted.
     """
 
     params: ModelParams
@@ -375,6 +410,7 @@ class ChunkTask:
     target: DirectTarget | None = None
     file_scenario: int | None = None
     summaries: SummaryPlans = field(default_factory=dict)
+    thresholds: Thresholds = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -395,6 +431,8 @@ class ChunkResult:
         The chunk's tally of each variable of the task's ``summaries``.
     outcome_counts : ndarray of int64, shape (codes, H)
         Samples with each of the task's ``outcome_codes`` (row 0: none) per year.
+    exceedance : dict
+        Per variable of the task's ``thresholds``, the chunk's exceedance counts.
     """
 
     samples: int
@@ -402,6 +440,7 @@ class ChunkResult:
     moments: list[dict[str, Moments]]
     tallies: dict[str, SummaryTally]
     outcome_counts: np.ndarray
+    exceedance: ExceedanceCounts = field(default_factory=dict)
 
     def __sizeof__(self) -> int:
         """Bytes held: dask's memory accounting reads it (through ``sys.getsizeof``) to
@@ -453,6 +492,7 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     moments: list[dict[str, Moments]] = []
     tallies: dict[str, SummaryTally] = {}
     counts = np.zeros((len(task.outcome_codes), task.params.horizon), dtype=np.int64)
+    exceeding: ExceedanceCounts = {}
     target = visible_target(task)
     first_row = (task.file_scenario or 0) * task.samples
     for block in task.blocks:
@@ -462,6 +502,9 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
             tally = tally_summary(stored[name], plan)
             tallies[name] = tallies[name].merge(tally) if name in tallies else tally
         counts += outcome_counts(stored["negotiation_outcome"], task.outcome_codes)
+        for name, levels in task.thresholds.items():
+            exceeding[name] = _add_counts(exceeding.get(name),
+                                          exceedance_counts(stored[name], levels))
         # Then the row order the file wants, in memory a direct write can hand to the disk as
         # it is (simcore.io.direct_io): pages line up with the file's, whose large datasets
         # start on a page, where this scenario's rows start after those of the scenarios
@@ -481,7 +524,14 @@ def simulate_chunk(task: ChunkTask) -> ChunkResult:
     first = block_bounds(task.blocks.start, task.samples)[0]
     samples = block_bounds(task.blocks.stop - 1, task.samples)[1] - first
     return ChunkResult(samples=samples, values=values, moments=moments, tallies=tallies,
-                       outcome_counts=counts)
+                       outcome_counts=counts, exceedance=exceeding)
+
+
+def _add_counts(
+    total: tuple[np.ndarray, np.ndarray] | None, more: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exceedance counts of two sets of samples together."""
+    return more if total is None else (total[0] + more[0], total[1] + more[1])
 
 
 #: Blocks seen before the brackets are first narrowed; then each time 4x as many.
@@ -505,6 +555,8 @@ class ScenarioReduction:
         Samples with each outcome code of the file's summary per year.
     samples : int
         Samples folded in so far.
+    exceedance : dict
+        Per variable of the run's thresholds, exceedance counts over the samples folded in.
     """
 
     plans: SummaryPlans
@@ -512,6 +564,7 @@ class ScenarioReduction:
     moments: dict[str, Moments] = field(default_factory=dict)
     tallies: dict[str, SummaryTally] = field(default_factory=dict)
     samples: int = 0
+    exceedance: ExceedanceCounts = field(default_factory=dict)
 
     def add(self, result: ChunkResult, plans: SummaryPlans) -> None:
         """Fold in the next chunk, simulated with ``plans`` (chunks in block order: the
@@ -525,6 +578,8 @@ class ScenarioReduction:
                 self.tallies[name].merge(tally) if name in self.tallies else tally
             )
         self.outcome_counts = self.outcome_counts + result.outcome_counts
+        for name, counts in result.exceedance.items():
+            self.exceedance[name] = _add_counts(self.exceedance.get(name), counts)
         before, self.samples = self.samples, self.samples + result.samples
         # Narrowed after 4, 16, 64 … blocks: each time the kept share of later blocks halves.
         if any(
@@ -559,8 +614,41 @@ def pilot_chunks(
                               percentiles=tuple(plan.scenarios[0].run.percentiles))
     tasks = [replace(task, blocks=range(1)) for task in plan.tasks(target)
              if task.blocks.start == 0]
-    yield from zip(tasks, (executor or InProcessExecutor()).map_ordered(pilot, tasks),
+    yield from zip(tasks, map_grouped(executor or InProcessExecutor(), pilot, tasks),
                    strict=True)
+
+
+def _each(fn: Callable[[ChunkTask], R], tasks: Sequence[ChunkTask]) -> list[R]:
+    return [fn(task) for task in tasks]
+
+
+def _task_groups(tasks: Iterable[ChunkTask], blocks: int) -> Iterator[list[ChunkTask]]:
+    """Consecutive tasks, grouped until a group holds ``blocks`` blocks (the last fewer)."""
+    group: list[ChunkTask] = []
+    size = 0
+    for task in tasks:
+        group.append(task)
+        size += len(task.blocks)
+        if size >= blocks:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def map_grouped(
+    executor: ChunkExecutor, fn: Callable[[ChunkTask], R], tasks: Iterable[ChunkTask]
+) -> Iterator[R]:
+    """``fn`` of each task, in task order, with consecutive tasks run together until a group
+    holds the executor's chunk of blocks.
+
+    A dask task costs tens of milliseconds of scheduling and transfer whatever it holds, so
+    the many scenarios of one or two blocks of an exploration go several to a task (in this
+    process a chunk is one block: every task runs on its own). Results never depend on it.
+    """
+    groups = _task_groups(tasks, block_count(executor.chunk_size))
+    for results in executor.map_ordered(functools.partial(_each, fn), groups):
+        yield from results
 
 
 def simulate_pilot(
@@ -664,7 +752,7 @@ def simulate_into(
                 submitted.append(task)
                 yield task
 
-    for result in executor.map_ordered(simulate_chunk, tasks()):
+    for result in map_grouped(executor, simulate_chunk, tasks()):
         fold_in(submitted.popleft(), result)
         del result
     writer.end_direct()
@@ -733,10 +821,16 @@ def summarize_run(
     return summary_dataset(summaries, frequencies, layout=layout, percentiles=percentiles)
 
 
-def commit_run(plan: RunPlan, writer: ResultWriter, summary: xr.Dataset) -> RunResult:
-    """Add the summary group, mark the file complete and give it its final name."""
+def commit_run(
+    plan: RunPlan,
+    writer: ResultWriter,
+    summary: xr.Dataset,
+    groups: Mapping[str, xr.Dataset] | None = None,
+) -> RunResult:
+    """Add the summary group (and any further ``groups``, by name), mark the file complete
+    and give it its final name."""
     return RunResult(
-        path=writer.commit(summary),
+        path=writer.commit(summary, groups),
         seed=plan.seed,
         seed_source=plan.seed_source,
         samples=plan.samples,
@@ -759,6 +853,10 @@ def run_scenarios(
     seed_source: str | None = None,
     command: str | None = None,
     scenario_coords: Mapping[str, tuple[np.ndarray, dict[str, str]]] | None = None,
+    summarize: Sequence[str] | None = None,
+    thresholds: Thresholds | None = None,
+    groups: Callable[[xr.Dataset, Sequence[ScenarioReduction]],
+                     Mapping[str, xr.Dataset]] | None = None,
 ) -> RunResult:
     """Simulate scenarios block by block into one result file, then add its summary.
 
@@ -797,6 +895,14 @@ def run_scenarios(
     scenario_coords : mapping, optional
         Extra coordinates along ``scenario`` of a batch (a sweep's swept values), as
         :attr:`simcore.io.layout.FileLayout.scenario_coords`.
+    summarize : sequence of str, optional
+        The variables the file has at all, stored or summarized (default: all).
+    thresholds : mapping of str to tuple of float, optional
+        Per variable, thresholds whose exceedances every block counts, for ``groups``.
+    groups : callable, optional
+        ``groups(summary, reductions)`` → further groups of the file by name (an
+        exploration's ``explore`` group), written with the summary before the file is
+        complete.
 
     Returns
     -------
@@ -820,7 +926,7 @@ def run_scenarios(
     plan = plan_run(
         scenarios, batch=batch, seed=seed, seed_source=seed_source,
         chunk_size=executor.chunk_size if chunk_size is None else chunk_size, storage=storage,
-        scenario_coords=scenario_coords,
+        scenario_coords=scenario_coords, summarize=summarize, thresholds=thresholds,
     )
     attrs = provenance_attrs(
         plan.scenarios, seed=plan.seed, seed_source=plan.seed_source,
@@ -832,4 +938,5 @@ def run_scenarios(
         reductions = simulate_into(plan, writer, executor=executor, progress=progress)
         writer.release()
         summary = summarize_run(plan, writer.temp, reductions)
-        return commit_run(plan, writer, summary)
+        return commit_run(plan, writer, summary,
+                          groups(summary, reductions) if groups is not None else None)

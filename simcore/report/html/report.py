@@ -36,6 +36,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from simcore.analysis.backtest import read_negotiation_backtest
+from simcore.analysis.discover import read_discovery
 from simcore.analysis.sensitivity_file import read_sensitivity as read_sensitivity_file
 from simcore.config.load import load_report_notes
 from simcore.core.errors import SmasimInputError
@@ -55,6 +56,7 @@ from simcore.report.budget import (
     budgets_of,
 )
 from simcore.report.budget_plot import budget_chart
+from simcore.report.discovery import discovery_chart, discovery_sentence, discovery_tables
 from simcore.report.figure import dashed
 from simcore.report.formats import TextTable
 from simcore.report.html.controls import controllables, controls_section, fan_geometry
@@ -73,7 +75,6 @@ from simcore.report.html.front import (
     FRONT_LEVELS,
     FRONT_VARIABLES,
     AuthorWords,
-    Difference,
     LiveNumbers,
     ScenarioNumbers,
     bottom_line,
@@ -246,35 +247,19 @@ def _pairs(sources: Sequence[_Source]) -> list[_Pair]:
     return pairs
 
 
-def _difference(central: ScenarioNumbers, alternative: ScenarioNumbers,
-                pairs: Sequence[_Pair]) -> Difference:
-    """The alternative's median horizon total minus the central one's: ``compare``'s, with
-    its paired interval, where the two share their paths; else the difference of the two
-    medians with the interval their own intervals bound."""
-    total = KEY_VARIABLES[1]
-    for pair in pairs:
-        if pair.label == alternative.label and pair.rows:
-            (row,) = pair.of(total)
-            found = row.percentiles[KEY_LEVELS[0]]
-            return Difference(found.difference, found.lower, found.upper)
-    a, b = (s.estimate(total, None, KEY_LEVELS[0]) for s in (central, alternative))
-    return Difference(b.value - a.value, b.lower - a.upper, b.upper - a.lower)
-
-
 # --- sections --------------------------------------------------------------------------------
 
 
-def _front(numbers: Sequence[ScenarioNumbers], pairs: Sequence[_Pair], words: AuthorWords,
+def _front(numbers: Sequence[ScenarioNumbers], words: AuthorWords,
            live: LiveNumbers, readings: Mapping[str, Reading], paths: str
            ) -> tuple[Section, Figure]:
     """The first page: the bottom line, the fan chart of the payment, five numbers, and how
     precise they are; and the chart as drawn (the page's controls redraw its bands)."""
     central, *others = numbers
     alternative = main_alternative(central, others)
-    difference = None if alternative is None else _difference(central, alternative, pairs)
     # The author's bottom line is theirs: only a generated one has live numbers.
     said = (paragraph(words.bottom_line) if words.bottom_line is not None
-            else paragraph(bottom_line(central, alternative, difference, live)))
+            else paragraph(bottom_line(central, alternative, live)))
     years, panel = fan_panel(numbers)
     item = central.quantity(FIGURE_VARIABLE)
     chart = plots.fan_small_multiples(
@@ -498,6 +483,21 @@ def _backtest(path: Path) -> Section:
     return Section("backtest", "Backtest coverage", body, new_page=False)
 
 
+def _discovery(path: Path) -> Section:
+    found = read_discovery(path)
+    title = f"{found.case.text}: PRIM trajectory and box {found.box}"
+    body = paragraph(
+        f"Under which judgments the outcome happens: from the exploration {found.source} "
+        f"(smasim explore), each point marked a case when {found.case.text}, and PRIM's boxes "
+        f"of the varied judgments where the cases concentrate, from {path.name}. "
+        + discovery_sentence(found)
+    ) + figure_html(
+        discovery_chart(found, title=title), ident="discovery", title=title,
+        description=discovery_sentence(found),
+    ) + "".join(_tables_html(discovery_tables(found)))
+    return Section("discovery", "Under which judgments", body, new_page=False)
+
+
 # --- appendices ------------------------------------------------------------------------------
 
 
@@ -701,6 +701,7 @@ def build_report(
     sensitivity: str | Path | None = None,
     backtest: str | Path | None = None,
     notes: str | Path | None = None,
+    discovery: str | Path | None = None,
 ) -> str:
     """The HTML report of one or more result files.
 
@@ -716,6 +717,8 @@ def build_report(
     notes : str or Path, optional
         A TOML file with a ``[report]`` table (title, question, bottom_line): the author's
         words, before any the central scenario's configuration gives.
+    discovery : str or Path, optional
+        A ``smasim discover`` file: adds the boxes of judgments section.
 
     Returns
     -------
@@ -734,7 +737,16 @@ def build_report(
     if notes is not None:
         section = load_report_notes(notes)
         given = AuthorWords(section.title, section.question, section.bottom_line)
-    sources = [_Source(Path(path), file_info(check_result_file(path))) for path in paths]
+    sources = []
+    for path in paths:
+        info = file_info(check_result_file(path))
+        if "explore" in info.groups:
+            raise SmasimInputError(
+                f"{path}: an exploration ({len(info.scenarios)} points and levers), not a "
+                "report's run; report a run or batch and attach the exploration's findings "
+                "with --discover (a smasim discover file)"
+            )
+        sources.append(_Source(Path(path), info))
     numbers = _numbers(sources)
     pairs = _pairs(sources)
     questions = _questions(sources)
@@ -742,7 +754,7 @@ def build_report(
     readings: dict[str, Reading] = {}
     scenarios = _scenarios(sources, numbers, questions, readings.__setitem__)
     live = LiveNumbers()
-    front, chart = _front(numbers, pairs, words, live, readings, _paths_text(sources))
+    front, chart = _front(numbers, words, live, readings, _paths_text(sources))
     sections = [front]
     controls = _controls(sources, numbers, live, chart)
     if controls is not None:
@@ -767,6 +779,9 @@ def build_report(
     if backtest is not None:
         sections.append(_backtest(Path(backtest)))
         extra.append(f" --backtest {shlex.quote(str(backtest))}")
+    if discovery is not None:
+        sections.append(_discovery(Path(discovery)))
+        extra.append(f" --discover {shlex.quote(str(discovery))}")
     sections.append(_errors(numbers, pairs, sources,
                             None if sensitivity is None else Path(sensitivity)))
     configuration = _configuration(sources)
