@@ -116,7 +116,8 @@ def test_fan_chart_of_four_scenarios_is_a_grid(batch: Path, tmp_path: Path) -> N
     rows = {round(ax.get_position().y0, 3) for ax in figure.axes}
     assert len(rows) == 4
     titles = [ax.get_title() for ax in figure.axes]
-    assert titles[:4] == [f"{s}: contribution_usd [USD bn]" for s in SCENARIOS]
+    # In words, not codes (the variable's description and its display unit).
+    assert titles[:4] == [f"{s}: ROK SMA contribution, nominal [USD bn]" for s in SCENARIOS]
     # A variable's panels share one y-scale, as on one row before.
     limits = {ax.get_ylim() for ax in figure.axes[:4]}
     assert len(limits) == 1
