@@ -17,7 +17,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -179,31 +179,57 @@ def _silence_stdout() -> None:
         os.close(null)
 
 
-#: Each command and the module of this package that holds it, imported only when used: a
-#: command then pays only for the libraries it needs (``smasim summary`` does not import the
-#: engine, dask or scipy).
+class CommandEntry(NamedTuple):
+    """Where a command lives (``module:attribute`` in this package) and its line in
+    ``smasim --help``."""
+
+    location: str
+    summary: str
+
+
+#: Each command, the module of this package that holds it, imported only when used, and its
+#: one line in ``smasim --help``: a command pays only for the libraries it needs (``smasim
+#: summary`` does not import the engine, dask or scipy), and the list of commands none.
 COMMANDS = {
-    "init": "init:init_command",
-    "run": "run:run_command",
-    "batch": "run:batch_command",
-    "summary": "summary:summary_command",
-    "compare": "compare:compare_command",
-    "plot": "plot:plot_command",
-    "budget": "budget:budget_command",
-    "report": "report:report_command",
-    "sensitivity": "sensitivity:sensitivity_command",
-    "sweep": "sweep:sweep_command",
-    "explore": "explore:explore_command",
-    "discover": "discover:discover_command",
-    "robust": "robust:robust_command",
-    "info": "provenance:info_command",
-    "validate": "provenance:validate_command",
-    "rerun": "provenance:rerun_command",
-    "history": "history:history_command",
-    "calibrate": "calibrate:calibrate_command",
-    "backtest": "backtest:backtest_command",
-    "elicit": "elicit:elicit_command",
-    "reweight": "reweight:reweight_command",
+    "init": CommandEntry("init:init_command", "Copy the shipped scenarios into a folder to edit."),
+    "run": CommandEntry("run:run_command", "Simulate one scenario into a result file."),
+    "batch": CommandEntry("run:batch_command",
+                          "Simulate scenarios sharing random numbers into one file."),
+    "summary": CommandEntry("summary:summary_command",
+                            "Percentiles, means and exceedances of a result file."),
+    "compare": CommandEntry("compare:compare_command",
+                            "Compare two scenarios path by path (paired differences)."),
+    "plot": CommandEntry("plot:plot_command", "Draw a result file's distributions as charts."),
+    "budget": CommandEntry("budget:budget_command",
+                           "How much to budget each year for a chosen confidence."),
+    "report": CommandEntry("report:report_command",
+                           "Write one HTML report of result files for readers."),
+    "sensitivity": CommandEntry("sensitivity:sensitivity_command",
+                                "Which uncertainty drives each year (Shapley effects)."),
+    "sweep": CommandEntry("sweep:sweep_command",
+                          "Run a scenario over a grid of values, as one batch."),
+    "explore": CommandEntry("explore:explore_command",
+                            "Run a scenario over a space-filling design of judgments."),
+    "discover": CommandEntry("discover:discover_command",
+                             "Find the judgments under which an outcome happens (PRIM)."),
+    "robust": CommandEntry("robust:robust_command",
+                           "Compare an exploration's levers by regret and satisficing."),
+    "info": CommandEntry("provenance:info_command",
+                         "Describe a file: scenarios, variables, provenance."),
+    "validate": CommandEntry("provenance:validate_command",
+                             "Check scenario configurations without running them."),
+    "rerun": CommandEntry("provenance:rerun_command",
+                          "Run a result file again from the configuration it records."),
+    "history": CommandEntry("history:history_command",
+                            "Print the historical series smasim ships, with sources."),
+    "calibrate": CommandEntry("calibrate:calibrate_command",
+                              "Estimate the drivers' parameters from history."),
+    "backtest": CommandEntry("backtest:backtest_command",
+                             "Score the model's intervals against what happened."),
+    "elicit": CommandEntry("elicit:elicit_command",
+                           "Fit and pool experts' judgments into a scenario."),
+    "reweight": CommandEntry("reweight:reweight_command",
+                             "A file's summary under other outcome probabilities."),
 }
 
 
@@ -216,10 +242,16 @@ class SmasimGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        module, attribute = COMMANDS[name].split(":")
+        module, attribute = COMMANDS[name].location.split(":")
         found = importlib.import_module(f".{module}", __package__)
         command: click.Command = getattr(found, attribute)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The table's lines, not each command's docstring: listing the commands must not
+        # import them (and the libraries they need).
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, entry.summary) for name, entry in COMMANDS.items()])
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from simcore.cli.main import OPTION_WORDING, cli
@@ -168,6 +170,30 @@ def test_help_documents_the_commands(runner: CliRunner) -> None:
     for option in ("--samples", "--seed", "--chunk-size", "--float32", "--compress",
                    "--overwrite", "--quiet"):
         assert option in res.output
+
+
+def test_help_lists_every_command_without_importing_one() -> None:
+    """`smasim --help` lists each command by its line in the table and loads none of them
+    (nor numpy): the list stays instant however heavy a command's libraries."""
+    from simcore.cli.main import COMMANDS
+
+    code = ("import sys; from simcore.cli.main import cli\n"
+            "try: cli.main(['--help'], prog_name='smasim')\n"
+            "except SystemExit: pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('simcore.', 'numpy'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)
+    *listing, loaded = done.stdout.splitlines()
+    assert ast.literal_eval(loaded) == ["simcore.cli", "simcore.cli.main", "simcore.core",
+                                        "simcore.core.errors", "simcore.core.lazy"]
+    lines = "\n".join(listing)
+    for name, entry in COMMANDS.items():
+        assert f"  {name:<12} {entry.summary}" in lines, name
+        assert entry.summary.endswith(".") and len(entry.summary) <= 62, name
+    # Every entry names a command that exists, under the name the table gives it.
+    for name in COMMANDS:
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None and command.name == name, name
 
 
 def test_samples_in_scientific_notation(tmp_path: Path, runner: CliRunner) -> None:

@@ -12,6 +12,7 @@ import base64
 import json
 import re
 import shutil
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from simcore.report.html.controls import kept_paths
 from simcore.report.html.document import external_references
 from simcore.report.html.report import build_report
 from simcore.report.panels import Panel
-from simcore.report.reading import MARK, reading
+from simcore.report.reading import MARK, reading, shown_difference
 from simcore.report.render import format_estimate, format_scaled
 from simcore.report.scenario_notes import SEE_FILES
 from simcore.report.sensitivity import variance_share_tables
@@ -190,18 +191,22 @@ def test_first_page_says_the_bottom_line_from_the_numbers(batch: Path, page: str
     # The main alternative: the scenario whose median horizon total differs most.
     totals = {s: records[s, "cum_contribution_usd", None]["p50"] for s in SHIPPED}
     alternative = max(SHIPPED[1:], key=lambda s: abs(totals[s] - totals["baseline"]))
-    code, output = smasim("compare", batch, "--scenario", "baseline", "--scenario",
-                          alternative, "--var", "cum_contribution_usd", "--percentiles", "50",
-                          "--format", "json")
-    assert code == 0, output
-    (change,) = json.loads(output)["records"]
 
     def shown(scenario: str, variable: str, year: int | None, level: str) -> str:
         return read(records[scenario, variable, year], level, variable).text
 
-    difference = reading(change["p50_diff"], VARIABLES["cum_contribution_usd"],
-                         lower=change["p50_diff_lower"], upper=change["p50_diff_upper"],
-                         like=change["p50_a"])
+    # The alternative's total to the baseline's last digit, and the difference of the two
+    # numbers shown, its interval bounded by the medians' own (not compare's paired ΔP50).
+    a, b = (records[s, "cum_contribution_usd", None] for s in ("baseline", alternative))
+    total = read(b, "p50", "cum_contribution_usd", to=a["p50"])
+    difference = shown_difference(b["p50"], a["p50"], VARIABLES["cum_contribution_usd"],
+                                  lower=b["p50_lower"] - a["p50_upper"],
+                                  upper=b["p50_upper"] - a["p50_lower"])
+    # The page's arithmetic adds up: the alternative's total minus the baseline's, as shown.
+    figures = [Decimal(re.sub(r"[^0-9.]", "", text)) for text in (
+        total.text, shown("baseline", "cum_contribution_usd", None, "p50"), difference.text)]
+    assert difference.text.startswith("+$")
+    assert figures[0] - figures[1] == figures[2]
     expected = (
         "In the central scenario, baseline, South Korea pays "
         f"{shown('baseline', 'contribution_usd', 2026, 'p50')} in 2026 and "
@@ -212,14 +217,15 @@ def test_first_page_says_the_bottom_line_from_the_numbers(batch: Path, page: str
         f"{shown('baseline', 'contribution_usd', 2031, 'p5')} and "
         f"{shown('baseline', 'contribution_usd', 2031, 'p95')}. "
         f"The main alternative, {alternative}, puts the 2026–2031 total at "
-        f"{shown(alternative, 'cum_contribution_usd', None, 'p50')} at the median "
-        f"({difference.text} against baseline)."
+        f"{total.text} at the median ({difference.text} against baseline)."
     )
     front = section(page, "bottom-line")
     bottom = front[front.index('<div class="bottom-line">'):]
     assert text_of(bottom[: bottom.index("</div>")]).strip() == expected
     # The title, and the question (the central scenario's) under it.
-    assert "<h1>What South Korea pays for US forces under the SMA, 2026–2031</h1>" in page
+    # The agreement is spelled out where a reader meets it first.
+    assert ("<h1>What South Korea pays for US forces under the Special Measures Agreement "
+            "(SMA), 2026–2031</h1>") in page
     header = page[page.index("<header>"): page.index("</header>")]
     assert "The question.</strong> Baseline: what will South Korea pay" in header
     # The table: five numbers for the central scenario and the alternative.
@@ -514,7 +520,7 @@ def test_the_authors_words(tmp_path: Path, batch: Path) -> None:
                          command=f"smasim run {config}").path
     # The [report] table travels in the stored configuration.
     page = build_report([path])
-    assert "<h1>If the talks fail</h1>" in page
+    assert "<h1>If the talks fail</h1>" in page and "<h1>What South Korea pays" not in page
     assert "The question.</strong> What does a lapse cost Korea?" in page
     assert "<dd>What does a lapse cost Korea? It assumes" in section(page, "scenarios")
     # A notes file comes first; its bottom line replaces the generated one.
@@ -683,12 +689,22 @@ def test_live_numbers_are_the_printed_ones(page: str) -> None:
     spans = re.findall(r'<span class="live" data-live="(\d+)">([^<]*)</span>', page)
     assert [int(k) for k, _ in spans] == list(range(len(data["live"]))) and len(spans) > 20
     for (_, shown), number in zip(spans, data["live"], strict=True):
-        if number["minus"] is not None:
-            continue  # the paired difference; its record is the scenario's own number
         variable = number["column"].split("|")[0]
-        assert reading(number["value"], VARIABLES[variable], lower=number["lower"],
-                       upper=number["upper"]).text == text_of(shown)
+        reference = data["live"][number["minus"] if number["minus"] is not None
+                                 else number["digitsOf"] if number["digitsOf"] is not None
+                                 else 0]["value"]
+        if number["minus"] is not None:  # the difference of the two totals shown
+            expected = shown_difference(
+                number["value"], reference, VARIABLES[variable],
+                lower=number["lower"] - data["live"][number["minus"]]["upper"],
+                upper=number["upper"] - data["live"][number["minus"]]["lower"])
+        else:
+            expected = reading(number["value"], VARIABLES[variable], lower=number["lower"],
+                               upper=number["upper"],
+                               to=reference if number["digitsOf"] is not None else None)
+        assert expected.text == text_of(shown)
     assert sum(number["minus"] is not None for number in data["live"]) == 1
+    assert sum(number["digitsOf"] is not None for number in data["live"]) == 1
 
 
 def test_kept_paths_keep_rare_histories_whole() -> None:

@@ -162,6 +162,61 @@ def test_an_external_request_is_caught(browser: Any, tmp_path: Path) -> None:
     assert rendered.errors  # the blocked image is reported on the console
 
 
+def test_the_page_script_reads_and_marks_as_the_report(browser: Any) -> None:
+    # The reading rule of controls.js, run on its own, against simcore.report.reading: the
+    # same text and the same mark for values whose half-width lies about half a unit of
+    # their last digit (the mark's threshold), for amounts, amounts to another's last digit,
+    # differences, and differences of the numbers shown.
+    from simcore.core.variables import VARIABLES
+    from simcore.report.html.controls import SCRIPT
+    from simcore.report.reading import (
+        half_unit,
+        last_place,
+        reading,
+        shown_difference,
+        unit_words,
+    )
+
+    rule = SCRIPT[SCRIPT.index("// --- the reading rule"):SCRIPT.index("// --- weighted")]
+    variables = [VARIABLES[name] for name in ("contribution_usd", "contribution_krw",
+                                              "rok_share")]
+    rng = np.random.default_rng(25)
+    cases, expected = [], []
+    for _ in range(600):
+        spec = variables[int(rng.integers(len(variables)))]
+        percent = spec.display_unit == "%"
+        value = float(rng.uniform(0.02, 0.6) if percent
+                      else 10.0 ** rng.uniform(-1.5, 3.5) * spec.display_scale)
+        other = float(value * rng.uniform(0.3, 3.0))
+        kind = ["own", "to", "like", "shown"][int(rng.integers(4))]
+        place = last_place((value if kind == "own" else other) / spec.display_scale, percent)
+        unit = half_unit(place) * spec.display_scale
+        lower = value - float(rng.uniform(0.0, 1.4)) * unit
+        upper = value + float(rng.uniform(0.0, 1.4)) * unit
+        ends = [None, None] if rng.random() < 0.05 and kind != "shown" else [lower, upper]
+        prefix, suffix = unit_words(spec.display_unit)
+        cases.append([kind, value, {"scale": spec.display_scale, "percent": percent,
+                                    "prefix": prefix, "suffix": suffix}, *ends, other])
+        if kind == "shown":
+            expected.append(shown_difference(value, other, spec, lower=lower,
+                                             upper=upper).text)
+        else:
+            expected.append(reading(value, spec, lower=ends[0], upper=ends[1],
+                                    like=other if kind == "like" else None,
+                                    to=other if kind == "to" else None).text)
+    page = browser.new_page()
+    found = page.evaluate(
+        "(cases) => { const MARK = '\\u2020'; const MINUS = '\\u2212';\n" + rule + """
+        return cases.map(([kind, v, unit, lower, upper, other]) => kind === "shown"
+          ? reading(shownValue(v, unit, other) - shownValue(other, unit, other), unit,
+                    lower, upper, other, true)
+          : reading(v, unit, lower, upper, kind === "own" ? null : other, kind === "like"));
+        }""", cases)
+    page.close()
+    assert found == expected
+    assert 150 < sum(text.endswith("\u2020") for text in expected) < 450
+
+
 def pdf_page_text(pdf: bytes, page: int, folder: Path) -> str:
     """The text of one page of a PDF (``pdftotext`` of poppler; skips without it), with
     runs of white space as one space."""
@@ -255,7 +310,7 @@ def test_controls_recompute_the_first_page_as_reweight_does(browser: Any,
 
     from simcore.core.variables import VARIABLES
     from simcore.report.html.report import build_report
-    from simcore.report.reading import reading
+    from simcore.report.reading import reading, shown_difference
     from tests.test_report_html import json_year, shipped_batch
 
     batch = shipped_batch(tmp_path)
@@ -302,10 +357,12 @@ def test_controls_recompute_the_first_page_as_reweight_does(browser: Any,
         key = f"p{number['level']:g}"
         if number["minus"] is not None:  # another scenario's total minus the baseline's
             own = records[variable, None]
-            expected = reading(number["value"] - own[key], VARIABLES[variable],
-                               lower=number["lower"] - own[f"{key}_upper"],
-                               upper=number["upper"] - own[f"{key}_lower"],
-                               like=own[key]).text
+            expected = shown_difference(number["value"], own[key], VARIABLES[variable],
+                                        lower=number["lower"] - own[f"{key}_upper"],
+                                        upper=number["upper"] - own[f"{key}_lower"]).text
+        elif number["digitsOf"] is not None:  # to the digits of the baseline's total
+            expected = reading(number["value"], VARIABLES[variable], lower=number["lower"],
+                               upper=number["upper"], to=records[variable, None][key]).text
         elif number["scenario"] == "baseline":
             record = records[variable, int(year) if year else None]
             expected = reading(record[key], VARIABLES[variable], lower=record[f"{key}_lower"],

@@ -9,7 +9,15 @@ from decimal import Decimal
 import pytest
 
 from simcore.core.variables import VARIABLES
-from simcore.report.reading import MARK, digits, last_place, precision_sentence, reading
+from simcore.report.reading import (
+    MARK,
+    digits,
+    half_unit,
+    half_width,
+    last_place,
+    precision_sentence,
+    reading,
+)
 
 USD = VARIABLES["contribution_usd"]
 KRW = VARIABLES["contribution_krw"]
@@ -64,17 +72,39 @@ def test_differences_are_signed_to_the_last_digit_of_what_they_separate() -> Non
     assert reading(-0.004, SHARE, like=0.06).text == "−0.4 points"
 
 
-def test_a_number_is_marked_when_its_interval_reads_differently() -> None:
+def test_a_number_is_marked_when_its_half_width_exceeds_half_its_last_digit() -> None:
     settled = reading(1.352e9, USD, lower=1.3505e9, upper=1.3535e9)
     assert settled.text == "$1.35 bn" and not settled.unsettled
-    # The upper end rounds to 1.36: the last digit is not settled.
-    unsettled = reading(1.354e9, USD, lower=1.352e9, upper=1.3551e9)
+    # ±$0.0051 bn around $1.35 bn: more than half a unit (0.005) of the hundredths shown.
+    unsettled = reading(1.352e9, USD, lower=1.3469e9, upper=1.3531e9)
     assert unsettled.text == f"$1.35 bn{MARK}" and unsettled.number == f"1.35{MARK}"
     assert unsettled.unsettled
-    assert unsettled.error == pytest.approx(0.002e9 / 1.354e9)
+    assert unsettled.error == pytest.approx(0.0051e9 / 1.352e9)
+    # A narrow interval across a rounding boundary (its ends read 1.35 and 1.36) is settled:
+    # where the value falls is luck, the precision is what counts.
+    assert not reading(1.3549e9, USD, lower=1.3548e9, upper=1.3551e9).unsettled
+    # A wide one inside one rounding step (both ends read 1.35) is not.
+    assert reading(1.3452e9, USD, lower=1.3451e9, upper=1.3549e9).unsettled
+    # Exceeds, not reaches: ±0.5 around a whole number ($1,235 bn), exact in binary.
+    assert not reading(1.235e12, USD, lower=1.2345e12, upper=1.2355e12).unsettled
+    assert reading(1.235e12, USD, lower=1.2345e12, upper=1.235501e12).unsettled
+    # Shares: half a point from 10%, a twentieth of one below.
+    assert not reading(0.36, SHARE, lower=0.3551, upper=0.3649).unsettled
+    assert reading(0.36, SHARE, lower=0.3549, upper=0.36).unsettled
+    assert reading(0.047, SHARE, lower=0.0464, upper=0.047).unsettled
+    # A difference: half a unit of the last digit of what it separates ($7.17 bn: 0.005).
+    assert not reading(4.55e9, USD, lower=4.546e9, upper=4.554e9, like=7.17e9).unsettled
+    assert reading(4.55e9, USD, lower=4.544e9, upper=4.554e9, like=7.17e9).unsettled
     # An atom (a known amount) has a zero-width interval: never marked.
     assert not reading(1.0e9, USD, lower=1.0e9, upper=1.0e9).unsettled
+    assert not reading(1.0e9, USD).unsettled
     assert math.isnan(reading(1.0e9, USD).error)
+
+
+def test_half_width_and_half_unit() -> None:
+    assert half_width(1.0, 0.7, 1.1) == pytest.approx(0.3)
+    assert half_width(1.0, None, 1.25) == 0.25 and half_width(1.0, math.nan, None) == 0.0
+    assert [half_unit(p) for p in (-3, -2, -1, 0, 1)] == [0.0005, 0.005, 0.05, 0.5, 5.0]
 
 
 def test_precision_sentence_names_the_median_and_the_least_precise() -> None:

@@ -9,9 +9,11 @@ difference of shares in points). A value is rounded from its exact binary value,
 from zero, which is what a browser's ``Number.prototype.toFixed`` does, so that the page's
 script writes the same text for the same number.
 
-A number whose 95 % Monte Carlo interval would read differently at these digits (its lower
-or upper end rounds to another text) is *unsettled*: it is shown with :data:`MARK` after
-it, never silently, and the ± tables of the appendix give its error.
+A number whose 95 % Monte Carlo interval is wider than its last digit shown can settle (its
+larger half-width, ``max(x − lower, upper − x)``, exceeds half a unit of that digit) is
+*unsettled*: the simulation's precision cannot fix that digit wherever the value falls
+between two roundings. It is shown with :data:`MARK` after it, never silently, and the ±
+tables of the appendix give its error.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from simcore.core.variables import VariableSpec
 
-__all__ = ["MARK", "SIGNIFICANT", "Reading", "digits", "last_place", "precision_sentence",
-           "reading", "relative_error", "unit_words"]
+__all__ = ["MARK", "SIGNIFICANT", "Reading", "digits", "half_unit", "half_width", "last_place",
+           "precision_sentence", "reading", "relative_error", "shown_difference", "shown_value",
+           "unit_words"]
 
 #: Significant digits of money and rates.
 SIGNIFICANT = 3
@@ -101,7 +104,8 @@ class Reading:
     value : float
         The exact value, in the file's units.
     unsettled : bool
-        Its 95 % Monte Carlo interval reads differently at the digits shown.
+        Its 95 % Monte Carlo interval's larger half-width exceeds half a unit of the last
+        digit shown (:func:`half_width`, :func:`half_unit`).
     error : float
         Its relative Monte Carlo error (:func:`relative_error`; NaN without an interval).
     """
@@ -120,6 +124,7 @@ def reading(
     lower: float | None = None,
     upper: float | None = None,
     like: float | None = None,
+    to: float | None = None,
 ) -> Reading:
     """``value`` (in the file's units) as a reader reads it, checked against its interval.
 
@@ -130,12 +135,15 @@ def reading(
     spec : VariableSpec
         Its variable (display unit and scale).
     lower, upper : float, optional
-        Its 95 % Monte Carlo interval; where either end reads differently at the digits
-        shown, the text ends in :data:`MARK`.
+        Its 95 % Monte Carlo interval; where the interval's larger half-width exceeds half a
+        unit of the last digit shown, the text ends in :data:`MARK`.
     like : float, optional
         ``value`` is a difference of amounts like this one (in the file's units): it is
         signed and shown to the last digit ``like`` shows (``+$4.55 bn``, ``−$0.02 bn``,
         ``0.00``; a difference of shares in points: ``+3 points``).
+    to : float, optional
+        ``value`` is shown, unsigned, to the last digit this amount shows (a total beside
+        the total it is compared with: ``$11.65 bn`` beside ``$7.08 bn``).
 
     Returns
     -------
@@ -144,11 +152,9 @@ def reading(
     percent = spec.display_unit == "%"
     scale = spec.display_scale
     signed = like is not None
-    place = last_place((value if like is None else like) / scale, percent)
+    place = last_place(next(v for v in (like, to, value) if v is not None) / scale, percent)
     shown = digits(value / scale, percent, place)
-    ends = [digits(v / scale, percent, place) for v in (lower, upper)
-            if v is not None and math.isfinite(v)]
-    unsettled = any(end != shown for end in ends)
+    unsettled = half_width(value, lower, upper) / scale > half_unit(place)
     negative = shown.startswith("-")
     zero = shown.strip("0.,") == ""
     sign = "−" if negative else "+" if signed and not zero else ""
@@ -163,13 +169,78 @@ def reading(
                    relative_error(value, lower, upper))
 
 
+def shown_value(value: float, spec: VariableSpec, like: float) -> float:
+    """``value`` (in the file's units) rounded as the reading text shows it to the last
+    digit ``like`` shows, back in the file's units: ``1.1646e10`` → ``1.165e10`` beside
+    ``7.08e9``. The digits are parsed as a decimal, as the page's script parses them, so
+    both get the same binary number."""
+    percent = spec.display_unit == "%"
+    place = last_place(like / spec.display_scale, percent)
+    return float(digits(value / spec.display_scale, percent, place).replace(",", "")) \
+        * spec.display_scale
+
+
+def shown_difference(value: float, reference: float, spec: VariableSpec, *,
+                     lower: float, upper: float) -> Reading:
+    """``value − reference`` as the difference of the two numbers shown, both to the last
+    digit ``reference`` shows (:func:`shown_value`), signed: what a reader who subtracts
+    one shown number from the other finds (``$11.65 bn − $7.08 bn``: ``+$4.57 bn``), where
+    rounding the exact difference could differ from it by one in the last digit.
+
+    Parameters
+    ----------
+    value, reference : float
+        The two amounts, in the file's units.
+    spec : VariableSpec
+        Their variable.
+    lower, upper : float
+        The difference's 95 % Monte Carlo interval, for its mark and its error.
+
+    >>> from simcore.core.variables import VARIABLES
+    >>> usd = VARIABLES["contribution_usd"]
+    >>> shown_difference(1.1646e10, 7.0765e9, usd, lower=4.5e9, upper=4.6e9).text
+    '+$4.57 bn†'
+    >>> shown_difference(2.006e9, 1.004e9, usd, lower=1.0e9, upper=1.004e9).text  # 2.01 − 1.00
+    '+$1.01 bn†'
+    """
+    shown = shown_value(value, spec, reference) - shown_value(reference, spec, reference)
+    return reading(shown, spec, lower=lower, upper=upper, like=reference)
+
+
+def half_width(value: float, lower: float | None, upper: float | None) -> float:
+    """The larger distance from ``value`` to a (finite) end of its interval, in the units
+    of ``value``: 0 without an interval, and for an atom (a zero-width interval).
+
+    >>> half_width(10.0, 9.0, 10.5), half_width(10.0, None, None), half_width(2.0, 2.0, 2.0)
+    (1.0, 0.0, 0.0)
+    """
+    distances = [0.0]
+    if lower is not None and math.isfinite(lower):
+        distances.append(value - lower)
+    if upper is not None and math.isfinite(upper):
+        distances.append(upper - value)
+    return max(distances)
+
+
+def half_unit(place: int) -> float:
+    """Half a unit of the digit at the power of ten ``place``: ``0.005`` for ``-2``.
+
+    Written as the decimal ``5e{place - 1}`` and parsed, so that the page's script (which
+    parses the same text) compares against the very same binary number.
+
+    >>> half_unit(-2), half_unit(0), half_unit(1)
+    (0.005, 0.5, 5.0)
+    """
+    return float(f"5e{place - 1}")
+
+
 def relative_error(value: float, lower: float | None, upper: float | None) -> float:
     """The larger distance from ``value`` to an end of its interval, relative to
     ``|value|`` (NaN when there is no interval or the value is 0)."""
     if lower is None or upper is None or not value or not (
             math.isfinite(lower) and math.isfinite(upper)):
         return math.nan
-    return max(value - lower, upper - value) / abs(value)
+    return half_width(value, lower, upper) / abs(value)
 
 
 def precision_sentence(readings: Mapping[str, Reading], paths: str) -> str:

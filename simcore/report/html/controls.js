@@ -61,20 +61,33 @@
     return /^-?[0.,]*$/.test(text) ? text.replace("-", "") : text;
   }
 
-  // As simcore.report.reading.reading: the text, and the number without its unit.
-  function reading(value, unit, lower, upper, like) {
+  // As simcore.report.reading.reading: the text, to the last digit `like` shows (or its
+  // own), signed where it is a difference.
+  function reading(value, unit, lower, upper, like, signed) {
     const percent = unit.percent;
     const place = lastPlace((like === null ? value : like) / unit.scale, percent);
     const shown = digits(value / unit.scale, percent, place);
-    const unsettled = [lower, upper].some((end) => end !== null && Number.isFinite(end)
-      && digits(end / unit.scale, percent, place) !== shown);
+    // Marked when the interval's larger half-width exceeds half a unit of the last digit
+    // shown (simcore.report.reading.half_width, half_unit: the same decimal text, parsed).
+    const distances = [0];
+    if (lower !== null && Number.isFinite(lower)) distances.push(value - lower);
+    if (upper !== null && Number.isFinite(upper)) distances.push(upper - value);
+    const unsettled = Math.max(...distances) / unit.scale > Number("5e" + (place - 1));
     const negative = shown.startsWith("-");
     const zero = /^[0.,]*$/.test(shown.replace("-", ""));
-    const sign = negative ? MINUS : (like !== null && !zero ? "+" : "");
+    const sign = negative ? MINUS : (signed && !zero ? "+" : "");
     const bare = shown.replace("-", "");
-    const text = percent && like !== null ? sign + bare + " points"
+    const text = percent && signed ? sign + bare + " points"
       : sign + unit.prefix + bare + unit.suffix;
     return text + (unsettled ? MARK : "");
+  }
+
+  // As simcore.report.reading.shown_value: the value as shown to the last digit `like`
+  // shows, its digits parsed back, in the file's units.
+  function shownValue(value, unit, like) {
+    const place = lastPlace(like / unit.scale, unit.percent);
+    return Number(digits(value / unit.scale, unit.percent, place).replace(/,/g, ""))
+      * unit.scale;
   }
 
   // --- weighted percentiles (simcore.stats.importance.WeightedColumn) ----------------------
@@ -213,19 +226,27 @@
   function showNumbers() {
     data.live.forEach((number, k) => {
       const own = estimate(number);
-      if (number.minus === null) {
+      const reference = number.minus !== null ? number.minus : number.digitsOf;
+      if (reference === null) {
         spans[k].textContent = own.moved
-          ? reading(own.value, number.unit, own.lower, own.upper, null) : statics[k];
+          ? reading(own.value, number.unit, own.lower, own.upper, null, false) : statics[k];
         return;
       }
-      const other = estimate(data.live[number.minus]);
+      const other = estimate(data.live[reference]);
       if (!own.moved && !other.moved) {
         spans[k].textContent = statics[k];
-        return;
+      } else if (number.minus === null) {
+        // Shown to the last digit of the other scenario's same percentile.
+        spans[k].textContent = reading(own.value, number.unit, own.lower, own.upper,
+          other.value, false);
+      } else {
+        // The difference of the two numbers shown (simcore.report.reading.shown_difference);
+        // its interval bounded by theirs.
+        const unit = number.unit;
+        spans[k].textContent = reading(
+          shownValue(own.value, unit, other.value) - shownValue(other.value, unit, other.value),
+          unit, own.lower - other.upper, own.upper - other.lower, other.value, true);
       }
-      // A difference of two percentiles; its interval bounded by theirs.
-      spans[k].textContent = reading(own.value - other.value, number.unit,
-        own.lower - other.upper, own.upper - other.lower, other.value);
     });
   }
 

@@ -39,7 +39,13 @@ from simcore.core.errors import PathsNotStoredError, SmasimInputError
 from simcore.io.reader import read_samples
 from simcore.read.select import select
 from simcore.report.html.document import Section, paragraph, svg_id
-from simcore.report.html.front import FRONT_VARIABLES, TOTAL, LiveNumbers, ScenarioNumbers
+from simcore.report.html.front import (
+    FRONT_VARIABLES,
+    TOTAL,
+    LiveNumber,
+    LiveNumbers,
+    ScenarioNumbers,
+)
 from simcore.report.reading import unit_words
 
 __all__ = ["PAGE_PATHS", "Controllable", "controllables", "controls_section", "fan_geometry",
@@ -215,6 +221,16 @@ def _scenario_data(item: Controllable, numbers: ScenarioNumbers, geometry: Mappi
     }
 
 
+def _same_number(live: LiveNumbers, number: LiveNumber, scenario: str | None) -> int | None:
+    """Which live number is ``scenario``'s same percentile as ``number``, shown on its own
+    (None when ``scenario`` is)."""
+    return None if scenario is None else next(
+        k for k, other in enumerate(live.numbers)
+        if other.minus is None and other.digits_of is None and other.scenario == scenario
+        and (other.variable, other.year, other.level)
+        == (number.variable, number.year, number.level))
+
+
 def _live_records(live: LiveNumbers, numbers: Mapping[str, ScenarioNumbers]
                   ) -> list[dict[str, Any]]:
     """Each live number: what it is, its unit, and its static value and interval."""
@@ -224,17 +240,12 @@ def _live_records(live: LiveNumbers, numbers: Mapping[str, ScenarioNumbers]
         spec = own.quantity(number.variable).spec
         prefix, suffix = unit_words(spec.display_unit)
         found = own.estimate(number.variable, number.year, number.level)
-        minus = None
-        if number.minus is not None:
-            minus = next(k for k, other in enumerate(live.numbers)
-                         if other.minus is None and other.scenario == number.minus
-                         and (other.variable, other.year, other.level)
-                         == (number.variable, number.year, number.level))
         records.append({
             "scenario": number.scenario,
             "column": _column_key(number.variable, number.year),
             "level": number.level,
-            "minus": minus,
+            "minus": _same_number(live, number, number.minus),
+            "digitsOf": _same_number(live, number, number.digits_of),
             "value": found.value,
             "lower": found.lower if np.isfinite(found.lower) else None,
             "upper": found.upper if np.isfinite(found.upper) else None,

@@ -24,10 +24,10 @@ from simcore.read.choices import Quantity
 from simcore.read.rows import Estimate, SummaryRow
 from simcore.report.html.document import Markup, table_html
 from simcore.report.panels import FAN_LEVELS, Panel
-from simcore.report.reading import Reading, reading
+from simcore.report.reading import Reading, reading, shown_difference
 from simcore.report.render import axis_label
 
-__all__ = ["FRONT_LEVELS", "FRONT_VARIABLES", "AuthorWords", "Difference", "LiveNumber",
+__all__ = ["FRONT_LEVELS", "FRONT_VARIABLES", "AuthorWords", "LiveNumber",
            "LiveNumbers", "ScenarioNumbers", "bottom_line", "default_title", "fan_panel",
            "key_table", "main_alternative"]
 
@@ -78,25 +78,18 @@ class ScenarioNumbers:
 
 
 @dataclass(frozen=True)
-class Difference:
-    """The alternative's horizon total minus the central scenario's, at the median, with
-    its 95 % interval (paired when the two share their paths)."""
-
-    value: float
-    lower: float
-    upper: float
-
-
-@dataclass(frozen=True)
 class LiveNumber:
     """A number of the first page that the page's script recomputes: a percentile of one
-    scenario, or its difference from another scenario's (``minus``)."""
+    scenario, shown to its own last digit or to that of another scenario's same percentile
+    (``digits_of``), or its difference from another scenario's (``minus``: the difference of
+    the two numbers shown, to the last digit of the other's)."""
 
     scenario: str
     variable: str
     year: int | None
     level: float
     minus: str | None = None
+    digits_of: str | None = None
 
 
 @dataclass
@@ -137,8 +130,14 @@ class AuthorWords:
 
 
 def default_title(years: Sequence[int]) -> str:
-    """The title when the author gives none."""
-    return f"What South Korea pays for US forces under the SMA, {years[0]}–{years[-1]}"
+    """The title when the author gives none: the agreement spelled out, since a reader
+    handed only the first page may not know what "SMA" stands for.
+
+    >>> default_title([2026, 2031])
+    'What South Korea pays for US forces under the Special Measures Agreement (SMA), 2026–2031'
+    """
+    return (f"What South Korea pays for US forces under the Special Measures Agreement (SMA), "
+            f"{years[0]}–{years[-1]}")
 
 
 def main_alternative(central: ScenarioNumbers, others: Sequence[ScenarioNumbers]
@@ -158,10 +157,15 @@ def _number(live: LiveNumbers, numbers: ScenarioNumbers, variable: str, year: in
 
 
 def bottom_line(central: ScenarioNumbers, alternative: ScenarioNumbers | None,
-                difference: Difference | None, live: LiveNumbers) -> Markup:
+                live: LiveNumbers) -> Markup:
     """Two or three sentences: what South Korea pays in the central scenario, the range
     of the last year's payment with 90 % probability, and what the main alternative
-    changes; every number a live span."""
+    changes; every number a live span.
+
+    The alternative's median total is shown to the last digit of the central one's, and
+    its difference from it is the difference of the two numbers shown, so that a reader
+    who subtracts one from the other finds the difference stated (METHODS.md §R, "The first
+    page")."""
     years = central.years
     first, last = years[0], years[-1]
 
@@ -182,18 +186,21 @@ def bottom_line(central: ScenarioNumbers, alternative: ScenarioNumbers | None,
         f"{number(PAYMENT, last, RANGE[1], f'P95 payment in {last}')}.",
     ]
     if alternative is not None:
-        total = number(TOTAL, None, MEDIAN, f"median total {first}–{last}", alternative)
-        sentence = (f"The main alternative, {html.escape(alternative.label)}, puts the "
-                    f"{first}–{last} total at {total} at the median")
-        if difference is not None:
-            shown = reading(difference.value, central.quantity(TOTAL).spec,
-                            lower=difference.lower, upper=difference.upper,
-                            like=central.estimate(TOTAL, None, MEDIAN).value)
-            change = live.markup(
-                LiveNumber(alternative.label, TOTAL, None, MEDIAN, minus=central.label),
-                shown, f"{alternative.label}'s median total minus {central.label}'s")
-            sentence += f" ({change} against {html.escape(central.label)})"
-        sentences.append(sentence + ".")
+        spec = central.quantity(TOTAL).spec
+        a, b = (s.estimate(TOTAL, None, MEDIAN) for s in (central, alternative))
+        total = live.markup(
+            LiveNumber(alternative.label, TOTAL, None, MEDIAN, digits_of=central.label),
+            reading(b.value, spec, lower=b.lower, upper=b.upper, to=a.value),
+            f"{alternative.label}'s median total {first}–{last}, to {central.label}'s digits")
+        change = live.markup(
+            LiveNumber(alternative.label, TOTAL, None, MEDIAN, minus=central.label),
+            shown_difference(b.value, a.value, spec, lower=b.lower - a.upper,
+                             upper=b.upper - a.lower),
+            f"{alternative.label}'s median total minus {central.label}'s")
+        sentences.append(
+            f"The main alternative, {html.escape(alternative.label)}, puts the "
+            f"{first}–{last} total at {total} at the median ({change} against "
+            f"{html.escape(central.label)}).")
     return Markup(" ".join(sentences))
 
 

@@ -75,7 +75,6 @@ from simcore.report.html.front import (
     FRONT_LEVELS,
     FRONT_VARIABLES,
     AuthorWords,
-    Difference,
     LiveNumbers,
     ScenarioNumbers,
     bottom_line,
@@ -248,35 +247,19 @@ def _pairs(sources: Sequence[_Source]) -> list[_Pair]:
     return pairs
 
 
-def _difference(central: ScenarioNumbers, alternative: ScenarioNumbers,
-                pairs: Sequence[_Pair]) -> Difference:
-    """The alternative's median horizon total minus the central one's: ``compare``'s, with
-    its paired interval, where the two share their paths; else the difference of the two
-    medians with the interval their own intervals bound."""
-    total = KEY_VARIABLES[1]
-    for pair in pairs:
-        if pair.label == alternative.label and pair.rows:
-            (row,) = pair.of(total)
-            found = row.percentiles[KEY_LEVELS[0]]
-            return Difference(found.difference, found.lower, found.upper)
-    a, b = (s.estimate(total, None, KEY_LEVELS[0]) for s in (central, alternative))
-    return Difference(b.value - a.value, b.lower - a.upper, b.upper - a.lower)
-
-
 # --- sections --------------------------------------------------------------------------------
 
 
-def _front(numbers: Sequence[ScenarioNumbers], pairs: Sequence[_Pair], words: AuthorWords,
+def _front(numbers: Sequence[ScenarioNumbers], words: AuthorWords,
            live: LiveNumbers, readings: Mapping[str, Reading], paths: str
            ) -> tuple[Section, Figure]:
     """The first page: the bottom line, the fan chart of the payment, five numbers, and how
     precise they are; and the chart as drawn (the page's controls redraw its bands)."""
     central, *others = numbers
     alternative = main_alternative(central, others)
-    difference = None if alternative is None else _difference(central, alternative, pairs)
     # The author's bottom line is theirs: only a generated one has live numbers.
     said = (paragraph(words.bottom_line) if words.bottom_line is not None
-            else paragraph(bottom_line(central, alternative, difference, live)))
+            else paragraph(bottom_line(central, alternative, live)))
     years, panel = fan_panel(numbers)
     item = central.quantity(FIGURE_VARIABLE)
     chart = plots.fan_small_multiples(
@@ -771,7 +754,7 @@ def build_report(
     readings: dict[str, Reading] = {}
     scenarios = _scenarios(sources, numbers, questions, readings.__setitem__)
     live = LiveNumbers()
-    front, chart = _front(numbers, pairs, words, live, readings, _paths_text(sources))
+    front, chart = _front(numbers, words, live, readings, _paths_text(sources))
     sections = [front]
     controls = _controls(sources, numbers, live, chart)
     if controls is not None:
