@@ -11,7 +11,7 @@ LOCK := requirements-lock.txt
 PIP_VERSION := 26.3
 UV_VERSION := 0.13.10
 
-.PHONY: run screenshot test test-fast bench bench-full portable lint lock lock-upgrade clean
+.PHONY: run screenshot test test-fast docs bench bench-full portable lint lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
+## The documentation site (docs/: tutorials, how-to guides, the reference generated from the
+## docstrings and the click commands, the methods), warnings as errors, the notebook executed.
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -q -b html -d docs/_build/doctrees docs docs/_build/html
+	@echo "docs/_build/html/index.html"
+
 ## Throughput, floors and ratios (printed, never asserted).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
@@ -100,4 +106,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) outputs/*.h5 .pytest_cache
+	rm -rf $(VENV) outputs/*.h5 .pytest_cache docs/_build

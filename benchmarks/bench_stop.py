@@ -4,7 +4,7 @@
 - ``smasim run`` of ``--samples`` paths in a fresh process; once its partial file exists
   and it has written for ``--settle`` seconds, SIGINT or SIGTERM is sent, in process and
   with ``--workers 2`` (a dask LocalCluster); the time from the signal to the process's
-  exit, against the spec's one second (README, "Faults"; a cluster adds its shutdown);
+  exit, against the spec's one second (docs/background/faults.md; a cluster adds its shutdown);
 - ``smasim batch --scheduler`` at a port nobody listens on: the time to the one-line error,
   against the spec's 10 s.
 

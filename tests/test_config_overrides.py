@@ -331,11 +331,12 @@ def test_validate_show_prints_the_configuration_with_the_change() -> None:
     assert tomllib.loads(toml_text)["agreement"]["escalation"]["cap"] == 0.04
 
 
-def test_the_readme_changes_the_demand_by_name(tmp_path: Path) -> None:
-    """The README's example runs as written, and the file records the changed demand."""
-    text = (ROOT / "README.md").read_text()
-    block = text[text.index("**Change the demand's size and probability.**"):]
-    block = block[: block.index("From Python:")]
+def test_the_documented_demand_change_by_name_runs(tmp_path: Path) -> None:
+    """The how-to's example (docs/howto/change-a-value.md) runs as written, and the file
+    records the changed demand."""
+    text = (ROOT / "docs" / "howto" / "change-a-value.md").read_text()
+    block = text[text.index("## Change the demand's size and probability"):]
+    block = block[: block.index("## From Python")]
     assignments = re.findall(r"--set (\S+)", block)
     assert len(assignments) == 3
     out = tmp_path / "demand.h5"

@@ -380,7 +380,7 @@ def test_every_result_file_carries_the_record_and_info_and_the_report_show_it(
 
 
 def test_the_shipped_pooled_scenario_is_what_elicit_writes() -> None:
-    """configs/variants/pooled.toml (the README's workflow) is exactly `smasim elicit
+    """configs/variants/pooled.toml (docs/howto/reweight.md's workflow) is exactly `smasim elicit
     configs/elicitation/workshop.toml -o pooled.toml` from configs/baseline.toml."""
     variants = ROOT / "configs" / "variants"
     text = elicited_toml(BASELINE.read_text(), _pooled(WORKSHOP), name="pooled",

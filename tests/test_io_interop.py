@@ -1,7 +1,7 @@
 """The result file opens in whatever the next analysis uses, and is CF-compliant.
 
 Readers: xarray (h5netcdf and netcdf4 engines), the netCDF4 library, h5py, pandas through
-``to_dataframe()``, the README's own Python example, and, where installed, R's ``ncdf4``
+``to_dataframe()``, the documentation's own Python example, and, where installed, R's ``ncdf4``
 and GNU Octave's MATLAB-compatible ``ncread``. The IOOS compliance checker reports no
 error for the CF version the file declares, except the accepted unknown units (MODEL.md
 §9: UDUNITS has no currencies).
@@ -144,18 +144,22 @@ def test_pandas_dataframes(single: Path, batch: Path, scenario: Scenario) -> Non
     assert frame["troops"].dtype == np.int32
 
 
-def _readme_block(language: str) -> str:
-    text = (ROOT / "README.md").read_text()
+#: The page whose examples read a result file from Python, R and MATLAB (each run here).
+OTHER_TOOLS = ROOT / "docs" / "howto" / "other-tools.md"
+
+
+def _example_block(language: str) -> str:
+    text = OTHER_TOOLS.read_text()
     blocks = re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
     (block,) = [b for b in blocks if "outputs/baseline.h5" in b]
     return block
 
 
-def test_readme_python_example_runs(single: Path, capsys: pytest.CaptureFixture[str],
+def test_the_python_example_runs(single: Path, capsys: pytest.CaptureFixture[str],
                                     scenario: Scenario) -> None:
-    code = _readme_block("python").replace("outputs/baseline.h5", str(single))
+    code = _example_block("python").replace("outputs/baseline.h5", str(single))
     namespace: dict[str, object] = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, str(OTHER_TOOLS), "exec"), namespace)
     printed = capsys.readouterr().out
     median = np.percentile(simulate(scenario, seed=SEED)["contribution_usd"], 50, axis=0)
     np.testing.assert_allclose(np.array(printed.strip("[]\n").split(), dtype=float), median,
@@ -165,14 +169,14 @@ def test_readme_python_example_runs(single: Path, capsys: pytest.CaptureFixture[
     assert list(frame.columns) == ["contribution_usd", "rok_share"]
 
 
-def test_readme_in_memory_and_dask_example_runs(batch: Path) -> None:
-    text = (ROOT / "README.md").read_text()
+def test_the_in_memory_and_dask_example_runs(batch: Path) -> None:
+    text = OTHER_TOOLS.read_text()
     (code,) = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S)
                if "simulate_dataset" in b]
     code = (code.replace("configs/baseline.toml", str(ROOT / "configs" / "baseline.toml"))
             .replace("samples=20_000", "samples=2_000").replace("outputs/batch.h5", str(batch)))
     namespace: dict[str, object] = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, str(OTHER_TOOLS), "exec"), namespace)
     ds = namespace["ds"]
     assert isinstance(ds, xr.Dataset) and ds.sizes["sample"] == 2_000
     above = namespace["above_10bn"]
@@ -186,8 +190,8 @@ def test_readme_in_memory_and_dask_example_runs(batch: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed here")
-def test_readme_r_example(single: Path, scenario: Scenario) -> None:
-    code = _readme_block("r").replace("outputs/baseline.h5", str(single))
+def test_the_r_example(single: Path, scenario: Scenario) -> None:
+    code = _example_block("r").replace("outputs/baseline.h5", str(single))
     code = code.replace("apply(", "print(apply(").replace("0.95))", "0.95)))")
     done = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True, timeout=120)
     if "there is no package called" in done.stderr:
@@ -200,8 +204,8 @@ def test_readme_r_example(single: Path, scenario: Scenario) -> None:
 
 
 @pytest.mark.skipif(shutil.which("octave-cli") is None, reason="GNU Octave is not installed")
-def test_readme_matlab_example_in_octave(single: Path, scenario: Scenario) -> None:
-    code = _readme_block("matlab").replace("outputs/baseline.h5", str(single))
+def test_the_matlab_example_in_octave(single: Path, scenario: Scenario) -> None:
+    code = _example_block("matlab").replace("outputs/baseline.h5", str(single))
     code = code.replace("prctile(usd, [5 50 95], 2)", "disp(prctile(usd, [5 50 95], 2))")
     code = code.replace("ncdisp(", "% ncdisp(")
     done = subprocess.run(["octave-cli", "--eval", f"pkg load netcdf; {code}"],

@@ -144,6 +144,7 @@ def test_a_session_from_an_empty_folder(environment: Path, tmp_path: Path) -> No
     # A copy in a subfolder reads the tables of draws beside it.
     variant = smasim("run", "configs/variants/calibrated-1996.toml", "--samples", "1000", "-q")
     assert variant.stderr == "" and (folder / "outputs" / "calibrated-1996.h5").is_file()
-    # The README's elicitation workflow starts from the copied workshop file and baseline.
+    # The elicitation workflow (docs/howto/reweight.md) starts from the copied workshop file
+    # and baseline.
     elicit = smasim("elicit", "configs/elicitation/workshop.toml", "-o", "pooled.toml")
     assert elicit.stdout.endswith("Wrote pooled.toml\n")

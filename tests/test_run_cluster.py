@@ -1,5 +1,5 @@
 """A real dask cluster: a ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1,
-started with the commands the README gives, and ``smasim batch --scheduler`` run against it.
+started with the commands docs/cluster.md gives, and ``smasim batch --scheduler`` run against it.
 
 - the file is byte-identical (every dataset, the summary group included) to an in-process run;
 - a worker killed with SIGKILL in the middle of a run: dask runs its tasks again elsewhere and
@@ -94,7 +94,7 @@ class Cluster:
         self.wait_for_workers(workers)
 
     def add_worker(self) -> None:
-        # As the README says, but one process per `dask worker`, so that one can be lost.
+        # As docs/cluster.md says, but one process per `dask worker`, so that one can be lost.
         self.workers.append(self._spawn(
             "worker", self.address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard",
             "--name", f"worker-{len(self.workers)}",

@@ -32,7 +32,6 @@ _EXPORTS = {
     "ExplorePlan": "explore",
     "GROUPS": "sensitivity",
     "GROUP_WORDS": "sensitivity",
-    "GridPoint": "sweep",
     "HORIZON": "sensitivity",
     "HORIZON_SUFFIX": "sensitivity_file",
     "HistoryCounts": "reweight",

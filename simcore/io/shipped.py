@@ -18,9 +18,11 @@ from simcore.io.atomic import replacing
 
 
 def write_shipped_scenarios(folder: str | Path, *, overwrite: bool = False) -> list[Path]:
-    """Copy every shipped scenario and elicitation file (:func:`~simcore.config.shipped.
-    shipped_files`), byte for byte (comments included), into ``folder``, with the tables of
-    draws the scenarios name (:func:`~simcore.config.shipped.shipped_draws_files`).
+    """Copy every shipped scenario and elicitation file, byte for byte (comments included),
+    into ``folder``, with the tables of draws the scenarios name.
+
+    The files are those of :func:`~simcore.config.shipped.shipped_files` and
+    :func:`~simcore.config.shipped.shipped_draws_files`.
 
     Each file keeps its path below the shipped folder (``variants/calibrated-1996.toml``,
     ``draws/<sha256>.csv``) and is written under a temporary name, then renamed

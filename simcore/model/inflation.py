@@ -42,7 +42,7 @@ def simulate_inflation(
     shocks : ndarray, shape (n, H)
         Unit-variance shocks ``z_t`` of this driver.
     process : InflationParams
-        ``initial`` (``π_0``), ``mean`` (``τ_0``), ``persistence`` (``φ``, |φ| < 1),
+        ``initial`` (``π_0``), ``mean`` (``τ_0``), ``persistence`` (``φ``, ``|φ| < 1``),
         ``volatility`` (``s^g_0``), ``trend_volatility`` (``s^τ_0``) and ``log_variance_sd``
         (``γ``); rates and sds as fractions per year; each parameter but γ a number or one
         value per sample, shape (n,).
