@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pytest
 import tomli_w
 from click.testing import CliRunner
@@ -374,3 +375,40 @@ def test_the_documented_example_runs_as_written(tmp_path: Path) -> None:
                                  "-o", str(tmp_path / "d.nc")])
     assert result.exit_code == 0, result.output
     assert "Box " in result.output
+
+
+def test_an_explorations_summary_is_a_workbook_of_its_points(tmp_path: Path) -> None:
+    # An exploration summarizes only its chosen variables: summary's headline and workbook
+    # show those (the headline's other quantities are absent), each point a row.
+    runner = CliRunner()
+    out = tmp_path / "e.h5"
+    result = runner.invoke(cli, ["explore", str(SCALAR_BASELINE), "--vary",
+                                 f"{DEMAND_P}=0.05:0.95", "--points", "4", "--samples", "500",
+                                 "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    headline = runner.invoke(cli, ["summary", str(out)])
+    assert headline.exit_code == 0, headline.output
+    assert "contribution_usd [USD bn]" in headline.output
+    book = tmp_path / "e.xlsx"
+    written = runner.invoke(cli, ["summary", str(out), "-o", str(book)])
+    assert written.exit_code == 0, written.output
+    records = json.loads(runner.invoke(cli, ["summary", str(out), "--var", "contribution_usd",
+                                             "--format", "json"]).output)["records"]
+    workbook = openpyxl.load_workbook(book)
+    assert workbook.sheetnames[0] == "headline contribution_usd"
+    assert "about" in workbook.sheetnames
+    sheet = list(workbook["headline contribution_usd"].iter_rows(values_only=True))
+    header = sheet[1]
+    assert header[:3] == ("scenario", "point of the exploration's design", DEMAND_P)
+    rows = {row[0]: dict(zip(header, row, strict=True)) for row in sheet[2:]
+            if str(row[0]).startswith("baseline_p")}
+    assert len(rows) == 4
+    for record in records:
+        row = rows[record["scenario"]]
+        assert row["point of the exploration's design"] == record[
+            "point of the exploration's design"]
+        assert row[DEMAND_P] == pytest.approx(record[DEMAND_P], rel=1e-15)
+        for level, label in ((5, "P5"), (50, "median"), (95, "P95")):
+            # The sheet's unit is USD bn, the JSON's USD.
+            assert row[f"{record['year']} {label} [USD bn]"] == pytest.approx(
+                record[f"p{level}"] / 1e9, rel=1e-12)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 
 from simcore.config.draws import draws_file_name, draws_file_text
 from simcore.config.load import load_scenario, parse_scenario
@@ -161,3 +162,23 @@ def test_a_draws_file_is_parsed_once_and_each_reader_gets_its_own_columns(
     # Other allowed names are checked every time, not cached with the parse.
     with pytest.raises(ValueError, match="must be distinct names among mean"):
         draws.read_draws_file(path, ["mean"])
+
+
+def test_a_long_table_is_one_toml_line_of_the_numbers_tomli_w_writes(tmp_path: Path) -> None:
+    # 17 draws: one more than the arrays written one item per line. The same table with
+    # 0.0 in place of -0.0 (equal as floats) must not share its cached text.
+    persistence = [0.5, -0.0, 0.25, 1e-05, 0.1 + 0.2, *([0.9] * 12)]
+    columns = {name: (values * 6)[:17] for name, values in COLUMNS.items()}
+    texts = []
+    for table in (persistence, [abs(x) for x in persistence]):
+        scenario = load_scenario(_config(tmp_path, {"initial": 0.021, "previous": 0.0232,
+                                                    **columns, "persistence": table}))
+        text = scenario.to_toml()
+        line = next(row for row in text.splitlines() if row.startswith("persistence = "))
+        # tomli_w writes a number as str(); the array on one line, items joined by ", ".
+        assert line == "persistence = [" + ", ".join(tomli_w.dumps({"x": x})[4:-1]
+                                                     for x in table) + "]"
+        assert parse_scenario(text) == scenario
+        texts.append(text)
+    assert "persistence = [0.5, -0.0, 0.25, 1e-05, 0.30000000000000004, 0.9" in texts[0]
+    assert "persistence = [0.5, 0.0, 0.25" in texts[1]

@@ -100,15 +100,32 @@ class DesignPoint:
     assignments: tuple[str, ...]
 
 
-def _assignments(base: Scenario, keys: Sequence[str], values: Sequence[Any],
+@dataclass(frozen=True)
+class _KeyRoles:
+    """What each key of a design is in the base configuration, found once for all points:
+    the base's mapping, the concession law whose mean each key is (or None), and the
+    outcome whose probability each key is (or None). Each point reads them; finding them
+    again would dump the whole configuration (its tables of draws) per point and key."""
+
+    data: dict[str, Any]
+    owners: tuple[str | None, ...]
+    outcomes: tuple[int | None, ...]
+
+    @classmethod
+    def of(cls, base: Scenario, keys: Sequence[str]) -> _KeyRoles:
+        return cls(data=base.model_dump(),
+                   owners=tuple(concession_mean_owner(base, key) for key in keys),
+                   outcomes=tuple(outcome_probability(base, key) for key in keys))
+
+
+def _assignments(base: Scenario, roles: _KeyRoles, keys: Sequence[str], values: Sequence[Any],
                  texts: Sequence[str], renormalize: bool) -> list[str]:
-    data = base.model_dump()
     made = []
-    for key, value, text in zip(keys, values, texts, strict=True):
-        if (owner := concession_mean_owner(base, key)) is None:
+    for key, value, text, owner in zip(keys, values, texts, roles.owners, strict=True):
+        if owner is None:
             made.append(f"{key}={text}")
             continue
-        law = _value_at(data, owner)
+        law = _value_at(roles.data, owner)
         if not isinstance(law, dict) or not {"a", "b"} <= set(law):
             raise OverrideError(f"{key}={text}", f"{owner} is not a Beta law (a, b) of the "
                                                  "configuration")
@@ -119,8 +136,8 @@ def _assignments(base: Scenario, keys: Sequence[str], values: Sequence[Any],
         made += [f"{owner}.a={float(value) * total!r}",
                  f"{owner}.b={(1.0 - float(value)) * total!r}"]
     if renormalize:
-        swept = {index: float(value) for key, value in zip(keys, values, strict=True)
-                 if (index := outcome_probability(base, key)) is not None}
+        swept = {index: float(value) for index, value in zip(roles.outcomes, values, strict=True)
+                 if index is not None}
         made += renormalizing([o.probability for o in base.negotiation.outcomes], swept)
     return made
 
@@ -161,12 +178,14 @@ def design_points(
         One line naming the first invalid point (its values) and what is wrong with it.
     """
     base = load_scenario(config)
-    balanced = any(outcome_probability(base, key) is not None for key in keys)
+    roles = _KeyRoles.of(base, keys)
+    balanced = any(index is not None for index in roles.outcomes)
     points = []
     for (values, texts), name in zip(rows, names, strict=True):
         assignments: list[str] = []
         try:
-            assignments = [*common, *_assignments(base, keys, values, texts, renormalize)]
+            assignments = [*common, *_assignments(base, roles, keys, values, texts,
+                                                              renormalize)]
             scenario = load_scenario(
                 config, overrides=[*assignments, f"run.name='{name[:100]}'"]
             )

@@ -77,7 +77,7 @@ def parameter_validator(*, gt: float | None = None, ge: float | None = None,
         if isinstance(value, list | tuple):
             if not value:
                 raise ValueError("a table of draws needs at least one value")
-            if all(type(item) is float for item in value):
+            if set(map(type, value)) == {float}:
                 # The common case (thousands of draws), checked at once; a failure is then
                 # found and worded draw by draw below.
                 table = np.array(value)

@@ -9,6 +9,7 @@ validation errors is :mod:`simcore.config.messages`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -823,14 +824,14 @@ class Scenario(_Section):
     def to_toml(self) -> str:
         """The resolved configuration (defaults filled in) as TOML text; a table of draws
         (an array of more than :data:`_ONE_LINE_ARRAYS` numbers) on one line."""
-        text = tomli_w.dumps(_toml_ready(self.model_dump(mode="json", exclude_none=True)))
-        return _LONG_ARRAY.sub(
-            lambda m: "= [" + ", ".join(item.strip().rstrip(",")
-                                        for item in m[1].splitlines()) + "]", text)
+        long_arrays: list[str] = []
+        text = tomli_w.dumps(_toml_ready(self.model_dump(mode="json", exclude_none=True),
+                                         long_arrays))
+        return _ARRAY_MARK.sub(lambda m: long_arrays[int(m[1])], text)
 
     def config_hash(self) -> str:
         """SHA-256 of :meth:`to_toml`: two runs with the same hash ran the same model."""
-        return hashlib.sha256(self.to_toml().encode()).hexdigest()
+        return toml_hash(self.to_toml())
 
     @property
     def comment(self) -> str:
@@ -903,17 +904,57 @@ def validate_scenario(data: dict[str, Any], *, base_dir: str | Path | None = Non
     return Scenario.model_validate(data, context=context or None)
 
 
-#: Arrays longer than this are written on one line by :meth:`Scenario.to_toml` (tomli_w
-#: writes one item per line: thousands of lines for a table of draws). No array of 0.2's
-#: configurations is this long, so their text is unchanged.
+def toml_hash(text: str) -> str:
+    """SHA-256 of a configuration's TOML text (:meth:`Scenario.config_hash` of the scenario
+    whose :meth:`Scenario.to_toml` it is), for a caller that already holds the text."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+#: Arrays of numbers longer than this are written on one line by :meth:`Scenario.to_toml`
+#: (tomli_w writes one item per line: thousands of lines for a table of draws). No array of
+#: 0.2's configurations is this long, so their text is unchanged.
 _ONE_LINE_ARRAYS = 16
-_LONG_ARRAY = re.compile(rf"= \[\n((?:    [^\[\]\n][^\n]*,\n){{{_ONE_LINE_ARRAYS + 1},}})\]")
+#: What stands in for such an array while tomli_w writes the rest (a string it quotes).
+_ARRAY_MARK = re.compile(r'"@smasim-array-([0-9]+)@"')
 
 
-def _toml_ready(value: Any) -> Any:
-    """Drop empty tables (TOML cannot say 'empty pins' more clearly than by omission)."""
+def _toml_ready(value: Any, long_arrays: list[str]) -> Any:
+    """Drop empty tables (TOML cannot say 'empty pins' more clearly than by omission).
+
+    A key's array of more than :data:`_ONE_LINE_ARRAYS` numbers is written here, on one
+    line, as tomli_w writes each number (``str``), and appended to ``long_arrays``; a mark
+    stands in its place (:data:`_ARRAY_MARK`). tomli_w takes ~1 ms per thousand items, and
+    every point of an exploration carries three tables of thousands of draws.
+    """
     if isinstance(value, dict):
-        return {k: _toml_ready(v) for k, v in value.items() if v != {}}
+        return {k: _one_line(v, long_arrays) if _long_numbers(v) else _toml_ready(v, long_arrays)
+                for k, v in value.items() if v != {}}
     if isinstance(value, list):
-        return [_toml_ready(v) for v in value]
+        return [_toml_ready(v, long_arrays) for v in value]
     return value
+
+
+def _long_numbers(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) > _ONE_LINE_ARRAYS
+            and set(map(type, value)) <= {float, int})
+
+
+def _one_line(numbers: list[float], long_arrays: list[str]) -> str:
+    if set(map(type, numbers)) == {float}:
+        text = _one_line_floats(np.array(numbers, dtype=np.float64).tobytes())
+    else:
+        text = "[" + ", ".join(map(str, numbers)) + "]"
+    long_arrays.append(text)
+    return f"@smasim-array-{len(long_arrays) - 1}@"
+
+
+@functools.lru_cache(maxsize=64)
+def _one_line_floats(data: bytes) -> str:
+    """A table of draws as TOML text on one line, from its float64 bytes.
+
+    Cached by value because the points of an exploration (or a sweep) repeat the base
+    configuration's tables: 256 points × three tables of 2,000 draws would otherwise write
+    the same 1.5 million numbers again (``str`` of a float costs ~0.3 µs). Keyed by the
+    bytes, not the numbers, so that ``-0.0`` and ``0.0`` (equal as floats) stay apart.
+    """
+    return "[" + ", ".join(map(str, np.frombuffer(data, dtype=np.float64).tolist())) + "]"

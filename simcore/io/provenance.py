@@ -23,7 +23,7 @@ from typing import Any
 from threadpoolctl import threadpool_info
 
 from simcore.config.load import parse_scenario
-from simcore.config.schema import ElicitationRecord, Scenario
+from simcore.config.schema import ElicitationRecord, Scenario, toml_hash
 from simcore.core.design import BIT_GENERATOR, BLOCK_SIZE
 from simcore.core.errors import ResultFileError
 from simcore.io.layout import CF_CONVENTIONS, KIND_ATTR, SUMMARY_FLOAT_ATTR, SUMMARY_ONLY_ATTR
@@ -221,8 +221,9 @@ def provenance_attrs(
     # A batch's are numbered in the order of the ``scenario`` coordinate: scenario names may
     # hold '-' and '.', which CF does not allow in attribute names.
     for key, scenario in zip(_config_keys(len(scenarios)), scenarios, strict=True):
-        attrs[f"config_toml{key}"] = scenario.to_toml()
-        attrs[f"config_sha256{key}"] = scenario.config_hash()
+        text = scenario.to_toml()
+        attrs[f"config_toml{key}"] = text
+        attrs[f"config_sha256{key}"] = toml_hash(text)
         if scenario.comment:
             attrs[f"config_comment{key}"] = scenario.comment
     return attrs

@@ -132,8 +132,8 @@ def summary_rows(
 def headline_rows(path: str | Path) -> list[HeadlineRow]:
     """The headline of a result file: :data:`HEADLINE_QUANTITIES` per scenario and year,
     each the median with its P5–P95 range (:data:`HEADLINE_LEVELS`), from the stored
-    statistics."""
-    selection = select(path, variables=HEADLINE_QUANTITIES)
+    statistics; of a file that summarizes only some of them (an exploration), those."""
+    selection = select(path, defaults=HEADLINE_QUANTITIES)
     return headline_rows_of(selection_rows(selection, HEADLINE_LEVELS), HEADLINE_LEVELS)
 
 

@@ -196,6 +196,7 @@ def select(
     scenarios: Sequence[str] | None = None,
     years: str | None = None,
     real: bool = False,
+    defaults: Sequence[str] = HEADLINE_VARIABLES,
 ) -> Selection:
     """Check the variables, scenarios and years asked for against a result file.
 
@@ -204,19 +205,22 @@ def select(
     path : str or Path
         A complete smasim result file.
     variables : sequence of str, optional
-        Default :data:`HEADLINE_VARIABLES`.
+        Default ``defaults``, those of them the file summarizes (an exploration summarizes
+        a few); a variable named here that the file lacks is an error.
     scenarios : sequence of str, optional
         Scenario names; default every scenario of the file.
     years : str, optional
         Years text (:func:`parse_years`); default every year.
     real : bool
         Money in base-year prices (:func:`quantity`).
+    defaults : sequence of str
+        The variables when none are named (default :data:`HEADLINE_VARIABLES`).
 
     Returns
     -------
     Selection
     """
-    names = list(dict.fromkeys(variables or HEADLINE_VARIABLES))
+    names = list(dict.fromkeys(variables or defaults))
     known = [quantity(n, real=real) for n in names if n in SUMMARIZED]
     # Only the statistics of these variables are read from the summary group.
     summary = read_summary(path, list(dict.fromkeys([*names, *(q.source for q in known)])))

@@ -237,6 +237,8 @@ class RunPlan:
         variable is tallied (:func:`simulate_into` adds each task's brackets).
         """
         storage = {name: self.layout.dtype(name) for name in self.layout.simulated}
+        # Computed once: it reads every scenario (an exploration's hundreds of points).
+        outcome_codes = self.layout.outcome_codes
         return [
             ChunkTask(
                 params=params,
@@ -245,7 +247,7 @@ class RunPlan:
                 seed=self.seed,
                 storage=storage,
                 stored=tuple(self.layout.variables),
-                outcome_codes=self.layout.outcome_codes,
+                outcome_codes=outcome_codes,
                 target=target,
                 file_scenario=self.file_scenario(index),
                 thresholds=self.thresholds,
