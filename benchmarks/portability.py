@@ -85,6 +85,23 @@ def _commands(out: Path) -> list[tuple[str, list[str]]]:
         ("sensitivity", ["sensitivity", str(ROOT / "configs" / "baseline.toml"),
                          "--samples", "4096", "--seed", "3", "-o", str(out / "sensitivity.nc")]),
         ("backtest", ["backtest", "--samples", "2000", "-o", str(out / "backtest.nc")]),
+        # Judgment: the pooled mixtures' inverse CDFs, importance weights, a design and PRIM.
+        ("elicit", ["elicit", str(ROOT / "configs" / "elicitation" / "workshop.toml"),
+                    "--base", str(ROOT / "configs" / "baseline.toml"),
+                    "-o", str(out / "pooled.toml")]),
+        ("run pooled", ["run", str(ROOT / "configs" / "variants" / "pooled.toml"),
+                        "--samples", SAMPLES, "--seed", SEED, "-o", str(out / "pooled.h5")]),
+        ("reweight json", ["reweight", str(batch), "--renormalize", "--set",
+                           "negotiation.outcomes.demand.probability=0.5", "--format", "json",
+                           "--scenario", "baseline", "-o", str(out / "reweight.json")]),
+        ("explore", ["explore", str(ROOT / "configs" / "baseline.toml"), "--points", "16",
+                     "--samples", "2000", "--seed", SEED,
+                     "--vary", "negotiation.outcomes.demand.probability=0.1:0.6",
+                     "--vary", "negotiation.outcomes.demand.concession.mean=0.1:0.5",
+                     "--threshold", "contribution_usd=2e9", "-o", str(out / "explore.h5")]),
+        ("discover", ["discover", str(out / "explore.h5"), "--where",
+                      "contribution_usd[2031].exceed(2e9) >= 0.2",
+                      "-o", str(out / "discover.nc")]),
     ]
 
 
@@ -93,10 +110,11 @@ def _digest(data: bytes) -> str:
 
 
 def _hash_outputs(out: Path) -> dict[str, str]:
-    """sha256 of every dataset of every netCDF/HDF5 file and of every text file (with the
-    output folder's name, which differs between settings, replaced)."""
+    """sha256 of every dataset of every netCDF/HDF5 file and of every other file, in
+    subfolders too (calibrate writes its tables of draws beside its TOML), with the output
+    folder's name, which differs between settings, replaced."""
     found: dict[str, str] = {}
-    for path in sorted(out.iterdir()):
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
         if path.suffix in (".h5", ".nc"):
             with h5py.File(path) as handle:
                 def visit(name: str, item: object, stem: str = path.name) -> None:
@@ -109,8 +127,8 @@ def _hash_outputs(out: Path) -> dict[str, str]:
                         found[f"{stem}:{name}"] = _digest(raw)
                 handle.visititems(visit)
         else:
-            text = path.read_text().replace(str(out), "<out>")
-            found[path.name] = _digest(text.encode())
+            data = path.read_bytes().replace(str(out).encode(), b"<out>")
+            found[str(path.relative_to(out))] = _digest(data)
     return found
 
 
