@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from simcore.analysis.explore import plan_exploration, run_exploration  # noqa: E402
 from simcore.config.load import load_scenario  # noqa: E402
-from simcore.run.parallel import open_executor  # noqa: E402
+from simcore.run.parallel import ChunkExecutor, open_executor  # noqa: E402
 from simcore.run.runner import StorageOptions, run_scenarios  # noqa: E402
 from simcore.stats.prim import prim, prim_stability  # noqa: E402
 
@@ -47,7 +47,7 @@ VARY = ["negotiation.outcomes.demand.probability=0.1:0.6",
         "agreement.reopen_probability=0:0.06"]
 
 
-def explore_against_batch(points: int, samples: int, executor: object,
+def explore_against_batch(points: int, samples: int, executor: ChunkExecutor,
                           repeats: int) -> tuple[float, float]:
     """Best-of seconds of an exploration (planning included) and of one batch scenario of
     ``points × samples`` paths, both without paths, on ``executor``."""
@@ -58,13 +58,13 @@ def explore_against_batch(points: int, samples: int, executor: object,
             start = time.perf_counter()
             run_scenarios([single], Path(folder) / f"batch{attempt}.h5", batch=True,
                           storage=StorageOptions(store=()),
-                          executor=executor)  # type: ignore[arg-type]
+                          executor=executor)
             batch_times.append(time.perf_counter() - start)
             start = time.perf_counter()
             plan = plan_exploration(CONFIG, VARY, points=points, samples=samples,
                                     thresholds=["contribution_usd=2e9"])
             run_exploration(plan, Path(folder) / f"explore{attempt}.h5",
-                            executor=executor)  # type: ignore[arg-type]
+                            executor=executor)
             explore_times.append(time.perf_counter() - start)
     return min(explore_times), min(batch_times)
 
@@ -114,11 +114,12 @@ def main() -> None:
     print(f"explore {points} points x {samples:,} paths vs one batch of "
           f"{points * samples:,} paths, no paths stored ({os.cpu_count()} cores)")
     print(f"{'where':<24}{'explore s':>10}{'batch s':>10}{'ratio':>8}  (target <= 1.0)")
-    for label, options in (("threads", {}), (f"dask, {args.workers} workers",
-                                              {"workers": args.workers})):
+    executors: list[tuple[str, int | None]] = [
+        ("threads", None), (f"dask, {args.workers} workers", args.workers)]
+    for label, workers in executors:
         if args.on != "both" and not label.startswith(args.on):
             continue
-        with open_executor(**options) as executor:  # type: ignore[arg-type]
+        with open_executor(workers=workers) as executor:
             explore, batch = explore_against_batch(points, samples, executor, args.repeats)
         print(f"{label:<24}{explore:>10.1f}{batch:>10.1f}{explore / batch:>8.2f}")
     prim_timings(5 if args.quick else 20)
