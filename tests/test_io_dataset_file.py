@@ -3,6 +3,7 @@ writes, the kind, provenance and CF attributes, integer years, one-line refusals
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import h5py
@@ -72,9 +73,9 @@ def test_an_existing_file_is_replaced_only_when_asked(tmp_path: Path) -> None:
     ],
 )
 def test_a_dataset_that_breaks_the_contract_is_a_bug_found_before_writing(
-    tmp_path: Path, change: object, message: str
+    tmp_path: Path, change: Callable[[xr.Dataset], xr.Dataset], message: str
 ) -> None:
-    dataset = change(_dataset())  # type: ignore[operator]
+    dataset = change(_dataset())
     with pytest.raises(ValueError, match=message):
         write_dataset(dataset, tmp_path / "t.nc", kind="backtest", provenance=origin_attrs("x"))
     assert list(tmp_path.iterdir()) == []

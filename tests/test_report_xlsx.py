@@ -328,7 +328,8 @@ def test_plain_text_numbers_are_read_and_percent_columns_say_so() -> None:
     assert grid.header == ["driver", "lead", "rate [%]", "held", "PIT"]
     assert grid.rows == [["fx", 1, 45, "9 of 20", 0.52], ["cpi", 2, 50, "5 of 10", None]]
     assert read_number("+1.5e-3") is not None and read_number("1.5 ±0.1") is None
-    assert read_number("−2,500")[0].value == -2500  # type: ignore[index]
+    negative = read_number("−2,500")
+    assert negative is not None and negative[0].value == -2500
 
 
 def test_several_tables_share_one_wide_csv() -> None:

@@ -12,6 +12,7 @@ from scipy import integrate, stats
 from simcore.stats.elicitation import (
     AMOUNT_FAMILIES,
     Distribution,
+    Family,
     Mixture,
     best_fit,
     check_quantile_judgment,
@@ -45,10 +46,10 @@ def test_beta_2_8_is_recovered_from_its_exact_quartiles() -> None:
     ("beta", stats.beta(30, 3), (30.0, 3.0)),
 ])
 def test_each_family_is_recovered_from_exact_quantiles(
-    family: str, law: stats.rv_continuous, parameters: tuple[float, float]
+    family: Family, law: stats.rv_continuous, parameters: tuple[float, float]
 ) -> None:
     levels = (0.05, 0.5, 0.95)
-    fit = fit_distribution(law.ppf(levels), levels, family)  # type: ignore[arg-type]
+    fit = fit_distribution(law.ppf(levels).tolist(), levels, family)
     np.testing.assert_allclose(fit.distribution.parameters, parameters, rtol=1e-7)
 
 
@@ -120,9 +121,9 @@ def test_log_pool_of_two_normals_is_exactly_normal_0_4_1_6() -> None:
     ("lognormal", [(0.0, 0.5), (0.4, 0.3), (-0.2, 0.8)]),
 ])
 def test_log_pools_in_closed_form_are_the_normalized_weighted_product(
-    family: str, experts: list[tuple[float, float]]
+    family: Family, experts: list[tuple[float, float]]
 ) -> None:
-    laws = [Distribution(family, p) for p in experts]  # type: ignore[arg-type]
+    laws = [Distribution(family, p) for p in experts]
     weights = [0.5, 0.3, 0.2]
     pooled = log_pool(laws, weights)
     top = 1 - 1e-6 if family == "beta" else 30.0
